@@ -1,0 +1,129 @@
+//! What each subcommand does, once its arguments are parsed and checked.
+
+use crate::config::{ImportArgs, ServeArgs};
+use crate::http::{AppState, WriteAuth, router};
+use crate::import::{self, Format, Options, Summary};
+use crate::service::ReportService;
+use crate::store::Store;
+use crate::store::sqlite::{DB_FILE, SqliteStore};
+use anyhow::{Context, bail};
+use std::io::BufReader;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// The sample reports, built from public claims (see `data/README.md`).
+pub const SAMPLE_REPORTS: &str = include_str!("../data/sample-reports.geojson");
+
+/// How long shutdown waits for in-flight requests.
+const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// `sightmap serve`.
+pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    args.validate().map_err(anyhow::Error::msg)?;
+    let is_new = !args.store.data_dir.join(DB_FILE).exists();
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&args.store.data_dir)?);
+    if is_new && !args.no_sample {
+        let summary = import::import(
+            store.clone(),
+            BufReader::new(SAMPLE_REPORTS.as_bytes()),
+            Format::FeatureCollection,
+            Options::default(),
+        )
+        .await
+        .context("loading the sample reports")?;
+        if summary.rejected_count > 0 {
+            bail!("the built-in sample reports are invalid: {:?}", summary.rejected);
+        }
+        tracing::info!(reports = summary.imported, "loaded the sample reports into a new store");
+    }
+    let started = Instant::now();
+    let reports = Arc::new(ReportService::open(store.clone()).await?);
+    tracing::info!(
+        reports = reports.len(),
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        store = %store.describe(),
+        "index built"
+    );
+    let state = AppState { reports, auth: Arc::new(WriteAuth::new(args.write_token.clone())) };
+    let listener = tokio::net::TcpListener::bind(args.addr)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.addr))?;
+    tracing::info!("listening on http://{}", listener.local_addr()?);
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .context("serving")?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Resolves on SIGTERM or ctrl-c, then arms a timer so a stuck request cannot block the exit.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+    tokio::spawn(async {
+        tokio::time::sleep(DRAIN_TIMEOUT).await;
+        tracing::warn!("requests still running after {} s; exiting", DRAIN_TIMEOUT.as_secs());
+        std::process::exit(1);
+    });
+}
+
+/// `sightmap import`. Returns the summary; the caller sets the exit code.
+pub async fn import(args: ImportArgs) -> anyhow::Result<Summary> {
+    let format = Format::from_path(&args.file).with_context(|| {
+        format!(
+            "cannot tell the format of {} from its name: use .geojson, .geojsonl (or .ndjson) or .csv",
+            args.file.display()
+        )
+    })?;
+    let file = std::fs::File::open(&args.file).with_context(|| format!("cannot open {}", args.file.display()))?;
+    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&args.store.data_dir)?);
+    let bar = indicatif::ProgressBar::new(size);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} {bytes_per_sec} eta {eta}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    if !std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+        bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+    }
+    let reject_bar = bar.clone();
+    let progress_bar = bar.clone();
+    let options = Options {
+        batch_size: args.batch_size as usize,
+        dry_run: args.dry_run,
+        on_reject: Box::new(move |r| reject_bar.suspend(|| eprintln!("rejected {r}"))),
+        on_progress: Box::new(move |bytes| progress_bar.set_position(bytes)),
+    };
+    let started = Instant::now();
+    let summary = import::import(store, BufReader::with_capacity(1 << 20, file), format, options).await?;
+    bar.finish_and_clear();
+    let seconds = started.elapsed().as_secs_f64();
+    let verb = if args.dry_run { "would import" } else { "imported" };
+    let count = if args.dry_run { summary.read - summary.rejected_count } else { summary.imported };
+    eprintln!(
+        "{verb} {count} of {} records in {seconds:.2} s ({:.0}/s); {} rejected; {} already stored",
+        summary.read,
+        summary.read as f64 / seconds.max(1e-9),
+        summary.rejected_count,
+        summary.already_stored,
+    );
+    Ok(summary)
+}

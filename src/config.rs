@@ -1,0 +1,89 @@
+//! The command line: one clap struct per subcommand. Every flag can also be set by an
+//! environment variable named `SIGHTMAP_<FLAG>`.
+
+use clap::{Args, Parser, Subcommand};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// Default address to serve on.
+pub const DEFAULT_ADDR: &str = "127.0.0.1:8080";
+/// Default data directory.
+pub const DEFAULT_DATA_DIR: &str = "./sightmap-data";
+
+/// sightmap: unverified sighting reports on a map you can query.
+#[derive(Debug, Parser)]
+#[command(name = "sightmap", version, about, long_about = None)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the HTTP API (and, on a new store, load the sample reports).
+    Serve(ServeArgs),
+    /// Import reports from GeoJSON, GeoJSON Lines or CSV into the store.
+    Import(ImportArgs),
+}
+
+/// Where the embedded store lives.
+#[derive(Debug, Clone, Args)]
+pub struct StoreArgs {
+    /// Directory of the embedded store (created if missing).
+    #[arg(long, env = "SIGHTMAP_DATA_DIR", default_value = DEFAULT_DATA_DIR)]
+    pub data_dir: PathBuf,
+}
+
+/// `sightmap serve`.
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Address and port to listen on.
+    #[arg(long, env = "SIGHTMAP_ADDR", default_value = DEFAULT_ADDR)]
+    pub addr: SocketAddr,
+    /// The store.
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// Token that writes must present as `Authorization: Bearer <token>`.
+    #[arg(long, env = "SIGHTMAP_WRITE_TOKEN", hide_env_values = true)]
+    pub write_token: Option<String>,
+    /// Do not load the sample reports into a new, empty store.
+    #[arg(long, env = "SIGHTMAP_NO_SAMPLE")]
+    pub no_sample: bool,
+    /// Allow writes without a token on an address other than loopback.
+    #[arg(long, env = "SIGHTMAP_ALLOW_ANONYMOUS_WRITES")]
+    pub allow_anonymous_writes: bool,
+}
+
+impl ServeArgs {
+    /// Checks the flags together, before anything is opened.
+    pub fn validate(&self) -> Result<(), String> {
+        let has_token = self.write_token.as_deref().is_some_and(|t| !t.is_empty());
+        if !self.addr.ip().is_loopback() && !has_token && !self.allow_anonymous_writes {
+            return Err(format!(
+                "refusing to serve on {} without a write token: anyone who can reach it could write. \
+                 Set --write-token (or SIGHTMAP_WRITE_TOKEN), or pass --allow-anonymous-writes if that is what you want.",
+                self.addr
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// `sightmap import`.
+#[derive(Debug, Clone, Args)]
+pub struct ImportArgs {
+    /// GeoJSON FeatureCollection (.geojson, .json), GeoJSON Lines (.geojsonl, .geojsons,
+    /// .ndjson, .jsonl) or CSV with lat and lon columns (.csv).
+    pub file: PathBuf,
+    /// The store.
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// Check every record and report problems, but write nothing.
+    #[arg(long, env = "SIGHTMAP_DRY_RUN")]
+    pub dry_run: bool,
+    /// Reports per transaction.
+    #[arg(long, env = "SIGHTMAP_BATCH_SIZE", default_value_t = 10_000, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub batch_size: u32,
+}

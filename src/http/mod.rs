@@ -1,0 +1,93 @@
+//! The HTTP API on axum: one router, one problem+json error shape, one file per resource.
+
+mod auth;
+mod extract;
+mod problem;
+mod reports;
+
+pub use auth::WriteAuth;
+pub use extract::MAX_BODY_BYTES;
+pub use problem::{PROBLEM_JSON, Problem};
+pub use reports::GEO_JSON;
+
+use crate::service::ReportService;
+use axum::error_handling::HandleErrorLayer;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::routing::get;
+use axum::{BoxError, Json, Router};
+use std::sync::Arc;
+use std::time::Duration;
+use tower::ServiceBuilder;
+use tower_http::cors::{Any, CorsLayer};
+
+/// How long one request may take before it gets a 503.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    /// Reports.
+    pub reports: Arc<ReportService>,
+    /// Who may write.
+    pub auth: Arc<WriteAuth>,
+}
+
+/// The whole HTTP API.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/health", get(health))
+        .route("/api/reports", get(reports::list).post(reports::create))
+        .route("/api/reports/{id}", get(reports::get).patch(reports::update).delete(reports::delete))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .with_state(state)
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(
+            CorsLayer::new()
+                .allow_origin(Any)
+                .allow_methods([Method::GET, Method::HEAD])
+                .allow_headers([header::ACCEPT, header::CONTENT_TYPE]),
+        )
+        .layer(
+            ServiceBuilder::new()
+                .layer(HandleErrorLayer::new(|_: BoxError| async {
+                    Problem::new(
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        "/problems/timeout",
+                        "Request timed out",
+                        format!("the request took longer than {} s; narrow the query or retry", REQUEST_TIMEOUT.as_secs()),
+                    )
+                }))
+                .timeout(REQUEST_TIMEOUT),
+        )
+}
+
+/// `GET /health`.
+async fn health(State(state): State<AppState>) -> Json<serde_json::Value> {
+    Json(serde_json::json!({ "status": "ok", "reports": state.reports.len() }))
+}
+
+async fn not_found(uri: axum::http::Uri) -> Problem {
+    Problem::not_found(format!("nothing at {}; the API is under /api/reports", uri.path()))
+}
+
+async fn method_not_allowed(method: Method, uri: axum::http::Uri) -> Problem {
+    Problem::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "/problems/method-not-allowed",
+        "Method not allowed",
+        format!("{method} is not allowed on {}", uri.path()),
+    )
+}
+
+/// `scheme://host` of the request, for absolute links.
+pub(crate) fn base_url(headers: &HeaderMap) -> String {
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
+    let scheme = headers
+        .get("x-forwarded-proto")
+        .and_then(|h| h.to_str().ok())
+        .filter(|s| *s == "https" || *s == "http")
+        .unwrap_or("http");
+    format!("{scheme}://{host}")
+}

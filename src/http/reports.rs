@@ -1,0 +1,99 @@
+//! `/api/reports`: create, read, update, delete and query reports.
+
+use super::AppState;
+use super::auth::WriteAccess;
+use super::extract::{JsonBody, QueryPairs};
+use super::problem::Problem;
+use crate::feature::{Link, ReportCollection, ReportFeature};
+use crate::model::{Report, ReportId, input_from_json};
+use crate::query::ReportQuery;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Map, Value};
+
+/// The media type of GeoJSON.
+pub const GEO_JSON: &str = "application/geo+json";
+
+fn geojson_response(status: StatusCode, body: Vec<u8>) -> Response {
+    let mut response = (status, body).into_response();
+    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(GEO_JSON));
+    response
+}
+
+fn feature_response(status: StatusCode, report: &Report) -> Result<Response, Problem> {
+    let body = serde_json::to_vec(&ReportFeature { report, distance_m: None }).map_err(|_| Problem::internal())?;
+    Ok(geojson_response(status, body))
+}
+
+fn parse_id(text: &str) -> Result<ReportId, Problem> {
+    text.parse()
+        .map_err(|_| Problem::not_found(format!("'{text}' is not a report id (a UUID such as 01978a4e-…); no such report")))
+}
+
+/// `GET /api/reports`: a page of matching reports as a FeatureCollection.
+pub async fn list(
+    State(state): State<AppState>,
+    uri: Uri,
+    headers: HeaderMap,
+    QueryPairs(pairs): QueryPairs,
+) -> Result<Response, Problem> {
+    let query = ReportQuery::from_pairs(&pairs).map_err(Problem::invalid_query)?;
+    let page = state.reports.query(&query).await?;
+    let features: Vec<_> = page
+        .reports
+        .iter()
+        .map(|f| ReportFeature { report: &f.report, distance_m: f.distance_m })
+        .collect();
+    let base = super::base_url(&headers);
+    let mut links = vec![Link { href: format!("{base}{uri}"), rel: "self", r#type: GEO_JSON }];
+    let next_offset = query.page.offset + query.page.limit;
+    if next_offset < page.matched {
+        links.push(Link { href: format!("{base}{}", with_offset(&uri, &pairs, next_offset)), rel: "next", r#type: GEO_JSON });
+    }
+    let body = serde_json::to_vec(&ReportCollection::new(features, page.matched, links)).map_err(|_| Problem::internal())?;
+    Ok(geojson_response(StatusCode::OK, body))
+}
+
+/// The same path and parameters with `offset` replaced.
+fn with_offset(uri: &Uri, pairs: &[(String, String)], offset: usize) -> String {
+    let mut params: Vec<(String, String)> = pairs.iter().filter(|(k, _)| k != "offset").cloned().collect();
+    params.push(("offset".into(), offset.to_string()));
+    let query = serde_urlencoded::to_string(&params).unwrap_or_default();
+    format!("{}?{query}", uri.path())
+}
+
+/// `POST /api/reports`: stores a new report, sent as flat JSON or as a GeoJSON Feature.
+pub async fn create(State(state): State<AppState>, _: WriteAccess, JsonBody(body): JsonBody<Value>) -> Result<Response, Problem> {
+    let input = input_from_json(body).map_err(Problem::invalid_report)?;
+    let report = state.reports.create(input).await?;
+    let mut response = feature_response(StatusCode::CREATED, &report)?;
+    let location = format!("/api/reports/{}", report.id);
+    response
+        .headers_mut()
+        .insert(header::LOCATION, HeaderValue::from_str(&location).map_err(|_| Problem::internal())?);
+    Ok(response)
+}
+
+/// `GET /api/reports/{id}`.
+pub async fn get(State(state): State<AppState>, Path(id): Path<String>) -> Result<Response, Problem> {
+    let report = state.reports.get(parse_id(&id)?).await?;
+    feature_response(StatusCode::OK, &report)
+}
+
+/// `PATCH /api/reports/{id}`: a JSON merge patch of the report's fields.
+pub async fn update(
+    State(state): State<AppState>,
+    _: WriteAccess,
+    Path(id): Path<String>,
+    JsonBody(patch): JsonBody<Map<String, Value>>,
+) -> Result<Response, Problem> {
+    let report = state.reports.update(parse_id(&id)?, &patch).await?;
+    feature_response(StatusCode::OK, &report)
+}
+
+/// `DELETE /api/reports/{id}`: hides the report; the store keeps it.
+pub async fn delete(State(state): State<AppState>, _: WriteAccess, Path(id): Path<String>) -> Result<StatusCode, Problem> {
+    state.reports.delete(parse_id(&id)?).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

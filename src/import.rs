@@ -1,0 +1,406 @@
+//! Reading reports from files: a GeoJSON FeatureCollection, GeoJSON Lines, or CSV with `lat`
+//! and `lon` columns. Every record is validated like a POST; each bad one is reported with its
+//! feature, line or row number, and the good ones are stored in batched transactions.
+//!
+//! Files are streamed: a parser thread reads records one at a time and hands batches to the
+//! store, so memory stays bounded by the batch size, whatever the file's size.
+
+use crate::model::{FieldError, Origin, Report, Timestamp, input_from_json};
+use crate::store::{Inserted, Store, StoreError};
+use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde_json::{Map, Value};
+use std::fmt;
+use std::io::BufRead;
+use std::path::Path;
+use std::sync::Arc;
+
+/// At most this many rejected records are kept in a summary (all are counted and reported).
+const MAX_KEPT_REJECTIONS: usize = 10_000;
+
+/// The file formats `import` reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// One GeoJSON FeatureCollection (or a single Feature).
+    FeatureCollection,
+    /// One GeoJSON Feature per line (RFC 8142 text sequences are read too).
+    GeoJsonLines,
+    /// CSV with a header row.
+    Csv,
+}
+
+impl Format {
+    /// The format a file's name implies, if any.
+    pub fn from_path(path: &Path) -> Option<Self> {
+        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+        match ext.as_str() {
+            "geojson" | "json" => Some(Self::FeatureCollection),
+            "geojsonl" | "geojsons" | "geojsonseq" | "ndjson" | "jsonl" => Some(Self::GeoJsonLines),
+            "csv" => Some(Self::Csv),
+            _ => None,
+        }
+    }
+}
+
+/// Why a whole import stopped (as opposed to one record being rejected).
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    /// The file could not be read.
+    #[error("cannot read the file: {0}")]
+    Io(#[from] std::io::Error),
+    /// The file's structure is broken beyond one record (such as invalid JSON).
+    #[error("the file is malformed: {0}")]
+    Malformed(String),
+    /// The store failed; batches already committed stay.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// One record that was not imported, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rejected {
+    /// Where it is in the file: "feature 3", "line 5" or "row 7".
+    pub position: String,
+    /// Every field at fault.
+    pub errors: Vec<FieldError>,
+}
+
+impl fmt::Display for Rejected {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let problems: Vec<String> = self.errors.iter().map(|e| format!("{}: {}", e.field, e.detail)).collect();
+        write!(f, "{}: {}", self.position, problems.join("; "))
+    }
+}
+
+/// What an import did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Summary {
+    /// Records read.
+    pub read: usize,
+    /// Records stored (0 on a dry run).
+    pub imported: usize,
+    /// Valid records whose id was stored already.
+    pub already_stored: usize,
+    /// Records rejected in all.
+    pub rejected_count: usize,
+    /// The first rejected records.
+    pub rejected: Vec<Rejected>,
+}
+
+/// How to import.
+pub struct Options {
+    /// Reports per transaction.
+    pub batch_size: usize,
+    /// Validate only.
+    pub dry_run: bool,
+    /// Called with each rejected record as it is found.
+    pub on_reject: Box<dyn Fn(&Rejected) + Send>,
+    /// Called with the number of bytes read so far.
+    pub on_progress: Box<dyn Fn(u64) + Send>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self { batch_size: 10_000, dry_run: false, on_reject: Box::new(|_| {}), on_progress: Box::new(|_| {}) }
+    }
+}
+
+enum Batch {
+    Reports(Vec<Report>),
+    Rejected(Rejected),
+}
+
+/// Imports every valid record of `reader` into `store`.
+pub async fn import(
+    store: Arc<dyn Store>,
+    reader: impl BufRead + Send + 'static,
+    format: Format,
+    options: Options,
+) -> Result<Summary, ImportError> {
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Batch>(2);
+    let batch_size = options.batch_size.max(1);
+    let on_progress = options.on_progress;
+    let parser = tokio::task::spawn_blocking(move || {
+        let now = Timestamp::now();
+        let mut batch = Vec::with_capacity(batch_size);
+        let mut read = 0usize;
+        let mut counted = CountingReader { inner: reader, bytes: 0, on_progress };
+        let result = read_records(&mut counted, format, &mut |position, value| {
+            read += 1;
+            let report = value.and_then(input_from_json).and_then(|i| i.into_report(Origin::Import, None, now));
+            let sent = match report {
+                Ok(r) => {
+                    batch.push(r);
+                    if batch.len() < batch_size {
+                        return true;
+                    }
+                    tx.blocking_send(Batch::Reports(std::mem::replace(&mut batch, Vec::with_capacity(batch_size))))
+                }
+                Err(errors) => tx.blocking_send(Batch::Rejected(Rejected { position, errors })),
+            };
+            sent.is_ok()
+        });
+        if !batch.is_empty() {
+            let _ = tx.blocking_send(Batch::Reports(batch));
+        }
+        result.map(|()| read)
+    });
+
+    let mut summary = Summary::default();
+    while let Some(batch) = rx.recv().await {
+        match batch {
+            Batch::Rejected(r) => {
+                (options.on_reject)(&r);
+                summary.rejected_count += 1;
+                if summary.rejected.len() < MAX_KEPT_REJECTIONS {
+                    summary.rejected.push(r);
+                }
+            }
+            Batch::Reports(_) if options.dry_run => {}
+            Batch::Reports(reports) => {
+                for outcome in store.insert(reports).await? {
+                    match outcome {
+                        Inserted::New(_) => summary.imported += 1,
+                        Inserted::AlreadyExists => summary.already_stored += 1,
+                    }
+                }
+            }
+        }
+    }
+    summary.read = parser.await.map_err(|e| ImportError::Malformed(format!("the parser stopped: {e}")))??;
+    Ok(summary)
+}
+
+struct CountingReader<R> {
+    inner: R,
+    bytes: u64,
+    on_progress: Box<dyn Fn(u64) + Send>,
+}
+
+impl<R> CountingReader<R> {
+    /// Counts bytes, telling `on_progress` once per MiB (the JSON parser reads byte by byte).
+    fn advance(&mut self, n: usize) {
+        let before = self.bytes;
+        self.bytes += n as u64;
+        if before >> 20 != self.bytes >> 20 {
+            (self.on_progress)(self.bytes);
+        }
+    }
+}
+
+impl<R: BufRead> std::io::Read for CountingReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.advance(n);
+        Ok(n)
+    }
+}
+
+impl<R: BufRead> BufRead for CountingReader<R> {
+    fn fill_buf(&mut self) -> std::io::Result<&[u8]> {
+        self.inner.fill_buf()
+    }
+    fn consume(&mut self, amt: usize) {
+        self.advance(amt);
+        self.inner.consume(amt);
+    }
+}
+
+/// A record's position and its JSON (or why it could not be read as a record).
+type RecordSink<'a> = dyn FnMut(String, Result<Value, Vec<FieldError>>) -> bool + 'a;
+
+/// Reads records one at a time, calling `sink` with each until it returns false.
+pub fn read_records(reader: impl BufRead, format: Format, sink: &mut RecordSink<'_>) -> Result<(), ImportError> {
+    match format {
+        Format::FeatureCollection => read_collection(reader, sink),
+        Format::GeoJsonLines => read_lines(reader, sink),
+        Format::Csv => read_csv(reader, sink),
+    }
+}
+
+fn read_collection(reader: impl BufRead, sink: &mut RecordSink<'_>) -> Result<(), ImportError> {
+    let mut de = serde_json::Deserializer::from_reader(reader);
+    let mut state = CollectionState { sink, count: 0, single: None, stopped: false };
+    CollectionSeed(&mut state)
+        .deserialize(&mut de)
+        .map_err(|e| ImportError::Malformed(format!("not a GeoJSON FeatureCollection: {e}")))?;
+    if let Some(feature) = state.single.take() {
+        (state.sink)("feature 1".into(), Ok(Value::Object(feature)));
+    }
+    if !state.stopped {
+        de.end().map_err(|e| ImportError::Malformed(format!("data after the FeatureCollection: {e}")))?;
+    }
+    Ok(())
+}
+
+struct CollectionState<'s, 'a> {
+    sink: &'s mut RecordSink<'a>,
+    count: usize,
+    /// Members of a top-level object that turned out to be one Feature.
+    single: Option<Map<String, Value>>,
+    stopped: bool,
+}
+
+struct CollectionSeed<'x, 's, 'a>(&'x mut CollectionState<'s, 'a>);
+
+impl<'de> DeserializeSeed<'de> for CollectionSeed<'_, '_, '_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for CollectionSeed<'_, '_, '_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a GeoJSON FeatureCollection object")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let mut others = Map::new();
+        let mut saw_features = false;
+        while let Some(key) = map.next_key::<String>()? {
+            if key == "features" {
+                saw_features = true;
+                map.next_value_seed(FeaturesSeed(&mut *self.0))?;
+            } else if key == "type" || key == "geometry" || key == "properties" || key == "id" {
+                others.insert(key, map.next_value()?);
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        match others.get("type").and_then(Value::as_str) {
+            Some("FeatureCollection") if saw_features => Ok(()),
+            Some("Feature") if !saw_features => {
+                self.0.single = Some(others);
+                Ok(())
+            }
+            _ => Err(serde::de::Error::custom("expected \"type\": \"FeatureCollection\" with a \"features\" array")),
+        }
+    }
+}
+
+struct FeaturesSeed<'x, 's, 'a>(&'x mut CollectionState<'s, 'a>);
+
+impl<'de> DeserializeSeed<'de> for FeaturesSeed<'_, '_, '_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for FeaturesSeed<'_, '_, '_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an array of GeoJSON Features")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while let Some(feature) = seq.next_element::<Value>()? {
+            if self.0.stopped {
+                continue;
+            }
+            self.0.count += 1;
+            let position = format!("feature {}", self.0.count);
+            if !(self.0.sink)(position, Ok(feature)) {
+                self.0.stopped = true;
+            }
+        }
+        Ok(())
+    }
+}
+
+fn read_lines(reader: impl BufRead, sink: &mut RecordSink<'_>) -> Result<(), ImportError> {
+    for (i, line) in reader.lines().enumerate() {
+        let line = line?;
+        // RFC 8142 puts an RS (0x1E) before each record.
+        let text = line.trim_start_matches('\u{1e}').trim();
+        if text.is_empty() {
+            continue;
+        }
+        let position = format!("line {}", i + 1);
+        let value = serde_json::from_str::<Value>(text)
+            .map_err(|e| vec![FieldError::new("line", format!("not valid JSON: {e}"))]);
+        if !sink(position, value) {
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// CSV columns that hold numbers.
+const NUMBER_COLUMNS: &[&str] = &["lat", "lon", "uncertainty_m"];
+/// CSV columns written by exports that import ignores.
+const IGNORED_COLUMNS: &[&str] = &["wkt", "geometry", "distance_km"];
+
+fn read_csv(reader: impl BufRead, sink: &mut RecordSink<'_>) -> Result<(), ImportError> {
+    let mut csv = csv::ReaderBuilder::new().flexible(false).trim(csv::Trim::All).from_reader(reader);
+    let headers: Vec<String> = csv
+        .headers()
+        .map_err(|e| ImportError::Malformed(format!("cannot read the CSV header: {e}")))?
+        .iter()
+        .map(|h| h.trim_start_matches('\u{feff}').to_ascii_lowercase())
+        .collect();
+    for needed in ["lat", "lon"] {
+        if !headers.iter().any(|h| h == needed) {
+            return Err(ImportError::Malformed(format!("the CSV header has no '{needed}' column")));
+        }
+    }
+    for (i, record) in csv.records().enumerate() {
+        let line = i + 2;
+        let position = format!("row {} (line {line})", i + 1);
+        let value = match record {
+            Ok(record) => csv_row(&headers, &record),
+            Err(e) => Err(vec![FieldError::new("row", format!("cannot read this row: {e}"))]),
+        };
+        if !sink(position, value) {
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// One CSV row as the JSON object a client would send. Sources come as a JSON array in a
+/// `sources` column, or as one source in `source_name`, `source_url`, `source_type`,
+/// `source_stance`; tags as a `;`-separated list.
+fn csv_row(headers: &[String], record: &csv::StringRecord) -> Result<Value, Vec<FieldError>> {
+    let mut object = Map::new();
+    let mut source = Map::new();
+    let mut errors = Vec::new();
+    for (header, cell) in headers.iter().zip(record.iter()) {
+        if cell.is_empty() || IGNORED_COLUMNS.contains(&header.as_str()) {
+            continue;
+        }
+        if let Some(field) = header.strip_prefix("source_") {
+            let key = if field == "type" { "type" } else { field };
+            source.insert(key.to_string(), Value::String(cell.to_string()));
+            continue;
+        }
+        let value = if NUMBER_COLUMNS.contains(&header.as_str()) {
+            match cell.parse::<f64>() {
+                Ok(n) if n.is_finite() => Value::from(n),
+                _ => {
+                    errors.push(FieldError::new(header.clone(), format!("'{cell}' is not a finite number")));
+                    continue;
+                }
+            }
+        } else if header == "sources" {
+            match serde_json::from_str(cell) {
+                Ok(v) => v,
+                Err(e) => {
+                    errors.push(FieldError::new("sources", format!("the sources column must hold a JSON array: {e}")));
+                    continue;
+                }
+            }
+        } else if header == "tags" {
+            Value::Array(cell.split(';').map(|t| Value::String(t.trim().to_string())).filter(|t| t != "").collect())
+        } else {
+            Value::String(cell.to_string())
+        };
+        object.insert(header.clone(), value);
+    }
+    if !source.is_empty() {
+        if object.contains_key("sources") {
+            errors.push(FieldError::new("sources", "give sources either as a JSON column or as source_* columns, not both"));
+        }
+        object.insert("sources".into(), Value::Array(vec![Value::Object(source)]));
+    }
+    if errors.is_empty() { Ok(Value::Object(object)) } else { Err(errors) }
+}

@@ -1,0 +1,487 @@
+//! The in-memory index of every live report: an R*-tree of points on the auxiliary sphere
+//! (see [`crate::geodesy`]) beside compact records for filtering, an id order and a time order.
+//!
+//! The index holds no report text: queries answer with ids (and distances), and the store
+//! supplies the reports of the page asked for.
+
+use crate::geodesy::{self, AuxPoint};
+use crate::model::{Kind, Report, ReportId, Status, Timestamp, WordSet};
+use crate::query::{BBox, Filter, Page, ReportQuery, Spatial};
+use rstar::primitives::GeomWithData;
+use rstar::{AABB, RTree};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+
+/// Position of a record in [`ReportIndex::records`].
+type Slot = u32;
+type TreePoint = GeomWithData<[f64; 3], Slot>;
+
+/// What the index keeps of a report: enough to place and filter it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IndexRecord {
+    /// The report's id.
+    pub id: ReportId,
+    /// The store's change sequence number when this version was written; an older version
+    /// never replaces a newer one.
+    pub version: i64,
+    /// Longitude, degrees.
+    pub lon: f64,
+    /// Latitude, degrees.
+    pub lat: f64,
+    /// Kind.
+    pub kind: Kind,
+    /// Status.
+    pub status: Status,
+    /// Source types present.
+    pub source_types: WordSet,
+    /// Observation start.
+    pub observed_from: Timestamp,
+    /// Observation end.
+    pub observed_to: Timestamp,
+    /// Tags, lowercase.
+    pub tags: Vec<String>,
+}
+
+impl IndexRecord {
+    /// The record of a report at a store version.
+    pub fn of(report: &Report, version: i64) -> Self {
+        Self {
+            id: report.id,
+            version,
+            lon: report.location.lon,
+            lat: report.location.lat,
+            kind: report.kind,
+            status: report.status,
+            source_types: report.source_types(),
+            observed_from: report.observed.from,
+            observed_to: report.observed.to,
+            tags: report.tags.clone(),
+        }
+    }
+}
+
+/// The compact form kept per slot.
+#[derive(Debug, Clone)]
+struct Entry {
+    id: ReportId,
+    version: i64,
+    point: AuxPoint,
+    kind: Kind,
+    status: Status,
+    source_types: WordSet,
+    from: i64,
+    to: i64,
+    tags: Box<[u32]>,
+}
+
+/// One report in a query's answer.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Hit {
+    /// The report.
+    pub id: ReportId,
+    /// Geodesic distance from the query's centre, in metres, for radius and nearest queries.
+    pub distance_m: Option<f64>,
+}
+
+/// A query's answer: one page of hits and how many matched in all.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Answer {
+    /// Every match, across all pages.
+    pub matched: usize,
+    /// The page asked for, in order.
+    pub hits: Vec<Hit>,
+}
+
+/// Every live report, indexed by place, time and id.
+#[derive(Debug, Default)]
+pub struct ReportIndex {
+    records: Vec<Option<Entry>>,
+    free: Vec<Slot>,
+    by_id: BTreeMap<ReportId, Slot>,
+    by_time: BTreeSet<(i64, Slot)>,
+    /// The longest observation interval seen, which bounds how far before `since` a matching
+    /// interval may start.
+    max_span: i64,
+    tree: RTree<TreePoint>,
+    tag_ids: HashMap<String, u32>,
+    /// Ids of deleted reports with the version that deleted them, so that a late upsert of an
+    /// older version cannot bring them back.
+    tombstones: HashMap<ReportId, i64>,
+}
+
+impl ReportIndex {
+    /// Builds the index from every live report at once, with rstar's bulk loading.
+    pub fn build(records: impl IntoIterator<Item = IndexRecord>) -> Self {
+        let mut index = Self::default();
+        let mut points = Vec::new();
+        let mut ids = Vec::new();
+        let mut times = Vec::new();
+        for record in records {
+            let slot = index.records.len() as Slot;
+            let entry = index.entry_of(record);
+            points.push(TreePoint::new(entry.point.xyz, slot));
+            ids.push((entry.id, slot));
+            times.push((entry.from, slot));
+            index.max_span = index.max_span.max(entry.to - entry.from);
+            index.records.push(Some(entry));
+        }
+        ids.sort_unstable_by_key(|(id, _)| *id);
+        ids.dedup_by_key(|(id, _)| *id);
+        times.sort_unstable();
+        index.by_id = ids.into_iter().collect();
+        index.by_time = times.into_iter().collect();
+        index.tree = RTree::bulk_load(points);
+        index
+    }
+
+    /// How many live reports there are.
+    pub fn len(&self) -> usize {
+        self.by_id.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.by_id.is_empty()
+    }
+
+    /// Whether a live report has this id.
+    pub fn contains(&self, id: &ReportId) -> bool {
+        self.by_id.contains_key(id)
+    }
+
+    /// Adds a report or replaces its older version.
+    pub fn upsert(&mut self, record: IndexRecord) {
+        if self.tombstones.get(&record.id).is_some_and(|&v| v >= record.version) {
+            return;
+        }
+        if let Some(&slot) = self.by_id.get(&record.id) {
+            let current = self.records[slot as usize].as_ref().expect("indexed slot is live");
+            if current.version > record.version {
+                return;
+            }
+            self.unlink(slot);
+        }
+        let entry = self.entry_of(record);
+        let slot = match self.free.pop() {
+            Some(slot) => slot,
+            None => {
+                self.records.push(None);
+                (self.records.len() - 1) as Slot
+            }
+        };
+        self.tree.insert(TreePoint::new(entry.point.xyz, slot));
+        self.by_id.insert(entry.id, slot);
+        self.by_time.insert((entry.from, slot));
+        self.max_span = self.max_span.max(entry.to - entry.from);
+        self.records[slot as usize] = Some(entry);
+    }
+
+    /// Removes a report, as of a store version.
+    pub fn remove(&mut self, id: &ReportId, version: i64) {
+        self.tombstones.insert(*id, version);
+        if let Some(&slot) = self.by_id.get(id) {
+            self.unlink(slot);
+        }
+    }
+
+    fn unlink(&mut self, slot: Slot) {
+        let entry = self.records[slot as usize].take().expect("indexed slot is live");
+        self.tree.remove(&TreePoint::new(entry.point.xyz, slot));
+        self.by_id.remove(&entry.id);
+        self.by_time.remove(&(entry.from, slot));
+        self.free.push(slot);
+    }
+
+    fn entry_of(&mut self, record: IndexRecord) -> Entry {
+        let tags = record
+            .tags
+            .iter()
+            .map(|t| {
+                let next = self.tag_ids.len() as u32;
+                *self.tag_ids.entry(t.clone()).or_insert(next)
+            })
+            .collect();
+        Entry {
+            id: record.id,
+            version: record.version,
+            point: AuxPoint::new(record.lon, record.lat),
+            kind: record.kind,
+            status: record.status,
+            source_types: record.source_types,
+            from: record.observed_from.0,
+            to: record.observed_to.0,
+            tags,
+        }
+    }
+
+    /// Answers a query. `text_matches` is the set of ids whose text matches the query's `q`,
+    /// found by the store; `None` when the query has no `q`.
+    pub fn query(&self, query: &ReportQuery, text_matches: Option<&HashSet<ReportId>>) -> Answer {
+        let filter = CompiledFilter::new(&query.filter, &self.tag_ids, text_matches);
+        match &query.spatial {
+            Spatial::Radius { lon, lat, radius_m } => {
+                self.radius(AuxPoint::new(*lon, *lat), *radius_m, &filter, &query.page)
+            }
+            Spatial::Nearest { lon, lat, k } => {
+                self.nearest(AuxPoint::new(*lon, *lat), *k, &filter, &query.page)
+            }
+            Spatial::BBox(bbox) => {
+                let slots = self.bbox_slots(bbox, &filter);
+                self.page_by_id(slots, &query.page)
+            }
+            Spatial::None if filter.has_time() => {
+                let slots = self.time_slots(&filter);
+                self.page_by_id(slots, &query.page)
+            }
+            Spatial::None => self.scan_by_id(&filter, &query.page),
+        }
+    }
+
+    fn entry(&self, slot: Slot) -> &Entry {
+        self.records[slot as usize].as_ref().expect("indexed slot is live")
+    }
+
+    fn radius(&self, centre: AuxPoint, radius_m: f64, filter: &CompiledFilter, page: &Page) -> Answer {
+        let chord = geodesy::max_chord_for(radius_m);
+        let mut found: Vec<(f64, Slot)> = self
+            .tree
+            .locate_within_distance(centre.xyz, chord * chord)
+            .filter_map(|p| {
+                let entry = self.entry(p.data);
+                if !filter.matches(entry) {
+                    return None;
+                }
+                geodesy::distance_within(&centre, &entry.point, radius_m).map(|d| (d, p.data))
+            })
+            .collect();
+        let matched = found.len();
+        let ordered = self.first_n_sorted(&mut found, page);
+        Answer {
+            matched,
+            hits: ordered
+                .iter()
+                .map(|&(d, slot)| Hit { id: self.entry(slot).id, distance_m: Some(d) })
+                .collect(),
+        }
+    }
+
+    /// Sorts just enough of `found` (by distance, then id) for the page, and returns the page.
+    fn first_n_sorted<'a>(&self, found: &'a mut [(f64, Slot)], page: &Page) -> &'a [(f64, Slot)] {
+        let cmp = |a: &(f64, Slot), b: &(f64, Slot)| {
+            a.0.total_cmp(&b.0).then_with(|| self.entry(a.1).id.cmp(&self.entry(b.1).id))
+        };
+        let end = page.offset.saturating_add(page.limit).min(found.len());
+        if end < found.len() && end > 0 {
+            found.select_nth_unstable_by(end - 1, cmp);
+        }
+        let head = &mut found[..end];
+        head.sort_unstable_by(cmp);
+        &found[page.offset.min(end)..end]
+    }
+
+    /// The k nearest matching reports, exactly by geodesic distance.
+    fn nearest(&self, centre: AuxPoint, k: usize, filter: &CompiledFilter, page: &Page) -> Answer {
+        // Candidates come in chord order; chord gives a lower bound on the geodesic, so once
+        // that bound passes the k-th best distance nothing nearer can follow.
+        let mut best: Vec<(f64, Slot)> = Vec::with_capacity(k + 1);
+        for (p, chord2) in self.tree.nearest_neighbor_iter_with_distance_2(&centre.xyz) {
+            if best.len() == k {
+                let kth = best[k - 1].0;
+                if geodesy::min_distance_for_chord(chord2.sqrt()) > kth {
+                    break;
+                }
+            }
+            let entry = self.entry(p.data);
+            if !filter.matches(entry) {
+                continue;
+            }
+            let d = geodesy::geodesic_distance_m(centre.lon, centre.lat, entry.point.lon, entry.point.lat);
+            let key = (d, p.data);
+            let at = best.partition_point(|b| {
+                b.0.total_cmp(&d).then_with(|| self.entry(b.1).id.cmp(&entry.id)).is_lt()
+            });
+            if at < k {
+                best.insert(at, key);
+                best.truncate(k);
+            }
+        }
+        let matched = best.len();
+        let start = page.offset.min(matched);
+        let end = page.offset.saturating_add(page.limit).min(matched);
+        Answer {
+            matched,
+            hits: best[start..end]
+                .iter()
+                .map(|&(d, slot)| Hit { id: self.entry(slot).id, distance_m: Some(d) })
+                .collect(),
+        }
+    }
+
+    fn bbox_slots(&self, bbox: &BBox, filter: &CompiledFilter) -> Vec<Slot> {
+        let mut slots = Vec::new();
+        for part in bbox.split_at_antimeridian() {
+            let envelope = aux_envelope(&part);
+            for p in self.tree.locate_in_envelope(&envelope) {
+                let entry = self.entry(p.data);
+                if part.contains(entry.point.lon, entry.point.lat) && filter.matches(entry) {
+                    slots.push(p.data);
+                }
+            }
+        }
+        slots
+    }
+
+    fn time_slots(&self, filter: &CompiledFilter) -> Vec<Slot> {
+        // An interval overlapping [since, until] starts at or before `until` and, since no
+        // interval is longer than `max_span`, at or after `since - max_span`.
+        let low = filter.since.map_or(i64::MIN, |s| s.saturating_sub(self.max_span));
+        let high = filter.until.unwrap_or(i64::MAX);
+        if low > high {
+            return Vec::new();
+        }
+        self.by_time
+            .range((low, Slot::MIN)..=(high, Slot::MAX))
+            .map(|&(_, slot)| slot)
+            .filter(|&slot| filter.matches(self.entry(slot)))
+            .collect()
+    }
+
+    /// Orders matches newest first (ids are UUIDv7) and cuts the page.
+    fn page_by_id(&self, mut slots: Vec<Slot>, page: &Page) -> Answer {
+        let matched = slots.len();
+        let cmp = |a: &Slot, b: &Slot| self.entry(*b).id.cmp(&self.entry(*a).id);
+        let end = page.offset.saturating_add(page.limit).min(matched);
+        if end < matched && end > 0 {
+            slots.select_nth_unstable_by(end - 1, cmp);
+        }
+        slots[..end].sort_unstable_by(cmp);
+        let start = page.offset.min(end);
+        Answer {
+            matched,
+            hits: slots[start..end]
+                .iter()
+                .map(|&slot| Hit { id: self.entry(slot).id, distance_m: None })
+                .collect(),
+        }
+    }
+
+    /// Walks every report newest first: only for queries with no place or time to narrow them.
+    fn scan_by_id(&self, filter: &CompiledFilter, page: &Page) -> Answer {
+        let hit = |(id, _): (&ReportId, &Slot)| Hit { id: *id, distance_m: None };
+        if filter.is_empty() {
+            return Answer {
+                matched: self.by_id.len(),
+                hits: self.by_id.iter().rev().skip(page.offset).take(page.limit).map(hit).collect(),
+            };
+        }
+        let mut matched = 0;
+        let mut hits = Vec::new();
+        for (id, &slot) in self.by_id.iter().rev() {
+            if filter.matches(self.entry(slot)) {
+                if matched >= page.offset && hits.len() < page.limit {
+                    hits.push(Hit { id: *id, distance_m: None });
+                }
+                matched += 1;
+            }
+        }
+        Answer { matched, hits }
+    }
+}
+
+/// The box on the auxiliary sphere that holds every point of a lon/lat box (which must not
+/// cross the antimeridian).
+fn aux_envelope(bbox: &BBox) -> AABB<[f64; 3]> {
+    let south = AuxPoint::new(0.0, bbox.min_lat);
+    let north = AuxPoint::new(0.0, bbox.max_lat);
+    let (z_min, z_max) = (south.xyz[2], north.xyz[2]);
+    // cos β over the latitude range: smallest at an end, largest at the equator if crossed.
+    let (cb_s, cb_n) = (south.xyz[0], north.xyz[0]);
+    let cb_min = cb_s.min(cb_n);
+    let cb_max = if bbox.min_lat <= 0.0 && bbox.max_lat >= 0.0 { 1.0 } else { cb_s.max(cb_n) };
+    let (cos_min, cos_max) = trig_range(bbox.min_lon, bbox.max_lon, f64::cos, 0.0);
+    let (sin_min, sin_max) = trig_range(bbox.min_lon, bbox.max_lon, f64::sin, 90.0);
+    let product = |lo: f64, hi: f64| {
+        let c = [cb_min * lo, cb_min * hi, cb_max * lo, cb_max * hi];
+        (c.iter().copied().fold(f64::INFINITY, f64::min), c.iter().copied().fold(f64::NEG_INFINITY, f64::max))
+    };
+    let (x_min, x_max) = product(cos_min, cos_max);
+    let (y_min, y_max) = product(sin_min, sin_max);
+    let pad = 1e-12;
+    AABB::from_corners(
+        [x_min - pad, y_min - pad, z_min - pad],
+        [x_max + pad, y_max + pad, z_max + pad],
+    )
+}
+
+/// Range of cos or sin over a longitude interval (degrees, min ≤ max, within ±180), given the
+/// angle of its maximum (0° for cos, 90° for sin).
+fn trig_range(min_lon: f64, max_lon: f64, f: fn(f64) -> f64, peak_deg: f64) -> (f64, f64) {
+    let a = f(min_lon.to_radians());
+    let b = f(max_lon.to_radians());
+    let mut lo = a.min(b);
+    let mut hi = a.max(b);
+    let contains = |angle: f64| {
+        [angle - 360.0, angle, angle + 360.0].iter().any(|x| (min_lon..=max_lon).contains(x))
+    };
+    if contains(peak_deg) {
+        hi = 1.0;
+    }
+    if contains(peak_deg + 180.0) || contains(peak_deg - 180.0) {
+        lo = -1.0;
+    }
+    (lo, hi)
+}
+
+/// A filter with its word lists turned into bit sets and tag ids.
+struct CompiledFilter<'a> {
+    since: Option<i64>,
+    until: Option<i64>,
+    kinds: Option<WordSet>,
+    statuses: Option<WordSet>,
+    source_types: Option<WordSet>,
+    /// `Some(empty)` when a tag was asked for that no report has.
+    tags: Option<Vec<u32>>,
+    text: Option<&'a HashSet<ReportId>>,
+}
+
+impl<'a> CompiledFilter<'a> {
+    fn new(filter: &Filter, tag_ids: &HashMap<String, u32>, text: Option<&'a HashSet<ReportId>>) -> Self {
+        Self {
+            since: filter.since.map(|t| t.0),
+            until: filter.until.map(|t| t.0),
+            kinds: filter.kinds.clone().map(|ks| ks.iter().fold(WordSet::default(), |s, k| s.with(k.bit()))),
+            statuses: filter.statuses.clone().map(|ss| ss.iter().fold(WordSet::default(), |s, k| s.with(k.bit()))),
+            source_types: filter
+                .source_types
+                .clone()
+                .map(|ts| ts.iter().fold(WordSet::default(), |s, k| s.with(k.bit()))),
+            tags: filter
+                .tags
+                .as_ref()
+                .map(|tags| tags.iter().filter_map(|t| tag_ids.get(t).copied()).collect()),
+            text,
+        }
+    }
+
+    fn has_time(&self) -> bool {
+        self.since.is_some() || self.until.is_some()
+    }
+
+    fn is_empty(&self) -> bool {
+        !self.has_time()
+            && self.kinds.is_none()
+            && self.statuses.is_none()
+            && self.source_types.is_none()
+            && self.tags.is_none()
+            && self.text.is_none()
+    }
+
+    fn matches(&self, e: &Entry) -> bool {
+        self.since.is_none_or(|s| e.to >= s)
+            && self.until.is_none_or(|u| e.from <= u)
+            && self.kinds.is_none_or(|k| k.contains(e.kind.bit()))
+            && self.statuses.is_none_or(|k| k.contains(e.status.bit()))
+            && self.source_types.is_none_or(|k| k.intersects(e.source_types))
+            && self.tags.as_ref().is_none_or(|tags| tags.iter().any(|t| e.tags.contains(t)))
+            && self.text.is_none_or(|ids| ids.contains(&e.id))
+    }
+}

@@ -1,0 +1,25 @@
+//! sightmap: unverified sighting reports, stored durably, indexed in space and time, served as
+//! GeoJSON.
+//!
+//! How the parts connect:
+//! - [`model`] defines a report (a *claim*, with its sources and their stances) and checks input.
+//! - [`store`] keeps reports durably behind the [`store::Store`] trait; [`store::sqlite`] is the
+//!   embedded default.
+//! - [`index`] holds every live report's place, time and filter fields in memory, with an rstar
+//!   R*-tree over points on the auxiliary sphere; [`geodesy`] supplies its distances.
+//! - [`service`] keeps store and index in step; [`query`] reads queries from URLs.
+//! - [`http`] serves it all with axum; [`feature`] writes GeoJSON; [`import`] reads files;
+//!   [`config`] and [`cli`] are the command line.
+#![deny(missing_docs)]
+
+pub mod cli;
+pub mod config;
+pub mod feature;
+pub mod geodesy;
+pub mod http;
+pub mod import;
+pub mod index;
+pub mod model;
+pub mod query;
+pub mod service;
+pub mod store;

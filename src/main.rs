@@ -1,0 +1,36 @@
+//! The `sightmap` binary: parse the command line, start logging, run the subcommand.
+
+use clap::Parser;
+use sightmap::cli;
+use sightmap::config::{Cli, Command};
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let args = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("SIGHTMAP_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let outcome = runtime.block_on(async {
+        match args.command {
+            Command::Serve(serve) => cli::serve(serve).await.map(|()| ExitCode::SUCCESS),
+            Command::Import(import) => cli::import(import).await.map(|summary| {
+                if summary.rejected_count > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS }
+            }),
+        }
+    });
+    outcome.unwrap_or_else(|e| {
+        eprintln!("error: {e:#}");
+        ExitCode::from(2)
+    })
+}

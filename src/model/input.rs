@@ -1,0 +1,576 @@
+//! What clients send: a report's fields as flat JSON (the same names as the GeoJSON
+//! properties sightmap writes), checked field by field into a [`Report`].
+//!
+//! Validation collects every problem, each naming its field, so that one round trip tells a
+//! client everything to fix.
+
+use super::{
+    DayEnd, Interval, Kind, Location, Precision, Report, ReportId, Source, SourceType, Stance,
+    Status, Timestamp,
+};
+use serde::Deserialize;
+use serde::de::IgnoredAny;
+use serde_json::{Map, Value};
+
+/// Longest description, in characters.
+pub const MAX_DESCRIPTION_CHARS: usize = 10_000;
+const MAX_SHORT_TEXT_CHARS: usize = 200;
+const MAX_STATEMENT_CHARS: usize = 2_000;
+const MAX_URL_CHARS: usize = 2_000;
+const MAX_SOURCES: usize = 50;
+const MAX_TAGS: usize = 20;
+const MAX_TAG_CHARS: usize = 50;
+/// Largest uncertainty radius accepted, in metres (the size of a large country).
+const MAX_UNCERTAINTY_M: f64 = 2_000_000.0;
+
+/// One field that is wrong, and how to fix it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct FieldError {
+    /// The field's path, such as `sources[1].stance`.
+    pub field: String,
+    /// What is wrong and what is allowed.
+    pub detail: String,
+}
+
+impl FieldError {
+    /// A new field error.
+    pub fn new(field: impl Into<String>, detail: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            detail: detail.into(),
+        }
+    }
+}
+
+/// The observation interval as sent: `{"from": …, "to": …}`; `to` defaults to `from`, and a
+/// bare date covers the whole day.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ObservedInput {
+    /// Start, RFC 3339 or a date.
+    pub from: Option<String>,
+    /// End, RFC 3339 or a date.
+    pub to: Option<String>,
+}
+
+/// A source as sent.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SourceInput {
+    /// Who.
+    pub name: Option<String>,
+    /// Where they said it.
+    pub url: Option<String>,
+    /// civilian | media | official | social | other.
+    #[serde(rename = "type")]
+    pub source_type: Option<SourceType>,
+    /// asserts | denies | investigating.
+    pub stance: Option<Stance>,
+    /// What they said, in brief.
+    pub statement: Option<String>,
+}
+
+/// A report as sent to `POST /api/reports`, as a GeoJSON Feature's properties, or as a CSV row.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReportInput {
+    /// Kept only by import, so that a re-imported export keeps its ids.
+    pub id: Option<String>,
+    /// What was seen or heard.
+    pub kind: Option<Kind>,
+    /// The claim in the reporter's words.
+    pub description: Option<String>,
+    /// The place as reported.
+    pub location_text: Option<String>,
+    /// WGS84 latitude.
+    pub lat: Option<f64>,
+    /// WGS84 longitude.
+    pub lon: Option<f64>,
+    /// exact | place | near | region | province | country.
+    pub precision: Option<Precision>,
+    /// Uncertainty radius in metres.
+    pub uncertainty_m: Option<f64>,
+    /// Province name.
+    pub province: Option<String>,
+    /// ISO 3166-1 alpha-2 code.
+    pub country: Option<String>,
+    /// Observation interval.
+    pub observed: Option<ObservedInput>,
+    /// Observation start (flat form, as written in GeoJSON properties).
+    pub observed_from: Option<String>,
+    /// Observation end (flat form).
+    pub observed_to: Option<String>,
+    /// Who claims, denies or investigates it.
+    pub sources: Option<Vec<SourceInput>>,
+    /// unverified | corroborated | confirmed | disputed | retracted.
+    pub status: Option<Status>,
+    /// Short labels.
+    pub tags: Option<Vec<String>>,
+    /// Kept only by import.
+    pub reported_at: Option<String>,
+    /// Kept only by import.
+    pub updated_at: Option<String>,
+    /// Written by queries; ignored on input so that exports import cleanly.
+    pub distance_km: Option<IgnoredAny>,
+}
+
+/// Who is writing, which decides whether server-set fields may be given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// A client of the HTTP API: ids and server times are the server's.
+    Client,
+    /// `sightmap import`: ids and times from an earlier export are kept.
+    Import,
+}
+
+impl ReportInput {
+    /// Checks every field and builds the report, or lists every problem.
+    ///
+    /// `existing` is the report being edited (for PATCH), whose id and `reported_at` stay.
+    pub fn into_report(
+        self,
+        origin: Origin,
+        existing: Option<&Report>,
+        now: Timestamp,
+    ) -> Result<Report, Vec<FieldError>> {
+        let mut errors = Vec::new();
+
+        if origin == Origin::Client {
+            for (field, given) in [
+                ("id", self.id.is_some()),
+                ("reported_at", self.reported_at.is_some()),
+                ("updated_at", self.updated_at.is_some()),
+            ] {
+                if given {
+                    errors.push(FieldError::new(field, format!("{field} is set by the server; leave it out")));
+                }
+            }
+        }
+
+        let id = match (&self.id, existing) {
+            (_, Some(report)) => report.id,
+            (Some(text), None) => text.parse().unwrap_or_else(|_| {
+                errors.push(FieldError::new("id", format!("'{text}' is not a UUID; leave id out to get a new one")));
+                ReportId::new()
+            }),
+            (None, None) => ReportId::new(),
+        };
+
+        let kind = self.kind.unwrap_or_else(|| {
+            errors.push(FieldError::new("kind", format!("kind is required; one of {}", Kind::allowed())));
+            Kind::Other
+        });
+
+        let description = match self.description.as_deref().map(str::trim) {
+            None | Some("") => {
+                errors.push(FieldError::new("description", "description is required: the claim in the reporter's words"));
+                String::new()
+            }
+            Some(text) => {
+                check_length(&mut errors, "description", text, MAX_DESCRIPTION_CHARS);
+                text.to_string()
+            }
+        };
+
+        let location = self.location(&mut errors);
+        let observed = observed_interval(self.observed, self.observed_from, self.observed_to, &mut errors);
+        let sources = self
+            .sources
+            .unwrap_or_default()
+            .into_iter()
+            .enumerate()
+            .filter_map(|(i, s)| s.into_source(i, &mut errors))
+            .collect::<Vec<_>>();
+        if sources.len() > MAX_SOURCES {
+            errors.push(FieldError::new("sources", format!("at most {MAX_SOURCES} sources")));
+        }
+        let tags = normalise_tags(self.tags.unwrap_or_default(), &mut errors);
+
+        let reported_at = match existing {
+            Some(report) => report.reported_at,
+            None => server_time(self.reported_at, "reported_at", origin, now, &mut errors),
+        };
+        let updated_at = match existing {
+            Some(_) => now,
+            None => server_time(self.updated_at, "updated_at", origin, now, &mut errors),
+        };
+
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        Ok(Report {
+            id,
+            kind,
+            description,
+            location: location.expect("no errors means a location"),
+            observed: observed.expect("no errors means an interval"),
+            sources,
+            status: self.status.unwrap_or(Status::Unverified),
+            tags,
+            reported_at,
+            updated_at,
+        })
+    }
+
+    fn location(&self, errors: &mut Vec<FieldError>) -> Option<Location> {
+        let text = self
+            .location_text
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(str::to_string);
+        if let Some(t) = &text {
+            check_length(errors, "location_text", t, MAX_SHORT_TEXT_CHARS);
+        }
+        let (lon, lat) = match (self.lon, self.lat) {
+            (Some(lon), Some(lat)) => {
+                let lat_ok = check_coordinate(errors, "lat", lat, 90.0);
+                let lon_ok = check_coordinate(errors, "lon", lon, 180.0);
+                if !(lat_ok && lon_ok) {
+                    return None;
+                }
+                (lon, lat)
+            }
+            (Some(_), None) => {
+                errors.push(FieldError::new("lat", "lon was given without lat: give both"));
+                return None;
+            }
+            (None, Some(_)) => {
+                errors.push(FieldError::new("lon", "lat was given without lon: give both"));
+                return None;
+            }
+            (None, None) => {
+                let detail = match &text {
+                    Some(t) => format!(
+                        "location_text '{t}' needs geocoding, which this server cannot do yet: give lat and lon as well"
+                    ),
+                    None => "a location is required: give lat and lon (WGS84 degrees)".to_string(),
+                };
+                errors.push(FieldError::new("lat", detail));
+                return None;
+            }
+        };
+        let precision = self.precision.unwrap_or(Precision::Exact);
+        let uncertainty_m = match self.uncertainty_m {
+            None => default_uncertainty_m(precision),
+            Some(u) if u.is_finite() && (0.0..=MAX_UNCERTAINTY_M).contains(&u) => u,
+            Some(u) => {
+                errors.push(FieldError::new(
+                    "uncertainty_m",
+                    format!("uncertainty_m must be a number of metres from 0 to {MAX_UNCERTAINTY_M}, not {u}"),
+                ));
+                return None;
+            }
+        };
+        let province = self
+            .province
+            .as_deref()
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .map(str::to_string);
+        if let Some(p) = &province {
+            check_length(errors, "province", p, MAX_SHORT_TEXT_CHARS);
+        }
+        let country = match self.country.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(c) if c.len() == 2 && c.chars().all(|ch| ch.is_ascii_alphabetic()) => {
+                Some(c.to_ascii_uppercase())
+            }
+            Some(c) => {
+                errors.push(FieldError::new(
+                    "country",
+                    format!("country must be an ISO 3166-1 alpha-2 code such as IR or AZ, not '{c}'"),
+                ));
+                None
+            }
+        };
+        Some(Location {
+            text,
+            lon,
+            lat,
+            precision,
+            uncertainty_m,
+            province,
+            country,
+        })
+    }
+}
+
+impl SourceInput {
+    fn into_source(self, index: usize, errors: &mut Vec<FieldError>) -> Option<Source> {
+        let at = |field: &str| format!("sources[{index}].{field}");
+        let before = errors.len();
+        let name = self.name.as_deref().map(str::trim).unwrap_or_default().to_string();
+        if name.is_empty() {
+            errors.push(FieldError::new(at("name"), "each source needs a name: who makes, denies or investigates the claim"));
+        }
+        check_length(errors, &at("name"), &name, MAX_SHORT_TEXT_CHARS);
+        let url = self.url.map(|u| u.trim().to_string()).filter(|u| !u.is_empty());
+        if let Some(u) = &url {
+            let lower = u.to_ascii_lowercase();
+            if !(lower.starts_with("https://") || lower.starts_with("http://")) || u.contains(char::is_whitespace) {
+                errors.push(FieldError::new(at("url"), format!("url must be an http:// or https:// address, not '{u}'")));
+            }
+            check_length(errors, &at("url"), u, MAX_URL_CHARS);
+        }
+        if self.source_type.is_none() {
+            errors.push(FieldError::new(at("type"), format!("each source needs a type; one of {}", SourceType::allowed())));
+        }
+        if self.stance.is_none() {
+            errors.push(FieldError::new(at("stance"), format!("each source needs a stance; one of {}", Stance::allowed())));
+        }
+        let statement = self.statement.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+        if let Some(s) = &statement {
+            check_length(errors, &at("statement"), s, MAX_STATEMENT_CHARS);
+        }
+        (errors.len() == before).then(|| Source {
+            name,
+            url,
+            source_type: self.source_type.expect("checked"),
+            stance: self.stance.expect("checked"),
+            statement,
+        })
+    }
+}
+
+/// The uncertainty radius assumed for a precision when the client gives none, in metres.
+pub fn default_uncertainty_m(precision: Precision) -> f64 {
+    match precision {
+        Precision::Exact => 50.0,
+        Precision::Place => 5_000.0,
+        Precision::Near => 15_000.0,
+        Precision::Region => 50_000.0,
+        Precision::Province => 100_000.0,
+        Precision::Country => 500_000.0,
+    }
+}
+
+fn check_length(errors: &mut Vec<FieldError>, field: &str, text: &str, max: usize) {
+    let chars = text.chars().count();
+    if chars > max {
+        errors.push(FieldError::new(field, format!("{field} has {chars} characters; at most {max} are allowed")));
+    }
+}
+
+fn check_coordinate(errors: &mut Vec<FieldError>, field: &str, value: f64, limit: f64) -> bool {
+    if value.is_finite() && (-limit..=limit).contains(&value) {
+        return true;
+    }
+    errors.push(FieldError::new(
+        field,
+        format!("{field} must be a finite number of degrees from -{limit} to {limit} (WGS84), not {value}"),
+    ));
+    false
+}
+
+fn observed_interval(
+    nested: Option<ObservedInput>,
+    flat_from: Option<String>,
+    flat_to: Option<String>,
+    errors: &mut Vec<FieldError>,
+) -> Option<Interval> {
+    let (prefix, from, to) = match nested {
+        Some(_) if flat_from.is_some() || flat_to.is_some() => {
+            errors.push(FieldError::new("observed", "give either observed {from, to} or observed_from/observed_to, not both"));
+            return None;
+        }
+        Some(o) => ("observed.", o.from, o.to),
+        None => ("observed_", flat_from, flat_to),
+    };
+    let field = |end: &str| format!("{prefix}{end}");
+    let Some(from_text) = from else {
+        errors.push(FieldError::new(
+            field("from"),
+            "when it was observed is required: observed {from, to} in RFC 3339 or as dates; one instant has from == to",
+        ));
+        return None;
+    };
+    let from = match Timestamp::parse(&from_text, DayEnd::Start) {
+        Ok(t) => t,
+        Err(e) => {
+            errors.push(FieldError::new(field("from"), e.to_string()));
+            return None;
+        }
+    };
+    // Without `to`, the interval is the instant given, or the whole day of a bare date.
+    let to_text = to.unwrap_or(from_text);
+    let to = match Timestamp::parse(&to_text, DayEnd::End) {
+        Ok(t) => t,
+        Err(e) => {
+            errors.push(FieldError::new(field("to"), e.to_string()));
+            return None;
+        }
+    };
+    if to < from {
+        errors.push(FieldError::new(field("to"), format!("the interval ends ({to}) before it starts ({from})")));
+        return None;
+    }
+    Some(Interval { from, to })
+}
+
+fn normalise_tags(tags: Vec<String>, errors: &mut Vec<FieldError>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::with_capacity(tags.len());
+    for (i, tag) in tags.iter().enumerate() {
+        let tag = tag.trim().to_lowercase();
+        let field = format!("tags[{i}]");
+        if tag.is_empty() || tag.chars().count() > MAX_TAG_CHARS || tag.contains(',') {
+            errors.push(FieldError::new(field, format!("a tag is 1 to {MAX_TAG_CHARS} characters with no comma, not '{tag}'")));
+        } else if !out.contains(&tag) {
+            out.push(tag);
+        }
+    }
+    if out.len() > MAX_TAGS {
+        errors.push(FieldError::new("tags", format!("at most {MAX_TAGS} tags")));
+    }
+    out
+}
+
+fn server_time(
+    given: Option<String>,
+    field: &str,
+    origin: Origin,
+    now: Timestamp,
+    errors: &mut Vec<FieldError>,
+) -> Timestamp {
+    match (origin, given) {
+        (Origin::Import, Some(text)) => Timestamp::parse(&text, DayEnd::Start).unwrap_or_else(|e| {
+            errors.push(FieldError::new(field, e.to_string()));
+            now
+        }),
+        _ => now,
+    }
+}
+
+/// The editable fields of a report, flat, as a PATCH applies to them.
+fn editable_fields(report: &Report) -> Map<String, Value> {
+    let mut map = Map::new();
+    let mut put = |k: &str, v: Value| {
+        map.insert(k.to_string(), v);
+    };
+    put("kind", report.kind.as_str().into());
+    put("description", report.description.clone().into());
+    if let Some(t) = &report.location.text {
+        put("location_text", t.clone().into());
+    }
+    put("lat", report.location.lat.into());
+    put("lon", report.location.lon.into());
+    put("precision", report.location.precision.as_str().into());
+    put("uncertainty_m", report.location.uncertainty_m.into());
+    if let Some(p) = &report.location.province {
+        put("province", p.clone().into());
+    }
+    if let Some(c) = &report.location.country {
+        put("country", c.clone().into());
+    }
+    put("observed_from", report.observed.from.to_string().into());
+    put("observed_to", report.observed.to.to_string().into());
+    put("sources", serde_json::to_value(&report.sources).expect("sources serialise"));
+    put("status", report.status.as_str().into());
+    put("tags", serde_json::to_value(&report.tags).expect("tags serialise"));
+    map
+}
+
+/// Applies a JSON merge patch (RFC 7396) to a report's editable fields and returns the input to
+/// validate. Moving the point without naming a precision makes it `exact` again, as for a new
+/// report with coordinates.
+pub fn merge_patch(report: &Report, patch: &Map<String, Value>) -> Result<ReportInput, Vec<FieldError>> {
+    let mut fields = editable_fields(report);
+    let moves_point = patch.contains_key("lat") || patch.contains_key("lon");
+    if moves_point && !patch.contains_key("precision") {
+        fields.remove("precision");
+        if !patch.contains_key("uncertainty_m") {
+            fields.remove("uncertainty_m");
+        }
+    }
+    if patch.contains_key("observed") {
+        fields.remove("observed_from");
+        fields.remove("observed_to");
+    }
+    for (key, value) in patch {
+        if value.is_null() {
+            fields.remove(key);
+        } else {
+            fields.insert(key.clone(), value.clone());
+        }
+    }
+    serde_path_to_error::deserialize(Value::Object(fields)).map_err(|e| {
+        let field = e.path().to_string();
+        vec![FieldError::new(field, e.into_inner().to_string())]
+    })
+}
+
+/// Reads a report sent as flat JSON or as a GeoJSON Feature whose properties are the report's
+/// fields (as sightmap writes them), naming the field at fault.
+pub fn input_from_json(value: Value) -> Result<ReportInput, Vec<FieldError>> {
+    let path_error = |prefix: &str, e: serde_path_to_error::Error<serde_json::Error>| {
+        let path = e.path().to_string();
+        let field = match (prefix, path.as_str()) {
+            ("", ".") => "body".to_string(),
+            ("", p) => p.to_string(),
+            (pre, ".") => pre.trim_end_matches('.').to_string(),
+            (pre, p) => format!("{pre}{p}"),
+        };
+        vec![FieldError::new(field, e.into_inner().to_string())]
+    };
+    let Value::Object(mut object) = value else {
+        return Err(vec![FieldError::new("body", "a report is a JSON object, or a GeoJSON Feature")]);
+    };
+    if object.get("type").and_then(Value::as_str) != Some("Feature") {
+        return serde_path_to_error::deserialize(Value::Object(object)).map_err(|e| path_error("", e));
+    }
+    let mut errors = Vec::new();
+    for key in object.keys() {
+        if !["type", "id", "geometry", "properties", "bbox"].contains(&key.as_str()) {
+            errors.push(FieldError::new(key.clone(), format!("unknown Feature member '{key}'; put report fields in properties")));
+        }
+    }
+    let properties = match object.remove("properties") {
+        None | Some(Value::Null) => Value::Object(Map::new()),
+        Some(p @ Value::Object(_)) => p,
+        Some(_) => {
+            errors.push(FieldError::new("properties", "properties must be an object"));
+            Value::Object(Map::new())
+        }
+    };
+    let mut input: ReportInput = match serde_path_to_error::deserialize(properties) {
+        Ok(input) => input,
+        Err(e) => {
+            errors.extend(path_error("properties.", e));
+            return Err(errors);
+        }
+    };
+    match object.remove("geometry") {
+        None | Some(Value::Null) => {}
+        Some(geometry) => match point_coordinates(&geometry) {
+            Some((lon, lat)) => {
+                if input.lon.is_some() || input.lat.is_some() {
+                    errors.push(FieldError::new("properties.lat", "give the point either as geometry or as lat/lon, not both"));
+                }
+                input.lon = Some(lon);
+                input.lat = Some(lat);
+            }
+            None => errors.push(FieldError::new(
+                "geometry",
+                "geometry must be a GeoJSON Point with [lon, lat] coordinates, or null when location_text is given",
+            )),
+        },
+    }
+    match object.remove("id") {
+        None | Some(Value::Null) => {}
+        Some(Value::String(id)) if input.id.is_none() => input.id = Some(id),
+        Some(Value::String(_)) => {}
+        Some(other) => errors.push(FieldError::new("id", format!("a Feature id here is a UUID string, not {other}"))),
+    }
+    if errors.is_empty() { Ok(input) } else { Err(errors) }
+}
+
+fn point_coordinates(geometry: &Value) -> Option<(f64, f64)> {
+    if geometry.get("type")?.as_str()? != "Point" {
+        return None;
+    }
+    let coordinates = geometry.get("coordinates")?.as_array()?;
+    if !(2..=3).contains(&coordinates.len()) {
+        return None;
+    }
+    Some((coordinates[0].as_f64()?, coordinates[1].as_f64()?))
+}

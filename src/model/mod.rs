@@ -1,0 +1,138 @@
+//! The report model. A report is a *claim*: somebody says they saw or heard something,
+//! somewhere, some time. The model keeps who says so ([`Source`] with its [`Stance`]), how sure
+//! the location is ([`Precision`] and an uncertainty radius), an observation *interval* rather
+//! than an invented instant, and how far the claim has been checked ([`Status`]).
+
+mod input;
+mod timestamp;
+mod vocab;
+
+pub use input::{
+    FieldError, MAX_DESCRIPTION_CHARS, ObservedInput, Origin, ReportInput, SourceInput,
+    default_uncertainty_m, input_from_json, merge_patch,
+};
+pub use timestamp::{BadTimestamp, DayEnd, Timestamp};
+pub use vocab::{Kind, Precision, SourceType, Stance, Status, UnknownWord, WordSet};
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+/// A report's id: a UUIDv7, so ids sort by creation time and are safe in URLs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ReportId(pub uuid::Uuid);
+
+impl ReportId {
+    /// A new id for a report created now.
+    pub fn new() -> Self {
+        Self(uuid::Uuid::now_v7())
+    }
+}
+
+impl Default for ReportId {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl fmt::Display for ReportId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.hyphenated().fmt(f)
+    }
+}
+
+impl FromStr for ReportId {
+    type Err = uuid::Error;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        uuid::Uuid::parse_str(s).map(Self)
+    }
+}
+
+/// Where a report places what it describes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Location {
+    /// The place as reported ("eastern Gilan"), if any.
+    pub text: Option<String>,
+    /// WGS84 longitude, degrees.
+    pub lon: f64,
+    /// WGS84 latitude, degrees.
+    pub lat: f64,
+    /// How precisely the point locates the claim.
+    pub precision: Precision,
+    /// Radius, in metres, within which the claim is thought to lie.
+    pub uncertainty_m: f64,
+    /// First-level administrative division, such as "Gilan".
+    pub province: Option<String>,
+    /// ISO 3166-1 alpha-2 country code, such as "IR".
+    pub country: Option<String>,
+}
+
+/// When something was observed: an interval, closed at both ends. One instant has
+/// `from == to`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Interval {
+    /// The earliest moment the observation may have taken place.
+    pub from: Timestamp,
+    /// The latest moment.
+    pub to: Timestamp,
+}
+
+impl Interval {
+    /// Whether this interval shares a moment with `[since, until]` (either end open).
+    pub fn overlaps(&self, since: Option<Timestamp>, until: Option<Timestamp>) -> bool {
+        since.is_none_or(|s| self.to >= s) && until.is_none_or(|u| self.from <= u)
+    }
+}
+
+/// Somebody who makes, denies or investigates a claim.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Source {
+    /// Who: a person, outlet, ministry or account.
+    pub name: String,
+    /// Where they said it, if public.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// What kind of source this is.
+    #[serde(rename = "type")]
+    pub source_type: SourceType,
+    /// What they say about the claim.
+    pub stance: Stance,
+    /// What they said, in brief.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub statement: Option<String>,
+}
+
+/// A claim, as stored.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    /// Stable id; also the GeoJSON Feature id.
+    pub id: ReportId,
+    /// What was seen or heard.
+    pub kind: Kind,
+    /// The claim in the reporter's words.
+    pub description: String,
+    /// Where.
+    pub location: Location,
+    /// When.
+    pub observed: Interval,
+    /// Who claims, denies or investigates it.
+    pub sources: Vec<Source>,
+    /// How far it has been checked.
+    pub status: Status,
+    /// Short labels.
+    pub tags: Vec<String>,
+    /// When the server first stored it.
+    pub reported_at: Timestamp,
+    /// When the server last changed it.
+    pub updated_at: Timestamp,
+}
+
+impl Report {
+    /// The set of source types among the report's sources.
+    pub fn source_types(&self) -> WordSet {
+        self.sources
+            .iter()
+            .fold(WordSet::default(), |set, s| set.with(s.source_type.bit()))
+    }
+}

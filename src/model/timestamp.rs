@@ -1,0 +1,110 @@
+//! Timestamps: whole seconds in UTC, written in one RFC 3339 form, `2025-06-13T00:00:00Z`.
+//!
+//! Input may carry any offset (`+03:30`) and fractional seconds (dropped), or be a bare date
+//! (`2025-06-13`), which means the whole day: its start as a lower bound and its last second
+//! as an upper bound.
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use std::fmt;
+use time::format_description::well_known::Rfc3339;
+use time::{Date, OffsetDateTime, Time};
+
+/// An instant in whole seconds since 1970-01-01T00:00:00Z.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Timestamp(pub i64);
+
+/// Which end of a day a bare date stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DayEnd {
+    /// 00:00:00.
+    Start,
+    /// 23:59:59.
+    End,
+}
+
+/// A timestamp that could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("'{0}' is not an RFC 3339 timestamp (such as 2025-06-13T21:30:00Z or 2025-06-13T21:30:00+03:30) or a date (2025-06-13)")]
+pub struct BadTimestamp(pub String);
+
+impl Timestamp {
+    /// The current time, to the second.
+    pub fn now() -> Self {
+        Self(OffsetDateTime::now_utc().unix_timestamp())
+    }
+
+    /// Reads RFC 3339 or a bare date; `end` says which end of the day a bare date means.
+    ///
+    /// # Examples
+    /// ```
+    /// use sightmap::model::{DayEnd, Timestamp};
+    /// let t = Timestamp::parse("2025-06-13T03:30:00+03:30", DayEnd::Start).unwrap();
+    /// assert_eq!(t.to_string(), "2025-06-13T00:00:00Z");
+    /// let t = Timestamp::parse("2025-06-24", DayEnd::End).unwrap();
+    /// assert_eq!(t.to_string(), "2025-06-24T23:59:59Z");
+    /// ```
+    pub fn parse(text: &str, end: DayEnd) -> Result<Self, BadTimestamp> {
+        let text = text.trim();
+        if let Ok(t) = OffsetDateTime::parse(text, &Rfc3339) {
+            return Ok(Self(t.unix_timestamp()));
+        }
+        let date_format = time::macros::format_description!("[year]-[month]-[day]");
+        let date =
+            Date::parse(text, &date_format).map_err(|_| BadTimestamp(text.to_string()))?;
+        let time = match end {
+            DayEnd::Start => Time::MIDNIGHT,
+            DayEnd::End => Time::from_hms(23, 59, 59).expect("a valid time"),
+        };
+        Ok(Self(date.with_time(time).assume_utc().unix_timestamp()))
+    }
+}
+
+impl fmt::Display for Timestamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match OffsetDateTime::from_unix_timestamp(self.0) {
+            Ok(t) => {
+                let (y, mo, d) = (t.year(), u8::from(t.month()), t.day());
+                let (h, mi, s) = (t.hour(), t.minute(), t.second());
+                write!(f, "{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}Z")
+            }
+            Err(_) => write!(f, "{}", self.0),
+        }
+    }
+}
+
+impl Serialize for Timestamp {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Timestamp {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        Timestamp::parse(&text, DayEnd::Start).map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn offsets_are_normalised_to_utc() {
+        let t = Timestamp::parse("2025-06-13T01:00:00.750+03:30", DayEnd::Start).unwrap();
+        assert_eq!(t.to_string(), "2025-06-12T21:30:00Z");
+    }
+
+    #[test]
+    fn bare_dates_cover_the_day() {
+        let from = Timestamp::parse("2025-06-13", DayEnd::Start).unwrap();
+        let to = Timestamp::parse("2025-06-13", DayEnd::End).unwrap();
+        assert_eq!(to.0 - from.0, 86_399);
+    }
+
+    #[test]
+    fn garbage_is_refused() {
+        assert!(Timestamp::parse("13 June", DayEnd::Start).is_err());
+        assert!(Timestamp::parse("2025-13-01", DayEnd::Start).is_err());
+    }
+}

@@ -1,0 +1,176 @@
+//! The report service: the one place that keeps the durable store and the in-memory index in
+//! step. HTTP handlers and the CLI call it; neither touches the store or the index directly.
+
+use crate::index::{IndexRecord, ReportIndex};
+use crate::model::{FieldError, Origin, Report, ReportId, ReportInput, Timestamp, merge_patch};
+use crate::query::ReportQuery;
+use crate::store::{Inserted, Store, StoreError};
+use parking_lot::RwLock;
+use serde_json::{Map, Value};
+use std::sync::Arc;
+
+/// How many times a PATCH is retried when another write changed the report meanwhile.
+const UPDATE_ATTEMPTS: usize = 5;
+
+/// Why a service call failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    /// The input is wrong; each error names its field.
+    #[error("invalid report")]
+    Invalid(Vec<FieldError>),
+    /// No live report has this id.
+    #[error("no report has id {0}")]
+    NotFound(ReportId),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// One report in a query's page, with its distance from the query's centre if it has one.
+#[derive(Debug, Clone)]
+pub struct Found {
+    /// The report.
+    pub report: Report,
+    /// Geodesic distance in metres, for radius and nearest queries.
+    pub distance_m: Option<f64>,
+}
+
+/// One page of a query's answer.
+#[derive(Debug, Clone)]
+pub struct FoundPage {
+    /// Matches across all pages.
+    pub matched: usize,
+    /// This page's reports, in order.
+    pub reports: Vec<Found>,
+}
+
+/// Reports: stored durably, indexed in memory.
+pub struct ReportService {
+    store: Arc<dyn Store>,
+    index: RwLock<ReportIndex>,
+}
+
+impl ReportService {
+    /// Opens the service on a store, building the index from every live report in it.
+    pub async fn open(store: Arc<dyn Store>) -> Result<Self, StoreError> {
+        let records = store.index_records().await?;
+        let index = tokio::task::spawn_blocking(move || ReportIndex::build(records))
+            .await
+            .map_err(|e| StoreError::Internal(format!("index build failed: {e}")))?;
+        Ok(Self { store, index: RwLock::new(index) })
+    }
+
+    /// The store underneath, for logs.
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    /// How many live reports there are.
+    pub fn len(&self) -> usize {
+        self.index.read().len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Validates and stores a new report from a client.
+    pub async fn create(&self, input: ReportInput) -> Result<Report, ServiceError> {
+        let report = input.into_report(Origin::Client, None, Timestamp::now()).map_err(ServiceError::Invalid)?;
+        match self.store.insert(vec![report.clone()]).await?.as_slice() {
+            [Inserted::New(version)] => {
+                self.index.write().upsert(IndexRecord::of(&report, *version));
+                Ok(report)
+            }
+            _ => Err(StoreError::Internal(format!("new id {} already stored", report.id)).into()),
+        }
+    }
+
+    /// Stores reports that were validated already (by import), in one transaction. Reports
+    /// whose id is stored already are skipped.
+    pub async fn insert_batch(&self, reports: Vec<Report>) -> Result<Vec<Inserted>, StoreError> {
+        let outcomes = self.store.insert(reports.clone()).await?;
+        let mut index = self.index.write();
+        for (report, outcome) in reports.iter().zip(&outcomes) {
+            if let Inserted::New(version) = outcome {
+                index.upsert(IndexRecord::of(report, *version));
+            }
+        }
+        Ok(outcomes)
+    }
+
+    /// One live report.
+    pub async fn get(&self, id: ReportId) -> Result<Report, ServiceError> {
+        match self.store.get(id).await? {
+            Some((report, _)) => Ok(report),
+            None => Err(ServiceError::NotFound(id)),
+        }
+    }
+
+    /// Applies a JSON merge patch (RFC 7396) to a report's editable fields.
+    pub async fn update(&self, id: ReportId, patch: &Map<String, Value>) -> Result<Report, ServiceError> {
+        let mut server_fields: Vec<FieldError> = ["id", "reported_at", "updated_at"]
+            .iter()
+            .filter(|f| patch.contains_key(**f))
+            .map(|f| FieldError::new(*f, format!("{f} is set by the server and cannot be changed")))
+            .collect();
+        if !server_fields.is_empty() {
+            server_fields.sort_by(|a, b| a.field.cmp(&b.field));
+            return Err(ServiceError::Invalid(server_fields));
+        }
+        for _ in 0..UPDATE_ATTEMPTS {
+            let Some((current, version)) = self.store.get(id).await? else {
+                return Err(ServiceError::NotFound(id));
+            };
+            let input = merge_patch(&current, patch).map_err(ServiceError::Invalid)?;
+            let updated = input
+                .into_report(Origin::Client, Some(&current), Timestamp::now())
+                .map_err(ServiceError::Invalid)?;
+            match self.store.update(updated.clone(), version).await {
+                Ok(Some(new_version)) => {
+                    self.index.write().upsert(IndexRecord::of(&updated, new_version));
+                    return Ok(updated);
+                }
+                Ok(None) => return Err(ServiceError::NotFound(id)),
+                Err(StoreError::Conflict(_)) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(StoreError::Conflict(id).into())
+    }
+
+    /// Hides a report from every query; the store keeps it.
+    pub async fn delete(&self, id: ReportId) -> Result<(), ServiceError> {
+        match self.store.delete(id, Timestamp::now()).await? {
+            Some(version) => {
+                self.index.write().remove(&id, version);
+                Ok(())
+            }
+            None => Err(ServiceError::NotFound(id)),
+        }
+    }
+
+    /// Answers a query with one page of reports.
+    pub async fn query(&self, query: &ReportQuery) -> Result<FoundPage, ServiceError> {
+        let text_matches = match &query.filter.text {
+            Some(words) => Some(self.store.text_matches(words.clone()).await?),
+            None => None,
+        };
+        let answer = self.index.read().query(query, text_matches.as_ref());
+        let ids = answer.hits.iter().map(|h| h.id).collect();
+        let reports = self.store.get_many(ids).await?;
+        // Reports deleted since the index answered are missing from `reports`: walk both in step.
+        let mut hits = answer.hits.iter().peekable();
+        let mut found = Vec::with_capacity(reports.len());
+        for report in reports {
+            while let Some(hit) = hits.next() {
+                if hit.id == report.id {
+                    found.push(Found { distance_m: hit.distance_m, report });
+                    break;
+                }
+            }
+        }
+        Ok(FoundPage { matched: answer.matched, reports: found })
+    }
+}

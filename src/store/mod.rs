@@ -1,0 +1,78 @@
+//! Where reports live durably. Everything above this module talks to a [`Store`] trait object,
+//! so the embedded SQLite store ([`sqlite`]) and a shared PostgreSQL store can stand in for
+//! each other.
+//!
+//! A store numbers every change with an increasing *version*, which lets the in-memory index
+//! apply changes in the order the store made them.
+
+pub mod sqlite;
+
+use crate::index::IndexRecord;
+use crate::model::{Report, ReportId, Timestamp};
+use std::collections::HashSet;
+
+/// Why a store operation failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// The disk or database is full; nothing was written.
+    #[error("the store has no space left: {0}")]
+    Full(String),
+    /// The store cannot be reached or is shutting down; nothing was written.
+    #[error("the store is unavailable: {0}")]
+    Unavailable(String),
+    /// An update expected a version that another write has replaced.
+    #[error("report {0} was changed by another write meanwhile")]
+    Conflict(ReportId),
+    /// The store's files are damaged or from an unknown version.
+    #[error("the store is damaged or incompatible: {0}")]
+    Corrupt(String),
+    /// Anything else, with the underlying message (logged, never sent to clients).
+    #[error("the store failed: {0}")]
+    Internal(String),
+}
+
+/// What an insert did with one report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Inserted {
+    /// Stored, at this version.
+    New(i64),
+    /// A report with this id was already stored; nothing changed.
+    AlreadyExists,
+}
+
+/// Durable storage of reports.
+///
+/// Every method that writes returns only once the change is durable: acknowledged writes
+/// survive a crash of the process.
+#[async_trait::async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Stores new reports in one transaction. Reports whose id exists already are left alone.
+    async fn insert(&self, reports: Vec<Report>) -> Result<Vec<Inserted>, StoreError>;
+
+    /// Replaces a live report if it is still at `expected_version`; returns the new version.
+    /// `Ok(None)` when no live report has the id.
+    async fn update(&self, report: Report, expected_version: i64) -> Result<Option<i64>, StoreError>;
+
+    /// Hides a report from every query, keeping its row. Returns the version of the deletion,
+    /// or `None` when no live report had the id.
+    async fn delete(&self, id: ReportId, at: Timestamp) -> Result<Option<i64>, StoreError>;
+
+    /// One live report with its version.
+    async fn get(&self, id: ReportId) -> Result<Option<(Report, i64)>, StoreError>;
+
+    /// Live reports by id, in the order asked; ids not found are left out.
+    async fn get_many(&self, ids: Vec<ReportId>) -> Result<Vec<Report>, StoreError>;
+
+    /// Ids of live reports whose description has every word of `words`.
+    async fn text_matches(&self, words: String) -> Result<HashSet<ReportId>, StoreError>;
+
+    /// What the index needs of every live report, to rebuild it at start-up.
+    async fn index_records(&self) -> Result<Vec<IndexRecord>, StoreError>;
+
+    /// How many live reports are stored.
+    async fn count(&self) -> Result<u64, StoreError>;
+
+    /// A short name for logs: the engine and where it keeps its data.
+    fn describe(&self) -> String;
+}

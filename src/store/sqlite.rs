@@ -1,0 +1,528 @@
+//! The embedded default store: one SQLite database in WAL mode under the data directory.
+//!
+//! Durability: every write commits with `synchronous=FULL`, so the WAL is on disk before the
+//! write is acknowledged; a `kill -9` (or a power cut) loses nothing acknowledged.
+//!
+//! Throughput: one writer thread owns the only writing connection and commits *groups* of
+//! waiting writes in one transaction (group commit), each write in its own savepoint so one bad
+//! write cannot spoil the others. Reads go through a small pool of read-only connections on
+//! tokio's blocking threads; WAL lets them run while the writer writes.
+
+use super::{Inserted, Store, StoreError};
+use crate::index::IndexRecord;
+use crate::model::{Kind, Location, Precision, Report, ReportId, Source, Status, Timestamp, WordSet, Interval};
+use parking_lot::Mutex;
+use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
+use std::collections::HashSet;
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, mpsc};
+use tokio::sync::oneshot;
+
+/// The database file's name inside the data directory.
+pub const DB_FILE: &str = "sightmap.db";
+const LOCK_FILE: &str = "sightmap.lock";
+/// The schema this code writes; bumped with every migration.
+const SCHEMA_VERSION: i64 = 1;
+/// Most writes committed in one group.
+const MAX_GROUP: usize = 512;
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS reports (
+    rowid         INTEGER PRIMARY KEY,
+    id            BLOB NOT NULL UNIQUE,
+    version       INTEGER NOT NULL,
+    kind          TEXT NOT NULL,
+    description   TEXT NOT NULL,
+    location_text TEXT,
+    lon           REAL NOT NULL,
+    lat           REAL NOT NULL,
+    precision     TEXT NOT NULL,
+    uncertainty_m REAL NOT NULL,
+    province      TEXT,
+    country       TEXT,
+    observed_from INTEGER NOT NULL,
+    observed_to   INTEGER NOT NULL,
+    sources       TEXT NOT NULL,
+    source_types  INTEGER NOT NULL,
+    status        TEXT NOT NULL,
+    tags          TEXT NOT NULL,
+    reported_at   INTEGER NOT NULL,
+    updated_at    INTEGER NOT NULL,
+    deleted_at    INTEGER
+);
+CREATE INDEX IF NOT EXISTS reports_version ON reports (version);
+CREATE VIRTUAL TABLE IF NOT EXISTS report_text USING fts5 (description, content = '', contentless_delete = 1);
+";
+
+const REPORT_COLUMNS: &str = "id, kind, description, location_text, lon, lat, precision, uncertainty_m, \
+     province, country, observed_from, observed_to, sources, status, tags, reported_at, updated_at";
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        use rusqlite::ErrorCode;
+        match e.sqlite_error_code() {
+            Some(ErrorCode::DiskFull) => StoreError::Full(e.to_string()),
+            Some(ErrorCode::DatabaseCorrupt | ErrorCode::NotADatabase) => StoreError::Corrupt(e.to_string()),
+            Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked | ErrorCode::CannotOpen) => {
+                StoreError::Unavailable(e.to_string())
+            }
+            _ => StoreError::Internal(e.to_string()),
+        }
+    }
+}
+
+enum WriteOp {
+    Insert(Vec<Report>),
+    Update { report: Box<Report>, expected_version: i64 },
+    Delete { id: ReportId, at: Timestamp },
+}
+
+enum WriteOutcome {
+    Inserted(Vec<Inserted>),
+    Version(Option<i64>),
+}
+
+struct WriteJob {
+    op: WriteOp,
+    reply: oneshot::Sender<Result<WriteOutcome, StoreError>>,
+}
+
+/// The embedded SQLite store.
+pub struct SqliteStore {
+    path: PathBuf,
+    writer: Mutex<Option<mpsc::Sender<WriteJob>>>,
+    readers: Arc<ReaderPool>,
+    /// Held for the store's life so that no second process opens the same data directory.
+    _lock: File,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the store in `data_dir`, migrating its schema.
+    pub fn open(data_dir: &Path) -> Result<Self, StoreError> {
+        std::fs::create_dir_all(data_dir)
+            .map_err(|e| StoreError::Unavailable(format!("cannot create data directory {}: {e}", data_dir.display())))?;
+        let lock = File::create(data_dir.join(LOCK_FILE))
+            .map_err(|e| StoreError::Unavailable(format!("cannot create lock file in {}: {e}", data_dir.display())))?;
+        lock.try_lock().map_err(|_| {
+            StoreError::Unavailable(format!(
+                "{} is in use by another sightmap process; stop it or choose another --data-dir",
+                data_dir.display()
+            ))
+        })?;
+        let path = data_dir.join(DB_FILE);
+        let conn = Connection::open(&path)?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        migrate(&conn)?;
+        let next_version: i64 = conn.query_row("SELECT COALESCE(MAX(version), 0) + 1 FROM reports", [], |r| r.get(0))?;
+        let (tx, rx) = mpsc::channel();
+        std::thread::Builder::new()
+            .name("sightmap-sqlite-writer".into())
+            .spawn(move || Writer { conn, next_version }.run(rx))
+            .map_err(|e| StoreError::Internal(format!("cannot start writer thread: {e}")))?;
+        Ok(Self {
+            readers: Arc::new(ReaderPool { path: path.clone(), idle: Mutex::new(Vec::new()) }),
+            path,
+            writer: Mutex::new(Some(tx)),
+            _lock: lock,
+        })
+    }
+
+    async fn write(&self, op: WriteOp) -> Result<WriteOutcome, StoreError> {
+        let (reply, answer) = oneshot::channel();
+        let sender = self.writer.lock().clone();
+        let sender = sender.ok_or_else(|| StoreError::Unavailable("the store is closed".into()))?;
+        sender
+            .send(WriteJob { op, reply })
+            .map_err(|_| StoreError::Unavailable("the writer has stopped".into()))?;
+        answer.await.map_err(|_| StoreError::Unavailable("the writer has stopped".into()))?
+    }
+
+    async fn read<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let pool = self.readers.clone();
+        tokio::task::spawn_blocking(move || pool.with(f))
+            .await
+            .map_err(|e| StoreError::Internal(format!("read task failed: {e}")))?
+    }
+}
+
+impl Drop for SqliteStore {
+    fn drop(&mut self) {
+        // Closing the channel lets the writer finish what is queued and exit.
+        self.writer.lock().take();
+    }
+}
+
+fn migrate(conn: &Connection) -> Result<(), StoreError> {
+    let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    if version > SCHEMA_VERSION {
+        return Err(StoreError::Corrupt(format!(
+            "the store has schema version {version}, newer than this sightmap ({SCHEMA_VERSION}); upgrade sightmap"
+        )));
+    }
+    conn.execute_batch(SCHEMA)?;
+    conn.pragma_update(None, "user_version", SCHEMA_VERSION)?;
+    Ok(())
+}
+
+struct ReaderPool {
+    path: PathBuf,
+    idle: Mutex<Vec<Connection>>,
+}
+
+impl ReaderPool {
+    fn with<T>(&self, f: impl FnOnce(&Connection) -> Result<T, StoreError>) -> Result<T, StoreError> {
+        let conn = match self.idle.lock().pop() {
+            Some(c) => c,
+            None => {
+                let c = Connection::open_with_flags(
+                    &self.path,
+                    OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+                )?;
+                c.busy_timeout(std::time::Duration::from_secs(5))?;
+                c
+            }
+        };
+        let result = f(&conn);
+        self.idle.lock().push(conn);
+        result
+    }
+}
+
+struct Writer {
+    conn: Connection,
+    next_version: i64,
+}
+
+impl Writer {
+    fn run(mut self, jobs: mpsc::Receiver<WriteJob>) {
+        while let Ok(first) = jobs.recv() {
+            let mut group = vec![first];
+            while group.len() < MAX_GROUP {
+                match jobs.try_recv() {
+                    Ok(job) => group.push(job),
+                    Err(_) => break,
+                }
+            }
+            let start_version = self.next_version;
+            match self.commit_group(&group) {
+                Ok(outcomes) => {
+                    for (job, outcome) in group.into_iter().zip(outcomes) {
+                        let _ = job.reply.send(outcome);
+                    }
+                }
+                Err(e) => {
+                    self.next_version = start_version;
+                    tracing::error!(error = %e, "commit failed");
+                    let message = e.to_string();
+                    for job in group {
+                        let _ = job.reply.send(Err(match &e {
+                            StoreError::Full(_) => StoreError::Full(message.clone()),
+                            StoreError::Corrupt(_) => StoreError::Corrupt(message.clone()),
+                            _ => StoreError::Unavailable(message.clone()),
+                        }));
+                    }
+                }
+            }
+        }
+    }
+
+    fn commit_group(&mut self, group: &[WriteJob]) -> Result<Vec<Result<WriteOutcome, StoreError>>, StoreError> {
+        let mut tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let mut outcomes = Vec::with_capacity(group.len());
+        for job in group {
+            let sp = tx.savepoint()?;
+            let version_before = self.next_version;
+            let outcome = apply(&sp, &job.op, &mut self.next_version);
+            match outcome {
+                Ok(o) => {
+                    sp.commit()?;
+                    outcomes.push(Ok(o));
+                }
+                Err(e) => {
+                    drop(sp); // rolls back this write only
+                    self.next_version = version_before;
+                    outcomes.push(Err(e));
+                }
+            }
+        }
+        tx.commit()?;
+        Ok(outcomes)
+    }
+}
+
+fn apply(conn: &Connection, op: &WriteOp, next_version: &mut i64) -> Result<WriteOutcome, StoreError> {
+    let mut take_version = || {
+        let v = *next_version;
+        *next_version += 1;
+        v
+    };
+    match op {
+        WriteOp::Insert(reports) => {
+            let mut insert = conn.prepare_cached(
+                "INSERT INTO reports (id, version, kind, description, location_text, lon, lat, precision, \
+                 uncertainty_m, province, country, observed_from, observed_to, sources, source_types, status, \
+                 tags, reported_at, updated_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19) \
+                 ON CONFLICT (id) DO NOTHING",
+            )?;
+            let mut text = conn.prepare_cached("INSERT INTO report_text (rowid, description) VALUES (?1, ?2)")?;
+            let mut results = Vec::with_capacity(reports.len());
+            for r in reports {
+                let version = *next_version;
+                let changed = insert.execute(params![
+                    r.id.0.as_bytes(),
+                    version,
+                    r.kind.as_str(),
+                    r.description,
+                    r.location.text,
+                    r.location.lon,
+                    r.location.lat,
+                    r.location.precision.as_str(),
+                    r.location.uncertainty_m,
+                    r.location.province,
+                    r.location.country,
+                    r.observed.from.0,
+                    r.observed.to.0,
+                    to_json(&r.sources)?,
+                    r.source_types().0,
+                    r.status.as_str(),
+                    to_json(&r.tags)?,
+                    r.reported_at.0,
+                    r.updated_at.0,
+                ])?;
+                if changed == 1 {
+                    *next_version += 1;
+                    text.execute(params![conn.last_insert_rowid(), r.description])?;
+                    results.push(Inserted::New(version));
+                } else {
+                    results.push(Inserted::AlreadyExists);
+                }
+            }
+            Ok(WriteOutcome::Inserted(results))
+        }
+        WriteOp::Update { report: r, expected_version } => {
+            let rowid: Option<i64> = conn
+                .prepare_cached("SELECT rowid FROM reports WHERE id = ?1 AND version = ?2 AND deleted_at IS NULL")?
+                .query_row(params![r.id.0.as_bytes(), expected_version], |row| row.get(0))
+                .optional()?;
+            let Some(rowid) = rowid else {
+                let live: bool = conn
+                    .prepare_cached("SELECT EXISTS (SELECT 1 FROM reports WHERE id = ?1 AND deleted_at IS NULL)")?
+                    .query_row([r.id.0.as_bytes()], |row| row.get(0))?;
+                return if live { Err(StoreError::Conflict(r.id)) } else { Ok(WriteOutcome::Version(None)) };
+            };
+            let version = take_version();
+            conn.prepare_cached(
+                "UPDATE reports SET version = ?2, kind = ?3, description = ?4, location_text = ?5, lon = ?6, \
+                 lat = ?7, precision = ?8, uncertainty_m = ?9, province = ?10, country = ?11, observed_from = ?12, \
+                 observed_to = ?13, sources = ?14, source_types = ?15, status = ?16, tags = ?17, updated_at = ?18 \
+                 WHERE rowid = ?1",
+            )?
+            .execute(params![
+                rowid,
+                version,
+                r.kind.as_str(),
+                r.description,
+                r.location.text,
+                r.location.lon,
+                r.location.lat,
+                r.location.precision.as_str(),
+                r.location.uncertainty_m,
+                r.location.province,
+                r.location.country,
+                r.observed.from.0,
+                r.observed.to.0,
+                to_json(&r.sources)?,
+                r.source_types().0,
+                r.status.as_str(),
+                to_json(&r.tags)?,
+                r.updated_at.0,
+            ])?;
+            conn.prepare_cached("DELETE FROM report_text WHERE rowid = ?1")?.execute([rowid])?;
+            conn.prepare_cached("INSERT INTO report_text (rowid, description) VALUES (?1, ?2)")?
+                .execute(params![rowid, r.description])?;
+            Ok(WriteOutcome::Version(Some(version)))
+        }
+        WriteOp::Delete { id, at } => {
+            let rowid: Option<i64> = conn
+                .prepare_cached("SELECT rowid FROM reports WHERE id = ?1 AND deleted_at IS NULL")?
+                .query_row([id.0.as_bytes()], |row| row.get(0))
+                .optional()?;
+            let Some(rowid) = rowid else {
+                return Ok(WriteOutcome::Version(None));
+            };
+            let version = take_version();
+            conn.prepare_cached("UPDATE reports SET deleted_at = ?2, version = ?3 WHERE rowid = ?1")?
+                .execute(params![rowid, at.0, version])?;
+            conn.prepare_cached("DELETE FROM report_text WHERE rowid = ?1")?.execute([rowid])?;
+            Ok(WriteOutcome::Version(Some(version)))
+        }
+    }
+}
+
+fn to_json<T: serde::Serialize>(value: &T) -> Result<String, StoreError> {
+    serde_json::to_string(value).map_err(|e| StoreError::Internal(e.to_string()))
+}
+
+fn corrupt(column: &str, e: impl std::fmt::Display) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, format!("{column}: {e}").into())
+}
+
+fn id_from(bytes: Vec<u8>) -> rusqlite::Result<ReportId> {
+    uuid::Uuid::from_slice(&bytes).map(ReportId).map_err(|e| corrupt("id", e))
+}
+
+fn word<T: std::str::FromStr>(text: String, column: &str) -> rusqlite::Result<T>
+where
+    T::Err: std::fmt::Display,
+{
+    text.parse().map_err(|e| corrupt(column, e))
+}
+
+fn report_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Report> {
+    let sources: String = row.get(12)?;
+    let tags: String = row.get(14)?;
+    Ok(Report {
+        id: id_from(row.get(0)?)?,
+        kind: word::<Kind>(row.get(1)?, "kind")?,
+        description: row.get(2)?,
+        location: Location {
+            text: row.get(3)?,
+            lon: row.get(4)?,
+            lat: row.get(5)?,
+            precision: word::<Precision>(row.get(6)?, "precision")?,
+            uncertainty_m: row.get(7)?,
+            province: row.get(8)?,
+            country: row.get(9)?,
+        },
+        observed: Interval { from: Timestamp(row.get(10)?), to: Timestamp(row.get(11)?) },
+        sources: serde_json::from_str::<Vec<Source>>(&sources).map_err(|e| corrupt("sources", e))?,
+        status: word::<Status>(row.get(13)?, "status")?,
+        tags: serde_json::from_str(&tags).map_err(|e| corrupt("tags", e))?,
+        reported_at: Timestamp(row.get(15)?),
+        updated_at: Timestamp(row.get(16)?),
+    })
+}
+
+#[async_trait::async_trait]
+impl Store for SqliteStore {
+    async fn insert(&self, reports: Vec<Report>) -> Result<Vec<Inserted>, StoreError> {
+        match self.write(WriteOp::Insert(reports)).await? {
+            WriteOutcome::Inserted(v) => Ok(v),
+            WriteOutcome::Version(_) => Err(StoreError::Internal("unexpected write outcome".into())),
+        }
+    }
+
+    async fn update(&self, report: Report, expected_version: i64) -> Result<Option<i64>, StoreError> {
+        match self.write(WriteOp::Update { report: Box::new(report), expected_version }).await? {
+            WriteOutcome::Version(v) => Ok(v),
+            WriteOutcome::Inserted(_) => Err(StoreError::Internal("unexpected write outcome".into())),
+        }
+    }
+
+    async fn delete(&self, id: ReportId, at: Timestamp) -> Result<Option<i64>, StoreError> {
+        match self.write(WriteOp::Delete { id, at }).await? {
+            WriteOutcome::Version(v) => Ok(v),
+            WriteOutcome::Inserted(_) => Err(StoreError::Internal("unexpected write outcome".into())),
+        }
+    }
+
+    async fn get(&self, id: ReportId) -> Result<Option<(Report, i64)>, StoreError> {
+        self.read(move |conn| {
+            let sql = format!("SELECT {REPORT_COLUMNS}, version FROM reports WHERE id = ?1 AND deleted_at IS NULL");
+            Ok(conn
+                .prepare_cached(&sql)?
+                .query_row([id.0.as_bytes()], |row| Ok((report_from_row(row)?, row.get(17)?)))
+                .optional()?)
+        })
+        .await
+    }
+
+    async fn get_many(&self, ids: Vec<ReportId>) -> Result<Vec<Report>, StoreError> {
+        self.read(move |conn| {
+            let sql = format!("SELECT {REPORT_COLUMNS} FROM reports WHERE id = ?1 AND deleted_at IS NULL");
+            let mut stmt = conn.prepare_cached(&sql)?;
+            let mut out = Vec::with_capacity(ids.len());
+            for id in ids {
+                if let Some(r) = stmt.query_row([id.0.as_bytes()], report_from_row).optional()? {
+                    out.push(r);
+                }
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn text_matches(&self, words: String) -> Result<HashSet<ReportId>, StoreError> {
+        // Each word is quoted, so FTS5 reads the user's text as words, never as query syntax.
+        let expr = words
+            .split_whitespace()
+            .map(|w| format!("\"{}\"", w.replace('"', "\"\"")))
+            .collect::<Vec<_>>()
+            .join(" ");
+        if expr.is_empty() {
+            return Ok(HashSet::new());
+        }
+        self.read(move |conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT r.id FROM report_text t JOIN reports r ON r.rowid = t.rowid \
+                 WHERE report_text MATCH ?1 AND r.deleted_at IS NULL",
+            )?;
+            let ids = stmt
+                .query_map([expr], |row| id_from(row.get(0)?))?
+                .collect::<rusqlite::Result<HashSet<_>>>()?;
+            Ok(ids)
+        })
+        .await
+    }
+
+    async fn index_records(&self) -> Result<Vec<IndexRecord>, StoreError> {
+        self.read(|conn| {
+            let mut stmt = conn.prepare(
+                "SELECT id, version, lon, lat, kind, status, source_types, observed_from, observed_to, tags \
+                 FROM reports WHERE deleted_at IS NULL",
+            )?;
+            let records = stmt
+                .query_map([], |row| {
+                    let tags: String = row.get(9)?;
+                    Ok(IndexRecord {
+                        id: id_from(row.get(0)?)?,
+                        version: row.get(1)?,
+                        lon: row.get(2)?,
+                        lat: row.get(3)?,
+                        kind: word(row.get(4)?, "kind")?,
+                        status: word(row.get(5)?, "status")?,
+                        source_types: WordSet(row.get(6)?),
+                        observed_from: Timestamp(row.get(7)?),
+                        observed_to: Timestamp(row.get(8)?),
+                        tags: if tags == "[]" {
+                            Vec::new()
+                        } else {
+                            serde_json::from_str(&tags).map_err(|e| corrupt("tags", e))?
+                        },
+                    })
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok(records)
+        })
+        .await
+    }
+
+    async fn count(&self) -> Result<u64, StoreError> {
+        self.read(|conn| {
+            Ok(conn.query_row("SELECT COUNT(*) FROM reports WHERE deleted_at IS NULL", [], |r| r.get::<_, i64>(0))?
+                as u64)
+        })
+        .await
+    }
+
+    fn describe(&self) -> String {
+        format!("SQLite (WAL) at {}", self.path.display())
+    }
+}
