@@ -95,7 +95,8 @@ pub struct Answer {
 #[derive(Debug, Default)]
 pub struct ReportIndex {
     records: Vec<Option<Entry>>,
-    free: Vec<Slot>,
+    /// Slots retired since the last compaction; their points are still in the tree.
+    dead: usize,
     by_id: BTreeMap<ReportId, Slot>,
     by_time: BTreeSet<(i64, Slot)>,
     /// The longest observation interval seen, which bounds how far before `since` a matching
@@ -111,13 +112,20 @@ pub struct ReportIndex {
 impl ReportIndex {
     /// Builds the index from every live report at once, with rstar's bulk loading.
     pub fn build(records: impl IntoIterator<Item = IndexRecord>) -> Self {
+        let mut interner = Self::default();
+        let entries: Vec<Entry> = records.into_iter().map(|r| interner.entry_of(r)).collect();
+        let mut index = Self::build_from_entries(entries);
+        index.tag_ids = interner.tag_ids;
+        index
+    }
+
+    fn build_from_entries(entries: impl IntoIterator<Item = Entry>) -> Self {
         let mut index = Self::default();
         let mut points = Vec::new();
         let mut ids = Vec::new();
         let mut times = Vec::new();
-        for record in records {
+        for entry in entries {
             let slot = index.records.len() as Slot;
-            let entry = index.entry_of(record);
             points.push(TreePoint::new(entry.point.xyz, slot));
             ids.push((entry.id, slot));
             times.push((entry.from, slot));
@@ -125,7 +133,6 @@ impl ReportIndex {
             index.records.push(Some(entry));
         }
         ids.sort_unstable_by_key(|(id, _)| *id);
-        ids.dedup_by_key(|(id, _)| *id);
         times.sort_unstable();
         index.by_id = ids.into_iter().collect();
         index.by_time = times.into_iter().collect();
@@ -154,41 +161,50 @@ impl ReportIndex {
             return;
         }
         if let Some(&slot) = self.by_id.get(&record.id) {
-            let current = self.records[slot as usize].as_ref().expect("indexed slot is live");
-            if current.version > record.version {
+            if self.entry(slot).version > record.version {
                 return;
             }
-            self.unlink(slot);
+            self.retire(slot);
         }
         let entry = self.entry_of(record);
-        let slot = match self.free.pop() {
-            Some(slot) => slot,
-            None => {
-                self.records.push(None);
-                (self.records.len() - 1) as Slot
-            }
-        };
+        let slot = self.records.len() as Slot;
         self.tree.insert(TreePoint::new(entry.point.xyz, slot));
         self.by_id.insert(entry.id, slot);
         self.by_time.insert((entry.from, slot));
         self.max_span = self.max_span.max(entry.to - entry.from);
-        self.records[slot as usize] = Some(entry);
+        self.records.push(Some(entry));
+        self.compact_if_worthwhile();
     }
 
     /// Removes a report, as of a store version.
     pub fn remove(&mut self, id: &ReportId, version: i64) {
         self.tombstones.insert(*id, version);
         if let Some(&slot) = self.by_id.get(id) {
-            self.unlink(slot);
+            self.retire(slot);
+            self.compact_if_worthwhile();
         }
     }
 
-    fn unlink(&mut self, slot: Slot) {
+    /// Marks a slot dead. Its point stays in the tree, skipped by queries, until the next
+    /// compaction: removing points from an rstar tree one by one costs a tree walk each and
+    /// can leave empty nodes behind.
+    fn retire(&mut self, slot: Slot) {
         let entry = self.records[slot as usize].take().expect("indexed slot is live");
-        self.tree.remove(&TreePoint::new(entry.point.xyz, slot));
         self.by_id.remove(&entry.id);
         self.by_time.remove(&(entry.from, slot));
-        self.free.push(slot);
+        self.dead += 1;
+    }
+
+    /// Rebuilds everything from the live entries once dead slots are a quarter of the total.
+    fn compact_if_worthwhile(&mut self) {
+        if self.dead < 4096.max(self.by_id.len() / 4) {
+            return;
+        }
+        let records = std::mem::take(&mut self.records);
+        let mut rebuilt = Self::build_from_entries(records.into_iter().flatten());
+        rebuilt.tag_ids = std::mem::take(&mut self.tag_ids);
+        rebuilt.tombstones = std::mem::take(&mut self.tombstones);
+        *self = rebuilt;
     }
 
     fn entry_of(&mut self, record: IndexRecord) -> Entry {
@@ -240,13 +256,18 @@ impl ReportIndex {
         self.records[slot as usize].as_ref().expect("indexed slot is live")
     }
 
+    /// The entry of a tree point, unless the slot was retired.
+    fn live(&self, slot: Slot) -> Option<&Entry> {
+        self.records[slot as usize].as_ref()
+    }
+
     fn radius(&self, centre: AuxPoint, radius_m: f64, filter: &CompiledFilter, page: &Page) -> Answer {
         let chord = geodesy::max_chord_for(radius_m);
         let mut found: Vec<(f64, Slot)> = self
             .tree
             .locate_within_distance(centre.xyz, chord * chord)
             .filter_map(|p| {
-                let entry = self.entry(p.data);
+                let entry = self.live(p.data)?;
                 if !filter.matches(entry) {
                     return None;
                 }
@@ -283,14 +304,16 @@ impl ReportIndex {
         // Candidates come in chord order; chord gives a lower bound on the geodesic, so once
         // that bound passes the k-th best distance nothing nearer can follow.
         let mut best: Vec<(f64, Slot)> = Vec::with_capacity(k + 1);
-        for (p, chord2) in self.tree.nearest_neighbor_iter_with_distance_2(&centre.xyz) {
+        for (p, chord2) in self.tree.nearest_neighbor_iter_with_distance_2(centre.xyz) {
             if best.len() == k {
                 let kth = best[k - 1].0;
                 if geodesy::min_distance_for_chord(chord2.sqrt()) > kth {
                     break;
                 }
             }
-            let entry = self.entry(p.data);
+            let Some(entry) = self.live(p.data) else {
+                continue;
+            };
             if !filter.matches(entry) {
                 continue;
             }
@@ -320,8 +343,10 @@ impl ReportIndex {
         let mut slots = Vec::new();
         for part in bbox.split_at_antimeridian() {
             let envelope = aux_envelope(&part);
-            for p in self.tree.locate_in_envelope(&envelope) {
-                let entry = self.entry(p.data);
+            for p in self.tree.locate_in_envelope(envelope) {
+                let Some(entry) = self.live(p.data) else {
+                    continue;
+                };
                 if part.contains(entry.point.lon, entry.point.lat) && filter.matches(entry) {
                     slots.push(p.data);
                 }

@@ -1,0 +1,323 @@
+//! `sightmap import` through the real binary: exit codes, what stderr names, and what ends up in
+//! the store (checked by serving the data directory and asking `/health`).
+
+use serde_json::{Value, json};
+use std::io::Read;
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::thread;
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_sightmap");
+const IMPORT_DEADLINE: Duration = Duration::from_secs(30);
+const HEALTH_DEADLINE: Duration = Duration::from_secs(20);
+
+// ---------------------------------------------------------------------------------------------
+// Helpers: running the binary, serving a data directory, writing input files.
+// ---------------------------------------------------------------------------------------------
+
+/// The parent's environment without any `SIGHTMAP_*` variable that could change the flags.
+fn clean_env() -> Vec<(String, String)> {
+    std::env::vars().filter(|(k, _)| !k.starts_with("SIGHTMAP_")).collect()
+}
+
+fn sightmap() -> Command {
+    let mut command = Command::new(BIN);
+    command.env_clear().envs(clean_env()).env("SIGHTMAP_LOG", "warn").stdin(Stdio::null());
+    command
+}
+
+/// What one run of `sightmap import` did.
+struct Run {
+    code: Option<i32>,
+    stderr: String,
+}
+
+impl Run {
+    /// The stderr line that mentions every one of `needles`, if any.
+    fn line_with(&self, needles: &[&str]) -> Option<&str> {
+        self.stderr.lines().find(|line| needles.iter().all(|n| line.contains(n)))
+    }
+
+    fn assert_line(&self, needles: &[&str]) {
+        assert!(
+            self.line_with(needles).is_some(),
+            "no stderr line contains all of {needles:?}; stderr was:\n{}",
+            self.stderr
+        );
+    }
+}
+
+/// Runs `sightmap import <file> --data-dir <dir> <extra…>`, killing it if it takes too long.
+fn import(file: &Path, data_dir: &Path, extra: &[&str]) -> Run {
+    let mut child = sightmap()
+        .arg("import")
+        .arg(file)
+        .arg("--data-dir")
+        .arg(data_dir)
+        .args(extra)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start sightmap import");
+    let mut pipe = child.stderr.take().expect("stderr is piped");
+    let reader = thread::spawn(move || {
+        let mut text = String::new();
+        let _ = pipe.read_to_string(&mut text);
+        text
+    });
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("try_wait") {
+            break status;
+        }
+        if started.elapsed() > IMPORT_DEADLINE {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("sightmap import did not finish within {IMPORT_DEADLINE:?}");
+        }
+        thread::sleep(Duration::from_millis(10));
+    };
+    let stderr = reader.join().expect("stderr reader");
+    eprintln!("sightmap import {} {extra:?} -> {:?}\n{stderr}", file.display(), status.code());
+    Run { code: status.code(), stderr }
+}
+
+/// A running `sightmap serve --no-sample`, killed and reaped when dropped.
+struct Server {
+    child: Option<Child>,
+    base: String,
+}
+
+impl Server {
+    fn start(data_dir: &Path) -> Server {
+        // The port is free when picked but could be taken before the server binds it: retry.
+        for _ in 0..3 {
+            let port = TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port();
+            let child = sightmap()
+                .args(["serve", "--addr", &format!("127.0.0.1:{port}"), "--no-sample", "--data-dir"])
+                .arg(data_dir)
+                .stdout(Stdio::null())
+                .stderr(Stdio::inherit())
+                .spawn()
+                .expect("start sightmap serve");
+            let mut server = Server { child: Some(child), base: format!("http://127.0.0.1:{port}") };
+            if server.wait_healthy() {
+                return server;
+            }
+        }
+        panic!("sightmap serve did not start after 3 attempts");
+    }
+
+    /// Polls `GET /health` until it answers 200; false if the process exits first.
+    fn wait_healthy(&mut self) -> bool {
+        let started = Instant::now();
+        while started.elapsed() < HEALTH_DEADLINE {
+            if let Some(status) = self.child.as_mut().and_then(|c| c.try_wait().expect("try_wait")) {
+                eprintln!("sightmap serve exited early with {status}");
+                self.child = None;
+                return false;
+            }
+            if let Ok(r) = agent().get(format!("{}/health", self.base)).call()
+                && r.status() == 200
+            {
+                return true;
+            }
+            thread::sleep(Duration::from_millis(25));
+        }
+        panic!("sightmap serve did not answer /health within {HEALTH_DEADLINE:?}");
+    }
+
+    fn get(&self, path: &str) -> (u16, Value) {
+        let mut response = agent().get(format!("{}{path}", self.base)).call().expect("GET");
+        let text = response.body_mut().read_to_string().expect("body");
+        (response.status().as_u16(), serde_json::from_str(&text).expect("JSON body"))
+    }
+
+    fn health_reports(&self) -> u64 {
+        let (status, body) = self.get("/health");
+        assert_eq!(status, 200);
+        body["reports"].as_u64().expect("health has a reports count")
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// A client that never uses a proxy and reads 4xx/5xx as responses rather than errors.
+fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .timeout_global(Some(Duration::from_secs(5)))
+        .http_status_as_error(false)
+        .proxy(None)
+        .build()
+        .into()
+}
+
+/// How many reports a data directory holds, as a freshly started server counts them.
+fn stored_reports(data_dir: &Path) -> u64 {
+    Server::start(data_dir).health_reports()
+}
+
+fn write(dir: &Path, name: &str, contents: &str) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, contents).expect("write input file");
+    path
+}
+
+/// A GeoJSON Feature as sightmap reads it; `id` is the Feature's id, if any.
+fn feature(id: Option<&str>, kind: &str, lon: f64, lat: f64, n: usize) -> Value {
+    let mut f = json!({
+        "type": "Feature",
+        "geometry": {"type": "Point", "coordinates": [lon, lat]},
+        "properties": {
+            "kind": kind,
+            "description": format!("import test {n}"),
+            "observed_from": "2025-06-13T00:00:00Z",
+            "sources": [{"name": "test", "type": "civilian", "stance": "asserts"}],
+        },
+    });
+    if let Some(id) = id {
+        f["id"] = json!(id);
+    }
+    f
+}
+
+fn collection(features: Vec<Value>) -> String {
+    json!({"type": "FeatureCollection", "features": features}).to_string()
+}
+
+/// Three valid features, then one with an unknown kind and one with latitude 95.
+fn mixed_collection() -> String {
+    collection(vec![
+        feature(None, "drone", 49.58, 37.28, 1),
+        feature(None, "missile", 51.39, 35.69, 2),
+        feature(None, "drone", 46.29, 38.08, 3),
+        feature(None, "ufo", 49.58, 37.28, 4),
+        feature(None, "drone", 49.58, 95.0, 5),
+    ])
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tests.
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn feature_collection_names_bad_features_and_imports_the_rest() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = dir.path().join("data");
+    let file = write(dir.path(), "mixed.geojson", &mixed_collection());
+
+    let run = import(&file, &data, &[]);
+    assert_eq!(run.code, Some(1), "rejections make the exit code 1");
+    run.assert_line(&["feature 4", "kind"]);
+    run.assert_line(&["feature 5", "lat"]);
+    for good in ["feature 1", "feature 2", "feature 3"] {
+        assert!(run.line_with(&[good]).is_none(), "{good} is valid but stderr names it:\n{}", run.stderr);
+    }
+    run.assert_line(&["imported 3 of 5 records", "2 rejected", "0 already stored"]);
+
+    assert_eq!(stored_reports(&data), 3);
+}
+
+#[test]
+fn dry_run_writes_nothing() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = dir.path().join("data");
+    let file = write(dir.path(), "mixed.geojson", &mixed_collection());
+
+    let run = import(&file, &data, &["--dry-run"]);
+    assert_eq!(run.code, Some(1), "a dry run still fails on rejections");
+    run.assert_line(&["feature 4", "kind"]);
+    run.assert_line(&["feature 5", "lat"]);
+    run.assert_line(&["would import 3 of 5 records", "2 rejected"]);
+
+    assert_eq!(stored_reports(&data), 0);
+}
+
+#[test]
+fn geojson_lines_names_the_malformed_line() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = dir.path().join("data");
+    let lines = [
+        feature(None, "drone", 49.58, 37.28, 1).to_string(),
+        feature(None, "missile", 51.39, 35.69, 2).to_string(),
+        r#"{"type": "Feature", "geometry": {"type": "Point", "coordinates": [49.5, 37.2]}, "properties": {"#.to_string(),
+        String::new(),
+        feature(None, "drone", 46.29, 38.08, 5).to_string(),
+    ];
+    let file = write(dir.path(), "lines.geojsonl", &(lines.join("\n") + "\n"));
+
+    let run = import(&file, &data, &[]);
+    assert_eq!(run.code, Some(1));
+    run.assert_line(&["line 3", "not valid JSON"]);
+    assert!(run.line_with(&["line 4"]).is_none(), "the blank line 4 is skipped, not rejected:\n{}", run.stderr);
+    run.assert_line(&["imported 3 of 4 records", "1 rejected"]);
+
+    assert_eq!(stored_reports(&data), 3);
+}
+
+#[test]
+fn csv_names_the_bad_row() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = dir.path().join("data");
+    let csv = "\
+lat,lon,kind,description,observed_from,observed_to,source_name,source_type,source_stance,tags
+37.28,49.58,drone,csv test 1,2025-06-13T00:00:00Z,2025-06-13T01:00:00Z,test,civilian,asserts,night;lights
+abc,49.58,drone,csv test 2,2025-06-13T00:00:00Z,,test,civilian,asserts,
+35.69,51.39,missile,csv test 3,2025-06-13,,test,media,denies,tehran
+";
+    let file = write(dir.path(), "reports.csv", csv);
+
+    let run = import(&file, &data, &[]);
+    assert_eq!(run.code, Some(1));
+    // Rows count from 1 after the header; the file line is given too.
+    run.assert_line(&["row 2 (line 3)", "lat", "'abc' is not a finite number"]);
+    assert!(run.line_with(&["row 1"]).is_none() && run.line_with(&["row 3"]).is_none(), "{}", run.stderr);
+    run.assert_line(&["imported 2 of 3 records", "1 rejected"]);
+
+    assert_eq!(stored_reports(&data), 2);
+}
+
+#[test]
+fn reimporting_keeps_ids_and_skips_stored_reports() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = dir.path().join("data");
+    let ids = [
+        "0196f000-0000-7000-8000-000000000001",
+        "0196f000-0000-7000-8000-000000000002",
+        "0196f000-0000-7000-8000-000000000003",
+    ];
+    let file = write(
+        dir.path(),
+        "with-ids.geojson",
+        &collection(vec![
+            feature(Some(ids[0]), "drone", 49.58, 37.28, 1),
+            feature(Some(ids[1]), "missile", 51.39, 35.69, 2),
+            feature(Some(ids[2]), "drone", 46.29, 38.08, 3),
+        ]),
+    );
+
+    let first = import(&file, &data, &[]);
+    assert_eq!(first.code, Some(0));
+    first.assert_line(&["imported 3 of 3 records", "0 rejected", "0 already stored"]);
+
+    let second = import(&file, &data, &[]);
+    assert_eq!(second.code, Some(0), "records already stored are not rejections");
+    second.assert_line(&["imported 0 of 3 records", "0 rejected", "3 already stored"]);
+
+    let server = Server::start(&data);
+    assert_eq!(server.health_reports(), 3);
+    for id in ids {
+        let (status, body) = server.get(&format!("/api/reports/{id}"));
+        assert_eq!(status, 200, "imported report {id} is not served under its own id");
+        assert_eq!(body["id"].as_str(), Some(id));
+    }
+}

@@ -1,0 +1,305 @@
+//! The index against a brute-force scan: every query kind, with and without filters, on seeded
+//! random data, and after random inserts, moves and deletions. Distances are checked against
+//! GeographicLib (Karney), the reference for "geodesic on WGS84".
+
+use proptest::prelude::*;
+use sightmap::geodesy::geodesic_distance_m;
+use sightmap::index::{IndexRecord, ReportIndex};
+use sightmap::model::{Kind, ReportId, SourceType, Status, Timestamp, WordSet};
+use sightmap::query::{BBox, Filter, Page, ReportQuery, Spatial};
+use std::collections::HashSet;
+
+const DAY: i64 = 86_400;
+const T0: i64 = 1_749_772_800; // 2025-06-13T00:00:00Z
+
+fn record_strategy(i: u128) -> impl Strategy<Value = IndexRecord> {
+    (
+        44.0..55.0f64,
+        35.0..42.0f64,
+        0..Kind::ALL.len(),
+        0..Status::ALL.len(),
+        0u16..32,
+        0..30 * DAY,
+        0..5 * DAY,
+        prop::sample::subsequence(vec!["a", "b", "c"], 0..=2),
+    )
+        .prop_map(move |(lon, lat, kind, status, sources, start, span, tags)| IndexRecord {
+            // Ids increase with i, as UUIDv7s do with time.
+            id: ReportId(uuid::Uuid::from_u128((1u128 << 100) + i)),
+            version: 1,
+            lon,
+            lat,
+            kind: Kind::ALL[kind],
+            status: Status::ALL[status],
+            source_types: WordSet(sources),
+            observed_from: Timestamp(T0 + start),
+            observed_to: Timestamp(T0 + start + span),
+            tags: tags.into_iter().map(str::to_string).collect(),
+        })
+}
+
+fn records_strategy(max: usize) -> impl Strategy<Value = Vec<IndexRecord>> {
+    (0..max).prop_flat_map(|n| (0..n as u128).map(record_strategy).collect::<Vec<_>>())
+}
+
+fn filter_strategy() -> impl Strategy<Value = Filter> {
+    (
+        prop::option::of(0..30 * DAY),
+        prop::option::of(0..30 * DAY),
+        prop::option::of(prop::sample::subsequence(Kind::ALL.to_vec(), 1..=3)),
+        prop::option::of(prop::sample::subsequence(Status::ALL.to_vec(), 1..=2)),
+        prop::option::of(prop::sample::subsequence(SourceType::ALL.to_vec(), 1..=2)),
+        prop::option::of(prop::sample::subsequence(vec!["a", "b", "zzz"], 1..=2)),
+    )
+        .prop_map(|(since, until, kinds, statuses, source_types, tags)| Filter {
+            since: since.map(|s| Timestamp(T0 + s)),
+            until: until.map(|u| Timestamp(T0 + u)),
+            kinds,
+            statuses,
+            source_types,
+            tags: tags.map(|t| t.into_iter().map(str::to_string).collect()),
+            text: None,
+        })
+}
+
+fn passes(r: &IndexRecord, f: &Filter) -> bool {
+    f.since.is_none_or(|s| r.observed_to >= s)
+        && f.until.is_none_or(|u| r.observed_from <= u)
+        && f.kinds.as_ref().is_none_or(|k| k.contains(&r.kind))
+        && f.statuses.as_ref().is_none_or(|s| s.contains(&r.status))
+        && f.source_types.as_ref().is_none_or(|t| t.iter().any(|t| r.source_types.contains(t.bit())))
+        && f.tags.as_ref().is_none_or(|t| t.iter().any(|t| r.tags.contains(t)))
+}
+
+/// Every match of a query by scanning all records, in the order the API promises, with exact
+/// distances where the query has a centre.
+fn brute_force(records: &[IndexRecord], q: &ReportQuery) -> Vec<(ReportId, Option<f64>)> {
+    let live = records.iter().filter(|r| passes(r, &q.filter));
+    match &q.spatial {
+        Spatial::Radius { lon, lat, radius_m } => {
+            let mut v: Vec<_> = live
+                .map(|r| (r.id, geodesic_distance_m(*lon, *lat, r.lon, r.lat)))
+                .filter(|(_, d)| d <= radius_m)
+                .collect();
+            v.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
+            v.into_iter().map(|(id, d)| (id, Some(d))).collect()
+        }
+        Spatial::Nearest { lon, lat, k } => {
+            let mut v: Vec<_> = live.map(|r| (r.id, geodesic_distance_m(*lon, *lat, r.lon, r.lat))).collect();
+            v.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
+            v.truncate(*k);
+            v.into_iter().map(|(id, d)| (id, Some(d))).collect()
+        }
+        Spatial::BBox(b) => {
+            let mut v: Vec<_> = live
+                .filter(|r| b.split_at_antimeridian().iter().any(|p| p.contains(r.lon, r.lat)))
+                .map(|r| r.id)
+                .collect();
+            v.sort_by(|a, b| b.cmp(a));
+            v.into_iter().map(|id| (id, None)).collect()
+        }
+        Spatial::None => {
+            let mut v: Vec<_> = live.map(|r| r.id).collect();
+            v.sort_by(|a, b| b.cmp(a));
+            v.into_iter().map(|id| (id, None)).collect()
+        }
+    }
+}
+
+/// Compares an index answer (all pages at once) with the brute-force one.
+fn assert_same(index: &ReportIndex, records: &[IndexRecord], mut q: ReportQuery) -> Result<(), TestCaseError> {
+    q.page = Page { limit: usize::MAX / 2, offset: 0 };
+    let expected = brute_force(records, &q);
+    let answer = index.query(&q, None);
+    prop_assert_eq!(answer.matched, expected.len(), "numberMatched for {:?}", q.spatial);
+    let got_ids: Vec<_> = answer.hits.iter().map(|h| h.id).collect();
+    let want_ids: Vec<_> = expected.iter().map(|e| e.0).collect();
+    match q.spatial {
+        Spatial::Radius { .. } | Spatial::Nearest { .. } => {
+            // Same members; ordered by distance; each distance within 0.1 % of Karney's.
+            let got: HashSet<_> = got_ids.iter().collect();
+            let want: HashSet<_> = want_ids.iter().collect();
+            if matches!(q.spatial, Spatial::Radius { .. }) {
+                prop_assert_eq!(got, want);
+            } else {
+                // The k-th place may be a tie within rounding; compare distances instead.
+                prop_assert_eq!(got_ids.len(), want_ids.len());
+            }
+            for pair in answer.hits.windows(2) {
+                prop_assert!(pair[0].distance_m.unwrap() <= pair[1].distance_m.unwrap() * (1.0 + 1e-4) + 1e-3);
+            }
+            for (hit, (_, want)) in answer.hits.iter().zip(&expected) {
+                let (got, want) = (hit.distance_m.unwrap(), want.unwrap());
+                prop_assert!((got - want).abs() <= want * 1e-3 + 1e-3, "distance {} vs {}", got, want);
+            }
+        }
+        _ => prop_assert_eq!(got_ids, want_ids),
+    }
+    Ok(())
+}
+
+fn spatial_strategy() -> impl Strategy<Value = Spatial> {
+    prop_oneof![
+        Just(Spatial::None),
+        (44.0..55.0f64, 35.0..42.0f64, prop_oneof![1.0..50_000.0f64, 50_000.0..900_000.0f64])
+            .prop_map(|(lon, lat, radius_m)| Spatial::Radius { lon, lat, radius_m }),
+        (44.0..55.0f64, 35.0..42.0f64, 1usize..40).prop_map(|(lon, lat, k)| Spatial::Nearest { lon, lat, k }),
+        (44.0..55.0f64, 35.0..42.0f64, 0.01..6.0f64, 0.01..4.0f64).prop_map(|(lon, lat, w, h)| {
+            Spatial::BBox(BBox { min_lon: lon, min_lat: lat, max_lon: (lon + w).min(180.0), max_lat: (lat + h).min(90.0) })
+        }),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 96, ..ProptestConfig::default() })]
+
+    #[test]
+    fn every_query_matches_a_brute_force_scan(
+        records in records_strategy(400),
+        spatial in spatial_strategy(),
+        filter in prop_oneof![Just(Filter::default()), filter_strategy()],
+    ) {
+        let index = ReportIndex::build(records.clone());
+        assert_same(&index, &records, ReportQuery { spatial, filter, page: Page::default() })?;
+    }
+
+    #[test]
+    fn pages_concatenate_to_the_whole_answer(
+        records in records_strategy(300),
+        spatial in spatial_strategy(),
+        limit in 1usize..50,
+    ) {
+        let index = ReportIndex::build(records.clone());
+        let all = index.query(&ReportQuery { spatial: spatial.clone(), page: Page { limit: 100_000, offset: 0 }, ..Default::default() }, None);
+        let mut paged = Vec::new();
+        let mut offset = 0;
+        loop {
+            let page = index.query(&ReportQuery { spatial: spatial.clone(), page: Page { limit, offset }, ..Default::default() }, None);
+            prop_assert_eq!(page.matched, all.matched);
+            if page.hits.is_empty() { break; }
+            paged.extend(page.hits.iter().map(|h| h.id));
+            offset += limit;
+        }
+        prop_assert_eq!(paged, all.hits.iter().map(|h| h.id).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn inserts_moves_and_deletes_keep_the_index_exact(
+        initial in records_strategy(200),
+        changes in prop::collection::vec((0usize..400, 44.0..55.0f64, 35.0..42.0f64, any::<bool>()), 0..150),
+        spatial in spatial_strategy(),
+    ) {
+        let mut index = ReportIndex::build(initial.clone());
+        let mut live: Vec<IndexRecord> = initial.clone();
+        let mut version = 2;
+        for (pick, lon, lat, delete) in changes {
+            version += 1;
+            if delete && !live.is_empty() {
+                let gone = live.swap_remove(pick % live.len());
+                index.remove(&gone.id, version);
+            } else if !live.is_empty() && pick % 2 == 0 {
+                let i = pick % live.len();
+                live[i].lon = lon;
+                live[i].lat = lat;
+                live[i].version = version;
+                index.upsert(live[i].clone());
+            } else {
+                let mut fresh = live.first().cloned().unwrap_or_else(|| initial.first().cloned().unwrap_or(IndexRecord {
+                    id: ReportId(uuid::Uuid::nil()), version, lon, lat, kind: Kind::Drone, status: Status::Unverified,
+                    source_types: WordSet::default(), observed_from: Timestamp(T0), observed_to: Timestamp(T0), tags: vec![],
+                }));
+                fresh.id = ReportId(uuid::Uuid::from_u128((2u128 << 100) + version as u128));
+                fresh.lon = lon;
+                fresh.lat = lat;
+                fresh.version = version;
+                index.upsert(fresh.clone());
+                live.push(fresh);
+            }
+        }
+        prop_assert_eq!(index.len(), live.len());
+        assert_same(&index, &live, ReportQuery { spatial, ..Default::default() })?;
+    }
+}
+
+#[test]
+fn an_older_version_never_replaces_a_newer_one() {
+    let base = IndexRecord {
+        id: ReportId(uuid::Uuid::from_u128(7)),
+        version: 5,
+        lon: 49.58,
+        lat: 37.28,
+        kind: Kind::Strike,
+        status: Status::Unverified,
+        source_types: WordSet::default(),
+        observed_from: Timestamp(T0),
+        observed_to: Timestamp(T0),
+        tags: vec![],
+    };
+    let mut index = ReportIndex::build([base.clone()]);
+    index.upsert(IndexRecord { version: 4, lon: 52.0, ..base.clone() });
+    let near_rasht = ReportQuery {
+        spatial: Spatial::Radius { lon: 49.58, lat: 37.28, radius_m: 1_000.0 },
+        ..Default::default()
+    };
+    assert_eq!(index.query(&near_rasht, None).matched, 1, "stale upsert moved the report");
+    index.remove(&base.id, 6);
+    index.upsert(IndexRecord { version: 5, ..base });
+    assert!(index.is_empty(), "a late upsert brought a deleted report back");
+}
+
+#[test]
+fn a_box_across_the_antimeridian_finds_both_sides() {
+    let at = |i: u128, lon: f64| IndexRecord {
+        id: ReportId(uuid::Uuid::from_u128(i)),
+        version: 1,
+        lon,
+        lat: 0.0,
+        kind: Kind::Other,
+        status: Status::Unverified,
+        source_types: WordSet::default(),
+        observed_from: Timestamp(T0),
+        observed_to: Timestamp(T0),
+        tags: vec![],
+    };
+    let index = ReportIndex::build([at(1, 179.5), at(2, -179.5), at(3, 0.0)]);
+    let q = ReportQuery {
+        spatial: Spatial::BBox(BBox { min_lon: 179.0, min_lat: -1.0, max_lon: -179.0, max_lat: 1.0 }),
+        ..Default::default()
+    };
+    assert_eq!(index.query(&q, None).matched, 2);
+}
+
+#[test]
+fn compaction_after_many_deletions_keeps_every_live_report() {
+    let record = |i: u128| IndexRecord {
+        id: ReportId(uuid::Uuid::from_u128(i)),
+        version: 1,
+        lon: 44.0 + (i % 110) as f64 * 0.1,
+        lat: 35.0 + (i / 110 % 70) as f64 * 0.1,
+        kind: Kind::Drone,
+        status: Status::Unverified,
+        source_types: WordSet::default(),
+        observed_from: Timestamp(T0),
+        observed_to: Timestamp(T0),
+        tags: vec![],
+    };
+    let mut index = ReportIndex::build(std::iter::empty());
+    let mut live = Vec::new();
+    for i in 0..12_000u128 {
+        index.upsert(record(i));
+        live.push(record(i));
+    }
+    // Deleting two in three retires 8,000 slots: compaction runs at least once.
+    for i in (0..12_000u128).filter(|i| i % 3 != 0) {
+        index.remove(&ReportId(uuid::Uuid::from_u128(i)), 2);
+    }
+    live.retain(|r| r.id.0.as_u128() % 3 == 0);
+    assert_eq!(index.len(), 4_000);
+    let everywhere = ReportQuery {
+        spatial: Spatial::BBox(BBox { min_lon: 43.0, min_lat: 34.0, max_lon: 56.0, max_lat: 43.0 }),
+        ..Default::default()
+    };
+    assert_eq!(index.query(&everywhere, None).matched, 4_000);
+    let near = ReportQuery { spatial: Spatial::Radius { lon: 49.0, lat: 38.0, radius_m: 60_000.0 }, ..Default::default() };
+    assert_eq!(index.query(&near, None).matched, brute_force(&live, &near).len());
+}
