@@ -1,0 +1,152 @@
+//! Bad input: every case gets a 4xx problem+json naming the field, never a 500.
+
+use crate::support::{App, report_at};
+use serde_json::json;
+
+#[tokio::test]
+async fn malformed_json_is_a_400() {
+    let app = App::new(None).await;
+    app.raw("POST", "/api/reports", "application/json", "{\"kind\": ".into()).await.assert_problem(400, "JSON");
+    app.raw("POST", "/api/reports", "application/json", "{} {}".into()).await.assert_problem(400, "JSON");
+}
+
+#[tokio::test]
+async fn wrong_types_and_unknown_fields_name_the_field() {
+    let app = App::new(None).await;
+    let mut wrong_type = report_at(49.0, 37.0);
+    wrong_type["lat"] = json!("thirty-seven");
+    app.json("POST", "/api/reports", &wrong_type).await.assert_problem(422, "lat");
+    let mut unknown = report_at(49.0, 37.0);
+    unknown["colour"] = json!("red");
+    app.json("POST", "/api/reports", &unknown).await.assert_problem(422, "colour");
+    let mut nested = report_at(49.0, 37.0);
+    nested["sources"][0]["mood"] = json!("calm");
+    app.json("POST", "/api/reports", &nested).await.assert_problem(422, "sources[0]");
+    app.json("POST", "/api/reports", &json!([1, 2])).await.assert_problem(422, "body");
+}
+
+#[tokio::test]
+async fn coordinates_out_of_range_are_refused() {
+    let app = App::new(None).await;
+    for (lon, lat, field) in [(49.0, 90.5, "lat"), (49.0, -91.0, "lat"), (180.5, 37.0, "lon"), (-181.0, 37.0, "lon")] {
+        app.json("POST", "/api/reports", &report_at(lon, lat)).await.assert_problem(422, field);
+    }
+    // JSON has no NaN or infinity; a number too large for f64 is refused as malformed.
+    let huge = report_at(49.0, 37.0).to_string().replace("37.0", "1e999");
+    let reply = app.raw("POST", "/api/reports", "application/json", huge).await;
+    assert!(reply.status.is_client_error(), "{}", reply.status);
+    assert_eq!(reply.content_type, "application/problem+json");
+}
+
+#[tokio::test]
+async fn unknown_words_list_what_is_allowed() {
+    let app = App::new(None).await;
+    let mut kind = report_at(49.0, 37.0);
+    kind["kind"] = json!("ufo");
+    let reply = app.json("POST", "/api/reports", &kind).await;
+    reply.assert_problem(422, "kind");
+    assert!(reply.body["detail"].as_str().unwrap().contains("drone"), "lists the allowed kinds");
+    let mut status = report_at(49.0, 37.0);
+    status["status"] = json!("true-ish");
+    app.json("POST", "/api/reports", &status).await.assert_problem(422, "status");
+    let mut stance = report_at(49.0, 37.0);
+    stance["sources"][0]["stance"] = json!("maybe");
+    app.json("POST", "/api/reports", &stance).await.assert_problem(422, "stance");
+}
+
+#[tokio::test]
+async fn every_problem_in_a_body_is_listed() {
+    let app = App::new(None).await;
+    let body = json!({"kind": "drone", "description": "", "lat": 95, "lon": 49,
+        "observed": {"from": "2025-06-14", "to": "2025-06-13"}});
+    let reply = app.json("POST", "/api/reports", &body).await;
+    reply.assert_problem(422, "description");
+    let fields: Vec<&str> = reply.body["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+    assert!(fields.contains(&"lat") && fields.contains(&"observed.to"), "{fields:?}");
+}
+
+#[tokio::test]
+async fn text_without_coordinates_says_it_needs_geocoding() {
+    let app = App::new(None).await;
+    let body = json!({"kind": "drone", "description": "drones", "location_text": "eastern Gilan",
+        "observed": {"from": "2025-06-13"}});
+    let reply = app.json("POST", "/api/reports", &body).await;
+    reply.assert_problem(422, "lat");
+    assert!(reply.body["detail"].as_str().unwrap().contains("geocod"));
+}
+
+#[tokio::test]
+async fn observation_time_is_required_and_checked() {
+    let app = App::new(None).await;
+    let mut missing = report_at(49.0, 37.0);
+    missing.as_object_mut().unwrap().remove("observed");
+    app.json("POST", "/api/reports", &missing).await.assert_problem(422, "observed");
+    let mut bad = report_at(49.0, 37.0);
+    bad["observed"] = json!({"from": "13 June 2025"});
+    app.json("POST", "/api/reports", &bad).await.assert_problem(422, "observed.from");
+}
+
+#[tokio::test]
+async fn a_body_over_one_mebibyte_is_a_413() {
+    let app = App::new(None).await;
+    let mut big = report_at(49.0, 37.0);
+    big["description"] = json!("x".repeat(1024 * 1024 + 10));
+    app.json("POST", "/api/reports", &big).await.assert_problem(413, "bytes");
+}
+
+#[tokio::test]
+async fn a_description_over_ten_thousand_characters_is_refused() {
+    let app = App::new(None).await;
+    let mut long = report_at(49.0, 37.0);
+    long["description"] = json!("ش".repeat(10_001));
+    app.json("POST", "/api/reports", &long).await.assert_problem(422, "description");
+    long["description"] = json!("ش".repeat(10_000));
+    assert_eq!(app.json("POST", "/api/reports", &long).await.status, 201, "10,000 characters is allowed");
+}
+
+#[tokio::test]
+async fn a_body_that_is_not_json_is_a_415() {
+    let app = App::new(None).await;
+    app.raw("POST", "/api/reports", "text/plain", "kind=drone".into()).await.assert_problem(415, "Content-Type");
+}
+
+#[tokio::test]
+async fn a_wrong_method_is_a_405_problem() {
+    let app = App::new(None).await;
+    app.raw("PUT", "/api/reports", "application/json", "{}".into()).await.assert_problem(405, "PUT");
+}
+
+#[tokio::test]
+async fn bad_query_parameters_are_400s_naming_them() {
+    let app = App::new(None).await;
+    for (query, field) in [
+        ("lat=91&lon=49&radius_km=10", "lat"),
+        ("lat=37&lon=181&radius_km=10", "lon"),
+        ("lat=NaN&lon=49&radius_km=10", "lat"),
+        ("lat=37&lon=inf&radius_km=10", "lon"),
+        ("lat=37&lon=49&radius_km=0", "radius_km"),
+        ("lat=37&lon=49&radius_km=-5", "radius_km"),
+        ("lat=37&lon=49&radius_km=20001", "radius_km"),
+        ("lat=37&lon=49&radius_km=ten", "radius_km"),
+        ("radius_km=10", "lat"),
+        ("lat=37&lon=49", "radius_km"),
+        ("bbox=1,2,3", "bbox"),
+        ("bbox=50,40,49,x", "bbox"),
+        ("bbox=48,39,50,38", "bbox"),
+        ("bbox=48,37,200,38", "bbox"),
+        ("lat=37&lon=49&nearest=0", "nearest"),
+        ("limit=10001", "limit"),
+        ("limit=0", "limit"),
+        ("offset=-1", "offset"),
+        ("kind=ufo", "kind"),
+        ("status=fake", "status"),
+        ("source_type=oracle", "source_type"),
+        ("since=yesterday", "since"),
+        ("since=2025-06-20&until=2025-06-10", "until"),
+        ("limit=5&limit=6", "limit"),
+        ("colour=red", "colour"),
+    ] {
+        let reply = app.get(&format!("/api/reports?{query}")).await;
+        reply.assert_problem(400, field);
+    }
+}

@@ -1,0 +1,99 @@
+//! Building an app on a fresh store and sending it requests.
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use http_body_util::BodyExt;
+use serde_json::{Value, json};
+use sightmap::http::{AppState, WriteAuth, router};
+use sightmap::service::ReportService;
+use sightmap::store::sqlite::SqliteStore;
+use std::sync::Arc;
+use tower::ServiceExt;
+
+pub struct App {
+    pub state: AppState,
+    _dir: tempfile::TempDir,
+}
+
+pub struct Reply {
+    pub status: StatusCode,
+    pub content_type: String,
+    pub headers: axum::http::HeaderMap,
+    pub body: Value,
+}
+
+impl Reply {
+    /// Asserts an RFC 9457 problem with this status whose detail names `field`.
+    #[track_caller]
+    pub fn assert_problem(&self, status: u16, field: &str) {
+        assert_eq!(self.status.as_u16(), status, "body: {}", self.body);
+        assert_eq!(self.content_type, "application/problem+json");
+        for member in ["type", "title", "detail"] {
+            assert!(self.body[member].is_string(), "problem lacks {member}: {}", self.body);
+        }
+        assert_eq!(self.body["status"], status);
+        let detail = self.body["detail"].as_str().unwrap();
+        assert!(detail.contains(field), "detail {detail:?} does not name {field:?}");
+    }
+}
+
+impl App {
+    pub async fn new(token: Option<&str>) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Arc::new(SqliteStore::open(dir.path()).unwrap());
+        let reports = Arc::new(ReportService::open(store).await.unwrap());
+        let state = AppState { reports, auth: Arc::new(WriteAuth::new(token.map(str::to_string))) };
+        Self { state, _dir: dir }
+    }
+
+    pub async fn send(&self, request: Request<Body>) -> Reply {
+        let response = router(self.state.clone()).oneshot(request).await.unwrap();
+        let status = response.status();
+        let headers = response.headers().clone();
+        let content_type = headers.get(header::CONTENT_TYPE).map(|v| v.to_str().unwrap().to_string()).unwrap_or_default();
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        let body = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()))
+        };
+        Reply { status, content_type, headers, body }
+    }
+
+    pub async fn get(&self, uri: &str) -> Reply {
+        self.send(Request::get(uri).body(Body::empty()).unwrap()).await
+    }
+
+    pub async fn json(&self, method: &str, uri: &str, body: &Value) -> Reply {
+        self.raw(method, uri, "application/json", body.to_string()).await
+    }
+
+    pub async fn raw(&self, method: &str, uri: &str, content_type: &str, body: String) -> Reply {
+        let request = Request::builder()
+            .method(method)
+            .uri(uri)
+            .header(header::CONTENT_TYPE, content_type)
+            .body(Body::from(body))
+            .unwrap();
+        self.send(request).await
+    }
+
+    /// Creates a report and returns its Feature.
+    pub async fn create(&self, report: &Value) -> Value {
+        let reply = self.json("POST", "/api/reports", report).await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+        reply.body
+    }
+}
+
+/// A valid report at a point.
+pub fn report_at(lon: f64, lat: f64) -> Value {
+    json!({
+        "kind": "drone",
+        "description": "drones heard over the coast",
+        "lat": lat,
+        "lon": lon,
+        "observed": {"from": "2025-06-13T20:00:00Z", "to": "2025-06-13T21:00:00Z"},
+        "sources": [{"name": "a resident", "type": "civilian", "stance": "asserts"}],
+    })
+}
