@@ -1,1 +1,74 @@
-fn main() {}
+//! The index on 1M synthetic reports: bulk load, and 10 km radius queries with exact geodesic
+//! results (as PostGIS `ST_DWithin` on the spheroid), in process.
+//!
+//! `cargo bench --bench index`
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use sightmap::index::ReportIndex;
+use sightmap::query::{Page, ReportQuery, Spatial};
+use std::hint::black_box;
+use std::time::Duration;
+
+#[path = "synthetic.rs"]
+mod synthetic;
+
+const N: usize = 1_000_000;
+
+fn bulk_load(c: &mut Criterion) {
+    let records = synthetic::records(N);
+    let mut group = c.benchmark_group("index");
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(10));
+    group.throughput(Throughput::Elements(N as u64));
+    group.bench_function("bulk_load_1M", |b| {
+        b.iter(|| black_box(ReportIndex::build(records.iter().cloned())))
+    });
+    group.finish();
+}
+
+fn radius(c: &mut Criterion) {
+    let index = ReportIndex::build(synthetic::records(N));
+    let centres = synthetic::points(10_000, 7);
+    let mut group = c.benchmark_group("index");
+    group.measurement_time(Duration::from_secs(10));
+    for (name, radius_km, limit) in [
+        ("radius_10km_all_results", 10.0, usize::MAX / 2),
+        ("radius_10km_first_100", 10.0, 100),
+    ] {
+        let mut i = 0;
+        group.throughput(Throughput::Elements(1));
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                let (lon, lat) = centres[i % centres.len()];
+                i += 1;
+                let q = ReportQuery {
+                    spatial: Spatial::Radius {
+                        lon,
+                        lat,
+                        radius_m: radius_km * 1000.0,
+                    },
+                    page: Page { limit, offset: 0 },
+                    ..Default::default()
+                };
+                black_box(index.query(&q, None))
+            })
+        });
+    }
+    let mut i = 0;
+    group.bench_function("nearest_10", |b| {
+        b.iter(|| {
+            let (lon, lat) = centres[i % centres.len()];
+            i += 1;
+            let q = ReportQuery {
+                spatial: Spatial::Nearest { lon, lat, k: 10 },
+                ..Default::default()
+            };
+            black_box(index.query(&q, None))
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bulk_load, radius);
+criterion_main!(benches);

@@ -24,7 +24,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&args.store.data_dir)?);
     if is_new && !args.no_sample {
         let summary = import::import(
-            store.clone(),
+            Some(store.clone()),
             BufReader::new(SAMPLE_REPORTS.as_bytes()),
             Format::FeatureCollection,
             Options::default(),
@@ -32,9 +32,15 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .await
         .context("loading the sample reports")?;
         if summary.rejected_count > 0 {
-            bail!("the built-in sample reports are invalid: {:?}", summary.rejected);
+            bail!(
+                "the built-in sample reports are invalid: {:?}",
+                summary.rejected
+            );
         }
-        tracing::info!(reports = summary.imported, "loaded the sample reports into a new store");
+        tracing::info!(
+            reports = summary.imported,
+            "loaded the sample reports into a new store"
+        );
     }
     let started = Instant::now();
     let reports = Arc::new(ReportService::open(store.clone()).await?);
@@ -44,7 +50,10 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         store = %store.describe(),
         "index built"
     );
-    let state = AppState { reports, auth: Arc::new(WriteAuth::new(args.write_token.clone())) };
+    let state = AppState {
+        reports,
+        auth: Arc::new(WriteAuth::new(args.write_token.clone())),
+    };
     let listener = tokio::net::TcpListener::bind(args.addr)
         .await
         .with_context(|| format!("cannot listen on {}", args.addr))?;
@@ -80,7 +89,10 @@ async fn shutdown_signal() {
     tracing::info!("shutting down: finishing requests in flight");
     tokio::spawn(async {
         tokio::time::sleep(DRAIN_TIMEOUT).await;
-        tracing::warn!("requests still running after {} s; exiting", DRAIN_TIMEOUT.as_secs());
+        tracing::warn!(
+            "requests still running after {} s; exiting",
+            DRAIN_TIMEOUT.as_secs()
+        );
         std::process::exit(1);
     });
 }
@@ -93,13 +105,20 @@ pub async fn import(args: ImportArgs) -> anyhow::Result<Summary> {
             args.file.display()
         )
     })?;
-    let file = std::fs::File::open(&args.file).with_context(|| format!("cannot open {}", args.file.display()))?;
+    let file = std::fs::File::open(&args.file)
+        .with_context(|| format!("cannot open {}", args.file.display()))?;
     let size = file.metadata().map(|m| m.len()).unwrap_or(0);
-    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&args.store.data_dir)?);
+    // A dry run opens no store, so it cannot create one (nor tell which ids are stored).
+    let store: Option<Arc<dyn Store>> = match args.dry_run {
+        true => None,
+        false => Some(Arc::new(SqliteStore::open(&args.store.data_dir)?)),
+    };
     let bar = indicatif::ProgressBar::new(size);
     bar.set_style(
-        indicatif::ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} {bytes_per_sec} eta {eta}")
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        indicatif::ProgressStyle::with_template(
+            "{bar:40} {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
     if !std::io::IsTerminal::is_terminal(&std::io::stderr()) {
         bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
@@ -108,22 +127,38 @@ pub async fn import(args: ImportArgs) -> anyhow::Result<Summary> {
     let progress_bar = bar.clone();
     let options = Options {
         batch_size: args.batch_size as usize,
-        dry_run: args.dry_run,
         on_reject: Box::new(move |r| reject_bar.suspend(|| eprintln!("rejected {r}"))),
         on_progress: Box::new(move |bytes| progress_bar.set_position(bytes)),
     };
     let started = Instant::now();
-    let summary = import::import(store, BufReader::with_capacity(1 << 20, file), format, options).await?;
+    let summary = import::import(
+        store,
+        BufReader::with_capacity(1 << 20, file),
+        format,
+        options,
+    )
+    .await?;
     bar.finish_and_clear();
     let seconds = started.elapsed().as_secs_f64();
-    let verb = if args.dry_run { "would import" } else { "imported" };
-    let count = if args.dry_run { summary.read - summary.rejected_count } else { summary.imported };
+    let verb = if args.dry_run {
+        "would import"
+    } else {
+        "imported"
+    };
+    let count = if args.dry_run {
+        summary.read - summary.rejected_count
+    } else {
+        summary.imported
+    };
+    let stored = match args.dry_run {
+        true => "ids already stored are not checked on a dry run".to_string(),
+        false => format!("{} already stored", summary.already_stored),
+    };
     eprintln!(
-        "{verb} {count} of {} records in {seconds:.2} s ({:.0}/s); {} rejected; {} already stored",
+        "{verb} {count} of {} records in {seconds:.2} s ({:.0}/s); {} rejected; {stored}",
         summary.read,
         summary.read as f64 / seconds.max(1e-9),
         summary.rejected_count,
-        summary.already_stored,
     );
     Ok(summary)
 }

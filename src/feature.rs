@@ -48,7 +48,10 @@ impl Serialize for ReportFeature<'_> {
         map.serialize_entry("id", &r.id)?;
         map.serialize_entry(
             "geometry",
-            &Point { r#type: "Point", coordinates: [r.location.lon, r.location.lat] },
+            &Point {
+                r#type: "Point",
+                coordinates: [r.location.lon, r.location.lat],
+            },
         )?;
         map.serialize_entry(
             "properties",

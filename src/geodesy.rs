@@ -70,11 +70,6 @@ impl AuxPoint {
             lat,
         }
     }
-
-    /// Sine of the reduced latitude.
-    fn sin_beta(&self) -> f64 {
-        self.xyz[2]
-    }
 }
 
 /// Squared chord between two unit vectors.
@@ -114,24 +109,30 @@ pub fn min_distance_for_chord(chord: f64) -> f64 {
 /// Accurate to about 1e-5 relative everywhere but near antipodes (where it falls back to
 /// Karney). Costs one `asin` and one `sqrt`.
 pub fn lambert_distance_m(p: &AuxPoint, q: &AuxPoint) -> f64 {
-    let chord2 = chord_squared(&p.xyz, &q.xyz);
+    lambert_xyz(&p.xyz, &q.xyz).unwrap_or_else(|| geodesic_distance_m(p.lon, p.lat, q.lon, q.lat))
+}
+
+/// Lambert's formula from the unit vectors alone; `None` near antipodes, where it is not
+/// accurate enough.
+fn lambert_xyz(p: &[f64; 3], q: &[f64; 3]) -> Option<f64> {
+    let chord2 = chord_squared(p, q);
     if chord2 < 1e-30 {
-        return 0.0;
+        return Some(0.0);
     }
     let half_chord2 = chord2 / 4.0; // sin²(σ/2)
     if half_chord2 >= (NEAR_ANTIPODAL_CHORD / 2.0).powi(2) {
-        return geodesic_distance_m(p.lon, p.lat, q.lon, q.lat);
+        return None;
     }
     let sin_half = half_chord2.sqrt();
     let cos_half2 = 1.0 - half_chord2; // cos²(σ/2)
     let sigma = 2.0 * sin_half.asin();
     let sin_sigma = 2.0 * sin_half * cos_half2.sqrt();
-    // sin P cos Q and cos P sin Q, with P = (β1+β2)/2 and Q = (β2−β1)/2.
-    let sp_cq = (p.sin_beta() + q.sin_beta()) / 2.0;
-    let cp_sq = (q.sin_beta() - p.sin_beta()) / 2.0;
+    // sin P cos Q and cos P sin Q, with P = (β1+β2)/2 and Q = (β2−β1)/2; z is sin β.
+    let sp_cq = (p[2] + q[2]) / 2.0;
+    let cp_sq = (q[2] - p[2]) / 2.0;
     let x = (sigma - sin_sigma) * sp_cq * sp_cq / cos_half2;
     let y = (sigma + sin_sigma) * cp_sq * cp_sq / half_chord2;
-    WGS84_A * (sigma - WGS84_F / 2.0 * (x + y))
+    Some(WGS84_A * (sigma - WGS84_F / 2.0 * (x + y)))
 }
 
 fn wgs84() -> &'static Geodesic {
@@ -164,15 +165,31 @@ pub fn initial_bearing_deg(lon1: f64, lat1: f64, lon2: f64, lat2: f64) -> f64 {
 /// Membership is exact (Karney) whenever Lambert's estimate lies within its tolerance of the
 /// radius; the distance returned is then Karney's too, and otherwise Lambert's.
 pub fn distance_within(p: &AuxPoint, q: &AuxPoint, radius_m: f64) -> Option<f64> {
-    let estimate = lambert_distance_m(p, q);
+    distance_within_xyz(p, &q.xyz, radius_m, || (q.lon, q.lat))
+}
+
+/// [`distance_within`] for a candidate known by its unit vector, asking for its longitude and
+/// latitude (`lon_lat`) only in the rare case that needs Karney's algorithm.
+pub fn distance_within_xyz(
+    p: &AuxPoint,
+    q: &[f64; 3],
+    radius_m: f64,
+    lon_lat: impl FnOnce() -> (f64, f64),
+) -> Option<f64> {
+    let exact = |lon_lat: (f64, f64)| {
+        let d = geodesic_distance_m(p.lon, p.lat, lon_lat.0, lon_lat.1);
+        (d <= radius_m).then_some(d)
+    };
+    let Some(estimate) = lambert_xyz(&p.xyz, q) else {
+        return exact(lon_lat());
+    };
     let slack = estimate * LAMBERT_RELATIVE_TOLERANCE + LAMBERT_ABSOLUTE_TOLERANCE_M;
     if estimate + slack < radius_m {
         Some(estimate)
     } else if estimate - slack > radius_m {
         None
     } else {
-        let exact = geodesic_distance_m(p.lon, p.lat, q.lon, q.lat);
-        (exact <= radius_m).then_some(exact)
+        exact(lon_lat())
     }
 }
 

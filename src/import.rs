@@ -66,7 +66,11 @@ pub struct Rejected {
 
 impl fmt::Display for Rejected {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let problems: Vec<String> = self.errors.iter().map(|e| format!("{}: {}", e.field, e.detail)).collect();
+        let problems: Vec<String> = self
+            .errors
+            .iter()
+            .map(|e| format!("{}: {}", e.field, e.detail))
+            .collect();
         write!(f, "{}: {}", self.position, problems.join("; "))
     }
 }
@@ -90,8 +94,6 @@ pub struct Summary {
 pub struct Options {
     /// Reports per transaction.
     pub batch_size: usize,
-    /// Validate only.
-    pub dry_run: bool,
     /// Called with each rejected record as it is found.
     pub on_reject: Box<dyn Fn(&Rejected) + Send>,
     /// Called with the number of bytes read so far.
@@ -100,7 +102,11 @@ pub struct Options {
 
 impl Default for Options {
     fn default() -> Self {
-        Self { batch_size: 10_000, dry_run: false, on_reject: Box::new(|_| {}), on_progress: Box::new(|_| {}) }
+        Self {
+            batch_size: 10_000,
+            on_reject: Box::new(|_| {}),
+            on_progress: Box::new(|_| {}),
+        }
     }
 }
 
@@ -109,9 +115,10 @@ enum Batch {
     Rejected(Rejected),
 }
 
-/// Imports every valid record of `reader` into `store`.
+/// Imports every valid record of `reader` into `store`; with no store (a dry run), only
+/// validates them.
 pub async fn import(
-    store: Arc<dyn Store>,
+    store: Option<Arc<dyn Store>>,
     reader: impl BufRead + Send + 'static,
     format: Format,
     options: Options,
@@ -123,17 +130,26 @@ pub async fn import(
         let now = Timestamp::now();
         let mut batch = Vec::with_capacity(batch_size);
         let mut read = 0usize;
-        let mut counted = CountingReader { inner: reader, bytes: 0, on_progress };
+        let mut counted = CountingReader {
+            inner: reader,
+            bytes: 0,
+            on_progress,
+        };
         let result = read_records(&mut counted, format, &mut |position, value| {
             read += 1;
-            let report = value.and_then(input_from_json).and_then(|i| i.into_report(Origin::Import, None, now));
+            let report = value
+                .and_then(input_from_json)
+                .and_then(|i| i.into_report(Origin::Import, None, now));
             let sent = match report {
                 Ok(r) => {
                     batch.push(r);
                     if batch.len() < batch_size {
                         return true;
                     }
-                    tx.blocking_send(Batch::Reports(std::mem::replace(&mut batch, Vec::with_capacity(batch_size))))
+                    tx.blocking_send(Batch::Reports(std::mem::replace(
+                        &mut batch,
+                        Vec::with_capacity(batch_size),
+                    )))
                 }
                 Err(errors) => tx.blocking_send(Batch::Rejected(Rejected { position, errors })),
             };
@@ -155,8 +171,8 @@ pub async fn import(
                     summary.rejected.push(r);
                 }
             }
-            Batch::Reports(_) if options.dry_run => {}
             Batch::Reports(reports) => {
+                let Some(store) = &store else { continue };
                 for outcome in store.insert(reports).await? {
                     match outcome {
                         Inserted::New(_) => summary.imported += 1,
@@ -166,7 +182,9 @@ pub async fn import(
             }
         }
     }
-    summary.read = parser.await.map_err(|e| ImportError::Malformed(format!("the parser stopped: {e}")))??;
+    summary.read = parser
+        .await
+        .map_err(|e| ImportError::Malformed(format!("the parser stopped: {e}")))??;
     Ok(summary)
 }
 
@@ -209,7 +227,11 @@ impl<R: BufRead> BufRead for CountingReader<R> {
 type RecordSink<'a> = dyn FnMut(String, Result<Value, Vec<FieldError>>) -> bool + 'a;
 
 /// Reads records one at a time, calling `sink` with each until it returns false.
-pub fn read_records(reader: impl BufRead, format: Format, sink: &mut RecordSink<'_>) -> Result<(), ImportError> {
+pub fn read_records(
+    reader: impl BufRead,
+    format: Format,
+    sink: &mut RecordSink<'_>,
+) -> Result<(), ImportError> {
     match format {
         Format::FeatureCollection => read_collection(reader, sink),
         Format::GeoJsonLines => read_lines(reader, sink),
@@ -219,7 +241,12 @@ pub fn read_records(reader: impl BufRead, format: Format, sink: &mut RecordSink<
 
 fn read_collection(reader: impl BufRead, sink: &mut RecordSink<'_>) -> Result<(), ImportError> {
     let mut de = serde_json::Deserializer::from_reader(reader);
-    let mut state = CollectionState { sink, count: 0, single: None, stopped: false };
+    let mut state = CollectionState {
+        sink,
+        count: 0,
+        single: None,
+        stopped: false,
+    };
     CollectionSeed(&mut state)
         .deserialize(&mut de)
         .map_err(|e| ImportError::Malformed(format!("not a GeoJSON FeatureCollection: {e}")))?;
@@ -227,7 +254,9 @@ fn read_collection(reader: impl BufRead, sink: &mut RecordSink<'_>) -> Result<()
         (state.sink)("feature 1".into(), Ok(Value::Object(feature)));
     }
     if !state.stopped {
-        de.end().map_err(|e| ImportError::Malformed(format!("data after the FeatureCollection: {e}")))?;
+        de.end().map_err(|e| {
+            ImportError::Malformed(format!("data after the FeatureCollection: {e}"))
+        })?;
     }
     Ok(())
 }
@@ -273,7 +302,9 @@ impl<'de> Visitor<'de> for CollectionSeed<'_, '_, '_> {
                 self.0.single = Some(others);
                 Ok(())
             }
-            _ => Err(serde::de::Error::custom("expected \"type\": \"FeatureCollection\" with a \"features\" array")),
+            _ => Err(serde::de::Error::custom(
+                "expected \"type\": \"FeatureCollection\" with a \"features\" array",
+            )),
         }
     }
 }
@@ -331,7 +362,10 @@ const NUMBER_COLUMNS: &[&str] = &["lat", "lon", "uncertainty_m"];
 const IGNORED_COLUMNS: &[&str] = &["wkt", "geometry", "distance_km"];
 
 fn read_csv(reader: impl BufRead, sink: &mut RecordSink<'_>) -> Result<(), ImportError> {
-    let mut csv = csv::ReaderBuilder::new().flexible(false).trim(csv::Trim::All).from_reader(reader);
+    let mut csv = csv::ReaderBuilder::new()
+        .flexible(false)
+        .trim(csv::Trim::All)
+        .from_reader(reader);
     let headers: Vec<String> = csv
         .headers()
         .map_err(|e| ImportError::Malformed(format!("cannot read the CSV header: {e}")))?
@@ -340,7 +374,9 @@ fn read_csv(reader: impl BufRead, sink: &mut RecordSink<'_>) -> Result<(), Impor
         .collect();
     for needed in ["lat", "lon"] {
         if !headers.iter().any(|h| h == needed) {
-            return Err(ImportError::Malformed(format!("the CSV header has no '{needed}' column")));
+            return Err(ImportError::Malformed(format!(
+                "the CSV header has no '{needed}' column"
+            )));
         }
     }
     for (i, record) in csv.records().enumerate() {
@@ -348,7 +384,10 @@ fn read_csv(reader: impl BufRead, sink: &mut RecordSink<'_>) -> Result<(), Impor
         let position = format!("row {} (line {line})", i + 1);
         let value = match record {
             Ok(record) => csv_row(&headers, &record),
-            Err(e) => Err(vec![FieldError::new("row", format!("cannot read this row: {e}"))]),
+            Err(e) => Err(vec![FieldError::new(
+                "row",
+                format!("cannot read this row: {e}"),
+            )]),
         };
         if !sink(position, value) {
             break;
@@ -377,7 +416,10 @@ fn csv_row(headers: &[String], record: &csv::StringRecord) -> Result<Value, Vec<
             match cell.parse::<f64>() {
                 Ok(n) if n.is_finite() => Value::from(n),
                 _ => {
-                    errors.push(FieldError::new(header.clone(), format!("'{cell}' is not a finite number")));
+                    errors.push(FieldError::new(
+                        header.clone(),
+                        format!("'{cell}' is not a finite number"),
+                    ));
                     continue;
                 }
             }
@@ -385,12 +427,20 @@ fn csv_row(headers: &[String], record: &csv::StringRecord) -> Result<Value, Vec<
             match serde_json::from_str(cell) {
                 Ok(v) => v,
                 Err(e) => {
-                    errors.push(FieldError::new("sources", format!("the sources column must hold a JSON array: {e}")));
+                    errors.push(FieldError::new(
+                        "sources",
+                        format!("the sources column must hold a JSON array: {e}"),
+                    ));
                     continue;
                 }
             }
         } else if header == "tags" {
-            Value::Array(cell.split(';').map(|t| Value::String(t.trim().to_string())).filter(|t| t != "").collect())
+            Value::Array(
+                cell.split(';')
+                    .map(|t| Value::String(t.trim().to_string()))
+                    .filter(|t| t != "")
+                    .collect(),
+            )
         } else {
             Value::String(cell.to_string())
         };
@@ -398,9 +448,16 @@ fn csv_row(headers: &[String], record: &csv::StringRecord) -> Result<Value, Vec<
     }
     if !source.is_empty() {
         if object.contains_key("sources") {
-            errors.push(FieldError::new("sources", "give sources either as a JSON column or as source_* columns, not both"));
+            errors.push(FieldError::new(
+                "sources",
+                "give sources either as a JSON column or as source_* columns, not both",
+            ));
         }
         object.insert("sources".into(), Value::Array(vec![Value::Object(source)]));
     }
-    if errors.is_empty() { Ok(Value::Object(object)) } else { Err(errors) }
+    if errors.is_empty() {
+        Ok(Value::Object(object))
+    } else {
+        Err(errors)
+    }
 }

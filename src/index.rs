@@ -95,6 +95,9 @@ pub struct Answer {
 #[derive(Debug, Default)]
 pub struct ReportIndex {
     records: Vec<Option<Entry>>,
+    /// One bit per slot, set while the slot is live: small enough to stay in cache, so tree
+    /// scans skip retired points without touching `records`.
+    alive: Vec<u64>,
     /// Slots retired since the last compaction; their points are still in the tree.
     dead: usize,
     by_id: BTreeMap<ReportId, Slot>,
@@ -120,24 +123,50 @@ impl ReportIndex {
     }
 
     fn build_from_entries(entries: impl IntoIterator<Item = Entry>) -> Self {
-        let mut index = Self::default();
-        let mut points = Vec::new();
-        let mut ids = Vec::new();
-        let mut times = Vec::new();
-        for entry in entries {
-            let slot = index.records.len() as Slot;
-            points.push(TreePoint::new(entry.point.xyz, slot));
-            ids.push((entry.id, slot));
-            times.push((entry.from, slot));
-            index.max_span = index.max_span.max(entry.to - entry.from);
-            index.records.push(Some(entry));
-        }
-        ids.sort_unstable_by_key(|(id, _)| *id);
-        times.sort_unstable();
-        index.by_id = ids.into_iter().collect();
-        index.by_time = times.into_iter().collect();
-        index.tree = RTree::bulk_load(points);
+        let mut index = Self {
+            records: entries.into_iter().map(Some).collect(),
+            ..Self::default()
+        };
+        let entries = || index.records.iter().flatten().enumerate();
+        let points: Vec<TreePoint> = entries()
+            .map(|(slot, e)| TreePoint::new(e.point.xyz, slot as Slot))
+            .collect();
+        // Two cores: the tree loads on one while the id and time orders sort on the other.
+        let (tree, (by_id, by_time)) = std::thread::scope(|scope| {
+            let tree = scope.spawn(|| RTree::bulk_load(points));
+            let mut ids: Vec<_> = entries().map(|(slot, e)| (e.id, slot as Slot)).collect();
+            let mut times: Vec<_> = entries().map(|(slot, e)| (e.from, slot as Slot)).collect();
+            ids.sort_unstable_by_key(|(id, _)| *id);
+            times.sort_unstable();
+            let orders = (ids.into_iter().collect(), times.into_iter().collect());
+            (tree.join().expect("bulk load does not panic"), orders)
+        });
+        index.tree = tree;
+        index.by_id = by_id;
+        index.by_time = by_time;
+        index.max_span = index
+            .records
+            .iter()
+            .flatten()
+            .map(|e| e.to - e.from)
+            .max()
+            .unwrap_or(0);
+        index.alive = vec![u64::MAX; index.records.len().div_ceil(64)];
         index
+    }
+
+    fn mark_alive(&mut self, slot: Slot) {
+        let word = slot as usize / 64;
+        if self.alive.len() <= word {
+            self.alive.resize(word + 1, 0);
+        }
+        self.alive[word] |= 1 << (slot % 64);
+    }
+
+    fn is_alive(&self, slot: Slot) -> bool {
+        self.alive
+            .get(slot as usize / 64)
+            .is_some_and(|w| w & (1 << (slot % 64)) != 0)
     }
 
     /// How many live reports there are.
@@ -157,7 +186,11 @@ impl ReportIndex {
 
     /// Adds a report or replaces its older version.
     pub fn upsert(&mut self, record: IndexRecord) {
-        if self.tombstones.get(&record.id).is_some_and(|&v| v >= record.version) {
+        if self
+            .tombstones
+            .get(&record.id)
+            .is_some_and(|&v| v >= record.version)
+        {
             return;
         }
         if let Some(&slot) = self.by_id.get(&record.id) {
@@ -173,6 +206,7 @@ impl ReportIndex {
         self.by_time.insert((entry.from, slot));
         self.max_span = self.max_span.max(entry.to - entry.from);
         self.records.push(Some(entry));
+        self.mark_alive(slot);
         self.compact_if_worthwhile();
     }
 
@@ -189,7 +223,10 @@ impl ReportIndex {
     /// compaction: removing points from an rstar tree one by one costs a tree walk each and
     /// can leave empty nodes behind.
     fn retire(&mut self, slot: Slot) {
-        let entry = self.records[slot as usize].take().expect("indexed slot is live");
+        let entry = self.records[slot as usize]
+            .take()
+            .expect("indexed slot is live");
+        self.alive[slot as usize / 64] &= !(1 << (slot % 64));
         self.by_id.remove(&entry.id);
         self.by_time.remove(&(entry.from, slot));
         self.dead += 1;
@@ -253,7 +290,9 @@ impl ReportIndex {
     }
 
     fn entry(&self, slot: Slot) -> &Entry {
-        self.records[slot as usize].as_ref().expect("indexed slot is live")
+        self.records[slot as usize]
+            .as_ref()
+            .expect("indexed slot is live")
     }
 
     /// The entry of a tree point, unless the slot was retired.
@@ -261,17 +300,35 @@ impl ReportIndex {
         self.records[slot as usize].as_ref()
     }
 
-    fn radius(&self, centre: AuxPoint, radius_m: f64, filter: &CompiledFilter, page: &Page) -> Answer {
+    fn radius(
+        &self,
+        centre: AuxPoint,
+        radius_m: f64,
+        filter: &CompiledFilter,
+        page: &Page,
+    ) -> Answer {
         let chord = geodesy::max_chord_for(radius_m);
+        let unfiltered = filter.is_empty();
         let mut found: Vec<(f64, Slot)> = self
             .tree
             .locate_within_distance(centre.xyz, chord * chord)
             .filter_map(|p| {
-                let entry = self.live(p.data)?;
-                if !filter.matches(entry) {
+                let slot = p.data;
+                // Without a filter, a candidate's record is read only in the rare case that
+                // needs Karney's algorithm: memory traffic, not arithmetic, bounds this loop.
+                if unfiltered {
+                    if !self.is_alive(slot) {
+                        return None;
+                    }
+                } else if !filter.matches(self.live(slot)?) {
                     return None;
                 }
-                geodesy::distance_within(&centre, &entry.point, radius_m).map(|d| (d, p.data))
+                let lon_lat = || {
+                    let e = self.entry(slot);
+                    (e.point.lon, e.point.lat)
+                };
+                geodesy::distance_within_xyz(&centre, p.geom(), radius_m, lon_lat)
+                    .map(|d| (d, slot))
             })
             .collect();
         let matched = found.len();
@@ -280,7 +337,10 @@ impl ReportIndex {
             matched,
             hits: ordered
                 .iter()
-                .map(|&(d, slot)| Hit { id: self.entry(slot).id, distance_m: Some(d) })
+                .map(|&(d, slot)| Hit {
+                    id: self.entry(slot).id,
+                    distance_m: Some(d),
+                })
                 .collect(),
         }
     }
@@ -288,7 +348,8 @@ impl ReportIndex {
     /// Sorts just enough of `found` (by distance, then id) for the page, and returns the page.
     fn first_n_sorted<'a>(&self, found: &'a mut [(f64, Slot)], page: &Page) -> &'a [(f64, Slot)] {
         let cmp = |a: &(f64, Slot), b: &(f64, Slot)| {
-            a.0.total_cmp(&b.0).then_with(|| self.entry(a.1).id.cmp(&self.entry(b.1).id))
+            a.0.total_cmp(&b.0)
+                .then_with(|| self.entry(a.1).id.cmp(&self.entry(b.1).id))
         };
         let end = page.offset.saturating_add(page.limit).min(found.len());
         if end < found.len() && end > 0 {
@@ -317,10 +378,17 @@ impl ReportIndex {
             if !filter.matches(entry) {
                 continue;
             }
-            let d = geodesy::geodesic_distance_m(centre.lon, centre.lat, entry.point.lon, entry.point.lat);
+            let d = geodesy::geodesic_distance_m(
+                centre.lon,
+                centre.lat,
+                entry.point.lon,
+                entry.point.lat,
+            );
             let key = (d, p.data);
             let at = best.partition_point(|b| {
-                b.0.total_cmp(&d).then_with(|| self.entry(b.1).id.cmp(&entry.id)).is_lt()
+                b.0.total_cmp(&d)
+                    .then_with(|| self.entry(b.1).id.cmp(&entry.id))
+                    .is_lt()
             });
             if at < k {
                 best.insert(at, key);
@@ -334,7 +402,10 @@ impl ReportIndex {
             matched,
             hits: best[start..end]
                 .iter()
-                .map(|&(d, slot)| Hit { id: self.entry(slot).id, distance_m: Some(d) })
+                .map(|&(d, slot)| Hit {
+                    id: self.entry(slot).id,
+                    distance_m: Some(d),
+                })
                 .collect(),
         }
     }
@@ -358,7 +429,9 @@ impl ReportIndex {
     fn time_slots(&self, filter: &CompiledFilter) -> Vec<Slot> {
         // An interval overlapping [since, until] starts at or before `until` and, since no
         // interval is longer than `max_span`, at or after `since - max_span`.
-        let low = filter.since.map_or(i64::MIN, |s| s.saturating_sub(self.max_span));
+        let low = filter
+            .since
+            .map_or(i64::MIN, |s| s.saturating_sub(self.max_span));
         let high = filter.until.unwrap_or(i64::MAX);
         if low > high {
             return Vec::new();
@@ -384,18 +457,31 @@ impl ReportIndex {
             matched,
             hits: slots[start..end]
                 .iter()
-                .map(|&slot| Hit { id: self.entry(slot).id, distance_m: None })
+                .map(|&slot| Hit {
+                    id: self.entry(slot).id,
+                    distance_m: None,
+                })
                 .collect(),
         }
     }
 
     /// Walks every report newest first: only for queries with no place or time to narrow them.
     fn scan_by_id(&self, filter: &CompiledFilter, page: &Page) -> Answer {
-        let hit = |(id, _): (&ReportId, &Slot)| Hit { id: *id, distance_m: None };
+        let hit = |(id, _): (&ReportId, &Slot)| Hit {
+            id: *id,
+            distance_m: None,
+        };
         if filter.is_empty() {
             return Answer {
                 matched: self.by_id.len(),
-                hits: self.by_id.iter().rev().skip(page.offset).take(page.limit).map(hit).collect(),
+                hits: self
+                    .by_id
+                    .iter()
+                    .rev()
+                    .skip(page.offset)
+                    .take(page.limit)
+                    .map(hit)
+                    .collect(),
             };
         }
         let mut matched = 0;
@@ -403,7 +489,10 @@ impl ReportIndex {
         for (id, &slot) in self.by_id.iter().rev() {
             if filter.matches(self.entry(slot)) {
                 if matched >= page.offset && hits.len() < page.limit {
-                    hits.push(Hit { id: *id, distance_m: None });
+                    hits.push(Hit {
+                        id: *id,
+                        distance_m: None,
+                    });
                 }
                 matched += 1;
             }
@@ -421,12 +510,19 @@ fn aux_envelope(bbox: &BBox) -> AABB<[f64; 3]> {
     // cos β over the latitude range: smallest at an end, largest at the equator if crossed.
     let (cb_s, cb_n) = (south.xyz[0], north.xyz[0]);
     let cb_min = cb_s.min(cb_n);
-    let cb_max = if bbox.min_lat <= 0.0 && bbox.max_lat >= 0.0 { 1.0 } else { cb_s.max(cb_n) };
+    let cb_max = if bbox.min_lat <= 0.0 && bbox.max_lat >= 0.0 {
+        1.0
+    } else {
+        cb_s.max(cb_n)
+    };
     let (cos_min, cos_max) = trig_range(bbox.min_lon, bbox.max_lon, f64::cos, 0.0);
     let (sin_min, sin_max) = trig_range(bbox.min_lon, bbox.max_lon, f64::sin, 90.0);
     let product = |lo: f64, hi: f64| {
         let c = [cb_min * lo, cb_min * hi, cb_max * lo, cb_max * hi];
-        (c.iter().copied().fold(f64::INFINITY, f64::min), c.iter().copied().fold(f64::NEG_INFINITY, f64::max))
+        (
+            c.iter().copied().fold(f64::INFINITY, f64::min),
+            c.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+        )
     };
     let (x_min, x_max) = product(cos_min, cos_max);
     let (y_min, y_max) = product(sin_min, sin_max);
@@ -445,7 +541,9 @@ fn trig_range(min_lon: f64, max_lon: f64, f: fn(f64) -> f64, peak_deg: f64) -> (
     let mut lo = a.min(b);
     let mut hi = a.max(b);
     let contains = |angle: f64| {
-        [angle - 360.0, angle, angle + 360.0].iter().any(|x| (min_lon..=max_lon).contains(x))
+        [angle - 360.0, angle, angle + 360.0]
+            .iter()
+            .any(|x| (min_lon..=max_lon).contains(x))
     };
     if contains(peak_deg) {
         hi = 1.0;
@@ -469,20 +567,31 @@ struct CompiledFilter<'a> {
 }
 
 impl<'a> CompiledFilter<'a> {
-    fn new(filter: &Filter, tag_ids: &HashMap<String, u32>, text: Option<&'a HashSet<ReportId>>) -> Self {
+    fn new(
+        filter: &Filter,
+        tag_ids: &HashMap<String, u32>,
+        text: Option<&'a HashSet<ReportId>>,
+    ) -> Self {
         Self {
             since: filter.since.map(|t| t.0),
             until: filter.until.map(|t| t.0),
-            kinds: filter.kinds.clone().map(|ks| ks.iter().fold(WordSet::default(), |s, k| s.with(k.bit()))),
-            statuses: filter.statuses.clone().map(|ss| ss.iter().fold(WordSet::default(), |s, k| s.with(k.bit()))),
+            kinds: filter
+                .kinds
+                .clone()
+                .map(|ks| ks.iter().fold(WordSet::default(), |s, k| s.with(k.bit()))),
+            statuses: filter
+                .statuses
+                .clone()
+                .map(|ss| ss.iter().fold(WordSet::default(), |s, k| s.with(k.bit()))),
             source_types: filter
                 .source_types
                 .clone()
                 .map(|ts| ts.iter().fold(WordSet::default(), |s, k| s.with(k.bit()))),
-            tags: filter
-                .tags
-                .as_ref()
-                .map(|tags| tags.iter().filter_map(|t| tag_ids.get(t).copied()).collect()),
+            tags: filter.tags.as_ref().map(|tags| {
+                tags.iter()
+                    .filter_map(|t| tag_ids.get(t).copied())
+                    .collect()
+            }),
             text,
         }
     }
@@ -505,8 +614,13 @@ impl<'a> CompiledFilter<'a> {
             && self.until.is_none_or(|u| e.from <= u)
             && self.kinds.is_none_or(|k| k.contains(e.kind.bit()))
             && self.statuses.is_none_or(|k| k.contains(e.status.bit()))
-            && self.source_types.is_none_or(|k| k.intersects(e.source_types))
-            && self.tags.as_ref().is_none_or(|tags| tags.iter().any(|t| e.tags.contains(t)))
+            && self
+                .source_types
+                .is_none_or(|k| k.intersects(e.source_types))
+            && self
+                .tags
+                .as_ref()
+                .is_none_or(|tags| tags.iter().any(|t| e.tags.contains(t)))
             && self.text.is_none_or(|ids| ids.contains(&e.id))
     }
 }

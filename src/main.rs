@@ -14,7 +14,10 @@ fn main() -> ExitCode {
         )
         .with_writer(std::io::stderr)
         .init();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
@@ -25,7 +28,11 @@ fn main() -> ExitCode {
         match args.command {
             Command::Serve(serve) => cli::serve(serve).await.map(|()| ExitCode::SUCCESS),
             Command::Import(import) => cli::import(import).await.map(|summary| {
-                if summary.rejected_count > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS }
+                if summary.rejected_count > 0 {
+                    ExitCode::from(1)
+                } else {
+                    ExitCode::SUCCESS
+                }
             }),
         }
     });

@@ -41,8 +41,14 @@ impl BBox {
             vec![*self]
         } else {
             vec![
-                BBox { max_lon: 180.0, ..*self },
-                BBox { min_lon: -180.0, ..*self },
+                BBox {
+                    max_lon: 180.0,
+                    ..*self
+                },
+                BBox {
+                    min_lon: -180.0,
+                    ..*self
+                },
             ]
         }
     }
@@ -52,7 +58,9 @@ impl BBox {
         let bad = |why: &str| {
             FieldError::new(
                 "bbox",
-                format!("bbox must be minLon,minLat,maxLon,maxLat in WGS84 degrees, such as 48.5,36.5,50.5,38.5: {why}"),
+                format!(
+                    "bbox must be minLon,minLat,maxLon,maxLat in WGS84 degrees, such as 48.5,36.5,50.5,38.5: {why}"
+                ),
             )
         };
         let parts: Vec<&str> = text.split(',').map(str::trim).collect();
@@ -77,7 +85,12 @@ impl BBox {
         if min_lat > max_lat {
             return Err(bad("minLat is greater than maxLat"));
         }
-        Ok(BBox { min_lon, min_lat, max_lon, max_lat })
+        Ok(BBox {
+            min_lon,
+            min_lat,
+            max_lon,
+            max_lat,
+        })
     }
 }
 
@@ -139,7 +152,10 @@ pub struct Page {
 
 impl Default for Page {
     fn default() -> Self {
-        Self { limit: DEFAULT_LIMIT, offset: 0 }
+        Self {
+            limit: DEFAULT_LIMIT,
+            offset: 0,
+        }
     }
 }
 
@@ -156,8 +172,20 @@ pub struct ReportQuery {
 
 /// The query parameters [`ReportQuery::from_pairs`] understands.
 pub const REPORT_QUERY_PARAMS: &[&str] = &[
-    "lat", "lon", "radius_km", "nearest", "bbox", "since", "until", "kind", "status", "source_type", "tag", "q",
-    "limit", "offset",
+    "lat",
+    "lon",
+    "radius_km",
+    "nearest",
+    "bbox",
+    "since",
+    "until",
+    "kind",
+    "status",
+    "source_type",
+    "tag",
+    "q",
+    "limit",
+    "offset",
 ];
 
 impl ReportQuery {
@@ -169,15 +197,28 @@ impl ReportQuery {
             if !REPORT_QUERY_PARAMS.contains(&key.as_str()) {
                 errors.push(FieldError::new(
                     key.clone(),
-                    format!("unknown parameter '{key}'; known: {}", REPORT_QUERY_PARAMS.join(", ")),
+                    format!(
+                        "unknown parameter '{key}'; known: {}",
+                        REPORT_QUERY_PARAMS.join(", ")
+                    ),
                 ));
             } else if seen.contains(&key.as_str()) {
-                errors.push(FieldError::new(key.clone(), format!("'{key}' is given more than once; give it once (lists are comma-separated)")));
+                errors.push(FieldError::new(
+                    key.clone(),
+                    format!(
+                        "'{key}' is given more than once; give it once (lists are comma-separated)"
+                    ),
+                ));
             } else {
                 seen.push(key);
             }
         }
-        let get = |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
+        let get = |name: &str| {
+            pairs
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.as_str())
+        };
 
         let lat = parse_number(get("lat"), "lat", &mut errors)
             .filter(|v| check_range(*v, -90.0, 90.0, "lat", "degrees", &mut errors));
@@ -190,7 +231,10 @@ impl ReportQuery {
         let spatial = match (radius_km, nearest, bbox) {
             (None, None, None) => {
                 if get("lat").is_some() || get("lon").is_some() {
-                    errors.push(FieldError::new("lat", "lat and lon need radius_km or nearest"));
+                    errors.push(FieldError::new(
+                        "lat",
+                        "lat and lon need radius_km or nearest",
+                    ));
                 }
                 Spatial::None
             }
@@ -203,32 +247,47 @@ impl ReportQuery {
                     ));
                 }
                 match centre(lat, lon, get("lat"), get("lon"), "radius_km", &mut errors) {
-                    Some((lon, lat)) => Spatial::Radius { lon, lat, radius_m: r * 1000.0 },
+                    Some((lon, lat)) => Spatial::Radius {
+                        lon,
+                        lat,
+                        radius_m: r * 1000.0,
+                    },
                     None => Spatial::None,
                 }
             }
-            (None, Some(k), None) => match centre(lat, lon, get("lat"), get("lon"), "nearest", &mut errors) {
-                Some((lon, lat)) => Spatial::Nearest { lon, lat, k },
-                None => Spatial::None,
-            },
+            (None, Some(k), None) => {
+                match centre(lat, lon, get("lat"), get("lon"), "nearest", &mut errors) {
+                    Some((lon, lat)) => Spatial::Nearest { lon, lat, k },
+                    None => Spatial::None,
+                }
+            }
             (None, None, Some(b)) => {
                 if get("lat").is_some() || get("lon").is_some() {
-                    errors.push(FieldError::new("bbox", "bbox cannot be combined with lat/lon"));
+                    errors.push(FieldError::new(
+                        "bbox",
+                        "bbox cannot be combined with lat/lon",
+                    ));
                 }
                 Spatial::BBox(b)
             }
             _ => {
-                errors.push(FieldError::new("bbox", "give only one of radius_km, nearest and bbox"));
+                errors.push(FieldError::new(
+                    "bbox",
+                    "give only one of radius_km, nearest and bbox",
+                ));
                 Spatial::None
             }
         };
 
         let since = get("since").and_then(|t| parse_time(t, "since", DayEnd::Start, &mut errors));
         let until = get("until").and_then(|t| parse_time(t, "until", DayEnd::End, &mut errors));
-        if let (Some(s), Some(u)) = (since, until) {
-            if s > u {
-                errors.push(FieldError::new("until", format!("until ({u}) is before since ({s})")));
-            }
+        if let (Some(s), Some(u)) = (since, until)
+            && s > u
+        {
+            errors.push(FieldError::new(
+                "until",
+                format!("until ({u}) is before since ({s})"),
+            ));
         }
         let filter = Filter {
             since,
@@ -237,15 +296,32 @@ impl ReportQuery {
             statuses: parse_list(get("status"), "status", &mut errors),
             source_types: parse_list(get("source_type"), "source_type", &mut errors),
             tags: get("tag")
-                .map(|t| t.split(',').map(|s| s.trim().to_lowercase()).filter(|s| !s.is_empty()).collect::<Vec<_>>())
+                .map(|t| {
+                    t.split(',')
+                        .map(|s| s.trim().to_lowercase())
+                        .filter(|s| !s.is_empty())
+                        .collect::<Vec<_>>()
+                })
                 .filter(|tags| !tags.is_empty()),
-            text: get("q").map(str::trim).filter(|q| !q.is_empty()).map(str::to_string),
+            text: get("q")
+                .map(str::trim)
+                .filter(|q| !q.is_empty())
+                .map(str::to_string),
         };
         let page = Page {
-            limit: parse_count(get("limit"), "limit", 1, MAX_LIMIT, &mut errors).unwrap_or(DEFAULT_LIMIT),
+            limit: parse_count(get("limit"), "limit", 1, MAX_LIMIT, &mut errors)
+                .unwrap_or(DEFAULT_LIMIT),
             offset: parse_count(get("offset"), "offset", 0, usize::MAX, &mut errors).unwrap_or(0),
         };
-        if errors.is_empty() { Ok(Self { spatial, filter, page }) } else { Err(errors) }
+        if errors.is_empty() {
+            Ok(Self {
+                spatial,
+                filter,
+                page,
+            })
+        } else {
+            Err(errors)
+        }
     }
 }
 
@@ -276,34 +352,67 @@ fn parse_number(text: Option<&str>, field: &str, errors: &mut Vec<FieldError>) -
     match text.trim().parse::<f64>() {
         Ok(v) if v.is_finite() => Some(v),
         _ => {
-            errors.push(FieldError::new(field, format!("{field} must be a finite number, not '{text}'")));
+            errors.push(FieldError::new(
+                field,
+                format!("{field} must be a finite number, not '{text}'"),
+            ));
             None
         }
     }
 }
 
-fn check_range(v: f64, min: f64, max: f64, field: &str, unit: &str, errors: &mut Vec<FieldError>) -> bool {
+fn check_range(
+    v: f64,
+    min: f64,
+    max: f64,
+    field: &str,
+    unit: &str,
+    errors: &mut Vec<FieldError>,
+) -> bool {
     let ok = (min..=max).contains(&v);
     if !ok {
-        errors.push(FieldError::new(field, format!("{field} must lie from {min} to {max} {unit}, not {v}")));
+        errors.push(FieldError::new(
+            field,
+            format!("{field} must lie from {min} to {max} {unit}, not {v}"),
+        ));
     }
     ok
 }
 
-fn parse_count(text: Option<&str>, field: &str, min: usize, max: usize, errors: &mut Vec<FieldError>) -> Option<usize> {
+fn parse_count(
+    text: Option<&str>,
+    field: &str,
+    min: usize,
+    max: usize,
+    errors: &mut Vec<FieldError>,
+) -> Option<usize> {
     let text = text?;
     match text.trim().parse::<usize>() {
         Ok(v) if (min..=max).contains(&v) => Some(v),
         _ => {
-            let range = if max == usize::MAX { format!("a whole number of at least {min}") } else { format!("a whole number from {min} to {max}") };
-            errors.push(FieldError::new(field, format!("{field} must be {range}, not '{text}'")));
+            let range = if max == usize::MAX {
+                format!("a whole number of at least {min}")
+            } else {
+                format!("a whole number from {min} to {max}")
+            };
+            errors.push(FieldError::new(
+                field,
+                format!("{field} must be {range}, not '{text}'"),
+            ));
             None
         }
     }
 }
 
-fn parse_time(text: &str, field: &str, end: DayEnd, errors: &mut Vec<FieldError>) -> Option<Timestamp> {
-    Timestamp::parse(text, end).map_err(|e| errors.push(FieldError::new(field, e.to_string()))).ok()
+fn parse_time(
+    text: &str,
+    field: &str,
+    end: DayEnd,
+    errors: &mut Vec<FieldError>,
+) -> Option<Timestamp> {
+    Timestamp::parse(text, end)
+        .map_err(|e| errors.push(FieldError::new(field, e.to_string())))
+        .ok()
 }
 
 fn parse_list<T: FromStr<Err = crate::model::UnknownWord>>(

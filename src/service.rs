@@ -57,7 +57,10 @@ impl ReportService {
         let index = tokio::task::spawn_blocking(move || ReportIndex::build(records))
             .await
             .map_err(|e| StoreError::Internal(format!("index build failed: {e}")))?;
-        Ok(Self { store, index: RwLock::new(index) })
+        Ok(Self {
+            store,
+            index: RwLock::new(index),
+        })
     }
 
     /// The store underneath, for logs.
@@ -77,10 +80,14 @@ impl ReportService {
 
     /// Validates and stores a new report from a client.
     pub async fn create(&self, input: ReportInput) -> Result<Report, ServiceError> {
-        let report = input.into_report(Origin::Client, None, Timestamp::now()).map_err(ServiceError::Invalid)?;
+        let report = input
+            .into_report(Origin::Client, None, Timestamp::now())
+            .map_err(ServiceError::Invalid)?;
         match self.store.insert(vec![report.clone()]).await?.as_slice() {
             [Inserted::New(version)] => {
-                self.index.write().upsert(IndexRecord::of(&report, *version));
+                self.index
+                    .write()
+                    .upsert(IndexRecord::of(&report, *version));
                 Ok(report)
             }
             _ => Err(StoreError::Internal(format!("new id {} already stored", report.id)).into()),
@@ -109,11 +116,20 @@ impl ReportService {
     }
 
     /// Applies a JSON merge patch (RFC 7396) to a report's editable fields.
-    pub async fn update(&self, id: ReportId, patch: &Map<String, Value>) -> Result<Report, ServiceError> {
+    pub async fn update(
+        &self,
+        id: ReportId,
+        patch: &Map<String, Value>,
+    ) -> Result<Report, ServiceError> {
         let mut server_fields: Vec<FieldError> = ["id", "reported_at", "updated_at"]
             .iter()
             .filter(|f| patch.contains_key(**f))
-            .map(|f| FieldError::new(*f, format!("{f} is set by the server and cannot be changed")))
+            .map(|f| {
+                FieldError::new(
+                    *f,
+                    format!("{f} is set by the server and cannot be changed"),
+                )
+            })
             .collect();
         if !server_fields.is_empty() {
             server_fields.sort_by(|a, b| a.field.cmp(&b.field));
@@ -129,7 +145,9 @@ impl ReportService {
                 .map_err(ServiceError::Invalid)?;
             match self.store.update(updated.clone(), version).await {
                 Ok(Some(new_version)) => {
-                    self.index.write().upsert(IndexRecord::of(&updated, new_version));
+                    self.index
+                        .write()
+                        .upsert(IndexRecord::of(&updated, new_version));
                     return Ok(updated);
                 }
                 Ok(None) => return Err(ServiceError::NotFound(id)),
@@ -161,16 +179,22 @@ impl ReportService {
         let ids = answer.hits.iter().map(|h| h.id).collect();
         let reports = self.store.get_many(ids).await?;
         // Reports deleted since the index answered are missing from `reports`: walk both in step.
-        let mut hits = answer.hits.iter().peekable();
+        let mut hits = answer.hits.iter();
         let mut found = Vec::with_capacity(reports.len());
         for report in reports {
-            while let Some(hit) = hits.next() {
+            for hit in hits.by_ref() {
                 if hit.id == report.id {
-                    found.push(Found { distance_m: hit.distance_m, report });
+                    found.push(Found {
+                        distance_m: hit.distance_m,
+                        report,
+                    });
                     break;
                 }
             }
         }
-        Ok(FoundPage { matched: answer.matched, reports: found })
+        Ok(FoundPage {
+            matched: answer.matched,
+            reports: found,
+        })
     }
 }

@@ -19,12 +19,18 @@ const HEALTH_DEADLINE: Duration = Duration::from_secs(20);
 
 /// The parent's environment without any `SIGHTMAP_*` variable that could change the flags.
 fn clean_env() -> Vec<(String, String)> {
-    std::env::vars().filter(|(k, _)| !k.starts_with("SIGHTMAP_")).collect()
+    std::env::vars()
+        .filter(|(k, _)| !k.starts_with("SIGHTMAP_"))
+        .collect()
 }
 
 fn sightmap() -> Command {
     let mut command = Command::new(BIN);
-    command.env_clear().envs(clean_env()).env("SIGHTMAP_LOG", "warn").stdin(Stdio::null());
+    command
+        .env_clear()
+        .envs(clean_env())
+        .env("SIGHTMAP_LOG", "warn")
+        .stdin(Stdio::null());
     command
 }
 
@@ -37,7 +43,9 @@ struct Run {
 impl Run {
     /// The stderr line that mentions every one of `needles`, if any.
     fn line_with(&self, needles: &[&str]) -> Option<&str> {
-        self.stderr.lines().find(|line| needles.iter().all(|n| line.contains(n)))
+        self.stderr
+            .lines()
+            .find(|line| needles.iter().all(|n| line.contains(n)))
     }
 
     fn assert_line(&self, needles: &[&str]) {
@@ -80,8 +88,15 @@ fn import(file: &Path, data_dir: &Path, extra: &[&str]) -> Run {
         thread::sleep(Duration::from_millis(10));
     };
     let stderr = reader.join().expect("stderr reader");
-    eprintln!("sightmap import {} {extra:?} -> {:?}\n{stderr}", file.display(), status.code());
-    Run { code: status.code(), stderr }
+    eprintln!(
+        "sightmap import {} {extra:?} -> {:?}\n{stderr}",
+        file.display(),
+        status.code()
+    );
+    Run {
+        code: status.code(),
+        stderr,
+    }
 }
 
 /// A running `sightmap serve --no-sample`, killed and reaped when dropped.
@@ -94,15 +109,28 @@ impl Server {
     fn start(data_dir: &Path) -> Server {
         // The port is free when picked but could be taken before the server binds it: retry.
         for _ in 0..3 {
-            let port = TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port();
+            let port = TcpListener::bind("127.0.0.1:0")
+                .expect("bind")
+                .local_addr()
+                .expect("addr")
+                .port();
             let child = sightmap()
-                .args(["serve", "--addr", &format!("127.0.0.1:{port}"), "--no-sample", "--data-dir"])
+                .args([
+                    "serve",
+                    "--addr",
+                    &format!("127.0.0.1:{port}"),
+                    "--no-sample",
+                    "--data-dir",
+                ])
                 .arg(data_dir)
                 .stdout(Stdio::null())
                 .stderr(Stdio::inherit())
                 .spawn()
                 .expect("start sightmap serve");
-            let mut server = Server { child: Some(child), base: format!("http://127.0.0.1:{port}") };
+            let mut server = Server {
+                child: Some(child),
+                base: format!("http://127.0.0.1:{port}"),
+            };
             if server.wait_healthy() {
                 return server;
             }
@@ -114,7 +142,11 @@ impl Server {
     fn wait_healthy(&mut self) -> bool {
         let started = Instant::now();
         while started.elapsed() < HEALTH_DEADLINE {
-            if let Some(status) = self.child.as_mut().and_then(|c| c.try_wait().expect("try_wait")) {
+            if let Some(status) = self
+                .child
+                .as_mut()
+                .and_then(|c| c.try_wait().expect("try_wait"))
+            {
                 eprintln!("sightmap serve exited early with {status}");
                 self.child = None;
                 return false;
@@ -130,15 +162,23 @@ impl Server {
     }
 
     fn get(&self, path: &str) -> (u16, Value) {
-        let mut response = agent().get(format!("{}{path}", self.base)).call().expect("GET");
+        let mut response = agent()
+            .get(format!("{}{path}", self.base))
+            .call()
+            .expect("GET");
         let text = response.body_mut().read_to_string().expect("body");
-        (response.status().as_u16(), serde_json::from_str(&text).expect("JSON body"))
+        (
+            response.status().as_u16(),
+            serde_json::from_str(&text).expect("JSON body"),
+        )
     }
 
     fn health_reports(&self) -> u64 {
         let (status, body) = self.get("/health");
         assert_eq!(status, 200);
-        body["reports"].as_u64().expect("health has a reports count")
+        body["reports"]
+            .as_u64()
+            .expect("health has a reports count")
     }
 }
 
@@ -220,7 +260,11 @@ fn feature_collection_names_bad_features_and_imports_the_rest() {
     run.assert_line(&["feature 4", "kind"]);
     run.assert_line(&["feature 5", "lat"]);
     for good in ["feature 1", "feature 2", "feature 3"] {
-        assert!(run.line_with(&[good]).is_none(), "{good} is valid but stderr names it:\n{}", run.stderr);
+        assert!(
+            run.line_with(&[good]).is_none(),
+            "{good} is valid but stderr names it:\n{}",
+            run.stderr
+        );
     }
     run.assert_line(&["imported 3 of 5 records", "2 rejected", "0 already stored"]);
 
@@ -239,6 +283,9 @@ fn dry_run_writes_nothing() {
     run.assert_line(&["feature 5", "lat"]);
     run.assert_line(&["would import 3 of 5 records", "2 rejected"]);
 
+    // Regression: a dry run used to create the store, so a later `serve` thought it was not
+    // new and skipped the sample reports.
+    assert!(!data.join("sightmap.db").exists(), "a dry run created a store");
     assert_eq!(stored_reports(&data), 0);
 }
 
@@ -258,7 +305,11 @@ fn geojson_lines_names_the_malformed_line() {
     let run = import(&file, &data, &[]);
     assert_eq!(run.code, Some(1));
     run.assert_line(&["line 3", "not valid JSON"]);
-    assert!(run.line_with(&["line 4"]).is_none(), "the blank line 4 is skipped, not rejected:\n{}", run.stderr);
+    assert!(
+        run.line_with(&["line 4"]).is_none(),
+        "the blank line 4 is skipped, not rejected:\n{}",
+        run.stderr
+    );
     run.assert_line(&["imported 3 of 4 records", "1 rejected"]);
 
     assert_eq!(stored_reports(&data), 3);
@@ -280,7 +331,11 @@ abc,49.58,drone,csv test 2,2025-06-13T00:00:00Z,,test,civilian,asserts,
     assert_eq!(run.code, Some(1));
     // Rows count from 1 after the header; the file line is given too.
     run.assert_line(&["row 2 (line 3)", "lat", "'abc' is not a finite number"]);
-    assert!(run.line_with(&["row 1"]).is_none() && run.line_with(&["row 3"]).is_none(), "{}", run.stderr);
+    assert!(
+        run.line_with(&["row 1"]).is_none() && run.line_with(&["row 3"]).is_none(),
+        "{}",
+        run.stderr
+    );
     run.assert_line(&["imported 2 of 3 records", "1 rejected"]);
 
     assert_eq!(stored_reports(&data), 2);
@@ -310,14 +365,21 @@ fn reimporting_keeps_ids_and_skips_stored_reports() {
     first.assert_line(&["imported 3 of 3 records", "0 rejected", "0 already stored"]);
 
     let second = import(&file, &data, &[]);
-    assert_eq!(second.code, Some(0), "records already stored are not rejections");
+    assert_eq!(
+        second.code,
+        Some(0),
+        "records already stored are not rejections"
+    );
     second.assert_line(&["imported 0 of 3 records", "0 rejected", "3 already stored"]);
 
     let server = Server::start(&data);
     assert_eq!(server.health_reports(), 3);
     for id in ids {
         let (status, body) = server.get(&format!("/api/reports/{id}"));
-        assert_eq!(status, 200, "imported report {id} is not served under its own id");
+        assert_eq!(
+            status, 200,
+            "imported report {id} is not served under its own id"
+        );
         assert_eq!(body["id"].as_str(), Some(id));
     }
 }

@@ -5,8 +5,8 @@
 use std::net::TcpListener;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -30,7 +30,13 @@ impl Server {
         for _ in 0..3 {
             let port = free_port();
             let child = Command::new(BIN)
-                .args(["serve", "--addr", &format!("127.0.0.1:{port}"), "--no-sample", "--data-dir"])
+                .args([
+                    "serve",
+                    "--addr",
+                    &format!("127.0.0.1:{port}"),
+                    "--no-sample",
+                    "--data-dir",
+                ])
                 .arg(data_dir)
                 .env_clear()
                 .envs(clean_env())
@@ -40,7 +46,10 @@ impl Server {
                 .stderr(Stdio::inherit())
                 .spawn()
                 .expect("start sightmap serve");
-            let mut server = Server { child: Some(child), base: format!("http://127.0.0.1:{port}") };
+            let mut server = Server {
+                child: Some(child),
+                base: format!("http://127.0.0.1:{port}"),
+            };
             if server.wait_healthy() {
                 return server;
             }
@@ -53,7 +62,11 @@ impl Server {
         let agent = agent(Duration::from_secs(2));
         let started = Instant::now();
         while started.elapsed() < HEALTH_DEADLINE {
-            if let Some(status) = self.child.as_mut().and_then(|c| c.try_wait().expect("try_wait")) {
+            if let Some(status) = self
+                .child
+                .as_mut()
+                .and_then(|c| c.try_wait().expect("try_wait"))
+            {
                 eprintln!("sightmap serve exited early with {status}");
                 self.child = None;
                 return false;
@@ -85,7 +98,9 @@ impl Drop for Server {
 
 /// The parent's environment without any `SIGHTMAP_*` variable that could change the flags.
 fn clean_env() -> Vec<(String, String)> {
-    std::env::vars().filter(|(k, _)| !k.starts_with("SIGHTMAP_")).collect()
+    std::env::vars()
+        .filter(|(k, _)| !k.starts_with("SIGHTMAP_"))
+        .collect()
 }
 
 fn free_port() -> u16 {
@@ -104,11 +119,17 @@ fn agent(timeout: Duration) -> ureq::Agent {
 }
 
 fn health_reports(agent: &ureq::Agent, base: &str) -> u64 {
-    let mut response = agent.get(format!("{base}/health")).call().expect("GET /health");
+    let mut response = agent
+        .get(format!("{base}/health"))
+        .call()
+        .expect("GET /health");
     assert_eq!(response.status(), 200);
     let body: serde_json::Value =
-        serde_json::from_str(&response.body_mut().read_to_string().expect("health body")).expect("health JSON");
-    body["reports"].as_u64().expect("health has a reports count")
+        serde_json::from_str(&response.body_mut().read_to_string().expect("health body"))
+            .expect("health JSON");
+    body["reports"]
+        .as_u64()
+        .expect("health has a reports count")
 }
 
 fn report_body(n: usize) -> String {
@@ -132,7 +153,13 @@ struct ClientLog {
 }
 
 /// Posts reports `first..first + count` until one fails to get any response (the server died).
-fn client(base: String, first: usize, count: usize, acked: Arc<AtomicUsize>, killed: Arc<AtomicBool>) -> ClientLog {
+fn client(
+    base: String,
+    first: usize,
+    count: usize,
+    acked: Arc<AtomicUsize>,
+    killed: Arc<AtomicBool>,
+) -> ClientLog {
     let agent = agent(Duration::from_secs(5));
     let mut log = ClientLog::default();
     for n in first..first + count {
@@ -161,7 +188,10 @@ fn client(base: String, first: usize, count: usize, acked: Arc<AtomicUsize>, kil
             continue;
         }
         let body: serde_json::Value = serde_json::from_str(&text).expect("a 201 body is JSON");
-        let id = body["id"].as_str().expect("a 201 body has an id").to_string();
+        let id = body["id"]
+            .as_str()
+            .expect("a 201 body has an id")
+            .to_string();
         log.acknowledged.push(id);
         acked.fetch_add(1, Ordering::SeqCst);
     }
@@ -204,9 +234,18 @@ fn every_acknowledged_report_survives_kill_9() {
     killed.store(true, Ordering::SeqCst);
     let killed_at = write_started.elapsed();
 
-    let logs: Vec<ClientLog> = clients.into_iter().map(|c| c.join().expect("client thread")).collect();
-    let acknowledged: Vec<String> = logs.iter().flat_map(|l| l.acknowledged.iter().cloned()).collect();
-    let other_statuses: Vec<u16> = logs.iter().flat_map(|l| l.other_statuses.iter().copied()).collect();
+    let logs: Vec<ClientLog> = clients
+        .into_iter()
+        .map(|c| c.join().expect("client thread"))
+        .collect();
+    let acknowledged: Vec<String> = logs
+        .iter()
+        .flat_map(|l| l.acknowledged.iter().cloned())
+        .collect();
+    let other_statuses: Vec<u16> = logs
+        .iter()
+        .flat_map(|l| l.other_statuses.iter().copied())
+        .collect();
     let errors: usize = logs.iter().map(|l| l.errors).sum();
     eprintln!(
         "killed at {killed_at:?}: {acked_at_kill} acknowledged then, {} in all; {} other statuses {:?}; {errors} clients saw the connection fail",
@@ -214,7 +253,10 @@ fn every_acknowledged_report_survives_kill_9() {
         other_statuses.len(),
         other_statuses,
     );
-    assert!(other_statuses.is_empty(), "valid reports got non-201 answers: {other_statuses:?}");
+    assert!(
+        other_statuses.is_empty(),
+        "valid reports got non-201 answers: {other_statuses:?}"
+    );
     assert!(acknowledged.len() <= ATTEMPTS);
 
     let server = Server::start(dir.path());
@@ -223,22 +265,37 @@ fn every_acknowledged_report_survives_kill_9() {
     eprintln!("after restart: /health counts {stored} reports");
     let mut missing = Vec::new();
     for id in &acknowledged {
-        let mut response = agent.get(format!("{}/api/reports/{id}", server.base)).call().expect("GET a report");
+        let mut response = agent
+            .get(format!("{}/api/reports/{id}", server.base))
+            .call()
+            .expect("GET a report");
         if response.status() != 200 {
             missing.push((id.clone(), response.status().as_u16()));
             continue;
         }
         let body: serde_json::Value =
-            serde_json::from_str(&response.body_mut().read_to_string().expect("report body")).expect("report JSON");
-        assert_eq!(body["id"].as_str(), Some(id.as_str()), "GET /api/reports/{id} returned another report");
+            serde_json::from_str(&response.body_mut().read_to_string().expect("report body"))
+                .expect("report JSON");
+        assert_eq!(
+            body["id"].as_str(),
+            Some(id.as_str()),
+            "GET /api/reports/{id} returned another report"
+        );
     }
-    assert!(missing.is_empty(), "{} acknowledged reports lost after kill -9: {missing:?}", missing.len());
+    assert!(
+        missing.is_empty(),
+        "{} acknowledged reports lost after kill -9: {missing:?}",
+        missing.len()
+    );
     assert!(
         stored >= acknowledged.len() as u64,
         "/health counts {stored} reports but {} were acknowledged",
         acknowledged.len()
     );
-    assert!(stored <= ATTEMPTS as u64, "/health counts {stored} reports but only {ATTEMPTS} were sent");
+    assert!(
+        stored <= ATTEMPTS as u64,
+        "/health counts {stored} reports but only {ATTEMPTS} were sent"
+    );
     drop(server);
     eprintln!("durability test took {:?}", started.elapsed());
 }

@@ -23,19 +23,21 @@ fn record_strategy(i: u128) -> impl Strategy<Value = IndexRecord> {
         0..5 * DAY,
         prop::sample::subsequence(vec!["a", "b", "c"], 0..=2),
     )
-        .prop_map(move |(lon, lat, kind, status, sources, start, span, tags)| IndexRecord {
-            // Ids increase with i, as UUIDv7s do with time.
-            id: ReportId(uuid::Uuid::from_u128((1u128 << 100) + i)),
-            version: 1,
-            lon,
-            lat,
-            kind: Kind::ALL[kind],
-            status: Status::ALL[status],
-            source_types: WordSet(sources),
-            observed_from: Timestamp(T0 + start),
-            observed_to: Timestamp(T0 + start + span),
-            tags: tags.into_iter().map(str::to_string).collect(),
-        })
+        .prop_map(
+            move |(lon, lat, kind, status, sources, start, span, tags)| IndexRecord {
+                // Ids increase with i, as UUIDv7s do with time.
+                id: ReportId(uuid::Uuid::from_u128((1u128 << 100) + i)),
+                version: 1,
+                lon,
+                lat,
+                kind: Kind::ALL[kind],
+                status: Status::ALL[status],
+                source_types: WordSet(sources),
+                observed_from: Timestamp(T0 + start),
+                observed_to: Timestamp(T0 + start + span),
+                tags: tags.into_iter().map(str::to_string).collect(),
+            },
+        )
 }
 
 fn records_strategy(max: usize) -> impl Strategy<Value = Vec<IndexRecord>> {
@@ -51,15 +53,17 @@ fn filter_strategy() -> impl Strategy<Value = Filter> {
         prop::option::of(prop::sample::subsequence(SourceType::ALL.to_vec(), 1..=2)),
         prop::option::of(prop::sample::subsequence(vec!["a", "b", "zzz"], 1..=2)),
     )
-        .prop_map(|(since, until, kinds, statuses, source_types, tags)| Filter {
-            since: since.map(|s| Timestamp(T0 + s)),
-            until: until.map(|u| Timestamp(T0 + u)),
-            kinds,
-            statuses,
-            source_types,
-            tags: tags.map(|t| t.into_iter().map(str::to_string).collect()),
-            text: None,
-        })
+        .prop_map(
+            |(since, until, kinds, statuses, source_types, tags)| Filter {
+                since: since.map(|s| Timestamp(T0 + s)),
+                until: until.map(|u| Timestamp(T0 + u)),
+                kinds,
+                statuses,
+                source_types,
+                tags: tags.map(|t| t.into_iter().map(str::to_string).collect()),
+                text: None,
+            },
+        )
 }
 
 fn passes(r: &IndexRecord, f: &Filter) -> bool {
@@ -67,8 +71,12 @@ fn passes(r: &IndexRecord, f: &Filter) -> bool {
         && f.until.is_none_or(|u| r.observed_from <= u)
         && f.kinds.as_ref().is_none_or(|k| k.contains(&r.kind))
         && f.statuses.as_ref().is_none_or(|s| s.contains(&r.status))
-        && f.source_types.as_ref().is_none_or(|t| t.iter().any(|t| r.source_types.contains(t.bit())))
-        && f.tags.as_ref().is_none_or(|t| t.iter().any(|t| r.tags.contains(t)))
+        && f.source_types
+            .as_ref()
+            .is_none_or(|t| t.iter().any(|t| r.source_types.contains(t.bit())))
+        && f.tags
+            .as_ref()
+            .is_none_or(|t| t.iter().any(|t| r.tags.contains(t)))
 }
 
 /// Every match of a query by scanning all records, in the order the API promises, with exact
@@ -85,14 +93,20 @@ fn brute_force(records: &[IndexRecord], q: &ReportQuery) -> Vec<(ReportId, Optio
             v.into_iter().map(|(id, d)| (id, Some(d))).collect()
         }
         Spatial::Nearest { lon, lat, k } => {
-            let mut v: Vec<_> = live.map(|r| (r.id, geodesic_distance_m(*lon, *lat, r.lon, r.lat))).collect();
+            let mut v: Vec<_> = live
+                .map(|r| (r.id, geodesic_distance_m(*lon, *lat, r.lon, r.lat)))
+                .collect();
             v.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
             v.truncate(*k);
             v.into_iter().map(|(id, d)| (id, Some(d))).collect()
         }
         Spatial::BBox(b) => {
             let mut v: Vec<_> = live
-                .filter(|r| b.split_at_antimeridian().iter().any(|p| p.contains(r.lon, r.lat)))
+                .filter(|r| {
+                    b.split_at_antimeridian()
+                        .iter()
+                        .any(|p| p.contains(r.lon, r.lat))
+                })
                 .map(|r| r.id)
                 .collect();
             v.sort_by(|a, b| b.cmp(a));
@@ -107,11 +121,23 @@ fn brute_force(records: &[IndexRecord], q: &ReportQuery) -> Vec<(ReportId, Optio
 }
 
 /// Compares an index answer (all pages at once) with the brute-force one.
-fn assert_same(index: &ReportIndex, records: &[IndexRecord], mut q: ReportQuery) -> Result<(), TestCaseError> {
-    q.page = Page { limit: usize::MAX / 2, offset: 0 };
+fn assert_same(
+    index: &ReportIndex,
+    records: &[IndexRecord],
+    mut q: ReportQuery,
+) -> Result<(), TestCaseError> {
+    q.page = Page {
+        limit: usize::MAX / 2,
+        offset: 0,
+    };
     let expected = brute_force(records, &q);
     let answer = index.query(&q, None);
-    prop_assert_eq!(answer.matched, expected.len(), "numberMatched for {:?}", q.spatial);
+    prop_assert_eq!(
+        answer.matched,
+        expected.len(),
+        "numberMatched for {:?}",
+        q.spatial
+    );
     let got_ids: Vec<_> = answer.hits.iter().map(|h| h.id).collect();
     let want_ids: Vec<_> = expected.iter().map(|e| e.0).collect();
     match q.spatial {
@@ -126,11 +152,19 @@ fn assert_same(index: &ReportIndex, records: &[IndexRecord], mut q: ReportQuery)
                 prop_assert_eq!(got_ids.len(), want_ids.len());
             }
             for pair in answer.hits.windows(2) {
-                prop_assert!(pair[0].distance_m.unwrap() <= pair[1].distance_m.unwrap() * (1.0 + 1e-4) + 1e-3);
+                prop_assert!(
+                    pair[0].distance_m.unwrap()
+                        <= pair[1].distance_m.unwrap() * (1.0 + 1e-4) + 1e-3
+                );
             }
             for (hit, (_, want)) in answer.hits.iter().zip(&expected) {
                 let (got, want) = (hit.distance_m.unwrap(), want.unwrap());
-                prop_assert!((got - want).abs() <= want * 1e-3 + 1e-3, "distance {} vs {}", got, want);
+                prop_assert!(
+                    (got - want).abs() <= want * 1e-3 + 1e-3,
+                    "distance {} vs {}",
+                    got,
+                    want
+                );
             }
         }
         _ => prop_assert_eq!(got_ids, want_ids),
@@ -141,11 +175,24 @@ fn assert_same(index: &ReportIndex, records: &[IndexRecord], mut q: ReportQuery)
 fn spatial_strategy() -> impl Strategy<Value = Spatial> {
     prop_oneof![
         Just(Spatial::None),
-        (44.0..55.0f64, 35.0..42.0f64, prop_oneof![1.0..50_000.0f64, 50_000.0..900_000.0f64])
+        (
+            44.0..55.0f64,
+            35.0..42.0f64,
+            prop_oneof![1.0..50_000.0f64, 50_000.0..900_000.0f64]
+        )
             .prop_map(|(lon, lat, radius_m)| Spatial::Radius { lon, lat, radius_m }),
-        (44.0..55.0f64, 35.0..42.0f64, 1usize..40).prop_map(|(lon, lat, k)| Spatial::Nearest { lon, lat, k }),
+        (44.0..55.0f64, 35.0..42.0f64, 1usize..40).prop_map(|(lon, lat, k)| Spatial::Nearest {
+            lon,
+            lat,
+            k
+        }),
         (44.0..55.0f64, 35.0..42.0f64, 0.01..6.0f64, 0.01..4.0f64).prop_map(|(lon, lat, w, h)| {
-            Spatial::BBox(BBox { min_lon: lon, min_lat: lat, max_lon: (lon + w).min(180.0), max_lat: (lat + h).min(90.0) })
+            Spatial::BBox(BBox {
+                min_lon: lon,
+                min_lat: lat,
+                max_lon: (lon + w).min(180.0),
+                max_lat: (lat + h).min(90.0),
+            })
         }),
     ]
 }
@@ -236,15 +283,30 @@ fn an_older_version_never_replaces_a_newer_one() {
         tags: vec![],
     };
     let mut index = ReportIndex::build([base.clone()]);
-    index.upsert(IndexRecord { version: 4, lon: 52.0, ..base.clone() });
+    index.upsert(IndexRecord {
+        version: 4,
+        lon: 52.0,
+        ..base.clone()
+    });
     let near_rasht = ReportQuery {
-        spatial: Spatial::Radius { lon: 49.58, lat: 37.28, radius_m: 1_000.0 },
+        spatial: Spatial::Radius {
+            lon: 49.58,
+            lat: 37.28,
+            radius_m: 1_000.0,
+        },
         ..Default::default()
     };
-    assert_eq!(index.query(&near_rasht, None).matched, 1, "stale upsert moved the report");
+    assert_eq!(
+        index.query(&near_rasht, None).matched,
+        1,
+        "stale upsert moved the report"
+    );
     index.remove(&base.id, 6);
     index.upsert(IndexRecord { version: 5, ..base });
-    assert!(index.is_empty(), "a late upsert brought a deleted report back");
+    assert!(
+        index.is_empty(),
+        "a late upsert brought a deleted report back"
+    );
 }
 
 #[test]
@@ -263,7 +325,12 @@ fn a_box_across_the_antimeridian_finds_both_sides() {
     };
     let index = ReportIndex::build([at(1, 179.5), at(2, -179.5), at(3, 0.0)]);
     let q = ReportQuery {
-        spatial: Spatial::BBox(BBox { min_lon: 179.0, min_lat: -1.0, max_lon: -179.0, max_lat: 1.0 }),
+        spatial: Spatial::BBox(BBox {
+            min_lon: 179.0,
+            min_lat: -1.0,
+            max_lon: -179.0,
+            max_lat: 1.0,
+        }),
         ..Default::default()
     };
     assert_eq!(index.query(&q, None).matched, 2);
@@ -296,10 +363,25 @@ fn compaction_after_many_deletions_keeps_every_live_report() {
     live.retain(|r| r.id.0.as_u128() % 3 == 0);
     assert_eq!(index.len(), 4_000);
     let everywhere = ReportQuery {
-        spatial: Spatial::BBox(BBox { min_lon: 43.0, min_lat: 34.0, max_lon: 56.0, max_lat: 43.0 }),
+        spatial: Spatial::BBox(BBox {
+            min_lon: 43.0,
+            min_lat: 34.0,
+            max_lon: 56.0,
+            max_lat: 43.0,
+        }),
         ..Default::default()
     };
     assert_eq!(index.query(&everywhere, None).matched, 4_000);
-    let near = ReportQuery { spatial: Spatial::Radius { lon: 49.0, lat: 38.0, radius_m: 60_000.0 }, ..Default::default() };
-    assert_eq!(index.query(&near, None).matched, brute_force(&live, &near).len());
+    let near = ReportQuery {
+        spatial: Spatial::Radius {
+            lon: 49.0,
+            lat: 38.0,
+            radius_m: 60_000.0,
+        },
+        ..Default::default()
+    };
+    assert_eq!(
+        index.query(&near, None).matched,
+        brute_force(&live, &near).len()
+    );
 }

@@ -18,7 +18,9 @@ impl WriteAuth {
     /// Writes need `Authorization: Bearer <token>` when `token` is set; otherwise anyone may
     /// write (the CLI allows that only on loopback or when told to).
     pub fn new(token: Option<String>) -> Self {
-        Self { token: token.filter(|t| !t.is_empty()) }
+        Self {
+            token: token.filter(|t| !t.is_empty()),
+        }
     }
 
     fn check(&self, parts: &Parts) -> Result<(), Problem> {
@@ -29,18 +31,28 @@ impl WriteAuth {
             .headers
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+            .and_then(|v| {
+                v.strip_prefix("Bearer ")
+                    .or_else(|| v.strip_prefix("bearer "))
+            })
             .map(str::trim);
         match given {
             Some(token) if constant_time_eq(token.as_bytes(), expected.as_bytes()) => Ok(()),
             Some(_) => Err(unauthorized("the bearer token is not valid for writing")),
-            None => Err(unauthorized("writing needs an 'Authorization: Bearer <token>' header with the server's write token")),
+            None => Err(unauthorized(
+                "writing needs an 'Authorization: Bearer <token>' header with the server's write token",
+            )),
         }
     }
 }
 
 fn unauthorized(detail: &str) -> Problem {
-    Problem::new(StatusCode::UNAUTHORIZED, "/problems/unauthorized", "Unauthorized", detail)
+    Problem::new(
+        StatusCode::UNAUTHORIZED,
+        "/problems/unauthorized",
+        "Unauthorized",
+        detail,
+    )
 }
 
 /// Compares without stopping at the first difference, so timing does not reveal the token.

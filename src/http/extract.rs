@@ -21,7 +21,12 @@ impl<S: Send + Sync> FromRequestParts<S> for QueryPairs {
         let query = parts.uri.query().unwrap_or("");
         serde_urlencoded::from_str::<Vec<(String, String)>>(query)
             .map(QueryPairs)
-            .map_err(|e| Problem::invalid_query(vec![FieldError::new("query", format!("the query string cannot be read: {e}"))]))
+            .map_err(|e| {
+                Problem::invalid_query(vec![FieldError::new(
+                    "query",
+                    format!("the query string cannot be read: {e}"),
+                )])
+            })
     }
 }
 
@@ -38,8 +43,15 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
             .and_then(|v| v.to_str().ok())
             .unwrap_or("")
             .to_ascii_lowercase();
-        let essence = content_type.split(';').next().unwrap_or("").trim().to_string();
-        if !(essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json"))) {
+        let essence = content_type
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_string();
+        if !(essence == "application/json"
+            || (essence.starts_with("application/") && essence.ends_with("+json")))
+        {
             return Err(Problem::new(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 "/problems/unsupported-media-type",
@@ -75,10 +87,16 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Problem> {
         if inner.is_syntax() || inner.is_eof() {
             Problem::malformed_body(format!("the body is not valid JSON: {inner}"))
         } else {
-            let field = if path == "." { "body".to_string() } else { path };
+            let field = if path == "." {
+                "body".to_string()
+            } else {
+                path
+            };
             Problem::invalid_report(vec![FieldError::new(field, inner.to_string())])
         }
     })?;
-    de.end().map_err(|e| Problem::malformed_body(format!("the body has more after its JSON value: {e}")))?;
+    de.end().map_err(|e| {
+        Problem::malformed_body(format!("the body has more after its JSON value: {e}"))
+    })?;
     Ok(value)
 }

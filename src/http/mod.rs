@@ -38,7 +38,12 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/health", get(health))
         .route("/api/reports", get(reports::list).post(reports::create))
-        .route("/api/reports/{id}", get(reports::get).patch(reports::update).delete(reports::delete))
+        .route(
+            "/api/reports/{id}",
+            get(reports::get)
+                .patch(reports::update)
+                .delete(reports::delete),
+        )
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(state)
@@ -56,7 +61,10 @@ pub fn router(state: AppState) -> Router {
                         StatusCode::SERVICE_UNAVAILABLE,
                         "/problems/timeout",
                         "Request timed out",
-                        format!("the request took longer than {} s; narrow the query or retry", REQUEST_TIMEOUT.as_secs()),
+                        format!(
+                            "the request took longer than {} s; narrow the query or retry",
+                            REQUEST_TIMEOUT.as_secs()
+                        ),
                     )
                 }))
                 .timeout(REQUEST_TIMEOUT),
@@ -69,7 +77,10 @@ async fn health(State(state): State<AppState>) -> Json<serde_json::Value> {
 }
 
 async fn not_found(uri: axum::http::Uri) -> Problem {
-    Problem::not_found(format!("nothing at {}; the API is under /api/reports", uri.path()))
+    Problem::not_found(format!(
+        "nothing at {}; the API is under /api/reports",
+        uri.path()
+    ))
 }
 
 async fn method_not_allowed(method: Method, uri: axum::http::Uri) -> Problem {
@@ -83,7 +94,10 @@ async fn method_not_allowed(method: Method, uri: axum::http::Uri) -> Problem {
 
 /// `scheme://host` of the request, for absolute links.
 pub(crate) fn base_url(headers: &HeaderMap) -> String {
-    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("localhost");
     let scheme = headers
         .get("x-forwarded-proto")
         .and_then(|h| h.to_str().ok())

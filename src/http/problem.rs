@@ -32,28 +32,59 @@ pub struct Problem {
 
 impl Problem {
     /// A problem of a given kind.
-    pub fn new(status: StatusCode, r#type: &'static str, title: &'static str, detail: impl Into<String>) -> Self {
-        Self { r#type, title, status: status.as_u16(), detail: detail.into(), errors: Vec::new() }
+    pub fn new(
+        status: StatusCode,
+        r#type: &'static str,
+        title: &'static str,
+        detail: impl Into<String>,
+    ) -> Self {
+        Self {
+            r#type,
+            title,
+            status: status.as_u16(),
+            detail: detail.into(),
+            errors: Vec::new(),
+        }
     }
 
     /// 400: the query string is wrong.
     pub fn invalid_query(errors: Vec<FieldError>) -> Self {
-        Self::with_fields(StatusCode::BAD_REQUEST, "/problems/invalid-query", "Invalid query parameter", errors)
+        Self::with_fields(
+            StatusCode::BAD_REQUEST,
+            "/problems/invalid-query",
+            "Invalid query parameter",
+            errors,
+        )
     }
 
     /// 422: the body is well-formed JSON but its content is wrong.
     pub fn invalid_report(errors: Vec<FieldError>) -> Self {
-        Self::with_fields(StatusCode::UNPROCESSABLE_ENTITY, "/problems/invalid-report", "Invalid report", errors)
+        Self::with_fields(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "/problems/invalid-report",
+            "Invalid report",
+            errors,
+        )
     }
 
     /// 400: the body is not JSON at all.
     pub fn malformed_body(detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, "/problems/malformed-body", "Malformed request body", detail)
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "/problems/malformed-body",
+            "Malformed request body",
+            detail,
+        )
     }
 
     /// 404.
     pub fn not_found(detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::NOT_FOUND, "/problems/not-found", "Not found", detail)
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "/problems/not-found",
+            "Not found",
+            detail,
+        )
     }
 
     /// 500, with nothing internal in it.
@@ -66,13 +97,26 @@ impl Problem {
         )
     }
 
-    fn with_fields(status: StatusCode, r#type: &'static str, title: &'static str, errors: Vec<FieldError>) -> Self {
+    fn with_fields(
+        status: StatusCode,
+        r#type: &'static str,
+        title: &'static str,
+        errors: Vec<FieldError>,
+    ) -> Self {
         let detail = match errors.as_slice() {
             [] => title.to_string(),
             [one] => format!("{}: {}", one.field, one.detail),
-            [first, rest @ ..] => format!("{}: {} (and {} more in errors)", first.field, first.detail, rest.len()),
+            [first, rest @ ..] => format!(
+                "{}: {} (and {} more in errors)",
+                first.field,
+                first.detail,
+                rest.len()
+            ),
         };
-        Self { errors, ..Self::new(status, r#type, title, detail) }
+        Self {
+            errors,
+            ..Self::new(status, r#type, title, detail)
+        }
     }
 
     /// The status as an HTTP status code.
@@ -85,7 +129,9 @@ impl IntoResponse for Problem {
     fn into_response(self) -> Response {
         let body = serde_json::to_vec(&self).unwrap_or_default();
         let mut response = (self.status_code(), body).into_response();
-        response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
+        response
+            .headers_mut()
+            .insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
         response
     }
 }
@@ -115,7 +161,9 @@ impl From<StoreError> for Problem {
                 StatusCode::CONFLICT,
                 "/problems/conflict",
                 "Conflicting edit",
-                format!("report {id} kept changing while this edit was applied; fetch it and try again"),
+                format!(
+                    "report {id} kept changing while this edit was applied; fetch it and try again"
+                ),
             ),
             StoreError::Corrupt(_) | StoreError::Internal(_) => {
                 tracing::error!(error = %e, "store error");

@@ -17,18 +17,27 @@ pub const GEO_JSON: &str = "application/geo+json";
 
 fn geojson_response(status: StatusCode, body: Vec<u8>) -> Response {
     let mut response = (status, body).into_response();
-    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(GEO_JSON));
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(GEO_JSON));
     response
 }
 
 fn feature_response(status: StatusCode, report: &Report) -> Result<Response, Problem> {
-    let body = serde_json::to_vec(&ReportFeature { report, distance_m: None }).map_err(|_| Problem::internal())?;
+    let body = serde_json::to_vec(&ReportFeature {
+        report,
+        distance_m: None,
+    })
+    .map_err(|_| Problem::internal())?;
     Ok(geojson_response(status, body))
 }
 
 fn parse_id(text: &str) -> Result<ReportId, Problem> {
-    text.parse()
-        .map_err(|_| Problem::not_found(format!("'{text}' is not a report id (a UUID such as 01978a4e-…); no such report")))
+    text.parse().map_err(|_| {
+        Problem::not_found(format!(
+            "'{text}' is not a report id (a UUID such as 01978a4e-…); no such report"
+        ))
+    })
 }
 
 /// `GET /api/reports`: a page of matching reports as a FeatureCollection.
@@ -43,40 +52,64 @@ pub async fn list(
     let features: Vec<_> = page
         .reports
         .iter()
-        .map(|f| ReportFeature { report: &f.report, distance_m: f.distance_m })
+        .map(|f| ReportFeature {
+            report: &f.report,
+            distance_m: f.distance_m,
+        })
         .collect();
     let base = super::base_url(&headers);
-    let mut links = vec![Link { href: format!("{base}{uri}"), rel: "self", r#type: GEO_JSON }];
+    let mut links = vec![Link {
+        href: format!("{base}{uri}"),
+        rel: "self",
+        r#type: GEO_JSON,
+    }];
     let next_offset = query.page.offset + query.page.limit;
     if next_offset < page.matched {
-        links.push(Link { href: format!("{base}{}", with_offset(&uri, &pairs, next_offset)), rel: "next", r#type: GEO_JSON });
+        links.push(Link {
+            href: format!("{base}{}", with_offset(&uri, &pairs, next_offset)),
+            rel: "next",
+            r#type: GEO_JSON,
+        });
     }
-    let body = serde_json::to_vec(&ReportCollection::new(features, page.matched, links)).map_err(|_| Problem::internal())?;
+    let body = serde_json::to_vec(&ReportCollection::new(features, page.matched, links))
+        .map_err(|_| Problem::internal())?;
     Ok(geojson_response(StatusCode::OK, body))
 }
 
 /// The same path and parameters with `offset` replaced.
 fn with_offset(uri: &Uri, pairs: &[(String, String)], offset: usize) -> String {
-    let mut params: Vec<(String, String)> = pairs.iter().filter(|(k, _)| k != "offset").cloned().collect();
+    let mut params: Vec<(String, String)> = pairs
+        .iter()
+        .filter(|(k, _)| k != "offset")
+        .cloned()
+        .collect();
     params.push(("offset".into(), offset.to_string()));
     let query = serde_urlencoded::to_string(&params).unwrap_or_default();
     format!("{}?{query}", uri.path())
 }
 
 /// `POST /api/reports`: stores a new report, sent as flat JSON or as a GeoJSON Feature.
-pub async fn create(State(state): State<AppState>, _: WriteAccess, JsonBody(body): JsonBody<Value>) -> Result<Response, Problem> {
+pub async fn create(
+    State(state): State<AppState>,
+    _: WriteAccess,
+    JsonBody(body): JsonBody<Value>,
+) -> Result<Response, Problem> {
     let input = input_from_json(body).map_err(Problem::invalid_report)?;
     let report = state.reports.create(input).await?;
     let mut response = feature_response(StatusCode::CREATED, &report)?;
     let location = format!("/api/reports/{}", report.id);
-    response
-        .headers_mut()
-        .insert(header::LOCATION, HeaderValue::from_str(&location).map_err(|_| Problem::internal())?);
+    response.headers_mut().insert(
+        header::LOCATION,
+        HeaderValue::from_str(&location).map_err(|_| Problem::internal())?,
+    );
     Ok(response)
 }
 
 /// `GET /api/reports/{id}`.
-pub async fn get(State(state): State<AppState>, Path(id): Path<String>) -> Result<Response, Problem> {
+pub async fn get(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, Problem> {
     let report = state.reports.get(parse_id(&id)?).await?;
     feature_response(StatusCode::OK, &report)
 }
@@ -93,7 +126,11 @@ pub async fn update(
 }
 
 /// `DELETE /api/reports/{id}`: hides the report; the store keeps it.
-pub async fn delete(State(state): State<AppState>, _: WriteAccess, Path(id): Path<String>) -> Result<StatusCode, Problem> {
+pub async fn delete(
+    State(state): State<AppState>,
+    _: WriteAccess,
+    Path(id): Path<String>,
+) -> Result<StatusCode, Problem> {
     state.reports.delete(parse_id(&id)?).await?;
     Ok(StatusCode::NO_CONTENT)
 }

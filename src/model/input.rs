@@ -142,7 +142,10 @@ impl ReportInput {
                 ("updated_at", self.updated_at.is_some()),
             ] {
                 if given {
-                    errors.push(FieldError::new(field, format!("{field} is set by the server; leave it out")));
+                    errors.push(FieldError::new(
+                        field,
+                        format!("{field} is set by the server; leave it out"),
+                    ));
                 }
             }
         }
@@ -150,20 +153,29 @@ impl ReportInput {
         let id = match (&self.id, existing) {
             (_, Some(report)) => report.id,
             (Some(text), None) => text.parse().unwrap_or_else(|_| {
-                errors.push(FieldError::new("id", format!("'{text}' is not a UUID; leave id out to get a new one")));
+                errors.push(FieldError::new(
+                    "id",
+                    format!("'{text}' is not a UUID; leave id out to get a new one"),
+                ));
                 ReportId::new()
             }),
             (None, None) => ReportId::new(),
         };
 
         let kind = self.kind.unwrap_or_else(|| {
-            errors.push(FieldError::new("kind", format!("kind is required; one of {}", Kind::allowed())));
+            errors.push(FieldError::new(
+                "kind",
+                format!("kind is required; one of {}", Kind::allowed()),
+            ));
             Kind::Other
         });
 
         let description = match self.description.as_deref().map(str::trim) {
             None | Some("") => {
-                errors.push(FieldError::new("description", "description is required: the claim in the reporter's words"));
+                errors.push(FieldError::new(
+                    "description",
+                    "description is required: the claim in the reporter's words",
+                ));
                 String::new()
             }
             Some(text) => {
@@ -173,7 +185,12 @@ impl ReportInput {
         };
 
         let location = self.location(&mut errors);
-        let observed = observed_interval(self.observed, self.observed_from, self.observed_to, &mut errors);
+        let observed = observed_interval(
+            self.observed,
+            self.observed_from,
+            self.observed_to,
+            &mut errors,
+        );
         let sources = self
             .sources
             .unwrap_or_default()
@@ -182,7 +199,10 @@ impl ReportInput {
             .filter_map(|(i, s)| s.into_source(i, &mut errors))
             .collect::<Vec<_>>();
         if sources.len() > MAX_SOURCES {
-            errors.push(FieldError::new("sources", format!("at most {MAX_SOURCES} sources")));
+            errors.push(FieldError::new(
+                "sources",
+                format!("at most {MAX_SOURCES} sources"),
+            ));
         }
         let tags = normalise_tags(self.tags.unwrap_or_default(), &mut errors);
 
@@ -232,11 +252,17 @@ impl ReportInput {
                 (lon, lat)
             }
             (Some(_), None) => {
-                errors.push(FieldError::new("lat", "lon was given without lat: give both"));
+                errors.push(FieldError::new(
+                    "lat",
+                    "lon was given without lat: give both",
+                ));
                 return None;
             }
             (None, Some(_)) => {
-                errors.push(FieldError::new("lon", "lat was given without lon: give both"));
+                errors.push(FieldError::new(
+                    "lon",
+                    "lat was given without lon: give both",
+                ));
                 return None;
             }
             (None, None) => {
@@ -279,7 +305,9 @@ impl ReportInput {
             Some(c) => {
                 errors.push(FieldError::new(
                     "country",
-                    format!("country must be an ISO 3166-1 alpha-2 code such as IR or AZ, not '{c}'"),
+                    format!(
+                        "country must be an ISO 3166-1 alpha-2 code such as IR or AZ, not '{c}'"
+                    ),
                 ));
                 None
             }
@@ -300,26 +328,51 @@ impl SourceInput {
     fn into_source(self, index: usize, errors: &mut Vec<FieldError>) -> Option<Source> {
         let at = |field: &str| format!("sources[{index}].{field}");
         let before = errors.len();
-        let name = self.name.as_deref().map(str::trim).unwrap_or_default().to_string();
+        let name = self
+            .name
+            .as_deref()
+            .map(str::trim)
+            .unwrap_or_default()
+            .to_string();
         if name.is_empty() {
-            errors.push(FieldError::new(at("name"), "each source needs a name: who makes, denies or investigates the claim"));
+            errors.push(FieldError::new(
+                at("name"),
+                "each source needs a name: who makes, denies or investigates the claim",
+            ));
         }
         check_length(errors, &at("name"), &name, MAX_SHORT_TEXT_CHARS);
-        let url = self.url.map(|u| u.trim().to_string()).filter(|u| !u.is_empty());
+        let url = self
+            .url
+            .map(|u| u.trim().to_string())
+            .filter(|u| !u.is_empty());
         if let Some(u) = &url {
             let lower = u.to_ascii_lowercase();
-            if !(lower.starts_with("https://") || lower.starts_with("http://")) || u.contains(char::is_whitespace) {
-                errors.push(FieldError::new(at("url"), format!("url must be an http:// or https:// address, not '{u}'")));
+            if !(lower.starts_with("https://") || lower.starts_with("http://"))
+                || u.contains(char::is_whitespace)
+            {
+                errors.push(FieldError::new(
+                    at("url"),
+                    format!("url must be an http:// or https:// address, not '{u}'"),
+                ));
             }
             check_length(errors, &at("url"), u, MAX_URL_CHARS);
         }
         if self.source_type.is_none() {
-            errors.push(FieldError::new(at("type"), format!("each source needs a type; one of {}", SourceType::allowed())));
+            errors.push(FieldError::new(
+                at("type"),
+                format!("each source needs a type; one of {}", SourceType::allowed()),
+            ));
         }
         if self.stance.is_none() {
-            errors.push(FieldError::new(at("stance"), format!("each source needs a stance; one of {}", Stance::allowed())));
+            errors.push(FieldError::new(
+                at("stance"),
+                format!("each source needs a stance; one of {}", Stance::allowed()),
+            ));
         }
-        let statement = self.statement.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+        let statement = self
+            .statement
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty());
         if let Some(s) = &statement {
             check_length(errors, &at("statement"), s, MAX_STATEMENT_CHARS);
         }
@@ -348,7 +401,10 @@ pub fn default_uncertainty_m(precision: Precision) -> f64 {
 fn check_length(errors: &mut Vec<FieldError>, field: &str, text: &str, max: usize) {
     let chars = text.chars().count();
     if chars > max {
-        errors.push(FieldError::new(field, format!("{field} has {chars} characters; at most {max} are allowed")));
+        errors.push(FieldError::new(
+            field,
+            format!("{field} has {chars} characters; at most {max} are allowed"),
+        ));
     }
 }
 
@@ -371,7 +427,10 @@ fn observed_interval(
 ) -> Option<Interval> {
     let (prefix, from, to) = match nested {
         Some(_) if flat_from.is_some() || flat_to.is_some() => {
-            errors.push(FieldError::new("observed", "give either observed {from, to} or observed_from/observed_to, not both"));
+            errors.push(FieldError::new(
+                "observed",
+                "give either observed {from, to} or observed_from/observed_to, not both",
+            ));
             return None;
         }
         Some(o) => ("observed.", o.from, o.to),
@@ -402,7 +461,10 @@ fn observed_interval(
         }
     };
     if to < from {
-        errors.push(FieldError::new(field("to"), format!("the interval ends ({to}) before it starts ({from})")));
+        errors.push(FieldError::new(
+            field("to"),
+            format!("the interval ends ({to}) before it starts ({from})"),
+        ));
         return None;
     }
     Some(Interval { from, to })
@@ -414,7 +476,10 @@ fn normalise_tags(tags: Vec<String>, errors: &mut Vec<FieldError>) -> Vec<String
         let tag = tag.trim().to_lowercase();
         let field = format!("tags[{i}]");
         if tag.is_empty() || tag.chars().count() > MAX_TAG_CHARS || tag.contains(',') {
-            errors.push(FieldError::new(field, format!("a tag is 1 to {MAX_TAG_CHARS} characters with no comma, not '{tag}'")));
+            errors.push(FieldError::new(
+                field,
+                format!("a tag is 1 to {MAX_TAG_CHARS} characters with no comma, not '{tag}'"),
+            ));
         } else if !out.contains(&tag) {
             out.push(tag);
         }
@@ -433,10 +498,12 @@ fn server_time(
     errors: &mut Vec<FieldError>,
 ) -> Timestamp {
     match (origin, given) {
-        (Origin::Import, Some(text)) => Timestamp::parse(&text, DayEnd::Start).unwrap_or_else(|e| {
-            errors.push(FieldError::new(field, e.to_string()));
-            now
-        }),
+        (Origin::Import, Some(text)) => {
+            Timestamp::parse(&text, DayEnd::Start).unwrap_or_else(|e| {
+                errors.push(FieldError::new(field, e.to_string()));
+                now
+            })
+        }
         _ => now,
     }
 }
@@ -464,16 +531,25 @@ fn editable_fields(report: &Report) -> Map<String, Value> {
     }
     put("observed_from", report.observed.from.to_string().into());
     put("observed_to", report.observed.to.to_string().into());
-    put("sources", serde_json::to_value(&report.sources).expect("sources serialise"));
+    put(
+        "sources",
+        serde_json::to_value(&report.sources).expect("sources serialise"),
+    );
     put("status", report.status.as_str().into());
-    put("tags", serde_json::to_value(&report.tags).expect("tags serialise"));
+    put(
+        "tags",
+        serde_json::to_value(&report.tags).expect("tags serialise"),
+    );
     map
 }
 
 /// Applies a JSON merge patch (RFC 7396) to a report's editable fields and returns the input to
 /// validate. Moving the point without naming a precision makes it `exact` again, as for a new
 /// report with coordinates.
-pub fn merge_patch(report: &Report, patch: &Map<String, Value>) -> Result<ReportInput, Vec<FieldError>> {
+pub fn merge_patch(
+    report: &Report,
+    patch: &Map<String, Value>,
+) -> Result<ReportInput, Vec<FieldError>> {
     let mut fields = editable_fields(report);
     let moves_point = patch.contains_key("lat") || patch.contains_key("lon");
     if moves_point && !patch.contains_key("precision") {
@@ -513,22 +589,32 @@ pub fn input_from_json(value: Value) -> Result<ReportInput, Vec<FieldError>> {
         vec![FieldError::new(field, e.into_inner().to_string())]
     };
     let Value::Object(mut object) = value else {
-        return Err(vec![FieldError::new("body", "a report is a JSON object, or a GeoJSON Feature")]);
+        return Err(vec![FieldError::new(
+            "body",
+            "a report is a JSON object, or a GeoJSON Feature",
+        )]);
     };
     if object.get("type").and_then(Value::as_str) != Some("Feature") {
-        return serde_path_to_error::deserialize(Value::Object(object)).map_err(|e| path_error("", e));
+        return serde_path_to_error::deserialize(Value::Object(object))
+            .map_err(|e| path_error("", e));
     }
     let mut errors = Vec::new();
     for key in object.keys() {
         if !["type", "id", "geometry", "properties", "bbox"].contains(&key.as_str()) {
-            errors.push(FieldError::new(key.clone(), format!("unknown Feature member '{key}'; put report fields in properties")));
+            errors.push(FieldError::new(
+                key.clone(),
+                format!("unknown Feature member '{key}'; put report fields in properties"),
+            ));
         }
     }
     let properties = match object.remove("properties") {
         None | Some(Value::Null) => Value::Object(Map::new()),
         Some(p @ Value::Object(_)) => p,
         Some(_) => {
-            errors.push(FieldError::new("properties", "properties must be an object"));
+            errors.push(FieldError::new(
+                "properties",
+                "properties must be an object",
+            ));
             Value::Object(Map::new())
         }
     };
@@ -559,9 +645,16 @@ pub fn input_from_json(value: Value) -> Result<ReportInput, Vec<FieldError>> {
         None | Some(Value::Null) => {}
         Some(Value::String(id)) if input.id.is_none() => input.id = Some(id),
         Some(Value::String(_)) => {}
-        Some(other) => errors.push(FieldError::new("id", format!("a Feature id here is a UUID string, not {other}"))),
+        Some(other) => errors.push(FieldError::new(
+            "id",
+            format!("a Feature id here is a UUID string, not {other}"),
+        )),
     }
-    if errors.is_empty() { Ok(input) } else { Err(errors) }
+    if errors.is_empty() {
+        Ok(input)
+    } else {
+        Err(errors)
+    }
 }
 
 fn point_coordinates(geometry: &Value) -> Option<(f64, f64)> {

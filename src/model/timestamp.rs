@@ -24,7 +24,9 @@ pub enum DayEnd {
 
 /// A timestamp that could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("'{0}' is not an RFC 3339 timestamp (such as 2025-06-13T21:30:00Z or 2025-06-13T21:30:00+03:30) or a date (2025-06-13)")]
+#[error(
+    "'{0}' is not an RFC 3339 timestamp (such as 2025-06-13T21:30:00Z or 2025-06-13T21:30:00+03:30) or a date (2025-06-13)"
+)]
 pub struct BadTimestamp(pub String);
 
 impl Timestamp {
@@ -49,8 +51,7 @@ impl Timestamp {
             return Ok(Self(t.unix_timestamp()));
         }
         let date_format = time::macros::format_description!("[year]-[month]-[day]");
-        let date =
-            Date::parse(text, &date_format).map_err(|_| BadTimestamp(text.to_string()))?;
+        let date = Date::parse(text, &date_format).map_err(|_| BadTimestamp(text.to_string()))?;
         let time = match end {
             DayEnd::Start => Time::MIDNIGHT,
             DayEnd::End => Time::from_hms(23, 59, 59).expect("a valid time"),

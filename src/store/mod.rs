@@ -52,7 +52,11 @@ pub trait Store: Send + Sync + 'static {
 
     /// Replaces a live report if it is still at `expected_version`; returns the new version.
     /// `Ok(None)` when no live report has the id.
-    async fn update(&self, report: Report, expected_version: i64) -> Result<Option<i64>, StoreError>;
+    async fn update(
+        &self,
+        report: Report,
+        expected_version: i64,
+    ) -> Result<Option<i64>, StoreError>;
 
     /// Hides a report from every query, keeping its row. Returns the version of the deletion,
     /// or `None` when no live report had the id.

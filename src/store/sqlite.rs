@@ -10,7 +10,9 @@
 
 use super::{Inserted, Store, StoreError};
 use crate::index::IndexRecord;
-use crate::model::{Kind, Location, Precision, Report, ReportId, Source, Status, Timestamp, WordSet, Interval};
+use crate::model::{
+    Interval, Kind, Location, Precision, Report, ReportId, Source, Status, Timestamp, WordSet,
+};
 use parking_lot::Mutex;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use std::collections::HashSet;
@@ -63,7 +65,9 @@ impl From<rusqlite::Error> for StoreError {
         use rusqlite::ErrorCode;
         match e.sqlite_error_code() {
             Some(ErrorCode::DiskFull) => StoreError::Full(e.to_string()),
-            Some(ErrorCode::DatabaseCorrupt | ErrorCode::NotADatabase) => StoreError::Corrupt(e.to_string()),
+            Some(ErrorCode::DatabaseCorrupt | ErrorCode::NotADatabase) => {
+                StoreError::Corrupt(e.to_string())
+            }
             Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked | ErrorCode::CannotOpen) => {
                 StoreError::Unavailable(e.to_string())
             }
@@ -74,8 +78,14 @@ impl From<rusqlite::Error> for StoreError {
 
 enum WriteOp {
     Insert(Vec<Report>),
-    Update { report: Box<Report>, expected_version: i64 },
-    Delete { id: ReportId, at: Timestamp },
+    Update {
+        report: Box<Report>,
+        expected_version: i64,
+    },
+    Delete {
+        id: ReportId,
+        at: Timestamp,
+    },
 }
 
 enum WriteOutcome {
@@ -100,10 +110,18 @@ pub struct SqliteStore {
 impl SqliteStore {
     /// Opens (creating if needed) the store in `data_dir`, migrating its schema.
     pub fn open(data_dir: &Path) -> Result<Self, StoreError> {
-        std::fs::create_dir_all(data_dir)
-            .map_err(|e| StoreError::Unavailable(format!("cannot create data directory {}: {e}", data_dir.display())))?;
-        let lock = File::create(data_dir.join(LOCK_FILE))
-            .map_err(|e| StoreError::Unavailable(format!("cannot create lock file in {}: {e}", data_dir.display())))?;
+        std::fs::create_dir_all(data_dir).map_err(|e| {
+            StoreError::Unavailable(format!(
+                "cannot create data directory {}: {e}",
+                data_dir.display()
+            ))
+        })?;
+        let lock = File::create(data_dir.join(LOCK_FILE)).map_err(|e| {
+            StoreError::Unavailable(format!(
+                "cannot create lock file in {}: {e}",
+                data_dir.display()
+            ))
+        })?;
         lock.try_lock().map_err(|_| {
             StoreError::Unavailable(format!(
                 "{} is in use by another sightmap process; stop it or choose another --data-dir",
@@ -116,14 +134,21 @@ impl SqliteStore {
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         migrate(&conn)?;
-        let next_version: i64 = conn.query_row("SELECT COALESCE(MAX(version), 0) + 1 FROM reports", [], |r| r.get(0))?;
+        let next_version: i64 = conn.query_row(
+            "SELECT COALESCE(MAX(version), 0) + 1 FROM reports",
+            [],
+            |r| r.get(0),
+        )?;
         let (tx, rx) = mpsc::channel();
         std::thread::Builder::new()
             .name("sightmap-sqlite-writer".into())
             .spawn(move || Writer { conn, next_version }.run(rx))
             .map_err(|e| StoreError::Internal(format!("cannot start writer thread: {e}")))?;
         Ok(Self {
-            readers: Arc::new(ReaderPool { path: path.clone(), idle: Mutex::new(Vec::new()) }),
+            readers: Arc::new(ReaderPool {
+                path: path.clone(),
+                idle: Mutex::new(Vec::new()),
+            }),
             path,
             writer: Mutex::new(Some(tx)),
             _lock: lock,
@@ -137,7 +162,9 @@ impl SqliteStore {
         sender
             .send(WriteJob { op, reply })
             .map_err(|_| StoreError::Unavailable("the writer has stopped".into()))?;
-        answer.await.map_err(|_| StoreError::Unavailable("the writer has stopped".into()))?
+        answer
+            .await
+            .map_err(|_| StoreError::Unavailable("the writer has stopped".into()))?
     }
 
     async fn read<T: Send + 'static>(
@@ -176,7 +203,10 @@ struct ReaderPool {
 }
 
 impl ReaderPool {
-    fn with<T>(&self, f: impl FnOnce(&Connection) -> Result<T, StoreError>) -> Result<T, StoreError> {
+    fn with<T>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
         let conn = match self.idle.lock().pop() {
             Some(c) => c,
             None => {
@@ -232,8 +262,13 @@ impl Writer {
         }
     }
 
-    fn commit_group(&mut self, group: &[WriteJob]) -> Result<Vec<Result<WriteOutcome, StoreError>>, StoreError> {
-        let mut tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    fn commit_group(
+        &mut self,
+        group: &[WriteJob],
+    ) -> Result<Vec<Result<WriteOutcome, StoreError>>, StoreError> {
+        let mut tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let mut outcomes = Vec::with_capacity(group.len());
         for job in group {
             let sp = tx.savepoint()?;
@@ -256,7 +291,11 @@ impl Writer {
     }
 }
 
-fn apply(conn: &Connection, op: &WriteOp, next_version: &mut i64) -> Result<WriteOutcome, StoreError> {
+fn apply(
+    conn: &Connection,
+    op: &WriteOp,
+    next_version: &mut i64,
+) -> Result<WriteOutcome, StoreError> {
     let mut take_version = || {
         let v = *next_version;
         *next_version += 1;
@@ -271,7 +310,8 @@ fn apply(conn: &Connection, op: &WriteOp, next_version: &mut i64) -> Result<Writ
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19) \
                  ON CONFLICT (id) DO NOTHING",
             )?;
-            let mut text = conn.prepare_cached("INSERT INTO report_text (rowid, description) VALUES (?1, ?2)")?;
+            let mut text = conn
+                .prepare_cached("INSERT INTO report_text (rowid, description) VALUES (?1, ?2)")?;
             let mut results = Vec::with_capacity(reports.len());
             for r in reports {
                 let version = *next_version;
@@ -306,7 +346,10 @@ fn apply(conn: &Connection, op: &WriteOp, next_version: &mut i64) -> Result<Writ
             }
             Ok(WriteOutcome::Inserted(results))
         }
-        WriteOp::Update { report: r, expected_version } => {
+        WriteOp::Update {
+            report: r,
+            expected_version,
+        } => {
             let rowid: Option<i64> = conn
                 .prepare_cached("SELECT rowid FROM reports WHERE id = ?1 AND version = ?2 AND deleted_at IS NULL")?
                 .query_row(params![r.id.0.as_bytes(), expected_version], |row| row.get(0))
@@ -315,7 +358,11 @@ fn apply(conn: &Connection, op: &WriteOp, next_version: &mut i64) -> Result<Writ
                 let live: bool = conn
                     .prepare_cached("SELECT EXISTS (SELECT 1 FROM reports WHERE id = ?1 AND deleted_at IS NULL)")?
                     .query_row([r.id.0.as_bytes()], |row| row.get(0))?;
-                return if live { Err(StoreError::Conflict(r.id)) } else { Ok(WriteOutcome::Version(None)) };
+                return if live {
+                    Err(StoreError::Conflict(r.id))
+                } else {
+                    Ok(WriteOutcome::Version(None))
+                };
             };
             let version = take_version();
             conn.prepare_cached(
@@ -344,7 +391,8 @@ fn apply(conn: &Connection, op: &WriteOp, next_version: &mut i64) -> Result<Writ
                 to_json(&r.tags)?,
                 r.updated_at.0,
             ])?;
-            conn.prepare_cached("DELETE FROM report_text WHERE rowid = ?1")?.execute([rowid])?;
+            conn.prepare_cached("DELETE FROM report_text WHERE rowid = ?1")?
+                .execute([rowid])?;
             conn.prepare_cached("INSERT INTO report_text (rowid, description) VALUES (?1, ?2)")?
                 .execute(params![rowid, r.description])?;
             Ok(WriteOutcome::Version(Some(version)))
@@ -358,9 +406,12 @@ fn apply(conn: &Connection, op: &WriteOp, next_version: &mut i64) -> Result<Writ
                 return Ok(WriteOutcome::Version(None));
             };
             let version = take_version();
-            conn.prepare_cached("UPDATE reports SET deleted_at = ?2, version = ?3 WHERE rowid = ?1")?
-                .execute(params![rowid, at.0, version])?;
-            conn.prepare_cached("DELETE FROM report_text WHERE rowid = ?1")?.execute([rowid])?;
+            conn.prepare_cached(
+                "UPDATE reports SET deleted_at = ?2, version = ?3 WHERE rowid = ?1",
+            )?
+            .execute(params![rowid, at.0, version])?;
+            conn.prepare_cached("DELETE FROM report_text WHERE rowid = ?1")?
+                .execute([rowid])?;
             Ok(WriteOutcome::Version(Some(version)))
         }
     }
@@ -371,11 +422,17 @@ fn to_json<T: serde::Serialize>(value: &T) -> Result<String, StoreError> {
 }
 
 fn corrupt(column: &str, e: impl std::fmt::Display) -> rusqlite::Error {
-    rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, format!("{column}: {e}").into())
+    rusqlite::Error::FromSqlConversionFailure(
+        0,
+        rusqlite::types::Type::Text,
+        format!("{column}: {e}").into(),
+    )
 }
 
 fn id_from(bytes: Vec<u8>) -> rusqlite::Result<ReportId> {
-    uuid::Uuid::from_slice(&bytes).map(ReportId).map_err(|e| corrupt("id", e))
+    uuid::Uuid::from_slice(&bytes)
+        .map(ReportId)
+        .map_err(|e| corrupt("id", e))
 }
 
 fn word<T: std::str::FromStr>(text: String, column: &str) -> rusqlite::Result<T>
@@ -401,8 +458,12 @@ fn report_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Report> {
             province: row.get(8)?,
             country: row.get(9)?,
         },
-        observed: Interval { from: Timestamp(row.get(10)?), to: Timestamp(row.get(11)?) },
-        sources: serde_json::from_str::<Vec<Source>>(&sources).map_err(|e| corrupt("sources", e))?,
+        observed: Interval {
+            from: Timestamp(row.get(10)?),
+            to: Timestamp(row.get(11)?),
+        },
+        sources: serde_json::from_str::<Vec<Source>>(&sources)
+            .map_err(|e| corrupt("sources", e))?,
         status: word::<Status>(row.get(13)?, "status")?,
         tags: serde_json::from_str(&tags).map_err(|e| corrupt("tags", e))?,
         reported_at: Timestamp(row.get(15)?),
@@ -415,30 +476,50 @@ impl Store for SqliteStore {
     async fn insert(&self, reports: Vec<Report>) -> Result<Vec<Inserted>, StoreError> {
         match self.write(WriteOp::Insert(reports)).await? {
             WriteOutcome::Inserted(v) => Ok(v),
-            WriteOutcome::Version(_) => Err(StoreError::Internal("unexpected write outcome".into())),
+            WriteOutcome::Version(_) => {
+                Err(StoreError::Internal("unexpected write outcome".into()))
+            }
         }
     }
 
-    async fn update(&self, report: Report, expected_version: i64) -> Result<Option<i64>, StoreError> {
-        match self.write(WriteOp::Update { report: Box::new(report), expected_version }).await? {
+    async fn update(
+        &self,
+        report: Report,
+        expected_version: i64,
+    ) -> Result<Option<i64>, StoreError> {
+        match self
+            .write(WriteOp::Update {
+                report: Box::new(report),
+                expected_version,
+            })
+            .await?
+        {
             WriteOutcome::Version(v) => Ok(v),
-            WriteOutcome::Inserted(_) => Err(StoreError::Internal("unexpected write outcome".into())),
+            WriteOutcome::Inserted(_) => {
+                Err(StoreError::Internal("unexpected write outcome".into()))
+            }
         }
     }
 
     async fn delete(&self, id: ReportId, at: Timestamp) -> Result<Option<i64>, StoreError> {
         match self.write(WriteOp::Delete { id, at }).await? {
             WriteOutcome::Version(v) => Ok(v),
-            WriteOutcome::Inserted(_) => Err(StoreError::Internal("unexpected write outcome".into())),
+            WriteOutcome::Inserted(_) => {
+                Err(StoreError::Internal("unexpected write outcome".into()))
+            }
         }
     }
 
     async fn get(&self, id: ReportId) -> Result<Option<(Report, i64)>, StoreError> {
         self.read(move |conn| {
-            let sql = format!("SELECT {REPORT_COLUMNS}, version FROM reports WHERE id = ?1 AND deleted_at IS NULL");
+            let sql = format!(
+                "SELECT {REPORT_COLUMNS}, version FROM reports WHERE id = ?1 AND deleted_at IS NULL"
+            );
             Ok(conn
                 .prepare_cached(&sql)?
-                .query_row([id.0.as_bytes()], |row| Ok((report_from_row(row)?, row.get(17)?)))
+                .query_row([id.0.as_bytes()], |row| {
+                    Ok((report_from_row(row)?, row.get(17)?))
+                })
                 .optional()?)
         })
         .await
@@ -446,11 +527,16 @@ impl Store for SqliteStore {
 
     async fn get_many(&self, ids: Vec<ReportId>) -> Result<Vec<Report>, StoreError> {
         self.read(move |conn| {
-            let sql = format!("SELECT {REPORT_COLUMNS} FROM reports WHERE id = ?1 AND deleted_at IS NULL");
+            let sql = format!(
+                "SELECT {REPORT_COLUMNS} FROM reports WHERE id = ?1 AND deleted_at IS NULL"
+            );
             let mut stmt = conn.prepare_cached(&sql)?;
             let mut out = Vec::with_capacity(ids.len());
             for id in ids {
-                if let Some(r) = stmt.query_row([id.0.as_bytes()], report_from_row).optional()? {
+                if let Some(r) = stmt
+                    .query_row([id.0.as_bytes()], report_from_row)
+                    .optional()?
+                {
                     out.push(r);
                 }
             }
@@ -516,8 +602,11 @@ impl Store for SqliteStore {
 
     async fn count(&self) -> Result<u64, StoreError> {
         self.read(|conn| {
-            Ok(conn.query_row("SELECT COUNT(*) FROM reports WHERE deleted_at IS NULL", [], |r| r.get::<_, i64>(0))?
-                as u64)
+            Ok(conn.query_row(
+                "SELECT COUNT(*) FROM reports WHERE deleted_at IS NULL",
+                [],
+                |r| r.get::<_, i64>(0),
+            )? as u64)
         })
         .await
     }

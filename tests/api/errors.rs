@@ -6,8 +6,17 @@ use serde_json::json;
 #[tokio::test]
 async fn malformed_json_is_a_400() {
     let app = App::new(None).await;
-    app.raw("POST", "/api/reports", "application/json", "{\"kind\": ".into()).await.assert_problem(400, "JSON");
-    app.raw("POST", "/api/reports", "application/json", "{} {}".into()).await.assert_problem(400, "JSON");
+    app.raw(
+        "POST",
+        "/api/reports",
+        "application/json",
+        "{\"kind\": ".into(),
+    )
+    .await
+    .assert_problem(400, "JSON");
+    app.raw("POST", "/api/reports", "application/json", "{} {}".into())
+        .await
+        .assert_problem(400, "JSON");
 }
 
 #[tokio::test]
@@ -15,25 +24,42 @@ async fn wrong_types_and_unknown_fields_name_the_field() {
     let app = App::new(None).await;
     let mut wrong_type = report_at(49.0, 37.0);
     wrong_type["lat"] = json!("thirty-seven");
-    app.json("POST", "/api/reports", &wrong_type).await.assert_problem(422, "lat");
+    app.json("POST", "/api/reports", &wrong_type)
+        .await
+        .assert_problem(422, "lat");
     let mut unknown = report_at(49.0, 37.0);
     unknown["colour"] = json!("red");
-    app.json("POST", "/api/reports", &unknown).await.assert_problem(422, "colour");
+    app.json("POST", "/api/reports", &unknown)
+        .await
+        .assert_problem(422, "colour");
     let mut nested = report_at(49.0, 37.0);
     nested["sources"][0]["mood"] = json!("calm");
-    app.json("POST", "/api/reports", &nested).await.assert_problem(422, "sources[0]");
-    app.json("POST", "/api/reports", &json!([1, 2])).await.assert_problem(422, "body");
+    app.json("POST", "/api/reports", &nested)
+        .await
+        .assert_problem(422, "sources[0]");
+    app.json("POST", "/api/reports", &json!([1, 2]))
+        .await
+        .assert_problem(422, "body");
 }
 
 #[tokio::test]
 async fn coordinates_out_of_range_are_refused() {
     let app = App::new(None).await;
-    for (lon, lat, field) in [(49.0, 90.5, "lat"), (49.0, -91.0, "lat"), (180.5, 37.0, "lon"), (-181.0, 37.0, "lon")] {
-        app.json("POST", "/api/reports", &report_at(lon, lat)).await.assert_problem(422, field);
+    for (lon, lat, field) in [
+        (49.0, 90.5, "lat"),
+        (49.0, -91.0, "lat"),
+        (180.5, 37.0, "lon"),
+        (-181.0, 37.0, "lon"),
+    ] {
+        app.json("POST", "/api/reports", &report_at(lon, lat))
+            .await
+            .assert_problem(422, field);
     }
     // JSON has no NaN or infinity; a number too large for f64 is refused as malformed.
     let huge = report_at(49.0, 37.0).to_string().replace("37.0", "1e999");
-    let reply = app.raw("POST", "/api/reports", "application/json", huge).await;
+    let reply = app
+        .raw("POST", "/api/reports", "application/json", huge)
+        .await;
     assert!(reply.status.is_client_error(), "{}", reply.status);
     assert_eq!(reply.content_type, "application/problem+json");
 }
@@ -45,13 +71,20 @@ async fn unknown_words_list_what_is_allowed() {
     kind["kind"] = json!("ufo");
     let reply = app.json("POST", "/api/reports", &kind).await;
     reply.assert_problem(422, "kind");
-    assert!(reply.body["detail"].as_str().unwrap().contains("drone"), "lists the allowed kinds");
+    assert!(
+        reply.body["detail"].as_str().unwrap().contains("drone"),
+        "lists the allowed kinds"
+    );
     let mut status = report_at(49.0, 37.0);
     status["status"] = json!("true-ish");
-    app.json("POST", "/api/reports", &status).await.assert_problem(422, "status");
+    app.json("POST", "/api/reports", &status)
+        .await
+        .assert_problem(422, "status");
     let mut stance = report_at(49.0, 37.0);
     stance["sources"][0]["stance"] = json!("maybe");
-    app.json("POST", "/api/reports", &stance).await.assert_problem(422, "stance");
+    app.json("POST", "/api/reports", &stance)
+        .await
+        .assert_problem(422, "stance");
 }
 
 #[tokio::test]
@@ -61,8 +94,16 @@ async fn every_problem_in_a_body_is_listed() {
         "observed": {"from": "2025-06-14", "to": "2025-06-13"}});
     let reply = app.json("POST", "/api/reports", &body).await;
     reply.assert_problem(422, "description");
-    let fields: Vec<&str> = reply.body["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
-    assert!(fields.contains(&"lat") && fields.contains(&"observed.to"), "{fields:?}");
+    let fields: Vec<&str> = reply.body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert!(
+        fields.contains(&"lat") && fields.contains(&"observed.to"),
+        "{fields:?}"
+    );
 }
 
 #[tokio::test]
@@ -80,10 +121,14 @@ async fn observation_time_is_required_and_checked() {
     let app = App::new(None).await;
     let mut missing = report_at(49.0, 37.0);
     missing.as_object_mut().unwrap().remove("observed");
-    app.json("POST", "/api/reports", &missing).await.assert_problem(422, "observed");
+    app.json("POST", "/api/reports", &missing)
+        .await
+        .assert_problem(422, "observed");
     let mut bad = report_at(49.0, 37.0);
     bad["observed"] = json!({"from": "13 June 2025"});
-    app.json("POST", "/api/reports", &bad).await.assert_problem(422, "observed.from");
+    app.json("POST", "/api/reports", &bad)
+        .await
+        .assert_problem(422, "observed.from");
 }
 
 #[tokio::test]
@@ -91,7 +136,9 @@ async fn a_body_over_one_mebibyte_is_a_413() {
     let app = App::new(None).await;
     let mut big = report_at(49.0, 37.0);
     big["description"] = json!("x".repeat(1024 * 1024 + 10));
-    app.json("POST", "/api/reports", &big).await.assert_problem(413, "bytes");
+    app.json("POST", "/api/reports", &big)
+        .await
+        .assert_problem(413, "bytes");
 }
 
 #[tokio::test]
@@ -99,21 +146,31 @@ async fn a_description_over_ten_thousand_characters_is_refused() {
     let app = App::new(None).await;
     let mut long = report_at(49.0, 37.0);
     long["description"] = json!("ش".repeat(10_001));
-    app.json("POST", "/api/reports", &long).await.assert_problem(422, "description");
+    app.json("POST", "/api/reports", &long)
+        .await
+        .assert_problem(422, "description");
     long["description"] = json!("ش".repeat(10_000));
-    assert_eq!(app.json("POST", "/api/reports", &long).await.status, 201, "10,000 characters is allowed");
+    assert_eq!(
+        app.json("POST", "/api/reports", &long).await.status,
+        201,
+        "10,000 characters is allowed"
+    );
 }
 
 #[tokio::test]
 async fn a_body_that_is_not_json_is_a_415() {
     let app = App::new(None).await;
-    app.raw("POST", "/api/reports", "text/plain", "kind=drone".into()).await.assert_problem(415, "Content-Type");
+    app.raw("POST", "/api/reports", "text/plain", "kind=drone".into())
+        .await
+        .assert_problem(415, "Content-Type");
 }
 
 #[tokio::test]
 async fn a_wrong_method_is_a_405_problem() {
     let app = App::new(None).await;
-    app.raw("PUT", "/api/reports", "application/json", "{}".into()).await.assert_problem(405, "PUT");
+    app.raw("PUT", "/api/reports", "application/json", "{}".into())
+        .await
+        .assert_problem(405, "PUT");
 }
 
 #[tokio::test]

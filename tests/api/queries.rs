@@ -10,11 +10,56 @@ use sightmap::geodesy::geodesic_distance_m;
 async fn seeded() -> (App, Vec<String>) {
     let app = App::new(None).await;
     let places = [
-        ("rasht", 49.5832, 37.2808, "strike", "2025-06-13T22:00:00Z", "civilian", "disputed", "a strike in the city"),
-        ("lahijan", 50.0041, 37.2071, "sound", "2025-06-14T01:00:00Z", "media", "unverified", "loud jets overhead"),
-        ("ardabil", 48.2933, 38.2498, "drone", "2025-06-20T10:00:00Z", "civilian", "unverified", "drones behind the mountains"),
-        ("astara", 48.8700, 38.4310, "drone", "2025-06-22T10:00:00Z", "social", "corroborated", "drones near the river"),
-        ("baku", 49.8671, 40.4093, "light", "2025-07-01T10:00:00Z", "official", "unverified", "a light over the bay"),
+        (
+            "rasht",
+            49.5832,
+            37.2808,
+            "strike",
+            "2025-06-13T22:00:00Z",
+            "civilian",
+            "disputed",
+            "a strike in the city",
+        ),
+        (
+            "lahijan",
+            50.0041,
+            37.2071,
+            "sound",
+            "2025-06-14T01:00:00Z",
+            "media",
+            "unverified",
+            "loud jets overhead",
+        ),
+        (
+            "ardabil",
+            48.2933,
+            38.2498,
+            "drone",
+            "2025-06-20T10:00:00Z",
+            "civilian",
+            "unverified",
+            "drones behind the mountains",
+        ),
+        (
+            "astara",
+            48.8700,
+            38.4310,
+            "drone",
+            "2025-06-22T10:00:00Z",
+            "social",
+            "corroborated",
+            "drones near the river",
+        ),
+        (
+            "baku",
+            49.8671,
+            40.4093,
+            "light",
+            "2025-07-01T10:00:00Z",
+            "official",
+            "unverified",
+            "a light over the bay",
+        ),
     ];
     let mut ids = Vec::new();
     for (tag, lon, lat, kind, at, source, status, text) in places {
@@ -31,7 +76,12 @@ async fn seeded() -> (App, Vec<String>) {
 }
 
 fn ids_of(body: &Value) -> Vec<String> {
-    body["features"].as_array().unwrap().iter().map(|f| f["id"].as_str().unwrap().to_string()).collect()
+    body["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["id"].as_str().unwrap().to_string())
+        .collect()
 }
 
 #[tokio::test]
@@ -47,36 +97,83 @@ async fn a_collection_is_rfc7946_with_paging_members() {
     assert_eq!(body["numberReturned"], 2);
     // Newest first.
     assert_eq!(ids_of(body), vec![ids[4].clone(), ids[3].clone()]);
-    let next = body["links"].as_array().unwrap().iter().find(|l| l["rel"] == "next").expect("a next link");
+    let next = body["links"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["rel"] == "next")
+        .expect("a next link");
     let href = next["href"].as_str().unwrap();
-    assert!(href.contains("offset=2") && href.contains("limit=2"), "{href}");
+    assert!(
+        href.contains("offset=2") && href.contains("limit=2"),
+        "{href}"
+    );
     let last = app.get("/api/reports?limit=2&offset=4").await.body;
     assert_eq!(ids_of(&last), vec![ids[0].clone()]);
-    assert!(last["links"].as_array().unwrap().iter().all(|l| l["rel"] != "next"), "no next link on the last page");
+    assert!(
+        last["links"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|l| l["rel"] != "next"),
+        "no next link on the last page"
+    );
 }
 
 #[tokio::test]
 async fn radius_is_geodesic_and_nearest_first() {
     let (app, ids) = seeded().await;
-    let body = app.get("/api/reports?lat=37.25&lon=49.7&radius_km=40").await.body;
-    assert_eq!(ids_of(&body), vec![ids[0].clone(), ids[1].clone()], "Rasht then Lahijan");
-    for (f, (lon, lat)) in body["features"].as_array().unwrap().iter().zip([(49.5832, 37.2808), (50.0041, 37.2071)]) {
+    let body = app
+        .get("/api/reports?lat=37.25&lon=49.7&radius_km=40")
+        .await
+        .body;
+    assert_eq!(
+        ids_of(&body),
+        vec![ids[0].clone(), ids[1].clone()],
+        "Rasht then Lahijan"
+    );
+    for (f, (lon, lat)) in body["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip([(49.5832, 37.2808), (50.0041, 37.2071)])
+    {
         let want = geodesic_distance_m(49.7, 37.25, lon, lat) / 1000.0;
         let got = f["properties"]["distance_km"].as_f64().unwrap();
         assert!((got - want).abs() <= want * 1e-3, "{got} vs {want}");
     }
     // Lahijan is about 27 km from the centre: a 20 km circle leaves it out.
-    assert_eq!(ids_of(&app.get("/api/reports?lat=37.25&lon=49.7&radius_km=20").await.body), vec![ids[0].clone()]);
+    assert_eq!(
+        ids_of(
+            &app.get("/api/reports?lat=37.25&lon=49.7&radius_km=20")
+                .await
+                .body
+        ),
+        vec![ids[0].clone()]
+    );
 }
 
 #[tokio::test]
 async fn bbox_and_nearest() {
     let (app, ids) = seeded().await;
     let body = app.get("/api/reports?bbox=48,38,49,38.5").await.body;
-    assert_eq!(ids_of(&body), vec![ids[3].clone(), ids[2].clone()], "Astara and Ardabil, newest first");
+    assert_eq!(
+        ids_of(&body),
+        vec![ids[3].clone(), ids[2].clone()],
+        "Astara and Ardabil, newest first"
+    );
     let body = app.get("/api/reports?lat=40&lon=49.5&nearest=2").await.body;
-    assert_eq!(ids_of(&body), vec![ids[4].clone(), ids[3].clone()], "Baku, then Astara");
-    assert!(body["features"][0]["properties"]["distance_km"].as_f64().unwrap() > 40.0);
+    assert_eq!(
+        ids_of(&body),
+        vec![ids[4].clone(), ids[3].clone()],
+        "Baku, then Astara"
+    );
+    assert!(
+        body["features"][0]["properties"]["distance_km"]
+            .as_f64()
+            .unwrap()
+            > 40.0
+    );
 }
 
 #[tokio::test]
@@ -88,16 +185,43 @@ async fn filters_combine() {
         async move { ids_of(&app.get(&format!("/api/reports?{query}")).await.body) }
     };
     assert_eq!(q("kind=drone").await, vec![ids[3].clone(), ids[2].clone()]);
-    assert_eq!(q("kind=strike,light").await, vec![ids[4].clone(), ids[0].clone()]);
-    assert_eq!(q("status=disputed,corroborated").await, vec![ids[3].clone(), ids[0].clone()]);
+    assert_eq!(
+        q("kind=strike,light").await,
+        vec![ids[4].clone(), ids[0].clone()]
+    );
+    assert_eq!(
+        q("status=disputed,corroborated").await,
+        vec![ids[3].clone(), ids[0].clone()]
+    );
     assert_eq!(q("source_type=official").await, vec![ids[4].clone()]);
-    assert_eq!(q("tag=rasht,baku").await, vec![ids[4].clone(), ids[0].clone()]);
-    assert_eq!(q("since=2025-06-20&until=2025-06-30").await, vec![ids[3].clone(), ids[2].clone()]);
-    assert_eq!(q("until=2025-06-13").await, vec![ids[0].clone()], "a bare until date includes its day");
+    assert_eq!(
+        q("tag=rasht,baku").await,
+        vec![ids[4].clone(), ids[0].clone()]
+    );
+    assert_eq!(
+        q("since=2025-06-20&until=2025-06-30").await,
+        vec![ids[3].clone(), ids[2].clone()]
+    );
+    assert_eq!(
+        q("until=2025-06-13").await,
+        vec![ids[0].clone()],
+        "a bare until date includes its day"
+    );
     assert_eq!(q("q=drones").await, vec![ids[3].clone(), ids[2].clone()]);
-    assert_eq!(q("q=drones%20river").await, vec![ids[3].clone()], "every word must appear");
-    assert_eq!(q("q=%22unbalanced").await, Vec::<String>::new(), "quotes are words, not syntax");
-    assert_eq!(q("kind=drone&lat=38.4&lon=48.9&radius_km=10").await, vec![ids[3].clone()]);
+    assert_eq!(
+        q("q=drones%20river").await,
+        vec![ids[3].clone()],
+        "every word must appear"
+    );
+    assert_eq!(
+        q("q=%22unbalanced").await,
+        Vec::<String>::new(),
+        "quotes are words, not syntax"
+    );
+    assert_eq!(
+        q("kind=drone&lat=38.4&lon=48.9&radius_km=10").await,
+        vec![ids[3].clone()]
+    );
     assert_eq!(q("bbox=44,35,55,42&kind=sound").await, vec![ids[1].clone()]);
 }
 
@@ -113,6 +237,10 @@ async fn an_observation_interval_matches_any_overlapping_range() {
         ("until=2025-06-12", 0),
         ("since=2025-06-25", 0),
     ] {
-        assert_eq!(app.get(&format!("/api/reports?{query}")).await.body["numberMatched"], matched, "{query}");
+        assert_eq!(
+            app.get(&format!("/api/reports?{query}")).await.body["numberMatched"],
+            matched,
+            "{query}"
+        );
     }
 }

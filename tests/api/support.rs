@@ -29,11 +29,18 @@ impl Reply {
         assert_eq!(self.status.as_u16(), status, "body: {}", self.body);
         assert_eq!(self.content_type, "application/problem+json");
         for member in ["type", "title", "detail"] {
-            assert!(self.body[member].is_string(), "problem lacks {member}: {}", self.body);
+            assert!(
+                self.body[member].is_string(),
+                "problem lacks {member}: {}",
+                self.body
+            );
         }
         assert_eq!(self.body["status"], status);
         let detail = self.body["detail"].as_str().unwrap();
-        assert!(detail.contains(field), "detail {detail:?} does not name {field:?}");
+        assert!(
+            detail.contains(field),
+            "detail {detail:?} does not name {field:?}"
+        );
     }
 }
 
@@ -42,7 +49,10 @@ impl App {
         let dir = tempfile::tempdir().unwrap();
         let store = Arc::new(SqliteStore::open(dir.path()).unwrap());
         let reports = Arc::new(ReportService::open(store).await.unwrap());
-        let state = AppState { reports, auth: Arc::new(WriteAuth::new(token.map(str::to_string))) };
+        let state = AppState {
+            reports,
+            auth: Arc::new(WriteAuth::new(token.map(str::to_string))),
+        };
         Self { state, _dir: dir }
     }
 
@@ -50,22 +60,33 @@ impl App {
         let response = router(self.state.clone()).oneshot(request).await.unwrap();
         let status = response.status();
         let headers = response.headers().clone();
-        let content_type = headers.get(header::CONTENT_TYPE).map(|v| v.to_str().unwrap().to_string()).unwrap_or_default();
+        let content_type = headers
+            .get(header::CONTENT_TYPE)
+            .map(|v| v.to_str().unwrap().to_string())
+            .unwrap_or_default();
         let bytes = response.into_body().collect().await.unwrap().to_bytes();
         let body = if bytes.is_empty() {
             Value::Null
         } else {
-            serde_json::from_slice(&bytes).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()))
+            serde_json::from_slice(&bytes)
+                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()))
         };
-        Reply { status, content_type, headers, body }
+        Reply {
+            status,
+            content_type,
+            headers,
+            body,
+        }
     }
 
     pub async fn get(&self, uri: &str) -> Reply {
-        self.send(Request::get(uri).body(Body::empty()).unwrap()).await
+        self.send(Request::get(uri).body(Body::empty()).unwrap())
+            .await
     }
 
     pub async fn json(&self, method: &str, uri: &str, body: &Value) -> Reply {
-        self.raw(method, uri, "application/json", body.to_string()).await
+        self.raw(method, uri, "application/json", body.to_string())
+            .await
     }
 
     pub async fn raw(&self, method: &str, uri: &str, content_type: &str, body: String) -> Reply {

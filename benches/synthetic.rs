@@ -1,0 +1,104 @@
+//! Synthetic reports for benchmarks: uniform over lon 44–55, lat 35–42, fixed seed (the data
+//! the field notes' peer figures were measured on). Shared by the bench targets with
+//! `#[path]`, so it needs no public API in the library.
+
+#![allow(dead_code)]
+
+use sightmap::index::IndexRecord;
+use sightmap::model::{
+    Interval, Kind, Location, Precision, Report, ReportId, Source, SourceType, Stance, Status,
+    Timestamp, WordSet,
+};
+
+/// The seed of the field notes.
+pub const SEED: u64 = 20_240_601;
+
+/// splitmix64: small, fast and good enough to spread points uniformly.
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Self {
+        Self(seed)
+    }
+
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform in [lo, hi).
+    pub fn uniform(&mut self, lo: f64, hi: f64) -> f64 {
+        lo + (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64 * (hi - lo)
+    }
+}
+
+/// `n` points, in order.
+pub fn points(n: usize, seed: u64) -> Vec<(f64, f64)> {
+    let mut rng = Rng::new(seed);
+    (0..n)
+        .map(|_| (rng.uniform(44.0, 55.0), rng.uniform(35.0, 42.0)))
+        .collect()
+}
+
+/// Index records for `n` synthetic reports.
+pub fn records(n: usize) -> Vec<IndexRecord> {
+    points(n, SEED)
+        .into_iter()
+        .enumerate()
+        .map(|(i, (lon, lat))| IndexRecord {
+            id: ReportId(uuid::Uuid::from_u128((1u128 << 120) + i as u128)),
+            version: i as i64 + 1,
+            lon,
+            lat,
+            kind: Kind::ALL[i % Kind::ALL.len()],
+            status: Status::Unverified,
+            source_types: WordSet::default().with(SourceType::Civilian.bit()),
+            observed_from: Timestamp(1_749_772_800 + (i as i64 % 1_000_000)),
+            observed_to: Timestamp(1_749_772_800 + (i as i64 % 1_000_000) + 3_600),
+            tags: vec!["synthetic".into()],
+        })
+        .collect()
+}
+
+/// Full reports for `n` synthetic points.
+pub fn reports(n: usize, seed: u64) -> Vec<Report> {
+    points(n, seed)
+        .into_iter()
+        .enumerate()
+        .map(|(i, (lon, lat))| {
+            let at = Timestamp(1_749_772_800 + (i as i64 % 1_000_000));
+            Report {
+                id: ReportId::new(),
+                kind: Kind::ALL[i % Kind::ALL.len()],
+                description: format!("synthetic report {i}"),
+                location: Location {
+                    text: None,
+                    lon,
+                    lat,
+                    precision: Precision::Exact,
+                    uncertainty_m: 50.0,
+                    province: None,
+                    country: None,
+                },
+                observed: Interval {
+                    from: at,
+                    to: Timestamp(at.0 + 3_600),
+                },
+                sources: vec![Source {
+                    name: "benchmark".into(),
+                    url: None,
+                    source_type: SourceType::Civilian,
+                    stance: Stance::Asserts,
+                    statement: None,
+                }],
+                status: Status::Unverified,
+                tags: vec!["synthetic".into()],
+                reported_at: at,
+                updated_at: at,
+            }
+        })
+        .collect()
+}
