@@ -36,6 +36,7 @@ pub struct AppState {
 /// The whole HTTP API.
 pub fn router(state: AppState) -> Router {
     Router::new()
+        .route("/", get(home))
         .route("/health", get(health))
         .route("/api/reports", get(reports::list).post(reports::create))
         .route(
@@ -69,6 +70,11 @@ pub fn router(state: AppState) -> Router {
                 }))
                 .timeout(REQUEST_TIMEOUT),
         )
+}
+
+/// `GET /`: a page that says what this is and links the API (the map comes later).
+async fn home() -> axum::response::Html<&'static str> {
+    axum::response::Html(include_str!("../../web/index.html"))
 }
 
 /// `GET /health`.
