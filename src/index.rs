@@ -13,7 +13,9 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 /// Position of a record in [`ReportIndex::records`].
 type Slot = u32;
-type TreePoint = GeomWithData<[f64; 3], Slot>;
+/// A tree leaf carries its report's id so that answers need no record lookups (a cache miss
+/// each).
+type TreePoint = GeomWithData<[f64; 3], (Slot, ReportId)>;
 
 /// What the index keeps of a report: enough to place and filter it.
 #[derive(Debug, Clone, PartialEq)]
@@ -129,7 +131,7 @@ impl ReportIndex {
         };
         let entries = || index.records.iter().flatten().enumerate();
         let points: Vec<TreePoint> = entries()
-            .map(|(slot, e)| TreePoint::new(e.point.xyz, slot as Slot))
+            .map(|(slot, e)| TreePoint::new(e.point.xyz, (slot as Slot, e.id)))
             .collect();
         // Two cores: the tree loads on one while the id and time orders sort on the other.
         let (tree, (by_id, by_time)) = std::thread::scope(|scope| {
@@ -201,7 +203,7 @@ impl ReportIndex {
         }
         let entry = self.entry_of(record);
         let slot = self.records.len() as Slot;
-        self.tree.insert(TreePoint::new(entry.point.xyz, slot));
+        self.tree.insert(TreePoint::new(entry.point.xyz, (slot, entry.id)));
         self.by_id.insert(entry.id, slot);
         self.by_time.insert((entry.from, slot));
         self.max_span = self.max_span.max(entry.to - entry.from);
@@ -300,20 +302,14 @@ impl ReportIndex {
         self.records[slot as usize].as_ref()
     }
 
-    fn radius(
-        &self,
-        centre: AuxPoint,
-        radius_m: f64,
-        filter: &CompiledFilter,
-        page: &Page,
-    ) -> Answer {
+    fn radius(&self, centre: AuxPoint, radius_m: f64, filter: &CompiledFilter, page: &Page) -> Answer {
         let chord = geodesy::max_chord_for(radius_m);
         let unfiltered = filter.is_empty();
-        let mut found: Vec<(f64, Slot)> = self
+        let mut found: Vec<(f64, ReportId)> = self
             .tree
             .locate_within_distance(centre.xyz, chord * chord)
             .filter_map(|p| {
-                let slot = p.data;
+                let (slot, id) = p.data;
                 // Without a filter, a candidate's record is read only in the rare case that
                 // needs Karney's algorithm: memory traffic, not arithmetic, bounds this loop.
                 if unfiltered {
@@ -327,37 +323,11 @@ impl ReportIndex {
                     let e = self.entry(slot);
                     (e.point.lon, e.point.lat)
                 };
-                geodesy::distance_within_xyz(&centre, p.geom(), radius_m, lon_lat)
-                    .map(|d| (d, slot))
+                geodesy::distance_within_xyz(&centre, p.geom(), radius_m, lon_lat).map(|d| (d, id))
             })
             .collect();
         let matched = found.len();
-        let ordered = self.first_n_sorted(&mut found, page);
-        Answer {
-            matched,
-            hits: ordered
-                .iter()
-                .map(|&(d, slot)| Hit {
-                    id: self.entry(slot).id,
-                    distance_m: Some(d),
-                })
-                .collect(),
-        }
-    }
-
-    /// Sorts just enough of `found` (by distance, then id) for the page, and returns the page.
-    fn first_n_sorted<'a>(&self, found: &'a mut [(f64, Slot)], page: &Page) -> &'a [(f64, Slot)] {
-        let cmp = |a: &(f64, Slot), b: &(f64, Slot)| {
-            a.0.total_cmp(&b.0)
-                .then_with(|| self.entry(a.1).id.cmp(&self.entry(b.1).id))
-        };
-        let end = page.offset.saturating_add(page.limit).min(found.len());
-        if end < found.len() && end > 0 {
-            found.select_nth_unstable_by(end - 1, cmp);
-        }
-        let head = &mut found[..end];
-        head.sort_unstable_by(cmp);
-        &found[page.offset.min(end)..end]
+        Answer { matched, hits: nearest_first_page(&mut found, page) }
     }
 
     /// The k nearest matching reports, exactly by geodesic distance.
@@ -372,7 +342,7 @@ impl ReportIndex {
                     break;
                 }
             }
-            let Some(entry) = self.live(p.data) else {
+            let Some(entry) = self.live(p.data.0) else {
                 continue;
             };
             if !filter.matches(entry) {
@@ -384,7 +354,7 @@ impl ReportIndex {
                 entry.point.lon,
                 entry.point.lat,
             );
-            let key = (d, p.data);
+            let key = (d, p.data.0);
             let at = best.partition_point(|b| {
                 b.0.total_cmp(&d)
                     .then_with(|| self.entry(b.1).id.cmp(&entry.id))
@@ -415,11 +385,11 @@ impl ReportIndex {
         for part in bbox.split_at_antimeridian() {
             let envelope = aux_envelope(&part);
             for p in self.tree.locate_in_envelope(envelope) {
-                let Some(entry) = self.live(p.data) else {
+                let Some(entry) = self.live(p.data.0) else {
                     continue;
                 };
                 if part.contains(entry.point.lon, entry.point.lat) && filter.matches(entry) {
-                    slots.push(p.data);
+                    slots.push(p.data.0);
                 }
             }
         }
@@ -499,6 +469,17 @@ impl ReportIndex {
         }
         Answer { matched, hits }
     }
+}
+
+/// Sorts just enough of `found` (by distance, then id) for the page, and returns the page.
+fn nearest_first_page(found: &mut [(f64, ReportId)], page: &Page) -> Vec<Hit> {
+    let cmp = |a: &(f64, ReportId), b: &(f64, ReportId)| a.0.total_cmp(&b.0).then_with(|| a.1.cmp(&b.1));
+    let end = page.offset.saturating_add(page.limit).min(found.len());
+    if end < found.len() && end > 0 {
+        found.select_nth_unstable_by(end - 1, cmp);
+    }
+    found[..end].sort_unstable_by(cmp);
+    found[page.offset.min(end)..end].iter().map(|&(d, id)| Hit { id, distance_m: Some(d) }).collect()
 }
 
 /// The box on the auxiliary sphere that holds every point of a lon/lat box (which must not
