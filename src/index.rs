@@ -203,7 +203,8 @@ impl ReportIndex {
         }
         let entry = self.entry_of(record);
         let slot = self.records.len() as Slot;
-        self.tree.insert(TreePoint::new(entry.point.xyz, (slot, entry.id)));
+        self.tree
+            .insert(TreePoint::new(entry.point.xyz, (slot, entry.id)));
         self.by_id.insert(entry.id, slot);
         self.by_time.insert((entry.from, slot));
         self.max_span = self.max_span.max(entry.to - entry.from);
@@ -302,7 +303,13 @@ impl ReportIndex {
         self.records[slot as usize].as_ref()
     }
 
-    fn radius(&self, centre: AuxPoint, radius_m: f64, filter: &CompiledFilter, page: &Page) -> Answer {
+    fn radius(
+        &self,
+        centre: AuxPoint,
+        radius_m: f64,
+        filter: &CompiledFilter,
+        page: &Page,
+    ) -> Answer {
         let chord = geodesy::max_chord_for(radius_m);
         let unfiltered = filter.is_empty();
         let mut found: Vec<(f64, ReportId)> = self
@@ -327,7 +334,10 @@ impl ReportIndex {
             })
             .collect();
         let matched = found.len();
-        Answer { matched, hits: nearest_first_page(&mut found, page) }
+        Answer {
+            matched,
+            hits: nearest_first_page(&mut found, page),
+        }
     }
 
     /// The k nearest matching reports, exactly by geodesic distance.
@@ -473,13 +483,20 @@ impl ReportIndex {
 
 /// Sorts just enough of `found` (by distance, then id) for the page, and returns the page.
 fn nearest_first_page(found: &mut [(f64, ReportId)], page: &Page) -> Vec<Hit> {
-    let cmp = |a: &(f64, ReportId), b: &(f64, ReportId)| a.0.total_cmp(&b.0).then_with(|| a.1.cmp(&b.1));
+    let cmp =
+        |a: &(f64, ReportId), b: &(f64, ReportId)| a.0.total_cmp(&b.0).then_with(|| a.1.cmp(&b.1));
     let end = page.offset.saturating_add(page.limit).min(found.len());
     if end < found.len() && end > 0 {
         found.select_nth_unstable_by(end - 1, cmp);
     }
     found[..end].sort_unstable_by(cmp);
-    found[page.offset.min(end)..end].iter().map(|&(d, id)| Hit { id, distance_m: Some(d) }).collect()
+    found[page.offset.min(end)..end]
+        .iter()
+        .map(|&(d, id)| Hit {
+            id,
+            distance_m: Some(d),
+        })
+        .collect()
 }
 
 /// The box on the auxiliary sphere that holds every point of a lon/lat box (which must not

@@ -285,7 +285,10 @@ fn dry_run_writes_nothing() {
 
     // Regression: a dry run used to create the store, so a later `serve` thought it was not
     // new and skipped the sample reports.
-    assert!(!data.join("sightmap.db").exists(), "a dry run created a store");
+    assert!(
+        !data.join("sightmap.db").exists(),
+        "a dry run created a store"
+    );
     assert_eq!(stored_reports(&data), 0);
 }
 
