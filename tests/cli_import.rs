@@ -1,38 +1,21 @@
 //! `sightmap import` through the real binary: exit codes, what stderr names, and what ends up in
 //! the store (checked by serving the data directory and asking `/health`).
 
+mod common;
+
+use common::{Server, sightmap};
 use serde_json::{Value, json};
 use std::io::Read;
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Stdio;
 use std::thread;
 use std::time::{Duration, Instant};
 
-const BIN: &str = env!("CARGO_BIN_EXE_sightmap");
 const IMPORT_DEADLINE: Duration = Duration::from_secs(30);
-const HEALTH_DEADLINE: Duration = Duration::from_secs(20);
 
 // ---------------------------------------------------------------------------------------------
 // Helpers: running the binary, serving a data directory, writing input files.
 // ---------------------------------------------------------------------------------------------
-
-/// The parent's environment without any `SIGHTMAP_*` variable that could change the flags.
-fn clean_env() -> Vec<(String, String)> {
-    std::env::vars()
-        .filter(|(k, _)| !k.starts_with("SIGHTMAP_"))
-        .collect()
-}
-
-fn sightmap() -> Command {
-    let mut command = Command::new(BIN);
-    command
-        .env_clear()
-        .envs(clean_env())
-        .env("SIGHTMAP_LOG", "warn")
-        .stdin(Stdio::null());
-    command
-}
 
 /// What one run of `sightmap import` did.
 struct Run {
@@ -97,108 +80,6 @@ fn import(file: &Path, data_dir: &Path, extra: &[&str]) -> Run {
         code: status.code(),
         stderr,
     }
-}
-
-/// A running `sightmap serve --no-sample`, killed and reaped when dropped.
-struct Server {
-    child: Option<Child>,
-    base: String,
-}
-
-impl Server {
-    fn start(data_dir: &Path) -> Server {
-        // The port is free when picked but could be taken before the server binds it: retry.
-        for _ in 0..3 {
-            let port = TcpListener::bind("127.0.0.1:0")
-                .expect("bind")
-                .local_addr()
-                .expect("addr")
-                .port();
-            let child = sightmap()
-                .args([
-                    "serve",
-                    "--addr",
-                    &format!("127.0.0.1:{port}"),
-                    "--no-sample",
-                    "--data-dir",
-                ])
-                .arg(data_dir)
-                .stdout(Stdio::null())
-                .stderr(Stdio::inherit())
-                .spawn()
-                .expect("start sightmap serve");
-            let mut server = Server {
-                child: Some(child),
-                base: format!("http://127.0.0.1:{port}"),
-            };
-            if server.wait_healthy() {
-                return server;
-            }
-        }
-        panic!("sightmap serve did not start after 3 attempts");
-    }
-
-    /// Polls `GET /health` until it answers 200; false if the process exits first.
-    fn wait_healthy(&mut self) -> bool {
-        let started = Instant::now();
-        while started.elapsed() < HEALTH_DEADLINE {
-            if let Some(status) = self
-                .child
-                .as_mut()
-                .and_then(|c| c.try_wait().expect("try_wait"))
-            {
-                eprintln!("sightmap serve exited early with {status}");
-                self.child = None;
-                return false;
-            }
-            if let Ok(r) = agent().get(format!("{}/health", self.base)).call()
-                && r.status() == 200
-            {
-                return true;
-            }
-            thread::sleep(Duration::from_millis(25));
-        }
-        panic!("sightmap serve did not answer /health within {HEALTH_DEADLINE:?}");
-    }
-
-    fn get(&self, path: &str) -> (u16, Value) {
-        let mut response = agent()
-            .get(format!("{}{path}", self.base))
-            .call()
-            .expect("GET");
-        let text = response.body_mut().read_to_string().expect("body");
-        (
-            response.status().as_u16(),
-            serde_json::from_str(&text).expect("JSON body"),
-        )
-    }
-
-    fn health_reports(&self) -> u64 {
-        let (status, body) = self.get("/health");
-        assert_eq!(status, 200);
-        body["reports"]
-            .as_u64()
-            .expect("health has a reports count")
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-}
-
-/// A client that never uses a proxy and reads 4xx/5xx as responses rather than errors.
-fn agent() -> ureq::Agent {
-    ureq::Agent::config_builder()
-        .timeout_global(Some(Duration::from_secs(5)))
-        .http_status_as_error(false)
-        .proxy(None)
-        .build()
-        .into()
 }
 
 /// How many reports a data directory holds, as a freshly started server counts them.

@@ -2,121 +2,18 @@
 //! with SIGKILL at a random moment; after a restart on the same data directory, every report
 //! that was acknowledged with 201 must be there.
 
-use std::net::TcpListener;
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
+mod common;
+
+use common::{Server, agent};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
-const BIN: &str = env!("CARGO_BIN_EXE_sightmap");
 const CLIENTS: usize = 8;
 const ATTEMPTS: usize = 1_000;
-const HEALTH_DEADLINE: Duration = Duration::from_secs(20);
 /// The kill happens by this time at the latest, even if the writers are slower than expected.
 const KILL_DEADLINE: Duration = Duration::from_secs(30);
-
-/// A running `sightmap serve`, killed and reaped when dropped.
-struct Server {
-    child: Option<Child>,
-    base: String,
-}
-
-impl Server {
-    /// Starts `serve --no-sample` on `data_dir` on a free loopback port and waits for `/health`.
-    fn start(data_dir: &Path) -> Server {
-        // The port is free when picked but could be taken before the server binds it: retry.
-        for _ in 0..3 {
-            let port = free_port();
-            let child = Command::new(BIN)
-                .args([
-                    "serve",
-                    "--addr",
-                    &format!("127.0.0.1:{port}"),
-                    "--no-sample",
-                    "--data-dir",
-                ])
-                .arg(data_dir)
-                .env_clear()
-                .envs(clean_env())
-                .env("SIGHTMAP_LOG", "warn")
-                .stdin(Stdio::null())
-                .stdout(Stdio::null())
-                .stderr(Stdio::inherit())
-                .spawn()
-                .expect("start sightmap serve");
-            let mut server = Server {
-                child: Some(child),
-                base: format!("http://127.0.0.1:{port}"),
-            };
-            if server.wait_healthy() {
-                return server;
-            }
-        }
-        panic!("sightmap serve did not start after 3 attempts");
-    }
-
-    /// Polls `GET /health` until it answers 200; false if the process exits first.
-    fn wait_healthy(&mut self) -> bool {
-        let agent = agent(Duration::from_secs(2));
-        let started = Instant::now();
-        while started.elapsed() < HEALTH_DEADLINE {
-            if let Some(status) = self
-                .child
-                .as_mut()
-                .and_then(|c| c.try_wait().expect("try_wait"))
-            {
-                eprintln!("sightmap serve exited early with {status}");
-                self.child = None;
-                return false;
-            }
-            if let Ok(r) = agent.get(format!("{}/health", self.base)).call()
-                && r.status() == 200
-            {
-                return true;
-            }
-            thread::sleep(Duration::from_millis(25));
-        }
-        panic!("sightmap serve did not answer /health within {HEALTH_DEADLINE:?}");
-    }
-
-    /// Sends SIGKILL (what `Child::kill` does on Unix) and reaps the process.
-    fn kill(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        self.kill();
-    }
-}
-
-/// The parent's environment without any `SIGHTMAP_*` variable that could change the flags.
-fn clean_env() -> Vec<(String, String)> {
-    std::env::vars()
-        .filter(|(k, _)| !k.starts_with("SIGHTMAP_"))
-        .collect()
-}
-
-fn free_port() -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind an ephemeral port");
-    listener.local_addr().expect("local addr").port()
-}
-
-/// A client that never uses a proxy and reads 4xx/5xx as responses rather than errors.
-fn agent(timeout: Duration) -> ureq::Agent {
-    ureq::Agent::config_builder()
-        .timeout_global(Some(timeout))
-        .http_status_as_error(false)
-        .proxy(None)
-        .build()
-        .into()
-}
 
 fn health_reports(agent: &ureq::Agent, base: &str) -> u64 {
     let mut response = agent
