@@ -4,6 +4,8 @@
 //! `cargo bench --bench index`
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
+use rstar::RTree;
+use sightmap::geodesy::{self, AuxPoint};
 use sightmap::index::ReportIndex;
 use sightmap::query::{Page, ReportQuery, Spatial};
 use std::hint::black_box;
@@ -75,5 +77,56 @@ fn radius(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bulk_load, radius);
+/// The field notes' reference, run beside ours so that both figures come from the same machine
+/// and moment: rstar with its default parameters over bare unit vectors, a chord prefilter and
+/// the ellipsoidal distance only near the edge, counting results (no ids, no order).
+fn reference(c: &mut Criterion) {
+    let points: Vec<[f64; 3]> = synthetic::points(N, synthetic::SEED)
+        .into_iter()
+        .map(|(lon, lat)| AuxPoint::new(lon, lat).xyz)
+        .collect();
+    let mut group = c.benchmark_group("reference");
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(10));
+    group.throughput(Throughput::Elements(N as u64));
+    group.bench_function("rstar_bulk_load_1M", |b| {
+        b.iter_batched(
+            || points.clone(),
+            |p| black_box(RTree::bulk_load(p)),
+            BatchSize::LargeInput,
+        )
+    });
+    group.finish();
+
+    let tree = RTree::bulk_load(points);
+    let centres = synthetic::points(10_000, 7);
+    let mut group = c.benchmark_group("reference");
+    group.measurement_time(Duration::from_secs(10));
+    group.throughput(Throughput::Elements(1));
+    let mut i = 0;
+    group.bench_function("rstar_radius_10km_count", |b| {
+        b.iter(|| {
+            let (lon, lat) = centres[i % centres.len()];
+            i += 1;
+            let centre = AuxPoint::new(lon, lat);
+            let chord = geodesy::max_chord_for(10_000.0);
+            let lon_lat = |q: &[f64; 3]| {
+                let lat = q[2].atan2(q[0].hypot(q[1]));
+                let lat = (lat.tan() / (1.0 - geodesy::WGS84_F)).atan();
+                (q[1].atan2(q[0]).to_degrees(), lat.to_degrees())
+            };
+            black_box(
+                tree.locate_within_distance(centre.xyz, chord * chord)
+                    .filter(|q| {
+                        geodesy::distance_within_xyz(&centre, q, 10_000.0, || lon_lat(q)).is_some()
+                    })
+                    .count(),
+            )
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bulk_load, radius, reference);
 criterion_main!(benches);

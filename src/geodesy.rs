@@ -115,7 +115,11 @@ pub fn lambert_distance_m(p: &AuxPoint, q: &AuxPoint) -> f64 {
 /// Lambert's formula from the unit vectors alone; `None` near antipodes, where it is not
 /// accurate enough.
 fn lambert_xyz(p: &[f64; 3], q: &[f64; 3]) -> Option<f64> {
-    let chord2 = chord_squared(p, q);
+    lambert_chord2(p, q, chord_squared(p, q))
+}
+
+/// Lambert's formula for unit vectors whose squared chord is already known.
+fn lambert_chord2(p: &[f64; 3], q: &[f64; 3], chord2: f64) -> Option<f64> {
     if chord2 < 1e-30 {
         return Some(0.0);
     }
@@ -176,11 +180,23 @@ pub fn distance_within_xyz(
     radius_m: f64,
     lon_lat: impl FnOnce() -> (f64, f64),
 ) -> Option<f64> {
+    distance_within_chord2(p, q, chord_squared(&p.xyz, q), radius_m, lon_lat)
+}
+
+/// [`distance_within_xyz`] for a candidate whose squared chord to `p` is already known, as
+/// an index scan knows it.
+pub fn distance_within_chord2(
+    p: &AuxPoint,
+    q: &[f64; 3],
+    chord2: f64,
+    radius_m: f64,
+    lon_lat: impl FnOnce() -> (f64, f64),
+) -> Option<f64> {
     let exact = |lon_lat: (f64, f64)| {
         let d = geodesic_distance_m(p.lon, p.lat, lon_lat.0, lon_lat.1);
         (d <= radius_m).then_some(d)
     };
-    let Some(estimate) = lambert_xyz(&p.xyz, q) else {
+    let Some(estimate) = lambert_chord2(&p.xyz, q, chord2) else {
         return exact(lon_lat());
     };
     let slack = estimate * LAMBERT_RELATIVE_TOLERANCE + LAMBERT_ABSOLUTE_TOLERANCE_M;

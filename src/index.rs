@@ -8,7 +8,7 @@ use crate::geodesy::{self, AuxPoint};
 use crate::model::{Kind, Report, ReportId, Status, Timestamp, WordSet};
 use crate::query::{BBox, Filter, Page, ReportQuery, Spatial};
 use rstar::primitives::GeomWithData;
-use rstar::{AABB, RTree};
+use rstar::{AABB, ParentNode, RStarInsertionStrategy, RTree, RTreeNode, RTreeParams};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 /// Position of a record in [`ReportIndex::records`].
@@ -61,6 +61,18 @@ impl IndexRecord {
     }
 }
 
+/// Wider nodes than rstar's default (6): a radius query then tests fewer envelopes and reads
+/// leaves in longer runs, which pays at a million points (see `benches/index.rs`).
+#[derive(Debug, Clone, Copy, Default)]
+struct TreeParams;
+
+impl RTreeParams for TreeParams {
+    const MIN_SIZE: usize = 3;
+    const MAX_SIZE: usize = 6;
+    const REINSERTION_COUNT: usize = 2;
+    type DefaultInsertionStrategy = RStarInsertionStrategy;
+}
+
 /// The compact form kept per slot.
 #[derive(Debug, Clone)]
 struct Entry {
@@ -72,7 +84,24 @@ struct Entry {
     source_types: WordSet,
     from: i64,
     to: i64,
-    tags: Box<[u32]>,
+    /// The entry's tag list, interned in [`TagInterner`].
+    tags: u32,
+}
+
+impl Entry {
+    fn new(record: &IndexRecord, point: AuxPoint, tags: u32) -> Self {
+        Self {
+            id: record.id,
+            version: record.version,
+            point,
+            kind: record.kind,
+            status: record.status,
+            source_types: record.source_types,
+            from: record.observed_from.0,
+            to: record.observed_to.0,
+            tags,
+        }
+    }
 }
 
 /// One report in a query's answer.
@@ -107,8 +136,8 @@ pub struct ReportIndex {
     /// The longest observation interval seen, which bounds how far before `since` a matching
     /// interval may start.
     max_span: i64,
-    tree: RTree<TreePoint>,
-    tag_ids: HashMap<String, u32>,
+    tree: RTree<TreePoint, TreeParams>,
+    tags: TagInterner,
     /// Ids of deleted reports with the version that deleted them, so that a late upsert of an
     /// older version cannot bring them back.
     tombstones: HashMap<ReportId, i64>,
@@ -116,45 +145,70 @@ pub struct ReportIndex {
 
 impl ReportIndex {
     /// Builds the index from every live report at once, with rstar's bulk loading.
+    ///
+    /// Two cores share the work: points are placed on the auxiliary sphere on one while tags
+    /// are interned on the other; then the tree loads on one while the id and time orders are
+    /// built (and the records freed) on the other.
     pub fn build(records: impl IntoIterator<Item = IndexRecord>) -> Self {
-        let mut interner = Self::default();
-        let entries: Vec<Entry> = records.into_iter().map(|r| interner.entry_of(r)).collect();
-        let mut index = Self::build_from_entries(entries);
-        index.tag_ids = interner.tag_ids;
+        let records: Vec<IndexRecord> = records.into_iter().collect();
+        let mut tags = TagInterner::default();
+        let (points, tag_lists) = std::thread::scope(|scope| {
+            let points = scope.spawn(|| {
+                records
+                    .iter()
+                    .map(|r| AuxPoint::new(r.lon, r.lat))
+                    .collect::<Vec<_>>()
+            });
+            let tag_lists: Vec<u32> = records.iter().map(|r| tags.intern(&r.tags)).collect();
+            (
+                points.join().expect("placing points does not panic"),
+                tag_lists,
+            )
+        });
+        let entries = records
+            .iter()
+            .zip(points)
+            .zip(tag_lists)
+            .map(|((r, point), tags)| Entry::new(r, point, tags))
+            .collect();
+        let mut index = Self::build_from_entries(entries, records);
+        index.tags = tags;
         index
     }
 
-    fn build_from_entries(entries: impl IntoIterator<Item = Entry>) -> Self {
-        let mut index = Self {
-            records: entries.into_iter().map(Some).collect(),
-            ..Self::default()
-        };
-        let entries = || index.records.iter().flatten().enumerate();
-        let points: Vec<TreePoint> = entries()
+    /// Builds the index over `entries`, in slot order, dropping `garbage` on the second core
+    /// meanwhile.
+    fn build_from_entries(entries: Vec<Entry>, garbage: impl Send) -> Self {
+        let points: Vec<TreePoint> = entries
+            .iter()
+            .enumerate()
             .map(|(slot, e)| TreePoint::new(e.point.xyz, (slot as Slot, e.id)))
             .collect();
-        // Two cores: the tree loads on one while the id and time orders sort on the other.
-        let (tree, (by_id, by_time)) = std::thread::scope(|scope| {
-            let tree = scope.spawn(|| RTree::bulk_load(points));
-            let mut ids: Vec<_> = entries().map(|(slot, e)| (e.id, slot as Slot)).collect();
-            let mut times: Vec<_> = entries().map(|(slot, e)| (e.from, slot as Slot)).collect();
+        let (tree, (by_id, by_time, max_span)) = std::thread::scope(|scope| {
+            let tree = scope.spawn(|| RTree::bulk_load_with_params(points));
+            drop(garbage);
+            let slots = || entries.iter().enumerate().map(|(s, e)| (s as Slot, e));
+            let mut ids: Vec<_> = slots().map(|(slot, e)| (e.id, slot)).collect();
+            let mut times: Vec<_> = slots().map(|(slot, e)| (e.from, slot)).collect();
             ids.sort_unstable_by_key(|(id, _)| *id);
             times.sort_unstable();
-            let orders = (ids.into_iter().collect(), times.into_iter().collect());
+            let max_span = entries.iter().map(|e| e.to - e.from).max().unwrap_or(0);
+            let orders = (
+                ids.into_iter().collect(),
+                times.into_iter().collect(),
+                max_span,
+            );
             (tree.join().expect("bulk load does not panic"), orders)
         });
-        index.tree = tree;
-        index.by_id = by_id;
-        index.by_time = by_time;
-        index.max_span = index
-            .records
-            .iter()
-            .flatten()
-            .map(|e| e.to - e.from)
-            .max()
-            .unwrap_or(0);
-        index.alive = vec![u64::MAX; index.records.len().div_ceil(64)];
-        index
+        Self {
+            alive: vec![u64::MAX; entries.len().div_ceil(64)],
+            records: entries.into_iter().map(Some).collect(),
+            by_id,
+            by_time,
+            max_span,
+            tree,
+            ..Self::default()
+        }
     }
 
     fn mark_alive(&mut self, slot: Slot) {
@@ -201,7 +255,7 @@ impl ReportIndex {
             }
             self.retire(slot);
         }
-        let entry = self.entry_of(record);
+        let entry = self.entry_of(&record);
         let slot = self.records.len() as Slot;
         self.tree
             .insert(TreePoint::new(entry.point.xyz, (slot, entry.id)));
@@ -241,38 +295,22 @@ impl ReportIndex {
             return;
         }
         let records = std::mem::take(&mut self.records);
-        let mut rebuilt = Self::build_from_entries(records.into_iter().flatten());
-        rebuilt.tag_ids = std::mem::take(&mut self.tag_ids);
+        let live = records.into_iter().flatten().collect();
+        let mut rebuilt = Self::build_from_entries(live, ());
+        rebuilt.tags = std::mem::take(&mut self.tags);
         rebuilt.tombstones = std::mem::take(&mut self.tombstones);
         *self = rebuilt;
     }
 
-    fn entry_of(&mut self, record: IndexRecord) -> Entry {
-        let tags = record
-            .tags
-            .iter()
-            .map(|t| {
-                let next = self.tag_ids.len() as u32;
-                *self.tag_ids.entry(t.clone()).or_insert(next)
-            })
-            .collect();
-        Entry {
-            id: record.id,
-            version: record.version,
-            point: AuxPoint::new(record.lon, record.lat),
-            kind: record.kind,
-            status: record.status,
-            source_types: record.source_types,
-            from: record.observed_from.0,
-            to: record.observed_to.0,
-            tags,
-        }
+    fn entry_of(&mut self, record: &IndexRecord) -> Entry {
+        let tags = self.tags.intern(&record.tags);
+        Entry::new(record, AuxPoint::new(record.lon, record.lat), tags)
     }
 
     /// Answers a query. `text_matches` is the set of ids whose text matches the query's `q`,
     /// found by the store; `None` when the query has no `q`.
     pub fn query(&self, query: &ReportQuery, text_matches: Option<&HashSet<ReportId>>) -> Answer {
-        let filter = CompiledFilter::new(&query.filter, &self.tag_ids, text_matches);
+        let filter = CompiledFilter::new(&query.filter, &self.tags, text_matches);
         match &query.spatial {
             Spatial::Radius { lon, lat, radius_m } => {
                 self.radius(AuxPoint::new(*lon, *lat), *radius_m, &filter, &query.page)
@@ -312,31 +350,37 @@ impl ReportIndex {
     ) -> Answer {
         let chord = geodesy::max_chord_for(radius_m);
         let unfiltered = filter.is_empty();
-        let mut found: Vec<(f64, ReportId)> = self
-            .tree
-            .locate_within_distance(centre.xyz, chord * chord)
-            .filter_map(|p| {
+        let mut found: Vec<(f64, ReportId)> = Vec::with_capacity(256);
+        within_chord(
+            self.tree.root(),
+            &centre.xyz,
+            chord * chord,
+            &mut |p, chord2| {
                 let (slot, id) = p.data;
-                // Without a filter, a candidate's record is read only in the rare case that
-                // needs Karney's algorithm: memory traffic, not arithmetic, bounds this loop.
+                // Without a filter, a candidate's record is read only in the rare case that needs
+                // Karney's algorithm: memory traffic, not arithmetic, bounds this loop.
                 if unfiltered {
                     if !self.is_alive(slot) {
-                        return None;
+                        return;
                     }
-                } else if !filter.matches(self.live(slot)?) {
-                    return None;
+                } else if !self.live(slot).is_some_and(|e| filter.matches(e)) {
+                    return;
                 }
                 let lon_lat = || {
                     let e = self.entry(slot);
                     (e.point.lon, e.point.lat)
                 };
-                geodesy::distance_within_xyz(&centre, p.geom(), radius_m, lon_lat).map(|d| (d, id))
-            })
-            .collect();
+                if let Some(d) =
+                    geodesy::distance_within_chord2(&centre, p.geom(), chord2, radius_m, lon_lat)
+                {
+                    found.push((d, id));
+                }
+            },
+        );
         let matched = found.len();
         Answer {
             matched,
-            hits: nearest_first_page(&mut found, page),
+            hits: nearest_first_page(&found, page),
         }
     }
 
@@ -481,21 +525,107 @@ impl ReportIndex {
     }
 }
 
-/// Sorts just enough of `found` (by distance, then id) for the page, and returns the page.
-fn nearest_first_page(found: &mut [(f64, ReportId)], page: &Page) -> Vec<Hit> {
-    let cmp =
-        |a: &(f64, ReportId), b: &(f64, ReportId)| a.0.total_cmp(&b.0).then_with(|| a.1.cmp(&b.1));
-    let end = page.offset.saturating_add(page.limit).min(found.len());
-    if end < found.len() && end > 0 {
-        found.select_nth_unstable_by(end - 1, cmp);
+/// Calls `visit` with every tree point within `max_chord2` (squared chord) of `centre`, and
+/// that squared chord.
+///
+/// A depth-first walk by recursion: rstar's own iterator keeps an explicit stack that costs
+/// more than the distance tests at this tree size.
+fn within_chord(
+    node: &ParentNode<TreePoint>,
+    centre: &[f64; 3],
+    max_chord2: f64,
+    visit: &mut impl FnMut(&TreePoint, f64),
+) {
+    for child in node.children() {
+        match child {
+            RTreeNode::Leaf(point) => {
+                let chord2 = geodesy::chord_squared(point.geom(), centre);
+                if chord2 <= max_chord2 {
+                    visit(point, chord2);
+                }
+            }
+            RTreeNode::Parent(parent) => {
+                if parent.envelope().distance_2(centre) <= max_chord2 {
+                    within_chord(parent, centre, max_chord2, visit);
+                }
+            }
+        }
     }
-    found[..end].sort_unstable_by(cmp);
-    found[page.offset.min(end)..end]
+}
+
+/// Bits of a sort key that hold a result's position in `found`.
+const POSITION_BITS: u32 = 20;
+
+/// A distance in steps of 10 µm, the resolution at which results are ordered (ties then go
+/// by id). Radii are at most [`geodesy::MAX_RADIUS_M`], so this fits in 41 bits.
+fn distance_key(distance_m: f64) -> u64 {
+    (distance_m * 1e5) as u64
+}
+
+/// Sorts just enough of `found` (by distance, then id) for the page, and returns the page.
+///
+/// It sorts packed integer keys (distance, then position in `found`), which is several
+/// times faster than sorting the pairs, then orders runs of equal distance by id.
+fn nearest_first_page(found: &[(f64, ReportId)], page: &Page) -> Vec<Hit> {
+    let end = page.offset.saturating_add(page.limit).min(found.len());
+    let hit = |&(d, id): &(f64, ReportId)| Hit {
+        id,
+        distance_m: Some(d),
+    };
+    if found.len() >= 1 << POSITION_BITS {
+        let mut pairs = found.to_vec();
+        let cmp = |a: &(f64, ReportId), b: &(f64, ReportId)| {
+            (distance_key(a.0), a.1).cmp(&(distance_key(b.0), b.1))
+        };
+        if end < pairs.len() && end > 0 {
+            pairs.select_nth_unstable_by(end - 1, cmp);
+        }
+        pairs[..end].sort_unstable_by(cmp);
+        return pairs[page.offset.min(end)..end].iter().map(hit).collect();
+    }
+    if end == 0 {
+        return Vec::new();
+    }
+    let mut keys: Vec<u64> = found
         .iter()
-        .map(|&(d, id)| Hit {
-            id,
-            distance_m: Some(d),
-        })
+        .enumerate()
+        .map(|(i, &(d, _))| distance_key(d) << POSITION_BITS | i as u64)
+        .collect();
+    let distance_of = |key: u64| key >> POSITION_BITS;
+    if end < keys.len() {
+        keys.select_nth_unstable(end - 1);
+        // Results beyond the page at the same distance as its last compete by id for it.
+        let boundary = distance_of(keys[end - 1]);
+        let mut kept = end;
+        for j in end..keys.len() {
+            if distance_of(keys[j]) == boundary {
+                keys.swap(kept, j);
+                kept += 1;
+            }
+        }
+        keys.truncate(kept);
+    }
+    keys.sort_unstable();
+    let mut order: Vec<usize> = keys
+        .iter()
+        .map(|k| (k & ((1 << POSITION_BITS) - 1)) as usize)
+        .collect();
+    let mut start = 0;
+    while start < keys.len() {
+        let distance = distance_of(keys[start]);
+        let stop = start
+            + keys[start..]
+                .iter()
+                .take_while(|&&k| distance_of(k) == distance)
+                .count();
+        if stop - start > 1 {
+            order[start..stop].sort_unstable_by_key(|&i| found[i].1);
+        }
+        start = stop;
+    }
+    order[page.offset.min(end)..end]
+        .iter()
+        .map(|&i| hit(&found[i]))
         .collect()
 }
 
@@ -559,17 +689,13 @@ struct CompiledFilter<'a> {
     kinds: Option<WordSet>,
     statuses: Option<WordSet>,
     source_types: Option<WordSet>,
-    /// `Some(empty)` when a tag was asked for that no report has.
-    tags: Option<Vec<u32>>,
+    /// For each interned tag list, whether it holds a tag asked for.
+    tag_lists: Option<Vec<bool>>,
     text: Option<&'a HashSet<ReportId>>,
 }
 
 impl<'a> CompiledFilter<'a> {
-    fn new(
-        filter: &Filter,
-        tag_ids: &HashMap<String, u32>,
-        text: Option<&'a HashSet<ReportId>>,
-    ) -> Self {
+    fn new(filter: &Filter, tags: &TagInterner, text: Option<&'a HashSet<ReportId>>) -> Self {
         Self {
             since: filter.since.map(|t| t.0),
             until: filter.until.map(|t| t.0),
@@ -585,11 +711,10 @@ impl<'a> CompiledFilter<'a> {
                 .source_types
                 .clone()
                 .map(|ts| ts.iter().fold(WordSet::default(), |s, k| s.with(k.bit()))),
-            tags: filter.tags.as_ref().map(|tags| {
-                tags.iter()
-                    .filter_map(|t| tag_ids.get(t).copied())
-                    .collect()
-            }),
+            tag_lists: filter
+                .tags
+                .as_ref()
+                .map(|wanted| tags.lists_with_any(wanted)),
             text,
         }
     }
@@ -603,7 +728,7 @@ impl<'a> CompiledFilter<'a> {
             && self.kinds.is_none()
             && self.statuses.is_none()
             && self.source_types.is_none()
-            && self.tags.is_none()
+            && self.tag_lists.is_none()
             && self.text.is_none()
     }
 
@@ -616,9 +741,72 @@ impl<'a> CompiledFilter<'a> {
                 .source_types
                 .is_none_or(|k| k.intersects(e.source_types))
             && self
-                .tags
+                .tag_lists
                 .as_ref()
-                .is_none_or(|tags| tags.iter().any(|t| e.tags.contains(t)))
+                .is_none_or(|lists| lists[e.tags as usize])
             && self.text.is_none_or(|ids| ids.contains(&e.id))
+    }
+}
+
+/// Tags and tag lists, interned: reports share few distinct tag lists, so an entry keeps one
+/// number for its list and building the index allocates nothing per report.
+#[derive(Debug)]
+struct TagInterner {
+    tag_ids: HashMap<String, u32>,
+    /// Every distinct list of tag ids; list 0 is the empty list.
+    lists: Vec<Box<[u32]>>,
+    list_ids: HashMap<Box<[u32]>, u32>,
+    scratch: Vec<u32>,
+}
+
+impl Default for TagInterner {
+    fn default() -> Self {
+        Self {
+            tag_ids: HashMap::new(),
+            lists: vec![Box::default()],
+            list_ids: HashMap::from([(Box::default(), 0)]),
+            scratch: Vec::new(),
+        }
+    }
+}
+
+impl TagInterner {
+    /// The id of a tag list.
+    fn intern(&mut self, tags: &[String]) -> u32 {
+        if tags.is_empty() {
+            return 0;
+        }
+        self.scratch.clear();
+        for tag in tags {
+            let id = match self.tag_ids.get(tag.as_str()) {
+                Some(&id) => id,
+                None => {
+                    let id = self.tag_ids.len() as u32;
+                    self.tag_ids.insert(tag.clone(), id);
+                    id
+                }
+            };
+            self.scratch.push(id);
+        }
+        if let Some(&list) = self.list_ids.get(self.scratch.as_slice()) {
+            return list;
+        }
+        let list = self.lists.len() as u32;
+        let ids: Box<[u32]> = self.scratch.as_slice().into();
+        self.lists.push(ids.clone());
+        self.list_ids.insert(ids, list);
+        list
+    }
+
+    /// For each tag list, whether it holds any of `wanted`.
+    fn lists_with_any(&self, wanted: &[String]) -> Vec<bool> {
+        let wanted: Vec<u32> = wanted
+            .iter()
+            .filter_map(|t| self.tag_ids.get(t).copied())
+            .collect();
+        self.lists
+            .iter()
+            .map(|list| list.iter().any(|t| wanted.contains(t)))
+            .collect()
     }
 }

@@ -385,3 +385,60 @@ fn compaction_after_many_deletions_keeps_every_live_report() {
         brute_force(&live, &near).len()
     );
 }
+
+/// Reports at one spot tie on distance: every page orders them by id, so pages neither
+/// repeat nor skip a report.
+#[test]
+fn equal_distances_page_by_id() {
+    let records: Vec<IndexRecord> = (0..40u128)
+        .map(|i| {
+            let at_centre = i % 4 != 0;
+            IndexRecord {
+                // Ids in reverse of insertion order, so traversal order is not id order.
+                id: ReportId(uuid::Uuid::from_u128((1u128 << 100) + 1000 - i)),
+                version: 1,
+                lon: if at_centre { 49.5832 } else { 49.6 },
+                lat: if at_centre { 37.2808 } else { 37.3 },
+                kind: Kind::Drone,
+                status: Status::Unverified,
+                source_types: WordSet::default(),
+                observed_from: Timestamp(T0),
+                observed_to: Timestamp(T0),
+                tags: Vec::new(),
+            }
+        })
+        .collect();
+    let index = ReportIndex::build(records.clone());
+    let query = |limit, offset| ReportQuery {
+        spatial: Spatial::Radius {
+            lon: 49.5832,
+            lat: 37.2808,
+            radius_m: 50_000.0,
+        },
+        page: Page { limit, offset },
+        ..Default::default()
+    };
+    let mut at_centre: Vec<ReportId> = records
+        .iter()
+        .filter(|r| r.lon == 49.5832)
+        .map(|r| r.id)
+        .collect();
+    at_centre.sort();
+    let mut paged = Vec::new();
+    for offset in (0..40).step_by(7) {
+        paged.extend(
+            index
+                .query(&query(7, offset), None)
+                .hits
+                .iter()
+                .map(|h| h.id),
+        );
+    }
+    assert_eq!(paged.len(), 40);
+    assert_eq!(
+        paged[..30],
+        at_centre[..],
+        "the 30 reports at the centre, by id"
+    );
+    assert_eq!(paged.iter().collect::<HashSet<_>>().len(), 40, "no repeats");
+}
