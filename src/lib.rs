@@ -21,5 +21,6 @@ pub mod import;
 pub mod index;
 pub mod model;
 pub mod query;
+pub mod region;
 pub mod service;
 pub mod store;
