@@ -164,6 +164,32 @@ pub fn initial_bearing_deg(lon1: f64, lat1: f64, lon2: f64, lat2: f64) -> f64 {
     azi1.rem_euclid(360.0)
 }
 
+/// The point `distance_m` from (lon, lat) along the geodesic with initial bearing
+/// `bearing_deg`, on WGS84, as (lon, lat).
+///
+/// # Examples
+/// ```
+/// // Ten kilometres due north of the equator.
+/// let (lon, lat) = sightmap::geodesy::destination(0.0, 0.0, 0.0, 10_000.0);
+/// assert!(lon.abs() < 1e-12 && (lat - 0.0904369).abs() < 1e-6);
+/// ```
+pub fn destination(lon: f64, lat: f64, bearing_deg: f64, distance_m: f64) -> (f64, f64) {
+    let (lat2, lon2): (f64, f64) =
+        geographiclib_rs::DirectGeodesic::direct(wgs84(), lat, lon, bearing_deg, distance_m);
+    (normalise_lon(lon2), lat2)
+}
+
+/// The point halfway along the geodesic between two points, as (lon, lat).
+pub fn midpoint(lon1: f64, lat1: f64, lon2: f64, lat2: f64) -> (f64, f64) {
+    let (s12, azi1, _azi2, _a12): (f64, f64, f64, f64) = wgs84().inverse(lat1, lon1, lat2, lon2);
+    destination(lon1, lat1, azi1, s12 / 2.0)
+}
+
+fn normalise_lon(lon: f64) -> f64 {
+    let l = (lon + 180.0).rem_euclid(360.0) - 180.0;
+    if l == -180.0 && lon > 0.0 { 180.0 } else { l }
+}
+
 /// Whether `q` lies within `radius_m` of `p` along the geodesic, and if so how far.
 ///
 /// Membership is exact (Karney) whenever Lambert's estimate lies within its tolerance of the

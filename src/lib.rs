@@ -15,6 +15,7 @@
 pub mod cli;
 pub mod config;
 pub mod feature;
+pub mod geocode;
 pub mod geodesy;
 pub mod http;
 pub mod import;

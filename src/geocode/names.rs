@@ -1,0 +1,231 @@
+//! The name index: every name and alternate name of every place and area, found by its folded
+//! form, its loose form, or within a small edit distance of its loose form.
+
+use super::normalize::{edit_distance, fold, is_latin_or_arabic, loose};
+use crate::region::Region;
+use std::collections::HashMap;
+use std::hash::BuildHasher;
+
+/// What a name names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Target {
+    /// A place, by position in [`Region::places`].
+    Place(u32),
+    /// A province, by position in [`Region::provinces`].
+    Province(u32),
+    /// A country, by position in [`Region::countries`].
+    Country(u32),
+}
+
+/// How a name was found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum MatchKind {
+    /// Its folded form.
+    Exact,
+    /// Its loose form (a transliteration variant).
+    Loose,
+    /// Within this many edits of its loose form.
+    Typo(u8),
+}
+
+impl MatchKind {
+    /// How much the match itself is worth, 0–1.
+    pub fn quality(self) -> f64 {
+        match self {
+            Self::Exact => 1.0,
+            Self::Loose => 0.9,
+            Self::Typo(1) => 0.75,
+            Self::Typo(_) => 0.6,
+        }
+    }
+}
+
+/// Edits allowed for a name of this many letters: 1 from 5 letters, 2 from 9.
+pub fn allowed_edits(letters: usize) -> usize {
+    match letters {
+        0..=4 => 0,
+        5..=8 => 1,
+        _ => 2,
+    }
+}
+
+/// Names, by folded and by loose form.
+#[derive(Debug, Default)]
+pub struct NameIndex {
+    exact: HashMap<String, Vec<Target>>,
+    loose: HashMap<String, u32>,
+    loose_keys: Vec<String>,
+    loose_targets: Vec<Vec<Target>>,
+    /// Hash of each deletion variant of each loose key → range in `typo_keys`.
+    typo_variants: HashMap<u64, (u32, u32)>,
+    typo_keys: Vec<u32>,
+    hasher: std::hash::RandomState,
+    /// The most words in any name.
+    pub max_words: usize,
+}
+
+impl NameIndex {
+    /// Indexes every Latin- or Arabic-script name in the region.
+    pub fn new(region: &Region) -> Self {
+        let mut index = Self::default();
+        for (i, p) in region.places.iter().enumerate() {
+            let target = Target::Place(i as u32);
+            index.add(&p.name, target);
+            for name in &p.alternate_names {
+                index.add(name, target);
+            }
+        }
+        for (i, a) in region.provinces.iter().enumerate() {
+            let target = Target::Province(i as u32);
+            index.add(&a.name, target);
+            for name in &a.names {
+                index.add(name, target);
+            }
+        }
+        for (i, a) in region.countries.iter().enumerate() {
+            let target = Target::Country(i as u32);
+            index.add(&a.name, target);
+            for name in &a.names {
+                index.add(name, target);
+            }
+        }
+        index.build_typo_variants();
+        index
+    }
+
+    fn add(&mut self, name: &str, target: Target) {
+        if !is_latin_or_arabic(name) {
+            return;
+        }
+        let folded = fold(name);
+        if folded.chars().count() < 2 {
+            return;
+        }
+        self.max_words = self.max_words.max(folded.split(' ').count());
+        let loose_key = loose(&folded);
+        push_unique(self.exact.entry(folded).or_default(), target);
+        let next = self.loose_keys.len() as u32;
+        let id = *self.loose.entry(loose_key.clone()).or_insert(next);
+        if id == next {
+            self.loose_keys.push(loose_key);
+            self.loose_targets.push(Vec::new());
+        }
+        push_unique(&mut self.loose_targets[id as usize], target);
+    }
+
+    fn hash(&self, text: &str) -> u64 {
+        self.hasher.hash_one(text)
+    }
+
+    fn build_typo_variants(&mut self) {
+        let mut pairs: Vec<(u64, u32)> = Vec::new();
+        for (id, key) in self.loose_keys.iter().enumerate() {
+            let letters = key.chars().count();
+            for variant in deletions(key, allowed_edits(letters)) {
+                pairs.push((self.hash(&variant), id as u32));
+            }
+        }
+        pairs.sort_unstable();
+        pairs.dedup();
+        let mut start = 0;
+        while start < pairs.len() {
+            let h = pairs[start].0;
+            let end = start + pairs[start..].iter().take_while(|p| p.0 == h).count();
+            self.typo_variants
+                .insert(h, (self.typo_keys.len() as u32, (end - start) as u32));
+            self.typo_keys.extend(pairs[start..end].iter().map(|p| p.1));
+            start = end;
+        }
+    }
+
+    /// What a folded text names, exactly or by its loose form.
+    pub fn lookup(&self, folded: &str) -> Option<(MatchKind, &[Target])> {
+        if let Some(targets) = self.exact.get(folded) {
+            return Some((MatchKind::Exact, targets));
+        }
+        let id = *self.loose.get(&loose(folded))?;
+        Some((MatchKind::Loose, &self.loose_targets[id as usize]))
+    }
+
+    /// The names nearest to a folded text within the edit distance each name allows, and
+    /// that distance.
+    pub fn lookup_typo(&self, folded: &str) -> Option<(MatchKind, Vec<Target>)> {
+        let key = loose(folded);
+        let letters = key.chars().count();
+        // A name of n letters allows allowed_edits(n) edits; the query may be that many
+        // letters shorter than the longest name it can reach.
+        let reach = allowed_edits(letters + 2);
+        if reach == 0 {
+            return None;
+        }
+        let mut found: Vec<(usize, u32)> = Vec::new();
+        for variant in deletions(&key, reach) {
+            let Some(&(start, len)) = self.typo_variants.get(&self.hash(&variant)) else {
+                continue;
+            };
+            for &id in &self.typo_keys[start as usize..(start + len) as usize] {
+                if found.iter().any(|f| f.1 == id) {
+                    continue;
+                }
+                let name = &self.loose_keys[id as usize];
+                let allowed = allowed_edits(name.chars().count());
+                if let Some(d) = edit_distance(&key, name, allowed).filter(|&d| d > 0) {
+                    found.push((d, id));
+                }
+            }
+        }
+        let nearest = found.iter().map(|f| f.0).min()?;
+        let mut targets = Vec::new();
+        for (_, id) in found.iter().filter(|f| f.0 == nearest) {
+            for &t in &self.loose_targets[*id as usize] {
+                push_unique(&mut targets, t);
+            }
+        }
+        Some((MatchKind::Typo(nearest as u8), targets))
+    }
+
+    /// Names within three edits of a folded text, for "did you mean".
+    pub fn suggestions(&self, folded: &str, limit: usize) -> Vec<(usize, &[Target])> {
+        let key = loose(folded);
+        let mut found: Vec<(usize, u32)> = self
+            .loose_keys
+            .iter()
+            .enumerate()
+            .filter_map(|(id, name)| edit_distance(&key, name, 3).map(|d| (d, id as u32)))
+            .collect();
+        found.sort_unstable();
+        found
+            .into_iter()
+            .take(limit)
+            .map(|(d, id)| (d, self.loose_targets[id as usize].as_slice()))
+            .collect()
+    }
+}
+
+fn push_unique(v: &mut Vec<Target>, t: Target) {
+    if !v.contains(&t) {
+        v.push(t);
+    }
+}
+
+/// The text with up to `n` characters deleted, in every way, itself included.
+fn deletions(text: &str, n: usize) -> Vec<String> {
+    let mut seen: std::collections::HashSet<String> = std::collections::HashSet::new();
+    seen.insert(text.to_string());
+    let mut frontier = vec![text.to_string()];
+    for _ in 0..n {
+        let mut next = Vec::new();
+        for word in &frontier {
+            for (at, c) in word.char_indices() {
+                let mut v = String::with_capacity(word.len());
+                v.push_str(&word[..at]);
+                v.push_str(&word[at + c.len_utf8()..]);
+                if seen.insert(v.clone()) {
+                    next.push(v);
+                }
+            }
+        }
+        frontier = next;
+    }
+    seen.into_iter().collect()
+}
