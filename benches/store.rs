@@ -88,7 +88,7 @@ fn cold_start(c: &mut Criterion) {
         b.iter(|| {
             rt.block_on(async {
                 let store: Arc<dyn Store> = Arc::new(SqliteStore::open(dir.path()).unwrap());
-                let service = ReportService::open(store).await.unwrap();
+                let service = ReportService::open(store, None).await.unwrap();
                 assert_eq!(service.len(), 1_000_000);
             })
         })

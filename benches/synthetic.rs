@@ -82,6 +82,7 @@ pub fn reports(n: usize, seed: u64) -> Vec<Report> {
                     uncertainty_m: 50.0,
                     province: None,
                     country: None,
+                    ambiguous: false,
                 },
                 observed: Interval {
                     from: at,

@@ -36,6 +36,15 @@ pub struct StoreArgs {
     pub data_dir: PathBuf,
 }
 
+/// Which region's data pack to use.
+#[derive(Debug, Clone, Args)]
+pub struct RegionArgs {
+    /// Directory of a region data pack laid out like `data/region/` (default: the pack
+    /// built into the binary).
+    #[arg(long, env = "SIGHTMAP_REGION")]
+    pub region: Option<PathBuf>,
+}
+
 /// `sightmap serve`.
 #[derive(Debug, Clone, Args)]
 pub struct ServeArgs {
@@ -45,6 +54,9 @@ pub struct ServeArgs {
     /// The store.
     #[command(flatten)]
     pub store: StoreArgs,
+    /// The region.
+    #[command(flatten)]
+    pub region: RegionArgs,
     /// Token that writes must present as `Authorization: Bearer <token>`.
     #[arg(long, env = "SIGHTMAP_WRITE_TOKEN", hide_env_values = true)]
     pub write_token: Option<String>,
@@ -80,6 +92,9 @@ pub struct ImportArgs {
     /// The store.
     #[command(flatten)]
     pub store: StoreArgs,
+    /// The region, for records that give place text without coordinates.
+    #[command(flatten)]
+    pub region: RegionArgs,
     /// Check every record and report problems, but write nothing.
     #[arg(long, env = "SIGHTMAP_DRY_RUN")]
     pub dry_run: bool,

@@ -5,7 +5,7 @@
 //! Files are streamed: a parser thread reads records one at a time and hands batches to the
 //! store, so memory stays bounded by the batch size, whatever the file's size.
 
-use crate::model::{FieldError, Origin, Report, Timestamp, input_from_json};
+use crate::model::{FieldError, Gazetteer, Origin, Report, Timestamp, input_from_json};
 use crate::store::{Inserted, Store, StoreError};
 use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
@@ -98,6 +98,8 @@ pub struct Options {
     pub on_reject: Box<dyn Fn(&Rejected) + Send>,
     /// Called with the number of bytes read so far.
     pub on_progress: Box<dyn Fn(u64) + Send>,
+    /// Geocodes records that give place text without coordinates.
+    pub gazetteer: Option<Arc<dyn Gazetteer>>,
 }
 
 impl Default for Options {
@@ -106,6 +108,7 @@ impl Default for Options {
             batch_size: 10_000,
             on_reject: Box::new(|_| {}),
             on_progress: Box::new(|_| {}),
+            gazetteer: None,
         }
     }
 }
@@ -126,7 +129,9 @@ pub async fn import(
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Batch>(2);
     let batch_size = options.batch_size.max(1);
     let on_progress = options.on_progress;
+    let gazetteer_owned = options.gazetteer;
     let parser = tokio::task::spawn_blocking(move || {
+        let gazetteer = gazetteer_owned.as_deref();
         let now = Timestamp::now();
         let mut batch = Vec::with_capacity(batch_size);
         let mut read = 0usize;
@@ -139,7 +144,7 @@ pub async fn import(
             read += 1;
             let report = value
                 .and_then(input_from_json)
-                .and_then(|i| i.into_report(Origin::Import, None, now));
+                .and_then(|i| i.into_report(Origin::Import, None, now, gazetteer));
             let sent = match report {
                 Ok(r) => {
                     batch.push(r);

@@ -2,7 +2,9 @@
 //! step. HTTP handlers and the CLI call it; neither touches the store or the index directly.
 
 use crate::index::{IndexRecord, ReportIndex};
-use crate::model::{FieldError, Origin, Report, ReportId, ReportInput, Timestamp, merge_patch};
+use crate::model::{
+    FieldError, Gazetteer, Origin, Report, ReportId, ReportInput, Timestamp, merge_patch,
+};
 use crate::query::ReportQuery;
 use crate::store::{Inserted, Store, StoreError};
 use parking_lot::RwLock;
@@ -47,18 +49,24 @@ pub struct FoundPage {
 /// Reports: stored durably, indexed in memory.
 pub struct ReportService {
     store: Arc<dyn Store>,
+    gazetteer: Option<Arc<dyn Gazetteer>>,
     index: RwLock<ReportIndex>,
 }
 
 impl ReportService {
     /// Opens the service on a store, building the index from every live report in it.
-    pub async fn open(store: Arc<dyn Store>) -> Result<Self, StoreError> {
+    /// `gazetteer` geocodes place text sent without coordinates.
+    pub async fn open(
+        store: Arc<dyn Store>,
+        gazetteer: Option<Arc<dyn Gazetteer>>,
+    ) -> Result<Self, StoreError> {
         let records = store.index_records().await?;
         let index = tokio::task::spawn_blocking(move || ReportIndex::build(records))
             .await
             .map_err(|e| StoreError::Internal(format!("index build failed: {e}")))?;
         Ok(Self {
             store,
+            gazetteer,
             index: RwLock::new(index),
         })
     }
@@ -81,7 +89,12 @@ impl ReportService {
     /// Validates and stores a new report from a client.
     pub async fn create(&self, input: ReportInput) -> Result<Report, ServiceError> {
         let report = input
-            .into_report(Origin::Client, None, Timestamp::now())
+            .into_report(
+                Origin::Client,
+                None,
+                Timestamp::now(),
+                self.gazetteer.as_deref(),
+            )
             .map_err(ServiceError::Invalid)?;
         match self.store.insert(vec![report.clone()]).await?.as_slice() {
             [Inserted::New(version)] => {
@@ -141,7 +154,12 @@ impl ReportService {
             };
             let input = merge_patch(&current, patch).map_err(ServiceError::Invalid)?;
             let updated = input
-                .into_report(Origin::Client, Some(&current), Timestamp::now())
+                .into_report(
+                    Origin::Client,
+                    Some(&current),
+                    Timestamp::now(),
+                    self.gazetteer.as_deref(),
+                )
                 .map_err(ServiceError::Invalid)?;
             match self.store.update(updated.clone(), version).await {
                 Ok(Some(new_version)) => {

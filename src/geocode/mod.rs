@@ -680,3 +680,33 @@ fn nameable(word: &str) -> bool {
 fn is_filler_or_stop(t: &Token) -> bool {
     phrase::is_stopword(&t.text) || t.text.chars().count() < 2
 }
+
+impl crate::model::Gazetteer for Geocoder {
+    fn resolve(&self, text: &str) -> Result<crate::model::ResolvedPlace, String> {
+        let answer = self
+            .geocode(text, 5)
+            .map_err(|e| format!("{e}: give the place as text, or lat and lon"))?;
+        match answer.candidates.first() {
+            Some(best) => Ok(crate::model::ResolvedPlace {
+                lon: best.lon,
+                lat: best.lat,
+                precision: best.precision,
+                uncertainty_m: best.uncertainty_m,
+                province: best.province.clone(),
+                country: best.country.clone(),
+                ambiguous: answer.ambiguous,
+            }),
+            None if answer.suggestions.is_empty() => Err(format!(
+                "no known place matches '{text}'; check the spelling, or give lat and lon"
+            )),
+            None => Err(format!(
+                "no known place matches '{text}'; did you mean {}? Or give lat and lon",
+                answer.suggestions.join(", ")
+            )),
+        }
+    }
+
+    fn locate(&self, lon: f64, lat: f64) -> (Option<String>, Option<String>) {
+        self.province_and_country(lon, lat)
+    }
+}

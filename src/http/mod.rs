@@ -2,6 +2,7 @@
 
 mod auth;
 mod extract;
+mod geocode;
 mod problem;
 mod reports;
 
@@ -10,6 +11,7 @@ pub use extract::MAX_BODY_BYTES;
 pub use problem::{PROBLEM_JSON, Problem};
 pub use reports::GEO_JSON;
 
+use crate::geocode::Geocoder;
 use crate::service::ReportService;
 use axum::error_handling::HandleErrorLayer;
 use axum::extract::{DefaultBodyLimit, State};
@@ -31,6 +33,8 @@ pub struct AppState {
     pub reports: Arc<ReportService>,
     /// Who may write.
     pub auth: Arc<WriteAuth>,
+    /// Place text to points and back.
+    pub geocoder: Arc<Geocoder>,
 }
 
 /// The whole HTTP API.
@@ -39,6 +43,8 @@ pub fn router(state: AppState) -> Router {
         .route("/", get(home))
         .route("/health", get(health))
         .route("/api/reports", get(reports::list).post(reports::create))
+        .route("/api/geocode", get(geocode::geocode))
+        .route("/api/reverse", get(geocode::reverse))
         .route(
             "/api/reports/{id}",
             get(reports::get)

@@ -15,7 +15,7 @@ use serde_json::{Map, Value};
 /// The media type of GeoJSON.
 pub const GEO_JSON: &str = "application/geo+json";
 
-fn geojson_response(status: StatusCode, body: Vec<u8>) -> Response {
+pub(super) fn geojson_response(status: StatusCode, body: Vec<u8>) -> Response {
     let mut response = (status, body).into_response();
     response
         .headers_mut()

@@ -70,6 +70,54 @@ pub struct SourceInput {
     pub statement: Option<String>,
 }
 
+/// The location as a nested object: `"location": {"text": "eastern Gilan"}` or with
+/// coordinates. The same fields may instead be sent flat (`location_text`, `lat`, `lon`, …).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LocationInput {
+    /// The place as reported.
+    pub text: Option<String>,
+    /// WGS84 latitude.
+    pub lat: Option<f64>,
+    /// WGS84 longitude.
+    pub lon: Option<f64>,
+    /// exact | place | near | region | province | country.
+    pub precision: Option<Precision>,
+    /// Uncertainty radius in metres.
+    pub uncertainty_m: Option<f64>,
+    /// Province name.
+    pub province: Option<String>,
+    /// ISO 3166-1 alpha-2 code.
+    pub country: Option<String>,
+}
+
+/// A place found for a report's place text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResolvedPlace {
+    /// Longitude.
+    pub lon: f64,
+    /// Latitude.
+    pub lat: f64,
+    /// How precise.
+    pub precision: Precision,
+    /// Metres.
+    pub uncertainty_m: f64,
+    /// Province name.
+    pub province: Option<String>,
+    /// ISO 3166-1 alpha-2 code.
+    pub country: Option<String>,
+    /// Whether the text named several places that context did not decide between.
+    pub ambiguous: bool,
+}
+
+/// Places for reports: the geocoder, seen from the model.
+pub trait Gazetteer: Send + Sync {
+    /// The place a text names, or what to tell the client (with "did you mean" suggestions).
+    fn resolve(&self, text: &str) -> Result<ResolvedPlace, String>;
+    /// The province name and country code at a point.
+    fn locate(&self, lon: f64, lat: f64) -> (Option<String>, Option<String>);
+}
+
 /// A report as sent to `POST /api/reports`, as a GeoJSON Feature's properties, or as a CSV row.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -80,6 +128,8 @@ pub struct ReportInput {
     pub kind: Option<Kind>,
     /// The claim in the reporter's words.
     pub description: Option<String>,
+    /// The location as a nested object, instead of the flat fields.
+    pub location: Option<LocationInput>,
     /// The place as reported.
     pub location_text: Option<String>,
     /// WGS84 latitude.
@@ -112,6 +162,8 @@ pub struct ReportInput {
     pub updated_at: Option<String>,
     /// Written by queries; ignored on input so that exports import cleanly.
     pub distance_km: Option<IgnoredAny>,
+    /// Set by the geocoder; kept by import, ignored from clients.
+    pub location_ambiguous: Option<bool>,
 }
 
 /// Who is writing, which decides whether server-set fields may be given.
@@ -127,13 +179,17 @@ impl ReportInput {
     /// Checks every field and builds the report, or lists every problem.
     ///
     /// `existing` is the report being edited (for PATCH), whose id and `reported_at` stay.
+    /// `gazetteer` geocodes place text sent without coordinates, and fills in the province and
+    /// country of coordinates sent without them.
     pub fn into_report(
-        self,
+        mut self,
         origin: Origin,
         existing: Option<&Report>,
         now: Timestamp,
+        gazetteer: Option<&dyn Gazetteer>,
     ) -> Result<Report, Vec<FieldError>> {
         let mut errors = Vec::new();
+        self.flatten_location(&mut errors);
 
         if origin == Origin::Client {
             for (field, given) in [
@@ -184,7 +240,13 @@ impl ReportInput {
             }
         };
 
-        let location = self.location(&mut errors);
+        let mut location = self.location(&mut errors, gazetteer);
+        if origin == Origin::Import
+            && self.location_ambiguous == Some(true)
+            && let Some(l) = location.as_mut()
+        {
+            l.ambiguous = true;
+        }
         let observed = observed_interval(
             self.observed,
             self.observed_from,
@@ -232,7 +294,47 @@ impl ReportInput {
         })
     }
 
-    fn location(&self, errors: &mut Vec<FieldError>) -> Option<Location> {
+    /// Moves a nested `location` object into the flat fields; a field given both ways is an
+    /// error.
+    fn flatten_location(&mut self, errors: &mut Vec<FieldError>) {
+        let Some(nested) = self.location.take() else {
+            return;
+        };
+        fn take<T>(
+            errors: &mut Vec<FieldError>,
+            name: &str,
+            flat: &mut Option<T>,
+            nested: Option<T>,
+        ) {
+            if nested.is_some() {
+                if flat.is_some() {
+                    errors.push(FieldError::new(
+                        format!("location.{name}"),
+                        format!("give the location's {name} once, in location or flat, not both"),
+                    ));
+                }
+                *flat = nested;
+            }
+        }
+        take(errors, "text", &mut self.location_text, nested.text);
+        take(errors, "lat", &mut self.lat, nested.lat);
+        take(errors, "lon", &mut self.lon, nested.lon);
+        take(errors, "precision", &mut self.precision, nested.precision);
+        take(
+            errors,
+            "uncertainty_m",
+            &mut self.uncertainty_m,
+            nested.uncertainty_m,
+        );
+        take(errors, "province", &mut self.province, nested.province);
+        take(errors, "country", &mut self.country, nested.country);
+    }
+
+    fn location(
+        &self,
+        errors: &mut Vec<FieldError>,
+        gazetteer: Option<&dyn Gazetteer>,
+    ) -> Option<Location> {
         let text = self
             .location_text
             .as_deref()
@@ -266,14 +368,29 @@ impl ReportInput {
                 return None;
             }
             (None, None) => {
-                let detail = match &text {
-                    Some(t) => format!(
-                        "location_text '{t}' needs geocoding, which this server cannot do yet: give lat and lon as well"
-                    ),
-                    None => "a location is required: give lat and lon (WGS84 degrees)".to_string(),
+                return match (&text, gazetteer) {
+                    (Some(t), Some(g)) => match g.resolve(t) {
+                        Ok(place) => self.geocoded_location(text.clone(), place, errors),
+                        Err(detail) => {
+                            errors.push(FieldError::new("location_text", detail));
+                            None
+                        }
+                    },
+                    (Some(t), None) => {
+                        errors.push(FieldError::new(
+                            "lat",
+                            format!("location_text '{t}' needs geocoding, which is not available here: give lat and lon as well"),
+                        ));
+                        None
+                    }
+                    (None, _) => {
+                        errors.push(FieldError::new(
+                            "lat",
+                            "a location is required: give lat and lon (WGS84 degrees), or location.text to geocode",
+                        ));
+                        None
+                    }
                 };
-                errors.push(FieldError::new("lat", detail));
-                return None;
             }
         };
         let precision = self.precision.unwrap_or(Precision::Exact);
@@ -312,6 +429,11 @@ impl ReportInput {
                 None
             }
         };
+        let (province, country) = match (province, country, gazetteer) {
+            (None, None, Some(g)) => g.locate(lon, lat),
+            (province, None, Some(g)) => (province, g.locate(lon, lat).1),
+            (province, country, _) => (province, country),
+        };
         Some(Location {
             text,
             lon,
@@ -320,6 +442,42 @@ impl ReportInput {
             uncertainty_m,
             province,
             country,
+            ambiguous: false,
+        })
+    }
+
+    /// The location of a geocoded text: the client's precision, uncertainty, province and
+    /// country win over the geocoder's where given.
+    fn geocoded_location(
+        &self,
+        text: Option<String>,
+        place: ResolvedPlace,
+        errors: &mut Vec<FieldError>,
+    ) -> Option<Location> {
+        let uncertainty_m = match self.uncertainty_m {
+            None => place.uncertainty_m,
+            Some(u) if u.is_finite() && (0.0..=MAX_UNCERTAINTY_M).contains(&u) => u,
+            Some(u) => {
+                errors.push(FieldError::new(
+                    "uncertainty_m",
+                    format!("uncertainty_m must be a number of metres from 0 to {MAX_UNCERTAINTY_M}, not {u}"),
+                ));
+                return None;
+            }
+        };
+        Some(Location {
+            text,
+            lon: place.lon,
+            lat: place.lat,
+            precision: self.precision.unwrap_or(place.precision),
+            uncertainty_m,
+            province: self.province.clone().or(place.province),
+            country: self
+                .country
+                .clone()
+                .map(|c| c.trim().to_ascii_uppercase())
+                .or(place.country),
+            ambiguous: place.ambiguous,
         })
     }
 }

@@ -8,8 +8,8 @@ mod timestamp;
 mod vocab;
 
 pub use input::{
-    FieldError, MAX_DESCRIPTION_CHARS, ObservedInput, Origin, ReportInput, SourceInput,
-    default_uncertainty_m, input_from_json, merge_patch,
+    FieldError, Gazetteer, LocationInput, MAX_DESCRIPTION_CHARS, ObservedInput, Origin,
+    ReportInput, ResolvedPlace, SourceInput, default_uncertainty_m, input_from_json, merge_patch,
 };
 pub use timestamp::{BadTimestamp, DayEnd, Timestamp};
 pub use vocab::{Kind, Precision, SourceType, Stance, Status, UnknownWord, WordSet};
@@ -66,6 +66,10 @@ pub struct Location {
     pub province: Option<String>,
     /// ISO 3166-1 alpha-2 country code, such as "IR".
     pub country: Option<String>,
+    /// Whether the place text named several places that context did not decide between;
+    /// the point is the likeliest of them.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub ambiguous: bool,
 }
 
 /// When something was observed: an interval, closed at both ends. One instant has

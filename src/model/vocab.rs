@@ -183,3 +183,15 @@ impl WordSet {
         self.0 & bit != 0
     }
 }
+
+impl Precision {
+    /// ACLED's `geo_precision` for this level: 1 for a named place or exact point, 2 for
+    /// "near" a place, 3 for a region, province or country.
+    pub const fn acled_geo_precision(self) -> u8 {
+        match self {
+            Self::Exact | Self::Place => 1,
+            Self::Near => 2,
+            Self::Region | Self::Province | Self::Country => 3,
+        }
+    }
+}

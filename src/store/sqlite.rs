@@ -25,7 +25,7 @@ use tokio::sync::oneshot;
 pub const DB_FILE: &str = "sightmap.db";
 const LOCK_FILE: &str = "sightmap.lock";
 /// The schema this code writes; bumped with every migration.
-const SCHEMA_VERSION: i64 = 1;
+const SCHEMA_VERSION: i64 = 2;
 /// Most writes committed in one group.
 const MAX_GROUP: usize = 512;
 
@@ -43,6 +43,7 @@ CREATE TABLE IF NOT EXISTS reports (
     uncertainty_m REAL NOT NULL,
     province      TEXT,
     country       TEXT,
+    location_ambiguous INTEGER NOT NULL DEFAULT 0,
     observed_from INTEGER NOT NULL,
     observed_to   INTEGER NOT NULL,
     sources       TEXT NOT NULL,
@@ -58,7 +59,8 @@ CREATE VIRTUAL TABLE IF NOT EXISTS report_text USING fts5 (description, content 
 ";
 
 const REPORT_COLUMNS: &str = "id, kind, description, location_text, lon, lat, precision, uncertainty_m, \
-     province, country, observed_from, observed_to, sources, status, tags, reported_at, updated_at";
+     province, country, observed_from, observed_to, sources, status, tags, reported_at, updated_at, \
+     location_ambiguous";
 
 impl From<rusqlite::Error> for StoreError {
     fn from(e: rusqlite::Error) -> Self {
@@ -193,6 +195,17 @@ fn migrate(conn: &Connection) -> Result<(), StoreError> {
         )));
     }
     conn.execute_batch(SCHEMA)?;
+    // Version 2: reports whose place text was ambiguous are marked.
+    let has_ambiguous: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM pragma_table_info('reports') WHERE name = 'location_ambiguous')",
+        [],
+        |r| r.get(0),
+    )?;
+    if !has_ambiguous {
+        conn.execute_batch(
+            "ALTER TABLE reports ADD COLUMN location_ambiguous INTEGER NOT NULL DEFAULT 0",
+        )?;
+    }
     conn.pragma_update(None, "user_version", SCHEMA_VERSION)?;
     Ok(())
 }
@@ -306,8 +319,8 @@ fn apply(
             let mut insert = conn.prepare_cached(
                 "INSERT INTO reports (id, version, kind, description, location_text, lon, lat, precision, \
                  uncertainty_m, province, country, observed_from, observed_to, sources, source_types, status, \
-                 tags, reported_at, updated_at) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19) \
+                 tags, reported_at, updated_at, location_ambiguous) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20) \
                  ON CONFLICT (id) DO NOTHING",
             )?;
             let mut text = conn
@@ -335,6 +348,7 @@ fn apply(
                     to_json(&r.tags)?,
                     r.reported_at.0,
                     r.updated_at.0,
+                    r.location.ambiguous,
                 ])?;
                 if changed == 1 {
                     *next_version += 1;
@@ -368,8 +382,8 @@ fn apply(
             conn.prepare_cached(
                 "UPDATE reports SET version = ?2, kind = ?3, description = ?4, location_text = ?5, lon = ?6, \
                  lat = ?7, precision = ?8, uncertainty_m = ?9, province = ?10, country = ?11, observed_from = ?12, \
-                 observed_to = ?13, sources = ?14, source_types = ?15, status = ?16, tags = ?17, updated_at = ?18 \
-                 WHERE rowid = ?1",
+                 observed_to = ?13, sources = ?14, source_types = ?15, status = ?16, tags = ?17, updated_at = ?18, \
+                 location_ambiguous = ?19 WHERE rowid = ?1",
             )?
             .execute(params![
                 rowid,
@@ -390,6 +404,7 @@ fn apply(
                 r.status.as_str(),
                 to_json(&r.tags)?,
                 r.updated_at.0,
+                r.location.ambiguous,
             ])?;
             conn.prepare_cached("DELETE FROM report_text WHERE rowid = ?1")?
                 .execute([rowid])?;
@@ -457,6 +472,7 @@ fn report_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Report> {
             uncertainty_m: row.get(7)?,
             province: row.get(8)?,
             country: row.get(9)?,
+            ambiguous: row.get(17)?,
         },
         observed: Interval {
             from: Timestamp(row.get(10)?),
@@ -518,7 +534,7 @@ impl Store for SqliteStore {
             Ok(conn
                 .prepare_cached(&sql)?
                 .query_row([id.0.as_bytes()], |row| {
-                    Ok((report_from_row(row)?, row.get(17)?))
+                    Ok((report_from_row(row)?, row.get(18)?))
                 })
                 .optional()?)
         })

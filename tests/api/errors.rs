@@ -107,16 +107,6 @@ async fn every_problem_in_a_body_is_listed() {
 }
 
 #[tokio::test]
-async fn text_without_coordinates_says_it_needs_geocoding() {
-    let app = App::new(None).await;
-    let body = json!({"kind": "drone", "description": "drones", "location_text": "eastern Gilan",
-        "observed": {"from": "2025-06-13"}});
-    let reply = app.json("POST", "/api/reports", &body).await;
-    reply.assert_problem(422, "lat");
-    assert!(reply.body["detail"].as_str().unwrap().contains("geocod"));
-}
-
-#[tokio::test]
 async fn observation_time_is_required_and_checked() {
     let app = App::new(None).await;
     let mut missing = report_at(49.0, 37.0);

@@ -4,7 +4,9 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use http_body_util::BodyExt;
 use serde_json::{Value, json};
+use sightmap::geocode::Geocoder;
 use sightmap::http::{AppState, WriteAuth, router};
+use sightmap::region::{Region, RegionFiles};
 use sightmap::service::ReportService;
 use sightmap::store::sqlite::SqliteStore;
 use std::sync::Arc;
@@ -48,10 +50,16 @@ impl App {
     pub async fn new(token: Option<&str>) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let store = Arc::new(SqliteStore::open(dir.path()).unwrap());
-        let reports = Arc::new(ReportService::open(store).await.unwrap());
+        let geocoder = geocoder();
+        let reports = Arc::new(
+            ReportService::open(store, Some(geocoder.clone()))
+                .await
+                .unwrap(),
+        );
         let state = AppState {
             reports,
             auth: Arc::new(WriteAuth::new(token.map(str::to_string))),
+            geocoder,
         };
         Self { state, _dir: dir }
     }
@@ -117,4 +125,15 @@ pub fn report_at(lon: f64, lat: f64) -> Value {
         "observed": {"from": "2025-06-13T20:00:00Z", "to": "2025-06-13T21:00:00Z"},
         "sources": [{"name": "a resident", "type": "civilian", "stance": "asserts"}],
     })
+}
+
+/// The geocoder over the embedded region, built once for all tests.
+pub fn geocoder() -> Arc<Geocoder> {
+    static GEOCODER: std::sync::OnceLock<Arc<Geocoder>> = std::sync::OnceLock::new();
+    GEOCODER
+        .get_or_init(|| {
+            let region = Region::load(RegionFiles::embedded()).unwrap();
+            Arc::new(Geocoder::new(Arc::new(region)))
+        })
+        .clone()
 }
