@@ -194,7 +194,7 @@ impl Geocoder {
         }
         let mut answer = match self.between(text, &tokens, &spans) {
             Some(answer) => answer,
-            None => self.read(text, &tokens, &spans),
+            None => self.read(text, &tokens, &spans, limit),
         };
         answer.candidates.truncate(limit);
         Ok(answer)
@@ -202,10 +202,8 @@ impl Geocoder {
 
     /// What lies at a point: province, country and the nearest place.
     pub fn reverse(&self, lon: f64, lat: f64) -> Reverse {
-        let province = self.region.province_at(lon, lat);
-        let country = self
-            .region
-            .country_at(lon, lat)
+        let (province, country) = self.region.province_and_country_at(lon, lat);
+        let country = country
             .map(|c| c.id.clone())
             .or_else(|| province.map(|p| p.country.clone()));
         Reverse {
@@ -238,10 +236,8 @@ impl Geocoder {
     }
 
     fn province_and_country(&self, lon: f64, lat: f64) -> (Option<String>, Option<String>) {
-        let province = self.region.province_at(lon, lat);
-        let country = self
-            .region
-            .country_at(lon, lat)
+        let (province, country) = self.region.province_and_country_at(lon, lat);
+        let country = country
             .map(|c| c.id.clone())
             .or_else(|| province.map(|p| p.country.clone()));
         (province.map(|p| p.name.clone()), country)
@@ -422,7 +418,7 @@ impl Geocoder {
             .unwrap_or(3)
     }
 
-    fn read(&self, text: &str, tokens: &[Token], spans: &[Span]) -> Geocoded {
+    fn read(&self, text: &str, tokens: &[Token], spans: &[Span], limit: usize) -> Geocoded {
         let primary = spans
             .iter()
             .enumerate()
@@ -457,8 +453,11 @@ impl Geocoder {
         let total: f64 = bases.iter().map(|b| b.prominence).sum();
         let quality = span.kind.quality() * if sentence { 0.9 } else { 1.0 };
         let ambiguous = !decided && self.is_ambiguous(&bases);
+        // Readings are in prominence order, which is confidence order: only the kept ones are
+        // placed (placing a part or an offset looks up its province).
         let candidates = bases
             .iter()
+            .take(limit)
             .map(|b| {
                 let confidence = quality * b.prominence / total;
                 self.qualify(b, qualifier, &matched, confidence)

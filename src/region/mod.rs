@@ -133,14 +133,16 @@ impl Region {
     /// Province outlines are coarser than country outlines: the country is found first, and
     /// only its provinces are considered.
     pub fn province_at(&self, lon: f64, lat: f64) -> Option<&Area> {
-        let country = self.country_at(lon, lat).map(|c| c.id.as_str());
-        let inside = |a: &&Area| country.is_none_or(|c| a.country == c);
-        area_at(
-            self.provinces.iter().filter(inside),
-            lon,
-            lat,
-            PROVINCE_TOLERANCE_M,
-        )
+        self.province_and_country_at(lon, lat).0
+    }
+
+    /// The province and the country at a point, finding the country once.
+    pub fn province_and_country_at(&self, lon: f64, lat: f64) -> (Option<&Area>, Option<&Area>) {
+        let country = self.country_at(lon, lat);
+        let code = country.map(|c| c.id.as_str());
+        let inside = |a: &&Area| code.is_none_or(|c| a.country == c);
+        let provinces = self.provinces.iter().filter(inside);
+        (area_at(provinces, lon, lat, PROVINCE_TOLERANCE_M), country)
     }
 
     /// The country that holds a point, or the nearest within [`PROVINCE_TOLERANCE_M`].
