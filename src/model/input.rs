@@ -394,41 +394,9 @@ impl ReportInput {
             }
         };
         let precision = self.precision.unwrap_or(Precision::Exact);
-        let uncertainty_m = match self.uncertainty_m {
-            None => default_uncertainty_m(precision),
-            Some(u) if u.is_finite() && (0.0..=MAX_UNCERTAINTY_M).contains(&u) => u,
-            Some(u) => {
-                errors.push(FieldError::new(
-                    "uncertainty_m",
-                    format!("uncertainty_m must be a number of metres from 0 to {MAX_UNCERTAINTY_M}, not {u}"),
-                ));
-                return None;
-            }
-        };
-        let province = self
-            .province
-            .as_deref()
-            .map(str::trim)
-            .filter(|p| !p.is_empty())
-            .map(str::to_string);
-        if let Some(p) = &province {
-            check_length(errors, "province", p, MAX_SHORT_TEXT_CHARS);
-        }
-        let country = match self.country.as_deref().map(str::trim) {
-            None | Some("") => None,
-            Some(c) if c.len() == 2 && c.chars().all(|ch| ch.is_ascii_alphabetic()) => {
-                Some(c.to_ascii_uppercase())
-            }
-            Some(c) => {
-                errors.push(FieldError::new(
-                    "country",
-                    format!(
-                        "country must be an ISO 3166-1 alpha-2 code such as IR or AZ, not '{c}'"
-                    ),
-                ));
-                None
-            }
-        };
+        let uncertainty_m = self.uncertainty_or(default_uncertainty_m(precision), errors)?;
+        let province = self.checked_province(errors);
+        let country = self.checked_country(errors);
         let (province, country) = match (province, country, gazetteer) {
             (None, None, Some(g)) => g.locate(lon, lat),
             (province, None, Some(g)) => (province, g.locate(lon, lat).1),
@@ -454,31 +422,67 @@ impl ReportInput {
         place: ResolvedPlace,
         errors: &mut Vec<FieldError>,
     ) -> Option<Location> {
-        let uncertainty_m = match self.uncertainty_m {
-            None => place.uncertainty_m,
-            Some(u) if u.is_finite() && (0.0..=MAX_UNCERTAINTY_M).contains(&u) => u,
-            Some(u) => {
-                errors.push(FieldError::new(
-                    "uncertainty_m",
-                    format!("uncertainty_m must be a number of metres from 0 to {MAX_UNCERTAINTY_M}, not {u}"),
-                ));
-                return None;
-            }
-        };
+        let uncertainty_m = self.uncertainty_or(place.uncertainty_m, errors)?;
+        let province = self.checked_province(errors);
+        let country = self.checked_country(errors);
         Some(Location {
             text,
             lon: place.lon,
             lat: place.lat,
             precision: self.precision.unwrap_or(place.precision),
             uncertainty_m,
-            province: self.province.clone().or(place.province),
-            country: self
-                .country
-                .clone()
-                .map(|c| c.trim().to_ascii_uppercase())
-                .or(place.country),
+            province: province.or(place.province),
+            country: country.or(place.country),
             ambiguous: place.ambiguous,
         })
+    }
+
+    /// The client's uncertainty radius, checked, or `default`.
+    fn uncertainty_or(&self, default: f64, errors: &mut Vec<FieldError>) -> Option<f64> {
+        match self.uncertainty_m {
+            None => Some(default),
+            Some(u) if u.is_finite() && (0.0..=MAX_UNCERTAINTY_M).contains(&u) => Some(u),
+            Some(u) => {
+                errors.push(FieldError::new(
+                    "uncertainty_m",
+                    format!("uncertainty_m must be a number of metres from 0 to {MAX_UNCERTAINTY_M}, not {u}"),
+                ));
+                None
+            }
+        }
+    }
+
+    /// The client's province name, trimmed and checked for length.
+    fn checked_province(&self, errors: &mut Vec<FieldError>) -> Option<String> {
+        let province = self
+            .province
+            .as_deref()
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .map(str::to_string);
+        if let Some(p) = &province {
+            check_length(errors, "province", p, MAX_SHORT_TEXT_CHARS);
+        }
+        province
+    }
+
+    /// The client's country code, checked and upper-cased.
+    fn checked_country(&self, errors: &mut Vec<FieldError>) -> Option<String> {
+        match self.country.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(c) if c.len() == 2 && c.chars().all(|ch| ch.is_ascii_alphabetic()) => {
+                Some(c.to_ascii_uppercase())
+            }
+            Some(c) => {
+                errors.push(FieldError::new(
+                    "country",
+                    format!(
+                        "country must be an ISO 3166-1 alpha-2 code such as IR or AZ, not '{c}'"
+                    ),
+                ));
+                None
+            }
+        }
     }
 }
 

@@ -85,14 +85,6 @@ pub struct NearestPlace<'a> {
 }
 
 impl Region {
-    /// The pack embedded in the binary.
-    pub fn embedded() -> &'static Region {
-        static EMBEDDED: std::sync::OnceLock<Region> = std::sync::OnceLock::new();
-        EMBEDDED.get_or_init(|| {
-            Region::load(RegionFiles::embedded()).expect("the embedded region data is valid")
-        })
-    }
-
     /// Parses a pack.
     pub fn load(files: RegionFiles) -> Result<Self, RegionError> {
         let meta: RegionMeta =

@@ -137,3 +137,12 @@ async fn an_unknown_place_is_a_problem_with_suggestions() {
 fn urlencode(s: &str) -> String {
     serde_urlencoded::to_string([("", s)]).unwrap()[1..].to_string()
 }
+
+#[tokio::test]
+async fn a_geocoded_report_checks_the_clients_country_as_any_other() {
+    let app = App::new(None).await;
+    let body = json!({"kind": "drone", "description": "drones",
+        "location": {"text": "Rasht", "country": "Iran"}, "observed": {"from": "2025-06-13"}});
+    let reply = app.json("POST", "/api/reports", &body).await;
+    reply.assert_problem(422, "country");
+}
