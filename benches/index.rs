@@ -54,6 +54,7 @@ fn radius(c: &mut Criterion) {
                         lon,
                         lat,
                         radius_m: radius_km * 1000.0,
+                        include_uncertain: false,
                     },
                     page: Page { limit, offset: 0 },
                     ..Default::default()

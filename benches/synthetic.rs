@@ -53,6 +53,7 @@ pub fn records(n: usize) -> Vec<IndexRecord> {
             version: i as i64 + 1,
             lon,
             lat,
+            uncertainty_m: 50.0 + (i % 500) as f64 * 10.0,
             kind: Kind::ALL[i % Kind::ALL.len()],
             status: Status::Unverified,
             source_types: WordSet::default().with(SourceType::Civilian.bit()),

@@ -3,6 +3,7 @@
 //! through `serde_json::Value`, so large answers stay fast.
 
 use crate::model::{Report, Source, Timestamp};
+use crate::overlap::Overlap;
 use serde::Serialize;
 use serde::ser::SerializeMap;
 
@@ -12,6 +13,20 @@ pub struct ReportFeature<'a> {
     pub report: &'a Report,
     /// Metres from the query's centre.
     pub distance_m: Option<f64>,
+    /// How far the report's uncertainty circle reaches into the query's circle, for radius
+    /// queries with `include_uncertain`.
+    pub overlap: Option<Overlap>,
+}
+
+impl<'a> ReportFeature<'a> {
+    /// A report with no query context.
+    pub fn plain(report: &'a Report) -> Self {
+        Self {
+            report,
+            distance_m: None,
+            overlap: None,
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -39,6 +54,18 @@ struct Properties<'a> {
     updated_at: Timestamp,
     #[serde(skip_serializing_if = "Option::is_none")]
     distance_km: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    within_radius: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    uncertainty_overlap_km: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    uncertainty_overlap_share: Option<f64>,
+}
+
+/// Rounds to `digits` decimal places.
+fn round_to(value: f64, digits: i32) -> f64 {
+    let scale = 10f64.powi(digits);
+    (value * scale).round() / scale
 }
 
 impl Serialize for ReportFeature<'_> {
@@ -72,7 +99,10 @@ impl Serialize for ReportFeature<'_> {
                 tags: &r.tags,
                 reported_at: r.reported_at,
                 updated_at: r.updated_at,
-                distance_km: self.distance_m.map(|m| (m / 1000.0 * 1e6).round() / 1e6),
+                distance_km: self.distance_m.map(|m| round_to(m / 1000.0, 6)),
+                within_radius: self.overlap.map(|o| o.point_inside),
+                uncertainty_overlap_km: self.overlap.map(|o| round_to(o.depth_m / 1000.0, 6)),
+                uncertainty_overlap_share: self.overlap.map(|o| round_to(o.share, 4)),
             },
         )?;
         map.end()

@@ -29,6 +29,8 @@ pub struct IndexRecord {
     pub lon: f64,
     /// Latitude, degrees.
     pub lat: f64,
+    /// Radius of the location's uncertainty circle, metres.
+    pub uncertainty_m: f64,
     /// Kind.
     pub kind: Kind,
     /// Status.
@@ -51,6 +53,7 @@ impl IndexRecord {
             version,
             lon: report.location.lon,
             lat: report.location.lat,
+            uncertainty_m: report.location.uncertainty_m,
             kind: report.kind,
             status: report.status,
             source_types: report.source_types(),
@@ -79,6 +82,8 @@ struct Entry {
     id: ReportId,
     version: i64,
     point: AuxPoint,
+    /// Uncertainty radius in metres.
+    uncertainty_m: f64,
     kind: Kind,
     status: Status,
     source_types: WordSet,
@@ -94,6 +99,7 @@ impl Entry {
             id: record.id,
             version: record.version,
             point,
+            uncertainty_m: record.uncertainty_m,
             kind: record.kind,
             status: record.status,
             source_types: record.source_types,
@@ -136,6 +142,9 @@ pub struct ReportIndex {
     /// The longest observation interval seen, which bounds how far before `since` a matching
     /// interval may start.
     max_span: i64,
+    /// The largest uncertainty radius seen, in metres, which bounds how far beyond a query
+    /// circle an overlapping uncertainty circle's centre may lie.
+    max_uncertainty_m: f64,
     tree: RTree<TreePoint, TreeParams>,
     tags: TagInterner,
     /// Ids of deleted reports with the version that deleted them, so that a late upsert of an
@@ -184,7 +193,7 @@ impl ReportIndex {
             .enumerate()
             .map(|(slot, e)| TreePoint::new(e.point.xyz, (slot as Slot, e.id)))
             .collect();
-        let (tree, (by_id, by_time, max_span)) = std::thread::scope(|scope| {
+        let (tree, (by_id, by_time, max_span, max_uncertainty_m)) = std::thread::scope(|scope| {
             let tree = scope.spawn(|| RTree::bulk_load_with_params(points));
             drop(garbage);
             let slots = || entries.iter().enumerate().map(|(s, e)| (s as Slot, e));
@@ -193,10 +202,12 @@ impl ReportIndex {
             ids.sort_unstable_by_key(|(id, _)| *id);
             times.sort_unstable();
             let max_span = entries.iter().map(|e| e.to - e.from).max().unwrap_or(0);
+            let max_uncertainty_m = entries.iter().map(|e| e.uncertainty_m).fold(0.0, f64::max);
             let orders = (
                 ids.into_iter().collect(),
                 times.into_iter().collect(),
                 max_span,
+                max_uncertainty_m,
             );
             (tree.join().expect("bulk load does not panic"), orders)
         });
@@ -206,6 +217,7 @@ impl ReportIndex {
             by_id,
             by_time,
             max_span,
+            max_uncertainty_m,
             tree,
             ..Self::default()
         }
@@ -262,6 +274,7 @@ impl ReportIndex {
         self.by_id.insert(entry.id, slot);
         self.by_time.insert((entry.from, slot));
         self.max_span = self.max_span.max(entry.to - entry.from);
+        self.max_uncertainty_m = self.max_uncertainty_m.max(entry.uncertainty_m);
         self.records.push(Some(entry));
         self.mark_alive(slot);
         self.compact_if_worthwhile();
@@ -312,8 +325,18 @@ impl ReportIndex {
     pub fn query(&self, query: &ReportQuery, text_matches: Option<&HashSet<ReportId>>) -> Answer {
         let filter = CompiledFilter::new(&query.filter, &self.tags, text_matches);
         match &query.spatial {
-            Spatial::Radius { lon, lat, radius_m } => {
-                self.radius(AuxPoint::new(*lon, *lat), *radius_m, &filter, &query.page)
+            Spatial::Radius {
+                lon,
+                lat,
+                radius_m,
+                include_uncertain,
+            } => {
+                let centre = AuxPoint::new(*lon, *lat);
+                if *include_uncertain {
+                    self.radius_overlapping(centre, *radius_m, &filter, &query.page)
+                } else {
+                    self.radius(centre, *radius_m, &filter, &query.page)
+                }
             }
             Spatial::Nearest { lon, lat, k } => {
                 self.nearest(AuxPoint::new(*lon, *lat), *k, &filter, &query.page)
@@ -380,6 +403,47 @@ impl ReportIndex {
         let matched = found.len();
         Answer {
             matched,
+            hits: nearest_first_page(&found, page),
+        }
+    }
+
+    /// Reports whose uncertainty circle overlaps the query circle (their point within
+    /// `radius_m` plus their own uncertainty radius), nearest first.
+    ///
+    /// The tree is searched out to `radius_m` plus the largest uncertainty in the index, and
+    /// each candidate then checked against its own.
+    fn radius_overlapping(
+        &self,
+        centre: AuxPoint,
+        radius_m: f64,
+        filter: &CompiledFilter,
+        page: &Page,
+    ) -> Answer {
+        let reach_m = (radius_m + self.max_uncertainty_m).min(geodesy::MAX_RADIUS_M);
+        let chord = geodesy::max_chord_for(reach_m);
+        let mut found: Vec<(f64, ReportId)> = Vec::with_capacity(256);
+        within_chord(
+            self.tree.root(),
+            &centre.xyz,
+            chord * chord,
+            &mut |p, chord2| {
+                let (slot, id) = p.data;
+                let Some(entry) = self.live(slot).filter(|e| filter.matches(e)) else {
+                    return;
+                };
+                // The tree was searched out to the widest reach; each report reaches only as far
+                // as its own uncertainty.
+                let own_reach_m = radius_m + entry.uncertainty_m;
+                let lon_lat = || (entry.point.lon, entry.point.lat);
+                if let Some(d) =
+                    geodesy::distance_within_chord2(&centre, p.geom(), chord2, own_reach_m, lon_lat)
+                {
+                    found.push((d, id));
+                }
+            },
+        );
+        Answer {
+            matched: found.len(),
             hits: nearest_first_page(&found, page),
         }
     }

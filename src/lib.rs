@@ -6,7 +6,8 @@
 //! - [`store`] keeps reports durably behind the [`store::Store`] trait; [`store::sqlite`] is the
 //!   embedded default.
 //! - [`index`] holds every live report's place, time and filter fields in memory, with an rstar
-//!   R*-tree over points on the auxiliary sphere; [`geodesy`] supplies its distances.
+//!   R*-tree over points on the auxiliary sphere; [`geodesy`] supplies its distances and
+//!   [`overlap`] how far an uncertainty circle reaches into a search circle.
 //! - [`service`] keeps store and index in step; [`query`] reads queries from URLs.
 //! - [`http`] serves it all with axum; [`feature`] writes GeoJSON; [`import`] reads files;
 //!   [`config`] and [`cli`] are the command line.
@@ -21,6 +22,7 @@ pub mod http;
 pub mod import;
 pub mod index;
 pub mod model;
+pub mod overlap;
 pub mod query;
 pub mod region;
 pub mod service;

@@ -108,6 +108,8 @@ pub enum Spatial {
         lat: f64,
         /// Radius in metres.
         radius_m: f64,
+        /// Also reports whose point lies outside but whose uncertainty circle reaches in.
+        include_uncertain: bool,
     },
     /// Inside a box.
     BBox(BBox),
@@ -175,6 +177,7 @@ pub const REPORT_QUERY_PARAMS: &[&str] = &[
     "lat",
     "lon",
     "radius_km",
+    "include_uncertain",
     "nearest",
     "bbox",
     "since",
@@ -227,6 +230,14 @@ impl ReportQuery {
         let radius_km = parse_number(get("radius_km"), "radius_km", &mut errors);
         let nearest = parse_count(get("nearest"), "nearest", 1, MAX_NEAREST, &mut errors);
         let bbox = get("bbox").and_then(|b| BBox::parse(b).map_err(|e| errors.push(e)).ok());
+        let include_uncertain =
+            parse_bool(get("include_uncertain"), "include_uncertain", &mut errors);
+        if include_uncertain.is_some() && radius_km.is_none() {
+            errors.push(FieldError::new(
+                "include_uncertain",
+                "include_uncertain applies to a radius search: give lat, lon and radius_km too",
+            ));
+        }
 
         let spatial = match (radius_km, nearest, bbox) {
             (None, None, None) => {
@@ -251,6 +262,7 @@ impl ReportQuery {
                         lon,
                         lat,
                         radius_m: r * 1000.0,
+                        include_uncertain: include_uncertain.unwrap_or(false),
                     },
                     None => Spatial::None,
                 }
@@ -355,6 +367,21 @@ fn parse_number(text: Option<&str>, field: &str, errors: &mut Vec<FieldError>) -
             errors.push(FieldError::new(
                 field,
                 format!("{field} must be a finite number, not '{text}'"),
+            ));
+            None
+        }
+    }
+}
+
+fn parse_bool(text: Option<&str>, field: &str, errors: &mut Vec<FieldError>) -> Option<bool> {
+    let text = text?;
+    match text.trim().to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" => Some(true),
+        "false" | "0" | "no" => Some(false),
+        _ => {
+            errors.push(FieldError::new(
+                field,
+                format!("{field} must be true or false, not '{text}'"),
             ));
             None
         }

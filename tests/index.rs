@@ -22,20 +22,24 @@ fn record_strategy(i: u128) -> impl Strategy<Value = IndexRecord> {
         0..30 * DAY,
         0..5 * DAY,
         prop::sample::subsequence(vec!["a", "b", "c"], 0..=2),
+        prop_oneof![Just(0.0), 10.0..30_000.0f64],
     )
         .prop_map(
-            move |(lon, lat, kind, status, sources, start, span, tags)| IndexRecord {
-                // Ids increase with i, as UUIDv7s do with time.
-                id: ReportId(uuid::Uuid::from_u128((1u128 << 100) + i)),
-                version: 1,
-                lon,
-                lat,
-                kind: Kind::ALL[kind],
-                status: Status::ALL[status],
-                source_types: WordSet(sources),
-                observed_from: Timestamp(T0 + start),
-                observed_to: Timestamp(T0 + start + span),
-                tags: tags.into_iter().map(str::to_string).collect(),
+            move |(lon, lat, kind, status, sources, start, span, tags, uncertainty_m)| {
+                IndexRecord {
+                    // Ids increase with i, as UUIDv7s do with time.
+                    id: ReportId(uuid::Uuid::from_u128((1u128 << 100) + i)),
+                    version: 1,
+                    lon,
+                    lat,
+                    uncertainty_m,
+                    kind: Kind::ALL[kind],
+                    status: Status::ALL[status],
+                    source_types: WordSet(sources),
+                    observed_from: Timestamp(T0 + start),
+                    observed_to: Timestamp(T0 + start + span),
+                    tags: tags.into_iter().map(str::to_string).collect(),
+                }
             },
         )
 }
@@ -84,10 +88,23 @@ fn passes(r: &IndexRecord, f: &Filter) -> bool {
 fn brute_force(records: &[IndexRecord], q: &ReportQuery) -> Vec<(ReportId, Option<f64>)> {
     let live = records.iter().filter(|r| passes(r, &q.filter));
     match &q.spatial {
-        Spatial::Radius { lon, lat, radius_m } => {
+        Spatial::Radius {
+            lon,
+            lat,
+            radius_m,
+            include_uncertain,
+        } => {
             let mut v: Vec<_> = live
-                .map(|r| (r.id, geodesic_distance_m(*lon, *lat, r.lon, r.lat)))
-                .filter(|(_, d)| d <= radius_m)
+                .filter_map(|r| {
+                    let d = geodesic_distance_m(*lon, *lat, r.lon, r.lat);
+                    let reach = radius_m
+                        + if *include_uncertain {
+                            r.uncertainty_m
+                        } else {
+                            0.0
+                        };
+                    (d <= reach).then_some((r.id, d))
+                })
                 .collect();
             v.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
             v.into_iter().map(|(id, d)| (id, Some(d))).collect()
@@ -178,9 +195,15 @@ fn spatial_strategy() -> impl Strategy<Value = Spatial> {
         (
             44.0..55.0f64,
             35.0..42.0f64,
-            prop_oneof![1.0..50_000.0f64, 50_000.0..900_000.0f64]
+            prop_oneof![1.0..50_000.0f64, 50_000.0..900_000.0f64],
+            any::<bool>()
         )
-            .prop_map(|(lon, lat, radius_m)| Spatial::Radius { lon, lat, radius_m }),
+            .prop_map(|(lon, lat, radius_m, include_uncertain)| Spatial::Radius {
+                lon,
+                lat,
+                radius_m,
+                include_uncertain
+            }),
         (44.0..55.0f64, 35.0..42.0f64, 1usize..40).prop_map(|(lon, lat, k)| Spatial::Nearest {
             lon,
             lat,
@@ -254,6 +277,7 @@ proptest! {
                 let mut fresh = live.first().cloned().unwrap_or_else(|| initial.first().cloned().unwrap_or(IndexRecord {
                     id: ReportId(uuid::Uuid::nil()), version, lon, lat, kind: Kind::Drone, status: Status::Unverified,
                     source_types: WordSet::default(), observed_from: Timestamp(T0), observed_to: Timestamp(T0), tags: vec![],
+                    uncertainty_m: 0.0,
                 }));
                 fresh.id = ReportId(uuid::Uuid::from_u128((2u128 << 100) + version as u128));
                 fresh.lon = lon;
@@ -275,6 +299,7 @@ fn an_older_version_never_replaces_a_newer_one() {
         version: 5,
         lon: 49.58,
         lat: 37.28,
+        uncertainty_m: 1_000.0,
         kind: Kind::Strike,
         status: Status::Unverified,
         source_types: WordSet::default(),
@@ -293,6 +318,7 @@ fn an_older_version_never_replaces_a_newer_one() {
             lon: 49.58,
             lat: 37.28,
             radius_m: 1_000.0,
+            include_uncertain: false,
         },
         ..Default::default()
     };
@@ -316,6 +342,7 @@ fn a_box_across_the_antimeridian_finds_both_sides() {
         version: 1,
         lon,
         lat: 0.0,
+        uncertainty_m: 0.0,
         kind: Kind::Other,
         status: Status::Unverified,
         source_types: WordSet::default(),
@@ -343,6 +370,7 @@ fn compaction_after_many_deletions_keeps_every_live_report() {
         version: 1,
         lon: 44.0 + (i % 110) as f64 * 0.1,
         lat: 35.0 + (i / 110 % 70) as f64 * 0.1,
+        uncertainty_m: (i % 7) as f64 * 3_000.0,
         kind: Kind::Drone,
         status: Status::Unverified,
         source_types: WordSet::default(),
@@ -377,6 +405,7 @@ fn compaction_after_many_deletions_keeps_every_live_report() {
             lon: 49.0,
             lat: 38.0,
             radius_m: 60_000.0,
+            include_uncertain: false,
         },
         ..Default::default()
     };
@@ -399,6 +428,7 @@ fn equal_distances_page_by_id() {
                 version: 1,
                 lon: if at_centre { 49.5832 } else { 49.6 },
                 lat: if at_centre { 37.2808 } else { 37.3 },
+                uncertainty_m: 0.0,
                 kind: Kind::Drone,
                 status: Status::Unverified,
                 source_types: WordSet::default(),
@@ -414,6 +444,7 @@ fn equal_distances_page_by_id() {
             lon: 49.5832,
             lat: 37.2808,
             radius_m: 50_000.0,
+            include_uncertain: false,
         },
         page: Page { limit, offset },
         ..Default::default()

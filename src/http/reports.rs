@@ -6,7 +6,8 @@ use super::extract::{JsonBody, QueryPairs};
 use super::problem::Problem;
 use crate::feature::{Link, ReportCollection, ReportFeature};
 use crate::model::{Report, ReportId, input_from_json};
-use crate::query::ReportQuery;
+use crate::overlap::Overlap;
+use crate::query::{ReportQuery, Spatial};
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
@@ -24,11 +25,8 @@ pub(super) fn geojson_response(status: StatusCode, body: Vec<u8>) -> Response {
 }
 
 fn feature_response(status: StatusCode, report: &Report) -> Result<Response, Problem> {
-    let body = serde_json::to_vec(&ReportFeature {
-        report,
-        distance_m: None,
-    })
-    .map_err(|_| Problem::internal())?;
+    let body =
+        serde_json::to_vec(&ReportFeature::plain(report)).map_err(|_| Problem::internal())?;
     Ok(geojson_response(status, body))
 }
 
@@ -49,12 +47,23 @@ pub async fn list(
 ) -> Result<Response, Problem> {
     let query = ReportQuery::from_pairs(&pairs).map_err(Problem::invalid_query)?;
     let page = state.reports.query(&query).await?;
+    let overlap_radius_m = match query.spatial {
+        Spatial::Radius {
+            radius_m,
+            include_uncertain: true,
+            ..
+        } => Some(radius_m),
+        _ => None,
+    };
     let features: Vec<_> = page
         .reports
         .iter()
         .map(|f| ReportFeature {
             report: &f.report,
             distance_m: f.distance_m,
+            overlap: overlap_radius_m
+                .zip(f.distance_m)
+                .map(|(radius_m, d)| Overlap::of(d, radius_m, f.report.location.uncertainty_m)),
         })
         .collect();
     let base = super::base_url(&headers);

@@ -587,7 +587,8 @@ impl Store for SqliteStore {
     async fn index_records(&self) -> Result<Vec<IndexRecord>, StoreError> {
         self.read(|conn| {
             let mut stmt = conn.prepare(
-                "SELECT id, version, lon, lat, kind, status, source_types, observed_from, observed_to, tags \
+                "SELECT id, version, lon, lat, kind, status, source_types, observed_from, observed_to, tags, \
+                 uncertainty_m \
                  FROM reports WHERE deleted_at IS NULL",
             )?;
             let records = stmt
@@ -598,6 +599,7 @@ impl Store for SqliteStore {
                         version: row.get(1)?,
                         lon: row.get(2)?,
                         lat: row.get(3)?,
+                        uncertainty_m: row.get(10)?,
                         kind: word(row.get(4)?, "kind")?,
                         status: word(row.get(5)?, "status")?,
                         source_types: WordSet(row.get(6)?),

@@ -244,3 +244,41 @@ async fn an_observation_interval_matches_any_overlapping_range() {
         );
     }
 }
+
+/// A report placed "near Lahijan" with a 10 km uncertainty lies 27 km from the centre: a 20 km
+/// search leaves it out, and `include_uncertain` brings it in with the overlap it has.
+#[tokio::test]
+async fn include_uncertain_adds_overlapping_circles_and_says_by_how_much() {
+    let (app, ids) = seeded().await;
+    let mut vague = report_at(50.0041, 37.2071);
+    vague["uncertainty_m"] = json!(10_000.0);
+    vague["precision"] = json!("near");
+    let vague_id = app.create(&vague).await["id"].as_str().unwrap().to_string();
+    let url = "/api/reports?lat=37.25&lon=49.7&radius_km=20";
+    assert_eq!(ids_of(&app.get(url).await.body), vec![ids[0].clone()]);
+
+    let body = app
+        .get(&format!("{url}&include_uncertain=true"))
+        .await
+        .body;
+    assert_eq!(ids_of(&body), vec![ids[0].clone(), vague_id]);
+    let [rasht, vague] = [&body["features"][0], &body["features"][1]];
+    assert_eq!(rasht["properties"]["within_radius"], true);
+    assert_eq!(vague["properties"]["within_radius"], false);
+    let d_km = geodesic_distance_m(49.7, 37.25, 50.0041, 37.2071) / 1000.0;
+    let depth = vague["properties"]["uncertainty_overlap_km"].as_f64().unwrap();
+    assert!((depth - (20.0 + 10.0 - d_km)).abs() < 0.01, "{depth}");
+    let share = vague["properties"]["uncertainty_overlap_share"]
+        .as_f64()
+        .unwrap();
+    assert!(share > 0.0 && share < 0.5, "{share}");
+    // Lahijan itself, at a point with the default uncertainty, stays out.
+    assert!(!ids_of(&body).contains(&ids[1]));
+
+    app.get("/api/reports?include_uncertain=true")
+        .await
+        .assert_problem(400, "include_uncertain");
+    app.get(&format!("{url}&include_uncertain=maybe"))
+        .await
+        .assert_problem(400, "include_uncertain");
+}
