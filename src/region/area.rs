@@ -1,12 +1,11 @@
 //! Areas: provinces and countries, as polygons with the figures the geocoder needs.
 
 use super::RegionError;
+use super::bands::PolygonBands;
 use crate::geodesy;
 use geo::{BoundingRect, Centroid, Contains, InteriorPoint, MultiPolygon, Point, Rect};
 use std::sync::OnceLock;
 
-/// Metres per degree of latitude, near enough for tolerances and sampling.
-const METRES_PER_DEGREE: f64 = 111_195.0;
 /// Grid cells per side when sampling an area for its parts.
 const SAMPLE_GRID: usize = 48;
 
@@ -85,6 +84,7 @@ pub struct Area {
     pub names: Vec<String>,
     /// Its outline.
     pub shape: MultiPolygon<f64>,
+    bands: PolygonBands,
     bbox: Rect<f64>,
     /// A point inside it that stands for it: the centroid, unless that falls outside.
     pub representative: (f64, f64),
@@ -118,6 +118,7 @@ impl Area {
             name,
             country,
             names,
+            bands: PolygonBands::new(&shape),
             shape,
             bbox,
             representative: (rlon, rlat),
@@ -128,37 +129,14 @@ impl Area {
 
     /// Whether the point lies inside.
     pub fn contains(&self, lon: f64, lat: f64) -> bool {
-        let (min, max) = (self.bbox.min(), self.bbox.max());
-        (min.x..=max.x).contains(&lon)
-            && (min.y..=max.y).contains(&lat)
-            && self.shape.contains(&Point::new(lon, lat))
+        self.bands.contains(lon, lat)
     }
 
-    /// Whether the point lies within `metres` of the bounding box.
-    pub fn near_bbox(&self, lon: f64, lat: f64, metres: f64) -> bool {
-        let dlat = metres / METRES_PER_DEGREE;
-        let dlon = dlat / lat.to_radians().cos().max(0.01);
-        let (min, max) = (self.bbox.min(), self.bbox.max());
-        (min.x - dlon..=max.x + dlon).contains(&lon) && (min.y - dlat..=max.y + dlat).contains(&lat)
-    }
-
-    /// Distance from the point to the outline, in metres, on a local plane (accurate to a
-    /// fraction of a percent within tens of kilometres, which is what tolerances need).
-    pub fn boundary_distance_m(&self, lon: f64, lat: f64) -> f64 {
-        let kx = METRES_PER_DEGREE * lat.to_radians().cos();
-        let ky = METRES_PER_DEGREE;
-        let local = |x: f64, y: f64| ((x - lon) * kx, (y - lat) * ky);
-        self.shape
-            .0
-            .iter()
-            .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
-            .flat_map(|ring| ring.lines())
-            .map(|seg| {
-                let (ax, ay) = local(seg.start.x, seg.start.y);
-                let (bx, by) = local(seg.end.x, seg.end.y);
-                distance_to_origin(ax, ay, bx, by)
-            })
-            .fold(f64::INFINITY, f64::min)
+    /// Distance from the point to the outline in metres, if it is at most `tolerance_m`, on a
+    /// local plane (accurate to a fraction of a percent within tens of kilometres, which is
+    /// what tolerances need).
+    pub fn boundary_distance_within(&self, lon: f64, lat: f64, tolerance_m: f64) -> Option<f64> {
+        self.bands.distance_within(lon, lat, tolerance_m)
     }
 
     /// The part of the area towards `direction` (the outer third along it), or its centre
@@ -256,18 +234,6 @@ fn min_max(values: impl Iterator<Item = f64>) -> (f64, f64) {
     values.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
         (lo.min(v), hi.max(v))
     })
-}
-
-/// Distance from the origin to the segment from a to b.
-fn distance_to_origin(ax: f64, ay: f64, bx: f64, by: f64) -> f64 {
-    let (dx, dy) = (bx - ax, by - ay);
-    let len2 = dx * dx + dy * dy;
-    let t = if len2 > 0.0 {
-        (-(ax * dx + ay * dy) / len2).clamp(0.0, 1.0)
-    } else {
-        0.0
-    };
-    (ax + t * dx).hypot(ay + t * dy)
 }
 
 /// Parses a FeatureCollection of (Multi)Polygons with properties `id`, `name`, `names` and,

@@ -6,6 +6,7 @@
 //! written in code.
 
 mod area;
+pub mod bands;
 mod files;
 mod place;
 
@@ -175,9 +176,7 @@ fn area_at<'a>(
         return Some(inside);
     }
     areas
-        .filter(|a| a.near_bbox(lon, lat, tolerance_m))
-        .map(|a| (a, a.boundary_distance_m(lon, lat)))
-        .filter(|(_, d)| *d <= tolerance_m)
+        .filter_map(|a| Some((a, a.boundary_distance_within(lon, lat, tolerance_m)?)))
         .min_by(|a, b| a.1.total_cmp(&b.1))
         .map(|(a, _)| a)
 }
