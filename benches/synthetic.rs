@@ -6,8 +6,8 @@
 
 use sightmap::index::IndexRecord;
 use sightmap::model::{
-    Interval, Kind, Location, Precision, Report, ReportId, Source, SourceType, Stance, Status,
-    Timestamp, WordSet,
+    Interval, Kind, Location, Precision, Relation, Report, ReportId, Source, SourceType, Stance,
+    Status, Timestamp, WordSet,
 };
 
 /// The seed of the field notes.
@@ -60,6 +60,14 @@ pub fn records(n: usize) -> Vec<IndexRecord> {
             observed_from: Timestamp(1_749_772_800 + (i as i64 % 1_000_000)),
             observed_to: Timestamp(1_749_772_800 + (i as i64 % 1_000_000) + 3_600),
             tags: vec!["synthetic".into()],
+            province: Some(["Gilan", "Ardabil", "Mazandaran"][i % 3].into()),
+            country: Some("IR".into()),
+            relation: Relation {
+                border_distance_m: Some((i % 400_000) as f64),
+                border_country: Some(["AZ", "TM", "AM"][i % 3].into()),
+                coast_distance_m: Some((i % 300_000) as f64),
+                in_sea: false,
+            },
         })
         .collect()
 }
@@ -85,6 +93,7 @@ pub fn reports(n: usize, seed: u64) -> Vec<Report> {
                     country: None,
                     ambiguous: false,
                 },
+                relation: Relation::default(),
                 observed: Interval {
                     from: at,
                     to: Timestamp(at.0 + 3_600),

@@ -1,10 +1,10 @@
 //! What each subcommand does, once its arguments are parsed and checked.
 
 use crate::config::{ImportArgs, RegionArgs, ServeArgs};
-use crate::geocode::Geocoder;
 use crate::http::{AppState, WriteAuth, router};
 use crate::import::{self, Format, Options, Summary};
-use crate::region::{Region, RegionFiles};
+use crate::places::Places;
+use crate::region::RegionFiles;
 use crate::service::ReportService;
 use crate::store::Store;
 use crate::store::sqlite::{DB_FILE, SqliteStore};
@@ -19,14 +19,13 @@ pub const SAMPLE_REPORTS: &str = include_str!("../data/sample-reports.geojson");
 /// How long shutdown waits for in-flight requests.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// The geocoder over the region's data pack: the embedded one, or `--region DIR`.
-pub fn geocoder(args: &RegionArgs) -> anyhow::Result<Arc<Geocoder>> {
+/// The region's data pack (the embedded one, or `--region DIR`) with its geocoder and geography.
+pub fn places(args: &RegionArgs) -> anyhow::Result<Arc<Places>> {
     let files = match &args.region {
         None => RegionFiles::embedded(),
         Some(dir) => RegionFiles::from_dir(dir)?,
     };
-    let region = Region::load(files)?;
-    Ok(Arc::new(Geocoder::new(Arc::new(region))))
+    Ok(Arc::new(Places::load(files)?))
 }
 
 /// `sightmap serve`.
@@ -34,14 +33,14 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     args.validate().map_err(anyhow::Error::msg)?;
     let is_new = !args.store.data_dir.join(DB_FILE).exists();
     let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&args.store.data_dir)?);
-    let geocoder = geocoder(&args.region)?;
+    let places = places(&args.region)?;
     if is_new && !args.no_sample {
         let summary = import::import(
             Some(store.clone()),
             BufReader::new(SAMPLE_REPORTS.as_bytes()),
             Format::FeatureCollection,
             Options {
-                gazetteer: Some(geocoder.clone()),
+                gazetteer: Some(places.clone()),
                 ..Options::default()
             },
         )
@@ -59,7 +58,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         );
     }
     let started = Instant::now();
-    let reports = Arc::new(ReportService::open(store.clone(), Some(geocoder.clone())).await?);
+    let reports = Arc::new(ReportService::open(store.clone(), Some(places.clone())).await?);
     tracing::info!(
         reports = reports.len(),
         elapsed_ms = started.elapsed().as_millis() as u64,
@@ -69,7 +68,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let state = AppState {
         reports,
         auth: Arc::new(WriteAuth::new(args.write_token.clone())),
-        geocoder,
+        places,
     };
     let listener = tokio::net::TcpListener::bind(args.addr)
         .await
@@ -146,7 +145,7 @@ pub async fn import(args: ImportArgs) -> anyhow::Result<Summary> {
         batch_size: args.batch_size as usize,
         on_reject: Box::new(move |r| reject_bar.suspend(|| eprintln!("rejected {r}"))),
         on_progress: Box::new(move |bytes| progress_bar.set_position(bytes)),
-        gazetteer: Some(geocoder(&args.region)?),
+        gazetteer: Some(places(&args.region)?),
     };
     let started = Instant::now();
     let summary = import::import(

@@ -46,6 +46,10 @@ struct Properties<'a> {
     location_ambiguous: bool,
     province: Option<&'a str>,
     country: Option<&'a str>,
+    border_distance_km: Option<f64>,
+    border_country: Option<&'a str>,
+    coast_distance_km: Option<f64>,
+    in_sea: bool,
     observed_from: Timestamp,
     observed_to: Timestamp,
     sources: &'a [Source],
@@ -93,6 +97,13 @@ impl Serialize for ReportFeature<'_> {
                 location_ambiguous: r.location.ambiguous,
                 province: r.location.province.as_deref(),
                 country: r.location.country.as_deref(),
+                border_distance_km: r
+                    .relation
+                    .border_distance_m
+                    .map(|m| round_to(m / 1000.0, 3)),
+                border_country: r.relation.border_country.as_deref(),
+                coast_distance_km: r.relation.coast_distance_m.map(|m| round_to(m / 1000.0, 3)),
+                in_sea: r.relation.in_sea,
                 observed_from: r.observed.from,
                 observed_to: r.observed.to,
                 sources: &r.sources,

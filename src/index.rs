@@ -5,7 +5,7 @@
 //! supplies the reports of the page asked for.
 
 use crate::geodesy::{self, AuxPoint};
-use crate::model::{Kind, Report, ReportId, Status, Timestamp, WordSet};
+use crate::model::{Kind, Relation, Report, ReportId, Status, Timestamp, WordSet};
 use crate::query::{BBox, Filter, Page, ReportQuery, Spatial};
 use rstar::primitives::GeomWithData;
 use rstar::{AABB, ParentNode, RStarInsertionStrategy, RTree, RTreeNode, RTreeParams};
@@ -43,6 +43,12 @@ pub struct IndexRecord {
     pub observed_to: Timestamp,
     /// Tags, lowercase.
     pub tags: Vec<String>,
+    /// Province name.
+    pub province: Option<String>,
+    /// Country code.
+    pub country: Option<String>,
+    /// Distances to the borders and coast.
+    pub relation: Relation,
 }
 
 impl IndexRecord {
@@ -60,6 +66,9 @@ impl IndexRecord {
             observed_from: report.observed.from,
             observed_to: report.observed.to,
             tags: report.tags.clone(),
+            province: report.location.province.clone(),
+            country: report.location.country.clone(),
+            relation: report.relation.clone(),
         }
     }
 }
@@ -91,10 +100,20 @@ struct Entry {
     to: i64,
     /// The entry's tag list, interned in [`TagInterner`].
     tags: u32,
+    /// Metres to the nearest border, infinite if unknown.
+    border_m: f64,
+    /// Metres to the coast, infinite if unknown.
+    coast_m: f64,
+    in_sea: bool,
+    /// Province, country and border country, interned in [`Names`] (0 for none).
+    province: u32,
+    country: u32,
+    border_country: u32,
 }
 
 impl Entry {
-    fn new(record: &IndexRecord, point: AuxPoint, tags: u32) -> Self {
+    fn new(record: &IndexRecord, point: AuxPoint, tags: u32, names: &mut Names) -> Self {
+        let relation = &record.relation;
         Self {
             id: record.id,
             version: record.version,
@@ -106,6 +125,12 @@ impl Entry {
             from: record.observed_from.0,
             to: record.observed_to.0,
             tags,
+            border_m: relation.border_distance_m.unwrap_or(f64::INFINITY),
+            coast_m: relation.coast_distance_m.unwrap_or(f64::INFINITY),
+            in_sea: relation.in_sea,
+            province: names.intern(Names::province_key(record.province.as_deref())),
+            country: names.intern(Names::country_key(record.country.as_deref())),
+            border_country: names.intern(Names::country_key(relation.border_country.as_deref())),
         }
     }
 }
@@ -147,6 +172,7 @@ pub struct ReportIndex {
     max_uncertainty_m: f64,
     tree: RTree<TreePoint, TreeParams>,
     tags: TagInterner,
+    names: Names,
     /// Ids of deleted reports with the version that deleted them, so that a late upsert of an
     /// older version cannot bring them back.
     tombstones: HashMap<ReportId, i64>,
@@ -161,6 +187,7 @@ impl ReportIndex {
     pub fn build(records: impl IntoIterator<Item = IndexRecord>) -> Self {
         let records: Vec<IndexRecord> = records.into_iter().collect();
         let mut tags = TagInterner::default();
+        let mut names = Names::default();
         let (points, tag_lists) = std::thread::scope(|scope| {
             let points = scope.spawn(|| {
                 records
@@ -178,10 +205,11 @@ impl ReportIndex {
             .iter()
             .zip(points)
             .zip(tag_lists)
-            .map(|((r, point), tags)| Entry::new(r, point, tags))
+            .map(|((r, point), tags)| Entry::new(r, point, tags, &mut names))
             .collect();
         let mut index = Self::build_from_entries(entries, records);
         index.tags = tags;
+        index.names = names;
         index
     }
 
@@ -311,19 +339,25 @@ impl ReportIndex {
         let live = records.into_iter().flatten().collect();
         let mut rebuilt = Self::build_from_entries(live, ());
         rebuilt.tags = std::mem::take(&mut self.tags);
+        rebuilt.names = std::mem::take(&mut self.names);
         rebuilt.tombstones = std::mem::take(&mut self.tombstones);
         *self = rebuilt;
     }
 
     fn entry_of(&mut self, record: &IndexRecord) -> Entry {
         let tags = self.tags.intern(&record.tags);
-        Entry::new(record, AuxPoint::new(record.lon, record.lat), tags)
+        Entry::new(
+            record,
+            AuxPoint::new(record.lon, record.lat),
+            tags,
+            &mut self.names,
+        )
     }
 
     /// Answers a query. `text_matches` is the set of ids whose text matches the query's `q`,
     /// found by the store; `None` when the query has no `q`.
     pub fn query(&self, query: &ReportQuery, text_matches: Option<&HashSet<ReportId>>) -> Answer {
-        let filter = CompiledFilter::new(&query.filter, &self.tags, text_matches);
+        let filter = CompiledFilter::new(&query.filter, &self.tags, &self.names, text_matches);
         match &query.spatial {
             Spatial::Radius {
                 lon,
@@ -756,11 +790,36 @@ struct CompiledFilter<'a> {
     /// For each interned tag list, whether it holds a tag asked for.
     tag_lists: Option<Vec<bool>>,
     text: Option<&'a HashSet<ReportId>>,
+    border_within_m: Option<f64>,
+    coast_within_m: Option<f64>,
+    in_sea: Option<bool>,
+    /// Interned names asked for; an empty list matches nothing (no report has those names).
+    provinces: Option<Vec<u32>>,
+    countries: Option<Vec<u32>>,
+    border_countries: Option<Vec<u32>>,
 }
 
 impl<'a> CompiledFilter<'a> {
-    fn new(filter: &Filter, tags: &TagInterner, text: Option<&'a HashSet<ReportId>>) -> Self {
+    fn new(
+        filter: &Filter,
+        tags: &TagInterner,
+        names: &Names,
+        text: Option<&'a HashSet<ReportId>>,
+    ) -> Self {
+        let ids = |wanted: &Option<Vec<String>>, key: fn(Option<&str>) -> String| {
+            wanted.as_ref().map(|list| {
+                list.iter()
+                    .filter_map(|name| names.get(&key(Some(name))))
+                    .collect::<Vec<u32>>()
+            })
+        };
         Self {
+            border_within_m: filter.border_within_m,
+            coast_within_m: filter.coast_within_m,
+            in_sea: filter.in_sea,
+            provinces: ids(&filter.provinces, Names::province_key),
+            countries: ids(&filter.countries, Names::country_key),
+            border_countries: ids(&filter.border_countries, Names::country_key),
             since: filter.since.map(|t| t.0),
             until: filter.until.map(|t| t.0),
             kinds: filter
@@ -794,6 +853,12 @@ impl<'a> CompiledFilter<'a> {
             && self.source_types.is_none()
             && self.tag_lists.is_none()
             && self.text.is_none()
+            && self.border_within_m.is_none()
+            && self.coast_within_m.is_none()
+            && self.in_sea.is_none()
+            && self.provinces.is_none()
+            && self.countries.is_none()
+            && self.border_countries.is_none()
     }
 
     fn matches(&self, e: &Entry) -> bool {
@@ -809,6 +874,58 @@ impl<'a> CompiledFilter<'a> {
                 .as_ref()
                 .is_none_or(|lists| lists[e.tags as usize])
             && self.text.is_none_or(|ids| ids.contains(&e.id))
+            && self.border_within_m.is_none_or(|m| e.border_m <= m)
+            && self.coast_within_m.is_none_or(|m| e.coast_m <= m)
+            && self.in_sea.is_none_or(|s| e.in_sea == s)
+            && self
+                .provinces
+                .as_ref()
+                .is_none_or(|p| p.contains(&e.province))
+            && self
+                .countries
+                .as_ref()
+                .is_none_or(|c| c.contains(&e.country))
+            && self
+                .border_countries
+                .as_ref()
+                .is_none_or(|c| c.contains(&e.border_country))
+    }
+}
+
+/// Province and country names, interned: an entry keeps a number for each. Id 0 is "none".
+#[derive(Debug)]
+struct Names {
+    ids: HashMap<String, u32>,
+}
+
+impl Default for Names {
+    fn default() -> Self {
+        Self {
+            ids: HashMap::from([(String::new(), 0)]),
+        }
+    }
+}
+
+impl Names {
+    /// Provinces match whatever their case.
+    fn province_key(name: Option<&str>) -> String {
+        name.map(|n| format!("p:{}", n.trim().to_lowercase()))
+            .unwrap_or_default()
+    }
+
+    /// Country codes are ISO alpha-2, upper case.
+    fn country_key(code: Option<&str>) -> String {
+        code.map(|c| format!("c:{}", c.trim().to_uppercase()))
+            .unwrap_or_default()
+    }
+
+    fn intern(&mut self, key: String) -> u32 {
+        let next = self.ids.len() as u32;
+        *self.ids.entry(key).or_insert(next)
+    }
+
+    fn get(&self, key: &str) -> Option<u32> {
+        self.ids.get(key).copied()
     }
 }
 

@@ -8,6 +8,8 @@
 //! - [`index`] holds every live report's place, time and filter fields in memory, with an rstar
 //!   R*-tree over points on the auxiliary sphere; [`geodesy`] supplies its distances and
 //!   [`overlap`] how far an uncertainty circle reaches into a search circle.
+//! - [`region`] loads a region's data pack; [`geocode`] turns place text into points and
+//!   [`geography`] relates points to borders and coast; [`places`] holds all three.
 //! - [`service`] keeps store and index in step; [`query`] reads queries from URLs.
 //! - [`http`] serves it all with axum; [`feature`] writes GeoJSON; [`import`] reads files;
 //!   [`config`] and [`cli`] are the command line.
@@ -18,11 +20,13 @@ pub mod config;
 pub mod feature;
 pub mod geocode;
 pub mod geodesy;
+pub mod geography;
 pub mod http;
 pub mod import;
 pub mod index;
 pub mod model;
 pub mod overlap;
+pub mod places;
 pub mod query;
 pub mod region;
 pub mod service;

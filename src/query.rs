@@ -141,6 +141,18 @@ pub struct Filter {
     pub tags: Option<Vec<String>>,
     /// Words that must all appear in the description.
     pub text: Option<String>,
+    /// At most this many metres from the nearest land border.
+    pub border_within_m: Option<f64>,
+    /// At most this many metres from the coast.
+    pub coast_within_m: Option<f64>,
+    /// Nearest border is with one of these countries (ISO alpha-2).
+    pub border_countries: Option<Vec<String>>,
+    /// In one of these provinces (by name, any case).
+    pub provinces: Option<Vec<String>>,
+    /// In one of these countries (ISO alpha-2).
+    pub countries: Option<Vec<String>>,
+    /// At sea (true) or not (false).
+    pub in_sea: Option<bool>,
 }
 
 /// Which slice of the ordered answer.
@@ -187,6 +199,12 @@ pub const REPORT_QUERY_PARAMS: &[&str] = &[
     "source_type",
     "tag",
     "q",
+    "border_within_km",
+    "coast_within_km",
+    "border_country",
+    "province",
+    "country",
+    "in_sea",
     "limit",
     "offset",
 ];
@@ -319,6 +337,20 @@ impl ReportQuery {
                 .map(str::trim)
                 .filter(|q| !q.is_empty())
                 .map(str::to_string),
+            border_within_m: parse_distance_km(
+                get("border_within_km"),
+                "border_within_km",
+                &mut errors,
+            ),
+            coast_within_m: parse_distance_km(
+                get("coast_within_km"),
+                "coast_within_km",
+                &mut errors,
+            ),
+            border_countries: parse_codes(get("border_country"), "border_country", &mut errors),
+            provinces: parse_names(get("province")),
+            countries: parse_codes(get("country"), "country", &mut errors),
+            in_sea: parse_bool(get("in_sea"), "in_sea", &mut errors),
         };
         let page = Page {
             limit: parse_count(get("limit"), "limit", 1, MAX_LIMIT, &mut errors)
@@ -371,6 +403,51 @@ fn parse_number(text: Option<&str>, field: &str, errors: &mut Vec<FieldError>) -
             None
         }
     }
+}
+
+/// A distance in kilometres, as metres.
+fn parse_distance_km(text: Option<&str>, field: &str, errors: &mut Vec<FieldError>) -> Option<f64> {
+    let km = parse_number(text, field, errors)?;
+    if !(0.0..=MAX_RADIUS_M / 1000.0).contains(&km) {
+        errors.push(FieldError::new(
+            field,
+            format!(
+                "{field} must be a number of kilometres from 0 to {}, not {km}",
+                MAX_RADIUS_M / 1000.0
+            ),
+        ));
+        return None;
+    }
+    Some(km * 1000.0)
+}
+
+/// A comma-separated list of names; empty entries are dropped.
+fn parse_names(text: Option<&str>) -> Option<Vec<String>> {
+    let names: Vec<String> = text?
+        .split(',')
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .map(str::to_string)
+        .collect();
+    (!names.is_empty()).then_some(names)
+}
+
+/// A comma-separated list of ISO 3166-1 alpha-2 codes, upper-cased.
+fn parse_codes(
+    text: Option<&str>,
+    field: &str,
+    errors: &mut Vec<FieldError>,
+) -> Option<Vec<String>> {
+    let codes = parse_names(text)?;
+    for code in &codes {
+        if code.len() != 2 || !code.chars().all(|c| c.is_ascii_alphabetic()) {
+            errors.push(FieldError::new(
+                field,
+                format!("{field} takes ISO 3166-1 alpha-2 codes such as AZ or IR, not '{code}'"),
+            ));
+        }
+    }
+    Some(codes.into_iter().map(|c| c.to_ascii_uppercase()).collect())
 }
 
 fn parse_bool(text: Option<&str>, field: &str, errors: &mut Vec<FieldError>) -> Option<bool> {

@@ -3,7 +3,7 @@
 
 use crate::index::{IndexRecord, ReportIndex};
 use crate::model::{
-    FieldError, Gazetteer, Origin, Report, ReportId, ReportInput, Timestamp, merge_patch,
+    FieldError, Gazetteer, Origin, Relation, Report, ReportId, ReportInput, Timestamp, merge_patch,
 };
 use crate::query::ReportQuery;
 use crate::store::{Inserted, Store, StoreError};
@@ -46,6 +46,26 @@ pub struct FoundPage {
     pub reports: Vec<Found>,
 }
 
+/// Computes the relation of records stored without one (by an older sightmap); returns what
+/// to store.
+fn fill_missing_relations(
+    records: &mut [IndexRecord],
+    gazetteer: &dyn Gazetteer,
+) -> Vec<(ReportId, Relation)> {
+    let unknown = Relation::default();
+    records
+        .iter_mut()
+        .filter(|r| r.relation == unknown)
+        .filter_map(|r| {
+            let relation = gazetteer.relate(r.lon, r.lat);
+            (relation != unknown).then(|| {
+                r.relation = relation.clone();
+                (r.id, relation)
+            })
+        })
+        .collect()
+}
+
 /// Reports: stored durably, indexed in memory.
 pub struct ReportService {
     store: Arc<dyn Store>,
@@ -60,10 +80,25 @@ impl ReportService {
         store: Arc<dyn Store>,
         gazetteer: Option<Arc<dyn Gazetteer>>,
     ) -> Result<Self, StoreError> {
-        let records = store.index_records().await?;
-        let index = tokio::task::spawn_blocking(move || ReportIndex::build(records))
-            .await
-            .map_err(|e| StoreError::Internal(format!("index build failed: {e}")))?;
+        let mut records = store.index_records().await?;
+        let relate = gazetteer.clone();
+        let (index, missing) = tokio::task::spawn_blocking(move || {
+            let missing = relate
+                .map(|g| fill_missing_relations(&mut records, g.as_ref()))
+                .unwrap_or_default();
+            (ReportIndex::build(records), missing)
+        })
+        .await
+        .map_err(|e| StoreError::Internal(format!("index build failed: {e}")))?;
+        if !missing.is_empty() {
+            tracing::info!(
+                reports = missing.len(),
+                "stored the relation to borders and coast of reports written before it was kept"
+            );
+            for chunk in missing.chunks(10_000) {
+                store.set_relations(chunk.to_vec()).await?;
+            }
+        }
         Ok(Self {
             store,
             gazetteer,

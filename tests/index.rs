@@ -5,7 +5,7 @@
 use proptest::prelude::*;
 use sightmap::geodesy::geodesic_distance_m;
 use sightmap::index::{IndexRecord, ReportIndex};
-use sightmap::model::{Kind, ReportId, SourceType, Status, Timestamp, WordSet};
+use sightmap::model::{Kind, Relation, ReportId, SourceType, Status, Timestamp, WordSet};
 use sightmap::query::{BBox, Filter, Page, ReportQuery, Spatial};
 use std::collections::HashSet;
 
@@ -23,9 +23,11 @@ fn record_strategy(i: u128) -> impl Strategy<Value = IndexRecord> {
         0..5 * DAY,
         prop::sample::subsequence(vec!["a", "b", "c"], 0..=2),
         prop_oneof![Just(0.0), 10.0..30_000.0f64],
+        place_strategy(),
     )
         .prop_map(
-            move |(lon, lat, kind, status, sources, start, span, tags, uncertainty_m)| {
+            move |(lon, lat, kind, status, sources, start, span, tags, uncertainty_m, place)| {
+                let (province, country, relation) = place;
                 IndexRecord {
                     // Ids increase with i, as UUIDv7s do with time.
                     id: ReportId(uuid::Uuid::from_u128((1u128 << 100) + i)),
@@ -39,7 +41,36 @@ fn record_strategy(i: u128) -> impl Strategy<Value = IndexRecord> {
                     observed_from: Timestamp(T0 + start),
                     observed_to: Timestamp(T0 + start + span),
                     tags: tags.into_iter().map(str::to_string).collect(),
+                    province,
+                    country,
+                    relation,
                 }
+            },
+        )
+}
+
+/// Province, country and relation to borders and coast, from small sets so that filters hit.
+fn place_strategy() -> impl Strategy<Value = (Option<String>, Option<String>, Relation)> {
+    (
+        prop::option::of(prop::sample::select(vec!["Gilan", "Ardabil", "gilan"])),
+        prop::option::of(prop::sample::select(vec!["IR", "AZ"])),
+        prop::option::of(0.0..400_000.0f64),
+        prop::option::of(prop::sample::select(vec!["AZ", "AM", "TM"])),
+        prop::option::of(0.0..300_000.0f64),
+        any::<bool>(),
+    )
+        .prop_map(
+            |(province, country, border, border_country, coast, in_sea)| {
+                (
+                    province.map(str::to_string),
+                    country.map(str::to_string),
+                    Relation {
+                        border_distance_m: border,
+                        border_country: border_country.map(str::to_string),
+                        coast_distance_m: coast,
+                        in_sea,
+                    },
+                )
             },
         )
 }
@@ -56,9 +87,10 @@ fn filter_strategy() -> impl Strategy<Value = Filter> {
         prop::option::of(prop::sample::subsequence(Status::ALL.to_vec(), 1..=2)),
         prop::option::of(prop::sample::subsequence(SourceType::ALL.to_vec(), 1..=2)),
         prop::option::of(prop::sample::subsequence(vec!["a", "b", "zzz"], 1..=2)),
+        place_filter_strategy(),
     )
         .prop_map(
-            |(since, until, kinds, statuses, source_types, tags)| Filter {
+            |(since, until, kinds, statuses, source_types, tags, place)| Filter {
                 since: since.map(|s| Timestamp(T0 + s)),
                 until: until.map(|u| Timestamp(T0 + u)),
                 kinds,
@@ -66,8 +98,50 @@ fn filter_strategy() -> impl Strategy<Value = Filter> {
                 source_types,
                 tags: tags.map(|t| t.into_iter().map(str::to_string).collect()),
                 text: None,
+                ..place
             },
         )
+}
+
+/// Filters by border, coast, province and country, each often absent.
+fn place_filter_strategy() -> impl Strategy<Value = Filter> {
+    let names = |v: Vec<&'static str>| {
+        prop::option::weighted(
+            0.3,
+            prop::sample::subsequence(v, 1..=2)
+                .prop_map(|l| l.into_iter().map(str::to_string).collect::<Vec<_>>()),
+        )
+    };
+    (
+        prop::option::weighted(0.3, 0.0..300_000.0f64),
+        prop::option::weighted(0.3, 0.0..200_000.0f64),
+        names(vec!["AZ", "AM", "TR"]),
+        names(vec!["GILAN", "Ardabil", "Tehran"]),
+        names(vec!["IR", "TM"]),
+        prop::option::weighted(0.2, any::<bool>()),
+    )
+        .prop_map(
+            |(border_within_m, coast_within_m, border_countries, provinces, countries, in_sea)| {
+                Filter {
+                    border_within_m,
+                    coast_within_m,
+                    border_countries,
+                    provinces,
+                    countries,
+                    in_sea,
+                    ..Filter::default()
+                }
+            },
+        )
+}
+
+/// The same list test the API promises: names match whatever their case.
+fn listed(wanted: &Option<Vec<String>>, value: &Option<String>) -> bool {
+    wanted.as_ref().is_none_or(|list| {
+        value
+            .as_ref()
+            .is_some_and(|v| list.iter().any(|w| w.eq_ignore_ascii_case(v)))
+    })
 }
 
 fn passes(r: &IndexRecord, f: &Filter) -> bool {
@@ -81,6 +155,14 @@ fn passes(r: &IndexRecord, f: &Filter) -> bool {
         && f.tags
             .as_ref()
             .is_none_or(|t| t.iter().any(|t| r.tags.contains(t)))
+        && f.border_within_m
+            .is_none_or(|m| r.relation.border_distance_m.is_some_and(|d| d <= m))
+        && f.coast_within_m
+            .is_none_or(|m| r.relation.coast_distance_m.is_some_and(|d| d <= m))
+        && f.in_sea.is_none_or(|s| r.relation.in_sea == s)
+        && listed(&f.provinces, &r.province)
+        && listed(&f.countries, &r.country)
+        && listed(&f.border_countries, &r.relation.border_country)
 }
 
 /// Every match of a query by scanning all records, in the order the API promises, with exact
@@ -277,6 +359,7 @@ proptest! {
                 let mut fresh = live.first().cloned().unwrap_or_else(|| initial.first().cloned().unwrap_or(IndexRecord {
                     id: ReportId(uuid::Uuid::nil()), version, lon, lat, kind: Kind::Drone, status: Status::Unverified,
                     source_types: WordSet::default(), observed_from: Timestamp(T0), observed_to: Timestamp(T0), tags: vec![],
+                    province: None, country: None, relation: Relation::default(),
                     uncertainty_m: 0.0,
                 }));
                 fresh.id = ReportId(uuid::Uuid::from_u128((2u128 << 100) + version as u128));
@@ -306,6 +389,9 @@ fn an_older_version_never_replaces_a_newer_one() {
         observed_from: Timestamp(T0),
         observed_to: Timestamp(T0),
         tags: vec![],
+        province: None,
+        country: None,
+        relation: Relation::default(),
     };
     let mut index = ReportIndex::build([base.clone()]);
     index.upsert(IndexRecord {
@@ -349,6 +435,9 @@ fn a_box_across_the_antimeridian_finds_both_sides() {
         observed_from: Timestamp(T0),
         observed_to: Timestamp(T0),
         tags: vec![],
+        province: None,
+        country: None,
+        relation: Relation::default(),
     };
     let index = ReportIndex::build([at(1, 179.5), at(2, -179.5), at(3, 0.0)]);
     let q = ReportQuery {
@@ -377,6 +466,9 @@ fn compaction_after_many_deletions_keeps_every_live_report() {
         observed_from: Timestamp(T0),
         observed_to: Timestamp(T0),
         tags: vec![],
+        province: None,
+        country: None,
+        relation: Relation::default(),
     };
     let mut index = ReportIndex::build(std::iter::empty());
     let mut live = Vec::new();
@@ -435,6 +527,9 @@ fn equal_distances_page_by_id() {
                 observed_from: Timestamp(T0),
                 observed_to: Timestamp(T0),
                 tags: Vec::new(),
+                province: None,
+                country: None,
+                relation: Relation::default(),
             }
         })
         .collect();

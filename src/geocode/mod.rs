@@ -680,8 +680,11 @@ fn is_filler_or_stop(t: &Token) -> bool {
     phrase::is_stopword(&t.text) || t.text.chars().count() < 2
 }
 
-impl crate::model::Gazetteer for Geocoder {
-    fn resolve(&self, text: &str) -> Result<crate::model::ResolvedPlace, String> {
+/// What the report model needs of the geocoder (see [`crate::places::Places`]).
+impl Geocoder {
+    /// The best place for a report's text, or what to tell the client (with "did you mean"
+    /// suggestions).
+    pub fn resolve(&self, text: &str) -> Result<crate::model::ResolvedPlace, String> {
         let answer = self
             .geocode(text, 5)
             .map_err(|e| format!("{e}: give the place as text, or lat and lon"))?;
@@ -705,7 +708,8 @@ impl crate::model::Gazetteer for Geocoder {
         }
     }
 
-    fn locate(&self, lon: f64, lat: f64) -> (Option<String>, Option<String>) {
+    /// The province name and country code at a point.
+    pub fn locate(&self, lon: f64, lat: f64) -> (Option<String>, Option<String>) {
         self.province_and_country(lon, lat)
     }
 }

@@ -58,6 +58,7 @@ pub async fn geocode(
         return Err(Problem::invalid_query(errors));
     }
     let answer = state
+        .places
         .geocoder
         .geocode(q.unwrap_or_default(), limit)
         .map_err(|e| Problem::invalid_query(vec![FieldError::new("q", e.to_string())]))?;
@@ -98,17 +99,45 @@ pub async fn reverse(
     State(state): State<AppState>,
     QueryPairs(pairs): QueryPairs,
 ) -> Result<Response, Problem> {
+    let (lon, lat) = point_params(&pairs, "/api/reverse")?;
+    let r = state.places.geocoder.reverse(lon, lat);
+    let body = json!({
+        "type": "Feature",
+        "geometry": {"type": "Point", "coordinates": [lon, lat]},
+        "properties": {
+            "province": r.province.as_ref().map(|p| &p.1),
+            "province_id": r.province.as_ref().map(|p| &p.0),
+            "country": r.country,
+            "nearest_place": r.nearest.as_ref().map(|n| json!({
+                "name": n.name,
+                "source_id": n.source_id,
+                "coordinates": [n.lon, n.lat],
+                "distance_km": (n.distance_m / 10.0).round() / 100.0,
+            })),
+        }
+    });
+    Ok(geojson_response(
+        StatusCode::OK,
+        body.to_string().into_bytes(),
+    ))
+}
+
+/// Reads the `lat` and `lon` of an endpoint that takes only those, as `(lon, lat)`.
+pub(super) fn point_params(
+    pairs: &[(String, String)],
+    endpoint: &str,
+) -> Result<(f64, f64), Problem> {
     let mut errors = Vec::new();
     let mut lat = None;
     let mut lon = None;
-    for (key, value) in &pairs {
+    for (key, value) in pairs {
         let (slot, limit) = match key.as_str() {
             "lat" => (&mut lat, 90.0),
             "lon" => (&mut lon, 180.0),
             other => {
                 errors.push(FieldError::new(
                     other,
-                    format!("unknown parameter '{other}'; /api/reverse takes lat and lon"),
+                    format!("unknown parameter '{other}'; {endpoint} takes lat and lon"),
                 ));
                 continue;
             }
@@ -131,32 +160,10 @@ pub async fn reverse(
             ));
         }
     }
-    let (Some(lat), Some(lon)) = (lat, lon) else {
-        return Err(Problem::invalid_query(errors));
-    };
-    if !errors.is_empty() {
-        return Err(Problem::invalid_query(errors));
+    match (lat, lon) {
+        (Some(lat), Some(lon)) if errors.is_empty() => Ok((lon, lat)),
+        _ => Err(Problem::invalid_query(errors)),
     }
-    let r = state.geocoder.reverse(lon, lat);
-    let body = json!({
-        "type": "Feature",
-        "geometry": {"type": "Point", "coordinates": [lon, lat]},
-        "properties": {
-            "province": r.province.as_ref().map(|p| &p.1),
-            "province_id": r.province.as_ref().map(|p| &p.0),
-            "country": r.country,
-            "nearest_place": r.nearest.as_ref().map(|n| json!({
-                "name": n.name,
-                "source_id": n.source_id,
-                "coordinates": [n.lon, n.lat],
-                "distance_km": (n.distance_m / 10.0).round() / 100.0,
-            })),
-        }
-    });
-    Ok(geojson_response(
-        StatusCode::OK,
-        body.to_string().into_bytes(),
-    ))
 }
 
 fn round6(v: f64) -> f64 {

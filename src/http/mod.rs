@@ -4,6 +4,7 @@ mod auth;
 mod extract;
 mod geocode;
 mod problem;
+mod relate;
 mod reports;
 
 pub use auth::WriteAuth;
@@ -11,7 +12,7 @@ pub use extract::MAX_BODY_BYTES;
 pub use problem::{PROBLEM_JSON, Problem};
 pub use reports::GEO_JSON;
 
-use crate::geocode::Geocoder;
+use crate::places::Places;
 use crate::service::ReportService;
 use axum::error_handling::HandleErrorLayer;
 use axum::extract::{DefaultBodyLimit, State};
@@ -33,8 +34,8 @@ pub struct AppState {
     pub reports: Arc<ReportService>,
     /// Who may write.
     pub auth: Arc<WriteAuth>,
-    /// Place text to points and back.
-    pub geocoder: Arc<Geocoder>,
+    /// The region: place text to points and back, borders and coast.
+    pub places: Arc<Places>,
 }
 
 /// The whole HTTP API.
@@ -45,6 +46,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/reports", get(reports::list).post(reports::create))
         .route("/api/geocode", get(geocode::geocode))
         .route("/api/reverse", get(geocode::reverse))
+        .route("/api/relate", get(relate::relate))
         .route(
             "/api/reports/{id}",
             get(reports::get)

@@ -5,8 +5,8 @@
 //! client everything to fix.
 
 use super::{
-    DayEnd, Interval, Kind, Location, Precision, Report, ReportId, Source, SourceType, Stance,
-    Status, Timestamp,
+    DayEnd, Interval, Kind, Location, Precision, Relation, Report, ReportId, Source, SourceType,
+    Stance, Status, Timestamp,
 };
 use serde::Deserialize;
 use serde::de::IgnoredAny;
@@ -116,6 +116,8 @@ pub trait Gazetteer: Send + Sync {
     fn resolve(&self, text: &str) -> Result<ResolvedPlace, String>;
     /// The province name and country code at a point.
     fn locate(&self, lon: f64, lat: f64) -> (Option<String>, Option<String>);
+    /// Where a point lies relative to the region's borders and coast.
+    fn relate(&self, lon: f64, lat: f64) -> Relation;
 }
 
 /// A report as sent to `POST /api/reports`, as a GeoJSON Feature's properties, or as a CSV row.
@@ -162,6 +164,20 @@ pub struct ReportInput {
     pub updated_at: Option<String>,
     /// Written by queries; ignored on input so that exports import cleanly.
     pub distance_km: Option<IgnoredAny>,
+    /// Written by radius queries with `include_uncertain`; ignored on input.
+    pub within_radius: Option<IgnoredAny>,
+    /// Written by radius queries with `include_uncertain`; ignored on input.
+    pub uncertainty_overlap_km: Option<IgnoredAny>,
+    /// Written by radius queries with `include_uncertain`; ignored on input.
+    pub uncertainty_overlap_share: Option<IgnoredAny>,
+    /// Computed by the server from the point; ignored on input.
+    pub border_distance_km: Option<IgnoredAny>,
+    /// Computed by the server from the point; ignored on input.
+    pub border_country: Option<IgnoredAny>,
+    /// Computed by the server from the point; ignored on input.
+    pub coast_distance_km: Option<IgnoredAny>,
+    /// Computed by the server from the point; ignored on input.
+    pub in_sea: Option<IgnoredAny>,
     /// Set by the geocoder; kept by import, ignored from clients.
     pub location_ambiguous: Option<bool>,
 }
@@ -280,11 +296,15 @@ impl ReportInput {
         if !errors.is_empty() {
             return Err(errors);
         }
+        let location = location.expect("no errors means a location");
         Ok(Report {
             id,
             kind,
             description,
-            location: location.expect("no errors means a location"),
+            relation: gazetteer
+                .map(|g| g.relate(location.lon, location.lat))
+                .unwrap_or_default(),
+            location,
             observed: observed.expect("no errors means an interval"),
             sources,
             status: self.status.unwrap_or(Status::Unverified),
@@ -397,10 +417,12 @@ impl ReportInput {
         let uncertainty_m = self.uncertainty_or(default_uncertainty_m(precision), errors)?;
         let province = self.checked_province(errors);
         let country = self.checked_country(errors);
-        let (province, country) = match (province, country, gazetteer) {
-            (None, None, Some(g)) => g.locate(lon, lat),
-            (province, None, Some(g)) => (province, g.locate(lon, lat).1),
-            (province, country, _) => (province, country),
+        // The region's outlines decide where they can, so that filters by province and
+        // country agree with the map; the client's names stand where they cannot (at sea, or
+        // outside the region).
+        let (province, country) = match gazetteer.map(|g| g.locate(lon, lat)) {
+            Some((p, c)) => (p.or(province), c.or(country)),
+            None => (province, country),
         };
         Some(Location {
             text,

@@ -72,6 +72,20 @@ pub struct Location {
     pub ambiguous: bool,
 }
 
+/// Where a report's point lies relative to the region's land borders and coast, computed by
+/// the server whenever the point is written. `None` where the region has no such lines.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Relation {
+    /// Geodesic distance to the nearest land border of the home country, metres.
+    pub border_distance_m: Option<f64>,
+    /// ISO 3166-1 alpha-2 code of the neighbour across that border.
+    pub border_country: Option<String>,
+    /// Geodesic distance to the coast, metres.
+    pub coast_distance_m: Option<f64>,
+    /// Whether the point lies in the open sea.
+    pub in_sea: bool,
+}
+
 /// When something was observed: an interval, closed at both ends. One instant has
 /// `from == to`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -118,6 +132,8 @@ pub struct Report {
     pub description: String,
     /// Where.
     pub location: Location,
+    /// Where that is relative to the borders and the coast (server-computed).
+    pub relation: Relation,
     /// When.
     pub observed: Interval,
     /// Who claims, denies or investigates it.

@@ -8,7 +8,7 @@
 pub mod sqlite;
 
 use crate::index::IndexRecord;
-use crate::model::{Report, ReportId, Timestamp};
+use crate::model::{Relation, Report, ReportId, Timestamp};
 use std::collections::HashSet;
 
 /// Why a store operation failed.
@@ -73,6 +73,11 @@ pub trait Store: Send + Sync + 'static {
 
     /// What the index needs of every live report, to rebuild it at start-up.
     async fn index_records(&self) -> Result<Vec<IndexRecord>, StoreError>;
+
+    /// Replaces the server-computed relation of reports to the borders and coast (for rows
+    /// stored before it was computed, or after the region's data changed), keeping their
+    /// versions.
+    async fn set_relations(&self, relations: Vec<(ReportId, Relation)>) -> Result<(), StoreError>;
 
     /// How many live reports are stored.
     async fn count(&self) -> Result<u64, StoreError>;

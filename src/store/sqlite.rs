@@ -11,7 +11,8 @@
 use super::{Inserted, Store, StoreError};
 use crate::index::IndexRecord;
 use crate::model::{
-    Interval, Kind, Location, Precision, Report, ReportId, Source, Status, Timestamp, WordSet,
+    Interval, Kind, Location, Precision, Relation, Report, ReportId, Source, Status, Timestamp,
+    WordSet,
 };
 use parking_lot::Mutex;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
@@ -25,7 +26,7 @@ use tokio::sync::oneshot;
 pub const DB_FILE: &str = "sightmap.db";
 const LOCK_FILE: &str = "sightmap.lock";
 /// The schema this code writes; bumped with every migration.
-const SCHEMA_VERSION: i64 = 2;
+const SCHEMA_VERSION: i64 = 3;
 /// Most writes committed in one group.
 const MAX_GROUP: usize = 512;
 
@@ -44,6 +45,10 @@ CREATE TABLE IF NOT EXISTS reports (
     province      TEXT,
     country       TEXT,
     location_ambiguous INTEGER NOT NULL DEFAULT 0,
+    border_distance_m REAL,
+    border_country TEXT,
+    coast_distance_m REAL,
+    in_sea        INTEGER NOT NULL DEFAULT 0,
     observed_from INTEGER NOT NULL,
     observed_to   INTEGER NOT NULL,
     sources       TEXT NOT NULL,
@@ -60,7 +65,7 @@ CREATE VIRTUAL TABLE IF NOT EXISTS report_text USING fts5 (description, content 
 
 const REPORT_COLUMNS: &str = "id, kind, description, location_text, lon, lat, precision, uncertainty_m, \
      province, country, observed_from, observed_to, sources, status, tags, reported_at, updated_at, \
-     location_ambiguous";
+     location_ambiguous, border_distance_m, border_country, coast_distance_m, in_sea";
 
 impl From<rusqlite::Error> for StoreError {
     fn from(e: rusqlite::Error) -> Self {
@@ -88,6 +93,7 @@ enum WriteOp {
         id: ReportId,
         at: Timestamp,
     },
+    SetRelations(Vec<(ReportId, Relation)>),
 }
 
 enum WriteOutcome {
@@ -195,16 +201,25 @@ fn migrate(conn: &Connection) -> Result<(), StoreError> {
         )));
     }
     conn.execute_batch(SCHEMA)?;
-    // Version 2: reports whose place text was ambiguous are marked.
-    let has_ambiguous: bool = conn.query_row(
-        "SELECT EXISTS (SELECT 1 FROM pragma_table_info('reports') WHERE name = 'location_ambiguous')",
-        [],
-        |r| r.get(0),
-    )?;
-    if !has_ambiguous {
-        conn.execute_batch(
-            "ALTER TABLE reports ADD COLUMN location_ambiguous INTEGER NOT NULL DEFAULT 0",
+    // Version 2: reports whose place text was ambiguous are marked. Version 3: each report's
+    // relation to the borders and coast (filled in by the service for older rows).
+    for (column, definition) in [
+        ("location_ambiguous", "INTEGER NOT NULL DEFAULT 0"),
+        ("border_distance_m", "REAL"),
+        ("border_country", "TEXT"),
+        ("coast_distance_m", "REAL"),
+        ("in_sea", "INTEGER NOT NULL DEFAULT 0"),
+    ] {
+        let exists: bool = conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM pragma_table_info('reports') WHERE name = ?1)",
+            [column],
+            |r| r.get(0),
         )?;
+        if !exists {
+            conn.execute_batch(&format!(
+                "ALTER TABLE reports ADD COLUMN {column} {definition}"
+            ))?;
+        }
     }
     conn.pragma_update(None, "user_version", SCHEMA_VERSION)?;
     Ok(())
@@ -319,8 +334,10 @@ fn apply(
             let mut insert = conn.prepare_cached(
                 "INSERT INTO reports (id, version, kind, description, location_text, lon, lat, precision, \
                  uncertainty_m, province, country, observed_from, observed_to, sources, source_types, status, \
-                 tags, reported_at, updated_at, location_ambiguous) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20) \
+                 tags, reported_at, updated_at, location_ambiguous, border_distance_m, border_country, \
+                 coast_distance_m, in_sea) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, \
+                 ?21, ?22, ?23, ?24) \
                  ON CONFLICT (id) DO NOTHING",
             )?;
             let mut text = conn
@@ -349,6 +366,10 @@ fn apply(
                     r.reported_at.0,
                     r.updated_at.0,
                     r.location.ambiguous,
+                    r.relation.border_distance_m,
+                    r.relation.border_country,
+                    r.relation.coast_distance_m,
+                    r.relation.in_sea,
                 ])?;
                 if changed == 1 {
                     *next_version += 1;
@@ -383,7 +404,8 @@ fn apply(
                 "UPDATE reports SET version = ?2, kind = ?3, description = ?4, location_text = ?5, lon = ?6, \
                  lat = ?7, precision = ?8, uncertainty_m = ?9, province = ?10, country = ?11, observed_from = ?12, \
                  observed_to = ?13, sources = ?14, source_types = ?15, status = ?16, tags = ?17, updated_at = ?18, \
-                 location_ambiguous = ?19 WHERE rowid = ?1",
+                 location_ambiguous = ?19, border_distance_m = ?20, border_country = ?21, \
+                 coast_distance_m = ?22, in_sea = ?23 WHERE rowid = ?1",
             )?
             .execute(params![
                 rowid,
@@ -405,6 +427,10 @@ fn apply(
                 to_json(&r.tags)?,
                 r.updated_at.0,
                 r.location.ambiguous,
+                r.relation.border_distance_m,
+                r.relation.border_country,
+                r.relation.coast_distance_m,
+                r.relation.in_sea,
             ])?;
             conn.prepare_cached("DELETE FROM report_text WHERE rowid = ?1")?
                 .execute([rowid])?;
@@ -428,6 +454,23 @@ fn apply(
             conn.prepare_cached("DELETE FROM report_text WHERE rowid = ?1")?
                 .execute([rowid])?;
             Ok(WriteOutcome::Version(Some(version)))
+        }
+        WriteOp::SetRelations(relations) => {
+            // Derived data: the report's version stays, as its content did not change.
+            let mut set = conn.prepare_cached(
+                "UPDATE reports SET border_distance_m = ?2, border_country = ?3, coast_distance_m = ?4, \
+                 in_sea = ?5 WHERE id = ?1",
+            )?;
+            for (id, r) in relations {
+                set.execute(params![
+                    id.0.as_bytes(),
+                    r.border_distance_m,
+                    r.border_country,
+                    r.coast_distance_m,
+                    r.in_sea,
+                ])?;
+            }
+            Ok(WriteOutcome::Version(None))
         }
     }
 }
@@ -473,6 +516,12 @@ fn report_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Report> {
             province: row.get(8)?,
             country: row.get(9)?,
             ambiguous: row.get(17)?,
+        },
+        relation: Relation {
+            border_distance_m: row.get(18)?,
+            border_country: row.get(19)?,
+            coast_distance_m: row.get(20)?,
+            in_sea: row.get(21)?,
         },
         observed: Interval {
             from: Timestamp(row.get(10)?),
@@ -534,7 +583,7 @@ impl Store for SqliteStore {
             Ok(conn
                 .prepare_cached(&sql)?
                 .query_row([id.0.as_bytes()], |row| {
-                    Ok((report_from_row(row)?, row.get(18)?))
+                    Ok((report_from_row(row)?, row.get(22)?))
                 })
                 .optional()?)
         })
@@ -588,7 +637,7 @@ impl Store for SqliteStore {
         self.read(|conn| {
             let mut stmt = conn.prepare(
                 "SELECT id, version, lon, lat, kind, status, source_types, observed_from, observed_to, tags, \
-                 uncertainty_m \
+                 uncertainty_m, province, country, border_distance_m, border_country, coast_distance_m, in_sea \
                  FROM reports WHERE deleted_at IS NULL",
             )?;
             let records = stmt
@@ -600,6 +649,14 @@ impl Store for SqliteStore {
                         lon: row.get(2)?,
                         lat: row.get(3)?,
                         uncertainty_m: row.get(10)?,
+                        province: row.get(11)?,
+                        country: row.get(12)?,
+                        relation: Relation {
+                            border_distance_m: row.get(13)?,
+                            border_country: row.get(14)?,
+                            coast_distance_m: row.get(15)?,
+                            in_sea: row.get(16)?,
+                        },
                         kind: word(row.get(4)?, "kind")?,
                         status: word(row.get(5)?, "status")?,
                         source_types: WordSet(row.get(6)?),
@@ -616,6 +673,11 @@ impl Store for SqliteStore {
             Ok(records)
         })
         .await
+    }
+
+    async fn set_relations(&self, relations: Vec<(ReportId, Relation)>) -> Result<(), StoreError> {
+        self.write(WriteOp::SetRelations(relations)).await?;
+        Ok(())
     }
 
     async fn count(&self) -> Result<u64, StoreError> {

@@ -4,5 +4,6 @@
 mod errors;
 mod geocode;
 mod queries;
+mod relate;
 mod reports;
 mod support;

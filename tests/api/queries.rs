@@ -257,16 +257,15 @@ async fn include_uncertain_adds_overlapping_circles_and_says_by_how_much() {
     let url = "/api/reports?lat=37.25&lon=49.7&radius_km=20";
     assert_eq!(ids_of(&app.get(url).await.body), vec![ids[0].clone()]);
 
-    let body = app
-        .get(&format!("{url}&include_uncertain=true"))
-        .await
-        .body;
+    let body = app.get(&format!("{url}&include_uncertain=true")).await.body;
     assert_eq!(ids_of(&body), vec![ids[0].clone(), vague_id]);
     let [rasht, vague] = [&body["features"][0], &body["features"][1]];
     assert_eq!(rasht["properties"]["within_radius"], true);
     assert_eq!(vague["properties"]["within_radius"], false);
     let d_km = geodesic_distance_m(49.7, 37.25, 50.0041, 37.2071) / 1000.0;
-    let depth = vague["properties"]["uncertainty_overlap_km"].as_f64().unwrap();
+    let depth = vague["properties"]["uncertainty_overlap_km"]
+        .as_f64()
+        .unwrap();
     assert!((depth - (20.0 + 10.0 - d_km)).abs() < 0.01, "{depth}");
     let share = vague["properties"]["uncertainty_overlap_share"]
         .as_f64()

@@ -4,9 +4,9 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use http_body_util::BodyExt;
 use serde_json::{Value, json};
-use sightmap::geocode::Geocoder;
 use sightmap::http::{AppState, WriteAuth, router};
-use sightmap::region::{Region, RegionFiles};
+use sightmap::places::Places;
+use sightmap::region::RegionFiles;
 use sightmap::service::ReportService;
 use sightmap::store::sqlite::SqliteStore;
 use std::sync::Arc;
@@ -50,16 +50,16 @@ impl App {
     pub async fn new(token: Option<&str>) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let store = Arc::new(SqliteStore::open(dir.path()).unwrap());
-        let geocoder = geocoder();
+        let places = places();
         let reports = Arc::new(
-            ReportService::open(store, Some(geocoder.clone()))
+            ReportService::open(store, Some(places.clone()))
                 .await
                 .unwrap(),
         );
         let state = AppState {
             reports,
             auth: Arc::new(WriteAuth::new(token.map(str::to_string))),
-            geocoder,
+            places,
         };
         Self { state, _dir: dir }
     }
@@ -127,13 +127,10 @@ pub fn report_at(lon: f64, lat: f64) -> Value {
     })
 }
 
-/// The geocoder over the embedded region, built once for all tests.
-pub fn geocoder() -> Arc<Geocoder> {
-    static GEOCODER: std::sync::OnceLock<Arc<Geocoder>> = std::sync::OnceLock::new();
-    GEOCODER
-        .get_or_init(|| {
-            let region = Region::load(RegionFiles::embedded()).unwrap();
-            Arc::new(Geocoder::new(Arc::new(region)))
-        })
+/// The embedded region with its geocoder and geography, built once for all tests.
+pub fn places() -> Arc<Places> {
+    static PLACES: std::sync::OnceLock<Arc<Places>> = std::sync::OnceLock::new();
+    PLACES
+        .get_or_init(|| Arc::new(Places::load(RegionFiles::embedded()).unwrap()))
         .clone()
 }

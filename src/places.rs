@@ -1,0 +1,45 @@
+//! The region's knowledge in one handle: the data pack, its geocoder and its geography, which
+//! the report model uses (as a [`Gazetteer`]) to place, name and relate every report it writes.
+
+use crate::geocode::Geocoder;
+use crate::geography::Geography;
+use crate::model::{Gazetteer, Relation, ResolvedPlace};
+use crate::region::{Region, RegionError, RegionFiles};
+use std::sync::Arc;
+
+/// A loaded region with its geocoder and geography.
+#[derive(Debug)]
+pub struct Places {
+    /// The data pack.
+    pub region: Arc<Region>,
+    /// Place text to points, and points to names.
+    pub geocoder: Geocoder,
+    /// Borders, coast and sea.
+    pub geography: Geography,
+}
+
+impl Places {
+    /// Loads a data pack and indexes it.
+    pub fn load(files: RegionFiles) -> Result<Self, RegionError> {
+        let region = Arc::new(Region::load(files)?);
+        Ok(Self {
+            geocoder: Geocoder::new(region.clone()),
+            geography: Geography::new(region.clone())?,
+            region,
+        })
+    }
+}
+
+impl Gazetteer for Places {
+    fn resolve(&self, text: &str) -> Result<ResolvedPlace, String> {
+        self.geocoder.resolve(text)
+    }
+
+    fn locate(&self, lon: f64, lat: f64) -> (Option<String>, Option<String>) {
+        self.geocoder.locate(lon, lat)
+    }
+
+    fn relate(&self, lon: f64, lat: f64) -> Relation {
+        self.geography.relation(lon, lat)
+    }
+}
