@@ -38,6 +38,8 @@ REGION = {
     "name": "Northern Iran and the South Caspian",
     "bbox": [43, 34, 56, 43],  # lon_min, lat_min, lon_max, lat_max
     "home_country": "IR",
+    # the neighbour whose border the map's border buffer and links default to
+    "focus_neighbour": "AZ",
     # countries.geojson is clipped to bbox expanded by this many degrees
     "country_margin_deg": 1.0,
     # a neighbour's exclave that should be named separately in borders.geojson
@@ -344,7 +346,7 @@ def main():
     cfg = dict(REGION)
     if args.region_json:
         rj = json.load(open(args.region_json))
-        cfg.update({k: rj[k] for k in ("name", "bbox", "home_country") if k in rj})
+        cfg.update({k: rj[k] for k in ("name", "bbox", "home_country", "focus_neighbour") if k in rj})
     out = args.out
     os.makedirs(out, exist_ok=True)
     curated = json.load(open(os.path.join(OUT_DIR, "curated-names.json"), encoding="utf-8"))
@@ -755,6 +757,7 @@ def main():
         "bbox": cfg["bbox"],
         "home_country": home,
         "neighbours": neighbours,
+        "focus_neighbour": cfg.get("focus_neighbour") or neighbours[0],
         "sources": sources,
     }
     with open(os.path.join(out, "region.json"), "w", encoding="utf-8") as f:

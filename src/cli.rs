@@ -69,6 +69,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         reports,
         auth: Arc::new(WriteAuth::new(args.write_token.clone())),
         places,
+        layer_cache: Default::default(),
     };
     let listener = tokio::net::TcpListener::bind(args.addr)
         .await

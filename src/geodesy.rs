@@ -164,6 +164,13 @@ pub fn initial_bearing_deg(lon1: f64, lat1: f64, lon2: f64, lat2: f64) -> f64 {
     azi1.rem_euclid(360.0)
 }
 
+/// The geodesic distance in metres and the initial bearing in degrees (0–360) from the first
+/// point to the second, on WGS84, in one solution of the inverse problem.
+pub fn distance_and_bearing(lon1: f64, lat1: f64, lon2: f64, lat2: f64) -> (f64, f64) {
+    let (s12, azi1, _azi2, _a12): (f64, f64, f64, f64) = wgs84().inverse(lat1, lon1, lat2, lon2);
+    (s12, azi1.rem_euclid(360.0))
+}
+
 /// The point `distance_m` from (lon, lat) along the geodesic with initial bearing
 /// `bearing_deg`, on WGS84, as (lon, lat).
 ///

@@ -128,9 +128,18 @@ impl Entry {
             border_m: relation.border_distance_m.unwrap_or(f64::INFINITY),
             coast_m: relation.coast_distance_m.unwrap_or(f64::INFINITY),
             in_sea: relation.in_sea,
-            province: names.intern(Names::province_key(record.province.as_deref())),
-            country: names.intern(Names::country_key(record.country.as_deref())),
-            border_country: names.intern(Names::country_key(relation.border_country.as_deref())),
+            province: names.intern(
+                Names::province_key(record.province.as_deref()),
+                record.province.as_deref(),
+            ),
+            country: names.intern(
+                Names::country_key(record.country.as_deref()),
+                record.country.as_deref(),
+            ),
+            border_country: names.intern(
+                Names::country_key(relation.border_country.as_deref()),
+                relation.border_country.as_deref(),
+            ),
         }
     }
 }
@@ -142,6 +151,32 @@ pub struct Hit {
     pub id: ReportId,
     /// Geodesic distance from the query's centre, in metres, for radius and nearest queries.
     pub distance_m: Option<f64>,
+}
+
+/// What the index knows of one matching report: enough to draw it on a map layer without
+/// reading the store.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Match<'a> {
+    /// The report.
+    pub id: ReportId,
+    /// Longitude, degrees.
+    pub lon: f64,
+    /// Latitude, degrees.
+    pub lat: f64,
+    /// Uncertainty radius, metres.
+    pub uncertainty_m: f64,
+    /// Kind.
+    pub kind: Kind,
+    /// Verification status.
+    pub status: Status,
+    /// Province name.
+    pub province: Option<&'a str>,
+    /// Country code.
+    pub country: Option<&'a str>,
+    /// Metres to the nearest border, if known.
+    pub border_distance_m: Option<f64>,
+    /// The neighbour across that border.
+    pub border_country: Option<&'a str>,
 }
 
 /// A query's answer: one page of hits and how many matched in all.
@@ -385,6 +420,42 @@ impl ReportIndex {
             }
             Spatial::None => self.scan_by_id(&filter, &query.page),
         }
+    }
+
+    /// Every report that matches the query's place and filters (its page is ignored), in
+    /// the query's order, as the index knows them.
+    pub fn matches(
+        &self,
+        query: &ReportQuery,
+        text_matches: Option<&HashSet<ReportId>>,
+    ) -> Vec<Match<'_>> {
+        let everything = ReportQuery {
+            page: Page {
+                limit: usize::MAX,
+                offset: 0,
+            },
+            ..query.clone()
+        };
+        self.query(&everything, text_matches)
+            .hits
+            .iter()
+            .filter_map(|hit| {
+                let e = self.entry(*self.by_id.get(&hit.id)?);
+                let finite = |m: f64| m.is_finite().then_some(m);
+                Some(Match {
+                    id: e.id,
+                    lon: e.point.lon,
+                    lat: e.point.lat,
+                    uncertainty_m: e.uncertainty_m,
+                    kind: e.kind,
+                    status: e.status,
+                    province: self.names.name(e.province),
+                    country: self.names.name(e.country),
+                    border_distance_m: finite(e.border_m),
+                    border_country: self.names.name(e.border_country),
+                })
+            })
+            .collect()
     }
 
     fn entry(&self, slot: Slot) -> &Entry {
@@ -896,12 +967,15 @@ impl<'a> CompiledFilter<'a> {
 #[derive(Debug)]
 struct Names {
     ids: HashMap<String, u32>,
+    /// Each id's name as first seen (without the key's prefix and case folding).
+    names: Vec<String>,
 }
 
 impl Default for Names {
     fn default() -> Self {
         Self {
             ids: HashMap::from([(String::new(), 0)]),
+            names: vec![String::new()],
         }
     }
 }
@@ -919,9 +993,18 @@ impl Names {
             .unwrap_or_default()
     }
 
-    fn intern(&mut self, key: String) -> u32 {
+    fn intern(&mut self, key: String, name: Option<&str>) -> u32 {
         let next = self.ids.len() as u32;
-        *self.ids.entry(key).or_insert(next)
+        let id = *self.ids.entry(key).or_insert(next);
+        if id == next {
+            self.names.push(name.unwrap_or_default().trim().to_string());
+        }
+        id
+    }
+
+    /// The name of an id, `None` for 0.
+    fn name(&self, id: u32) -> Option<&str> {
+        (id != 0).then(|| self.names[id as usize].as_str())
     }
 
     fn get(&self, key: &str) -> Option<u32> {

@@ -11,7 +11,8 @@
 //! - [`region`] loads a region's data pack; [`geocode`] turns place text into points and
 //!   [`geography`] relates points to borders and coast; [`places`] holds all three.
 //! - [`service`] keeps store and index in step; [`query`] reads queries from URLs.
-//! - [`http`] serves it all with axum; [`feature`] writes GeoJSON; [`import`] reads files;
+//! - [`http`] serves it all with axum; [`feature`] writes reports as GeoJSON and [`layers`]
+//!   the map's other layers; [`import`] reads files;
 //!   [`config`] and [`cli`] are the command line.
 #![deny(missing_docs)]
 
@@ -24,6 +25,7 @@ pub mod geography;
 pub mod http;
 pub mod import;
 pub mod index;
+pub mod layers;
 pub mod model;
 pub mod overlap;
 pub mod places;

@@ -1,7 +1,7 @@
 //! The report service: the one place that keeps the durable store and the in-memory index in
 //! step. HTTP handlers and the CLI call it; neither touches the store or the index directly.
 
-use crate::index::{IndexRecord, ReportIndex};
+use crate::index::{IndexRecord, Match, ReportIndex};
 use crate::model::{
     FieldError, Gazetteer, Origin, Relation, Report, ReportId, ReportInput, Timestamp, merge_patch,
 };
@@ -220,6 +220,22 @@ impl ReportService {
             }
             None => Err(ServiceError::NotFound(id)),
         }
+    }
+
+    /// Calls `f` with every report matching the query's place and filters (paging ignored),
+    /// as the index knows them, while holding the index: for map layers drawn from many
+    /// reports, which need no report text.
+    pub async fn with_matches<R>(
+        &self,
+        query: &ReportQuery,
+        f: impl FnOnce(&[Match<'_>]) -> R,
+    ) -> Result<R, ServiceError> {
+        let text_matches = match &query.filter.text {
+            Some(words) => Some(self.store.text_matches(words.clone()).await?),
+            None => None,
+        };
+        let index = self.index.read();
+        Ok(f(&index.matches(query, text_matches.as_ref())))
     }
 
     /// Answers a query with one page of reports.

@@ -7,6 +7,7 @@
 //! `sea.geojson`. Distances are geodesic on WGS84 ([`lines`]); containment uses banded
 //! outlines ([`crate::region::bands`]).
 
+pub mod buffer;
 pub mod lines;
 
 use crate::geodesy;

@@ -3,6 +3,7 @@
 mod auth;
 mod extract;
 mod geocode;
+mod layers;
 mod problem;
 mod relate;
 mod reports;
@@ -19,6 +20,7 @@ use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::routing::get;
 use axum::{BoxError, Json, Router};
+pub use layers::LayerCache;
 use std::sync::Arc;
 use std::time::Duration;
 use tower::ServiceBuilder;
@@ -36,6 +38,8 @@ pub struct AppState {
     pub auth: Arc<WriteAuth>,
     /// The region: place text to points and back, borders and coast.
     pub places: Arc<Places>,
+    /// Region-only map layers, built once per set of parameters.
+    pub layer_cache: Arc<LayerCache>,
 }
 
 /// The whole HTTP API.
@@ -47,6 +51,8 @@ pub fn router(state: AppState) -> Router {
         .route("/api/geocode", get(geocode::geocode))
         .route("/api/reverse", get(geocode::reverse))
         .route("/api/relate", get(relate::relate))
+        .route("/api/layers", get(layers::list))
+        .route("/api/layers/{id}", get(layers::get))
         .route(
             "/api/reports/{id}",
             get(reports::get)

@@ -35,6 +35,10 @@ pub struct RegionMeta {
     pub home_country: String,
     /// Its neighbours within the region.
     pub neighbours: Vec<String>,
+    /// The neighbour whose border the map's buffers and links show unless asked for
+    /// another (the first neighbour if the pack names none).
+    #[serde(default)]
+    pub focus_neighbour: Option<String>,
     /// Where the data comes from.
     #[serde(default)]
     pub sources: Vec<serde_json::Value>,

@@ -3,6 +3,7 @@
 
 mod errors;
 mod geocode;
+mod layers;
 mod queries;
 mod relate;
 mod reports;

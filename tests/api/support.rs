@@ -60,6 +60,7 @@ impl App {
             reports,
             auth: Arc::new(WriteAuth::new(token.map(str::to_string))),
             places,
+            layer_cache: Default::default(),
         };
         Self { state, _dir: dir }
     }

@@ -1,0 +1,381 @@
+//! `/api/layers` and `/api/layers/{id}`: the map's layers, with ETags.
+//!
+//! Layers that depend only on the region (lines, areas, buffers) are cached by their
+//! parameters; layers drawn from reports are computed from the index on each request. Every
+//! answer carries an ETag (a hash of its body) and a matching `If-None-Match` gets a 304.
+
+use super::AppState;
+use super::extract::QueryPairs;
+use super::problem::Problem;
+use super::reports::{self, GEO_JSON};
+use crate::geography::buffer::MAX_BUFFER_M;
+use crate::layers::{self, LAYERS};
+use crate::model::FieldError;
+use crate::query::{REPORT_QUERY_PARAMS, ReportQuery};
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use parking_lot::Mutex;
+use serde_json::{Map, Value, json};
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+use std::sync::Arc;
+
+/// Region-only layer bodies kept at most.
+const CACHE_ENTRIES: usize = 64;
+/// Default buffer distance, km.
+const DEFAULT_BUFFER_KM: f64 = 20.0;
+/// Default density cell, km.
+const DEFAULT_CELL_KM: f64 = 25.0;
+
+/// Bodies of region-only layers by id and parameters.
+#[derive(Debug, Default)]
+pub struct LayerCache {
+    bodies: Mutex<HashMap<String, Arc<Body>>>,
+}
+
+/// A layer's body with its ETag.
+#[derive(Debug)]
+struct Body {
+    bytes: Vec<u8>,
+    etag: String,
+}
+
+impl Body {
+    fn new(value: &Value) -> Result<Self, Problem> {
+        let bytes = serde_json::to_vec(value).map_err(|_| Problem::internal())?;
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        bytes.hash(&mut hasher);
+        Ok(Self {
+            etag: format!("\"{:016x}-{:x}\"", hasher.finish(), bytes.len()),
+            bytes,
+        })
+    }
+
+    /// 200 with the body, or 304 if the client holds this version.
+    fn respond(&self, headers: &HeaderMap, content_type: &'static str) -> Response {
+        let etag = HeaderValue::from_str(&self.etag).expect("an ETag is ASCII");
+        let fresh = headers
+            .get_all(header::IF_NONE_MATCH)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .map(|t| t.trim().trim_start_matches("W/"))
+            .any(|t| t == "*" || t == self.etag);
+        let mut response = if fresh {
+            StatusCode::NOT_MODIFIED.into_response()
+        } else {
+            (StatusCode::OK, self.bytes.clone()).into_response()
+        };
+        let h = response.headers_mut();
+        h.insert(header::ETAG, etag);
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+        if !fresh {
+            h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+        }
+        response
+    }
+}
+
+/// A layer's own parameters, taken out of the query before the report filters are read.
+#[derive(Debug, Default)]
+struct LayerParams {
+    km: Option<f64>,
+    cell_km: Option<f64>,
+    simplify_m: Option<f64>,
+}
+
+/// Which parameters each layer takes beyond its own: the report filters, or a few of them.
+fn accepts(layer: &str, key: &str) -> bool {
+    let own: &[&str] = match layer {
+        "countries" => &["simplify_m", "country"],
+        "sea" | "coast" => &["simplify_m"],
+        "border" => &["simplify_m", "border_country"],
+        "border-buffer" => &["simplify_m", "km", "border_country"],
+        "coast-buffer" => &["simplify_m", "km"],
+        "provinces" => &["simplify_m"],
+        "density" => &["cell_km"],
+        _ => &[],
+    };
+    let takes_reports = matches!(layer, "provinces" | "density" | "uncertainty" | "links");
+    own.contains(&key) || (takes_reports && REPORT_QUERY_PARAMS.contains(&key))
+}
+
+/// Splits the query into the layer's parameters and the report filters, naming every
+/// parameter that does not belong.
+fn read_params(
+    layer: &str,
+    pairs: &[(String, String)],
+) -> Result<(LayerParams, Vec<(String, String)>), Problem> {
+    let mut errors = Vec::new();
+    let mut params = LayerParams::default();
+    let mut rest = Vec::new();
+    for (key, value) in pairs {
+        if !accepts(layer, key) {
+            errors.push(FieldError::new(
+                key.clone(),
+                format!(
+                    "layer '{layer}' does not take '{key}'; see /api/layers for what each takes"
+                ),
+            ));
+            continue;
+        }
+        let number = |min: f64, max: f64, unit: &str, errors: &mut Vec<FieldError>| match value
+            .trim()
+            .parse::<f64>()
+        {
+            Ok(v) if (min..=max).contains(&v) => Some(v),
+            _ => {
+                errors.push(FieldError::new(
+                    key.clone(),
+                    format!("{key} must be a number of {unit} from {min} to {max}, not '{value}'"),
+                ));
+                None
+            }
+        };
+        match key.as_str() {
+            "km" => params.km = number(0.1, MAX_BUFFER_M / 1000.0, "kilometres", &mut errors),
+            "cell_km" => params.cell_km = number(1.0, 500.0, "kilometres", &mut errors),
+            "simplify_m" => params.simplify_m = number(0.0, 100_000.0, "metres", &mut errors),
+            _ => rest.push((key.clone(), value.clone())),
+        }
+    }
+    if errors.is_empty() {
+        Ok((params, rest))
+    } else {
+        Err(Problem::invalid_query(errors))
+    }
+}
+
+/// The value of a report-filter parameter, if given.
+fn param<'a>(pairs: &'a [(String, String)], key: &str) -> Option<&'a str> {
+    pairs
+        .iter()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.as_str())
+}
+
+/// `GET /api/layers`: every layer with its id, title, description, link, feature count and
+/// bbox (at its default parameters).
+pub async fn list(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, Problem> {
+    let base = super::base_url(&headers);
+    let mut entries = Vec::new();
+    for info in LAYERS {
+        let value = if info.id == "reports" {
+            let query = ReportQuery::default();
+            let (count, bbox) = state
+                .reports
+                .with_matches(&query, |m| {
+                    let bbox = m
+                        .iter()
+                        .map(|m| [m.lon, m.lat, m.lon, m.lat])
+                        .reduce(|a, b| {
+                            [
+                                a[0].min(b[0]),
+                                a[1].min(b[1]),
+                                a[2].max(b[2]),
+                                a[3].max(b[3]),
+                            ]
+                        });
+                    (m.len(), bbox)
+                })
+                .await?;
+            json!({"features": vec![Value::Null; 0], "count": count, "bbox": bbox})
+        } else {
+            build(&state, info.id, &[]).await?.1
+        };
+        let count = value
+            .get("count")
+            .and_then(Value::as_u64)
+            .or_else(|| value["features"].as_array().map(|f| f.len() as u64));
+        entries.push(json!({
+            "id": info.id,
+            "title": info.title,
+            "description": info.description,
+            "href": format!("{base}/api/layers/{}", info.id),
+            "type": GEO_JSON,
+            "feature_count": count,
+            "bbox": value.get("bbox"),
+        }));
+    }
+    let body = Body::new(&json!({ "layers": entries }))?;
+    Ok(body.respond(&headers, "application/json"))
+}
+
+/// `GET /api/layers/{id}`: one layer as a FeatureCollection.
+pub async fn get(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    uri: Uri,
+    headers: HeaderMap,
+    QueryPairs(pairs): QueryPairs,
+) -> Result<Response, Problem> {
+    if id == "reports" {
+        return reports::list(State(state), uri, headers, QueryPairs(pairs)).await;
+    }
+    if !LAYERS.iter().any(|l| l.id == id) {
+        let ids: Vec<&str> = LAYERS.iter().map(|l| l.id).collect();
+        return Err(Problem::not_found(format!(
+            "no layer '{id}'; the layers are {}",
+            ids.join(", ")
+        )));
+    }
+    let (body, _) = build(&state, &id, &pairs).await?;
+    Ok(body.respond(&headers, GEO_JSON))
+}
+
+/// Builds (or fetches from the cache) a layer's body and its JSON.
+async fn build(
+    state: &AppState,
+    id: &str,
+    pairs: &[(String, String)],
+) -> Result<(Arc<Body>, Value), Problem> {
+    let (params, filters) = read_params(id, pairs)?;
+    let simplify_m = params.simplify_m.unwrap_or(0.0);
+    let places = state.places.clone();
+    let geography = &places.geography;
+    let region_only = !matches!(id, "provinces" | "density" | "uncertainty" | "links");
+    let cache_key = {
+        let mut sorted = pairs.to_vec();
+        sorted.sort();
+        format!(
+            "{id}?{}",
+            serde_urlencoded::to_string(&sorted).unwrap_or_default()
+        )
+    };
+    if region_only && let Some(body) = state.layer_cache.bodies.lock().get(&cache_key).cloned() {
+        let value = serde_json::from_slice(&body.bytes).map_err(|_| Problem::internal())?;
+        return Ok((body, value));
+    }
+    let value = match id {
+        "countries" => {
+            let codes = param(&filters, "country").map(codes);
+            layers::areas(
+                places
+                    .region
+                    .countries
+                    .iter()
+                    .filter(|c| codes.as_ref().is_none_or(|k| k.contains(&c.id))),
+                None,
+                simplify_m,
+            )
+        }
+        "sea" => layers::water(&geography.water, simplify_m),
+        "coast" => layers::lines(&geography.coast, |_| true, simplify_m),
+        "border" => {
+            let wanted = param(&filters, "border_country").map(codes);
+            layers::lines(
+                &geography.borders,
+                |l| {
+                    wanted
+                        .as_ref()
+                        .is_none_or(|w| l.country.as_ref().is_some_and(|c| w.contains(c)))
+                },
+                simplify_m,
+            )
+        }
+        "border-buffer" | "coast-buffer" => {
+            let km = params.km.unwrap_or(DEFAULT_BUFFER_KM);
+            let neighbour = match id {
+                "border-buffer" => Some(border_neighbour(state, &filters)?),
+                _ => None,
+            };
+            let places = places.clone();
+            tokio::task::spawn_blocking(move || {
+                let g = &places.geography;
+                let mut props = Map::new();
+                props.insert("km".into(), json!(km));
+                let shape = match &neighbour {
+                    Some(code) => {
+                        props.insert("border_country".into(), json!(code));
+                        let lines = g
+                            .borders
+                            .iter()
+                            .filter(|b| b.country.as_ref() == Some(code))
+                            .map(|b| b.coordinates.as_slice());
+                        layers::land_buffer(g, lines, km * 1000.0)
+                    }
+                    None => {
+                        let lines = g.coast.iter().map(|c| c.coordinates.as_slice());
+                        layers::land_buffer(g, lines, km * 1000.0)
+                    }
+                };
+                layers::buffer(&shape, props, simplify_m)
+            })
+            .await
+            .map_err(|_| Problem::internal())?
+        }
+        _ => {
+            let query = ReportQuery::from_pairs(&filters).map_err(Problem::invalid_query)?;
+            let links_to = param(&filters, "border_country").map(|c| c.trim().to_ascii_uppercase());
+            let cell_km = params.cell_km.unwrap_or(DEFAULT_CELL_KM);
+            let region = places.region.clone();
+            let provinces = query.filter.provinces.clone();
+            let countries = query.filter.countries.clone();
+            state
+                .reports
+                .with_matches(&query, |matches| match id {
+                    "provinces" => {
+                        let counts = layers::province_counts(matches);
+                        let listed = region.provinces.iter().filter(|p| {
+                            provinces
+                                .as_ref()
+                                .is_none_or(|w| w.iter().any(|n| n.eq_ignore_ascii_case(&p.name)))
+                                && countries.as_ref().is_none_or(|w| {
+                                    w.iter().any(|c| c.eq_ignore_ascii_case(&p.country))
+                                })
+                        });
+                        layers::areas(listed, Some(&counts), simplify_m)
+                    }
+                    "density" => layers::density(matches, cell_km),
+                    "uncertainty" => layers::uncertainty(matches),
+                    _ => layers::links(matches, geography, links_to.as_deref()),
+                })
+                .await?
+        }
+    };
+    let body = Arc::new(Body::new(&value)?);
+    if region_only {
+        let mut cache = state.layer_cache.bodies.lock();
+        if cache.len() >= CACHE_ENTRIES {
+            cache.clear();
+        }
+        cache.insert(cache_key, body.clone());
+    }
+    Ok((body, value))
+}
+
+/// Upper-cased codes from a comma-separated list.
+fn codes(list: &str) -> Vec<String> {
+    list.split(',')
+        .map(|c| c.trim().to_ascii_uppercase())
+        .filter(|c| !c.is_empty())
+        .collect()
+}
+
+/// The neighbour whose border a border buffer surrounds: `border_country`, or the region's
+/// focus neighbour.
+fn border_neighbour(state: &AppState, filters: &[(String, String)]) -> Result<String, Problem> {
+    let g = &state.places.geography;
+    let meta = &state.places.region.meta;
+    let code = match param(filters, "border_country") {
+        Some(c) => c.trim().to_ascii_uppercase(),
+        None => meta
+            .focus_neighbour
+            .clone()
+            .or_else(|| g.neighbours().next().map(str::to_string))
+            .unwrap_or_default(),
+    };
+    if g.neighbours().any(|n| n == code) {
+        Ok(code)
+    } else {
+        let known: Vec<&str> = g.neighbours().collect();
+        Err(Problem::invalid_query(vec![FieldError::new(
+            "border_country",
+            format!(
+                "border_country must be one of the neighbours whose border the region holds ({}), not '{code}'",
+                known.join(", ")
+            ),
+        )]))
+    }
+}
