@@ -11,7 +11,6 @@ use sightmap::region::RegionFiles;
 use std::hint::black_box;
 use std::time::Duration;
 
-#[allow(dead_code)]
 mod synthetic;
 
 fn bench(c: &mut Criterion) {
