@@ -182,3 +182,49 @@ fn the_sea_holds_mid_caspian_points_and_no_inland_place() {
     assert!(!lagoon.in_sea);
     assert_eq!(lagoon.water.as_deref(), Some("Anzali Lagoon"));
 }
+
+/// Reports stored before relations were kept (or written without a region) get theirs when
+/// the service opens on the store, and keep their versions.
+#[tokio::test]
+async fn reports_stored_without_a_relation_get_one_at_start_up() {
+    use sightmap::model::{Origin, Timestamp, input_from_json};
+    use sightmap::service::ReportService;
+    use sightmap::store::Store;
+    use sightmap::store::sqlite::SqliteStore;
+    use std::sync::Arc;
+
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(SqliteStore::open(dir.path()).unwrap());
+    // Parsabad, written with no gazetteer: no relation.
+    let input = input_from_json(serde_json::json!({
+        "kind": "drone", "description": "drones over the river", "lat": 39.6482, "lon": 47.9174,
+        "observed": {"from": "2025-06-13T20:00:00Z"},
+        "sources": [{"name": "a resident", "type": "civilian", "stance": "asserts"}],
+    }))
+    .unwrap();
+    let report = input
+        .into_report(Origin::Client, None, Timestamp::now(), None)
+        .unwrap();
+    assert_eq!(report.relation.border_distance_m, None);
+    store.insert(vec![report.clone()]).await.unwrap();
+    let (_, version) = store.get(report.id).await.unwrap().unwrap();
+
+    let gazetteer: Arc<Places> = Arc::new(Places::load(RegionFiles::embedded()).unwrap());
+    let service = ReportService::open(store.clone(), Some(gazetteer))
+        .await
+        .unwrap();
+    let (stored, after) = store.get(report.id).await.unwrap().unwrap();
+    assert_eq!(
+        after, version,
+        "a derived figure does not make a new version"
+    );
+    assert_eq!(stored.relation.border_country.as_deref(), Some("AZ"));
+    assert!(stored.relation.border_distance_m.unwrap() < 3_000.0);
+    // And the index filters on it.
+    let query = sightmap::query::ReportQuery::from_pairs(&[(
+        "border_within_km".to_string(),
+        "3".to_string(),
+    )])
+    .unwrap();
+    assert_eq!(service.query(&query).await.unwrap().matched, 1);
+}
