@@ -54,6 +54,7 @@ pub fn records(n: usize) -> Vec<IndexRecord> {
             lon,
             lat,
             uncertainty_m: 50.0 + (i % 500) as f64 * 10.0,
+            precision: Precision::Exact,
             kind: Kind::ALL[i % Kind::ALL.len()],
             status: Status::Unverified,
             source_types: WordSet::default().with(SourceType::Civilian.bit()),

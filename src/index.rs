@@ -5,7 +5,7 @@
 //! supplies the reports of the page asked for.
 
 use crate::geodesy::{self, AuxPoint};
-use crate::model::{Kind, Relation, Report, ReportId, Status, Timestamp, WordSet};
+use crate::model::{Kind, Precision, Relation, Report, ReportId, Status, Timestamp, WordSet};
 use crate::query::{BBox, Filter, Page, ReportQuery, Spatial};
 use rstar::primitives::GeomWithData;
 use rstar::{AABB, ParentNode, RStarInsertionStrategy, RTree, RTreeNode, RTreeParams};
@@ -31,6 +31,8 @@ pub struct IndexRecord {
     pub lat: f64,
     /// Radius of the location's uncertainty circle, metres.
     pub uncertainty_m: f64,
+    /// How precisely the point locates the claim.
+    pub precision: Precision,
     /// Kind.
     pub kind: Kind,
     /// Status.
@@ -60,6 +62,7 @@ impl IndexRecord {
             lon: report.location.lon,
             lat: report.location.lat,
             uncertainty_m: report.location.uncertainty_m,
+            precision: report.location.precision,
             kind: report.kind,
             status: report.status,
             source_types: report.source_types(),
@@ -93,6 +96,7 @@ struct Entry {
     point: AuxPoint,
     /// Uncertainty radius in metres.
     uncertainty_m: f64,
+    precision: Precision,
     kind: Kind,
     status: Status,
     source_types: WordSet,
@@ -119,6 +123,7 @@ impl Entry {
             version: record.version,
             point,
             uncertainty_m: record.uncertainty_m,
+            precision: record.precision,
             kind: record.kind,
             status: record.status,
             source_types: record.source_types,
@@ -165,8 +170,14 @@ pub struct Match<'a> {
     pub lat: f64,
     /// Uncertainty radius, metres.
     pub uncertainty_m: f64,
+    /// How precisely the point locates the claim.
+    pub precision: Precision,
     /// Kind.
     pub kind: Kind,
+    /// Observation start.
+    pub observed_from: Timestamp,
+    /// Observation end.
+    pub observed_to: Timestamp,
     /// Verification status.
     pub status: Status,
     /// Province name.
@@ -447,7 +458,10 @@ impl ReportIndex {
                     lon: e.point.lon,
                     lat: e.point.lat,
                     uncertainty_m: e.uncertainty_m,
+                    precision: e.precision,
                     kind: e.kind,
+                    observed_from: Timestamp(e.from),
+                    observed_to: Timestamp(e.to),
                     status: e.status,
                     province: self.names.name(e.province),
                     country: self.names.name(e.country),

@@ -7,7 +7,7 @@ use crate::geodesy;
 use crate::geography::{Geography, LineFeature, WaterBody};
 use crate::index::Match;
 use crate::model::Status;
-use crate::region::Area;
+use crate::region::{Area, Region};
 use geo::{BoundingRect, LineString, MultiPolygon, Polygon, Simplify};
 use serde_json::{Map, Value, json};
 use std::collections::HashMap;
@@ -79,6 +79,16 @@ pub const LAYERS: &[LayerInfo] = &[
         id: "links",
         title: "Links to the border",
         description: "A line from each matching report to its nearest border point (of border_country if given), labelled with the distance. Takes the report filters.",
+    },
+    LayerInfo {
+        id: "places",
+        title: "Place names",
+        description: "Populated places of the gazetteer (GeoNames) with name and population, for labels.",
+    },
+    LayerInfo {
+        id: "points",
+        title: "Report points",
+        description: "Every matching report as a compact point (id, kind, status, precision, uncertainty, observation interval, border distance), for drawing many reports at once. Takes the report filters; no paging.",
     },
     LayerInfo {
         id: "reports",
@@ -401,4 +411,92 @@ pub fn links(matches: &[Match<'_>], geography: &Geography, country: Option<&str>
         })
         .collect();
     collection(features, bbox_of(boxes.into_iter()))
+}
+
+/// The gazetteer's places, for labels.
+pub fn places(region: &Region) -> Value {
+    let features = region
+        .places
+        .iter()
+        .map(|p| {
+            let mut props = Map::new();
+            props.insert("name".into(), json!(p.name));
+            props.insert("population".into(), json!(p.population));
+            props.insert("country".into(), json!(p.country));
+            feature(
+                json!({"type": "Point", "coordinates": [p.lon, p.lat]}),
+                props,
+            )
+        })
+        .collect();
+    let b = region.meta.bbox;
+    collection(features, Some(b))
+}
+
+/// One report as a compact point feature.
+#[derive(serde::Serialize)]
+struct PointFeature<'a> {
+    r#type: &'static str,
+    id: crate::model::ReportId,
+    geometry: PointGeometry,
+    properties: PointProperties<'a>,
+}
+
+#[derive(serde::Serialize)]
+struct PointGeometry {
+    r#type: &'static str,
+    coordinates: [f64; 2],
+}
+
+#[derive(serde::Serialize)]
+struct PointProperties<'a> {
+    /// Repeated from the feature's id: map libraries keep properties through clustering and
+    /// tiling, not always string ids.
+    id: crate::model::ReportId,
+    kind: &'static str,
+    status: &'static str,
+    precision: &'static str,
+    uncertainty_m: f64,
+    observed_from: crate::model::Timestamp,
+    observed_to: crate::model::Timestamp,
+    province: Option<&'a str>,
+    border_distance_km: Option<f64>,
+    border_country: Option<&'a str>,
+}
+
+/// Every match as a compact point, serialised straight to bytes (no intermediate JSON tree):
+/// 100,000 reports are about 25 MB of GeoJSON.
+pub fn points(matches: &[Match<'_>]) -> Result<Vec<u8>, serde_json::Error> {
+    #[derive(serde::Serialize)]
+    struct Points<'a> {
+        r#type: &'static str,
+        features: Vec<PointFeature<'a>>,
+    }
+    let features = matches
+        .iter()
+        .map(|m| PointFeature {
+            r#type: "Feature",
+            id: m.id,
+            geometry: PointGeometry {
+                r#type: "Point",
+                coordinates: [m.lon, m.lat],
+            },
+            properties: PointProperties {
+                id: m.id,
+                kind: m.kind.as_str(),
+                status: m.status.as_str(),
+                precision: m.precision.as_str(),
+                uncertainty_m: m.uncertainty_m,
+                observed_from: m.observed_from,
+                observed_to: m.observed_to,
+                province: m.province,
+                border_distance_km: m.border_distance_m.map(|d| (d / 10.0).round() / 100.0),
+                border_country: m.border_country,
+            },
+        })
+        .collect();
+    serde_json::to_vec(&Points {
+        r#type: "FeatureCollection",
+        features,
+    })
 }

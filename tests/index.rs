@@ -5,7 +5,9 @@
 use proptest::prelude::*;
 use sightmap::geodesy::geodesic_distance_m;
 use sightmap::index::{IndexRecord, ReportIndex};
-use sightmap::model::{Kind, Relation, ReportId, SourceType, Status, Timestamp, WordSet};
+use sightmap::model::{
+    Kind, Precision, Relation, ReportId, SourceType, Status, Timestamp, WordSet,
+};
 use sightmap::query::{BBox, Filter, Page, ReportQuery, Spatial};
 use std::collections::HashSet;
 
@@ -35,6 +37,7 @@ fn record_strategy(i: u128) -> impl Strategy<Value = IndexRecord> {
                     lon,
                     lat,
                     uncertainty_m,
+                    precision: Precision::Exact,
                     kind: Kind::ALL[kind],
                     status: Status::ALL[status],
                     source_types: WordSet(sources),
@@ -361,6 +364,7 @@ proptest! {
                     source_types: WordSet::default(), observed_from: Timestamp(T0), observed_to: Timestamp(T0), tags: vec![],
                     province: None, country: None, relation: Relation::default(),
                     uncertainty_m: 0.0,
+                    precision: Precision::Exact,
                 }));
                 fresh.id = ReportId(uuid::Uuid::from_u128((2u128 << 100) + version as u128));
                 fresh.lon = lon;
@@ -383,6 +387,7 @@ fn an_older_version_never_replaces_a_newer_one() {
         lon: 49.58,
         lat: 37.28,
         uncertainty_m: 1_000.0,
+        precision: Precision::Exact,
         kind: Kind::Strike,
         status: Status::Unverified,
         source_types: WordSet::default(),
@@ -429,6 +434,7 @@ fn a_box_across_the_antimeridian_finds_both_sides() {
         lon,
         lat: 0.0,
         uncertainty_m: 0.0,
+        precision: Precision::Exact,
         kind: Kind::Other,
         status: Status::Unverified,
         source_types: WordSet::default(),
@@ -460,6 +466,7 @@ fn compaction_after_many_deletions_keeps_every_live_report() {
         lon: 44.0 + (i % 110) as f64 * 0.1,
         lat: 35.0 + (i / 110 % 70) as f64 * 0.1,
         uncertainty_m: (i % 7) as f64 * 3_000.0,
+        precision: Precision::Exact,
         kind: Kind::Drone,
         status: Status::Unverified,
         source_types: WordSet::default(),
@@ -521,6 +528,7 @@ fn equal_distances_page_by_id() {
                 lon: if at_centre { 49.5832 } else { 49.6 },
                 lat: if at_centre { 37.2808 } else { 37.3 },
                 uncertainty_m: 0.0,
+                precision: Precision::Exact,
                 kind: Kind::Drone,
                 status: Status::Unverified,
                 source_types: WordSet::default(),

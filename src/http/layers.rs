@@ -43,13 +43,18 @@ struct Body {
 
 impl Body {
     fn new(value: &Value) -> Result<Self, Problem> {
-        let bytes = serde_json::to_vec(value).map_err(|_| Problem::internal())?;
+        Ok(Self::from_bytes(
+            serde_json::to_vec(value).map_err(|_| Problem::internal())?,
+        ))
+    }
+
+    fn from_bytes(bytes: Vec<u8>) -> Self {
         let mut hasher = std::collections::hash_map::DefaultHasher::new();
         bytes.hash(&mut hasher);
-        Ok(Self {
+        Self {
             etag: format!("\"{:016x}-{:x}\"", hasher.finish(), bytes.len()),
             bytes,
-        })
+        }
     }
 
     /// 200 with the body, or 304 if the client holds this version.
@@ -97,7 +102,10 @@ fn accepts(layer: &str, key: &str) -> bool {
         "density" => &["cell_km"],
         _ => &[],
     };
-    let takes_reports = matches!(layer, "provinces" | "density" | "uncertainty" | "links");
+    let takes_reports = matches!(
+        layer,
+        "provinces" | "density" | "uncertainty" | "links" | "points"
+    );
     own.contains(&key) || (takes_reports && REPORT_QUERY_PARAMS.contains(&key))
 }
 
@@ -161,7 +169,7 @@ pub async fn list(State(state): State<AppState>, headers: HeaderMap) -> Result<R
     let base = super::base_url(&headers);
     let mut entries = Vec::new();
     for info in LAYERS {
-        let value = if info.id == "reports" {
+        let value = if info.id == "reports" || info.id == "points" {
             let query = ReportQuery::default();
             let (count, bbox) = state
                 .reports
@@ -198,7 +206,17 @@ pub async fn list(State(state): State<AppState>, headers: HeaderMap) -> Result<R
             "bbox": value.get("bbox"),
         }));
     }
-    let body = Body::new(&json!({ "layers": entries }))?;
+    let meta = &state.places.region.meta;
+    let body = Body::new(&json!({
+        "region": {
+            "name": meta.name,
+            "bbox": meta.bbox,
+            "home_country": meta.home_country,
+            "neighbours": meta.neighbours,
+            "focus_neighbour": meta.focus_neighbour,
+        },
+        "layers": entries,
+    }))?;
     Ok(body.respond(&headers, "application/json"))
 }
 
@@ -219,6 +237,16 @@ pub async fn get(
             "no layer '{id}'; the layers are {}",
             ids.join(", ")
         )));
+    }
+    if id == "points" {
+        let (_, filters) = read_params(&id, &pairs)?;
+        let query = ReportQuery::from_pairs(&filters).map_err(Problem::invalid_query)?;
+        let bytes = state
+            .reports
+            .with_matches(&query, layers::points)
+            .await?
+            .map_err(|_| Problem::internal())?;
+        return Ok(Body::from_bytes(bytes).respond(&headers, GEO_JSON));
     }
     let (body, _) = build(&state, &id, &pairs).await?;
     Ok(body.respond(&headers, GEO_JSON))
@@ -261,6 +289,7 @@ async fn build(
             )
         }
         "sea" => layers::water(&geography.water, simplify_m),
+        "places" => layers::places(&places.region),
         "coast" => layers::lines(&geography.coast, |_| true, simplify_m),
         "border" => {
             let wanted = param(&filters, "border_country").map(codes);

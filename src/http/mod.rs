@@ -7,6 +7,7 @@ mod layers;
 mod problem;
 mod relate;
 mod reports;
+mod web;
 
 pub use auth::WriteAuth;
 pub use extract::MAX_BODY_BYTES;
@@ -45,7 +46,8 @@ pub struct AppState {
 /// The whole HTTP API.
 pub fn router(state: AppState) -> Router {
     Router::new()
-        .route("/", get(home))
+        .route("/", get(web::index))
+        .route("/web/{*path}", get(web::file))
         .route("/health", get(health))
         .route("/api/reports", get(reports::list).post(reports::create))
         .route("/api/geocode", get(geocode::geocode))
@@ -84,11 +86,6 @@ pub fn router(state: AppState) -> Router {
                 }))
                 .timeout(REQUEST_TIMEOUT),
         )
-}
-
-/// `GET /`: a page that says what this is and links the API (the map comes later).
-async fn home() -> axum::response::Html<&'static str> {
-    axum::response::Html(include_str!("../../web/index.html"))
 }
 
 /// `GET /health`.

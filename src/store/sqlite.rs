@@ -637,7 +637,8 @@ impl Store for SqliteStore {
         self.read(|conn| {
             let mut stmt = conn.prepare(
                 "SELECT id, version, lon, lat, kind, status, source_types, observed_from, observed_to, tags, \
-                 uncertainty_m, province, country, border_distance_m, border_country, coast_distance_m, in_sea \
+                 uncertainty_m, province, country, border_distance_m, border_country, coast_distance_m, in_sea, \
+                 precision \
                  FROM reports WHERE deleted_at IS NULL",
             )?;
             let records = stmt
@@ -649,6 +650,7 @@ impl Store for SqliteStore {
                         lon: row.get(2)?,
                         lat: row.get(3)?,
                         uncertainty_m: row.get(10)?,
+                        precision: word(row.get(17)?, "precision")?,
                         province: row.get(11)?,
                         country: row.get(12)?,
                         relation: Relation {

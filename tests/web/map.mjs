@@ -1,0 +1,179 @@
+// The web map in a real browser (Debian's Chromium, driven by playwright-core), against a
+// running sightmap: `node tests/web/map.mjs http://127.0.0.1:PORT ARTIFACT_DIR`.
+// tests/web_map.rs starts the server and runs this; it exits non-zero on the first failure.
+
+import { chromium } from 'playwright-core';
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+
+const base = process.argv[2];
+const artifacts = process.argv[3] || 'target/web-artifacts';
+mkdirSync(artifacts, { recursive: true });
+
+const XSS = '<img src=x onerror="window.__x=1">';
+
+async function post(report) {
+  const reply = await fetch(`${base}/api/reports`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify(report),
+  });
+  const text = await reply.text();
+  assert.equal(reply.status, 201, text);
+  return JSON.parse(text);
+}
+
+const source = [{ name: 'a resident', type: 'civilian', stance: 'asserts' }];
+// Known reports: Rasht (disputed strike), Astara (Iran, a drone with hostile text), Lahijan
+// (sound), and a province-precision claim for Ardabil.
+const rasht = await post({ kind: 'strike', description: 'a strike in the city of Rasht', lat: 37.27611, lon: 49.58862, precision: 'place', status: 'disputed', observed: { from: '2025-06-14T01:00:00Z' }, sources: source });
+const astara = await post({ kind: 'drone', description: XSS, lat: 38.43084, lon: 48.86994, precision: 'place', observed: { from: '2025-06-15T21:00:00Z' }, sources: source });
+await post({ kind: 'sound', description: 'loud jets over Lahijan', lat: 37.2071, lon: 50.0041, observed: { from: '2025-06-16T22:00:00Z' }, sources: source });
+await post({ kind: 'drone', description: 'drones behind the mountains', location: { text: 'Ardabil province' }, observed: { from: '2025-06-20T10:00:00Z' }, sources: source });
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  headless: true,
+  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+    '--disable-component-update', '--disable-sync', '--enable-unsafe-swiftshader',
+    '--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1'],
+});
+const page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
+const errors = [];
+const outside = [];
+page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+page.on('pageerror', (e) => errors.push(String(e)));
+page.on('response', (r) => { if (r.status() >= 400) errors.push(`${r.status()} ${r.url()}`); });
+page.on('request', (r) => {
+  const u = new URL(r.url());
+  if (!['blob:', 'data:'].includes(u.protocol) && u.hostname !== '127.0.0.1') outside.push(r.url());
+});
+
+async function idle() {
+  await page.waitForFunction(() => window.sightmap && window.sightmap.map.loaded() && !window.sightmap.map.isMoving(), null, { timeout: 30000 });
+  await page.evaluate(() => new Promise((resolve) => {
+    const m = window.sightmap.map;
+    if (m.areTilesLoaded()) m.once('idle', resolve); else m.once('idle', resolve);
+    m.triggerRepaint();
+  }));
+}
+
+async function rendered(layers) {
+  return page.evaluate((ls) => window.sightmap.map.queryRenderedFeatures({ layers: ls }).map((f) => ({ props: f.properties, coords: f.geometry.coordinates })), layers);
+}
+
+const started = Date.now();
+await page.goto(`${base}/?lat=37.8&lon=49.2&z=6.5`);
+await page.waitForFunction(() => document.body.dataset.ready === '1', null, { timeout: 30000 });
+await idle();
+console.log(`first render in ${Date.now() - started} ms`);
+await page.screenshot({ path: `${artifacts}/1-overview.png` });
+
+// Clusters or points render for the known reports.
+const drawn = await rendered(['clusters', 'points']);
+const count = drawn.reduce((n, f) => n + (f.props.point_count || 1), 0);
+assert.ok(count >= 4, `expected the 4 known reports (and the sample) drawn, got ${count}`);
+
+// Zoom to Rasht: the report is a point; a click opens its popup with its sources.
+await page.evaluate(() => window.sightmap.map.jumpTo({ center: [49.58862, 37.27611], zoom: 11 }));
+await idle();
+const points = await rendered(['points']);
+const rashtPoint = points.find((f) => f.props.id === rasht.id);
+assert.ok(rashtPoint, `Rasht report not drawn: ${JSON.stringify(points.map((p) => p.props.id))}`);
+const xy = await page.evaluate((c) => window.sightmap.map.project(c), rashtPoint.coords);
+const box = await page.locator('#map').boundingBox();
+await page.mouse.click(box.x + xy.x, box.y + xy.y);
+await page.waitForSelector('.maplibregl-popup .popup', { timeout: 10000 });
+const popupText = await page.textContent('.maplibregl-popup .popup');
+assert.match(popupText, /a strike in the city of Rasht/);
+assert.match(popupText, /disputed/);
+assert.match(popupText, /a resident/);
+assert.match(popupText, /Border \(AZ\)/);
+await page.screenshot({ path: `${artifacts}/2-popup.png` });
+
+// Hostile text shows as text and runs nothing, in the popup and the list.
+await page.evaluate(() => window.sightmap.map.jumpTo({ center: [48.86994, 38.43084], zoom: 11 }));
+await idle();
+const astaraPoint = (await rendered(['points'])).find((f) => f.props.id === astara.id);
+assert.ok(astaraPoint, 'Astara report not drawn');
+const axy = await page.evaluate((c) => window.sightmap.map.project(c), astaraPoint.coords);
+await page.mouse.click(box.x + axy.x, box.y + axy.y);
+await page.waitForFunction((t) => document.querySelector('.maplibregl-popup .popup')?.textContent.includes(t), XSS, { timeout: 10000 });
+await page.waitForFunction((t) => document.getElementById('list').textContent.includes(t), XSS, { timeout: 10000 });
+assert.equal(await page.evaluate(() => window.__x), undefined, 'the description ran as code');
+assert.equal(await page.locator('#map img[src="x"], #list img, .maplibregl-popup img').count(), 0);
+
+// A filter changes what shows: only disputed reports remain.
+await page.evaluate(() => window.sightmap.map.jumpTo({ center: [49.2, 37.8], zoom: 6.5 }));
+await idle();
+await page.check('#status input[value=disputed]');
+await page.waitForFunction(() => new URL(location.href).searchParams.get('status') === 'disputed');
+await page.waitForTimeout(500);
+await idle();
+const filtered = await page.evaluate(async () => {
+  const m = window.sightmap.map;
+  const src = m.getSource('reports');
+  const all = await src.getData();
+  return all.features.map((f) => f.properties.status);
+});
+assert.ok(filtered.length >= 1 && filtered.every((s) => s === 'disputed'), `filtered: ${filtered}`);
+await page.waitForFunction(() => [...document.querySelectorAll('#list li')].every((li) => li.textContent.startsWith('disputed')));
+await page.screenshot({ path: `${artifacts}/3-filtered.png` });
+await page.uncheck('#status input[value=disputed]');
+await page.waitForFunction(() => !new URL(location.href).searchParams.get('status'));
+
+// The radius tool lists the reports within the circle: 40 km around a point between Rasht
+// and Lahijan holds both but not Astara, exactly as the API's radius query does.
+await page.evaluate(() => { document.querySelectorAll('details').forEach((d) => { d.open = true; }); });
+await page.fill('#radius-km', '40');
+await page.click('#radius-tool');
+await page.evaluate(() => window.sightmap.map.jumpTo({ center: [49.7, 37.25], zoom: 8 }));
+await idle();
+const centre = await page.evaluate(() => window.sightmap.map.project([49.7, 37.25]));
+await page.mouse.click(box.x + centre.x, box.y + centre.y);
+await page.waitForFunction(() => document.getElementById('list-title').textContent.startsWith('Within 40 km'));
+const within = await page.$$eval('#list li', (lis) => lis.map((li) => li.dataset.id));
+assert.ok(within.includes(rasht.id), 'Rasht within 40 km');
+assert.ok(!within.includes(astara.id), 'Astara is 150 km away');
+const reference = await (await fetch(`${base}/api/reports?lat=37.25&lon=49.7&radius_km=40`)).json();
+assert.deepEqual([...within].sort(), reference.features.map((f) => f.id).sort());
+await page.screenshot({ path: `${artifacts}/4-radius.png` });
+await page.click('#radius-tool');
+
+// Search moves the map and the URL.
+await page.fill('#search-input', 'Bandar-e Anzali');
+await page.press('#search-input', 'Enter');
+await page.waitForFunction(() => {
+  const c = window.sightmap.map.getCenter();
+  return Math.abs(c.lng - 49.46) < 0.05 && Math.abs(c.lat - 37.47) < 0.05 && !window.sightmap.map.isMoving();
+}, null, { timeout: 15000 });
+await page.waitForFunction(() => Math.abs(Number(new URL(location.href).searchParams.get('lat')) - 37.47) < 0.05);
+// An ambiguous name offers a choice.
+await page.fill('#search-input', 'Astara');
+await page.press('#search-input', 'Enter');
+await page.waitForFunction(() => document.querySelectorAll('#search-choices button').length >= 2);
+await page.screenshot({ path: `${artifacts}/5-search.png` });
+
+// The URL reproduces the view: a new page at the same address opens at the same place.
+const shared = page.url();
+const again = await browser.newPage();
+await again.goto(shared);
+await again.waitForFunction(() => document.body.dataset.ready === '1', null, { timeout: 30000 });
+const c2 = await again.evaluate(() => window.sightmap.map.getCenter());
+assert.ok(Math.abs(c2.lat - 37.47) < 0.05, `shared view at ${JSON.stringify(c2)}`);
+await again.close();
+
+// Buffers and links draw.
+await page.check('input[name=border_buffer][value="25"]');
+await page.check('input[name=links]');
+await page.evaluate(() => window.sightmap.map.jumpTo({ center: [48.5, 38.8], zoom: 7 }));
+await page.waitForTimeout(1500);
+await idle();
+assert.ok((await rendered(['border-buffer-fill'])).length > 0, 'border buffer drawn');
+assert.ok((await rendered(['links-line'])).length > 0, 'links drawn');
+await page.screenshot({ path: `${artifacts}/6-buffers.png` });
+
+assert.deepEqual(outside, [], `requests left 127.0.0.1: ${outside}`);
+assert.deepEqual(errors, [], `console errors: ${errors.join('\n')}`);
+await browser.close();
+console.log('web map: all checks passed');
