@@ -88,7 +88,7 @@ pub const LAYERS: &[LayerInfo] = &[
     LayerInfo {
         id: "points",
         title: "Report points",
-        description: "Every matching report as a compact point (id, kind, status, precision, uncertainty, observation interval, border distance), for drawing many reports at once. Takes the report filters; no paging.",
+        description: "Every matching report as a compact point (id, kind, status, precision, uncertainty), for drawing many reports at once; /api/reports/{id} has the rest. Takes the report filters; no paging.",
     },
     LayerInfo {
         id: "reports",
@@ -433,13 +433,13 @@ pub fn places(region: &Region) -> Value {
     collection(features, Some(b))
 }
 
-/// One report as a compact point feature.
+/// One report as a compact point feature: what the map needs to draw and style it, and the
+/// id to fetch the rest.
 #[derive(serde::Serialize)]
-struct PointFeature<'a> {
+struct PointFeature {
     r#type: &'static str,
-    id: crate::model::ReportId,
     geometry: PointGeometry,
-    properties: PointProperties<'a>,
+    properties: PointProperties,
 }
 
 #[derive(serde::Serialize)]
@@ -449,34 +449,27 @@ struct PointGeometry {
 }
 
 #[derive(serde::Serialize)]
-struct PointProperties<'a> {
-    /// Repeated from the feature's id: map libraries keep properties through clustering and
-    /// tiling, not always string ids.
+struct PointProperties {
+    /// A property rather than the feature's id: map libraries keep properties through
+    /// clustering and tiling, and not always string ids.
     id: crate::model::ReportId,
     kind: &'static str,
     status: &'static str,
     precision: &'static str,
     uncertainty_m: f64,
-    observed_from: crate::model::Timestamp,
-    observed_to: crate::model::Timestamp,
-    province: Option<&'a str>,
-    border_distance_km: Option<f64>,
-    border_country: Option<&'a str>,
 }
 
-/// Every match as a compact point, serialised straight to bytes (no intermediate JSON tree):
-/// 100,000 reports are about 25 MB of GeoJSON.
+/// Every match as a compact point, serialised straight to bytes (no intermediate JSON tree).
 pub fn points(matches: &[Match<'_>]) -> Result<Vec<u8>, serde_json::Error> {
     #[derive(serde::Serialize)]
-    struct Points<'a> {
+    struct Points {
         r#type: &'static str,
-        features: Vec<PointFeature<'a>>,
+        features: Vec<PointFeature>,
     }
     let features = matches
         .iter()
         .map(|m| PointFeature {
             r#type: "Feature",
-            id: m.id,
             geometry: PointGeometry {
                 r#type: "Point",
                 coordinates: [m.lon, m.lat],
@@ -487,11 +480,6 @@ pub fn points(matches: &[Match<'_>]) -> Result<Vec<u8>, serde_json::Error> {
                 status: m.status.as_str(),
                 precision: m.precision.as_str(),
                 uncertainty_m: m.uncertainty_m,
-                observed_from: m.observed_from,
-                observed_to: m.observed_to,
-                province: m.province,
-                border_distance_km: m.border_distance_m.map(|d| (d / 10.0).round() / 100.0),
-                border_country: m.border_country,
             },
         })
         .collect();

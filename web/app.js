@@ -123,7 +123,7 @@ const style = {
     border_buffer: { type: 'geojson', data: { type: 'FeatureCollection', features: [] } },
     coast_buffer: { type: 'geojson', data: { type: 'FeatureCollection', features: [] } },
     links: { type: 'geojson', data: { type: 'FeatureCollection', features: [] } },
-    uncertainty: { type: 'geojson', data: layerUrl('uncertainty', filterParams()) },
+    uncertainty: { type: 'geojson', data: { type: 'FeatureCollection', features: [] } },
     radius: { type: 'geojson', data: { type: 'FeatureCollection', features: [] } },
     reports: {
       type: 'geojson',
@@ -192,17 +192,37 @@ map.addControl(new maplibregl.ScaleControl({ unit: 'metric' }), 'bottom-left');
 function refreshReports() {
   const p = filterParams();
   map.getSource('reports').setData(layerUrl('points', p));
-  map.getSource('uncertainty').setData(layerUrl('uncertainty', p));
   map.getSource('provinces').setData(layerUrl('provinces', `simplify_m=500&${p}`));
-  refreshLinks();
+  refreshViewLayers();
   refreshList();
   if (radius.centre) runRadius();
   writeUrl();
 }
 
+/** The view as a bbox parameter, clamped to valid degrees. */
+function viewBbox() {
+  const b = map.getBounds();
+  const clamp = (v, lo, hi) => Math.min(hi, Math.max(lo, v));
+  return [clamp(b.getWest(), -180, 180), clamp(b.getSouth(), -90, 90), clamp(b.getEast(), -180, 180), clamp(b.getNorth(), -90, 90)]
+    .map((v) => v.toFixed(5)).join(',');
+}
+
+const EMPTY = { type: 'FeatureCollection', features: [] };
+// Per-report geometry (circles, links) is fetched for the view only, and only once zoomed in
+// far enough to read it: with 100,000 reports the whole set would be far too heavy.
+const UNCERTAINTY_MIN_ZOOM = 8;
+const LINKS_MIN_ZOOM = 6;
+
+function refreshViewLayers() {
+  const p = filterParams();
+  p.set('bbox', viewBbox());
+  const zoom = map.getZoom();
+  map.getSource('uncertainty').setData(zoom >= UNCERTAINTY_MIN_ZOOM ? layerUrl('uncertainty', p) : EMPTY);
+  map.getSource('links').setData(state.layers.links && zoom >= LINKS_MIN_ZOOM ? layerUrl('links', p) : EMPTY);
+}
+
 function refreshLinks() {
-  const empty = { type: 'FeatureCollection', features: [] };
-  map.getSource('links').setData(state.layers.links ? layerUrl('links', filterParams()) : empty);
+  refreshViewLayers();
 }
 
 function refreshBuffers() {
@@ -336,15 +356,13 @@ async function showList(query, title) {
 
 function refreshList() {
   if (radius.centre) return;
-  const b = map.getBounds();
   const p = filterParams();
-  const clamp = (v, lo, hi) => Math.min(hi, Math.max(lo, v));
-  p.set('bbox', [clamp(b.getWest(), -180, 180), clamp(b.getSouth(), -90, 90), clamp(b.getEast(), -180, 180), clamp(b.getNorth(), -90, 90)].map((v) => v.toFixed(5)).join(','));
+  p.set('bbox', viewBbox());
   p.set('limit', '500');
   showList(p, 'Reports in view');
 }
 
-map.on('moveend', () => { refreshList(); writeUrl(); });
+map.on('moveend', () => { refreshList(); refreshViewLayers(); writeUrl(); });
 
 // ---- Radius tool: click a centre, list what lies within the radius. ----
 

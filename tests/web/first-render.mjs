@@ -1,0 +1,25 @@
+// Time from navigation to the first idle frame with the reports drawn, in Debian's Chromium:
+// `node tests/web/first-render.mjs BASE_URL`. Used by scripts/bench-first-render.sh.
+import { chromium } from 'playwright-core';
+
+const base = process.argv[2];
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  headless: true,
+  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+    '--disable-component-update', '--disable-sync', '--enable-unsafe-swiftshader',
+    '--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1'],
+});
+const page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
+const started = Date.now();
+await page.goto(`${base}/?lat=38.5&lon=49.5&z=5.5`);
+await page.waitForFunction(() => document.body.dataset.ready === '1', null, { timeout: 120000 });
+await page.waitForFunction(() => {
+  const m = window.sightmap.map;
+  return m.isSourceLoaded('reports') && m.areTilesLoaded() && m.queryRenderedFeatures({ layers: ['clusters'] }).length > 0;
+}, null, { timeout: 120000, polling: 50 });
+const ms = Date.now() - started;
+const drawn = await page.evaluate(() => window.sightmap.map.queryRenderedFeatures({ layers: ['clusters'] })
+  .reduce((n, f) => n + f.properties.point_count, 0));
+console.log(`first render: ${ms} ms, ${drawn} reports in the clusters drawn`);
+await browser.close();
