@@ -173,6 +173,29 @@ assert.ok((await rendered(['border-buffer-fill'])).length > 0, 'border buffer dr
 assert.ok((await rendered(['links-line'])).length > 0, 'links drawn');
 await page.screenshot({ path: `${artifacts}/6-buffers.png` });
 
+// Export downloads exactly the reports matching the filters.
+await page.check('#kind input[value=drone]');
+await page.waitForFunction(() => new URL(location.href).searchParams.get('kind') === 'drone');
+const [download] = await Promise.all([page.waitForEvent('download'), page.click('#export')]);
+const exported = JSON.parse(await (await import('node:fs/promises')).readFile(await download.path(), 'utf8'));
+const drones = await (await fetch(`${base}/api/reports?kind=drone&limit=10000`)).json();
+assert.deepEqual(exported.features.map((f) => f.id).sort(), drones.features.map((f) => f.id).sort());
+assert.ok(exported.features.length >= 2 && exported.features.every((f) => f.properties.kind === 'drone'));
+await page.uncheck('#kind input[value=drone]');
+
+// Adding a report from the form, with place text the server geocodes.
+await page.fill('#add-form [name=place]', 'eastern Gilan');
+await page.selectOption('#add-form [name=kind]', 'light');
+await page.fill('#add-form [name=description]', 'lights over the hills, seen from the road');
+await page.fill('#add-form [name=from]', '2025-06-18T21:30');
+await page.fill('#add-form [name=source]', 'a driver');
+await page.click('#add-form button[type=submit]');
+await page.waitForFunction(() => document.getElementById('add-result').textContent.startsWith('Added'), null, { timeout: 10000 });
+const lights = await (await fetch(`${base}/api/reports?kind=light&q=hills`)).json();
+assert.equal(lights.numberMatched, 1);
+assert.equal(lights.features[0].properties.province, 'Gilan');
+assert.equal(lights.features[0].properties.location_text, 'eastern Gilan');
+
 assert.deepEqual(outside, [], `requests left 127.0.0.1: ${outside}`);
 assert.deepEqual(errors, [], `console errors: ${errors.join('\n')}`);
 await browser.close();
