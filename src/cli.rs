@@ -1,9 +1,11 @@
 //! What each subcommand does, once its arguments are parsed and checked.
 
-use crate::config::{ImportArgs, RegionArgs, ServeArgs};
+use crate::config::{ExportArgs, ImportArgs, RegionArgs, ServeArgs};
+use crate::export::{self, ExportWriter};
 use crate::http::{AppState, WriteAuth, router};
 use crate::import::{self, Format, Options, Summary};
 use crate::places::Places;
+use crate::query::ReportQuery;
 use crate::region::RegionFiles;
 use crate::service::ReportService;
 use crate::store::Store;
@@ -179,4 +181,73 @@ pub async fn import(args: ImportArgs) -> anyhow::Result<Summary> {
         summary.rejected_count,
     );
     Ok(summary)
+}
+
+/// `sightmap export`: every report matching the filters, to a file, with a progress count.
+pub async fn export(args: ExportArgs) -> anyhow::Result<()> {
+    let format = export::Format::parse(&args.format).with_context(|| {
+        format!(
+            "--format must be one of {}, not '{}'",
+            export::Format::NAMES.join(", "),
+            args.format
+        )
+    })?;
+    let pairs = args
+        .filters
+        .iter()
+        .map(|f| {
+            f.split_once('=')
+                .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+                .with_context(|| format!("filter '{f}' is not KEY=VALUE, such as status=disputed"))
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let query = ReportQuery::from_pairs(&pairs).map_err(|errors| {
+        let lines: Vec<String> = errors
+            .iter()
+            .map(|e| format!("{}: {}", e.field, e.detail))
+            .collect();
+        anyhow::anyhow!("bad filters:\n{}", lines.join("\n"))
+    })?;
+    if !args.store.data_dir.join(DB_FILE).exists() {
+        bail!(
+            "no store at {}: nothing to export",
+            args.store.data_dir.display()
+        );
+    }
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&args.store.data_dir)?);
+    let reports = ReportService::open(store, None).await?;
+    let out: Box<dyn std::io::Write> = if args.out.as_os_str() == "-" {
+        Box::new(std::io::stdout().lock())
+    } else {
+        Box::new(
+            std::fs::File::create(&args.out)
+                .with_context(|| format!("cannot create {}", args.out.display()))?,
+        )
+    };
+    let mut writer = ExportWriter::new(format, std::io::BufWriter::with_capacity(1 << 20, out))?;
+    let bar = indicatif::ProgressBar::new_spinner();
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{spinner} {pos} reports written, {per_sec}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+    );
+    if !std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+        bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+    }
+    let started = Instant::now();
+    let mut cursor = reports.export(&query, 5_000).await?;
+    while let Some(batch) = reports.next_chunk(&mut cursor).await? {
+        for report in &batch {
+            writer.write(report)?;
+        }
+        bar.set_position(writer.written() as u64);
+    }
+    let written = writer.written();
+    writer.finish()?;
+    bar.finish_and_clear();
+    eprintln!(
+        "exported {written} reports as {} in {:.2} s",
+        format.extension(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
 }

@@ -26,6 +26,8 @@ pub enum Command {
     Serve(ServeArgs),
     /// Import reports from GeoJSON, GeoJSON Lines or CSV into the store.
     Import(ImportArgs),
+    /// Export reports to GeoJSON, GeoJSON sequence, CSV or KML, with the API's filters.
+    Export(ExportArgs),
 }
 
 /// Where the embedded store lives.
@@ -81,6 +83,23 @@ impl ServeArgs {
         }
         Ok(())
     }
+}
+
+/// `sightmap export`.
+#[derive(Debug, Clone, Args)]
+pub struct ExportArgs {
+    /// geojson, geojsonseq, csv or kml.
+    #[arg(long, default_value = "geojson")]
+    pub format: String,
+    /// The file to write (`-` for standard output).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// The store.
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// Filters as /api/reports takes them, each KEY=VALUE: `status=disputed`,
+    /// `bbox=48,37,50,39`, `since=2025-06-13`, `border_within_km=30`, ...
+    pub filters: Vec<String>,
 }
 
 /// `sightmap import`.

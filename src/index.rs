@@ -433,6 +433,34 @@ impl ReportIndex {
         }
     }
 
+    /// The ids of every report that matches the query's place and filters, sorted, or `None`
+    /// when the query keeps every report.
+    pub fn matching_ids(
+        &self,
+        query: &ReportQuery,
+        text_matches: Option<&HashSet<ReportId>>,
+    ) -> Option<Vec<ReportId>> {
+        let filter = CompiledFilter::new(&query.filter, &self.tags, &self.names, text_matches);
+        if matches!(query.spatial, Spatial::None) && filter.is_empty() {
+            return None;
+        }
+        let everything = ReportQuery {
+            page: Page {
+                limit: usize::MAX,
+                offset: 0,
+            },
+            ..query.clone()
+        };
+        let mut ids: Vec<ReportId> = self
+            .query(&everything, text_matches)
+            .hits
+            .into_iter()
+            .map(|h| h.id)
+            .collect();
+        ids.sort_unstable();
+        Some(ids)
+    }
+
     /// Every report that matches the query's place and filters (its page is ignored), in
     /// the query's order, as the index knows them.
     pub fn matches(

@@ -11,6 +11,7 @@
 //! - [`region`] loads a region's data pack; [`geocode`] turns place text into points and
 //!   [`geography`] relates points to borders and coast; [`places`] holds all three.
 //! - [`service`] keeps store and index in step; [`query`] reads queries from URLs.
+//! - [`export`] writes reports as GeoJSON, GeoJSON sequences, CSV and KML, streaming.
 //! - [`http`] serves it all with axum; [`feature`] writes reports as GeoJSON and [`layers`]
 //!   the map's other layers; [`import`] reads files;
 //!   [`config`] and [`cli`] are the command line.
@@ -18,6 +19,7 @@
 
 pub mod cli;
 pub mod config;
+pub mod export;
 pub mod feature;
 pub mod geocode;
 pub mod geodesy;

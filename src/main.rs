@@ -27,6 +27,7 @@ fn main() -> ExitCode {
     let outcome = runtime.block_on(async {
         match args.command {
             Command::Serve(serve) => cli::serve(serve).await.map(|()| ExitCode::SUCCESS),
+            Command::Export(export) => cli::export(export).await.map(|()| ExitCode::SUCCESS),
             Command::Import(import) => cli::import(import).await.map(|summary| {
                 if summary.rejected_count > 0 {
                     ExitCode::from(1)

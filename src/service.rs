@@ -66,6 +66,18 @@ fn fill_missing_relations(
         .collect()
 }
 
+/// Where an export has got to.
+#[derive(Debug)]
+pub struct ExportCursor {
+    /// The matching ids, sorted; `None` when every report matches.
+    ids: Option<Vec<ReportId>>,
+    /// Whether to read the matches by id rather than scan the store.
+    by_id: bool,
+    /// The index into `ids`, or the store's scan position.
+    position: i64,
+    chunk: usize,
+}
+
 /// Reports: stored durably, indexed in memory.
 pub struct ReportService {
     store: Arc<dyn Store>,
@@ -236,6 +248,68 @@ impl ReportService {
         };
         let index = self.index.read();
         Ok(f(&index.matches(query, text_matches.as_ref())))
+    }
+
+    /// Starts an export of every report matching the query (its page ignored): read it
+    /// with [`ReportService::next_chunk`]. Holds the matching ids (16 bytes a report), and one
+    /// chunk at a time.
+    pub async fn export(
+        &self,
+        query: &ReportQuery,
+        chunk: usize,
+    ) -> Result<ExportCursor, ServiceError> {
+        let text_matches = match &query.filter.text {
+            Some(words) => Some(self.store.text_matches(words.clone()).await?),
+            None => None,
+        };
+        let ids = self.index.read().matching_ids(query, text_matches.as_ref());
+        let by_id = ids.as_ref().is_some_and(|ids| ids.len() < self.len() / 20);
+        Ok(ExportCursor {
+            ids,
+            by_id,
+            position: 0,
+            chunk: chunk.max(1),
+        })
+    }
+
+    /// The next chunk of an export, in storage order (or id order when few reports match);
+    /// `None` at the end.
+    pub async fn next_chunk(
+        &self,
+        cursor: &mut ExportCursor,
+    ) -> Result<Option<Vec<Report>>, ServiceError> {
+        if cursor.by_id {
+            // A few matches: read just those.
+            let ids = cursor.ids.as_deref().unwrap_or_default();
+            let start = cursor.position as usize;
+            if start >= ids.len() {
+                return Ok(None);
+            }
+            let end = (start + cursor.chunk).min(ids.len());
+            cursor.position = end as i64;
+            return Ok(Some(self.store.get_many(ids[start..end].to_vec()).await?));
+        }
+        // Many (or all): one pass over the store in its order, keeping the matches.
+        loop {
+            let rows = self.store.scan(cursor.position, cursor.chunk).await?;
+            let Some(&(last, _)) = rows.last() else {
+                return Ok(None);
+            };
+            cursor.position = last;
+            let reports: Vec<Report> = rows
+                .into_iter()
+                .map(|(_, r)| r)
+                .filter(|r| {
+                    cursor
+                        .ids
+                        .as_ref()
+                        .is_none_or(|ids| ids.binary_search(&r.id).is_ok())
+                })
+                .collect();
+            if !reports.is_empty() {
+                return Ok(Some(reports));
+            }
+        }
     }
 
     /// Answers a query with one page of reports.

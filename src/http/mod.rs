@@ -1,6 +1,7 @@
 //! The HTTP API on axum: one router, one problem+json error shape, one file per resource.
 
 mod auth;
+mod export;
 mod extract;
 mod geocode;
 mod layers;
@@ -53,6 +54,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/geocode", get(geocode::geocode))
         .route("/api/reverse", get(geocode::reverse))
         .route("/api/relate", get(relate::relate))
+        .route("/api/export", get(export::export))
         .route("/api/layers", get(layers::list))
         .route("/api/layers/{id}", get(layers::get))
         .route(

@@ -68,6 +68,10 @@ pub trait Store: Send + Sync + 'static {
     /// Live reports by id, in the order asked; ids not found are left out.
     async fn get_many(&self, ids: Vec<ReportId>) -> Result<Vec<Report>, StoreError>;
 
+    /// Up to `limit` live reports in storage order after scan position `after` (0 to start),
+    /// each with its position: for streaming exports a chunk at a time.
+    async fn scan(&self, after: i64, limit: usize) -> Result<Vec<(i64, Report)>, StoreError>;
+
     /// Ids of live reports whose description has every word of `words`.
     async fn text_matches(&self, words: String) -> Result<HashSet<ReportId>, StoreError>;
 

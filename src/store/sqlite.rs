@@ -610,6 +610,23 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn scan(&self, after: i64, limit: usize) -> Result<Vec<(i64, Report)>, StoreError> {
+        self.read(move |conn| {
+            let sql = format!(
+                "SELECT {REPORT_COLUMNS}, rowid FROM reports WHERE rowid > ?1 AND deleted_at IS NULL \
+                 ORDER BY rowid LIMIT ?2"
+            );
+            let mut stmt = conn.prepare_cached(&sql)?;
+            let rows = stmt
+                .query_map(params![after, limit as i64], |row| {
+                    Ok((row.get(22)?, report_from_row(row)?))
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok(rows)
+        })
+        .await
+    }
+
     async fn text_matches(&self, words: String) -> Result<HashSet<ReportId>, StoreError> {
         // Each word is quoted, so FTS5 reads the user's text as words, never as query syntax.
         let expr = words

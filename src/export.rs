@@ -1,0 +1,322 @@
+//! Reports as files GIS software reads: GeoJSON, GeoJSON text sequences (RFC 8142), CSV
+//! (RFC 4180, with lon, lat and WKT columns) and KML. A [`ExportWriter`] writes one report at a
+//! time, so an export of any size streams in constant memory.
+
+use crate::feature::ReportFeature;
+use crate::model::Report;
+use std::io::Write;
+
+/// An export format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// A GeoJSON FeatureCollection.
+    GeoJson,
+    /// GeoJSON text sequence (RFC 8142): one Feature per record separator and line.
+    GeoJsonSeq,
+    /// CSV with `lon`, `lat` and a `wkt` column; sources flattened.
+    Csv,
+    /// KML 2.2 placemarks with the fields as extended data.
+    Kml,
+}
+
+impl Format {
+    /// Every format's name, as `format=` takes it.
+    pub const NAMES: &'static [&'static str] = &["geojson", "geojsonseq", "csv", "kml"];
+
+    /// Reads a format's name.
+    pub fn parse(name: &str) -> Option<Self> {
+        match name.trim().to_ascii_lowercase().as_str() {
+            "geojson" | "json" => Some(Self::GeoJson),
+            "geojsonseq" | "geojsons" | "geojsonl" => Some(Self::GeoJsonSeq),
+            "csv" => Some(Self::Csv),
+            "kml" => Some(Self::Kml),
+            _ => None,
+        }
+    }
+
+    /// The media type to send.
+    pub fn media_type(self) -> &'static str {
+        match self {
+            Self::GeoJson => "application/geo+json",
+            Self::GeoJsonSeq => "application/geo+json-seq",
+            Self::Csv => "text/csv; charset=utf-8",
+            Self::Kml => "application/vnd.google-earth.kml+xml",
+        }
+    }
+
+    /// The file name extension.
+    pub fn extension(self) -> &'static str {
+        match self {
+            Self::GeoJson => "geojson",
+            Self::GeoJsonSeq => "geojsons",
+            Self::Csv => "csv",
+            Self::Kml => "kml",
+        }
+    }
+}
+
+/// The CSV header: flat columns a spreadsheet or GIS can use as they are.
+const CSV_COLUMNS: &[&str] = &[
+    "id",
+    "kind",
+    "status",
+    "description",
+    "location_text",
+    "lon",
+    "lat",
+    "wkt",
+    "precision",
+    "uncertainty_m",
+    "location_ambiguous",
+    "province",
+    "country",
+    "border_distance_km",
+    "border_country",
+    "coast_distance_km",
+    "in_sea",
+    "observed_from",
+    "observed_to",
+    "source_count",
+    "source_names",
+    "stances",
+    "sources_json",
+    "tags",
+    "reported_at",
+    "updated_at",
+];
+
+/// Writes reports in one format, one at a time.
+pub struct ExportWriter<W: Write> {
+    format: Format,
+    out: Sink<W>,
+    written: usize,
+}
+
+/// Where bytes go: straight out, or through a CSV writer that owns the output.
+enum Sink<W: Write> {
+    Plain(W),
+    Csv(Box<csv::Writer<W>>),
+}
+
+fn io(e: impl std::fmt::Display) -> std::io::Error {
+    std::io::Error::other(e.to_string())
+}
+
+impl<W: Write> ExportWriter<W> {
+    /// Starts an export: writes what comes before the first report.
+    pub fn new(format: Format, mut out: W) -> std::io::Result<Self> {
+        let out = match format {
+            Format::GeoJson => {
+                out.write_all(b"{\"type\":\"FeatureCollection\",\"features\":[\n")?;
+                Sink::Plain(out)
+            }
+            Format::GeoJsonSeq => Sink::Plain(out),
+            Format::Csv => {
+                let mut w = csv::Writer::from_writer(out);
+                w.write_record(CSV_COLUMNS).map_err(io)?;
+                Sink::Csv(Box::new(w))
+            }
+            Format::Kml => {
+                out.write_all(
+                    b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<kml xmlns=\"http://www.opengis.net/kml/2.2\">\n<Document>\n<name>sightmap reports</name>\n",
+                )?;
+                Sink::Plain(out)
+            }
+        };
+        Ok(Self {
+            format,
+            out,
+            written: 0,
+        })
+    }
+
+    /// How many reports were written.
+    pub fn written(&self) -> usize {
+        self.written
+    }
+
+    /// Writes one report.
+    pub fn write(&mut self, report: &Report) -> std::io::Result<()> {
+        let first = self.written == 0;
+        match (&mut self.out, self.format) {
+            (Sink::Csv(w), _) => write_csv_row(w, report)?,
+            (Sink::Plain(out), Format::GeoJson) => {
+                if !first {
+                    out.write_all(b",\n")?;
+                }
+                serde_json::to_writer(&mut *out, &ReportFeature::plain(report)).map_err(io)?;
+            }
+            (Sink::Plain(out), Format::GeoJsonSeq) => {
+                out.write_all(b"\x1e")?;
+                serde_json::to_writer(&mut *out, &ReportFeature::plain(report)).map_err(io)?;
+                out.write_all(b"\n")?;
+            }
+            (Sink::Plain(out), _) => write_placemark(out, report)?,
+        }
+        self.written += 1;
+        Ok(())
+    }
+
+    /// Pushes buffered bytes to the output.
+    pub fn flush(&mut self) -> std::io::Result<()> {
+        match &mut self.out {
+            Sink::Csv(w) => w.flush(),
+            Sink::Plain(out) => out.flush(),
+        }
+    }
+
+    /// Writes what comes after the last report and returns the output.
+    pub fn finish(self) -> std::io::Result<W> {
+        let mut out = match self.out {
+            Sink::Csv(w) => w.into_inner().map_err(|e| io(e.error()))?,
+            Sink::Plain(out) => out,
+        };
+        match self.format {
+            Format::GeoJson => out.write_all(b"\n]}\n")?,
+            Format::Kml => out.write_all(b"</Document>\n</kml>\n")?,
+            Format::GeoJsonSeq | Format::Csv => {}
+        }
+        out.flush()?;
+        Ok(out)
+    }
+}
+
+fn opt_km(m: Option<f64>) -> String {
+    m.map(|m| format!("{:.3}", m / 1000.0)).unwrap_or_default()
+}
+
+fn write_csv_row<W: Write>(w: &mut csv::Writer<W>, r: &Report) -> std::io::Result<()> {
+    let l = &r.location;
+    let names: Vec<&str> = r.sources.iter().map(|s| s.name.as_str()).collect();
+    let stances: Vec<&str> = r.sources.iter().map(|s| s.stance.as_str()).collect();
+    let sources_json = serde_json::to_string(&r.sources).map_err(io)?;
+    let row: [String; 26] = [
+        r.id.to_string(),
+        r.kind.as_str().into(),
+        r.status.as_str().into(),
+        r.description.clone(),
+        l.text.clone().unwrap_or_default(),
+        l.lon.to_string(),
+        l.lat.to_string(),
+        format!("POINT ({} {})", l.lon, l.lat),
+        l.precision.as_str().into(),
+        l.uncertainty_m.to_string(),
+        l.ambiguous.to_string(),
+        l.province.clone().unwrap_or_default(),
+        l.country.clone().unwrap_or_default(),
+        opt_km(r.relation.border_distance_m),
+        r.relation.border_country.clone().unwrap_or_default(),
+        opt_km(r.relation.coast_distance_m),
+        r.relation.in_sea.to_string(),
+        r.observed.from.to_string(),
+        r.observed.to.to_string(),
+        r.sources.len().to_string(),
+        names.join("; "),
+        stances.join("; "),
+        sources_json,
+        r.tags.join("; "),
+        r.reported_at.to_string(),
+        r.updated_at.to_string(),
+    ];
+    w.write_record(&row).map_err(io)
+}
+
+/// Escapes text for XML character data and attribute values.
+fn xml(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            // Control characters other than tab and newlines are not allowed in XML 1.0.
+            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn write_placemark(out: &mut impl Write, r: &Report) -> std::io::Result<()> {
+    let l = &r.location;
+    let mut data = vec![
+        ("id", r.id.to_string()),
+        ("kind", r.kind.as_str().to_string()),
+        ("status", r.status.as_str().to_string()),
+        ("precision", l.precision.as_str().to_string()),
+        ("uncertainty_m", l.uncertainty_m.to_string()),
+        ("location_text", l.text.clone().unwrap_or_default()),
+        ("province", l.province.clone().unwrap_or_default()),
+        ("country", l.country.clone().unwrap_or_default()),
+        ("border_distance_km", opt_km(r.relation.border_distance_m)),
+        (
+            "border_country",
+            r.relation.border_country.clone().unwrap_or_default(),
+        ),
+        ("coast_distance_km", opt_km(r.relation.coast_distance_m)),
+        ("observed_from", r.observed.from.to_string()),
+        ("observed_to", r.observed.to.to_string()),
+        ("source_count", r.sources.len().to_string()),
+    ];
+    let sources: Vec<String> = r
+        .sources
+        .iter()
+        .map(|s| {
+            format!(
+                "{} ({}, {})",
+                s.name,
+                s.source_type.as_str(),
+                s.stance.as_str()
+            )
+        })
+        .collect();
+    data.push(("sources", sources.join("; ")));
+    write!(
+        out,
+        "<Placemark id=\"r{}\"><name>{} ({})</name><description>{}</description>\
+         <TimeSpan><begin>{}</begin><end>{}</end></TimeSpan><ExtendedData>",
+        r.id.0.simple(),
+        xml(r.kind.as_str()),
+        xml(r.status.as_str()),
+        xml(&r.description),
+        r.observed.from,
+        r.observed.to,
+    )?;
+    for (name, value) in data {
+        write!(
+            out,
+            "<Data name=\"{name}\"><value>{}</value></Data>",
+            xml(&value)
+        )?;
+    }
+    writeln!(
+        out,
+        "</ExtendedData><Point><coordinates>{},{}</coordinates></Point></Placemark>",
+        l.lon, l.lat
+    )
+}
+
+/// A byte buffer that an [`ExportWriter`] writes into and its owner drains between reports,
+/// for streaming over HTTP.
+#[derive(Debug, Clone, Default)]
+pub struct SharedBuffer(std::sync::Arc<parking_lot::Mutex<Vec<u8>>>);
+
+impl SharedBuffer {
+    /// Takes what was written so far.
+    pub fn take(&self) -> Vec<u8> {
+        std::mem::take(&mut *self.0.lock())
+    }
+}
+
+impl Write for SharedBuffer {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}

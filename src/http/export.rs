@@ -1,0 +1,115 @@
+//! `GET /api/export?format=…`: every report matching the `/api/reports` filters, as a file,
+//! streamed a chunk at a time.
+
+use super::AppState;
+use super::extract::QueryPairs;
+use super::problem::Problem;
+use crate::export::{ExportWriter, Format, SharedBuffer};
+use crate::model::{FieldError, Timestamp};
+use crate::query::ReportQuery;
+use axum::body::{Body, Bytes};
+use axum::extract::State;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
+/// Reports read from the store and written per chunk.
+const CHUNK: usize = 2_000;
+/// Chunks in flight between the writer and the connection: bounds memory when the client is
+/// slower than the store.
+const CHUNKS_IN_FLIGHT: usize = 4;
+
+/// Reads `format` and the report filters; the page (`limit`, `offset`) does not apply.
+fn read_params(pairs: &[(String, String)]) -> Result<(Format, ReportQuery), Problem> {
+    let mut format = Format::GeoJson;
+    let mut rest = Vec::new();
+    let mut errors = Vec::new();
+    for (key, value) in pairs {
+        match key.as_str() {
+            "format" => match Format::parse(value) {
+                Some(f) => format = f,
+                None => errors.push(FieldError::new(
+                    "format",
+                    format!(
+                        "format must be one of {}, not '{value}'",
+                        Format::NAMES.join(", ")
+                    ),
+                )),
+            },
+            "limit" | "offset" => errors.push(FieldError::new(
+                key.clone(),
+                format!("an export holds every matching report: leave out '{key}'"),
+            )),
+            _ => rest.push((key.clone(), value.clone())),
+        }
+    }
+    let query = ReportQuery::from_pairs(&rest).map_err(|mut e| {
+        errors.append(&mut e);
+        Problem::invalid_query(std::mem::take(&mut errors))
+    })?;
+    if errors.is_empty() {
+        Ok((format, query))
+    } else {
+        Err(Problem::invalid_query(errors))
+    }
+}
+
+/// `GET /api/export`.
+pub async fn export(
+    State(state): State<AppState>,
+    QueryPairs(pairs): QueryPairs,
+) -> Result<Response, Problem> {
+    let (format, query) = read_params(&pairs)?;
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(CHUNKS_IN_FLIGHT);
+    let reports = state.reports.clone();
+    tokio::spawn(async move {
+        let buffer = SharedBuffer::default();
+        let Ok(mut writer) = ExportWriter::new(format, buffer.clone()) else {
+            return;
+        };
+        let outcome: Result<(), std::io::Error> = async {
+            let mut cursor = reports
+                .export(&query, CHUNK)
+                .await
+                .map_err(std::io::Error::other)?;
+            while let Some(batch) = reports
+                .next_chunk(&mut cursor)
+                .await
+                .map_err(std::io::Error::other)?
+            {
+                for report in &batch {
+                    writer.write(report)?;
+                }
+                writer.flush()?;
+                if tx.send(Ok(buffer.take().into())).await.is_err() {
+                    // The client went away.
+                    return Ok(());
+                }
+            }
+            Ok(())
+        }
+        .await;
+        let last = outcome.and_then(|()| writer.finish().map(|_| buffer.take().into()));
+        // An error ends the body early, so the client sees a broken transfer, not a short file.
+        let _ = tx.send(last).await;
+    });
+    let stream = futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|item| (item, rx))
+    });
+    let file_name = format!(
+        "sightmap-reports-{}.{}",
+        Timestamp::now().to_string().get(..10).unwrap_or("export"),
+        format.extension()
+    );
+    let mut response = (StatusCode::OK, Body::from_stream(stream)).into_response();
+    let h = response.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(format.media_type()),
+    );
+    h.insert(
+        header::CONTENT_DISPOSITION,
+        HeaderValue::from_str(&format!("attachment; filename=\"{file_name}\""))
+            .map_err(|_| Problem::internal())?,
+    );
+    Ok(response)
+}
