@@ -433,6 +433,21 @@ impl ReportIndex {
         }
     }
 
+    /// The extent of every live report: `[min_lon, min_lat, max_lon, max_lat]` and the first
+    /// and last moment of their observation intervals. A pass over the records.
+    pub fn extent(&self) -> Option<([f64; 4], (Timestamp, Timestamp))> {
+        self.records.iter().flatten().fold(None, |acc, e| {
+            let (lon, lat) = (e.point.lon, e.point.lat);
+            Some(match acc {
+                None => ([lon, lat, lon, lat], (Timestamp(e.from), Timestamp(e.to))),
+                Some((b, (from, to))) => (
+                    [b[0].min(lon), b[1].min(lat), b[2].max(lon), b[3].max(lat)],
+                    (Timestamp(from.0.min(e.from)), Timestamp(to.0.max(e.to))),
+                ),
+            })
+        })
+    }
+
     /// The ids of every report that matches the query's place and filters, sorted, or `None`
     /// when the query keeps every report.
     pub fn matching_ids(

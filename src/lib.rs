@@ -19,6 +19,7 @@
 
 pub mod cli;
 pub mod config;
+pub mod cql2;
 pub mod export;
 pub mod feature;
 pub mod geocode;

@@ -128,6 +128,11 @@ impl ReportService {
         self.index.read().len()
     }
 
+    /// The extent of every live report in space and time, if there are any.
+    pub fn extent(&self) -> Option<([f64; 4], (Timestamp, Timestamp))> {
+        self.index.read().extent()
+    }
+
     /// Whether there are none.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
@@ -173,6 +178,11 @@ impl ReportService {
             Some((report, _)) => Ok(report),
             None => Err(ServiceError::NotFound(id)),
         }
+    }
+
+    /// Live reports by id, in the order asked; ids not found are left out.
+    pub async fn get_many(&self, ids: Vec<ReportId>) -> Result<Vec<Report>, ServiceError> {
+        Ok(self.store.get_many(ids).await?)
     }
 
     /// Applies a JSON merge patch (RFC 7396) to a report's editable fields.

@@ -1,5 +1,6 @@
-//! GIS clients against sightmap: GDAL's `ogrinfo` reads every export format with the right
-//! count and fields, and an exported GeoJSON imported back exports identically.
+//! GIS clients against sightmap: GDAL's OAPIF driver reads the OGC API live, `ogrinfo` reads
+//! every export format with the right count and fields, and an exported GeoJSON imported back
+//! exports identically.
 
 mod common;
 
@@ -32,15 +33,15 @@ fn feature_count(summary: &str) -> u64 {
         .unwrap_or_else(|| panic!("no feature count in {summary}"))
 }
 
-/// A server with 7 known reports, 3 of them disputed.
+/// A server with 25 known reports along a line, 3 of them disputed.
 fn seeded(dir: &Path) -> Server {
     let server = Server::start(dir);
     let client = agent(Duration::from_secs(10));
-    for i in 0..7 {
+    for i in 0..25 {
         let report = json!({
             "kind": "drone",
             "description": format!("report {i}: \"quoted\", with commas, <angle> & ampersand; شرق گیلان"),
-            "lat": 37.0 + i as f64 * 0.2, "lon": 48.5 + i as f64 * 0.3,
+            "lat": 37.0 + i as f64 * 0.05, "lon": 48.5 + i as f64 * 0.1,
             "status": if i % 2 == 0 && i < 6 { "disputed" } else { "unverified" },
             "observed": {"from": "2025-06-13T20:00:00Z"},
             "sources": [
@@ -94,7 +95,7 @@ fn gdal_reads_every_export_format() {
         let mut args = extra.clone();
         args.push(path.to_str().unwrap());
         let summary = ogrinfo(&args);
-        assert_eq!(feature_count(&summary), 7, "{format}: {summary}");
+        assert_eq!(feature_count(&summary), 25, "{format}: {summary}");
         for field in ["status", "border_distance_km", "observed_from"] {
             assert!(
                 summary.contains(&format!("{field}:")),
@@ -113,7 +114,7 @@ fn gdal_reads_every_export_format() {
             }
             assert!(summary.contains("Geometry: Point"), "{summary}");
         }
-        // Filters apply: 3 of the 7 are disputed.
+        // Filters apply: 3 of the 25 are disputed.
         let disputed = dir.path().join(format!("disputed-{file}"));
         download(
             &server,
@@ -189,4 +190,62 @@ fn an_export_imported_back_exports_identically() {
         "status=disputed",
     ]);
     assert_eq!(std::fs::read_to_string(&c).unwrap().lines().count(), 4);
+}
+
+/// `ogrinfo` of the OGC API with extra arguments: its output.
+fn oapif(server: &Server, args: &[&str]) -> String {
+    let url = format!("OAPIF:{}/ogc", server.base);
+    let mut all = vec![url.as_str()];
+    all.extend_from_slice(args);
+    let output = Command::new("ogrinfo")
+        .arg("-ro")
+        .args(&all)
+        .output()
+        .expect("run ogrinfo");
+    assert!(
+        output.status.success(),
+        "ogrinfo {all:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+#[test]
+fn gdal_reads_the_ogc_api() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = seeded(&dir.path().join("data"));
+    let layers = oapif(&server, &[]);
+    for name in ["reports", "border", "coast", "sea", "provinces"] {
+        assert!(
+            layers.contains(&format!(": {name} (")),
+            "{name} missing: {layers}"
+        );
+    }
+    let summary = oapif(&server, &["-so", "reports"]);
+    assert_eq!(feature_count(&summary), 25, "{summary}");
+    assert!(summary.contains("Geometry: Point"));
+    // Every feature, 10 to a page through the next links, once each.
+    let all = oapif(&server, &["-al", "-q", "-oo", "PAGE_SIZE=10", "reports"]);
+    let ids: std::collections::BTreeSet<&str> = all
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("id (String) = "))
+        .collect();
+    assert_eq!(all.matches("OGRFeature(reports)").count(), 25);
+    assert_eq!(ids.len(), 25);
+    // A spatial filter: the reports run from lon 48.5 to 50.9; the box holds lon 48.95-49.55,
+    // that is i = 5..=10 (lat 37.25-37.5 inside 37-38).
+    let spat = oapif(
+        &server,
+        &["-so", "-spat", "48.95", "37", "49.55", "38", "reports"],
+    );
+    assert_eq!(feature_count(&spat), 6, "{spat}");
+    // An attribute filter, which GDAL sends as CQL2 text.
+    let disputed = oapif(
+        &server,
+        &["-so", "-where", "status = 'disputed'", "reports"],
+    );
+    assert_eq!(feature_count(&disputed), 3, "{disputed}");
+    // A region layer.
+    let border = oapif(&server, &["-so", "border"]);
+    assert_eq!(feature_count(&border), 6, "{border}");
 }

@@ -5,6 +5,7 @@ mod export;
 mod extract;
 mod geocode;
 mod layers;
+mod ogc;
 mod problem;
 mod relate;
 mod reports;
@@ -55,6 +56,15 @@ pub fn router(state: AppState) -> Router {
         .route("/api/reverse", get(geocode::reverse))
         .route("/api/relate", get(relate::relate))
         .route("/api/export", get(export::export))
+        .route("/ogc", get(ogc::landing))
+        .route("/ogc/", get(ogc::landing))
+        .route("/ogc/api", get(ogc::api))
+        .route("/ogc/conformance", get(ogc::conformance))
+        .route("/ogc/collections", get(ogc::collections))
+        .route("/ogc/collections/{id}", get(ogc::collection))
+        .route("/ogc/collections/{id}/items", get(ogc::items))
+        .route("/ogc/collections/{id}/items/{fid}", get(ogc::item))
+        .route("/ogc/collections/{id}/queryables", get(ogc::queryables))
         .route("/api/layers", get(layers::list))
         .route("/api/layers/{id}", get(layers::get))
         .route(

@@ -4,6 +4,7 @@
 mod errors;
 mod geocode;
 mod layers;
+mod ogc;
 mod queries;
 mod relate;
 mod reports;

@@ -1,0 +1,763 @@
+//! OGC API – Features at `/ogc`: Part 1 (Core, GeoJSON, OpenAPI 3.0) and Part 3 (Filtering
+//! with CQL2 text), so that QGIS, ArcGIS and GDAL open the reports and the region's layers live.
+//!
+//! The `reports` collection is served from the index and the store, with the report filters of
+//! `/api/reports` besides `bbox`, `datetime` and `filter`; the region's collections (`border`,
+//! `coast`, `sea`, `provinces`) from the data pack.
+
+use super::AppState;
+use super::extract::QueryPairs;
+use super::problem::Problem;
+use super::reports::{GEO_JSON, geojson_response};
+use crate::cql2::{self, Expr};
+use crate::feature::{Link, ReportCollection, ReportFeature};
+use crate::layers;
+use crate::model::{FieldError, Report, ReportId};
+use crate::query::{MAX_LIMIT, REPORT_QUERY_PARAMS, ReportQuery};
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Map, Value, json};
+
+/// The conformance classes this server implements.
+pub const CONFORMANCE: &[&str] = &[
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/features-filter",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-cql2",
+    "http://www.opengis.net/spec/cql2/1.0/conf/cql2-text",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions",
+];
+
+const CRS84: &str = "http://www.opengis.net/def/crs/OGC/1.3/CRS84";
+const OPENAPI: &str = "application/vnd.oai.openapi+json;version=3.0";
+/// Items per page when `limit` is not given, as the standard suggests.
+const DEFAULT_ITEMS: usize = 10;
+
+/// A collection: id, title, description.
+const COLLECTIONS: &[(&str, &str, &str)] = &[
+    (
+        "reports",
+        "Sighting reports",
+        "Unverified claims of what people saw or heard, each with its sources and their stances, precision and uncertainty, verification status, and distances to the border and the coast.",
+    ),
+    (
+        "border",
+        "Land borders",
+        "The home country's land borders, one line per stretch, country = the neighbour (OpenStreetMap, ODbL).",
+    ),
+    (
+        "coast",
+        "Coast",
+        "The sea's shoreline within the region (GSHHG, LGPL).",
+    ),
+    ("sea", "Sea", "The sea and its lagoons (GSHHG, LGPL)."),
+    (
+        "provinces",
+        "Provinces",
+        "First-level administrative divisions (Natural Earth, public domain).",
+    ),
+];
+
+/// Report properties a filter may use, with their JSON Schema types.
+const REPORT_QUERYABLES: &[(&str, &str, Option<&str>)] = &[
+    ("id", "string", None),
+    ("kind", "string", None),
+    ("status", "string", None),
+    ("description", "string", None),
+    ("location_text", "string", None),
+    ("precision", "string", None),
+    ("uncertainty_m", "number", None),
+    ("location_ambiguous", "boolean", None),
+    ("province", "string", None),
+    ("country", "string", None),
+    ("border_distance_km", "number", None),
+    ("border_country", "string", None),
+    ("coast_distance_km", "number", None),
+    ("in_sea", "boolean", None),
+    ("observed_from", "string", Some("date-time")),
+    ("observed_to", "string", Some("date-time")),
+    ("reported_at", "string", Some("date-time")),
+    ("updated_at", "string", Some("date-time")),
+];
+
+fn link(href: String, rel: &str, media_type: &str, title: &str) -> Value {
+    json!({"href": href, "rel": rel, "type": media_type, "title": title})
+}
+
+/// `GET /ogc`: the landing page.
+pub async fn landing(headers: HeaderMap) -> Json<Value> {
+    let base = super::base_url(&headers);
+    Json(json!({
+        "title": "sightmap",
+        "description": "Unverified sighting reports with their sources, and the region's borders, coast and sea, as OGC API – Features.",
+        "links": [
+            link(format!("{base}/ogc"), "self", "application/json", "This document"),
+            link(format!("{base}/ogc/api"), "service-desc", OPENAPI, "The API definition (OpenAPI 3.0)"),
+            link(format!("{base}/ogc/conformance"), "conformance", "application/json", "Conformance classes"),
+            link(format!("{base}/ogc/collections"), "data", "application/json", "The collections"),
+        ],
+    }))
+}
+
+/// `GET /ogc/conformance`.
+pub async fn conformance() -> Json<Value> {
+    Json(json!({ "conformsTo": CONFORMANCE }))
+}
+
+fn collection_json(
+    state: &AppState,
+    base: &str,
+    id: &str,
+    title: &str,
+    description: &str,
+) -> Value {
+    let region = &state.places.region.meta;
+    let (bbox, interval) = if id == "reports" {
+        match state.reports.extent() {
+            Some((b, (from, to))) => (b, json!([[from, to]])),
+            None => (region.bbox, json!([[null, null]])),
+        }
+    } else {
+        (region.bbox, json!([[null, null]]))
+    };
+    let href = format!("{base}/ogc/collections/{id}");
+    json!({
+        "id": id,
+        "title": title,
+        "description": description,
+        "itemType": "feature",
+        "crs": [CRS84],
+        "storageCrs": CRS84,
+        "extent": {
+            "spatial": {"bbox": [bbox], "crs": CRS84},
+            "temporal": {"interval": interval, "trs": "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian"},
+        },
+        "links": [
+            link(href.clone(), "self", "application/json", title),
+            link(format!("{href}/items"), "items", GEO_JSON, "Its features"),
+            link(format!("{href}/queryables"), "http://www.opengis.net/def/rel/ogc/1.0/queryables", "application/schema+json", "What a filter may use"),
+        ],
+    })
+}
+
+fn find_collection(
+    id: &str,
+) -> Result<&'static (&'static str, &'static str, &'static str), Problem> {
+    COLLECTIONS.iter().find(|c| c.0 == id).ok_or_else(|| {
+        let ids: Vec<&str> = COLLECTIONS.iter().map(|c| c.0).collect();
+        Problem::not_found(format!(
+            "no collection '{id}'; the collections are {}",
+            ids.join(", ")
+        ))
+    })
+}
+
+/// `GET /ogc/collections`.
+pub async fn collections(State(state): State<AppState>, headers: HeaderMap) -> Json<Value> {
+    let base = super::base_url(&headers);
+    let list: Vec<Value> = COLLECTIONS
+        .iter()
+        .map(|(id, title, description)| collection_json(&state, &base, id, title, description))
+        .collect();
+    Json(json!({
+        "links": [link(format!("{base}/ogc/collections"), "self", "application/json", "The collections")],
+        "collections": list,
+    }))
+}
+
+/// `GET /ogc/collections/{id}`.
+pub async fn collection(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Json<Value>, Problem> {
+    let &(id, title, description) = find_collection(&id)?;
+    let base = super::base_url(&headers);
+    Ok(Json(collection_json(&state, &base, id, title, description)))
+}
+
+/// `GET /ogc/collections/{id}/queryables`: a JSON Schema of what a filter may use.
+pub async fn queryables(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, Problem> {
+    let &(id, title, _) = find_collection(&id)?;
+    let base = super::base_url(&headers);
+    let mut properties = Map::new();
+    properties.insert(
+        "geometry".into(),
+        json!({"format": if id == "reports" { "geometry-point" } else { "geometry-any" }}),
+    );
+    let names: Vec<(String, &str, Option<&str>)> = if id == "reports" {
+        REPORT_QUERYABLES
+            .iter()
+            .map(|(n, t, f)| (n.to_string(), *t, *f))
+            .collect()
+    } else {
+        region_property_names(&state, id)
+            .into_iter()
+            .map(|(n, t)| (n, t, None))
+            .collect()
+    };
+    for (name, kind, format) in names {
+        let mut schema = json!({"type": kind});
+        if let Some(f) = format {
+            schema["format"] = json!(f);
+        }
+        properties.insert(name, schema);
+    }
+    let body = json!({
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": format!("{base}/ogc/collections/{id}/queryables"),
+        "type": "object",
+        "title": title,
+        "properties": properties,
+    });
+    let mut response = Json(body).into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/schema+json"),
+    );
+    Ok(response)
+}
+
+/// The features of a region collection, each with an id from 1.
+fn region_features(state: &AppState, id: &str) -> Vec<Value> {
+    let g = &state.places.geography;
+    let collection = match id {
+        "border" => layers::lines(&g.borders, |_| true, 0.0),
+        "coast" => layers::lines(&g.coast, |_| true, 0.0),
+        "sea" => layers::water(&g.water, 0.0),
+        _ => layers::areas(state.places.region.provinces.iter(), None, 0.0),
+    };
+    let Value::Object(mut c) = collection else {
+        return Vec::new();
+    };
+    let Some(Value::Array(features)) = c.remove("features") else {
+        return Vec::new();
+    };
+    features
+        .into_iter()
+        .enumerate()
+        .map(|(i, mut f)| {
+            f["id"] = json!(i + 1);
+            f
+        })
+        .collect()
+}
+
+/// The property names (and JSON types) of a region collection's features.
+fn region_property_names(state: &AppState, id: &str) -> Vec<(String, &'static str)> {
+    let features = region_features(state, id);
+    let mut names: Vec<(String, &'static str)> = Vec::new();
+    if let Some(Value::Object(props)) = features.first().map(|f| &f["properties"]) {
+        for (k, v) in props {
+            let kind = match v {
+                Value::Number(_) => "number",
+                Value::Bool(_) => "boolean",
+                _ => "string",
+            };
+            names.push((k.clone(), kind));
+        }
+    }
+    names
+}
+
+/// A report as CQL2 sees it: its feature properties and its point.
+struct ReportProperties<'a>(&'a Report);
+
+impl cql2::Properties for ReportProperties<'_> {
+    fn get(&self, name: &str) -> Option<cql2::Value> {
+        use cql2::Value as V;
+        let r = self.0;
+        let text = |s: Option<&str>| s.map_or(V::Null, |s| V::Text(s.to_string()));
+        let km = |m: Option<f64>| m.map_or(V::Null, |m| V::Number(m / 1000.0));
+        Some(match name {
+            "id" => V::Text(r.id.to_string()),
+            "kind" => V::Text(r.kind.as_str().into()),
+            "status" => V::Text(r.status.as_str().into()),
+            "description" => V::Text(r.description.clone()),
+            "location_text" => text(r.location.text.as_deref()),
+            "precision" => V::Text(r.location.precision.as_str().into()),
+            "uncertainty_m" => V::Number(r.location.uncertainty_m),
+            "location_ambiguous" => V::Bool(r.location.ambiguous),
+            "province" => text(r.location.province.as_deref()),
+            "country" => text(r.location.country.as_deref()),
+            "border_distance_km" => km(r.relation.border_distance_m),
+            "border_country" => text(r.relation.border_country.as_deref()),
+            "coast_distance_km" => km(r.relation.coast_distance_m),
+            "in_sea" => V::Bool(r.relation.in_sea),
+            "observed_from" => V::Instant(r.observed.from.0),
+            "observed_to" => V::Instant(r.observed.to.0),
+            "reported_at" => V::Instant(r.reported_at.0),
+            "updated_at" => V::Instant(r.updated_at.0),
+            _ => return None,
+        })
+    }
+
+    fn intersects(&self, other: &geo::Geometry<f64>) -> bool {
+        cql2::point_intersects(self.0.location.lon, self.0.location.lat, other)
+    }
+}
+
+/// A region feature as CQL2 sees it.
+struct JsonProperties<'a> {
+    feature: &'a Value,
+    geometry: Option<geo::Geometry<f64>>,
+}
+
+impl cql2::Properties for JsonProperties<'_> {
+    fn get(&self, name: &str) -> Option<cql2::Value> {
+        use cql2::Value as V;
+        let v = if name == "id" {
+            self.feature.get("id")?
+        } else {
+            self.feature["properties"].get(name)?
+        };
+        Some(match v {
+            Value::Null => V::Null,
+            Value::Bool(b) => V::Bool(*b),
+            Value::Number(n) => V::Number(n.as_f64().unwrap_or(f64::NAN)),
+            Value::String(s) => V::Text(s.clone()),
+            other => V::Text(other.to_string()),
+        })
+    }
+
+    fn intersects(&self, other: &geo::Geometry<f64>) -> bool {
+        use geo::Intersects;
+        self.geometry.as_ref().is_some_and(|g| g.intersects(other))
+    }
+}
+
+fn geometry_of(feature: &Value) -> Option<geo::Geometry<f64>> {
+    let g: geojson::Geometry = serde_json::from_value(feature["geometry"].clone()).ok()?;
+    geo::Geometry::<f64>::try_from(&g).ok()
+}
+
+/// The parameters of an items request, read and checked.
+struct ItemsRequest {
+    limit: usize,
+    offset: usize,
+    bbox: Option<[f64; 4]>,
+    filter: Option<Expr>,
+    /// For reports: the query of `/api/reports` these parameters amount to.
+    report_pairs: Vec<(String, String)>,
+}
+
+fn read_items_request(
+    collection: &str,
+    pairs: &[(String, String)],
+) -> Result<ItemsRequest, Problem> {
+    let mut errors = Vec::new();
+    let mut request = ItemsRequest {
+        limit: DEFAULT_ITEMS,
+        offset: 0,
+        bbox: None,
+        filter: None,
+        report_pairs: Vec::new(),
+    };
+    let mut filter_text = None;
+    for (key, value) in pairs {
+        let bad = |detail: String| FieldError::new(key.clone(), detail);
+        match key.as_str() {
+            "limit" => match value.trim().parse::<usize>() {
+                // Larger limits are cut to the maximum, as the standard allows.
+                Ok(n) if n >= 1 => request.limit = n.min(MAX_LIMIT),
+                _ => errors.push(bad(format!("limit must be a whole number of at least 1, not '{value}'"))),
+            },
+            "offset" => match value.trim().parse::<usize>() {
+                Ok(n) => request.offset = n,
+                _ => errors.push(bad(format!("offset must be a whole number, not '{value}'"))),
+            },
+            "bbox" => {
+                let v: Vec<f64> = value.split(',').filter_map(|x| x.trim().parse().ok()).collect();
+                let b = match v.as_slice() {
+                    [a, b, c, d] => Some([*a, *b, *c, *d]),
+                    [a, b, _, d, e, _] => Some([*a, *b, *d, *e]),
+                    _ => None,
+                };
+                match b {
+                    Some(b) => request.bbox = Some(b),
+                    None => errors.push(bad(format!(
+                        "bbox must be minLon,minLat,maxLon,maxLat (or 6 numbers with heights), not '{value}'"
+                    ))),
+                }
+            }
+            "datetime" => {
+                let (since, until) = match value.split_once('/') {
+                    Some((a, b)) => (a.trim(), b.trim()),
+                    None => (value.trim(), value.trim()),
+                };
+                if collection != "reports" {
+                    continue;
+                }
+                for (name, v) in [("since", since), ("until", until)] {
+                    if !v.is_empty() && v != ".." {
+                        request.report_pairs.push((name.into(), v.into()));
+                    }
+                }
+            }
+            "filter" => filter_text = Some(value.clone()),
+            "filter-lang" => {
+                if value != "cql2-text" {
+                    errors.push(bad(format!("filter-lang must be cql2-text, not '{value}'")));
+                }
+            }
+            "filter-crs" | "bbox-crs" | "crs" => {
+                if value != CRS84 {
+                    errors.push(bad(format!("{key} must be {CRS84}")));
+                }
+            }
+            "f" => {
+                if !matches!(value.as_str(), "json" | "geojson") {
+                    errors.push(bad(format!("f must be json or geojson, not '{value}'")));
+                }
+            }
+            other if collection == "reports" && REPORT_QUERY_PARAMS.contains(&other) && !matches!(other, "since" | "until") => {
+                request.report_pairs.push((key.clone(), value.clone()));
+            }
+            other => errors.push(bad(format!(
+                "unknown parameter '{other}'; items take limit, offset, bbox, datetime, filter, filter-lang{}",
+                if collection == "reports" { " and the report filters of /api/reports" } else { "" }
+            ))),
+        }
+    }
+    if let Some(text) = filter_text {
+        match Expr::parse(&text) {
+            Ok(e) => request.filter = Some(e),
+            Err(e) => errors.push(FieldError::new(
+                "filter",
+                format!("the CQL2 text filter cannot be read: {e}"),
+            )),
+        }
+    }
+    if errors.is_empty() {
+        Ok(request)
+    } else {
+        Err(Problem::invalid_query(errors))
+    }
+}
+
+/// Checks that a filter uses only queryable properties.
+fn check_queryables(filter: &Expr, known: &[String]) -> Result<(), Problem> {
+    for name in filter.properties() {
+        if !known.iter().any(|k| k == name) {
+            return Err(Problem::invalid_query(vec![FieldError::new(
+                "filter",
+                format!(
+                    "'{name}' is not queryable here; the queryables are {}",
+                    known.join(", ")
+                ),
+            )]));
+        }
+    }
+    Ok(())
+}
+
+/// The same request URL with `offset` replaced.
+fn page_link(
+    base: &str,
+    uri: &Uri,
+    pairs: &[(String, String)],
+    offset: usize,
+    limit: usize,
+) -> String {
+    let mut params: Vec<(String, String)> = pairs
+        .iter()
+        .filter(|(k, _)| k != "offset" && k != "limit")
+        .cloned()
+        .collect();
+    params.push(("limit".into(), limit.to_string()));
+    params.push(("offset".into(), offset.to_string()));
+    format!(
+        "{base}{}?{}",
+        uri.path(),
+        serde_urlencoded::to_string(&params).unwrap_or_default()
+    )
+}
+
+fn paging_links(
+    base: &str,
+    uri: &Uri,
+    pairs: &[(String, String)],
+    request: &ItemsRequest,
+    matched: usize,
+) -> Vec<Link> {
+    let mut links = vec![Link {
+        href: format!("{base}{uri}"),
+        rel: "self",
+        r#type: GEO_JSON,
+    }];
+    let next = request.offset + request.limit;
+    if next < matched {
+        links.push(Link {
+            href: page_link(base, uri, pairs, next, request.limit),
+            rel: "next",
+            r#type: GEO_JSON,
+        });
+    }
+    if request.offset > 0 {
+        links.push(Link {
+            href: page_link(
+                base,
+                uri,
+                pairs,
+                request.offset.saturating_sub(request.limit),
+                request.limit,
+            ),
+            rel: "prev",
+            r#type: GEO_JSON,
+        });
+    }
+    links
+}
+
+/// `GET /ogc/collections/{id}/items`.
+pub async fn items(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    uri: Uri,
+    headers: HeaderMap,
+    QueryPairs(pairs): QueryPairs,
+) -> Result<Response, Problem> {
+    let &(id, _, _) = find_collection(&id)?;
+    let request = read_items_request(id, &pairs)?;
+    let base = super::base_url(&headers);
+    if id == "reports" {
+        return report_items(&state, &base, &uri, &pairs, request).await;
+    }
+    let known: Vec<String> = std::iter::once("id".to_string())
+        .chain(
+            region_property_names(&state, id)
+                .into_iter()
+                .map(|(n, _)| n),
+        )
+        .collect();
+    if let Some(f) = &request.filter {
+        check_queryables(f, &known)?;
+    }
+    let bbox_shape = request
+        .bbox
+        .map(|b| geo::Geometry::Rect(geo::Rect::new((b[0], b[1]), (b[2], b[3]))));
+    let kept: Vec<Value> = region_features(&state, id)
+        .into_iter()
+        .filter(|f| {
+            let needs_geometry = bbox_shape.is_some()
+                || request
+                    .filter
+                    .as_ref()
+                    .is_some_and(|e| format!("{e:?}").contains("Intersects"));
+            let props = JsonProperties {
+                feature: f,
+                geometry: if needs_geometry { geometry_of(f) } else { None },
+            };
+            bbox_shape
+                .as_ref()
+                .is_none_or(|b| cql2::Properties::intersects(&props, b))
+                && request.filter.as_ref().is_none_or(|e| e.matches(&props))
+        })
+        .collect();
+    let matched = kept.len();
+    let page: Vec<Value> = kept
+        .into_iter()
+        .skip(request.offset)
+        .take(request.limit)
+        .collect();
+    let links = paging_links(&base, &uri, &pairs, &request, matched);
+    let body = json!({
+        "type": "FeatureCollection",
+        "numberMatched": matched,
+        "numberReturned": page.len(),
+        "timeStamp": crate::model::Timestamp::now(),
+        "links": links.iter().map(|l| json!({"href": l.href, "rel": l.rel, "type": l.r#type})).collect::<Vec<_>>(),
+        "features": page,
+    });
+    Ok(geojson_response(
+        StatusCode::OK,
+        body.to_string().into_bytes(),
+    ))
+}
+
+async fn report_items(
+    state: &AppState,
+    base: &str,
+    uri: &Uri,
+    pairs: &[(String, String)],
+    request: ItemsRequest,
+) -> Result<Response, Problem> {
+    let mut query_pairs = request.report_pairs.clone();
+    if let Some(b) = request.bbox {
+        query_pairs.push((
+            "bbox".into(),
+            b.iter()
+                .map(|v| v.to_string())
+                .collect::<Vec<_>>()
+                .join(","),
+        ));
+    }
+    query_pairs.push(("limit".into(), request.limit.to_string()));
+    query_pairs.push(("offset".into(), request.offset.to_string()));
+    let query = ReportQuery::from_pairs(&query_pairs).map_err(Problem::invalid_query)?;
+    let (reports, matched) = match &request.filter {
+        None => {
+            let page = state.reports.query(&query).await?;
+            (
+                page.reports
+                    .into_iter()
+                    .map(|f| f.report)
+                    .collect::<Vec<_>>(),
+                page.matched,
+            )
+        }
+        Some(filter) => {
+            let known: Vec<String> = REPORT_QUERYABLES.iter().map(|q| q.0.to_string()).collect();
+            check_queryables(filter, &known)?;
+            // Evaluate the filter on every candidate the index leaves, newest first.
+            let mut ids: Vec<ReportId> = Vec::new();
+            let mut cursor = state.reports.export(&query, 5_000).await?;
+            while let Some(batch) = state.reports.next_chunk(&mut cursor).await? {
+                ids.extend(
+                    batch
+                        .iter()
+                        .filter(|r| filter.matches(&ReportProperties(r)))
+                        .map(|r| r.id),
+                );
+            }
+            ids.sort_unstable_by(|a, b| b.cmp(a));
+            let matched = ids.len();
+            let page: Vec<ReportId> = ids
+                .into_iter()
+                .skip(request.offset)
+                .take(request.limit)
+                .collect();
+            (state.reports.get_many(page).await?, matched)
+        }
+    };
+    let features: Vec<ReportFeature> = reports.iter().map(ReportFeature::plain).collect();
+    let links = paging_links(base, uri, pairs, &request, matched);
+    let body = serde_json::to_vec(&ReportCollection::new(features, matched, links))
+        .map_err(|_| Problem::internal())?;
+    Ok(geojson_response(StatusCode::OK, body))
+}
+
+/// `GET /ogc/collections/{id}/items/{fid}`.
+pub async fn item(
+    State(state): State<AppState>,
+    Path((id, fid)): Path<(String, String)>,
+) -> Result<Response, Problem> {
+    let &(id, _, _) = find_collection(&id)?;
+    let missing = || Problem::not_found(format!("no feature '{fid}' in collection '{id}'"));
+    if id == "reports" {
+        let report_id: ReportId = fid.parse().map_err(|_| missing())?;
+        let report = state.reports.get(report_id).await.map_err(|_| missing())?;
+        let body =
+            serde_json::to_vec(&ReportFeature::plain(&report)).map_err(|_| Problem::internal())?;
+        return Ok(geojson_response(StatusCode::OK, body));
+    }
+    let index: usize = fid.parse().map_err(|_| missing())?;
+    let feature = region_features(&state, id)
+        .into_iter()
+        .nth(index.checked_sub(1).ok_or_else(missing)?)
+        .ok_or_else(missing)?;
+    Ok(geojson_response(
+        StatusCode::OK,
+        feature.to_string().into_bytes(),
+    ))
+}
+
+/// `GET /ogc/api`: the OpenAPI 3.0 definition.
+pub async fn api(headers: HeaderMap) -> Response {
+    let base = super::base_url(&headers);
+    let param = |name: &str, description: &str, schema: Value| json!({"name": name, "in": "query", "required": false, "description": description, "schema": schema});
+    let mut item_params = vec![
+        param(
+            "limit",
+            "Features per page (1 to 10000, default 10).",
+            json!({"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_ITEMS}),
+        ),
+        param(
+            "offset",
+            "Features to skip (the next link sets it).",
+            json!({"type": "integer", "minimum": 0}),
+        ),
+        param(
+            "bbox",
+            "minLon,minLat,maxLon,maxLat in CRS84.",
+            json!({"type": "array", "items": {"type": "number"}, "minItems": 4, "maxItems": 6}),
+        ),
+        param(
+            "datetime",
+            "An instant or interval (start/end, '..' for open), matched against the observation interval.",
+            json!({"type": "string"}),
+        ),
+        param(
+            "filter",
+            "A CQL2 text filter over the queryables.",
+            json!({"type": "string"}),
+        ),
+        param(
+            "filter-lang",
+            "cql2-text",
+            json!({"type": "string", "enum": ["cql2-text"]}),
+        ),
+    ];
+    for (name, description) in [
+        ("kind", "Kinds, comma-separated (reports only)."),
+        (
+            "status",
+            "Verification statuses, comma-separated (reports only).",
+        ),
+        (
+            "source_type",
+            "Source types, comma-separated (reports only).",
+        ),
+        ("tag", "Tags, comma-separated (reports only)."),
+        (
+            "q",
+            "Words that must all appear in the description (reports only).",
+        ),
+        (
+            "border_within_km",
+            "At most this far from the nearest land border (reports only).",
+        ),
+        (
+            "coast_within_km",
+            "At most this far from the coast (reports only).",
+        ),
+        (
+            "border_country",
+            "Nearest border with these countries (reports only).",
+        ),
+        ("province", "In these provinces (reports only)."),
+        ("country", "In these countries (reports only)."),
+    ] {
+        item_params.push(param(name, description, json!({"type": "string"})));
+    }
+    let collection_id = json!({"name": "collectionId", "in": "path", "required": true, "schema": {"type": "string", "enum": COLLECTIONS.iter().map(|c| c.0).collect::<Vec<_>>()}});
+    let ok = |description: &str, media: &str| json!({"200": {"description": description, "content": {media: {"schema": {"type": "object"}}}}, "404": {"description": "Not found"}, "400": {"description": "Invalid parameter (application/problem+json)"}});
+    let doc = json!({
+        "openapi": "3.0.3",
+        "info": {"title": "sightmap OGC API – Features", "version": env!("CARGO_PKG_VERSION"), "description": "Unverified sighting reports and the region's borders, coast, sea and provinces."},
+        "servers": [{"url": format!("{base}/ogc")}],
+        "paths": {
+            "/": {"get": {"summary": "Landing page", "operationId": "getLandingPage", "responses": ok("The landing page", "application/json")}},
+            "/conformance": {"get": {"summary": "Conformance classes", "operationId": "getConformance", "responses": ok("The conformance classes", "application/json")}},
+            "/api": {"get": {"summary": "This definition", "operationId": "getApi", "responses": ok("The API definition", OPENAPI)}},
+            "/collections": {"get": {"summary": "The collections", "operationId": "getCollections", "responses": ok("The collections", "application/json")}},
+            "/collections/{collectionId}": {"get": {"summary": "One collection", "operationId": "describeCollection", "parameters": [collection_id], "responses": ok("The collection", "application/json")}},
+            "/collections/{collectionId}/queryables": {"get": {"summary": "What a filter may use", "operationId": "getQueryables", "parameters": [collection_id], "responses": ok("A JSON Schema", "application/schema+json")}},
+            "/collections/{collectionId}/items": {"get": {"summary": "Features", "operationId": "getFeatures", "parameters": std::iter::once(collection_id.clone()).chain(item_params).collect::<Vec<_>>(), "responses": ok("A page of features", GEO_JSON)}},
+            "/collections/{collectionId}/items/{featureId}": {"get": {"summary": "One feature", "operationId": "getFeature", "parameters": [collection_id, {"name": "featureId", "in": "path", "required": true, "schema": {"type": "string"}}], "responses": ok("The feature", GEO_JSON)}},
+        },
+    });
+    let mut response = Json(doc).into_response();
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(OPENAPI));
+    response
+}

@@ -1,0 +1,214 @@
+//! OGC API – Features at /ogc: what QGIS and GDAL rely on, paging, datetime, CQL2 filters.
+
+use crate::support::{App, report_at};
+use serde_json::{Value, json};
+use std::collections::BTreeSet;
+
+/// 23 reports along a line from Rasht eastwards, a day apart; every third disputed.
+async fn seeded() -> (App, Vec<Value>) {
+    let app = App::new(None).await;
+    let mut made = Vec::new();
+    for i in 0..23 {
+        let mut r = report_at(49.5 + i as f64 * 0.1, 37.2);
+        r["status"] = json!(if i % 3 == 0 { "disputed" } else { "unverified" });
+        r["kind"] = json!(if i % 2 == 0 { "drone" } else { "sound" });
+        r["observed"] = json!({"from": format!("2025-06-{:02}T12:00:00Z", i + 1)});
+        made.push(app.create(&r).await);
+    }
+    (app, made)
+}
+
+fn ids(body: &Value) -> Vec<String> {
+    body["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn landing_conformance_and_collections_are_what_clients_need() {
+    let app = App::new(None).await;
+    let landing = app.get("/ogc").await.body;
+    let rels: Vec<&str> = landing["links"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["rel"].as_str().unwrap())
+        .collect();
+    for rel in ["self", "service-desc", "conformance", "data"] {
+        assert!(rels.contains(&rel), "{rel} missing: {rels:?}");
+    }
+    let desc = landing["links"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["rel"] == "service-desc")
+        .unwrap();
+    assert_eq!(desc["type"], "application/vnd.oai.openapi+json;version=3.0");
+    let api = app.get("/ogc/api").await;
+    assert_eq!(
+        api.content_type,
+        "application/vnd.oai.openapi+json;version=3.0"
+    );
+    assert_eq!(api.body["openapi"], "3.0.3");
+    assert!(api.body["paths"]["/collections/{collectionId}/items"]["get"].is_object());
+    assert!(
+        api.body["paths"]["/collections/{collectionId}/items"]["post"].is_null(),
+        "read-only"
+    );
+
+    let conformance = app.get("/ogc/conformance").await.body;
+    let classes: Vec<&str> = conformance["conformsTo"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap())
+        .collect();
+    for needed in [
+        "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
+        "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+        "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+        "http://www.opengis.net/spec/cql2/1.0/conf/basic-cql2",
+        "http://www.opengis.net/spec/cql2/1.0/conf/cql2-text",
+        "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter",
+        "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/features-filter",
+    ] {
+        assert!(classes.contains(&needed), "{needed}");
+    }
+
+    let collections = app.get("/ogc/collections").await.body;
+    let list = collections["collections"].as_array().unwrap();
+    let names: BTreeSet<&str> = list.iter().map(|c| c["id"].as_str().unwrap()).collect();
+    assert_eq!(
+        names,
+        BTreeSet::from(["reports", "border", "coast", "sea", "provinces"])
+    );
+    for c in list {
+        assert_eq!(
+            c["extent"]["spatial"]["bbox"][0].as_array().unwrap().len(),
+            4,
+            "{c}"
+        );
+        assert!(c["extent"]["temporal"]["interval"].is_array());
+        assert!(
+            c["links"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|l| l["rel"] == "items" && l["type"] == "application/geo+json")
+        );
+    }
+    let one = app.get("/ogc/collections/border").await.body;
+    assert_eq!(one["id"], "border");
+    app.get("/ogc/collections/nothing")
+        .await
+        .assert_problem(404, "nothing");
+}
+
+#[tokio::test]
+async fn items_count_page_and_filter() {
+    let (app, made) = seeded().await;
+    // QGIS counts with limit=1.
+    let one = app.get("/ogc/collections/reports/items?limit=1").await;
+    assert_eq!(one.content_type, "application/geo+json");
+    assert_eq!(one.body["numberMatched"], 23);
+    assert_eq!(one.body["numberReturned"], 1);
+
+    // Following `next` 10 at a time reads every report once.
+    let mut seen = Vec::new();
+    let mut url = "/ogc/collections/reports/items?limit=10".to_string();
+    loop {
+        let body = app.get(&url).await.body;
+        seen.extend(ids(&body));
+        match body["links"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|l| l["rel"] == "next")
+        {
+            Some(next) => {
+                let href = next["href"].as_str().unwrap();
+                url = href[href.find("/ogc").unwrap()..].to_string();
+            }
+            None => break,
+        }
+    }
+    assert_eq!(seen.len(), 23);
+    assert_eq!(seen.iter().collect::<BTreeSet<_>>().len(), 23);
+
+    // datetime: an interval against the observation interval; an open end.
+    let june_5_to_9 = app.get("/ogc/collections/reports/items?datetime=2025-06-05T00:00:00Z/2025-06-09T23:59:59Z&limit=100").await.body;
+    assert_eq!(june_5_to_9["numberMatched"], 5);
+    let from_20 = app
+        .get("/ogc/collections/reports/items?datetime=2025-06-20T00:00:00Z/..&limit=100")
+        .await
+        .body;
+    assert_eq!(from_20["numberMatched"], 4);
+
+    // CQL2 text, against a direct count of the seeded reports.
+    let disputed_drones = made
+        .iter()
+        .filter(|r| r["properties"]["status"] == "disputed" && r["properties"]["kind"] == "drone")
+        .count();
+    let body = app.get("/ogc/collections/reports/items?filter-lang=cql2-text&filter=status%20%3D%20'disputed'%20AND%20kind%20%3D%20'drone'&limit=100").await.body;
+    assert_eq!(body["numberMatched"], disputed_drones as u64);
+    let spatial = app.get("/ogc/collections/reports/items?filter=S_INTERSECTS(geometry,BBOX(49.45,37,50.05,38))&limit=100").await.body;
+    assert_eq!(spatial["numberMatched"], 6);
+    let bbox = app
+        .get("/ogc/collections/reports/items?bbox=49.45,37,50.05,38&limit=100")
+        .await
+        .body;
+    assert_eq!(
+        ids(&bbox).into_iter().collect::<BTreeSet<_>>(),
+        ids(&spatial).into_iter().collect()
+    );
+
+    // The report filters of /api/reports work here too.
+    let sounds = app
+        .get("/ogc/collections/reports/items?kind=sound&limit=100")
+        .await
+        .body;
+    assert_eq!(sounds["numberMatched"], 11);
+
+    // One item, and region collections.
+    let id = made[4]["id"].as_str().unwrap();
+    let item = app
+        .get(&format!("/ogc/collections/reports/items/{id}"))
+        .await;
+    assert_eq!(item.body["id"], id);
+    app.get("/ogc/collections/reports/items/nope")
+        .await
+        .assert_problem(404, "nope");
+    let az = app
+        .get("/ogc/collections/border/items?filter=country%3D'AZ'")
+        .await
+        .body;
+    assert_eq!(az["numberMatched"], 2);
+    assert_eq!(
+        app.get("/ogc/collections/border/items/1").await.body["id"],
+        1
+    );
+
+    // Queryables, and errors that name the parameter.
+    let q = app.get("/ogc/collections/reports/queryables").await;
+    assert_eq!(q.content_type, "application/schema+json");
+    assert_eq!(q.body["properties"]["status"]["type"], "string");
+    assert_eq!(q.body["properties"]["observed_from"]["format"], "date-time");
+    app.get("/ogc/collections/reports/items?filter=nothing%3D1")
+        .await
+        .assert_problem(400, "filter");
+    app.get("/ogc/collections/reports/items?filter=status%3D")
+        .await
+        .assert_problem(400, "filter");
+    app.get("/ogc/collections/reports/items?filter-lang=cql2-json&filter=x")
+        .await
+        .assert_problem(400, "filter-lang");
+    app.get("/ogc/collections/reports/items?limit=0")
+        .await
+        .assert_problem(400, "limit");
+    app.get("/ogc/collections/reports/items?colour=red")
+        .await
+        .assert_problem(400, "colour");
+}
