@@ -215,7 +215,7 @@ pub async fn export(args: ExportArgs) -> anyhow::Result<()> {
         );
     }
     let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&args.store.data_dir)?);
-    let reports = ReportService::open(store, None).await?;
+    let reports = Arc::new(ReportService::open(store, None).await?);
     let out: Box<dyn std::io::Write> = if args.out.as_os_str() == "-" {
         Box::new(std::io::stdout().lock())
     } else {
@@ -234,8 +234,9 @@ pub async fn export(args: ExportArgs) -> anyhow::Result<()> {
         bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
     }
     let started = Instant::now();
-    let mut cursor = reports.export(&query, 5_000).await?;
-    while let Some(batch) = reports.next_chunk(&mut cursor).await? {
+    let mut chunks = reports.export_stream(query, 5_000, 2);
+    while let Some(batch) = chunks.recv().await {
+        let batch = batch?;
         for report in &batch {
             writer.write(report)?;
         }

@@ -42,3 +42,9 @@ fn main() -> ExitCode {
         ExitCode::from(2)
     })
 }
+
+/// mimalloc: reports are built on one thread and freed on another during exports and
+/// queries, which glibc's allocator handles slowly (a fifth of an export's time was malloc
+/// and free); see BENCHMARKS.md.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;

@@ -282,6 +282,41 @@ impl ReportService {
         })
     }
 
+    /// Runs an export on a task of its own, `ahead` chunks ahead of the receiver, so that
+    /// reading the store overlaps with whatever the receiver does with each chunk (writing a
+    /// file, serving a download).
+    pub fn export_stream(
+        self: &Arc<Self>,
+        query: ReportQuery,
+        chunk: usize,
+        ahead: usize,
+    ) -> tokio::sync::mpsc::Receiver<Result<Vec<Report>, ServiceError>> {
+        let (tx, rx) = tokio::sync::mpsc::channel(ahead.max(1));
+        let service = self.clone();
+        tokio::spawn(async move {
+            let mut cursor = match service.export(&query, chunk).await {
+                Ok(c) => c,
+                Err(e) => {
+                    let _ = tx.send(Err(e)).await;
+                    return;
+                }
+            };
+            loop {
+                let next = service.next_chunk(&mut cursor).await;
+                let done = matches!(next, Ok(None) | Err(_));
+                let sent = match next {
+                    Ok(Some(batch)) => tx.send(Ok(batch)).await,
+                    Ok(None) => Ok(()),
+                    Err(e) => tx.send(Err(e)).await,
+                };
+                if done || sent.is_err() {
+                    return;
+                }
+            }
+        });
+        rx
+    }
+
     /// The next chunk of an export, in storage order (or id order when few reports match);
     /// `None` at the end.
     pub async fn next_chunk(

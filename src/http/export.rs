@@ -63,7 +63,9 @@ pub async fn export(
     let reports = state.reports.clone();
     tokio::spawn(async move {
         let buffer = SharedBuffer::default();
-        let Ok(mut writer) = ExportWriter::new(format, buffer.clone()) else {
+        // Serialisers write many small pieces: buffer them before the shared buffer's lock.
+        let out = std::io::BufWriter::with_capacity(1 << 16, buffer.clone());
+        let Ok(mut writer) = ExportWriter::new(format, out) else {
             return;
         };
         let outcome: Result<(), std::io::Error> = async {

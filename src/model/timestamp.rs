@@ -60,22 +60,45 @@ impl Timestamp {
     }
 }
 
+impl Timestamp {
+    /// The RFC 3339 form, `YYYY-MM-DDTHH:MM:SSZ`, for years 0 to 9999: written digit by digit,
+    /// as exports write millions of them.
+    fn rfc3339(&self) -> Option<[u8; 20]> {
+        let t = OffsetDateTime::from_unix_timestamp(self.0).ok()?;
+        let year = u32::try_from(t.year()).ok().filter(|y| *y <= 9999)?;
+        let mut out = *b"0000-00-00T00:00:00Z";
+        let mut put = |at: usize, width: usize, mut value: u32| {
+            for i in (at..at + width).rev() {
+                out[i] = b'0' + (value % 10) as u8;
+                value /= 10;
+            }
+        };
+        put(0, 4, year);
+        put(5, 2, u32::from(u8::from(t.month())));
+        put(8, 2, u32::from(t.day()));
+        put(11, 2, u32::from(t.hour()));
+        put(14, 2, u32::from(t.minute()));
+        put(17, 2, u32::from(t.second()));
+        Some(out)
+    }
+}
+
 impl fmt::Display for Timestamp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match OffsetDateTime::from_unix_timestamp(self.0) {
-            Ok(t) => {
-                let (y, mo, d) = (t.year(), u8::from(t.month()), t.day());
-                let (h, mi, s) = (t.hour(), t.minute(), t.second());
-                write!(f, "{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}Z")
-            }
-            Err(_) => write!(f, "{}", self.0),
+        match self.rfc3339() {
+            // The bytes are ASCII digits and separators.
+            Some(b) => f.write_str(std::str::from_utf8(&b).map_err(|_| fmt::Error)?),
+            None => write!(f, "{}", self.0),
         }
     }
 }
 
 impl Serialize for Timestamp {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
+        match self.rfc3339() {
+            Some(b) => s.serialize_str(std::str::from_utf8(&b).map_err(serde::ser::Error::custom)?),
+            None => s.collect_str(self),
+        }
     }
 }
 
