@@ -17,11 +17,14 @@ pub enum Format {
     Csv,
     /// KML 2.2 placemarks with the fields as extended data.
     Kml,
+    /// FlatGeobuf (no spatial index): features are spooled to a temporary file and written
+    /// after the header, which needs their count and extent.
+    Fgb,
 }
 
 impl Format {
     /// Every format's name, as `format=` takes it.
-    pub const NAMES: &'static [&'static str] = &["geojson", "geojsonseq", "csv", "kml"];
+    pub const NAMES: &'static [&'static str] = &["geojson", "geojsonseq", "csv", "kml", "fgb"];
 
     /// Reads a format's name.
     pub fn parse(name: &str) -> Option<Self> {
@@ -30,6 +33,7 @@ impl Format {
             "geojsonseq" | "geojsons" | "geojsonl" => Some(Self::GeoJsonSeq),
             "csv" => Some(Self::Csv),
             "kml" => Some(Self::Kml),
+            "fgb" | "flatgeobuf" => Some(Self::Fgb),
             _ => None,
         }
     }
@@ -41,6 +45,7 @@ impl Format {
             Self::GeoJsonSeq => "application/geo+json-seq",
             Self::Csv => "text/csv; charset=utf-8",
             Self::Kml => "application/vnd.google-earth.kml+xml",
+            Self::Fgb => "application/flatgeobuf",
         }
     }
 
@@ -51,6 +56,7 @@ impl Format {
             Self::GeoJsonSeq => "geojsons",
             Self::Csv => "csv",
             Self::Kml => "kml",
+            Self::Fgb => "fgb",
         }
     }
 }
@@ -96,6 +102,7 @@ pub struct ExportWriter<W: Write> {
 enum Sink<W: Write> {
     Plain(W),
     Csv(Box<csv::Writer<W>>),
+    Fgb(Box<flatgeobuf::FgbWriter<'static>>, W),
 }
 
 fn io(e: impl std::fmt::Display) -> std::io::Error {
@@ -116,6 +123,7 @@ impl<W: Write> ExportWriter<W> {
                 w.write_record(CSV_COLUMNS).map_err(io)?;
                 Sink::Csv(Box::new(w))
             }
+            Format::Fgb => Sink::Fgb(Box::new(fgb_writer()?), out),
             Format::Kml => {
                 out.write_all(
                     b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<kml xmlns=\"http://www.opengis.net/kml/2.2\">\n<Document>\n<name>sightmap reports</name>\n",
@@ -140,6 +148,7 @@ impl<W: Write> ExportWriter<W> {
         let first = self.written == 0;
         match (&mut self.out, self.format) {
             (Sink::Csv(w), _) => write_csv_row(w, report)?,
+            (Sink::Fgb(w, _), _) => write_fgb_feature(w, report)?,
             (Sink::Plain(out), Format::GeoJson) => {
                 if !first {
                     out.write_all(b",\n")?;
@@ -161,7 +170,7 @@ impl<W: Write> ExportWriter<W> {
     pub fn flush(&mut self) -> std::io::Result<()> {
         match &mut self.out {
             Sink::Csv(w) => w.flush(),
-            Sink::Plain(out) => out.flush(),
+            Sink::Plain(out) | Sink::Fgb(_, out) => out.flush(),
         }
     }
 
@@ -170,11 +179,15 @@ impl<W: Write> ExportWriter<W> {
         let mut out = match self.out {
             Sink::Csv(w) => w.into_inner().map_err(|e| io(e.error()))?,
             Sink::Plain(out) => out,
+            Sink::Fgb(w, mut out) => {
+                w.write(&mut out).map_err(io)?;
+                out
+            }
         };
         match self.format {
             Format::GeoJson => out.write_all(b"\n]}\n")?,
             Format::Kml => out.write_all(b"</Document>\n</kml>\n")?,
-            Format::GeoJsonSeq | Format::Csv => {}
+            Format::GeoJsonSeq | Format::Csv | Format::Fgb => {}
         }
         out.flush()?;
         Ok(out)
@@ -219,6 +232,113 @@ fn write_csv_row<W: Write>(w: &mut csv::Writer<W>, r: &Report) -> std::io::Resul
         r.updated_at.to_string(),
     ];
     w.write_record(&row).map_err(io)
+}
+
+/// FlatGeobuf columns: the CSV's, typed, without the coordinate columns.
+const FGB_COLUMNS: &[(&str, flatgeobuf::ColumnType)] = {
+    use flatgeobuf::ColumnType as T;
+    &[
+        ("id", T::String),
+        ("kind", T::String),
+        ("status", T::String),
+        ("description", T::String),
+        ("location_text", T::String),
+        ("precision", T::String),
+        ("uncertainty_m", T::Double),
+        ("location_ambiguous", T::Bool),
+        ("province", T::String),
+        ("country", T::String),
+        ("border_distance_km", T::Double),
+        ("border_country", T::String),
+        ("coast_distance_km", T::Double),
+        ("in_sea", T::Bool),
+        ("observed_from", T::DateTime),
+        ("observed_to", T::DateTime),
+        ("source_count", T::Int),
+        ("source_names", T::String),
+        ("stances", T::String),
+        ("sources_json", T::Json),
+        ("tags", T::String),
+        ("reported_at", T::DateTime),
+        ("updated_at", T::DateTime),
+    ]
+};
+
+fn fgb_writer() -> std::io::Result<flatgeobuf::FgbWriter<'static>> {
+    let options = flatgeobuf::FgbWriterOptions {
+        write_index: false,
+        crs: flatgeobuf::FgbCrs {
+            code: 4326,
+            ..Default::default()
+        },
+        title: Some("sightmap reports"),
+        ..Default::default()
+    };
+    let mut w = flatgeobuf::FgbWriter::create_with_options(
+        "reports",
+        flatgeobuf::GeometryType::Point,
+        options,
+    )
+    .map_err(io)?;
+    for (name, kind) in FGB_COLUMNS {
+        w.add_column(name, *kind, |_, _| {});
+    }
+    Ok(w)
+}
+
+fn write_fgb_feature(w: &mut flatgeobuf::FgbWriter<'static>, r: &Report) -> std::io::Result<()> {
+    use geozero::{ColumnValue as V, PropertyProcessor};
+    let l = &r.location;
+    let id = r.id.to_string();
+    let times =
+        [r.observed.from, r.observed.to, r.reported_at, r.updated_at].map(|t| t.to_string());
+    let names: Vec<&str> = r.sources.iter().map(|s| s.name.as_str()).collect();
+    let stances: Vec<&str> = r.sources.iter().map(|s| s.stance.as_str()).collect();
+    let (names, stances) = (names.join("; "), stances.join("; "));
+    let sources_json = serde_json::to_string(&r.sources).map_err(io)?;
+    let tags = r.tags.join("; ");
+    let km = |m: Option<f64>| m.map(|m| V::Double(m / 1000.0));
+    let values: [Option<V>; 23] = [
+        Some(V::String(&id)),
+        Some(V::String(r.kind.as_str())),
+        Some(V::String(r.status.as_str())),
+        Some(V::String(&r.description)),
+        l.text.as_deref().map(V::String),
+        Some(V::String(l.precision.as_str())),
+        Some(V::Double(l.uncertainty_m)),
+        Some(V::Bool(l.ambiguous)),
+        l.province.as_deref().map(V::String),
+        l.country.as_deref().map(V::String),
+        km(r.relation.border_distance_m),
+        r.relation.border_country.as_deref().map(V::String),
+        km(r.relation.coast_distance_m),
+        Some(V::Bool(r.relation.in_sea)),
+        Some(V::DateTime(&times[0])),
+        Some(V::DateTime(&times[1])),
+        Some(V::Int(r.sources.len() as i32)),
+        Some(V::String(&names)),
+        Some(V::String(&stances)),
+        Some(V::Json(&sources_json)),
+        Some(V::String(&tags)),
+        Some(V::DateTime(&times[2])),
+        Some(V::DateTime(&times[3])),
+    ];
+    let point = geo::Geometry::Point(geo::Point::new(l.lon, l.lat));
+    let mut failed = None;
+    w.add_feature_geom(point, |feature| {
+        for (i, value) in values.iter().enumerate() {
+            if let Some(v) = value
+                && let Err(e) = feature.property(i, FGB_COLUMNS[i].0, v)
+            {
+                failed = Some(e);
+            }
+        }
+    })
+    .map_err(io)?;
+    match failed {
+        Some(e) => Err(io(e)),
+        None => Ok(()),
+    }
 }
 
 /// Escapes text for XML character data and attribute values.

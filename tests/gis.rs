@@ -89,6 +89,7 @@ fn gdal_reads_every_export_format() {
             vec!["-oo", "X_POSSIBLE_NAMES=lon", "-oo", "Y_POSSIBLE_NAMES=lat"],
         ),
         ("kml", "all.kml", vec![]),
+        ("fgb", "all.fgb", vec![]),
     ] {
         let path: PathBuf = dir.path().join(file);
         download(&server, &format!("format={format}"), &path);

@@ -7,7 +7,7 @@ use super::problem::Problem;
 use crate::export::{ExportWriter, Format, SharedBuffer};
 use crate::model::{FieldError, Timestamp};
 use crate::query::ReportQuery;
-use axum::body::{Body, Bytes};
+use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -53,6 +53,62 @@ fn read_params(pairs: &[(String, String)]) -> Result<(Format, ReportQuery), Prob
     }
 }
 
+type Chunks =
+    tokio::sync::mpsc::Receiver<Result<Vec<crate::model::Report>, crate::service::ServiceError>>;
+type Body = tokio::sync::mpsc::Sender<Result<Bytes, std::io::Error>>;
+
+/// Writes each chunk of reports as it comes and sends its bytes.
+async fn send_streamed(format: Format, mut chunks: Chunks, tx: &Body) -> std::io::Result<()> {
+    let buffer = SharedBuffer::default();
+    // Serialisers write many small pieces: buffer them before the shared buffer's lock.
+    let out = std::io::BufWriter::with_capacity(1 << 16, buffer.clone());
+    let mut writer = ExportWriter::new(format, out)?;
+    while let Some(batch) = chunks.recv().await {
+        for report in &batch.map_err(std::io::Error::other)? {
+            writer.write(report)?;
+        }
+        writer.flush()?;
+        if tx.send(Ok(buffer.take().into())).await.is_err() {
+            return Ok(()); // The client went away.
+        }
+    }
+    writer.finish()?;
+    let _ = tx.send(Ok(buffer.take().into())).await;
+    Ok(())
+}
+
+/// Formats whose header needs the whole dataset (FlatGeobuf): written to a temporary file
+/// first, then sent from it a megabyte at a time.
+async fn send_spooled(mut chunks: Chunks, tx: &Body) -> std::io::Result<()> {
+    use std::io::Read;
+    let path = std::env::temp_dir().join(format!("sightmap-export-{}.fgb", uuid::Uuid::now_v7()));
+    let result = async {
+        let file = std::fs::File::create(&path)?;
+        let mut writer = ExportWriter::new(Format::Fgb, std::io::BufWriter::new(file))?;
+        while let Some(batch) = chunks.recv().await {
+            for report in &batch.map_err(std::io::Error::other)? {
+                writer.write(report)?;
+            }
+        }
+        writer.finish()?;
+        let mut file = std::fs::File::open(&path)?;
+        loop {
+            let mut block = vec![0; 1 << 20];
+            let n = file.read(&mut block)?;
+            if n == 0 {
+                return Ok(());
+            }
+            block.truncate(n);
+            if tx.send(Ok(block.into())).await.is_err() {
+                return Ok(());
+            }
+        }
+    }
+    .await;
+    let _ = std::fs::remove_file(&path);
+    result
+}
+
 /// `GET /api/export`.
 pub async fn export(
     State(state): State<AppState>,
@@ -62,37 +118,15 @@ pub async fn export(
     let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(CHUNKS_IN_FLIGHT);
     let reports = state.reports.clone();
     tokio::spawn(async move {
-        let buffer = SharedBuffer::default();
-        // Serialisers write many small pieces: buffer them before the shared buffer's lock.
-        let out = std::io::BufWriter::with_capacity(1 << 16, buffer.clone());
-        let Ok(mut writer) = ExportWriter::new(format, out) else {
-            return;
+        let chunks = reports.export_stream(query, CHUNK, 2);
+        let outcome = match format {
+            Format::Fgb => send_spooled(chunks, &tx).await,
+            _ => send_streamed(format, chunks, &tx).await,
         };
-        let outcome: Result<(), std::io::Error> = async {
-            let mut cursor = reports
-                .export(&query, CHUNK)
-                .await
-                .map_err(std::io::Error::other)?;
-            while let Some(batch) = reports
-                .next_chunk(&mut cursor)
-                .await
-                .map_err(std::io::Error::other)?
-            {
-                for report in &batch {
-                    writer.write(report)?;
-                }
-                writer.flush()?;
-                if tx.send(Ok(buffer.take().into())).await.is_err() {
-                    // The client went away.
-                    return Ok(());
-                }
-            }
-            Ok(())
-        }
-        .await;
-        let last = outcome.and_then(|()| writer.finish().map(|_| buffer.take().into()));
         // An error ends the body early, so the client sees a broken transfer, not a short file.
-        let _ = tx.send(last).await;
+        if let Err(e) = outcome {
+            let _ = tx.send(Err(e)).await;
+        }
     });
     let stream = futures_util::stream::unfold(rx, |mut rx| async move {
         rx.recv().await.map(|item| (item, rx))
@@ -102,7 +136,7 @@ pub async fn export(
         Timestamp::now().to_string().get(..10).unwrap_or("export"),
         format.extension()
     );
-    let mut response = (StatusCode::OK, Body::from_stream(stream)).into_response();
+    let mut response = (StatusCode::OK, axum::body::Body::from_stream(stream)).into_response();
     let h = response.headers_mut();
     h.insert(
         header::CONTENT_TYPE,
