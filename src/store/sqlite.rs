@@ -500,18 +500,39 @@ where
     text.parse().map_err(|e| corrupt(column, e))
 }
 
+/// A text column, borrowed from the row (no allocation).
+fn text_ref<'r>(row: &'r rusqlite::Row<'_>, index: usize) -> rusqlite::Result<&'r str> {
+    row.get_ref(index)?.as_str().map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(index, rusqlite::types::Type::Text, e.into())
+    })
+}
+
+/// A vocabulary word from a text column, read without allocating.
+fn word_at<T: std::str::FromStr>(
+    row: &rusqlite::Row<'_>,
+    index: usize,
+    column: &str,
+) -> rusqlite::Result<T>
+where
+    T::Err: std::fmt::Display,
+{
+    text_ref(row, index)?
+        .parse()
+        .map_err(|e| corrupt(column, e))
+}
+
 fn report_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Report> {
-    let sources: String = row.get(12)?;
-    let tags: String = row.get(14)?;
+    let sources = text_ref(row, 12)?;
+    let tags = text_ref(row, 14)?;
     Ok(Report {
         id: id_from(row.get(0)?)?,
-        kind: word::<Kind>(row.get(1)?, "kind")?,
+        kind: word_at::<Kind>(row, 1, "kind")?,
         description: row.get(2)?,
         location: Location {
             text: row.get(3)?,
             lon: row.get(4)?,
             lat: row.get(5)?,
-            precision: word::<Precision>(row.get(6)?, "precision")?,
+            precision: word_at::<Precision>(row, 6, "precision")?,
             uncertainty_m: row.get(7)?,
             province: row.get(8)?,
             country: row.get(9)?,
@@ -527,10 +548,13 @@ fn report_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Report> {
             from: Timestamp(row.get(10)?),
             to: Timestamp(row.get(11)?),
         },
-        sources: serde_json::from_str::<Vec<Source>>(&sources)
-            .map_err(|e| corrupt("sources", e))?,
-        status: word::<Status>(row.get(13)?, "status")?,
-        tags: serde_json::from_str(&tags).map_err(|e| corrupt("tags", e))?,
+        sources: serde_json::from_str::<Vec<Source>>(sources).map_err(|e| corrupt("sources", e))?,
+        status: word_at::<Status>(row, 13, "status")?,
+        tags: if tags == "[]" {
+            Vec::new()
+        } else {
+            serde_json::from_str(tags).map_err(|e| corrupt("tags", e))?
+        },
         reported_at: Timestamp(row.get(15)?),
         updated_at: Timestamp(row.get(16)?),
     })
