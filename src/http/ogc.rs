@@ -414,8 +414,9 @@ fn read_items_request(
                 }
             }
             "f" => {
-                if !matches!(value.as_str(), "json" | "geojson") {
-                    errors.push(bad(format!("f must be json or geojson, not '{value}'")));
+                // Clients ask for JSON in several spellings (json, geojson, application/geo+json).
+                if !value.to_ascii_lowercase().contains("json") {
+                    errors.push(bad(format!("f must ask for JSON (json or geojson), not '{value}'")));
                 }
             }
             other if collection == "reports" && REPORT_QUERY_PARAMS.contains(&other) && !matches!(other, "since" | "until") => {
