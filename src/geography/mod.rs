@@ -13,7 +13,7 @@ pub mod lines;
 use crate::geodesy;
 use crate::model::Relation;
 use crate::region::bands::PolygonBands;
-use crate::region::{Region, RegionError};
+use crate::region::{Region, RegionError, feature_shape};
 use geo::MultiPolygon;
 use lines::LineSet;
 use std::sync::Arc;
@@ -317,15 +317,7 @@ fn parse_water(text: &str) -> Result<Vec<WaterBody>, RegionError> {
             };
             let name = text("name").ok_or_else(|| bad("no name"))?;
             let kind = text("kind");
-            let geometry = feature
-                .geometry
-                .as_ref()
-                .ok_or_else(|| bad("no geometry"))?;
-            let shape = match geo::Geometry::<f64>::try_from(geometry) {
-                Ok(geo::Geometry::Polygon(p)) => MultiPolygon(vec![p]),
-                Ok(geo::Geometry::MultiPolygon(m)) => m,
-                _ => return Err(bad("not a Polygon or MultiPolygon")),
-            };
+            let shape = feature_shape(&feature).map_err(bad)?;
             Ok(WaterBody {
                 name,
                 kind,

@@ -236,6 +236,16 @@ fn min_max(values: impl Iterator<Item = f64>) -> (f64, f64) {
     })
 }
 
+/// The (Multi)Polygon of a data pack's feature, as a MultiPolygon, or what is wrong with it.
+pub(crate) fn feature_shape(feature: &geojson::Feature) -> Result<MultiPolygon<f64>, &'static str> {
+    let geometry = feature.geometry.as_ref().ok_or("no geometry")?;
+    match geo::Geometry::<f64>::try_from(geometry) {
+        Ok(geo::Geometry::Polygon(p)) => Ok(MultiPolygon(vec![p])),
+        Ok(geo::Geometry::MultiPolygon(m)) => Ok(m),
+        _ => Err("not a Polygon or MultiPolygon"),
+    }
+}
+
 /// Parses a FeatureCollection of (Multi)Polygons with properties `id`, `name`, `names` and,
 /// for provinces, `country`.
 pub(super) fn parse_areas(
@@ -273,15 +283,7 @@ pub(super) fn parse_areas(
                         .collect()
                 })
                 .unwrap_or_default();
-            let geometry = feature
-                .geometry
-                .as_ref()
-                .ok_or_else(|| bad("no geometry"))?;
-            let shape = match geo::Geometry::<f64>::try_from(geometry) {
-                Ok(geo::Geometry::Polygon(p)) => MultiPolygon(vec![p]),
-                Ok(geo::Geometry::MultiPolygon(m)) => m,
-                _ => return Err(bad("not a Polygon or MultiPolygon")),
-            };
+            let shape = feature_shape(&feature).map_err(bad)?;
             Area::new(id, name, country, names, shape).ok_or_else(|| bad("empty geometry"))
         })
         .collect()

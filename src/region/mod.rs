@@ -10,6 +10,7 @@ pub mod bands;
 mod files;
 mod place;
 
+pub(crate) use area::feature_shape;
 pub use area::{Area, Direction, Part};
 pub use files::RegionFiles;
 pub use place::Place;
