@@ -160,8 +160,7 @@ pub fn geodesic_distance_m(lon1: f64, lat1: f64, lon2: f64, lat2: f64) -> f64 {
 /// The initial bearing from the first point to the second, in degrees clockwise from north
 /// (0–360), on WGS84.
 pub fn initial_bearing_deg(lon1: f64, lat1: f64, lon2: f64, lat2: f64) -> f64 {
-    let (_s12, azi1, _azi2, _a12): (f64, f64, f64, f64) = wgs84().inverse(lat1, lon1, lat2, lon2);
-    azi1.rem_euclid(360.0)
+    distance_and_bearing(lon1, lat1, lon2, lat2).1
 }
 
 /// The geodesic distance in metres and the initial bearing in degrees (0–360) from the first

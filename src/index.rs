@@ -448,6 +448,18 @@ impl ReportIndex {
         })
     }
 
+    /// Every hit of a query on one page, in the query's order.
+    fn every_hit(&self, query: &ReportQuery, text_matches: Option<&HashSet<ReportId>>) -> Vec<Hit> {
+        let everything = ReportQuery {
+            page: Page {
+                limit: usize::MAX,
+                offset: 0,
+            },
+            ..query.clone()
+        };
+        self.query(&everything, text_matches).hits
+    }
+
     /// The ids of every report that matches the query's place and filters, sorted, or `None`
     /// when the query keeps every report.
     pub fn matching_ids(
@@ -459,16 +471,8 @@ impl ReportIndex {
         if matches!(query.spatial, Spatial::None) && filter.is_empty() {
             return None;
         }
-        let everything = ReportQuery {
-            page: Page {
-                limit: usize::MAX,
-                offset: 0,
-            },
-            ..query.clone()
-        };
         let mut ids: Vec<ReportId> = self
-            .query(&everything, text_matches)
-            .hits
+            .every_hit(query, text_matches)
             .into_iter()
             .map(|h| h.id)
             .collect();
@@ -483,15 +487,7 @@ impl ReportIndex {
         query: &ReportQuery,
         text_matches: Option<&HashSet<ReportId>>,
     ) -> Vec<Match<'_>> {
-        let everything = ReportQuery {
-            page: Page {
-                limit: usize::MAX,
-                offset: 0,
-            },
-            ..query.clone()
-        };
-        self.query(&everything, text_matches)
-            .hits
+        self.every_hit(query, text_matches)
             .iter()
             .filter_map(|hit| {
                 let e = self.entry(*self.by_id.get(&hit.id)?);
