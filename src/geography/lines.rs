@@ -22,6 +22,8 @@ pub struct Nearest {
     pub distance_m: f64,
     /// The nearest point, `[lon, lat]` in degrees.
     pub point: [f64; 2],
+    /// Initial bearing from the query point to `point`, degrees clockwise from north.
+    pub bearing_deg: f64,
     /// Which of the set's lines it lies on, in the order given to [`LineSet::new`].
     pub line: usize,
 }
@@ -87,8 +89,10 @@ impl LineSet {
             }
         }
         let (_, foot, segment) = best?;
+        let (distance_m, bearing_deg) = geodesy::distance_and_bearing(lon, lat, foot.lon, foot.lat);
         Some(Nearest {
-            distance_m: geodesy::geodesic_distance_m(lon, lat, foot.lon, foot.lat),
+            distance_m,
+            bearing_deg,
             point: [foot.lon, foot.lat],
             line: self.line_of[segment as usize] as usize,
         })

@@ -10,7 +10,6 @@
 pub mod buffer;
 pub mod lines;
 
-use crate::geodesy;
 use crate::model::Relation;
 use crate::region::bands::PolygonBands;
 use crate::region::{Region, RegionError, feature_shape};
@@ -194,7 +193,7 @@ impl Geography {
             country,
             distance_m: nearest.distance_m,
             nearest: nearest.point,
-            bearing_deg: geodesy::initial_bearing_deg(lon, lat, nearest.point[0], nearest.point[1]),
+            bearing_deg: nearest.bearing_deg,
         })
     }
 
