@@ -169,33 +169,17 @@ pub async fn list(State(state): State<AppState>, headers: HeaderMap) -> Result<R
     let base = super::base_url(&headers);
     let mut entries = Vec::new();
     for info in LAYERS {
-        let value = if info.id == "reports" || info.id == "points" {
-            let query = ReportQuery::default();
-            let (count, bbox) = state
-                .reports
-                .with_matches(&query, |m| {
-                    let bbox = m
-                        .iter()
-                        .map(|m| [m.lon, m.lat, m.lon, m.lat])
-                        .reduce(|a, b| {
-                            [
-                                a[0].min(b[0]),
-                                a[1].min(b[1]),
-                                a[2].max(b[2]),
-                                a[3].max(b[3]),
-                            ]
-                        });
-                    (m.len(), bbox)
-                })
-                .await?;
-            json!({"features": vec![Value::Null; 0], "count": count, "bbox": bbox})
+        let (count, bbox) = if info.id == "reports" || info.id == "points" {
+            // One feature per live report: the index knows how many and where.
+            let bbox = state.reports.extent().map(|(b, _)| json!(b));
+            (Some(state.reports.len() as u64), bbox)
         } else {
-            build(&state, info.id, &[]).await?.1
+            let body = build(&state, info.id, &[]).await?;
+            let value: Value =
+                serde_json::from_slice(&body.bytes).map_err(|_| Problem::internal())?;
+            let count = value["features"].as_array().map(|f| f.len() as u64);
+            (count, value.get("bbox").cloned())
         };
-        let count = value
-            .get("count")
-            .and_then(Value::as_u64)
-            .or_else(|| value["features"].as_array().map(|f| f.len() as u64));
         entries.push(json!({
             "id": info.id,
             "title": info.title,
@@ -203,7 +187,7 @@ pub async fn list(State(state): State<AppState>, headers: HeaderMap) -> Result<R
             "href": format!("{base}/api/layers/{}", info.id),
             "type": GEO_JSON,
             "feature_count": count,
-            "bbox": value.get("bbox"),
+            "bbox": bbox,
         }));
     }
     let meta = &state.places.region.meta;
@@ -248,16 +232,16 @@ pub async fn get(
             .map_err(|_| Problem::internal())?;
         return Ok(Body::from_bytes(bytes).respond(&headers, GEO_JSON));
     }
-    let (body, _) = build(&state, &id, &pairs).await?;
+    let body = build(&state, &id, &pairs).await?;
     Ok(body.respond(&headers, GEO_JSON))
 }
 
-/// Builds (or fetches from the cache) a layer's body and its JSON.
+/// Builds (or fetches from the cache) a layer's body.
 async fn build(
     state: &AppState,
     id: &str,
     pairs: &[(String, String)],
-) -> Result<(Arc<Body>, Value), Problem> {
+) -> Result<Arc<Body>, Problem> {
     let (params, filters) = read_params(id, pairs)?;
     let simplify_m = params.simplify_m.unwrap_or(0.0);
     let places = state.places.clone();
@@ -272,8 +256,7 @@ async fn build(
         )
     };
     if region_only && let Some(body) = state.layer_cache.bodies.lock().get(&cache_key).cloned() {
-        let value = serde_json::from_slice(&body.bytes).map_err(|_| Problem::internal())?;
-        return Ok((body, value));
+        return Ok(body);
     }
     let value = match id {
         "countries" => {
@@ -371,7 +354,7 @@ async fn build(
         }
         cache.insert(cache_key, body.clone());
     }
-    Ok((body, value))
+    Ok(body)
 }
 
 /// Upper-cased codes from a comma-separated list.
