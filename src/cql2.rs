@@ -6,7 +6,7 @@
 //! A filter is parsed once ([`Expr::parse`]) and evaluated per feature against a
 //! [`Properties`] source.
 
-use geo::{Contains, Intersects};
+use geo::Intersects;
 use std::cmp::Ordering;
 
 /// A value a property or literal can have.
@@ -34,11 +34,7 @@ pub trait Properties {
 
 /// Whether a point intersects a geometry (a point on a polygon's edge counts).
 pub fn point_intersects(lon: f64, lat: f64, other: &geo::Geometry<f64>) -> bool {
-    let p = geo::Point::new(lon, lat);
-    match other {
-        geo::Geometry::Polygon(poly) => poly.contains(&p) || poly.intersects(&p),
-        other => other.intersects(&p),
-    }
+    other.intersects(&geo::Point::new(lon, lat))
 }
 
 /// A parsed filter.
@@ -653,6 +649,10 @@ mod tests {
                 false,
             ),
             ("S_INTERSECTS(geometry, POINT(49.58 37.28))", true),
+            (
+                "S_INTERSECTS(geometry, POLYGON((49 37, 50 37, 50 38, 49 38, 49 37)))",
+                true,
+            ),
             ("no_such_property = 1", false),
         ] {
             let e = Expr::parse(filter).unwrap_or_else(|e| panic!("{filter}: {e}"));

@@ -199,7 +199,7 @@ pub async fn queryables(
             .map(|(n, t, f)| (n.to_string(), *t, *f))
             .collect()
     } else {
-        region_property_names(&state, id)
+        property_names(&region_features(&state, id))
             .into_iter()
             .map(|(n, t)| (n, t, None))
             .collect()
@@ -252,8 +252,7 @@ fn region_features(state: &AppState, id: &str) -> Vec<Value> {
 }
 
 /// The property names (and JSON types) of a region collection's features.
-fn region_property_names(state: &AppState, id: &str) -> Vec<(String, &'static str)> {
-    let features = region_features(state, id);
+fn property_names(features: &[Value]) -> Vec<(String, &'static str)> {
     let mut names: Vec<(String, &'static str)> = Vec::new();
     if let Some(Value::Object(props)) = features.first().map(|f| &f["properties"]) {
         for (k, v) in props {
@@ -305,10 +304,11 @@ impl cql2::Properties for ReportProperties<'_> {
     }
 }
 
-/// A region feature as CQL2 sees it.
+/// A region feature as CQL2 sees it; its geometry is read from the JSON only if a spatial test
+/// asks for it.
 struct JsonProperties<'a> {
     feature: &'a Value,
-    geometry: Option<geo::Geometry<f64>>,
+    geometry: std::cell::OnceCell<Option<geo::Geometry<f64>>>,
 }
 
 impl cql2::Properties for JsonProperties<'_> {
@@ -330,7 +330,10 @@ impl cql2::Properties for JsonProperties<'_> {
 
     fn intersects(&self, other: &geo::Geometry<f64>) -> bool {
         use geo::Intersects;
-        self.geometry.as_ref().is_some_and(|g| g.intersects(other))
+        self.geometry
+            .get_or_init(|| geometry_of(self.feature))
+            .as_ref()
+            .is_some_and(|g| g.intersects(other))
     }
 }
 
@@ -532,12 +535,9 @@ pub async fn items(
     if id == "reports" {
         return report_items(&state, &base, &uri, &pairs, request).await;
     }
+    let features = region_features(&state, id);
     let known: Vec<String> = std::iter::once("id".to_string())
-        .chain(
-            region_property_names(&state, id)
-                .into_iter()
-                .map(|(n, _)| n),
-        )
+        .chain(property_names(&features).into_iter().map(|(n, _)| n))
         .collect();
     if let Some(f) = &request.filter {
         check_queryables(f, &known)?;
@@ -545,17 +545,12 @@ pub async fn items(
     let bbox_shape = request
         .bbox
         .map(|b| geo::Geometry::Rect(geo::Rect::new((b[0], b[1]), (b[2], b[3]))));
-    let kept: Vec<Value> = region_features(&state, id)
+    let kept: Vec<Value> = features
         .into_iter()
         .filter(|f| {
-            let needs_geometry = bbox_shape.is_some()
-                || request
-                    .filter
-                    .as_ref()
-                    .is_some_and(|e| format!("{e:?}").contains("Intersects"));
             let props = JsonProperties {
                 feature: f,
-                geometry: if needs_geometry { geometry_of(f) } else { None },
+                geometry: std::cell::OnceCell::new(),
             };
             bbox_shape
                 .as_ref()
