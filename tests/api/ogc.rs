@@ -1,6 +1,6 @@
 //! OGC API – Features at /ogc: what QGIS and GDAL rely on, paging, datetime, CQL2 filters.
 
-use crate::support::{App, report_at};
+use crate::support::{App, ids_of, report_at};
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
 
@@ -16,15 +16,6 @@ async fn seeded() -> (App, Vec<Value>) {
         made.push(app.create(&r).await);
     }
     (app, made)
-}
-
-fn ids(body: &Value) -> Vec<String> {
-    body["features"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["id"].as_str().unwrap().to_string())
-        .collect()
 }
 
 #[tokio::test]
@@ -121,7 +112,7 @@ async fn items_count_page_and_filter() {
     let mut url = "/ogc/collections/reports/items?limit=10".to_string();
     loop {
         let body = app.get(&url).await.body;
-        seen.extend(ids(&body));
+        seen.extend(ids_of(&body));
         match body["links"]
             .as_array()
             .unwrap()
@@ -161,8 +152,8 @@ async fn items_count_page_and_filter() {
         .await
         .body;
     assert_eq!(
-        ids(&bbox).into_iter().collect::<BTreeSet<_>>(),
-        ids(&spatial).into_iter().collect()
+        ids_of(&bbox).into_iter().collect::<BTreeSet<_>>(),
+        ids_of(&spatial).into_iter().collect()
     );
 
     // The report filters of /api/reports work here too.

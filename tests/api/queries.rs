@@ -2,8 +2,8 @@
 //! filter on a small known dataset. (The index's correctness on random data is in
 //! tests/index.rs.)
 
-use crate::support::{App, report_at};
-use serde_json::{Value, json};
+use crate::support::{App, ids_of, report_at};
+use serde_json::json;
 use sightmap::geodesy::geodesic_distance_m;
 
 /// Rasht, Lahijan, Ardabil, Astara (Iran) and Baku, with distinct kinds, times and sources.
@@ -73,15 +73,6 @@ async fn seeded() -> (App, Vec<String>) {
         ids.push(app.create(&r).await["id"].as_str().unwrap().to_string());
     }
     (app, ids)
-}
-
-fn ids_of(body: &Value) -> Vec<String> {
-    body["features"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["id"].as_str().unwrap().to_string())
-        .collect()
 }
 
 #[tokio::test]

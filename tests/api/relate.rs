@@ -1,6 +1,6 @@
 //! `/api/relate`, each report's relation to the borders and coast, and the filters on it.
 
-use crate::support::{App, places, report_at};
+use crate::support::{App, ids_of, places, report_at};
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
 
@@ -51,15 +51,6 @@ async fn spread_reports(app: &App) -> Vec<(String, f64, f64)> {
         out.push((body["id"].as_str().unwrap().to_string(), p.lon, p.lat));
     }
     out
-}
-
-fn ids(body: &Value) -> BTreeSet<String> {
-    body["features"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["id"].as_str().unwrap().to_string())
-        .collect()
 }
 
 #[tokio::test]
@@ -117,10 +108,11 @@ async fn reports_carry_their_relation_and_filters_agree_with_a_direct_computatio
             .filter(|(_, lon, lat)| keep(*lon, *lat))
             .map(|(id, _, _)| id.clone())
             .collect();
-        let got = ids(&app
+        let body = app
             .get(&format!("/api/reports?limit=1000&{query}"))
             .await
-            .body);
+            .body;
+        let got: BTreeSet<String> = ids_of(&body).into_iter().collect();
         assert_eq!(got, want, "{query}");
         // Each filter keeps some reports and drops others, so the comparison means something.
         assert!(

@@ -116,6 +116,16 @@ impl App {
     }
 }
 
+/// The Feature ids of a FeatureCollection, in order.
+pub fn ids_of(body: &Value) -> Vec<String> {
+    body["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["id"].as_str().unwrap().to_string())
+        .collect()
+}
+
 /// A valid report at a point.
 pub fn report_at(lon: f64, lat: f64) -> Value {
     json!({
