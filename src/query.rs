@@ -432,8 +432,9 @@ fn parse_names(text: Option<&str>) -> Option<Vec<String>> {
     (!names.is_empty()).then_some(names)
 }
 
-/// A comma-separated list of ISO 3166-1 alpha-2 codes, upper-cased.
-fn parse_codes(
+/// A comma-separated list of ISO 3166-1 alpha-2 codes, upper-cased; each malformed code is
+/// named in `errors`.
+pub(crate) fn parse_codes(
     text: Option<&str>,
     field: &str,
     errors: &mut Vec<FieldError>,

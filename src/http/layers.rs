@@ -11,7 +11,7 @@ use super::reports::{self, GEO_JSON};
 use crate::geography::buffer::MAX_BUFFER_M;
 use crate::layers::{self, LAYERS};
 use crate::model::FieldError;
-use crate::query::{REPORT_QUERY_PARAMS, ReportQuery};
+use crate::query::{REPORT_QUERY_PARAMS, ReportQuery, parse_codes};
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
@@ -260,7 +260,7 @@ async fn build(
     }
     let value = match id {
         "countries" => {
-            let codes = param(&filters, "country").map(codes);
+            let codes = country_codes(&filters, "country")?;
             layers::areas(
                 places
                     .region
@@ -275,7 +275,7 @@ async fn build(
         "places" => layers::places(&places.region),
         "coast" => layers::lines(&geography.coast, |_| true, simplify_m),
         "border" => {
-            let wanted = param(&filters, "border_country").map(codes);
+            let wanted = country_codes(&filters, "border_country")?;
             layers::lines(
                 &geography.borders,
                 |l| {
@@ -357,12 +357,19 @@ async fn build(
     Ok(body)
 }
 
-/// Upper-cased codes from a comma-separated list.
-fn codes(list: &str) -> Vec<String> {
-    list.split(',')
-        .map(|c| c.trim().to_ascii_uppercase())
-        .filter(|c| !c.is_empty())
-        .collect()
+/// The country codes of a parameter, read as `/api/reports` reads them: a 400 names a
+/// malformed one.
+fn country_codes(
+    filters: &[(String, String)],
+    field: &str,
+) -> Result<Option<Vec<String>>, Problem> {
+    let mut errors = Vec::new();
+    let codes = parse_codes(param(filters, field), field, &mut errors);
+    if errors.is_empty() {
+        Ok(codes)
+    } else {
+        Err(Problem::invalid_query(errors))
+    }
 }
 
 /// The neighbour whose border a border buffer surrounds: `border_country`, or the region's
