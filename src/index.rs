@@ -174,20 +174,12 @@ pub struct Match<'a> {
     pub precision: Precision,
     /// Kind.
     pub kind: Kind,
-    /// Observation start.
-    pub observed_from: Timestamp,
-    /// Observation end.
-    pub observed_to: Timestamp,
     /// Verification status.
     pub status: Status,
     /// Province name.
     pub province: Option<&'a str>,
     /// Country code.
     pub country: Option<&'a str>,
-    /// Metres to the nearest border, if known.
-    pub border_distance_m: Option<f64>,
-    /// The neighbour across that border.
-    pub border_country: Option<&'a str>,
 }
 
 /// A query's answer: one page of hits and how many matched in all.
@@ -491,7 +483,6 @@ impl ReportIndex {
             .iter()
             .filter_map(|hit| {
                 let e = self.entry(*self.by_id.get(&hit.id)?);
-                let finite = |m: f64| m.is_finite().then_some(m);
                 Some(Match {
                     id: e.id,
                     lon: e.point.lon,
@@ -499,13 +490,9 @@ impl ReportIndex {
                     uncertainty_m: e.uncertainty_m,
                     precision: e.precision,
                     kind: e.kind,
-                    observed_from: Timestamp(e.from),
-                    observed_to: Timestamp(e.to),
                     status: e.status,
                     province: self.names.name(e.province),
                     country: self.names.name(e.country),
-                    border_distance_m: finite(e.border_m),
-                    border_country: self.names.name(e.border_country),
                 })
             })
             .collect()
