@@ -244,6 +244,18 @@ impl ReportService {
         }
     }
 
+    /// The ids whose description has every word of the query's `q`, found by the store;
+    /// `None` when the query has no `q`.
+    async fn text_matches(
+        &self,
+        query: &ReportQuery,
+    ) -> Result<Option<std::collections::HashSet<ReportId>>, StoreError> {
+        match &query.filter.text {
+            Some(words) => Ok(Some(self.store.text_matches(words.clone()).await?)),
+            None => Ok(None),
+        }
+    }
+
     /// Calls `f` with every report matching the query's place and filters (paging ignored),
     /// as the index knows them, while holding the index: for map layers drawn from many
     /// reports, which need no report text.
@@ -252,10 +264,7 @@ impl ReportService {
         query: &ReportQuery,
         f: impl FnOnce(&[Match<'_>]) -> R,
     ) -> Result<R, ServiceError> {
-        let text_matches = match &query.filter.text {
-            Some(words) => Some(self.store.text_matches(words.clone()).await?),
-            None => None,
-        };
+        let text_matches = self.text_matches(query).await?;
         let index = self.index.read();
         Ok(f(&index.matches(query, text_matches.as_ref())))
     }
@@ -268,10 +277,7 @@ impl ReportService {
         query: &ReportQuery,
         chunk: usize,
     ) -> Result<ExportCursor, ServiceError> {
-        let text_matches = match &query.filter.text {
-            Some(words) => Some(self.store.text_matches(words.clone()).await?),
-            None => None,
-        };
+        let text_matches = self.text_matches(query).await?;
         let ids = self.index.read().matching_ids(query, text_matches.as_ref());
         let by_id = ids.as_ref().is_some_and(|ids| ids.len() < self.len() / 20);
         Ok(ExportCursor {
@@ -359,10 +365,7 @@ impl ReportService {
 
     /// Answers a query with one page of reports.
     pub async fn query(&self, query: &ReportQuery) -> Result<FoundPage, ServiceError> {
-        let text_matches = match &query.filter.text {
-            Some(words) => Some(self.store.text_matches(words.clone()).await?),
-            None => None,
-        };
+        let text_matches = self.text_matches(query).await?;
         let answer = self.index.read().query(query, text_matches.as_ref());
         let ids = answer.hits.iter().map(|h| h.id).collect();
         let reports = self.store.get_many(ids).await?;
