@@ -116,7 +116,7 @@ struct Entry {
 }
 
 impl Entry {
-    fn new(record: &IndexRecord, point: AuxPoint, tags: u32, names: &mut Names) -> Self {
+    fn new(record: &IndexRecord, point: AuxPoint, interned: Interned) -> Self {
         let relation = &record.relation;
         Self {
             id: record.id,
@@ -129,22 +129,34 @@ impl Entry {
             source_types: record.source_types,
             from: record.observed_from.0,
             to: record.observed_to.0,
-            tags,
+            tags: interned.tags,
             border_m: relation.border_distance_m.unwrap_or(f64::INFINITY),
             coast_m: relation.coast_distance_m.unwrap_or(f64::INFINITY),
             in_sea: relation.in_sea,
-            province: names.intern(
-                Names::province_key(record.province.as_deref()),
-                record.province.as_deref(),
-            ),
-            country: names.intern(
-                Names::country_key(record.country.as_deref()),
-                record.country.as_deref(),
-            ),
-            border_country: names.intern(
-                Names::country_key(relation.border_country.as_deref()),
-                relation.border_country.as_deref(),
-            ),
+            province: interned.province,
+            country: interned.country,
+            border_country: interned.border_country,
+        }
+    }
+}
+
+/// A record's tag list and names as interned numbers.
+#[derive(Debug, Clone, Copy)]
+struct Interned {
+    tags: u32,
+    province: u32,
+    country: u32,
+    border_country: u32,
+}
+
+impl Interned {
+    fn of(record: &IndexRecord, tags: &mut TagInterner, names: &mut Names) -> Self {
+        Self {
+            tags: tags.intern(&record.tags),
+            province: names.intern(NameKind::Province, record.province.as_deref()),
+            country: names.intern(NameKind::Country, record.country.as_deref()),
+            border_country: names
+                .intern(NameKind::Country, record.relation.border_country.as_deref()),
         }
     }
 }
@@ -220,30 +232,33 @@ impl ReportIndex {
     /// Builds the index from every live report at once, with rstar's bulk loading.
     ///
     /// Two cores share the work: points are placed on the auxiliary sphere on one while tags
-    /// are interned on the other; then the tree loads on one while the id and time orders are
-    /// built (and the records freed) on the other.
+    /// and names are interned on the other; then the tree loads on one while the id and time
+    /// orders are built (and the records freed) on the other.
     pub fn build(records: impl IntoIterator<Item = IndexRecord>) -> Self {
         let records: Vec<IndexRecord> = records.into_iter().collect();
         let mut tags = TagInterner::default();
         let mut names = Names::default();
-        let (points, tag_lists) = std::thread::scope(|scope| {
+        let (points, interned) = std::thread::scope(|scope| {
             let points = scope.spawn(|| {
                 records
                     .iter()
                     .map(|r| AuxPoint::new(r.lon, r.lat))
                     .collect::<Vec<_>>()
             });
-            let tag_lists: Vec<u32> = records.iter().map(|r| tags.intern(&r.tags)).collect();
+            let interned: Vec<Interned> = records
+                .iter()
+                .map(|r| Interned::of(r, &mut tags, &mut names))
+                .collect();
             (
                 points.join().expect("placing points does not panic"),
-                tag_lists,
+                interned,
             )
         });
         let entries = records
             .iter()
             .zip(points)
-            .zip(tag_lists)
-            .map(|((r, point), tags)| Entry::new(r, point, tags, &mut names))
+            .zip(interned)
+            .map(|((r, point), interned)| Entry::new(r, point, interned))
             .collect();
         let mut index = Self::build_from_entries(entries, records);
         index.tags = tags;
@@ -383,13 +398,8 @@ impl ReportIndex {
     }
 
     fn entry_of(&mut self, record: &IndexRecord) -> Entry {
-        let tags = self.tags.intern(&record.tags);
-        Entry::new(
-            record,
-            AuxPoint::new(record.lon, record.lat),
-            tags,
-            &mut self.names,
-        )
+        let interned = Interned::of(record, &mut self.tags, &mut self.names);
+        Entry::new(record, AuxPoint::new(record.lon, record.lat), interned)
     }
 
     /// Answers a query. `text_matches` is the set of ids whose text matches the query's `q`,
@@ -1006,15 +1016,27 @@ impl<'a> CompiledFilter<'a> {
 /// Province and country names, interned: an entry keeps a number for each. Id 0 is "none".
 #[derive(Debug)]
 struct Names {
+    /// Folded keys (see [`Names::province_key`], [`Names::country_key`]) to ids.
     ids: HashMap<String, u32>,
+    /// Each spelling already seen, by kind, to its id: building the index looks names up here
+    /// without allocating a folded key per report.
+    seen: [HashMap<String, u32>; 2],
     /// Each id's name as first seen (without the key's prefix and case folding).
     names: Vec<String>,
+}
+
+/// Which kind of name: provinces fold case to lower, country codes to upper.
+#[derive(Debug, Clone, Copy)]
+enum NameKind {
+    Province = 0,
+    Country = 1,
 }
 
 impl Default for Names {
     fn default() -> Self {
         Self {
             ids: HashMap::from([(String::new(), 0)]),
+            seen: Default::default(),
             names: vec![String::new()],
         }
     }
@@ -1033,12 +1055,22 @@ impl Names {
             .unwrap_or_default()
     }
 
-    fn intern(&mut self, key: String, name: Option<&str>) -> u32 {
+    /// The id of a name (0 for none), interning it if new.
+    fn intern(&mut self, kind: NameKind, name: Option<&str>) -> u32 {
+        let Some(name) = name else { return 0 };
+        if let Some(&id) = self.seen[kind as usize].get(name) {
+            return id;
+        }
+        let key = match kind {
+            NameKind::Province => Self::province_key(Some(name)),
+            NameKind::Country => Self::country_key(Some(name)),
+        };
         let next = self.ids.len() as u32;
         let id = *self.ids.entry(key).or_insert(next);
         if id == next {
-            self.names.push(name.unwrap_or_default().trim().to_string());
+            self.names.push(name.trim().to_string());
         }
+        self.seen[kind as usize].insert(name.to_string(), id);
         id
     }
 
