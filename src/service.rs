@@ -92,7 +92,13 @@ impl ReportService {
         store: Arc<dyn Store>,
         gazetteer: Option<Arc<dyn Gazetteer>>,
     ) -> Result<Self, StoreError> {
+        let started = std::time::Instant::now();
         let mut records = store.index_records().await?;
+        tracing::debug!(
+            records = records.len(),
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "read the index records"
+        );
         let relate = gazetteer.clone();
         let (index, missing) = tokio::task::spawn_blocking(move || {
             let missing = relate
