@@ -140,6 +140,10 @@ def other_measures(results):
         out.append(f"- sightmap's resident memory with {fmt(rss['n'])} reports: "
                    f"{rss['loaded_kb'] / 1024:.0f} MB ({rss['empty_kb'] / 1024:.0f} MB empty): "
                    f"{rss['bytes_per_report']} bytes a report")
+    after = measure(results, "sightmap", "rss_after_queries")
+    if after:
+        out.append(f"- after the HTTP runs, with the feature cache ({after['feature_cache_mb']} MiB budget) "
+                   f"filled: {after['kb'] / 1024:.0f} MB resident")
     agree = next((r for r in results if r.get("measure") == "agreement"), None)
     if agree:
         out.append(f"- answers at 10 km over {fmt(agree['centres'])} centres ({fmt(agree['results'])} "
@@ -227,7 +231,8 @@ Data: {fmt(n)} synthetic reports from `bench/gen.py` (seed 20240601, uniform ove
 lat 35–42, tagged `synthetic`), the same points in all three, and the same 10,000 query centres
 (seed 20240602). Each run lasts {seconds} s. sightmap in process: `bench/driver.rs` on the
 index, exact geodesic results with ids and distances, nearest first. HTTP: `wrk` with
-`bench/radius.lua`, `GET /api/reports?lon&lat&radius_km&limit=10000`, whole GeoJSON features.
+`bench/radius.lua`, `GET /api/reports?lon&lat&radius_km&limit=10000`, whole GeoJSON features,
+with `--feature-cache-mb` sized to hold every report and one unrecorded 10 km run first to fill it.
 PostGIS: `pgbench -M prepared` on `geography(Point,4326)` with a GiST index, `ST_DWithin(…, true)`
 (the spheroid). Redis: `GEOSEARCH … BYRADIUS` from one client (`bench/driver.rs`). The load
 generators run on the same two cores as the servers.

@@ -52,6 +52,8 @@ cargo build --release --locked --quiet --bin sightmap --example bench-driver
 bin=$root/target/release/sightmap
 driver=$root/target/release/examples/bench-driver
 
+# The server's feature cache, sized to hold every report's feature (about 800 bytes each).
+feature_cache_mb=$(( n * 800 / 1048576 + 64 ))
 redis_port=6390
 http_port=18480
 pids=()
@@ -109,7 +111,8 @@ rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
 serve() { # data-dir; sets server (its pid) and startup (seconds until /health answered)
   local t0 t1
   t0=$(date +%s.%N)
-  "$bin" serve --no-sample --data-dir "$1" --addr "127.0.0.1:$http_port" >"$work/serve.log" 2>&1 &
+  "$bin" serve --no-sample --data-dir "$1" --addr "127.0.0.1:$http_port" \
+    --feature-cache-mb "$feature_cache_mb" >"$work/serve.log" 2>&1 &
   server=$!
   pids+=("$server")
   until curl -fs "127.0.0.1:$http_port/health" >/dev/null 2>&1; do
@@ -143,10 +146,13 @@ print(json.dumps({"system": "sightmap", "variant": "http-geojson", "clients": c,
     "bytes_per_response": round(w["bytes"] / max(w["requests"], 1)), "errors": w["errors"]}))
 PY
 }
-log "HTTP GeoJSON with wrk"
+log "HTTP GeoJSON with wrk (after one unrecorded run at 10 km that fills the feature cache)"
+wrk_run 2 10 >/dev/null
 for r in 1 5 10 25 50; do record "$(wrk_run 1 "$r")"; done
 record "$(wrk_run 2 10)"
 record "$(wrk_run 8 10)"
+
+record "{\"system\":\"sightmap\",\"measure\":\"rss_after_queries\",\"kb\":$(rss_kb "$server"),\"feature_cache_mb\":$feature_cache_mb,\"n\":$n}"
 
 log "GeoJSON export over HTTP"
 before=$(rss_kb "$server")

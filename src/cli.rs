@@ -60,7 +60,11 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         );
     }
     let started = Instant::now();
-    let reports = Arc::new(ReportService::open(store.clone(), Some(places.clone())).await?);
+    let reports = Arc::new(
+        ReportService::open(store.clone(), Some(places.clone()))
+            .await?
+            .with_feature_cache(args.feature_cache_mb << 20),
+    );
     tracing::info!(
         reports = reports.len(),
         elapsed_ms = started.elapsed().as_millis() as u64,

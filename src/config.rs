@@ -68,6 +68,10 @@ pub struct ServeArgs {
     /// Allow writes without a token on an address other than loopback.
     #[arg(long, env = "SIGHTMAP_ALLOW_ANONYMOUS_WRITES")]
     pub allow_anonymous_writes: bool,
+    /// Memory for reports' serialised GeoJSON features, in MiB (0: none). Query pages are
+    /// copied from it instead of read from the store; writes keep it current.
+    #[arg(long, env = "SIGHTMAP_FEATURE_CACHE_MB", default_value_t = crate::service::DEFAULT_FEATURE_CACHE_BYTES >> 20)]
+    pub feature_cache_mb: usize,
 }
 
 impl ServeArgs {

@@ -148,13 +148,163 @@ pub struct ReportCollection<'a> {
 impl<'a> ReportCollection<'a> {
     /// A page of features with how many matched in all and its links.
     pub fn new(features: Vec<ReportFeature<'a>>, matched: usize, links: Vec<Link>) -> Self {
+        Self::at(features, matched, links, Timestamp::now())
+    }
+
+    fn at(
+        features: Vec<ReportFeature<'a>>,
+        matched: usize,
+        links: Vec<Link>,
+        time_stamp: Timestamp,
+    ) -> Self {
         Self {
             r#type: "FeatureCollection",
             number_matched: matched,
             number_returned: features.len(),
-            time_stamp: Timestamp::now(),
+            time_stamp,
             links,
             features,
         }
+    }
+}
+
+/// A report's Feature with no query context, as JSON: what [`crate::feature_cache`] keeps.
+pub fn plain_json(report: &Report) -> Vec<u8> {
+    serde_json::to_vec(&ReportFeature::plain(report)).unwrap_or_default()
+}
+
+/// Writes a feature kept as [`plain_json`], with `distance_km` added to its properties as
+/// [`ReportFeature`] writes it: the same bytes, without reading the report again.
+pub fn write_with_distance(out: &mut Vec<u8>, plain: &[u8], distance_m: Option<f64>) {
+    // A plain feature ends by closing its properties, then itself.
+    match (distance_m, plain.strip_suffix(b"}}")) {
+        (Some(m), Some(open)) => {
+            out.extend_from_slice(open);
+            out.extend_from_slice(b",\"distance_km\":");
+            let _ = serde_json::to_writer(&mut *out, &round_to(m / 1000.0, 6));
+            out.extend_from_slice(b"}}");
+        }
+        _ => out.extend_from_slice(plain),
+    }
+}
+
+/// A FeatureCollection of `returned` features that `write_features` writes as JSON, comma
+/// separated: the same bytes as [`ReportCollection`] for them.
+pub fn collection_json(
+    matched: usize,
+    links: Vec<Link>,
+    returned: usize,
+    write_features: impl FnOnce(&mut Vec<u8>),
+) -> Vec<u8> {
+    collection_json_at(matched, links, returned, Timestamp::now(), write_features)
+}
+
+fn collection_json_at(
+    matched: usize,
+    links: Vec<Link>,
+    returned: usize,
+    time_stamp: Timestamp,
+    write_features: impl FnOnce(&mut Vec<u8>),
+) -> Vec<u8> {
+    let mut head = ReportCollection::at(Vec::new(), matched, links, time_stamp);
+    head.number_returned = returned;
+    let mut out = serde_json::to_vec(&head).unwrap_or_default();
+    // The head ends with its empty feature list, `[]}`: reopen it.
+    out.truncate(out.len().saturating_sub(2));
+    write_features(&mut out);
+    out.extend_from_slice(b"]}");
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Interval, Kind, Location, Precision, Relation, ReportId, SourceType};
+    use crate::model::{Stance, Status};
+
+    fn report(n: u8) -> Report {
+        let mut id = [0u8; 16];
+        id[15] = n;
+        Report {
+            id: ReportId(uuid::Uuid::from_bytes(id)),
+            kind: Kind::Drone,
+            description: format!("drones \"over\" the hills, report {n}\n\u{1F6E9}"),
+            location: Location {
+                text: Some("eastern Gilan".into()),
+                lon: 49.5 + f64::from(n) / 7.0,
+                lat: 37.25,
+                precision: Precision::Region,
+                uncertainty_m: 25_000.0,
+                province: Some("Gilan".into()),
+                country: Some("IR".into()),
+                ambiguous: false,
+            },
+            relation: Relation {
+                border_distance_m: Some(143_456.789),
+                border_country: Some("AZ".into()),
+                coast_distance_m: None,
+                in_sea: false,
+            },
+            observed: Interval {
+                from: Timestamp(1_750_000_000_000),
+                to: Timestamp(1_750_000_360_000),
+            },
+            sources: vec![Source {
+                name: "a resident".into(),
+                url: None,
+                source_type: SourceType::Civilian,
+                stance: Stance::Asserts,
+                statement: Some("heard them".into()),
+            }],
+            status: Status::Unverified,
+            tags: vec!["night".into()],
+            reported_at: Timestamp(1_750_000_400_000),
+            updated_at: Timestamp(1_750_000_400_000),
+        }
+    }
+
+    #[test]
+    fn serialised_features_with_spliced_distances_match_the_collection_serde_writes() {
+        let reports: Vec<Report> = (0..3).map(report).collect();
+        let distances = [Some(1234.5678), None, Some(0.0)];
+        let links = || {
+            vec![Link {
+                href: "http://x/api/reports?lat=1".into(),
+                rel: "self",
+                r#type: "application/geo+json",
+            }]
+        };
+        let at = Timestamp(1_760_000_000_000);
+        let features = reports
+            .iter()
+            .zip(distances)
+            .map(|(report, distance_m)| ReportFeature {
+                report,
+                distance_m,
+                overlap: None,
+            })
+            .collect();
+        let expected = serde_json::to_vec(&ReportCollection::at(features, 7, links(), at)).unwrap();
+        let cached: Vec<Vec<u8>> = reports.iter().map(plain_json).collect();
+        let written = collection_json_at(7, links(), 3, at, |out| {
+            for (i, (plain, distance_m)) in cached.iter().zip(distances).enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                write_with_distance(out, plain, distance_m);
+            }
+        });
+        assert_eq!(
+            String::from_utf8(written).unwrap(),
+            String::from_utf8(expected).unwrap()
+        );
+    }
+
+    #[test]
+    fn an_empty_page_is_an_empty_collection() {
+        let at = Timestamp(1_760_000_000_000);
+        let expected =
+            serde_json::to_vec(&ReportCollection::at(Vec::new(), 0, Vec::new(), at)).unwrap();
+        assert_eq!(collection_json_at(0, Vec::new(), 0, at, |_| {}), expected);
     }
 }

@@ -22,6 +22,7 @@ pub mod config;
 pub mod cql2;
 pub mod export;
 pub mod feature;
+pub mod feature_cache;
 pub mod geocode;
 pub mod geodesy;
 pub mod geography;

@@ -1,6 +1,7 @@
 //! The report service: the one place that keeps the durable store and the in-memory index in
 //! step. HTTP handlers and the CLI call it; neither touches the store or the index directly.
 
+use crate::feature_cache::FeatureCache;
 use crate::index::{IndexRecord, Match, ReportIndex};
 use crate::model::{
     FieldError, Gazetteer, Origin, Relation, Report, ReportId, ReportInput, Timestamp, merge_patch,
@@ -9,6 +10,7 @@ use crate::query::ReportQuery;
 use crate::store::{Inserted, Store, StoreError};
 use parking_lot::RwLock;
 use serde_json::{Map, Value};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 /// How many times a PATCH is retried when another write changed the report meanwhile.
@@ -83,6 +85,20 @@ pub struct ReportService {
     store: Arc<dyn Store>,
     gazetteer: Option<Arc<dyn Gazetteer>>,
     index: RwLock<ReportIndex>,
+    /// Serialised features of recently read reports; every write forgets its report's.
+    features: FeatureCache,
+}
+
+/// The feature cache's budget unless [`ReportService::with_feature_cache`] sets another.
+pub const DEFAULT_FEATURE_CACHE_BYTES: usize = 512 << 20;
+
+/// One page of a query's answer as serialised features, in order, each with its distance
+/// from the query's centre if it has one.
+pub struct FeaturePage {
+    /// Matches across all pages.
+    pub matched: usize,
+    /// This page's features ([`crate::feature::plain_json`]) with their distances in metres.
+    pub features: Vec<(Arc<[u8]>, Option<f64>)>,
 }
 
 impl ReportService {
@@ -121,7 +137,14 @@ impl ReportService {
             store,
             gazetteer,
             index: RwLock::new(index),
+            features: FeatureCache::new(DEFAULT_FEATURE_CACHE_BYTES),
         })
+    }
+
+    /// Sets the feature cache's budget in bytes (0 keeps none).
+    pub fn with_feature_cache(mut self, budget_bytes: usize) -> Self {
+        self.features = FeatureCache::new(budget_bytes);
+        self
     }
 
     /// The store underneath, for logs.
@@ -224,7 +247,9 @@ impl ReportService {
                     self.gazetteer.as_deref(),
                 )
                 .map_err(ServiceError::Invalid)?;
-            match self.store.update(updated.clone(), version).await {
+            let outcome = self.store.update(updated.clone(), version).await;
+            self.features.forget(&id);
+            match outcome {
                 Ok(Some(new_version)) => {
                     self.index
                         .write()
@@ -241,7 +266,9 @@ impl ReportService {
 
     /// Hides a report from every query; the store keeps it.
     pub async fn delete(&self, id: ReportId) -> Result<(), ServiceError> {
-        match self.store.delete(id, Timestamp::now()).await? {
+        let outcome = self.store.delete(id, Timestamp::now()).await;
+        self.features.forget(&id);
+        match outcome? {
             Some(version) => {
                 self.index.write().remove(&id, version);
                 Ok(())
@@ -367,6 +394,55 @@ impl ReportService {
                 return Ok(Some(reports));
             }
         }
+    }
+
+    /// Answers a query with one page of serialised features: from the feature cache where it
+    /// has them, else read from the store (and cached unless a write raced the read).
+    pub async fn query_features(&self, query: &ReportQuery) -> Result<FeaturePage, ServiceError> {
+        let text_matches = self.text_matches(query).await?;
+        let answer = self.index.read().query(query, text_matches.as_ref());
+        let mut features: Vec<Option<Arc<[u8]>>> = answer
+            .hits
+            .iter()
+            .map(|hit| self.features.get(&hit.id))
+            .collect();
+        let missing: Vec<ReportId> = answer
+            .hits
+            .iter()
+            .zip(&features)
+            .filter(|(_, cached)| cached.is_none())
+            .map(|(hit, _)| hit.id)
+            .collect();
+        if !missing.is_empty() {
+            let writes_before = self.features.writes();
+            let mut read: HashMap<ReportId, Arc<[u8]>> = self
+                .store
+                .get_many(missing)
+                .await?
+                .iter()
+                .map(|report| {
+                    let json: Arc<[u8]> = crate::feature::plain_json(report).into();
+                    self.features.put(report.id, json.clone(), writes_before);
+                    (report.id, json)
+                })
+                .collect();
+            for (hit, slot) in answer.hits.iter().zip(features.iter_mut()) {
+                if slot.is_none() {
+                    *slot = read.remove(&hit.id);
+                }
+            }
+        }
+        // Reports deleted since the index answered are missing: left out.
+        let features = answer
+            .hits
+            .iter()
+            .zip(features)
+            .filter_map(|(hit, json)| json.map(|json| (json, hit.distance_m)))
+            .collect();
+        Ok(FeaturePage {
+            matched: answer.matched,
+            features,
+        })
     }
 
     /// Answers a query with one page of reports.

@@ -4,7 +4,7 @@ use super::AppState;
 use super::auth::WriteAccess;
 use super::extract::{JsonBody, QueryPairs};
 use super::problem::Problem;
-use crate::feature::{Link, ReportCollection, ReportFeature};
+use crate::feature::{Link, ReportCollection, ReportFeature, collection_json, write_with_distance};
 use crate::model::{Report, ReportId, input_from_json};
 use crate::overlap::Overlap;
 use crate::query::{ReportQuery, Spatial};
@@ -46,7 +46,23 @@ pub async fn list(
     QueryPairs(pairs): QueryPairs,
 ) -> Result<Response, Problem> {
     let query = ReportQuery::from_pairs(&pairs).map_err(Problem::invalid_query)?;
-    let page = state.reports.query(&query).await?;
+    let links = |matched: usize| {
+        let base = super::base_url(&headers);
+        let mut links = vec![Link {
+            href: format!("{base}{uri}"),
+            rel: "self",
+            r#type: GEO_JSON,
+        }];
+        let next_offset = query.page.offset + query.page.limit;
+        if next_offset < matched {
+            links.push(Link {
+                href: format!("{base}{}", with_offset(&uri, &pairs, next_offset)),
+                rel: "next",
+                r#type: GEO_JSON,
+            });
+        }
+        links
+    };
     let overlap_radius_m = match query.spatial {
         Spatial::Radius {
             radius_m,
@@ -55,33 +71,39 @@ pub async fn list(
         } => Some(radius_m),
         _ => None,
     };
+    let Some(radius_m) = overlap_radius_m else {
+        // The common case: features as the cache keeps them, with their distances.
+        let page = state.reports.query_features(&query).await?;
+        let returned = page.features.len();
+        let body = collection_json(page.matched, links(page.matched), returned, |out| {
+            for (i, (feature, distance_m)) in page.features.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                write_with_distance(out, feature, *distance_m);
+            }
+        });
+        return Ok(geojson_response(StatusCode::OK, body));
+    };
+    // With uncertainty overlaps, which need each report's uncertainty.
+    let page = state.reports.query(&query).await?;
     let features: Vec<_> = page
         .reports
         .iter()
         .map(|f| ReportFeature {
             report: &f.report,
             distance_m: f.distance_m,
-            overlap: overlap_radius_m
-                .zip(f.distance_m)
-                .map(|(radius_m, d)| Overlap::of(d, radius_m, f.report.location.uncertainty_m)),
+            overlap: f
+                .distance_m
+                .map(|d| Overlap::of(d, radius_m, f.report.location.uncertainty_m)),
         })
         .collect();
-    let base = super::base_url(&headers);
-    let mut links = vec![Link {
-        href: format!("{base}{uri}"),
-        rel: "self",
-        r#type: GEO_JSON,
-    }];
-    let next_offset = query.page.offset + query.page.limit;
-    if next_offset < page.matched {
-        links.push(Link {
-            href: format!("{base}{}", with_offset(&uri, &pairs, next_offset)),
-            rel: "next",
-            r#type: GEO_JSON,
-        });
-    }
-    let body = serde_json::to_vec(&ReportCollection::new(features, page.matched, links))
-        .map_err(|_| Problem::internal())?;
+    let body = serde_json::to_vec(&ReportCollection::new(
+        features,
+        page.matched,
+        links(page.matched),
+    ))
+    .map_err(|_| Problem::internal())?;
     Ok(geojson_response(StatusCode::OK, body))
 }
 

@@ -170,6 +170,45 @@ async fn patch_refuses_server_fields_unknown_fields_and_bad_values() {
 }
 
 #[tokio::test]
+async fn query_pages_show_each_edit_and_delete_at_once() {
+    // Query pages come from the feature cache once read: an edit or delete must show at once.
+    let app = App::new(None).await;
+    let id = app.create(&report_at(49.58, 37.28)).await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let uri = format!("/api/reports/{id}");
+    let near = "/api/reports?lat=37.28&lon=49.58&radius_km=5";
+    let before = app.get(near).await.body;
+    assert_eq!(before["features"][0]["properties"]["status"], "unverified");
+    assert_eq!(before["features"][0]["properties"]["distance_km"], 0.0);
+    assert_eq!(
+        app.get(near).await.body["features"],
+        before["features"],
+        "read again"
+    );
+    app.json(
+        "PATCH",
+        &uri,
+        &json!({"status": "disputed", "description": "edited"}),
+    )
+    .await;
+    let after = app.get(near).await.body;
+    let p = &after["features"][0]["properties"];
+    assert_eq!(
+        (p["status"].as_str(), p["description"].as_str()),
+        (Some("disputed"), Some("edited"))
+    );
+    // The page's feature is the one GET returns, plus its distance.
+    let mut single = app.get(&uri).await.body;
+    single["properties"]["distance_km"] = json!(0.0);
+    assert_eq!(after["features"][0], single);
+    app.send(Request::delete(&uri).body(Body::empty()).unwrap())
+        .await;
+    assert_eq!(app.get(near).await.body["numberMatched"], 0);
+}
+
+#[tokio::test]
 async fn delete_hides_the_report_everywhere() {
     let app = App::new(None).await;
     let id = app.create(&report_at(49.58, 37.28)).await["id"]
