@@ -166,6 +166,32 @@ impl<W: Write> ExportWriter<W> {
         Ok(())
     }
 
+    /// Writes one report given as its plain GeoJSON Feature ([`crate::feature::plain_json`]):
+    /// the same bytes [`ExportWriter::write`] writes for it. GeoJSON formats only.
+    pub fn write_feature_json(&mut self, feature: &[u8]) -> std::io::Result<()> {
+        let first = self.written == 0;
+        match (&mut self.out, self.format) {
+            (Sink::Plain(out), Format::GeoJson) => {
+                if !first {
+                    out.write_all(b",\n")?;
+                }
+                out.write_all(feature)?;
+            }
+            (Sink::Plain(out), Format::GeoJsonSeq) => {
+                out.write_all(b"\x1e")?;
+                out.write_all(feature)?;
+                out.write_all(b"\n")?;
+            }
+            _ => {
+                return Err(std::io::Error::other(
+                    "only GeoJSON exports take features as JSON",
+                ));
+            }
+        }
+        self.written += 1;
+        Ok(())
+    }
+
     /// Pushes buffered bytes to the output.
     pub fn flush(&mut self) -> std::io::Result<()> {
         match &mut self.out {

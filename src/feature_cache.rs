@@ -112,6 +112,16 @@ impl FeatureCache {
         self.writes.fetch_add(1, Ordering::AcqRel);
     }
 
+    /// How many features are held.
+    pub fn len(&self) -> usize {
+        self.shards.iter().map(|s| s.lock().features.len()).sum()
+    }
+
+    /// Whether none are.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
     /// Bytes held, with the entries' overhead.
     pub fn bytes(&self) -> usize {
         self.shards.iter().map(|s| s.lock().bytes).sum()

@@ -462,6 +462,11 @@ impl ReportIndex {
         self.query(&everything, text_matches).hits
     }
 
+    /// Every live report's id, sorted.
+    pub fn all_ids(&self) -> Vec<ReportId> {
+        self.by_id.keys().copied().collect()
+    }
+
     /// The ids of every report that matches the query's place and filters, sorted, or `None`
     /// when the query keeps every report.
     pub fn matching_ids(

@@ -77,6 +77,30 @@ async fn send_streamed(format: Format, mut chunks: Chunks, tx: &Body) -> std::io
     Ok(())
 }
 
+/// Writes each chunk of serialised features as it comes (GeoJSON formats, from the feature
+/// cache) and sends its bytes.
+async fn send_features(
+    format: Format,
+    mut chunks: crate::service::FeatureChunks,
+    tx: &Body,
+) -> std::io::Result<()> {
+    let buffer = SharedBuffer::default();
+    let out = std::io::BufWriter::with_capacity(1 << 16, buffer.clone());
+    let mut writer = ExportWriter::new(format, out)?;
+    while let Some(batch) = chunks.recv().await {
+        for feature in &batch.map_err(std::io::Error::other)? {
+            writer.write_feature_json(feature)?;
+        }
+        writer.flush()?;
+        if tx.send(Ok(buffer.take().into())).await.is_err() {
+            return Ok(());
+        }
+    }
+    writer.finish()?;
+    let _ = tx.send(Ok(buffer.take().into())).await;
+    Ok(())
+}
+
 /// Formats whose header needs the whole dataset (FlatGeobuf): written to a temporary file
 /// first, then sent from it a megabyte at a time.
 async fn send_spooled(mut chunks: Chunks, tx: &Body) -> std::io::Result<()> {
@@ -117,11 +141,20 @@ pub async fn export(
     let (format, query) = read_params(&pairs)?;
     let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(CHUNKS_IN_FLIGHT);
     let reports = state.reports.clone();
+    // A server whose feature cache holds the reports sends GeoJSON from it.
+    let cached = match format {
+        Format::GeoJson | Format::GeoJsonSeq => {
+            reports
+                .export_features_stream(query.clone(), CHUNK, 2)
+                .await?
+        }
+        _ => None,
+    };
     tokio::spawn(async move {
-        let chunks = reports.export_stream(query, CHUNK, 2);
-        let outcome = match format {
-            Format::Fgb => send_spooled(chunks, &tx).await,
-            _ => send_streamed(format, chunks, &tx).await,
+        let outcome = match (cached, format) {
+            (Some(features), _) => send_features(format, features, &tx).await,
+            (None, Format::Fgb) => send_spooled(reports.export_stream(query, CHUNK, 2), &tx).await,
+            (None, _) => send_streamed(format, reports.export_stream(query, CHUNK, 2), &tx).await,
         };
         // An error ends the body early, so the client sees a broken transfer, not a short file.
         if let Err(e) = outcome {
