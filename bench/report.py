@@ -137,13 +137,15 @@ def other_measures(results):
                        f"({fmt(m['n'] / m['seconds'])} a second)")
     rss = measure(results, "sightmap", "rss")
     if rss:
-        out.append(f"- sightmap's resident memory with {fmt(rss['n'])} reports: "
+        mapped = (f"; the whole resident set, with the store's memory-mapped pages, "
+                  f"{rss['vmrss_kb'] / 1024:.0f} MB") if "vmrss_kb" in rss else ""
+        out.append(f"- sightmap's anonymous memory after start with {fmt(rss['n'])} reports: "
                    f"{rss['loaded_kb'] / 1024:.0f} MB ({rss['empty_kb'] / 1024:.0f} MB empty): "
-                   f"{rss['bytes_per_report']} bytes a report")
+                   f"{rss['bytes_per_report']} bytes a report{mapped}")
     after = measure(results, "sightmap", "rss_after_queries")
     if after:
         out.append(f"- after the HTTP runs, with the feature cache ({after['feature_cache_mb']} MiB budget) "
-                   f"filled: {after['kb'] / 1024:.0f} MB resident")
+                   f"filled: {after['kb'] / 1024:.0f} MB")
     agree = next((r for r in results if r.get("measure") == "agreement"), None)
     if agree:
         out.append(f"- answers at 10 km over {fmt(agree['centres'])} centres ({fmt(agree['results'])} "
