@@ -52,6 +52,14 @@ def measure(results, system, name):
     return next((r for r in results if r.get("system") == system and r.get("measure") == name), None)
 
 
+def mean_results(results, run):
+    """A run's mean result count; HTTP runs count none, so the in-process run's at its radius."""
+    if run.get("mean_results") is not None:
+        return run["mean_results"]
+    return next((x.get("mean_results") for x in results if x.get("variant") == "in-process"
+                 and x.get("radius_km") == run["radius_km"]), None)
+
+
 def machine():
     cpu = "unknown CPU"
     try:
@@ -117,11 +125,7 @@ def runs_table(results):
     query_runs = [r for r in results if "qps" in r]
     query_runs.sort(key=lambda r: (order.get(r["system"], 9), r["variant"], r["radius_km"], r["clients"]))
     for r in query_runs:
-        mean = r.get("mean_results")
-        if mean is None:
-            mean = next((x.get("mean_results") for x in query_runs
-                         if x["system"] == "sightmap" and x["variant"] == "in-process"
-                         and x["radius_km"] == r["radius_km"]), None)
+        mean = mean_results(results, r)
         lines.append(f"| {r['system']} | {r['variant']} | {r['clients']} | {r['radius_km']:g} | "
                      f"{'' if mean is None else fmt(mean, 1)} | {fmt(r['qps'])} | "
                      f"{r['p50_ms']:.3f} | {r['p99_ms']:.3f} |")
@@ -172,9 +176,7 @@ def svg_plot(results):
         series = sorted(runs(results, system, variant, clients=1), key=lambda r: r["radius_km"])
         xy = []
         for r in series:
-            mean = r.get("mean_results") or next(
-                (x.get("mean_results") for x in results if x.get("variant") == "in-process"
-                 and x.get("radius_km") == r["radius_km"]), None)
+            mean = mean_results(results, r)
             if mean and r["qps"] > 0:
                 xy.append((max(mean, 0.1), r["qps"], r["radius_km"]))
         points.append((label, colour, xy))

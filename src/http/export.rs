@@ -57,43 +57,28 @@ type Chunks =
     tokio::sync::mpsc::Receiver<Result<Vec<crate::model::Report>, crate::service::ServiceError>>;
 type Body = tokio::sync::mpsc::Sender<Result<Bytes, std::io::Error>>;
 
-/// Writes each chunk of reports as it comes and sends its bytes.
-async fn send_streamed(format: Format, mut chunks: Chunks, tx: &Body) -> std::io::Result<()> {
+/// The writer of a streamed export: its bytes collect in a buffer sent a chunk at a time.
+type StreamWriter = ExportWriter<std::io::BufWriter<SharedBuffer>>;
+
+/// Writes each chunk as it comes, an item at a time with `write_one` (reports, or features
+/// serialised already), and sends its bytes.
+async fn send_streamed<T>(
+    format: Format,
+    mut chunks: tokio::sync::mpsc::Receiver<Result<Vec<T>, crate::service::ServiceError>>,
+    tx: &Body,
+    write_one: impl Fn(&mut StreamWriter, &T) -> std::io::Result<()>,
+) -> std::io::Result<()> {
     let buffer = SharedBuffer::default();
     // Serialisers write many small pieces: buffer them before the shared buffer's lock.
     let out = std::io::BufWriter::with_capacity(1 << 16, buffer.clone());
     let mut writer = ExportWriter::new(format, out)?;
     while let Some(batch) = chunks.recv().await {
-        for report in &batch.map_err(std::io::Error::other)? {
-            writer.write(report)?;
+        for item in &batch.map_err(std::io::Error::other)? {
+            write_one(&mut writer, item)?;
         }
         writer.flush()?;
         if tx.send(Ok(buffer.take().into())).await.is_err() {
             return Ok(()); // The client went away.
-        }
-    }
-    writer.finish()?;
-    let _ = tx.send(Ok(buffer.take().into())).await;
-    Ok(())
-}
-
-/// Writes each chunk of serialised features as it comes (GeoJSON formats, from the feature
-/// cache) and sends its bytes.
-async fn send_features(
-    format: Format,
-    mut chunks: crate::service::FeatureChunks,
-    tx: &Body,
-) -> std::io::Result<()> {
-    let buffer = SharedBuffer::default();
-    let out = std::io::BufWriter::with_capacity(1 << 16, buffer.clone());
-    let mut writer = ExportWriter::new(format, out)?;
-    while let Some(batch) = chunks.recv().await {
-        for feature in &batch.map_err(std::io::Error::other)? {
-            writer.write_feature_json(feature)?;
-        }
-        writer.flush()?;
-        if tx.send(Ok(buffer.take().into())).await.is_err() {
-            return Ok(());
         }
     }
     writer.finish()?;
@@ -152,9 +137,14 @@ pub async fn export(
     };
     tokio::spawn(async move {
         let outcome = match (cached, format) {
-            (Some(features), _) => send_features(format, features, &tx).await,
+            (Some(features), _) => {
+                send_streamed(format, features, &tx, |w, f| w.write_feature_json(f)).await
+            }
             (None, Format::Fgb) => send_spooled(reports.export_stream(query, CHUNK, 2), &tx).await,
-            (None, _) => send_streamed(format, reports.export_stream(query, CHUNK, 2), &tx).await,
+            (None, _) => {
+                let chunks = reports.export_stream(query, CHUNK, 2);
+                send_streamed(format, chunks, &tx, |w, r| w.write(r)).await
+            }
         };
         // An error ends the body early, so the client sees a broken transfer, not a short file.
         if let Err(e) = outcome {
