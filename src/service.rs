@@ -392,7 +392,10 @@ impl ReportService {
         let service = self.clone();
         tokio::spawn(async move {
             for ids in ids.chunks(chunk.max(1)) {
-                let features = service.cached_or_read(ids).await;
+                let features = service
+                    .cached_or_read(ids, false)
+                    .await
+                    .map(|f| f.into_iter().flatten().collect());
                 let failed = features.is_err();
                 if tx.send(features).await.is_err() || failed {
                     return;
@@ -402,9 +405,14 @@ impl ReportService {
         Ok(Some(rx))
     }
 
-    /// The features of `ids` in that order, from the cache or else the store; reports deleted
-    /// meanwhile are left out.
-    async fn cached_or_read(&self, ids: &[ReportId]) -> Result<Vec<Arc<[u8]>>, ServiceError> {
+    /// The features of `ids`, in that order, from the cache or else the store (`None` for a
+    /// report deleted meanwhile). With `keep`, what is read from the store is cached, unless a
+    /// write raced the read.
+    async fn cached_or_read(
+        &self,
+        ids: &[ReportId],
+        keep: bool,
+    ) -> Result<Vec<Option<Arc<[u8]>>>, ServiceError> {
         let mut features: Vec<Option<Arc<[u8]>>> =
             ids.iter().map(|id| self.features.get(id)).collect();
         let missing: Vec<ReportId> = ids
@@ -414,12 +422,19 @@ impl ReportService {
             .map(|(id, _)| *id)
             .collect();
         if !missing.is_empty() {
+            let writes_before = self.features.writes();
             let mut read: HashMap<ReportId, Arc<[u8]>> = self
                 .store
                 .get_many(missing)
                 .await?
                 .iter()
-                .map(|r| (r.id, crate::feature::plain_json(r).into()))
+                .map(|report| {
+                    let json: Arc<[u8]> = crate::feature::plain_json(report).into();
+                    if keep {
+                        self.features.put(report.id, json.clone(), writes_before);
+                    }
+                    (report.id, json)
+                })
                 .collect();
             for (id, slot) in ids.iter().zip(features.iter_mut()) {
                 if slot.is_none() {
@@ -427,7 +442,7 @@ impl ReportService {
                 }
             }
         }
-        Ok(features.into_iter().flatten().collect())
+        Ok(features)
     }
 
     /// The next chunk of an export, in storage order (or id order when few reports match);
@@ -475,37 +490,8 @@ impl ReportService {
     pub async fn query_features(&self, query: &ReportQuery) -> Result<FeaturePage, ServiceError> {
         let text_matches = self.text_matches(query).await?;
         let answer = self.index.read().query(query, text_matches.as_ref());
-        let mut features: Vec<Option<Arc<[u8]>>> = answer
-            .hits
-            .iter()
-            .map(|hit| self.features.get(&hit.id))
-            .collect();
-        let missing: Vec<ReportId> = answer
-            .hits
-            .iter()
-            .zip(&features)
-            .filter(|(_, cached)| cached.is_none())
-            .map(|(hit, _)| hit.id)
-            .collect();
-        if !missing.is_empty() {
-            let writes_before = self.features.writes();
-            let mut read: HashMap<ReportId, Arc<[u8]>> = self
-                .store
-                .get_many(missing)
-                .await?
-                .iter()
-                .map(|report| {
-                    let json: Arc<[u8]> = crate::feature::plain_json(report).into();
-                    self.features.put(report.id, json.clone(), writes_before);
-                    (report.id, json)
-                })
-                .collect();
-            for (hit, slot) in answer.hits.iter().zip(features.iter_mut()) {
-                if slot.is_none() {
-                    *slot = read.remove(&hit.id);
-                }
-            }
-        }
+        let ids: Vec<ReportId> = answer.hits.iter().map(|hit| hit.id).collect();
+        let features = self.cached_or_read(&ids, true).await?;
         // Reports deleted since the index answered are missing: left out.
         let features = answer
             .hits
