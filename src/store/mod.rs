@@ -41,6 +41,20 @@ pub enum Inserted {
     AlreadyExists,
 }
 
+/// One change to the live reports, as [`Store::changes_since`] lists them.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Change {
+    /// A report was created or edited; this is its latest state.
+    Upserted(IndexRecord),
+    /// A report was deleted at this version.
+    Removed {
+        /// The report.
+        id: ReportId,
+        /// The version of the deletion.
+        version: i64,
+    },
+}
+
 /// Durable storage of reports.
 ///
 /// Every method that writes returns only once the change is durable: acknowledged writes
@@ -77,6 +91,18 @@ pub trait Store: Send + Sync + 'static {
 
     /// What the index needs of every live report, to rebuild it at start-up.
     async fn index_records(&self) -> Result<Vec<IndexRecord>, StoreError>;
+
+    /// A name made when the store was created, kept for its life: an index snapshot taken of
+    /// another store (or of a copy that has since diverged) is never applied to this one.
+    fn identity(&self) -> &str;
+
+    /// The newest version of any change (0 for none).
+    async fn last_version(&self) -> Result<i64, StoreError>;
+
+    /// Changes with versions above `after`, oldest first, at most `limit`: each changed
+    /// report's latest state (a report changed twice since `after` is listed once, at its
+    /// newest version). Replaying them brings an index built at `after` up to date.
+    async fn changes_since(&self, after: i64, limit: usize) -> Result<Vec<Change>, StoreError>;
 
     /// Replaces the server-computed relation of reports to the borders and coast (for rows
     /// stored before it was computed, or after the region's data changed), keeping their

@@ -8,7 +8,7 @@
 //! write cannot spoil the others. Reads go through a small pool of read-only connections on
 //! tokio's blocking threads; WAL lets them run while the writer writes.
 
-use super::{Inserted, Store, StoreError};
+use super::{Change, Inserted, Store, StoreError};
 use crate::index::IndexRecord;
 use crate::model::{
     Interval, Kind, Location, Precision, Relation, Report, ReportId, Source, Status, Timestamp,
@@ -71,8 +71,14 @@ CREATE TABLE IF NOT EXISTS reports (
     deleted_at    INTEGER
 );
 CREATE INDEX IF NOT EXISTS reports_version ON reports (version);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE VIRTUAL TABLE IF NOT EXISTS report_text USING fts5 (description, content = '', contentless_delete = 1);
 ";
+
+/// The columns [`index_record_at`] reads, in its order.
+const INDEX_COLUMNS: &str = "id, version, lon, lat, kind, status, source_types, observed_from, observed_to, tags, \
+     uncertainty_m, province, country, border_distance_m, border_country, coast_distance_m, in_sea, \
+     precision";
 
 const REPORT_COLUMNS: &str = "id, kind, description, location_text, lon, lat, precision, uncertainty_m, \
      province, country, observed_from, observed_to, sources, status, tags, reported_at, updated_at, \
@@ -122,6 +128,8 @@ pub struct SqliteStore {
     path: PathBuf,
     writer: Mutex<Option<mpsc::Sender<WriteJob>>>,
     readers: Arc<ReaderPool>,
+    /// Made when the store was created (see [`Store::identity`]).
+    identity: String,
     /// Held for the store's life so that no second process opens the same data directory.
     _lock: File,
 }
@@ -153,6 +161,7 @@ impl SqliteStore {
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         migrate(&conn)?;
+        let identity = store_identity(&conn)?;
         let next_version: i64 = conn.query_row(
             "SELECT COALESCE(MAX(version), 0) + 1 FROM reports",
             [],
@@ -169,6 +178,7 @@ impl SqliteStore {
                 idle: Mutex::new(Vec::new()),
             }),
             path,
+            identity,
             writer: Mutex::new(Some(tx)),
             _lock: lock,
         })
@@ -245,6 +255,19 @@ fn migrate(conn: &Connection) -> Result<(), StoreError> {
     }
     conn.pragma_update(None, "user_version", SCHEMA_VERSION)?;
     Ok(())
+}
+
+/// The store's identity, made once when the store is created.
+fn store_identity(conn: &Connection) -> Result<String, StoreError> {
+    conn.execute(
+        "INSERT OR IGNORE INTO meta (key, value) VALUES ('store_id', ?1)",
+        [uuid::Uuid::now_v7().to_string()],
+    )?;
+    Ok(
+        conn.query_row("SELECT value FROM meta WHERE key = 'store_id'", [], |r| {
+            r.get(0)
+        })?,
+    )
 }
 
 struct ReaderPool {
@@ -589,44 +612,67 @@ fn index_records_in(
     after: i64,
     upto: i64,
 ) -> Result<Vec<IndexRecord>, StoreError> {
-    let mut stmt = conn.prepare(
-        "SELECT id, version, lon, lat, kind, status, source_types, observed_from, observed_to, tags, \
-         uncertainty_m, province, country, border_distance_m, border_country, coast_distance_m, in_sea, \
-         precision \
-         FROM reports WHERE rowid > ?1 AND rowid <= ?2 AND deleted_at IS NULL",
-    )?;
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {INDEX_COLUMNS} FROM reports WHERE rowid > ?1 AND rowid <= ?2 AND deleted_at IS NULL"
+    ))?;
     let mut records = Vec::with_capacity((upto - after).clamp(0, 1 << 24) as usize);
     let mut rows = stmt.query(params![after, upto])?;
     while let Some(row) = rows.next()? {
-        let tags = text_ref(row, 9)?;
-        records.push(IndexRecord {
-            id: id_at(row, 0)?,
-            version: row.get(1)?,
-            lon: row.get(2)?,
-            lat: row.get(3)?,
-            uncertainty_m: row.get(10)?,
-            precision: word_at(row, 17, "precision")?,
-            province: row.get(11)?,
-            country: row.get(12)?,
-            relation: Relation {
-                border_distance_m: row.get(13)?,
-                border_country: row.get(14)?,
-                coast_distance_m: row.get(15)?,
-                in_sea: row.get(16)?,
-            },
-            kind: word_at(row, 4, "kind")?,
-            status: word_at(row, 5, "status")?,
-            source_types: WordSet(row.get(6)?),
-            observed_from: Timestamp(row.get(7)?),
-            observed_to: Timestamp(row.get(8)?),
-            tags: if tags == "[]" {
-                Vec::new()
-            } else {
-                serde_json::from_str(tags).map_err(|e| corrupt("tags", e))?
-            },
-        });
+        records.push(index_record_at(row)?);
     }
     Ok(records)
+}
+
+/// Changes after `after`, oldest first, at most `limit`: each row's latest state.
+fn changes_in(conn: &Connection, after: i64, limit: usize) -> Result<Vec<Change>, StoreError> {
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {INDEX_COLUMNS}, deleted_at IS NOT NULL FROM reports \
+         WHERE version > ?1 ORDER BY version LIMIT ?2"
+    ))?;
+    let mut rows = stmt.query(params![after, limit.min(i64::MAX as usize) as i64])?;
+    let mut changes = Vec::new();
+    while let Some(row) = rows.next()? {
+        let deleted: bool = row.get(18)?;
+        changes.push(match deleted {
+            true => Change::Removed {
+                id: id_at(row, 0)?,
+                version: row.get(1)?,
+            },
+            false => Change::Upserted(index_record_at(row)?),
+        });
+    }
+    Ok(changes)
+}
+
+/// An index record from a row of [`INDEX_COLUMNS`].
+fn index_record_at(row: &rusqlite::Row<'_>) -> Result<IndexRecord, StoreError> {
+    let tags = text_ref(row, 9)?;
+    Ok(IndexRecord {
+        id: id_at(row, 0)?,
+        version: row.get(1)?,
+        lon: row.get(2)?,
+        lat: row.get(3)?,
+        uncertainty_m: row.get(10)?,
+        precision: word_at(row, 17, "precision")?,
+        province: row.get(11)?,
+        country: row.get(12)?,
+        relation: Relation {
+            border_distance_m: row.get(13)?,
+            border_country: row.get(14)?,
+            coast_distance_m: row.get(15)?,
+            in_sea: row.get(16)?,
+        },
+        kind: word_at(row, 4, "kind")?,
+        status: word_at(row, 5, "status")?,
+        source_types: WordSet(row.get(6)?),
+        observed_from: Timestamp(row.get(7)?),
+        observed_to: Timestamp(row.get(8)?),
+        tags: if tags == "[]" {
+            Vec::new()
+        } else {
+            serde_json::from_str(tags).map_err(|e| corrupt("tags", e))?
+        },
+    })
 }
 
 #[async_trait::async_trait]
@@ -765,6 +811,24 @@ impl Store for SqliteStore {
             index_records_in(conn, first - 1, last)
         })
         .await
+    }
+
+    fn identity(&self) -> &str {
+        &self.identity
+    }
+
+    async fn last_version(&self) -> Result<i64, StoreError> {
+        self.read_now(|conn| {
+            Ok(
+                conn.query_row("SELECT COALESCE(MAX(version), 0) FROM reports", [], |r| {
+                    r.get(0)
+                })?,
+            )
+        })
+    }
+
+    async fn changes_since(&self, after: i64, limit: usize) -> Result<Vec<Change>, StoreError> {
+        self.read(move |conn| changes_in(conn, after, limit)).await
     }
 
     async fn set_relations(&self, relations: Vec<(ReportId, Relation)>) -> Result<(), StoreError> {
