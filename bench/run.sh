@@ -129,7 +129,12 @@ log "empty server, for its baseline memory"
 serve "$work/empty"
 empty_rss=$(anon_kb "$server")
 kill "$server"; wait "$server" 2>/dev/null || true
-log "cold start with $n reports"
+log "first start with $n reports (no index snapshot yet: the index is read from the store)"
+serve "$work/data"
+first=$startup
+kill -TERM "$server"; wait "$server" 2>/dev/null || true
+record "{\"system\":\"sightmap\",\"measure\":\"first_start\",\"seconds\":$first,\"n\":$n}"
+log "cold start with $n reports (a restart: the index snapshot written at the stop)"
 serve "$work/data"
 cold=$startup
 full_rss=$(anon_kb "$server")

@@ -18,6 +18,13 @@ use std::time::{Duration, Instant};
 /// The sample reports, built from public claims (see `data/README.md`).
 pub const SAMPLE_REPORTS: &str = include_str!("../data/sample-reports.geojson");
 
+/// The index snapshot's file name inside the data directory (see
+/// [`ReportService::save_snapshot`]).
+pub const SNAPSHOT_FILE: &str = "index.snapshot";
+
+/// How often a running server writes the index snapshot, if anything changed.
+const SNAPSHOT_EVERY: Duration = Duration::from_secs(300);
+
 /// How long shutdown waits for in-flight requests.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -60,8 +67,9 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         );
     }
     let started = Instant::now();
+    let snapshot = args.store.data_dir.join(SNAPSHOT_FILE);
     let reports = Arc::new(
-        ReportService::open(store.clone(), Some(places.clone()))
+        ReportService::open_with_snapshot(store.clone(), Some(places.clone()), &snapshot)
             .await?
             .with_feature_cache(args.feature_cache_mb << 20),
     );
@@ -69,6 +77,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         reports = reports.len(),
         elapsed_ms = started.elapsed().as_millis() as u64,
         store = %store.describe(),
+        from_snapshot = reports.snapshot_version().is_some(),
         "index built"
     );
     let state = AppState {
@@ -81,12 +90,39 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("cannot listen on {}", args.addr))?;
     tracing::info!("listening on http://{}", listener.local_addr()?);
-    axum::serve(listener, router(state))
+    let snapshots = tokio::spawn(save_snapshots(state.reports.clone(), snapshot.clone()));
+    axum::serve(listener, router(state.clone()))
         .with_graceful_shutdown(shutdown_signal())
         .await
         .context("serving")?;
+    snapshots.abort();
+    save_snapshot(&state.reports, &snapshot).await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Writes the index snapshot now (if the index is newer than the last one) and then every
+/// [`SNAPSHOT_EVERY`], so that a restart, even after a crash, replays few changes.
+async fn save_snapshots(reports: Arc<ReportService>, path: std::path::PathBuf) {
+    loop {
+        save_snapshot(&reports, &path).await;
+        tokio::time::sleep(SNAPSHOT_EVERY).await;
+    }
+}
+
+/// Writes the index snapshot if it changed, logging the outcome; a failure only costs the
+/// next start its speed.
+async fn save_snapshot(reports: &Arc<ReportService>, path: &std::path::Path) {
+    let started = Instant::now();
+    match reports.save_snapshot(path).await {
+        Ok(true) => tracing::info!(
+            path = %path.display(),
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "wrote the index snapshot"
+        ),
+        Ok(false) => {}
+        Err(e) => tracing::warn!(path = %path.display(), "cannot write the index snapshot: {e}"),
+    }
 }
 
 /// Resolves on SIGTERM or ctrl-c, then arms a timer so a stuck request cannot block the exit.
@@ -219,7 +255,8 @@ pub async fn export(args: ExportArgs) -> anyhow::Result<()> {
         );
     }
     let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&args.store.data_dir)?);
-    let reports = Arc::new(ReportService::open(store, None).await?);
+    let snapshot = args.store.data_dir.join(SNAPSHOT_FILE);
+    let reports = Arc::new(ReportService::open_with_snapshot(store, None, &snapshot).await?);
     let out: Box<dyn std::io::Write> = if args.out.as_os_str() == "-" {
         Box::new(std::io::stdout().lock())
     } else {

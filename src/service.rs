@@ -2,16 +2,18 @@
 //! step. HTTP handlers and the CLI call it; neither touches the store or the index directly.
 
 use crate::feature_cache::FeatureCache;
-use crate::index::{IndexRecord, Match, ReportIndex};
+use crate::index::{IndexRecord, Match, ReportIndex, SnapshotStamp};
 use crate::model::{
     FieldError, Gazetteer, Origin, Relation, Report, ReportId, ReportInput, Timestamp, merge_patch,
 };
 use crate::query::ReportQuery;
-use crate::store::{Inserted, Store, StoreError};
+use crate::store::{Change, Inserted, Store, StoreError};
 use parking_lot::RwLock;
 use serde_json::{Map, Value};
 use std::collections::HashMap;
+use std::path::Path;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
 
 /// How many times a PATCH is retried when another write changed the report meanwhile.
 const UPDATE_ATTEMPTS: usize = 5;
@@ -68,6 +70,122 @@ fn fill_missing_relations(
         .collect()
 }
 
+/// A snapshot version meaning "none loaded or written".
+const NO_SNAPSHOT: i64 = -1;
+
+/// Most changes replayed onto a snapshot; with more, reading the whole store is as quick.
+const MAX_REPLAY: usize = 100_000;
+
+/// Builds the index from every live report in the store, storing the relations of reports
+/// written before they were kept.
+async fn build_from_store(
+    store: &Arc<dyn Store>,
+    gazetteer: Option<Arc<dyn Gazetteer>>,
+) -> Result<ReportIndex, StoreError> {
+    let started = std::time::Instant::now();
+    let mut records = store.index_records().await?;
+    tracing::debug!(
+        records = records.len(),
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "read the index records"
+    );
+    let (index, missing) = tokio::task::spawn_blocking(move || {
+        let missing = gazetteer
+            .map(|g| fill_missing_relations(&mut records, g.as_ref()))
+            .unwrap_or_default();
+        (ReportIndex::build(records), missing)
+    })
+    .await
+    .map_err(|e| StoreError::Internal(format!("index build failed: {e}")))?;
+    if !missing.is_empty() {
+        tracing::info!(
+            reports = missing.len(),
+            "stored the relation to borders and coast of reports written before it was kept"
+        );
+        for chunk in missing.chunks(10_000) {
+            store.set_relations(chunk.to_vec()).await?;
+        }
+    }
+    Ok(index)
+}
+
+/// The index from the snapshot at `path` with the store's changes since replayed, and the
+/// snapshot's version; `None` (with the reason logged) when there is no usable snapshot.
+async fn load_snapshot(
+    store: &Arc<dyn Store>,
+    path: &Path,
+) -> Result<Option<(ReportIndex, i64)>, StoreError> {
+    let file = match std::fs::File::open(path) {
+        Ok(file) => file,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => {
+            tracing::warn!(path = %path.display(), "cannot open the index snapshot: {e}");
+            return Ok(None);
+        }
+    };
+    let read = tokio::task::spawn_blocking(move || {
+        ReportIndex::read_snapshot(std::io::BufReader::with_capacity(1 << 20, file))
+    })
+    .await
+    .map_err(|e| StoreError::Internal(format!("reading the index snapshot failed: {e}")))?;
+    let (stamp, mut index) = match read {
+        Ok(read) => read,
+        Err(e) => {
+            tracing::warn!(path = %path.display(), "{e}; rebuilding the index from the store");
+            return Ok(None);
+        }
+    };
+    if stamp.store != store.identity() {
+        tracing::warn!(
+            path = %path.display(),
+            "the index snapshot is of another store; rebuilding the index from the store"
+        );
+        return Ok(None);
+    }
+    if stamp.version > store.last_version().await? {
+        tracing::warn!(
+            path = %path.display(),
+            "the index snapshot is newer than the store (was the store restored?); rebuilding the index"
+        );
+        return Ok(None);
+    }
+    let changes = store.changes_since(stamp.version, MAX_REPLAY).await?;
+    if changes.len() == MAX_REPLAY {
+        tracing::info!("the store changed much since the index snapshot; rebuilding the index");
+        return Ok(None);
+    }
+    tracing::info!(
+        changes = changes.len(),
+        "loaded the index snapshot and replayed the changes since"
+    );
+    apply_changes(&mut index, changes);
+    Ok(Some((index, stamp.version)))
+}
+
+/// Applies changes listed by the store, oldest first.
+fn apply_changes(index: &mut ReportIndex, changes: Vec<Change>) {
+    for change in changes {
+        match change {
+            Change::Upserted(record) => index.upsert(record),
+            Change::Removed { id, version } => index.remove(&id, version),
+        }
+    }
+}
+
+/// Writes a snapshot beside `path`, makes it durable, and renames it to `path`.
+fn write_snapshot_file(
+    index: &ReportIndex,
+    stamp: &SnapshotStamp,
+    path: &Path,
+) -> std::io::Result<()> {
+    let temporary = path.with_extension("tmp");
+    let file = std::fs::File::create(&temporary)?;
+    let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
+    index.write_snapshot(stamp, &mut out)?;
+    out.into_inner().map_err(|e| e.into_error())?.sync_all()?;
+    std::fs::rename(&temporary, path)
+}
+
 /// Where an export has got to.
 #[derive(Debug)]
 pub struct ExportCursor {
@@ -87,6 +205,12 @@ pub struct ReportService {
     index: RwLock<ReportIndex>,
     /// Serialised features of recently read reports; every write forgets its report's.
     features: FeatureCache,
+    /// Held shared by each write from its store call until the index has it, and exclusively
+    /// while a snapshot is written: then everything up to the store's last version is in the
+    /// index.
+    writes: Arc<tokio::sync::RwLock<()>>,
+    /// The store version of the snapshot last loaded or written ([`NO_SNAPSHOT`] for none).
+    snapshot_version: AtomicI64,
 }
 
 /// The feature cache's budget unless [`ReportService::with_feature_cache`] sets another.
@@ -115,37 +239,76 @@ impl ReportService {
         store: Arc<dyn Store>,
         gazetteer: Option<Arc<dyn Gazetteer>>,
     ) -> Result<Self, StoreError> {
-        let started = std::time::Instant::now();
-        let mut records = store.index_records().await?;
-        tracing::debug!(
-            records = records.len(),
-            elapsed_ms = started.elapsed().as_millis() as u64,
-            "read the index records"
-        );
-        let relate = gazetteer.clone();
-        let (index, missing) = tokio::task::spawn_blocking(move || {
-            let missing = relate
-                .map(|g| fill_missing_relations(&mut records, g.as_ref()))
-                .unwrap_or_default();
-            (ReportIndex::build(records), missing)
-        })
-        .await
-        .map_err(|e| StoreError::Internal(format!("index build failed: {e}")))?;
-        if !missing.is_empty() {
-            tracing::info!(
-                reports = missing.len(),
-                "stored the relation to borders and coast of reports written before it was kept"
-            );
-            for chunk in missing.chunks(10_000) {
-                store.set_relations(chunk.to_vec()).await?;
-            }
+        let index = build_from_store(&store, gazetteer.clone()).await?;
+        Ok(Self::with_index(store, gazetteer, index, NO_SNAPSHOT))
+    }
+
+    /// Opens the service from the index snapshot at `snapshot` if it is one of this store,
+    /// replaying the store's changes since; otherwise as [`ReportService::open`] does. See
+    /// [`ReportService::save_snapshot`].
+    pub async fn open_with_snapshot(
+        store: Arc<dyn Store>,
+        gazetteer: Option<Arc<dyn Gazetteer>>,
+        snapshot: &Path,
+    ) -> Result<Self, StoreError> {
+        match load_snapshot(&store, snapshot).await? {
+            Some((index, version)) => Ok(Self::with_index(store, gazetteer, index, version)),
+            None => Self::open(store, gazetteer).await,
         }
-        Ok(Self {
+    }
+
+    fn with_index(
+        store: Arc<dyn Store>,
+        gazetteer: Option<Arc<dyn Gazetteer>>,
+        index: ReportIndex,
+        snapshot_version: i64,
+    ) -> Self {
+        Self {
             store,
             gazetteer,
             index: RwLock::new(index),
             features: FeatureCache::new(DEFAULT_FEATURE_CACHE_BYTES),
+            writes: Default::default(),
+            snapshot_version: AtomicI64::new(snapshot_version),
+        }
+    }
+
+    /// Writes the index to `path` (through a temporary file and a rename), stamped with the
+    /// store's identity and last version, unless the snapshot last loaded or written is
+    /// already of that version. Returns whether it wrote one.
+    ///
+    /// Writes wait while the index is written (about half a second at a million reports);
+    /// queries do not.
+    pub async fn save_snapshot(self: &Arc<Self>, path: &Path) -> std::io::Result<bool> {
+        let writes = self.writes.clone().write_owned().await;
+        let version = self
+            .store
+            .last_version()
+            .await
+            .map_err(std::io::Error::other)?;
+        if version == self.snapshot_version.load(Ordering::Acquire) {
+            return Ok(false);
+        }
+        let stamp = SnapshotStamp {
+            store: self.store.identity().to_string(),
+            version,
+        };
+        let (service, path) = (self.clone(), path.to_path_buf());
+        tokio::task::spawn_blocking(move || {
+            // Held until the file is in place, even if the caller stops waiting.
+            let _writes = writes;
+            write_snapshot_file(&service.index.read(), &stamp, &path)?;
+            service.snapshot_version.store(version, Ordering::Release);
+            Ok::<_, std::io::Error>(())
         })
+        .await
+        .map_err(std::io::Error::other)??;
+        Ok(true)
+    }
+
+    /// The store version of the index snapshot last loaded or written, if any.
+    pub fn snapshot_version(&self) -> Option<i64> {
+        Some(self.snapshot_version.load(Ordering::Acquire)).filter(|&v| v != NO_SNAPSHOT)
     }
 
     /// Sets the feature cache's budget in bytes (0 keeps none).
@@ -184,6 +347,7 @@ impl ReportService {
                 self.gazetteer.as_deref(),
             )
             .map_err(ServiceError::Invalid)?;
+        let _writing = self.writes.read().await;
         match self.store.insert(vec![report.clone()]).await?.as_slice() {
             [Inserted::New(version)] => {
                 self.index
@@ -198,6 +362,7 @@ impl ReportService {
     /// Stores reports that were validated already (by import), in one transaction. Reports
     /// whose id is stored already are skipped.
     pub async fn insert_batch(&self, reports: Vec<Report>) -> Result<Vec<Inserted>, StoreError> {
+        let _writing = self.writes.read().await;
         let outcomes = self.store.insert(reports.clone()).await?;
         let mut index = self.index.write();
         for (report, outcome) in reports.iter().zip(&outcomes) {
@@ -254,6 +419,7 @@ impl ReportService {
                     self.gazetteer.as_deref(),
                 )
                 .map_err(ServiceError::Invalid)?;
+            let _writing = self.writes.read().await;
             let outcome = self.store.update(updated.clone(), version).await;
             self.features.forget(&id);
             match outcome {
@@ -273,6 +439,7 @@ impl ReportService {
 
     /// Hides a report from every query; the store keeps it.
     pub async fn delete(&self, id: ReportId) -> Result<(), ServiceError> {
+        let _writing = self.writes.read().await;
         let outcome = self.store.delete(id, Timestamp::now()).await;
         self.features.forget(&id);
         match outcome? {

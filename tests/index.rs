@@ -4,7 +4,7 @@
 
 use proptest::prelude::*;
 use sightmap::geodesy::geodesic_distance_m;
-use sightmap::index::{IndexRecord, ReportIndex};
+use sightmap::index::{IndexRecord, ReportIndex, SnapshotStamp};
 use sightmap::model::{
     Kind, Precision, Relation, ReportId, SourceType, Status, Timestamp, WordSet,
 };
@@ -343,6 +343,7 @@ proptest! {
         initial in records_strategy(200),
         changes in prop::collection::vec((0usize..400, 44.0..55.0f64, 35.0..42.0f64, any::<bool>()), 0..150),
         spatial in spatial_strategy(),
+        filter in prop_oneof![Just(Filter::default()), filter_strategy()],
     ) {
         let mut index = ReportIndex::build(initial.clone());
         let mut live: Vec<IndexRecord> = initial.clone();
@@ -375,7 +376,33 @@ proptest! {
             }
         }
         prop_assert_eq!(index.len(), live.len());
-        assert_same(&index, &live, ReportQuery { spatial, ..Default::default() })?;
+        assert_same(&index, &live, ReportQuery { spatial: spatial.clone(), ..Default::default() })?;
+        // The index saved and loaded again (dead slots and all) answers the same.
+        let stamp = SnapshotStamp { store: "store-a".into(), version };
+        let mut saved = Vec::new();
+        index.write_snapshot(&stamp, &mut saved).unwrap();
+        let (read_stamp, loaded) = ReportIndex::read_snapshot(saved.as_slice()).unwrap();
+        prop_assert_eq!(read_stamp, stamp);
+        prop_assert_eq!(loaded.len(), live.len());
+        prop_assert_eq!(loaded.extent(), index.extent());
+        assert_same(&loaded, &live, ReportQuery { spatial, filter, ..Default::default() })?;
+    }
+
+    #[test]
+    fn a_damaged_snapshot_is_refused(
+        records in records_strategy(50),
+        at in any::<prop::sample::Index>(),
+        flip in 1u8..=255,
+        cut in any::<prop::sample::Index>(),
+    ) {
+        let index = ReportIndex::build(records);
+        let mut saved = Vec::new();
+        index.write_snapshot(&SnapshotStamp { store: "s".into(), version: 7 }, &mut saved).unwrap();
+        let mut flipped = saved.clone();
+        flipped[at.index(saved.len())] ^= flip;
+        prop_assert!(ReportIndex::read_snapshot(flipped.as_slice()).is_err());
+        let truncated = &saved[..cut.index(saved.len())];
+        prop_assert!(ReportIndex::read_snapshot(truncated).is_err());
     }
 }
 

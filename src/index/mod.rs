@@ -4,6 +4,10 @@
 //! The index holds no report text: queries answer with ids (and distances), and the store
 //! supplies the reports of the page asked for.
 
+mod snapshot;
+
+pub use snapshot::{SnapshotError, SnapshotStamp};
+
 use crate::geodesy::{self, AuxPoint};
 use crate::model::{Kind, Precision, Relation, Report, ReportId, Status, Timestamp, WordSet};
 use crate::query::{BBox, Filter, Page, ReportQuery, Spatial};

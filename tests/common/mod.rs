@@ -132,6 +132,43 @@ impl Server {
             .expect("health has a reports count")
     }
 
+    /// Sends `method path` with a JSON body (or none): the status and the JSON body, if any.
+    pub fn send(&self, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
+        let agent = agent(Duration::from_secs(5));
+        let url = format!("{}{path}", self.base);
+        let mut response = match (method, body) {
+            ("POST", Some(b)) => agent
+                .post(&url)
+                .header("Content-Type", "application/json")
+                .send(b.to_string()),
+            ("PATCH", Some(b)) => agent
+                .patch(&url)
+                .header("Content-Type", "application/merge-patch+json")
+                .send(b.to_string()),
+            ("DELETE", None) => agent.delete(&url).call(),
+            (method, _) => panic!("send does not do {method}"),
+        }
+        .unwrap_or_else(|e| panic!("{method} {path}: {e}"));
+        let text = response.body_mut().read_to_string().expect("body");
+        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+        (response.status().as_u16(), body)
+    }
+
+    /// Sends SIGTERM and waits for a clean exit.
+    pub fn stop(&mut self) {
+        let mut child = self.child.take().expect("the server is running");
+        let status = Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status()
+            .expect("run kill");
+        assert!(status.success(), "kill -TERM failed");
+        let exit = child.wait().expect("wait for sightmap serve");
+        assert!(
+            exit.success(),
+            "sightmap serve exited with {exit} after SIGTERM"
+        );
+    }
+
     /// Sends SIGKILL (what `Child::kill` does on Unix) and reaps the process.
     pub fn kill(&mut self) {
         if let Some(mut child) = self.child.take() {

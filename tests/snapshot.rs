@@ -1,0 +1,130 @@
+//! Restarts from the index snapshot, through the real binary: the server writes the snapshot
+//! when it stops; after a crash, a restart replays the changes made since it; a damaged
+//! snapshot, or one taken of another store, is ignored, and the index is rebuilt from the
+//! store. Every restart must answer queries exactly as the store says.
+
+mod common;
+
+use common::Server;
+use serde_json::{Value, json};
+use std::path::Path;
+
+const SNAPSHOT: &str = "index.snapshot";
+
+fn report(n: usize, lon: f64, lat: f64) -> Value {
+    json!({
+        "kind": "drone",
+        "description": format!("snapshot test {n}"),
+        "lon": lon,
+        "lat": lat,
+        "observed": {"from": "2025-06-13T00:00:00Z"},
+        "sources": [{"name": "test", "type": "civilian", "stance": "asserts"}],
+        "tags": [format!("batch-{}", n % 3)],
+    })
+}
+
+/// The ids a query finds, in its order.
+fn ids(server: &Server, query: &str) -> Vec<String> {
+    let (status, body) = server.get(&format!("/api/reports?{query}&limit=1000"));
+    assert_eq!(status, 200, "{query}: {body}");
+    body["features"]
+        .as_array()
+        .expect("features")
+        .iter()
+        .map(|f| f["id"].as_str().expect("id").to_string())
+        .collect()
+}
+
+/// What a user would see of the index: answers to a few queries of each kind.
+fn answers(server: &Server) -> Vec<Vec<String>> {
+    [
+        "lat=37.28&lon=49.58&radius_km=30",
+        "lat=38.2&lon=48.3&radius_km=60",
+        "bbox=44,35,55,42",
+        "lat=36.6&lon=53.0&nearest=5",
+        "tag=batch-1",
+        "since=2025-06-01T00:00:00Z",
+    ]
+    .iter()
+    .map(|q| ids(server, q))
+    .collect()
+}
+
+fn start_and_compare(dir: &Path, expected: &[Vec<String>], why: &str) {
+    let mut server = Server::start(dir);
+    assert_eq!(answers(&server), expected, "{why}");
+    server.stop();
+}
+
+#[test]
+fn restarts_from_the_snapshot_answer_as_the_store_says() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = Server::start(dir.path());
+    let mut created = Vec::new();
+    for n in 0..40 {
+        let (lon, lat) = (48.0 + 0.12 * n as f64, 36.5 + 0.05 * n as f64);
+        let (status, body) = server.send("POST", "/api/reports", Some(report(n, lon, lat)));
+        assert_eq!(status, 201, "{body}");
+        created.push(body["id"].as_str().unwrap().to_string());
+    }
+    server.stop();
+    assert!(
+        dir.path().join(SNAPSHOT).exists(),
+        "stopping the server writes the index snapshot"
+    );
+
+    // Changes after the snapshot, then a crash: a move, a deletion, a new report.
+    let server = Server::start(dir.path());
+    let moved = &created[0];
+    let (status, body) = server.send(
+        "PATCH",
+        &format!("/api/reports/{moved}"),
+        Some(json!({"lon": 49.58, "lat": 37.28})),
+    );
+    assert_eq!(status, 200, "{body}");
+    let deleted = &created[1];
+    let (status, _) = server.send("DELETE", &format!("/api/reports/{deleted}"), None);
+    assert_eq!(status, 204);
+    let (status, body) = server.send("POST", "/api/reports", Some(report(99, 48.35, 38.25)));
+    assert_eq!(status, 201, "{body}");
+    let added = body["id"].as_str().unwrap().to_string();
+    let before_crash = answers(&server);
+    let mut server = server;
+    server.kill();
+
+    let mut server = Server::start(dir.path());
+    assert_eq!(server.health_reports(), 40);
+    let after = answers(&server);
+    assert_eq!(
+        after, before_crash,
+        "after kill -9, the snapshot plus the changes since answer as before"
+    );
+    let near_rasht = &after[0];
+    assert!(
+        near_rasht.contains(moved),
+        "the moved report is at its new place"
+    );
+    assert!(near_rasht.contains(&added) || after[1].contains(&added));
+    assert!(
+        !after[2].contains(deleted),
+        "the deleted report stays deleted"
+    );
+    server.stop();
+
+    // The same answers from a full rebuild: no snapshot, a damaged one, another store's.
+    std::fs::remove_file(dir.path().join(SNAPSHOT)).unwrap();
+    start_and_compare(dir.path(), &after, "rebuilt without a snapshot");
+    let path = dir.path().join(SNAPSHOT);
+    let mut bytes = std::fs::read(&path).expect("the rebuild wrote a snapshot");
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0x5a;
+    std::fs::write(&path, &bytes).unwrap();
+    start_and_compare(dir.path(), &after, "a damaged snapshot is ignored");
+
+    let other = tempfile::tempdir().unwrap();
+    let mut elsewhere = Server::start(other.path());
+    elsewhere.send("POST", "/api/reports", Some(report(7, 49.0, 37.0)));
+    elsewhere.stop();
+    std::fs::copy(other.path().join(SNAPSHOT), &path).unwrap();
+    start_and_compare(dir.path(), &after, "another store's snapshot is ignored");
+}
