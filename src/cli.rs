@@ -1,6 +1,6 @@
 //! What each subcommand does, once its arguments are parsed and checked.
 
-use crate::config::{ExportArgs, ImportArgs, RegionArgs, ServeArgs};
+use crate::config::{ExportArgs, ImportArgs, MigrateArgs, RegionArgs, ServeArgs, StoreArgs};
 use crate::export::{self, ExportWriter};
 use crate::http::{AppState, WriteAuth, router};
 use crate::import::{self, Format, Options, Summary};
@@ -9,6 +9,7 @@ use crate::query::ReportQuery;
 use crate::region::RegionFiles;
 use crate::service::ReportService;
 use crate::store::Store;
+use crate::store::postgres::PostgresStore;
 use crate::store::sqlite::{DB_FILE, SqliteStore};
 use anyhow::{Context, bail};
 use std::io::BufReader;
@@ -37,11 +38,26 @@ pub fn places(args: &RegionArgs) -> anyhow::Result<Arc<Places>> {
     Ok(Arc::new(Places::load(files)?))
 }
 
+/// The store the arguments name, and whether it was just created (empty, never used).
+pub async fn open_store(args: &StoreArgs) -> anyhow::Result<(Arc<dyn Store>, bool)> {
+    args.validate().map_err(anyhow::Error::msg)?;
+    if let Some(url) = args.postgres_url() {
+        let store = PostgresStore::open(url)
+            .await
+            .context("opening the PostgreSQL store")?;
+        let is_new = store.is_new();
+        return Ok((Arc::new(store), is_new));
+    }
+    let is_new = !args.data_dir.join(DB_FILE).exists();
+    Ok((Arc::new(SqliteStore::open(&args.data_dir)?), is_new))
+}
+
 /// `sightmap serve`.
 pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     args.validate().map_err(anyhow::Error::msg)?;
-    let is_new = !args.store.data_dir.join(DB_FILE).exists();
-    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&args.store.data_dir)?);
+    let (store, is_new) = open_store(&args.store).await?;
+    std::fs::create_dir_all(&args.store.data_dir)
+        .with_context(|| format!("cannot create {}", args.store.data_dir.display()))?;
     let places = places(&args.region)?;
     if is_new && !args.no_sample {
         let summary = import::import(
@@ -91,11 +107,13 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .with_context(|| format!("cannot listen on {}", args.addr))?;
     tracing::info!("listening on http://{}", listener.local_addr()?);
     let snapshots = tokio::spawn(save_snapshots(state.reports.clone(), snapshot.clone()));
+    let follower = tokio::spawn(state.reports.clone().follow());
     axum::serve(listener, router(state.clone()))
         .with_graceful_shutdown(shutdown_signal())
         .await
         .context("serving")?;
     snapshots.abort();
+    follower.abort();
     save_snapshot(&state.reports, &snapshot).await;
     tracing::info!("stopped");
     Ok(())
@@ -170,7 +188,7 @@ pub async fn import(args: ImportArgs) -> anyhow::Result<Summary> {
     // A dry run opens no store, so it cannot create one (nor tell which ids are stored).
     let store: Option<Arc<dyn Store>> = match args.dry_run {
         true => None,
-        false => Some(Arc::new(SqliteStore::open(&args.store.data_dir)?)),
+        false => Some(open_store(&args.store).await?.0),
     };
     let bar = indicatif::ProgressBar::new(size);
     bar.set_style(
@@ -248,13 +266,13 @@ pub async fn export(args: ExportArgs) -> anyhow::Result<()> {
             .collect();
         anyhow::anyhow!("bad filters:\n{}", lines.join("\n"))
     })?;
-    if !args.store.data_dir.join(DB_FILE).exists() {
+    if args.store.postgres_url().is_none() && !args.store.data_dir.join(DB_FILE).exists() {
         bail!(
             "no store at {}: nothing to export",
             args.store.data_dir.display()
         );
     }
-    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&args.store.data_dir)?);
+    let (store, _) = open_store(&args.store).await?;
     let snapshot = args.store.data_dir.join(SNAPSHOT_FILE);
     let reports = Arc::new(ReportService::open_with_snapshot(store, None, &snapshot).await?);
     let out: Box<dyn std::io::Write> = if args.out.as_os_str() == "-" {
@@ -290,6 +308,50 @@ pub async fn export(args: ExportArgs) -> anyhow::Result<()> {
         "exported {written} reports as {} in {:.2} s",
         format.extension(),
         started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+/// `sightmap migrate-store`.
+pub async fn migrate_store(args: MigrateArgs) -> anyhow::Result<()> {
+    let from = MigrateArgs::store_args(&args.from);
+    if from.postgres_url().is_none() && !from.data_dir.join(DB_FILE).exists() {
+        bail!(
+            "no store at {}: nothing to migrate",
+            from.data_dir.display()
+        );
+    }
+    let to = MigrateArgs::store_args(&args.to);
+    if from.store == to.store && from.data_dir == to.data_dir {
+        bail!("--from and --to are the same store");
+    }
+    let (source, _) = open_store(&from).await.context("opening --from")?;
+    let (target, _) = open_store(&to).await.context("opening --to")?;
+    let total = source.count().await?;
+    let bar = indicatif::ProgressBar::new(total);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{bar:40} {pos}/{len} reports, {per_sec}, eta {eta}",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    if !std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+        bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+    }
+    let started = Instant::now();
+    let moved = crate::migrate::migrate(source.as_ref(), target.as_ref(), |done| {
+        bar.set_position(done)
+    })
+    .await?;
+    bar.finish_and_clear();
+    eprintln!(
+        "copied {} reports from {} to {} in {:.2} s ({} were there already); the target holds all {} of the source's reports",
+        moved.copied,
+        source.describe(),
+        target.describe(),
+        started.elapsed().as_secs_f64(),
+        moved.already_there,
+        moved.source,
     );
     Ok(())
 }

@@ -28,14 +28,67 @@ pub enum Command {
     Import(ImportArgs),
     /// Export reports to GeoJSON, GeoJSON sequence, CSV or KML, with the API's filters.
     Export(ExportArgs),
+    /// Copy every report from one store to another (embedded and PostgreSQL, either way),
+    /// then check that the target holds them all.
+    MigrateStore(MigrateArgs),
 }
 
-/// Where the embedded store lives.
+/// `sightmap migrate-store`.
+#[derive(Debug, Clone, Args)]
+pub struct MigrateArgs {
+    /// The store to copy from: an embedded store's data directory, or a postgres:// URL.
+    #[arg(long)]
+    pub from: String,
+    /// The store to copy to (created if needed): a data directory, or a postgres:// URL.
+    #[arg(long)]
+    pub to: String,
+}
+
+impl MigrateArgs {
+    /// A store's arguments from a `--from`/`--to` value.
+    pub fn store_args(spec: &str) -> StoreArgs {
+        let is_url = spec.starts_with("postgres://") || spec.starts_with("postgresql://");
+        StoreArgs {
+            data_dir: PathBuf::from(if is_url { DEFAULT_DATA_DIR } else { spec }),
+            store: if is_url {
+                spec.to_string()
+            } else {
+                "embedded".to_string()
+            },
+        }
+    }
+}
+
+/// Which store, and where this instance keeps its files.
 #[derive(Debug, Clone, Args)]
 pub struct StoreArgs {
-    /// Directory of the embedded store (created if missing).
+    /// Directory of the embedded store (created if missing); with `--store postgres://…`,
+    /// where this instance keeps its index snapshot.
     #[arg(long, env = "SIGHTMAP_DATA_DIR", default_value = DEFAULT_DATA_DIR)]
     pub data_dir: PathBuf,
+    /// `embedded` (SQLite in `--data-dir`), or a PostgreSQL URL such as
+    /// `postgres://user@host/db` (PostGIS; several instances may share it).
+    #[arg(long = "store", env = "SIGHTMAP_STORE", default_value = "embedded")]
+    pub store: String,
+}
+
+impl StoreArgs {
+    /// The PostgreSQL URL, if the store is PostgreSQL.
+    pub fn postgres_url(&self) -> Option<&str> {
+        let url = self.store.trim();
+        (url.starts_with("postgres://") || url.starts_with("postgresql://")).then_some(url)
+    }
+
+    /// Checks that the store is one sightmap knows.
+    pub fn validate(&self) -> Result<(), String> {
+        match self.store.trim() == "embedded" || self.postgres_url().is_some() {
+            true => Ok(()),
+            false => Err(format!(
+                "--store must be 'embedded' or a postgres:// URL, not '{}'",
+                self.store
+            )),
+        }
+    }
 }
 
 /// Which region's data pack to use.

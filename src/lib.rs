@@ -30,6 +30,7 @@ pub mod http;
 pub mod import;
 pub mod index;
 pub mod layers;
+pub mod migrate;
 pub mod model;
 pub mod overlap;
 pub mod places;

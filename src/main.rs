@@ -28,6 +28,9 @@ fn main() -> ExitCode {
         match args.command {
             Command::Serve(serve) => cli::serve(serve).await.map(|()| ExitCode::SUCCESS),
             Command::Export(export) => cli::export(export).await.map(|()| ExitCode::SUCCESS),
+            Command::MigrateStore(args) => {
+                cli::migrate_store(args).await.map(|()| ExitCode::SUCCESS)
+            }
             Command::Import(import) => cli::import(import).await.map(|summary| {
                 if summary.rejected_count > 0 {
                     ExitCode::from(1)

@@ -73,6 +73,12 @@ fn fill_missing_relations(
 /// A snapshot version meaning "none loaded or written".
 const NO_SNAPSHOT: i64 = -1;
 
+/// Changes read at a time when catching up.
+const CATCH_UP_BATCH: usize = 10_000;
+
+/// How often an instance on a shared store catches up when no notice comes.
+pub const FOLLOW_EVERY: std::time::Duration = std::time::Duration::from_millis(500);
+
 /// Most changes replayed onto a snapshot; with more, reading the whole store is as quick.
 const MAX_REPLAY: usize = 100_000;
 
@@ -109,12 +115,12 @@ async fn build_from_store(
     Ok(index)
 }
 
-/// The index from the snapshot at `path` with the store's changes since replayed, and the
-/// snapshot's version; `None` (with the reason logged) when there is no usable snapshot.
+/// The index from the snapshot at `path` with the store's changes since replayed, the
+/// snapshot's version and the last version replayed; `None` (with the reason logged) when there is no usable snapshot.
 async fn load_snapshot(
     store: &Arc<dyn Store>,
     path: &Path,
-) -> Result<Option<(ReportIndex, i64)>, StoreError> {
+) -> Result<Option<(ReportIndex, i64, i64)>, StoreError> {
     let file = match std::fs::File::open(path) {
         Ok(file) => file,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
@@ -158,8 +164,9 @@ async fn load_snapshot(
         changes = changes.len(),
         "loaded the index snapshot and replayed the changes since"
     );
+    let applied = changes.last().map_or(stamp.version, Change::version);
     apply_changes(&mut index, changes);
-    Ok(Some((index, stamp.version)))
+    Ok(Some((index, stamp.version, applied)))
 }
 
 /// Applies changes listed by the store, oldest first.
@@ -178,7 +185,8 @@ fn write_snapshot_file(
     stamp: &SnapshotStamp,
     path: &Path,
 ) -> std::io::Result<()> {
-    let temporary = path.with_extension("tmp");
+    // Named for this process: instances sharing a data directory never write one file.
+    let temporary = path.with_extension(format!("tmp.{}", std::process::id()));
     let file = std::fs::File::create(&temporary)?;
     let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
     index.write_snapshot(stamp, &mut out)?;
@@ -211,6 +219,9 @@ pub struct ReportService {
     writes: Arc<tokio::sync::RwLock<()>>,
     /// The store version of the snapshot last loaded or written ([`NO_SNAPSHOT`] for none).
     snapshot_version: AtomicI64,
+    /// Every change up to this store version is in the index (this process's own writes
+    /// may be newer): where [`ReportService::catch_up`] reads on from.
+    applied: AtomicI64,
 }
 
 /// The feature cache's budget unless [`ReportService::with_feature_cache`] sets another.
@@ -239,8 +250,16 @@ impl ReportService {
         store: Arc<dyn Store>,
         gazetteer: Option<Arc<dyn Gazetteer>>,
     ) -> Result<Self, StoreError> {
+        // Read first: changes made while the records are read are replayed by catch_up.
+        let applied = store.last_version().await?;
         let index = build_from_store(&store, gazetteer.clone()).await?;
-        Ok(Self::with_index(store, gazetteer, index, NO_SNAPSHOT))
+        Ok(Self::with_index(
+            store,
+            gazetteer,
+            index,
+            NO_SNAPSHOT,
+            applied,
+        ))
     }
 
     /// Opens the service from the index snapshot at `snapshot` if it is one of this store,
@@ -252,7 +271,9 @@ impl ReportService {
         snapshot: &Path,
     ) -> Result<Self, StoreError> {
         match load_snapshot(&store, snapshot).await? {
-            Some((index, version)) => Ok(Self::with_index(store, gazetteer, index, version)),
+            Some((index, version, applied)) => {
+                Ok(Self::with_index(store, gazetteer, index, version, applied))
+            }
             None => Self::open(store, gazetteer).await,
         }
     }
@@ -262,6 +283,7 @@ impl ReportService {
         gazetteer: Option<Arc<dyn Gazetteer>>,
         index: ReportIndex,
         snapshot_version: i64,
+        applied: i64,
     ) -> Self {
         Self {
             store,
@@ -270,6 +292,7 @@ impl ReportService {
             features: FeatureCache::new(DEFAULT_FEATURE_CACHE_BYTES),
             writes: Default::default(),
             snapshot_version: AtomicI64::new(snapshot_version),
+            applied: AtomicI64::new(applied),
         }
     }
 
@@ -281,11 +304,8 @@ impl ReportService {
     /// queries do not.
     pub async fn save_snapshot(self: &Arc<Self>, path: &Path) -> std::io::Result<bool> {
         let writes = self.writes.clone().write_owned().await;
-        let version = self
-            .store
-            .last_version()
-            .await
-            .map_err(std::io::Error::other)?;
+        self.catch_up().await.map_err(std::io::Error::other)?;
+        let version = self.applied.load(Ordering::Acquire);
         if version == self.snapshot_version.load(Ordering::Acquire) {
             return Ok(false);
         }
@@ -304,6 +324,72 @@ impl ReportService {
         .await
         .map_err(std::io::Error::other)??;
         Ok(true)
+    }
+
+    /// Applies the store's changes since the last catch-up: other instances' writes on a
+    /// shared store (this process's own are in the index already). Returns how many changes
+    /// it read.
+    pub async fn catch_up(&self) -> Result<usize, StoreError> {
+        let mut read = 0;
+        loop {
+            let after = self.applied.load(Ordering::Acquire);
+            let changes = self.store.changes_since(after, CATCH_UP_BATCH).await?;
+            let Some(last) = changes.last().map(Change::version) else {
+                return Ok(read);
+            };
+            let batch = changes.len();
+            for change in &changes {
+                self.features.forget(change.id());
+            }
+            apply_changes(&mut self.index.write(), changes);
+            self.applied.fetch_max(last, Ordering::AcqRel);
+            read += batch;
+            if batch < CATCH_UP_BATCH {
+                return Ok(read);
+            }
+        }
+    }
+
+    /// Follows other instances' writes on a shared store for as long as it runs: on each
+    /// notice from the store and at least every [`FOLLOW_EVERY`] it catches up, so a write
+    /// through any instance shows here within that time even if a notice is lost. Returns at
+    /// once for a store that only this process writes.
+    pub async fn follow(self: Arc<Self>) {
+        let mut subscription = match self.store.subscribe().await {
+            Ok(None) => return,
+            Ok(some) => some,
+            Err(e) => {
+                tracing::warn!("cannot listen for other instances' changes yet: {e}");
+                None
+            }
+        };
+        let mut failing = false;
+        loop {
+            match subscription.as_mut() {
+                Some(s) => tokio::select! {
+                    notice = s.notices.recv() => if notice.is_none() {
+                        subscription = None;
+                    },
+                    () = tokio::time::sleep(FOLLOW_EVERY) => {}
+                },
+                None => {
+                    tokio::time::sleep(FOLLOW_EVERY).await;
+                    subscription = self.store.subscribe().await.ok().flatten();
+                }
+            }
+            match self.catch_up().await {
+                Ok(_) if failing => {
+                    tracing::info!("the store answers again; following other instances' changes");
+                    failing = false;
+                }
+                Ok(_) => {}
+                Err(e) if !failing => {
+                    tracing::warn!("cannot read other instances' changes: {e}; retrying");
+                    failing = true;
+                }
+                Err(_) => {}
+            }
+        }
     }
 
     /// The store version of the index snapshot last loaded or written, if any.

@@ -347,7 +347,9 @@ impl ReportIndex {
             return;
         }
         if let Some(&slot) = self.by_id.get(&record.id) {
-            if self.entry(slot).version > record.version {
+            // The same version again (a change this process made, read back from the store's
+            // change list) changes nothing.
+            if self.entry(slot).version >= record.version {
                 return;
             }
             self.retire(slot);

@@ -5,6 +5,7 @@
 //! A store numbers every change with an increasing *version*, which lets the in-memory index
 //! apply changes in the order the store made them.
 
+pub mod postgres;
 pub mod sqlite;
 
 use crate::index::IndexRecord;
@@ -53,6 +54,34 @@ pub enum Change {
         /// The version of the deletion.
         version: i64,
     },
+}
+
+impl Change {
+    /// The report changed.
+    pub fn id(&self) -> &ReportId {
+        match self {
+            Change::Upserted(record) => &record.id,
+            Change::Removed { id, .. } => id,
+        }
+    }
+
+    /// The version of the change.
+    pub fn version(&self) -> i64 {
+        match self {
+            Change::Upserted(record) => record.version,
+            Change::Removed { version, .. } => *version,
+        }
+    }
+}
+
+/// Notices of changes made by other writers to a shared store: each is a version committed.
+/// The notices stop (`recv` gives `None`) when the store's connection for them fails.
+pub struct Subscription {
+    /// Versions as they are committed. Some may be missed: a follower treats a notice as a
+    /// hint to read [`Store::changes_since`], and reads it every so often anyway.
+    pub notices: tokio::sync::mpsc::Receiver<i64>,
+    /// Whatever must stay alive for the notices to come.
+    pub connection: Box<dyn std::any::Any + Send + Sync>,
 }
 
 /// Durable storage of reports.
@@ -114,4 +143,10 @@ pub trait Store: Send + Sync + 'static {
 
     /// A short name for logs: the engine and where it keeps its data.
     fn describe(&self) -> String;
+
+    /// Notices of other writers' changes, for a store that several instances share; `None`
+    /// for a store only this process writes.
+    async fn subscribe(&self) -> Result<Option<Subscription>, StoreError> {
+        Ok(None)
+    }
 }

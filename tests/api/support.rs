@@ -8,6 +8,8 @@ use sightmap::http::{AppState, WriteAuth, router};
 use sightmap::places::Places;
 use sightmap::region::RegionFiles;
 use sightmap::service::ReportService;
+use sightmap::store::Store;
+use sightmap::store::postgres::PostgresStore;
 use sightmap::store::sqlite::SqliteStore;
 use std::sync::Arc;
 use tower::ServiceExt;
@@ -46,10 +48,30 @@ impl Reply {
     }
 }
 
+/// The store under test: PostgreSQL/PostGIS when `SIGHTMAP_TEST_POSTGRES` names a database
+/// (each app in a schema of its own), else the embedded store in `dir`.
+async fn store_under_test(dir: &std::path::Path) -> Arc<dyn Store> {
+    let Ok(url) = std::env::var("SIGHTMAP_TEST_POSTGRES") else {
+        return Arc::new(SqliteStore::open(dir).unwrap());
+    };
+    let schema = format!("t_{}", uuid::Uuid::now_v7().simple());
+    let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(connection);
+    client
+        .batch_execute(&format!("CREATE SCHEMA {schema}"))
+        .await
+        .unwrap();
+    let separator = if url.contains('?') { '&' } else { '?' };
+    let url = format!("{url}{separator}options=-csearch_path%3D{schema}%2Cpublic");
+    Arc::new(PostgresStore::open(&url).await.unwrap())
+}
+
 impl App {
     pub async fn new(token: Option<&str>) -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let store = Arc::new(SqliteStore::open(dir.path()).unwrap());
+        let store = store_under_test(dir.path()).await;
         let places = places();
         let reports = Arc::new(
             ReportService::open(store, Some(places.clone()))

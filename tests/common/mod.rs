@@ -59,6 +59,11 @@ pub struct Server {
 impl Server {
     /// Starts `serve --no-sample` on `data_dir` on a free loopback port and waits for `/health`.
     pub fn start(data_dir: &Path) -> Server {
+        Self::start_with(data_dir, &[])
+    }
+
+    /// As [`Server::start`], with more arguments for `serve`.
+    pub fn start_with(data_dir: &Path, extra: &[&str]) -> Server {
         // The port is free when picked but could be taken before the server binds it: retry.
         for _ in 0..3 {
             let port = free_port();
@@ -71,6 +76,7 @@ impl Server {
                     "--data-dir",
                 ])
                 .arg(data_dir)
+                .args(extra)
                 .stdout(Stdio::null())
                 .stderr(Stdio::inherit())
                 .spawn()

@@ -1,0 +1,768 @@
+//! The shared store: PostgreSQL with PostGIS, for several sightmap instances on one dataset.
+//!
+//! `open` creates and migrates the schema in the first schema of the connection's
+//! `search_path` (PostGIS must be installed in the database, or creatable by the user):
+//! `reports` holds the embedded store's columns, with the point also as a generated
+//! `geography(Point,4326)` column `geog` under a GiST index (for SQL and GIS clients reading
+//! the table), and a full-text index on the description; `sightmap_meta` holds the store's
+//! identity and schema version; `sightmap_version` is a one-row counter of changes.
+//!
+//! **Versions.** Each write transaction takes its versions from the counter with
+//! `UPDATE … RETURNING`; the row lock it takes is held until commit, so transactions commit in
+//! version order and a reader that sees version v sees every version below it. That is what
+//! lets instances follow each other through [`Store::changes_since`] without skipping a write
+//! that committed late. Every write also sends `NOTIFY sightmap_changes`, so followers need
+//! not wait for their next poll ([`PostgresStore::listen`]).
+//!
+//! **Durability.** A write is acknowledged once PostgreSQL has committed it (with the
+//! server's `synchronous_commit`, on by default).
+
+use super::{Change, Inserted, Store, StoreError, Subscription};
+use crate::index::IndexRecord;
+use crate::model::{Interval, Location, Relation, Report, ReportId, Source, Timestamp, WordSet};
+use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
+use futures_util::{StreamExt, TryStreamExt};
+use std::collections::{HashMap, HashSet};
+use std::time::Duration;
+use tokio_postgres::error::SqlState;
+use tokio_postgres::{AsyncMessage, NoTls, Row};
+
+/// The schema this code writes; bumped with every migration.
+const SCHEMA_VERSION: i64 = 1;
+
+/// Connections per instance.
+const POOL_SIZE: usize = 8;
+
+/// How long a request waits for a connection, or for a new one to open.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The channel every write notifies.
+pub const CHANNEL: &str = "sightmap_changes";
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS sightmap_meta (key text PRIMARY KEY, value text NOT NULL);
+CREATE TABLE IF NOT EXISTS sightmap_version (
+    one  boolean PRIMARY KEY DEFAULT true CHECK (one),
+    last bigint NOT NULL
+);
+INSERT INTO sightmap_version (one, last) VALUES (true, 0) ON CONFLICT DO NOTHING;
+CREATE TABLE IF NOT EXISTS reports (
+    seq           bigint GENERATED ALWAYS AS IDENTITY UNIQUE,
+    id            uuid PRIMARY KEY,
+    version       bigint NOT NULL,
+    kind          text NOT NULL,
+    description   text NOT NULL,
+    location_text text,
+    lon           double precision NOT NULL,
+    lat           double precision NOT NULL,
+    geog          geography(Point, 4326)
+                  GENERATED ALWAYS AS (ST_SetSRID(ST_MakePoint(lon, lat), 4326)::geography) STORED,
+    precision     text NOT NULL,
+    uncertainty_m double precision NOT NULL,
+    province      text,
+    country       text,
+    location_ambiguous boolean NOT NULL DEFAULT false,
+    border_distance_m double precision,
+    border_country text,
+    coast_distance_m double precision,
+    in_sea        boolean NOT NULL DEFAULT false,
+    observed_from bigint NOT NULL,
+    observed_to   bigint NOT NULL,
+    sources       jsonb NOT NULL,
+    source_types  integer NOT NULL,
+    status        text NOT NULL,
+    tags          jsonb NOT NULL,
+    reported_at   bigint NOT NULL,
+    updated_at    bigint NOT NULL,
+    deleted_at    bigint
+);
+CREATE UNIQUE INDEX IF NOT EXISTS reports_version ON reports (version);
+CREATE INDEX IF NOT EXISTS reports_geog ON reports USING gist (geog);
+CREATE INDEX IF NOT EXISTS reports_text ON reports
+    USING gin (to_tsvector('simple', description)) WHERE deleted_at IS NULL;
+";
+
+const REPORT_COLUMNS: &str = "id, kind, description, location_text, lon, lat, precision, uncertainty_m, \
+     province, country, observed_from, observed_to, sources::text, status, tags::text, reported_at, \
+     updated_at, location_ambiguous, border_distance_m, border_country, coast_distance_m, in_sea";
+
+/// The columns [`index_record_at`] reads, in its order.
+const INDEX_COLUMNS: &str = "id, version, lon, lat, kind, status, source_types, observed_from, observed_to, \
+     tags::text, uncertainty_m, province, country, border_distance_m, border_country, coast_distance_m, \
+     in_sea, precision";
+
+/// Every column a write sets, in the order of [`report_params`] after the id and version.
+const WRITE_COLUMNS: [&str; 22] = [
+    "kind",
+    "description",
+    "location_text",
+    "lon",
+    "lat",
+    "precision",
+    "uncertainty_m",
+    "province",
+    "country",
+    "observed_from",
+    "observed_to",
+    "sources",
+    "source_types",
+    "status",
+    "tags",
+    "reported_at",
+    "updated_at",
+    "location_ambiguous",
+    "border_distance_m",
+    "border_country",
+    "coast_distance_m",
+    "in_sea",
+];
+
+impl From<tokio_postgres::Error> for StoreError {
+    fn from(e: tokio_postgres::Error) -> Self {
+        match e.code() {
+            Some(c) if *c == SqlState::DISK_FULL || *c == SqlState::OUT_OF_MEMORY => {
+                StoreError::Full(e.to_string())
+            }
+            Some(c)
+                if *c == SqlState::ADMIN_SHUTDOWN
+                    || *c == SqlState::CRASH_SHUTDOWN
+                    || *c == SqlState::CANNOT_CONNECT_NOW
+                    || *c == SqlState::TOO_MANY_CONNECTIONS
+                    || c.code().starts_with("08") =>
+            {
+                StoreError::Unavailable(e.to_string())
+            }
+            Some(c) if *c == SqlState::DATA_CORRUPTED || *c == SqlState::INDEX_CORRUPTED => {
+                StoreError::Corrupt(e.to_string())
+            }
+            Some(_) => StoreError::Internal(e.to_string()),
+            // No SQL state: the connection failed or closed.
+            None => StoreError::Unavailable(e.to_string()),
+        }
+    }
+}
+
+impl From<deadpool_postgres::PoolError> for StoreError {
+    fn from(e: deadpool_postgres::PoolError) -> Self {
+        match e {
+            deadpool_postgres::PoolError::Backend(e) => e.into(),
+            other => StoreError::Unavailable(format!("no database connection: {other}")),
+        }
+    }
+}
+
+/// The PostgreSQL/PostGIS store.
+pub struct PostgresStore {
+    pool: Pool,
+    config: tokio_postgres::Config,
+    identity: String,
+    description: String,
+    /// Whether `open` created the schema.
+    created: bool,
+}
+
+impl PostgresStore {
+    /// Connects to the database at `url` (`postgres://user@host:port/db`, with libpq's
+    /// options such as `options=-csearch_path%3Dsightmap`), creating or migrating the schema.
+    pub async fn open(url: &str) -> Result<Self, StoreError> {
+        let config: tokio_postgres::Config = url
+            .parse()
+            .map_err(|e| StoreError::Unavailable(format!("bad PostgreSQL URL: {e}")))?;
+        let manager = Manager::from_config(
+            config.clone(),
+            NoTls,
+            ManagerConfig {
+                recycling_method: RecyclingMethod::Verified,
+            },
+        );
+        let pool = Pool::builder(manager)
+            .max_size(POOL_SIZE)
+            .runtime(Runtime::Tokio1)
+            .wait_timeout(Some(CONNECT_TIMEOUT))
+            .create_timeout(Some(CONNECT_TIMEOUT))
+            .recycle_timeout(Some(CONNECT_TIMEOUT))
+            .build()
+            .map_err(|e| StoreError::Internal(format!("cannot build the connection pool: {e}")))?;
+        let mut client = pool.get().await?;
+        let (identity, created) = migrate(&mut client).await?;
+        drop(client);
+        Ok(Self {
+            pool,
+            description: describe(&config),
+            config,
+            identity,
+            created,
+        })
+    }
+
+    /// A connection of its own that listens on [`CHANNEL`]: each notification's payload is
+    /// the version a writer committed.
+    async fn listen(&self) -> Result<Subscription, StoreError> {
+        let (client, mut connection) =
+            tokio::time::timeout(CONNECT_TIMEOUT, self.config.connect(NoTls))
+                .await
+                .map_err(|_| StoreError::Unavailable("connecting to listen timed out".into()))??;
+        let (tx, rx) = tokio::sync::mpsc::channel(64);
+        tokio::spawn(async move {
+            let mut messages = futures_util::stream::poll_fn(move |cx| connection.poll_message(cx));
+            while let Some(Ok(message)) = messages.next().await {
+                if let AsyncMessage::Notification(n) = message {
+                    // A full channel means the follower has catching up to do anyway.
+                    let _ = tx.try_send(n.payload().parse().unwrap_or(0));
+                }
+            }
+            // Dropping the sender tells the follower the connection is gone.
+        });
+        client.batch_execute(&format!("LISTEN {CHANNEL}")).await?;
+        Ok(Subscription {
+            notices: rx,
+            connection: Box::new(client),
+        })
+    }
+
+    /// Whether opening the store created it (so it has never held a report).
+    pub fn is_new(&self) -> bool {
+        self.created
+    }
+
+    async fn client(&self) -> Result<deadpool_postgres::Object, StoreError> {
+        Ok(self.pool.get().await?)
+    }
+}
+
+/// "PostgreSQL at host:port/db", without the password.
+fn describe(config: &tokio_postgres::Config) -> String {
+    let host = config
+        .get_hosts()
+        .first()
+        .map(|h| match h {
+            tokio_postgres::config::Host::Tcp(name) => name.clone(),
+            tokio_postgres::config::Host::Unix(path) => path.display().to_string(),
+        })
+        .unwrap_or_else(|| "localhost".into());
+    let port = config.get_ports().first().copied().unwrap_or(5432);
+    let db = config.get_dbname().unwrap_or("(default)");
+    format!("PostgreSQL/PostGIS at {host}:{port}/{db}")
+}
+
+/// Creates or upgrades the schema under an advisory lock (instances may start together);
+/// returns the store's identity and whether the schema was created now.
+async fn migrate(client: &mut deadpool_postgres::Object) -> Result<(String, bool), StoreError> {
+    let tx = client.transaction().await?;
+    tx.execute("SELECT pg_advisory_xact_lock(7235926101)", &[])
+        .await?;
+    let has_postgis: bool = tx
+        .query_one(
+            "SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'postgis')",
+            &[],
+        )
+        .await?
+        .get(0);
+    if !has_postgis {
+        tx.batch_execute("CREATE EXTENSION IF NOT EXISTS postgis")
+            .await
+            .map_err(|e| {
+                StoreError::Unavailable(format!(
+                    "PostGIS is not installed in this database and cannot be created here ({e}); \
+                     run CREATE EXTENSION postgis as its owner"
+                ))
+            })?;
+    }
+    let has_meta: bool = tx
+        .query_one("SELECT to_regclass('sightmap_meta') IS NOT NULL", &[])
+        .await?
+        .get(0);
+    let existing: Option<String> = match has_meta {
+        true => tx
+            .query_opt(
+                "SELECT value FROM sightmap_meta WHERE key = 'schema_version'",
+                &[],
+            )
+            .await?
+            .map(|r| r.get(0)),
+        false => None,
+    };
+    if let Some(v) = existing.and_then(|v| v.parse::<i64>().ok())
+        && v > SCHEMA_VERSION
+    {
+        return Err(StoreError::Corrupt(format!(
+            "the database has sightmap schema version {v}, newer than this sightmap ({SCHEMA_VERSION}); upgrade sightmap"
+        )));
+    }
+    tx.batch_execute(SCHEMA).await?;
+    tx.execute(
+        "INSERT INTO sightmap_meta (key, value) VALUES ('schema_version', $1) \
+         ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
+        &[&SCHEMA_VERSION.to_string()],
+    )
+    .await?;
+    let created = tx
+        .execute(
+            "INSERT INTO sightmap_meta (key, value) VALUES ('store_id', $1) ON CONFLICT DO NOTHING",
+            &[&uuid::Uuid::now_v7().to_string()],
+        )
+        .await?
+        == 1;
+    let identity = tx
+        .query_one(
+            "SELECT value FROM sightmap_meta WHERE key = 'store_id'",
+            &[],
+        )
+        .await?
+        .get(0);
+    tx.commit().await?;
+    Ok((identity, created))
+}
+
+/// Takes `n` versions in the transaction; returns the first. Holds the counter's row lock
+/// until the transaction ends, so commits happen in version order.
+async fn take_versions(tx: &tokio_postgres::Transaction<'_>, n: i64) -> Result<i64, StoreError> {
+    let last: i64 = tx
+        .query_one(
+            "UPDATE sightmap_version SET last = last + $1 RETURNING last",
+            &[&n],
+        )
+        .await?
+        .get(0);
+    Ok(last - n + 1)
+}
+
+async fn notify(tx: &tokio_postgres::Transaction<'_>, version: i64) -> Result<(), StoreError> {
+    tx.execute(
+        "SELECT pg_notify($1, $2)",
+        &[&CHANNEL, &version.to_string()],
+    )
+    .await?;
+    Ok(())
+}
+
+fn to_json<T: serde::Serialize>(value: &T) -> Result<String, StoreError> {
+    serde_json::to_string(value).map_err(|e| StoreError::Internal(e.to_string()))
+}
+
+/// The values of [`WRITE_COLUMNS`] that are not a report's fields as they are.
+struct ReportValues {
+    kind: &'static str,
+    precision: &'static str,
+    status: &'static str,
+    sources: String,
+    tags: String,
+    source_types: i32,
+}
+
+impl ReportValues {
+    fn of(r: &Report) -> Result<Self, StoreError> {
+        Ok(Self {
+            kind: r.kind.as_str(),
+            precision: r.location.precision.as_str(),
+            status: r.status.as_str(),
+            sources: to_json(&r.sources)?,
+            tags: to_json(&r.tags)?,
+            source_types: i32::from(r.source_types().0),
+        })
+    }
+}
+
+/// The parameters after id and version, in [`WRITE_COLUMNS`] order.
+fn report_params<'a>(
+    r: &'a Report,
+    v: &'a ReportValues,
+) -> [&'a (dyn tokio_postgres::types::ToSql + Sync); 22] {
+    [
+        &v.kind,
+        &r.description,
+        &r.location.text,
+        &r.location.lon,
+        &r.location.lat,
+        &v.precision,
+        &r.location.uncertainty_m,
+        &r.location.province,
+        &r.location.country,
+        &r.observed.from.0,
+        &r.observed.to.0,
+        &v.sources,
+        &v.source_types,
+        &v.status,
+        &v.tags,
+        &r.reported_at.0,
+        &r.updated_at.0,
+        &r.location.ambiguous,
+        &r.relation.border_distance_m,
+        &r.relation.border_country,
+        &r.relation.coast_distance_m,
+        &r.relation.in_sea,
+    ]
+}
+
+/// A placeholder for each of [`WRITE_COLUMNS`], numbered from `$3`, JSON columns cast.
+fn write_placeholders() -> Vec<String> {
+    WRITE_COLUMNS
+        .iter()
+        .enumerate()
+        .map(|(i, c)| match *c {
+            "sources" | "tags" => format!("${}::text::jsonb", i + 3),
+            _ => format!("${}", i + 3),
+        })
+        .collect()
+}
+
+fn insert_sql() -> String {
+    format!(
+        "INSERT INTO reports (id, version, {}) VALUES ($1, $2, {}) ON CONFLICT (id) DO NOTHING",
+        WRITE_COLUMNS.join(", "),
+        write_placeholders().join(", ")
+    )
+}
+
+fn update_sql() -> String {
+    let sets: Vec<String> = WRITE_COLUMNS
+        .iter()
+        .zip(write_placeholders())
+        .map(|(c, p)| format!("{c} = {p}"))
+        .collect();
+    format!(
+        "UPDATE reports SET version = $2, {} WHERE id = $1 AND version = $25 AND deleted_at IS NULL",
+        sets.join(", ")
+    )
+}
+
+fn parse_word<T: std::str::FromStr>(text: &str, column: &str) -> Result<T, StoreError>
+where
+    T::Err: std::fmt::Display,
+{
+    text.parse()
+        .map_err(|e| StoreError::Corrupt(format!("{column}: {e}")))
+}
+
+fn parse_json<T: serde::de::DeserializeOwned>(text: &str, column: &str) -> Result<T, StoreError> {
+    serde_json::from_str(text).map_err(|e| StoreError::Corrupt(format!("{column}: {e}")))
+}
+
+/// A report from a row of [`REPORT_COLUMNS`].
+fn report_at(row: &Row) -> Result<Report, StoreError> {
+    Ok(Report {
+        id: ReportId(row.try_get(0)?),
+        kind: parse_word(row.try_get(1)?, "kind")?,
+        description: row.try_get(2)?,
+        location: Location {
+            text: row.try_get(3)?,
+            lon: row.try_get(4)?,
+            lat: row.try_get(5)?,
+            precision: parse_word(row.try_get(6)?, "precision")?,
+            uncertainty_m: row.try_get(7)?,
+            province: row.try_get(8)?,
+            country: row.try_get(9)?,
+            ambiguous: row.try_get(17)?,
+        },
+        relation: Relation {
+            border_distance_m: row.try_get(18)?,
+            border_country: row.try_get(19)?,
+            coast_distance_m: row.try_get(20)?,
+            in_sea: row.try_get(21)?,
+        },
+        observed: Interval {
+            from: Timestamp(row.try_get(10)?),
+            to: Timestamp(row.try_get(11)?),
+        },
+        sources: parse_json::<Vec<Source>>(row.try_get(12)?, "sources")?,
+        status: parse_word(row.try_get(13)?, "status")?,
+        tags: parse_json(row.try_get(14)?, "tags")?,
+        reported_at: Timestamp(row.try_get(15)?),
+        updated_at: Timestamp(row.try_get(16)?),
+    })
+}
+
+/// An index record from a row of [`INDEX_COLUMNS`].
+fn index_record_at(row: &Row) -> Result<IndexRecord, StoreError> {
+    let source_types: i32 = row.try_get(6)?;
+    Ok(IndexRecord {
+        id: ReportId(row.try_get(0)?),
+        version: row.try_get(1)?,
+        lon: row.try_get(2)?,
+        lat: row.try_get(3)?,
+        kind: parse_word(row.try_get(4)?, "kind")?,
+        status: parse_word(row.try_get(5)?, "status")?,
+        source_types: WordSet(source_types as u16),
+        observed_from: Timestamp(row.try_get(7)?),
+        observed_to: Timestamp(row.try_get(8)?),
+        tags: parse_json(row.try_get(9)?, "tags")?,
+        uncertainty_m: row.try_get(10)?,
+        province: row.try_get(11)?,
+        country: row.try_get(12)?,
+        relation: Relation {
+            border_distance_m: row.try_get(13)?,
+            border_country: row.try_get(14)?,
+            coast_distance_m: row.try_get(15)?,
+            in_sea: row.try_get(16)?,
+        },
+        precision: parse_word(row.try_get(17)?, "precision")?,
+    })
+}
+
+#[async_trait::async_trait]
+impl Store for PostgresStore {
+    async fn insert(&self, reports: Vec<Report>) -> Result<Vec<Inserted>, StoreError> {
+        if reports.is_empty() {
+            return Ok(Vec::new());
+        }
+        let values = reports
+            .iter()
+            .map(ReportValues::of)
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut client = self.client().await?;
+        let statement = client.prepare_cached(&insert_sql()).await?;
+        let tx = client.transaction().await?;
+        let first = take_versions(&tx, reports.len() as i64).await?;
+        let versions: Vec<i64> = (first..first + reports.len() as i64).collect();
+        // Sent together: tokio-postgres pipelines the statements on the connection.
+        let inserted =
+            futures_util::future::try_join_all(reports.iter().zip(&values).zip(&versions).map(
+                |((r, v), version)| {
+                    let mut params: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> =
+                        vec![&r.id.0, version];
+                    params.extend(report_params(r, v));
+                    let statement = &statement;
+                    let tx = &tx;
+                    async move { tx.execute(statement, &params).await }
+                },
+            ))
+            .await?;
+        notify(&tx, first + reports.len() as i64 - 1).await?;
+        tx.commit().await?;
+        Ok(inserted
+            .iter()
+            .zip(versions)
+            .map(|(&n, version)| match n {
+                1 => Inserted::New(version),
+                _ => Inserted::AlreadyExists,
+            })
+            .collect())
+    }
+
+    async fn update(
+        &self,
+        report: Report,
+        expected_version: i64,
+    ) -> Result<Option<i64>, StoreError> {
+        let values = ReportValues::of(&report)?;
+        let mut client = self.client().await?;
+        let statement = client.prepare_cached(&update_sql()).await?;
+        let tx = client.transaction().await?;
+        let version = take_versions(&tx, 1).await?;
+        let mut params: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> =
+            vec![&report.id.0, &version];
+        params.extend(report_params(&report, &values));
+        params.push(&expected_version);
+        if tx.execute(&statement, &params).await? == 1 {
+            notify(&tx, version).await?;
+            tx.commit().await?;
+            return Ok(Some(version));
+        }
+        let live: bool = tx
+            .query_one(
+                "SELECT EXISTS (SELECT 1 FROM reports WHERE id = $1 AND deleted_at IS NULL)",
+                &[&report.id.0],
+            )
+            .await?
+            .get(0);
+        tx.rollback().await?;
+        match live {
+            true => Err(StoreError::Conflict(report.id)),
+            false => Ok(None),
+        }
+    }
+
+    async fn delete(&self, id: ReportId, at: Timestamp) -> Result<Option<i64>, StoreError> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        let version = take_versions(&tx, 1).await?;
+        let changed = tx
+            .execute(
+                "UPDATE reports SET deleted_at = $2, version = $3 WHERE id = $1 AND deleted_at IS NULL",
+                &[&id.0, &at.0, &version],
+            )
+            .await?;
+        if changed == 0 {
+            tx.rollback().await?;
+            return Ok(None);
+        }
+        notify(&tx, version).await?;
+        tx.commit().await?;
+        Ok(Some(version))
+    }
+
+    async fn get(&self, id: ReportId) -> Result<Option<(Report, i64)>, StoreError> {
+        let client = self.client().await?;
+        let statement = client
+            .prepare_cached(&format!(
+                "SELECT {REPORT_COLUMNS}, version FROM reports WHERE id = $1 AND deleted_at IS NULL"
+            ))
+            .await?;
+        match client.query_opt(&statement, &[&id.0]).await? {
+            Some(row) => Ok(Some((report_at(&row)?, row.try_get(22)?))),
+            None => Ok(None),
+        }
+    }
+
+    async fn get_many(&self, ids: Vec<ReportId>) -> Result<Vec<Report>, StoreError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let client = self.client().await?;
+        let statement = client
+            .prepare_cached(&format!(
+                "SELECT {REPORT_COLUMNS} FROM reports WHERE id = ANY($1) AND deleted_at IS NULL"
+            ))
+            .await?;
+        let wanted: Vec<uuid::Uuid> = ids.iter().map(|id| id.0).collect();
+        let mut found: HashMap<ReportId, Report> = client
+            .query(&statement, &[&wanted])
+            .await?
+            .iter()
+            .map(|row| report_at(row).map(|r| (r.id, r)))
+            .collect::<Result<_, _>>()?;
+        Ok(ids.iter().filter_map(|id| found.remove(id)).collect())
+    }
+
+    async fn scan(&self, after: i64, limit: usize) -> Result<Vec<(i64, Report)>, StoreError> {
+        let client = self.client().await?;
+        let statement = client
+            .prepare_cached(&format!(
+                "SELECT {REPORT_COLUMNS}, seq FROM reports WHERE seq > $1 AND deleted_at IS NULL \
+                 ORDER BY seq LIMIT $2"
+            ))
+            .await?;
+        client
+            .query(
+                &statement,
+                &[&after, &(limit.min(i64::MAX as usize) as i64)],
+            )
+            .await?
+            .iter()
+            .map(|row| Ok((row.try_get(22)?, report_at(row)?)))
+            .collect()
+    }
+
+    async fn text_matches(&self, words: String) -> Result<HashSet<ReportId>, StoreError> {
+        // Each word must appear (as a phrase of its own tokens), as with the embedded store.
+        let words: Vec<&str> = words.split_whitespace().collect();
+        if words.is_empty() {
+            return Ok(HashSet::new());
+        }
+        let client = self.client().await?;
+        let rows = client
+            .query(
+                "SELECT id FROM reports WHERE deleted_at IS NULL AND to_tsvector('simple', description) @@ \
+                 ALL (SELECT phraseto_tsquery('simple', w) FROM unnest($1::text[]) AS w)",
+                &[&words],
+            )
+            .await?;
+        rows.iter()
+            .map(|row| Ok(ReportId(row.try_get(0)?)))
+            .collect()
+    }
+
+    async fn index_records(&self) -> Result<Vec<IndexRecord>, StoreError> {
+        let client = self.client().await?;
+        let count: i64 = client
+            .query_one("SELECT count(*) FROM reports WHERE deleted_at IS NULL", &[])
+            .await?
+            .get(0);
+        let rows = client
+            .query_raw(
+                &format!(
+                    "SELECT {INDEX_COLUMNS} FROM reports WHERE deleted_at IS NULL ORDER BY seq"
+                ),
+                std::iter::empty::<i64>(),
+            )
+            .await?;
+        let mut records = Vec::with_capacity(count.clamp(0, 1 << 24) as usize);
+        let mut rows = std::pin::pin!(rows);
+        while let Some(row) = rows.try_next().await? {
+            records.push(index_record_at(&row)?);
+        }
+        Ok(records)
+    }
+
+    fn identity(&self) -> &str {
+        &self.identity
+    }
+
+    async fn last_version(&self) -> Result<i64, StoreError> {
+        let client = self.client().await?;
+        Ok(client
+            .query_one("SELECT last FROM sightmap_version", &[])
+            .await?
+            .get(0))
+    }
+
+    async fn changes_since(&self, after: i64, limit: usize) -> Result<Vec<Change>, StoreError> {
+        let client = self.client().await?;
+        let statement = client
+            .prepare_cached(&format!(
+                "SELECT {INDEX_COLUMNS}, deleted_at IS NOT NULL FROM reports WHERE version > $1 \
+                 ORDER BY version LIMIT $2"
+            ))
+            .await?;
+        client
+            .query(
+                &statement,
+                &[&after, &(limit.min(i64::MAX as usize) as i64)],
+            )
+            .await?
+            .iter()
+            .map(|row| {
+                Ok(match row.try_get::<_, bool>(18)? {
+                    true => Change::Removed {
+                        id: ReportId(row.try_get(0)?),
+                        version: row.try_get(1)?,
+                    },
+                    false => Change::Upserted(index_record_at(row)?),
+                })
+            })
+            .collect()
+    }
+
+    async fn set_relations(&self, relations: Vec<(ReportId, Relation)>) -> Result<(), StoreError> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        let statement = tx
+            .prepare(
+                "UPDATE reports SET border_distance_m = $2, border_country = $3, coast_distance_m = $4, \
+                 in_sea = $5 WHERE id = $1",
+            )
+            .await?;
+        for (id, r) in &relations {
+            tx.execute(
+                &statement,
+                &[
+                    &id.0,
+                    &r.border_distance_m,
+                    &r.border_country,
+                    &r.coast_distance_m,
+                    &r.in_sea,
+                ],
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn count(&self) -> Result<u64, StoreError> {
+        let client = self.client().await?;
+        let n: i64 = client
+            .query_one("SELECT count(*) FROM reports WHERE deleted_at IS NULL", &[])
+            .await?
+            .get(0);
+        Ok(n as u64)
+    }
+
+    fn describe(&self) -> String {
+        self.description.clone()
+    }
+
+    async fn subscribe(&self) -> Result<Option<Subscription>, StoreError> {
+        self.listen().await.map(Some)
+    }
+}

@@ -1,0 +1,344 @@
+//! Several instances on one PostgreSQL/PostGIS store, through the real binary: a write
+//! through one shows in the other's queries within a second; while PostgreSQL restarts,
+//! requests get 503 problem+json, the instances reconnect by themselves, and nothing
+//! acknowledged is lost.
+//!
+//! Needs `SIGHTMAP_TEST_POSTGRES` (a PostGIS database URL, which `scripts/test.sh` makes); in
+//! CI a missing one fails the test rather than skipping it. The test restarts the local
+//! PostgreSQL cluster with `pg_ctlcluster`, so the tests here run one at a time.
+
+mod common;
+
+use common::{Server, agent};
+use serde_json::{Value, json};
+use std::process::Command;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread;
+use std::time::{Duration, Instant};
+
+/// A write must show on the other instance within this time.
+const VISIBLE_WITHIN: Duration = Duration::from_secs(1);
+
+fn database() -> Option<String> {
+    match std::env::var("SIGHTMAP_TEST_POSTGRES") {
+        Ok(url) => Some(url),
+        Err(_) if std::env::var_os("CI").is_some() => {
+            panic!("SIGHTMAP_TEST_POSTGRES is not set in CI: run the tests through scripts/test.sh")
+        }
+        Err(_) => {
+            eprintln!("SIGHTMAP_TEST_POSTGRES is not set: skipping the PostgreSQL tests");
+            None
+        }
+    }
+}
+
+/// A schema of its own in the test database, as a store URL.
+fn fresh_store(url: &str) -> String {
+    let schema = format!("m_{}", uuid::Uuid::now_v7().simple());
+    psql(url, &format!("CREATE SCHEMA {schema}"));
+    let separator = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{separator}options=-csearch_path%3D{schema}%2Cpublic")
+}
+
+fn psql(url: &str, sql: &str) -> String {
+    let out = Command::new("psql")
+        .args([
+            "-X",
+            "-q",
+            "-At",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-d",
+            url,
+            "-c",
+            sql,
+        ])
+        .output()
+        .expect("run psql");
+    assert!(
+        out.status.success(),
+        "psql {sql}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// The local PostgreSQL cluster that serves the test database, started again when dropped
+/// (so that a failing test does not leave it stopped).
+struct Cluster {
+    major: String,
+}
+
+impl Cluster {
+    fn of(url: &str) -> Self {
+        let major = psql(url, "SHOW server_version_num").parse::<u32>().unwrap() / 10000;
+        Self {
+            major: major.to_string(),
+        }
+    }
+
+    fn run(&self, action: &str) -> bool {
+        Command::new("pg_ctlcluster")
+            .args(["--skip-systemctl-redirect", &self.major, "main", action])
+            .status()
+            .is_ok_and(|s| s.success())
+    }
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        self.run("start");
+    }
+}
+
+fn report(n: usize) -> Value {
+    json!({
+        "kind": "drone",
+        "description": format!("shared store test {n}"),
+        "lon": 49.58 + (n % 50) as f64 * 0.001,
+        "lat": 37.28,
+        "observed": {"from": "2025-06-13T00:00:00Z"},
+        "sources": [{"name": "test", "type": "civilian", "stance": "asserts"}],
+    })
+}
+
+/// Ids within 20 km of Rasht, as an instance's index answers.
+fn near_rasht(server: &Server) -> Vec<String> {
+    let (status, body) = server.get("/api/reports?lat=37.28&lon=49.58&radius_km=20&limit=10000");
+    assert_eq!(status, 200, "{body}");
+    body["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// Waits until `check` holds on `server`, returning how long it took (panics after `limit`).
+fn until(
+    server: &Server,
+    limit: Duration,
+    what: &str,
+    check: impl Fn(&[String]) -> bool,
+) -> Duration {
+    let started = Instant::now();
+    loop {
+        if check(&near_rasht(server)) {
+            return started.elapsed();
+        }
+        assert!(started.elapsed() < limit, "{what}: not within {limit:?}");
+        thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// The tests here share the local PostgreSQL cluster, which one of them restarts.
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+#[test]
+fn two_instances_share_one_database_through_a_restart() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(url) = database() else { return };
+    let store = fresh_store(&url);
+    let (dir_a, dir_b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let a = Server::start_with(dir_a.path(), &["--store", &store]);
+    let b = Server::start_with(dir_b.path(), &["--store", &store]);
+
+    // A write through one is visible to queries on the other within a second.
+    let (status, body) = a.send("POST", "/api/reports", Some(report(0)));
+    assert_eq!(status, 201, "{body}");
+    let first = body["id"].as_str().unwrap().to_string();
+    let took = until(&b, VISIBLE_WITHIN, "a create through A shows on B", |ids| {
+        ids.contains(&first)
+    });
+    eprintln!("create visible on the other instance after {took:?}");
+    let (status, body) = b.send(
+        "PATCH",
+        &format!("/api/reports/{first}"),
+        Some(json!({"lon": 51.42, "lat": 35.69})),
+    );
+    assert_eq!(status, 200, "{body}");
+    until(&a, VISIBLE_WITHIN, "a move through B shows on A", |ids| {
+        !ids.contains(&first)
+    });
+    let (status, body) = a.get(&format!("/api/reports/{first}"));
+    assert_eq!(
+        (status, body["geometry"]["coordinates"][0].as_f64()),
+        (200, Some(51.42))
+    );
+    let (status, _) = b.send("DELETE", &format!("/api/reports/{first}"), None);
+    assert_eq!(status, 204);
+    let (status, _) = a.get(&format!("/api/reports/{first}"));
+    assert_eq!(status, 404, "a delete through B is seen by A");
+
+    // Writers on both instances while PostgreSQL stops and starts again.
+    let stop = Arc::new(AtomicBool::new(false));
+    let writers: Vec<_> = [a.base.clone(), b.base.clone()]
+        .into_iter()
+        .enumerate()
+        .map(|(w, base)| {
+            let stop = stop.clone();
+            thread::spawn(move || {
+                let agent = agent(Duration::from_secs(10));
+                let (mut acknowledged, mut refused) = (Vec::new(), 0);
+                let mut n = 1 + w * 100_000;
+                while !stop.load(Ordering::SeqCst) {
+                    n += 1;
+                    let response = agent
+                        .post(format!("{base}/api/reports"))
+                        .header("Content-Type", "application/json")
+                        .send(report(n).to_string());
+                    let mut response =
+                        response.expect("the instance answers while the database is down");
+                    let status = response.status().as_u16();
+                    let content_type = response
+                        .headers()
+                        .get("content-type")
+                        .map(|v| v.to_str().unwrap().to_string())
+                        .unwrap_or_default();
+                    let body: Value =
+                        serde_json::from_str(&response.body_mut().read_to_string().unwrap())
+                            .unwrap_or(Value::Null);
+                    match status {
+                        201 => acknowledged.push(body["id"].as_str().unwrap().to_string()),
+                        503 => {
+                            assert_eq!(content_type, "application/problem+json", "{body}");
+                            refused += 1;
+                            thread::sleep(Duration::from_millis(50));
+                        }
+                        other => panic!("POST during a database restart answered {other}: {body}"),
+                    }
+                }
+                (acknowledged, refused)
+            })
+        })
+        .collect();
+    let cluster = Cluster::of(&url);
+    thread::sleep(Duration::from_millis(500));
+    assert!(cluster.run("stop"), "pg_ctlcluster stop failed");
+    thread::sleep(Duration::from_secs(2));
+    let (status, body) = a.get("/api/reports/00000000-0000-7000-8000-000000000000");
+    assert_eq!(
+        status, 503,
+        "a read that needs the store while it is down: {body}"
+    );
+    assert!(cluster.run("start"), "pg_ctlcluster start failed");
+    // The instances reconnect by themselves: writes through both succeed again.
+    let started = Instant::now();
+    for server in [&a, &b] {
+        loop {
+            let (status, _) = server.send("POST", "/api/reports", Some(report(999_999)));
+            if status == 201 {
+                break;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "no successful write 30 s after PostgreSQL came back"
+            );
+            thread::sleep(Duration::from_millis(100));
+        }
+    }
+    thread::sleep(Duration::from_millis(300));
+    stop.store(true, Ordering::SeqCst);
+    let mut acknowledged = Vec::new();
+    for writer in writers {
+        let (ids, refused) = writer.join().expect("writer");
+        eprintln!(
+            "writer: {} acknowledged, {refused} refused with 503",
+            ids.len()
+        );
+        acknowledged.extend(ids);
+    }
+    assert!(!acknowledged.is_empty());
+
+    // Nothing acknowledged is lost, and both indexes hold everything the database holds.
+    let stored = psql(
+        &store,
+        "SELECT count(*) FROM reports WHERE deleted_at IS NULL",
+    )
+    .parse::<usize>()
+    .unwrap();
+    for server in [&a, &b] {
+        until(
+            server,
+            Duration::from_secs(5),
+            "every report in both indexes",
+            |ids| ids.len() == stored,
+        );
+        let ids = near_rasht(server);
+        let missing: Vec<_> = acknowledged.iter().filter(|id| !ids.contains(id)).collect();
+        assert!(
+            missing.is_empty(),
+            "{} acknowledged reports lost: {missing:?}",
+            missing.len()
+        );
+    }
+}
+
+/// Runs `sightmap` with arguments and asserts success; returns its standard error.
+fn run(args: &[&str]) -> String {
+    let out = common::sightmap()
+        .args(args)
+        .output()
+        .expect("run sightmap");
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(out.status.success(), "sightmap {args:?} failed: {stderr}");
+    stderr
+}
+
+#[test]
+fn migrate_store_moves_every_report_both_ways() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(url) = database() else { return };
+    let store = fresh_store(&url);
+    let (first, back) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let first_dir = first.path().to_str().unwrap();
+    run(&[
+        "import",
+        "data/sample-reports.geojson",
+        "--data-dir",
+        first_dir,
+    ]);
+    let out = run(&["migrate-store", "--from", first_dir, "--to", &store]);
+    assert!(out.contains("the target holds all"), "{out}");
+    let in_db = psql(&store, "SELECT count(*) FROM reports")
+        .parse::<u64>()
+        .unwrap();
+    let sample: Value =
+        serde_json::from_str(&std::fs::read_to_string("data/sample-reports.geojson").unwrap())
+            .unwrap();
+    let features = sample["features"].as_array().unwrap().len() as u64;
+    assert_eq!(in_db, features, "every sample report is in PostGIS");
+    let geog = psql(
+        &store,
+        "SELECT count(*) FROM reports WHERE ST_X(geog::geometry) = lon AND ST_Y(geog::geometry) = lat",
+    );
+    assert_eq!(
+        geog.parse::<u64>().unwrap(),
+        in_db,
+        "geog is each report's point"
+    );
+    // Run again: nothing is copied twice.
+    let again = run(&["migrate-store", "--from", first_dir, "--to", &store]);
+    assert!(again.contains("copied 0 reports"), "{again}");
+    let back_dir = back.path().to_str().unwrap();
+    run(&["migrate-store", "--from", &store, "--to", back_dir]);
+    let export = |dir: &str| {
+        let file = tempfile::NamedTempFile::new().unwrap();
+        run(&[
+            "export",
+            "--format",
+            "geojson",
+            "--out",
+            file.path().to_str().unwrap(),
+            "--data-dir",
+            dir,
+        ]);
+        std::fs::read_to_string(file.path()).unwrap()
+    };
+    assert_eq!(
+        export(first_dir),
+        export(back_dir),
+        "embedded -> PostGIS -> embedded keeps every report as it was"
+    );
+}
