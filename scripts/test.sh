@@ -2,8 +2,8 @@
 # The test command: installs what the tests need that Rust does not bring (Debian's Chromium
 # and npm playwright-core for the browser test of the web map, Debian's gdal-bin for the GIS
 # client tests, the PostGIS package of the running PostgreSQL for the shared store), then runs
-# `cargo test` on the embedded store, and the API suite and the multi-instance tests again on
-# PostgreSQL/PostGIS (database sightmap_test on 127.0.0.1:5432, recreated).
+# `cargo test` (the embedded store, and the multi-instance tests on PostgreSQL/PostGIS in
+# database sightmap_test on 127.0.0.1:5432, recreated), then the API suite again on PostGIS.
 # Extra arguments go to both cargo test runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,10 +24,11 @@ if [ ! -d tests/web/node_modules/playwright-core ]; then
 fi
 
 echo "--- PostGIS database for the shared-store tests"
-postgres_url=$(scripts/postgis-db.sh sightmap_test)
+SIGHTMAP_TEST_POSTGRES=$(scripts/postgis-db.sh sightmap_test)
+export SIGHTMAP_TEST_POSTGRES
 
-echo "--- cargo test (embedded store)"
+echo "--- cargo test (the embedded store; tests/postgres.rs on PostGIS)"
 cargo test --locked "$@"
 
-echo "--- cargo test on PostgreSQL/PostGIS: the API suite and the multi-instance tests"
-SIGHTMAP_TEST_POSTGRES="$postgres_url" cargo test --locked --test api --test postgres "$@"
+echo "--- cargo test --test api on PostgreSQL/PostGIS"
+SIGHTMAP_TEST_API_STORE=postgres cargo test --locked --test api "$@"

@@ -48,12 +48,15 @@ impl Reply {
     }
 }
 
-/// The store under test: PostgreSQL/PostGIS when `SIGHTMAP_TEST_POSTGRES` names a database
-/// (each app in a schema of its own), else the embedded store in `dir`.
+/// The store under test: with `SIGHTMAP_TEST_API_STORE=postgres`, PostgreSQL/PostGIS in the
+/// database `SIGHTMAP_TEST_POSTGRES` names (each app in a schema of its own); else the
+/// embedded store in `dir`.
 async fn store_under_test(dir: &std::path::Path) -> Arc<dyn Store> {
-    let Ok(url) = std::env::var("SIGHTMAP_TEST_POSTGRES") else {
+    if std::env::var("SIGHTMAP_TEST_API_STORE").as_deref() != Ok("postgres") {
         return Arc::new(SqliteStore::open(dir).unwrap());
-    };
+    }
+    let url = std::env::var("SIGHTMAP_TEST_POSTGRES")
+        .expect("SIGHTMAP_TEST_API_STORE=postgres needs SIGHTMAP_TEST_POSTGRES, a PostGIS database URL");
     let schema = format!("t_{}", uuid::Uuid::now_v7().simple());
     let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
         .await
