@@ -342,3 +342,116 @@ fn migrate_store_moves_every_report_both_ways() {
         "embedded -> PostGIS -> embedded keeps every report as it was"
     );
 }
+
+/// A small deterministic generator (64-bit LCG), so the test's places are the same every run.
+struct Lcg(u64);
+
+impl Lcg {
+    fn next(&mut self) -> f64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (self.0 >> 11) as f64 / (1u64 << 53) as f64
+    }
+
+    fn between(&mut self, low: f64, high: f64) -> f64 {
+        low + (high - low) * self.next()
+    }
+}
+
+/// Ids from a query of an instance, sorted.
+fn api_ids(server: &Server, query: &str) -> Vec<String> {
+    let (status, body) = server.get(&format!("/api/reports?{query}&limit=10000"));
+    assert_eq!(status, 200, "{query}: {body}");
+    let mut ids: Vec<String> = body["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["id"].as_str().unwrap().to_string())
+        .collect();
+    ids.sort();
+    ids
+}
+
+/// Ids from SQL, sorted.
+fn sql_ids(store: &str, condition: &str) -> Vec<String> {
+    let out = psql(
+        store,
+        &format!(
+            "SELECT id FROM reports WHERE deleted_at IS NULL AND {condition} ORDER BY id::text"
+        ),
+    );
+    out.lines()
+        .map(str::to_string)
+        .filter(|l| !l.is_empty())
+        .collect()
+}
+
+#[test]
+fn the_index_and_postgis_give_the_same_answers() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(url) = database() else { return };
+    let store = fresh_store(&url);
+    let mut rng = Lcg(20_261_122);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("reports.geojsonl");
+    let lines: Vec<String> = (0..3000)
+        .map(|i| {
+            json!({
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [rng.between(46.0, 52.0), rng.between(36.0, 39.5)]},
+                "properties": {
+                    "kind": "drone", "description": format!("placement {i}"),
+                    "observed_from": "2025-06-13T00:00:00Z",
+                    "sources": [{"name": "test", "type": "civilian", "stance": "asserts"}],
+                },
+            })
+            .to_string()
+        })
+        .collect();
+    std::fs::write(&file, lines.join("\n")).unwrap();
+    let data = dir.path().join("data");
+    let data = data.to_str().unwrap();
+    run(&[
+        "import",
+        file.to_str().unwrap(),
+        "--store",
+        &store,
+        "--data-dir",
+        data,
+    ]);
+    let server = Server::start_with(dir.path(), &["--store", &store]);
+    assert_eq!(server.health_reports(), 3000);
+    let mut compared = 0;
+    for _ in 0..25 {
+        let (lon, lat) = (rng.between(46.0, 52.0), rng.between(36.0, 39.5));
+        let radius_km = rng.between(2.0, 80.0);
+        let index = api_ids(
+            &server,
+            &format!("lon={lon}&lat={lat}&radius_km={radius_km}"),
+        );
+        let postgis = sql_ids(
+            &store,
+            &format!(
+                "ST_DWithin(geog, ST_SetSRID(ST_MakePoint({lon}, {lat}), 4326)::geography, {}, true)",
+                radius_km * 1000.0
+            ),
+        );
+        assert_eq!(index, postgis, "radius {radius_km} km around {lon},{lat}");
+        compared += index.len();
+        let (w, s) = (lon - 0.7, lat - 0.4);
+        let (e, n) = (lon + 0.7, lat + 0.4);
+        let index = api_ids(&server, &format!("bbox={w},{s},{e},{n}"));
+        let postgis = sql_ids(
+            &store,
+            &format!("lon BETWEEN {w} AND {e} AND lat BETWEEN {s} AND {n}"),
+        );
+        assert_eq!(index, postgis, "bbox {w},{s},{e},{n}");
+        compared += index.len();
+    }
+    assert!(
+        compared > 1000,
+        "the queries found too few reports to compare: {compared}"
+    );
+}
