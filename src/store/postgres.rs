@@ -394,26 +394,50 @@ fn report_params<'a>(
     ]
 }
 
-/// A placeholder for each of [`WRITE_COLUMNS`], numbered from `$3`, JSON columns cast.
+/// A placeholder for each of [`WRITE_COLUMNS`], numbered from `$2` (`$1` is the id), JSON
+/// columns cast.
 fn write_placeholders() -> Vec<String> {
     WRITE_COLUMNS
         .iter()
         .enumerate()
         .map(|(i, c)| match *c {
-            "sources" | "tags" => format!("${}::text::jsonb", i + 3),
-            _ => format!("${}", i + 3),
+            "sources" | "tags" => format!("${}::text::jsonb", i + 2),
+            _ => format!("${}", i + 2),
         })
         .collect()
 }
 
+/// The parameter after the id and the columns.
+const NEXT_PARAM: usize = WRITE_COLUMNS.len() + 2;
+
+/// Takes the next version in the statement: the counter's row lock lasts until commit.
+const NEXT_VERSION: &str = "WITH v AS (UPDATE sightmap_version SET last = last + 1 RETURNING last)";
+
+/// Selects the changed row's version from CTE `changed`, and notifies followers of it.
+const RETURN_AND_NOTIFY: &str =
+    "SELECT version, pg_notify('sightmap_changes', version::text)::text FROM changed";
+
+/// One insert with its version as the last parameter, for a batch in a transaction.
 fn insert_sql() -> String {
     format!(
-        "INSERT INTO reports (id, version, {}) VALUES ($1, $2, {}) ON CONFLICT (id) DO NOTHING",
+        "INSERT INTO reports (id, {}, version) VALUES ($1, {}, ${NEXT_PARAM}) ON CONFLICT (id) DO NOTHING",
         WRITE_COLUMNS.join(", "),
         write_placeholders().join(", ")
     )
 }
 
+/// One insert that takes its own version and notifies, in one statement (one round trip).
+fn insert_one_sql() -> String {
+    format!(
+        "{NEXT_VERSION}, changed AS (INSERT INTO reports (id, {}, version) \
+         VALUES ($1, {}, (SELECT last FROM v)) ON CONFLICT (id) DO NOTHING RETURNING version) \
+         {RETURN_AND_NOTIFY}",
+        WRITE_COLUMNS.join(", "),
+        write_placeholders().join(", ")
+    )
+}
+
+/// An update of the report at the expected version (the last parameter), in one statement.
 fn update_sql() -> String {
     let sets: Vec<String> = WRITE_COLUMNS
         .iter()
@@ -421,7 +445,9 @@ fn update_sql() -> String {
         .map(|(c, p)| format!("{c} = {p}"))
         .collect();
     format!(
-        "UPDATE reports SET version = $2, {} WHERE id = $1 AND version = $25 AND deleted_at IS NULL",
+        "{NEXT_VERSION}, changed AS (UPDATE reports SET {}, version = (SELECT last FROM v) \
+         WHERE id = $1 AND version = ${NEXT_PARAM} AND deleted_at IS NULL RETURNING version) \
+         {RETURN_AND_NOTIFY}",
         sets.join(", ")
     )
 }
@@ -510,6 +536,15 @@ impl Store for PostgresStore {
             .map(ReportValues::of)
             .collect::<Result<Vec<_>, _>>()?;
         let mut client = self.client().await?;
+        if let ([report], [values]) = (reports.as_slice(), values.as_slice()) {
+            let statement = client.prepare_cached(&insert_one_sql()).await?;
+            let mut params: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> = vec![&report.id.0];
+            params.extend(report_params(report, values));
+            return Ok(vec![match client.query_opt(&statement, &params).await? {
+                Some(row) => Inserted::New(row.try_get(0)?),
+                None => Inserted::AlreadyExists,
+            }]);
+        }
         let statement = client.prepare_cached(&insert_sql()).await?;
         let tx = client.transaction().await?;
         let first = take_versions(&tx, reports.len() as i64).await?;
@@ -518,9 +553,9 @@ impl Store for PostgresStore {
         let inserted =
             futures_util::future::try_join_all(reports.iter().zip(&values).zip(&versions).map(
                 |((r, v), version)| {
-                    let mut params: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> =
-                        vec![&r.id.0, version];
+                    let mut params: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> = vec![&r.id.0];
                     params.extend(report_params(r, v));
+                    params.push(version);
                     let statement = &statement;
                     let tx = &tx;
                     async move { tx.execute(statement, &params).await }
@@ -545,27 +580,21 @@ impl Store for PostgresStore {
         expected_version: i64,
     ) -> Result<Option<i64>, StoreError> {
         let values = ReportValues::of(&report)?;
-        let mut client = self.client().await?;
+        let client = self.client().await?;
         let statement = client.prepare_cached(&update_sql()).await?;
-        let tx = client.transaction().await?;
-        let version = take_versions(&tx, 1).await?;
-        let mut params: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> =
-            vec![&report.id.0, &version];
+        let mut params: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> = vec![&report.id.0];
         params.extend(report_params(&report, &values));
         params.push(&expected_version);
-        if tx.execute(&statement, &params).await? == 1 {
-            notify(&tx, version).await?;
-            tx.commit().await?;
-            return Ok(Some(version));
+        if let Some(row) = client.query_opt(&statement, &params).await? {
+            return Ok(Some(row.try_get(0)?));
         }
-        let live: bool = tx
+        let live: bool = client
             .query_one(
                 "SELECT EXISTS (SELECT 1 FROM reports WHERE id = $1 AND deleted_at IS NULL)",
                 &[&report.id.0],
             )
             .await?
             .get(0);
-        tx.rollback().await?;
         match live {
             true => Err(StoreError::Conflict(report.id)),
             false => Ok(None),
@@ -573,22 +602,18 @@ impl Store for PostgresStore {
     }
 
     async fn delete(&self, id: ReportId, at: Timestamp) -> Result<Option<i64>, StoreError> {
-        let mut client = self.client().await?;
-        let tx = client.transaction().await?;
-        let version = take_versions(&tx, 1).await?;
-        let changed = tx
-            .execute(
-                "UPDATE reports SET deleted_at = $2, version = $3 WHERE id = $1 AND deleted_at IS NULL",
-                &[&id.0, &at.0, &version],
-            )
+        let client = self.client().await?;
+        let statement = client
+            .prepare_cached(&format!(
+                "{NEXT_VERSION}, changed AS (UPDATE reports SET deleted_at = $2, \
+                 version = (SELECT last FROM v) WHERE id = $1 AND deleted_at IS NULL RETURNING version) \
+                 {RETURN_AND_NOTIFY}"
+            ))
             .await?;
-        if changed == 0 {
-            tx.rollback().await?;
-            return Ok(None);
+        match client.query_opt(&statement, &[&id.0, &at.0]).await? {
+            Some(row) => Ok(Some(row.try_get(0)?)),
+            None => Ok(None),
         }
-        notify(&tx, version).await?;
-        tx.commit().await?;
-        Ok(Some(version))
     }
 
     async fn get(&self, id: ReportId) -> Result<Option<(Report, i64)>, StoreError> {
