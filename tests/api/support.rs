@@ -55,8 +55,9 @@ async fn store_under_test(dir: &std::path::Path) -> Arc<dyn Store> {
     if std::env::var("SIGHTMAP_TEST_API_STORE").as_deref() != Ok("postgres") {
         return Arc::new(SqliteStore::open(dir).unwrap());
     }
-    let url = std::env::var("SIGHTMAP_TEST_POSTGRES")
-        .expect("SIGHTMAP_TEST_API_STORE=postgres needs SIGHTMAP_TEST_POSTGRES, a PostGIS database URL");
+    let url = std::env::var("SIGHTMAP_TEST_POSTGRES").expect(
+        "SIGHTMAP_TEST_API_STORE=postgres needs SIGHTMAP_TEST_POSTGRES, a PostGIS database URL",
+    );
     let schema = format!("t_{}", uuid::Uuid::now_v7().simple());
     let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
         .await
