@@ -2,7 +2,7 @@
 
 use crate::config::{ExportArgs, ImportArgs, MigrateArgs, RegionArgs, ServeArgs, StoreArgs};
 use crate::export::{self, ExportWriter};
-use crate::http::{AppState, WriteAuth, router};
+use crate::http::{AppState, Limits, WriteAuth, router};
 use crate::import::{self, Format, Options, Summary};
 use crate::places::Places;
 use crate::query::ReportQuery;
@@ -101,6 +101,11 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         auth: Arc::new(WriteAuth::new(args.write_token.clone())),
         places,
         layer_cache: Default::default(),
+        limits: Arc::new(Limits::new(
+            args.max_concurrent_requests,
+            args.rate_limit,
+            args.trust_forwarded_for,
+        )),
     };
     let listener = tokio::net::TcpListener::bind(args.addr)
         .await
@@ -108,12 +113,21 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     tracing::info!("listening on http://{}", listener.local_addr()?);
     let snapshots = tokio::spawn(save_snapshots(state.reports.clone(), snapshot.clone()));
     let follower = tokio::spawn(state.reports.clone().follow());
-    axum::serve(listener, router(state.clone()))
+    let limits = state.limits.clone();
+    let forgetting = tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(Duration::from_secs(60)).await;
+            limits.forget_idle_clients();
+        }
+    });
+    let app = router(state.clone()).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await
         .context("serving")?;
     snapshots.abort();
     follower.abort();
+    forgetting.abort();
     save_snapshot(&state.reports, &snapshot).await;
     tracing::info!("stopped");
     Ok(())

@@ -125,7 +125,22 @@ pub struct ServeArgs {
     /// copied from it instead of read from the store; writes keep it current.
     #[arg(long, env = "SIGHTMAP_FEATURE_CACHE_MB", default_value_t = crate::service::DEFAULT_FEATURE_CACHE_BYTES >> 20)]
     pub feature_cache_mb: usize,
+    /// Requests answered at once; more get 503 with Retry-After.
+    #[arg(long, env = "SIGHTMAP_MAX_CONCURRENT_REQUESTS", default_value_t = crate::http::limits::DEFAULT_MAX_IN_FLIGHT, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_concurrent_requests: u32,
+    /// Requests a second one client (its bearer token, else its IP address) may send, in
+    /// bursts of twice that; more get 429 with Retry-After. Loopback clients are not limited.
+    /// 0 turns the limit off.
+    #[arg(long, env = "SIGHTMAP_RATE_LIMIT", default_value_t = DEFAULT_RATE_LIMIT)]
+    pub rate_limit: u32,
+    /// The server is behind a proxy that sets X-Forwarded-For: its first address names the
+    /// client for the rate limit.
+    #[arg(long, env = "SIGHTMAP_TRUST_FORWARDED_FOR")]
+    pub trust_forwarded_for: bool,
 }
+
+/// Requests a second per client unless `--rate-limit` says otherwise.
+pub const DEFAULT_RATE_LIMIT: u32 = 50;
 
 impl ServeArgs {
     /// Checks the flags together, before anything is opened.

@@ -5,6 +5,7 @@ mod export;
 mod extract;
 mod geocode;
 mod layers;
+pub mod limits;
 mod ogc;
 mod problem;
 mod relate;
@@ -24,6 +25,7 @@ use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::routing::get;
 use axum::{BoxError, Json, Router};
 pub use layers::LayerCache;
+pub use limits::Limits;
 use std::sync::Arc;
 use std::time::Duration;
 use tower::ServiceBuilder;
@@ -43,6 +45,8 @@ pub struct AppState {
     pub places: Arc<Places>,
     /// Region-only map layers, built once per set of parameters.
     pub layer_cache: Arc<LayerCache>,
+    /// How many requests at once, and how fast one client may send them.
+    pub limits: Arc<Limits>,
 }
 
 /// The whole HTTP API.
@@ -75,7 +79,7 @@ pub fn router(state: AppState) -> Router {
         )
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
-        .with_state(state)
+        .with_state(state.clone())
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(
             CorsLayer::new()
@@ -98,6 +102,11 @@ pub fn router(state: AppState) -> Router {
                 }))
                 .timeout(REQUEST_TIMEOUT),
         )
+        .layer(axum::middleware::from_fn_with_state(
+            state.limits.clone(),
+            limits::enforce,
+        ))
+        .layer(axum::middleware::map_response(limits::security_headers))
 }
 
 /// `GET /health`.

@@ -5,6 +5,7 @@ mod errors;
 mod export;
 mod geocode;
 mod layers;
+mod limits;
 mod ogc;
 mod queries;
 mod relate;

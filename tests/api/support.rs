@@ -87,6 +87,7 @@ impl App {
             auth: Arc::new(WriteAuth::new(token.map(str::to_string))),
             places,
             layer_cache: Default::default(),
+            limits: Default::default(),
         };
         Self { state, _dir: dir }
     }
