@@ -1,8 +1,11 @@
 //! What each subcommand does, once its arguments are parsed and checked.
 
-use crate::config::{ExportArgs, ImportArgs, MigrateArgs, RegionArgs, ServeArgs, StoreArgs};
+use crate::access::{Role, TokenBook, new_token};
+use crate::config::{
+    ExportArgs, ImportArgs, MigrateArgs, RegionArgs, ServeArgs, StoreArgs, TokenAction, TokenArgs,
+};
 use crate::export::{self, ExportWriter};
-use crate::http::{AppState, Limits, WriteAuth, router};
+use crate::http::{Access, AppState, Limits, router};
 use crate::import::{self, Format, Options, Summary};
 use crate::places::Places;
 use crate::query::ReportQuery;
@@ -56,6 +59,10 @@ pub async fn open_store(args: &StoreArgs) -> anyhow::Result<(Arc<dyn Store>, boo
 pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     args.validate().map_err(anyhow::Error::msg)?;
     let (store, is_new) = open_store(&args.store).await?;
+    let tokens = Arc::new(TokenBook::default());
+    tokens.load(store.tokens().await?);
+    args.check_write_access(!tokens.is_empty())
+        .map_err(anyhow::Error::msg)?;
     std::fs::create_dir_all(&args.store.data_dir)
         .with_context(|| format!("cannot create {}", args.store.data_dir.display()))?;
     let places = places(&args.region)?;
@@ -98,7 +105,11 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     );
     let state = AppState {
         reports,
-        auth: Arc::new(WriteAuth::new(args.write_token.clone())),
+        auth: Arc::new(Access::new(
+            args.write_token.clone(),
+            tokens.clone(),
+            args.private,
+        )),
         places,
         layer_cache: Default::default(),
         limits: Arc::new(Limits::new(
@@ -120,6 +131,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             limits.forget_idle_clients();
         }
     });
+    let refreshing = tokio::spawn(refresh_tokens(store.clone(), tokens));
     let app = router(state.clone()).into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
@@ -128,9 +140,25 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     snapshots.abort();
     follower.abort();
     forgetting.abort();
+    refreshing.abort();
     save_snapshot(&state.reports, &snapshot).await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// How often a server reloads the tokens from the store, so that a token made or revoked
+/// through another instance, or with `sightmap token` on a shared store, counts here too.
+const TOKEN_REFRESH: Duration = Duration::from_secs(2);
+
+/// Reloads the tokens every [`TOKEN_REFRESH`]; a failed reload keeps the last ones.
+async fn refresh_tokens(store: Arc<dyn Store>, tokens: Arc<TokenBook>) {
+    loop {
+        tokio::time::sleep(TOKEN_REFRESH).await;
+        match store.tokens().await {
+            Ok(live) => tokens.load(live),
+            Err(e) => tracing::debug!("cannot reload the tokens: {e}"),
+        }
+    }
 }
 
 /// Writes the index snapshot now (if the index is newer than the last one) and then every
@@ -367,5 +395,58 @@ pub async fn migrate_store(args: MigrateArgs) -> anyhow::Result<()> {
         moved.already_there,
         moved.source,
     );
+    Ok(())
+}
+
+/// `sightmap token`.
+pub async fn token(args: TokenArgs) -> anyhow::Result<()> {
+    let (store, _) = open_store(args.action.store()).await?;
+    match args.action {
+        TokenAction::Create { role, name, .. } => {
+            let role: Role = role.parse().map_err(anyhow::Error::msg)?;
+            if name.trim().is_empty() {
+                bail!("--name must say who or what the token is for");
+            }
+            let (record, secret) =
+                new_token(&name, role).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
+            store.add_token(record.clone()).await?;
+            eprintln!(
+                "made {} token '{}' (id {}); its secret follows, shown this once:",
+                record.role, record.name, record.id
+            );
+            println!("{secret}");
+        }
+        TokenAction::List { .. } => {
+            println!("id\tname\trole\tcreated\trevoked");
+            for t in store.tokens().await? {
+                println!(
+                    "{}\t{}\t{}\t{}\t{}",
+                    t.id,
+                    t.name,
+                    t.role,
+                    t.created_at,
+                    t.revoked_at.map(|r| r.to_string()).unwrap_or_default()
+                );
+            }
+        }
+        TokenAction::Revoke { token, .. } => {
+            let live: Vec<_> = store
+                .tokens()
+                .await?
+                .into_iter()
+                .filter(|t| t.revoked_at.is_none())
+                .filter(|t| t.id.to_string() == token || t.name == token)
+                .collect();
+            if live.is_empty() {
+                bail!("no live token has id or name '{token}' (see `sightmap token list`)");
+            }
+            for t in live {
+                store
+                    .revoke_token(t.id, crate::model::Timestamp::now())
+                    .await?;
+                eprintln!("revoked {} token '{}' (id {})", t.role, t.name, t.id);
+            }
+        }
+    }
     Ok(())
 }

@@ -31,6 +31,58 @@ pub enum Command {
     /// Copy every report from one store to another (embedded and PostgreSQL, either way),
     /// then check that the target holds them all.
     MigrateStore(MigrateArgs),
+    /// Make, list or revoke access tokens (reader, reporter, reviewer, admin).
+    Token(TokenArgs),
+}
+
+/// `sightmap token`.
+#[derive(Debug, Clone, Args)]
+pub struct TokenArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub action: TokenAction,
+}
+
+/// `sightmap token <action>`.
+#[derive(Debug, Clone, Subcommand)]
+pub enum TokenAction {
+    /// Make a token and print its secret (shown this once; the store keeps only a hash).
+    Create {
+        /// reader, reporter, reviewer or admin.
+        #[arg(long)]
+        role: String,
+        /// Who or what it is for.
+        #[arg(long)]
+        name: String,
+        /// The store.
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// List every token (never secrets).
+    List {
+        /// The store.
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Revoke a token by id, or every live token with this name.
+    Revoke {
+        /// The token's id (from `token list`) or name.
+        token: String,
+        /// The store.
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+}
+
+impl TokenAction {
+    /// The store the action works on.
+    pub fn store(&self) -> &StoreArgs {
+        match self {
+            TokenAction::Create { store, .. }
+            | TokenAction::List { store }
+            | TokenAction::Revoke { store, .. } => store,
+        }
+    }
 }
 
 /// `sightmap migrate-store`.
@@ -133,6 +185,9 @@ pub struct ServeArgs {
     /// 0 turns the limit off.
     #[arg(long, env = "SIGHTMAP_RATE_LIMIT", default_value_t = DEFAULT_RATE_LIMIT)]
     pub rate_limit: u32,
+    /// Reading needs a token too (a reader token or higher).
+    #[arg(long, env = "SIGHTMAP_PRIVATE")]
+    pub private: bool,
     /// The server is behind a proxy that sets X-Forwarded-For: its first address names the
     /// client for the rate limit.
     #[arg(long, env = "SIGHTMAP_TRUST_FORWARDED_FOR")]
@@ -145,11 +200,22 @@ pub const DEFAULT_RATE_LIMIT: u32 = 50;
 impl ServeArgs {
     /// Checks the flags together, before anything is opened.
     pub fn validate(&self) -> Result<(), String> {
+        self.store.validate()
+    }
+
+    /// Checks, once the store's tokens are known, that a server reachable from other machines
+    /// does not let anyone write.
+    pub fn check_write_access(&self, store_has_tokens: bool) -> Result<(), String> {
         let has_token = self.write_token.as_deref().is_some_and(|t| !t.is_empty());
-        if !self.addr.ip().is_loopback() && !has_token && !self.allow_anonymous_writes {
+        if !self.addr.ip().is_loopback()
+            && !has_token
+            && !store_has_tokens
+            && !self.allow_anonymous_writes
+        {
             return Err(format!(
-                "refusing to serve on {} without a write token: anyone who can reach it could write. \
-                 Set --write-token (or SIGHTMAP_WRITE_TOKEN), or pass --allow-anonymous-writes if that is what you want.",
+                "refusing to serve on {} with no tokens: anyone who can reach it could write. \
+                 Make one with `sightmap token create --role admin --name ...`, or set --write-token \
+                 (SIGHTMAP_WRITE_TOKEN), or pass --allow-anonymous-writes if that is what you want.",
                 self.addr
             ));
         }

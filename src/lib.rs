@@ -17,6 +17,7 @@
 //!   [`config`] and [`cli`] are the command line.
 #![deny(missing_docs)]
 
+pub mod access;
 pub mod cli;
 pub mod config;
 pub mod cql2;

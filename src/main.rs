@@ -28,6 +28,7 @@ fn main() -> ExitCode {
         match args.command {
             Command::Serve(serve) => cli::serve(serve).await.map(|()| ExitCode::SUCCESS),
             Command::Export(export) => cli::export(export).await.map(|()| ExitCode::SUCCESS),
+            Command::Token(args) => cli::token(args).await.map(|()| ExitCode::SUCCESS),
             Command::MigrateStore(args) => {
                 cli::migrate_store(args).await.map(|()| ExitCode::SUCCESS)
             }

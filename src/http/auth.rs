@@ -1,52 +1,113 @@
-//! Write access: a bearer token, when the server has one.
+//! Access over HTTP: a bearer token names the caller and its role (see [`crate::access`]).
+//!
+//! - A request without a token may read, unless the server is `--private`; it may write only
+//!   while the server has no tokens at all and no `--write-token` (the command line allows
+//!   that only on loopback, or when told `--allow-anonymous-writes`).
+//! - `--write-token` acts as an admin token.
+//! - A token that is not a live token's gets 401; a token whose role is too low gets 403. Both
+//!   are problem+json saying which role the action needs.
 
 use super::AppState;
 use super::problem::Problem;
+use crate::access::{Caller, Role, TokenBook, constant_time_eq};
 use axum::extract::FromRequestParts;
 use axum::http::{StatusCode, header, request::Parts};
+use std::sync::Arc;
 
-/// Proof that a request may write. Handlers that write take it as an argument.
-pub struct WriteAccess;
-
-/// The write token, if the server has one.
-#[derive(Debug, Clone, Default)]
-pub struct WriteAuth {
-    token: Option<String>,
+/// Who may do what.
+#[derive(Debug, Default)]
+pub struct Access {
+    /// `--write-token`, an admin token kept outside the store.
+    write_token: Option<String>,
+    /// The store's live tokens.
+    tokens: Arc<TokenBook>,
+    /// Whether reading needs a token.
+    private: bool,
 }
 
-impl WriteAuth {
-    /// Writes need `Authorization: Bearer <token>` when `token` is set; otherwise anyone may
-    /// write (the CLI allows that only on loopback or when told to).
-    pub fn new(token: Option<String>) -> Self {
+impl Access {
+    /// Access with the store's tokens, `--write-token` if given, and whether reads need a
+    /// token.
+    pub fn new(write_token: Option<String>, tokens: Arc<TokenBook>, private: bool) -> Self {
         Self {
-            token: token.filter(|t| !t.is_empty()),
+            write_token: write_token.filter(|t| !t.is_empty()),
+            tokens,
+            private,
         }
     }
 
-    fn check(&self, parts: &Parts) -> Result<(), Problem> {
-        let Some(expected) = &self.token else {
-            return Ok(());
+    /// The live tokens, to reload when they change.
+    pub fn tokens(&self) -> &Arc<TokenBook> {
+        &self.tokens
+    }
+
+    /// Whether anyone may write: no token of any kind exists.
+    fn open(&self) -> bool {
+        self.write_token.is_none() && self.tokens.is_empty()
+    }
+
+    /// The caller a request's token names; `None` when it sends none; 401 for a token that is
+    /// not live.
+    fn caller(&self, parts: &Parts) -> Result<Option<Caller>, Problem> {
+        let Some(header) = parts.headers.get(header::AUTHORIZATION) else {
+            return Ok(None);
         };
-        let given = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
+        let secret = header
+            .to_str()
+            .ok()
             .and_then(|v| {
                 v.strip_prefix("Bearer ")
                     .or_else(|| v.strip_prefix("bearer "))
             })
-            .map(str::trim);
-        match given {
-            Some(token) if constant_time_eq(token.as_bytes(), expected.as_bytes()) => Ok(()),
-            Some(_) => Err(unauthorized("the bearer token is not valid for writing")),
-            None => Err(unauthorized(
-                "writing needs an 'Authorization: Bearer <token>' header with the server's write token",
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| {
+                unauthorized("the Authorization header must be 'Bearer <token>'".to_string())
+            })?;
+        if let Some(expected) = &self.write_token
+            && constant_time_eq(secret.as_bytes(), expected.as_bytes())
+        {
+            return Ok(Some(Caller {
+                name: "write token".into(),
+                role: Role::Admin,
+            }));
+        }
+        self.tokens.verify(secret).map(Some).ok_or_else(|| {
+            unauthorized("the bearer token is not valid (unknown or revoked)".into())
+        })
+    }
+
+    /// The caller, if it may act with `role`; else 401 (no or bad token) or 403 (too low a
+    /// role), saying which role is needed.
+    pub fn require(&self, parts: &Parts, role: Role, action: &str) -> Result<Caller, Problem> {
+        match self.caller(parts)? {
+            Some(caller) if caller.role >= role => Ok(caller),
+            Some(caller) => Err(Problem::new(
+                StatusCode::FORBIDDEN,
+                "/problems/forbidden",
+                "Forbidden",
+                format!(
+                    "{action} needs a {role} token or higher; this token ('{}') is a {} token",
+                    caller.name, caller.role
+                ),
             )),
+            None if role == Role::Reader && !self.private => Ok(anonymous()),
+            None if role > Role::Reader && self.open() => Ok(anonymous()),
+            None => Err(unauthorized(format!(
+                "{action} needs an 'Authorization: Bearer <token>' header with a {role} token or higher"
+            ))),
         }
     }
 }
 
-fn unauthorized(detail: &str) -> Problem {
+fn anonymous() -> Caller {
+    Caller {
+        name: "anonymous".into(),
+        role: Role::Reader,
+    }
+}
+
+fn unauthorized(detail: String) -> Problem {
     Problem::new(
         StatusCode::UNAUTHORIZED,
         "/problems/unauthorized",
@@ -55,32 +116,40 @@ fn unauthorized(detail: &str) -> Problem {
     )
 }
 
-/// Compares without stopping at the first difference, so timing does not reveal the token.
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    let mut diff = a.len() ^ b.len();
-    for (i, &x) in a.iter().enumerate() {
-        diff |= usize::from(x ^ b.get(i % b.len().max(1)).copied().unwrap_or(0));
-    }
-    diff == 0
+/// Defines an extractor that admits callers with at least a role.
+macro_rules! role_guard {
+    ($(#[$meta:meta])* $name:ident, $role:expr, $action:literal) => {
+        $(#[$meta])*
+        pub struct $name(pub Caller);
+
+        impl FromRequestParts<AppState> for $name {
+            type Rejection = Problem;
+
+            async fn from_request_parts(
+                parts: &mut Parts,
+                state: &AppState,
+            ) -> Result<Self, Problem> {
+                state.auth.require(parts, $role, $action).map($name)
+            }
+        }
+    };
 }
 
-impl FromRequestParts<AppState> for WriteAccess {
-    type Rejection = Problem;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Problem> {
-        state.auth.check(parts).map(|()| WriteAccess)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::constant_time_eq;
-
-    #[test]
-    fn equal_only_when_identical() {
-        assert!(constant_time_eq(b"secret", b"secret"));
-        assert!(!constant_time_eq(b"secret", b"secreT"));
-        assert!(!constant_time_eq(b"secret", b"secret2"));
-        assert!(!constant_time_eq(b"", b"secret"));
-    }
-}
+role_guard!(
+    /// A caller that may create reports.
+    AsReporter,
+    Role::Reporter,
+    "creating a report"
+);
+role_guard!(
+    /// A caller that may edit reports and change their status.
+    AsReviewer,
+    Role::Reviewer,
+    "editing a report"
+);
+role_guard!(
+    /// A caller that may delete reports and manage tokens.
+    AsAdmin,
+    Role::Admin,
+    "deleting a report or managing tokens"
+);

@@ -10,9 +10,10 @@ mod ogc;
 mod problem;
 mod relate;
 mod reports;
+mod tokens;
 mod web;
 
-pub use auth::WriteAuth;
+pub use auth::Access;
 pub use extract::MAX_BODY_BYTES;
 pub use problem::{PROBLEM_JSON, Problem};
 pub use reports::GEO_JSON;
@@ -39,8 +40,8 @@ pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 pub struct AppState {
     /// Reports.
     pub reports: Arc<ReportService>,
-    /// Who may write.
-    pub auth: Arc<WriteAuth>,
+    /// Who may do what.
+    pub auth: Arc<Access>,
     /// The region: place text to points and back, borders and coast.
     pub places: Arc<Places>,
     /// Region-only map layers, built once per set of parameters.
@@ -69,6 +70,8 @@ pub fn router(state: AppState) -> Router {
         .route("/ogc/collections/{id}/items", get(ogc::items))
         .route("/ogc/collections/{id}/items/{fid}", get(ogc::item))
         .route("/ogc/collections/{id}/queryables", get(ogc::queryables))
+        .route("/api/tokens", get(tokens::list).post(tokens::create))
+        .route("/api/tokens/{id}", axum::routing::delete(tokens::revoke))
         .route("/api/layers", get(layers::list))
         .route("/api/layers/{id}", get(layers::get))
         .route(
@@ -103,10 +106,37 @@ pub fn router(state: AppState) -> Router {
                 .timeout(REQUEST_TIMEOUT),
         )
         .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            private_reads,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
             state.limits.clone(),
             limits::enforce,
         ))
         .layer(axum::middleware::map_response(limits::security_headers))
+}
+
+/// Middleware: on a `--private` server, reading the API or OGC API needs a reader token.
+/// (Writes check their own, higher role.)
+async fn private_reads(
+    State(state): State<AppState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let path = request.uri().path();
+    let guarded = path.starts_with("/api/") || path == "/api" || path.starts_with("/ogc");
+    if !guarded || !matches!(*request.method(), Method::GET | Method::HEAD) {
+        return next.run(request).await;
+    }
+    let (parts, body) = request.into_parts();
+    if let Err(problem) = state
+        .auth
+        .require(&parts, crate::access::Role::Reader, "reading")
+    {
+        return axum::response::IntoResponse::into_response(problem);
+    }
+    next.run(axum::extract::Request::from_parts(parts, body))
+        .await
 }
 
 /// `GET /health`.

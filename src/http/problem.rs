@@ -97,7 +97,7 @@ impl Problem {
         )
     }
 
-    fn with_fields(
+    pub(super) fn with_fields(
         status: StatusCode,
         r#type: &'static str,
         title: &'static str,

@@ -1,7 +1,7 @@
 //! `/api/reports`: create, read, update, delete and query reports.
 
 use super::AppState;
-use super::auth::WriteAccess;
+use super::auth::{AsAdmin, AsReporter, AsReviewer};
 use super::extract::{JsonBody, QueryPairs};
 use super::problem::Problem;
 use crate::feature::{Link, ReportCollection, ReportFeature, collection_json, write_with_distance};
@@ -122,11 +122,12 @@ fn with_offset(uri: &Uri, pairs: &[(String, String)], offset: usize) -> String {
 /// `POST /api/reports`: stores a new report, sent as flat JSON or as a GeoJSON Feature.
 pub async fn create(
     State(state): State<AppState>,
-    _: WriteAccess,
+    AsReporter(caller): AsReporter,
     JsonBody(body): JsonBody<Value>,
 ) -> Result<Response, Problem> {
     let input = input_from_json(body).map_err(Problem::invalid_report)?;
     let report = state.reports.create(input).await?;
+    tracing::info!(report = %report.id, by = %caller.name, role = %caller.role, "created");
     let mut response = feature_response(StatusCode::CREATED, &report)?;
     let location = format!("/api/reports/{}", report.id);
     response.headers_mut().insert(
@@ -148,20 +149,23 @@ pub async fn get(
 /// `PATCH /api/reports/{id}`: a JSON merge patch of the report's fields.
 pub async fn update(
     State(state): State<AppState>,
-    _: WriteAccess,
+    AsReviewer(caller): AsReviewer,
     Path(id): Path<String>,
     JsonBody(patch): JsonBody<Map<String, Value>>,
 ) -> Result<Response, Problem> {
     let report = state.reports.update(parse_id(&id)?, &patch).await?;
+    tracing::info!(report = %report.id, by = %caller.name, role = %caller.role, "edited");
     feature_response(StatusCode::OK, &report)
 }
 
 /// `DELETE /api/reports/{id}`: hides the report; the store keeps it.
 pub async fn delete(
     State(state): State<AppState>,
-    _: WriteAccess,
+    AsAdmin(caller): AsAdmin,
     Path(id): Path<String>,
 ) -> Result<StatusCode, Problem> {
-    state.reports.delete(parse_id(&id)?).await?;
+    let id = parse_id(&id)?;
+    state.reports.delete(id).await?;
+    tracing::info!(report = %id, by = %caller.name, role = %caller.role, "deleted");
     Ok(StatusCode::NO_CONTENT)
 }

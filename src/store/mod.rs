@@ -8,6 +8,7 @@
 pub mod postgres;
 pub mod sqlite;
 
+use crate::access::TokenRecord;
 use crate::index::IndexRecord;
 use crate::model::{Relation, Report, ReportId, Timestamp};
 use std::collections::HashSet;
@@ -143,6 +144,15 @@ pub trait Store: Send + Sync + 'static {
 
     /// A short name for logs: the engine and where it keeps its data.
     fn describe(&self) -> String;
+
+    /// Every access token, revoked ones too (see [`crate::access`]).
+    async fn tokens(&self) -> Result<Vec<TokenRecord>, StoreError>;
+
+    /// Stores a new access token.
+    async fn add_token(&self, token: TokenRecord) -> Result<(), StoreError>;
+
+    /// Marks a live token revoked; `false` when no live token has the id.
+    async fn revoke_token(&self, id: uuid::Uuid, at: Timestamp) -> Result<bool, StoreError>;
 
     /// Notices of other writers' changes, for a store that several instances share; `None`
     /// for a store only this process writes.

@@ -18,6 +18,7 @@
 //! server's `synchronous_commit`, on by default).
 
 use super::{Change, Inserted, Store, StoreError, Subscription};
+use crate::access::TokenRecord;
 use crate::index::IndexRecord;
 use crate::model::{Interval, Location, Relation, Report, ReportId, Source, Timestamp, WordSet};
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
@@ -75,6 +76,14 @@ CREATE TABLE IF NOT EXISTS reports (
     reported_at   bigint NOT NULL,
     updated_at    bigint NOT NULL,
     deleted_at    bigint
+);
+CREATE TABLE IF NOT EXISTS sightmap_tokens (
+    id         uuid PRIMARY KEY,
+    name       text NOT NULL,
+    role       text NOT NULL,
+    hash       bytea NOT NULL UNIQUE,
+    created_at bigint NOT NULL,
+    revoked_at bigint
 );
 CREATE UNIQUE INDEX IF NOT EXISTS reports_version ON reports (version);
 CREATE INDEX IF NOT EXISTS reports_geog ON reports USING gist (geog);
@@ -746,6 +755,62 @@ impl Store for PostgresStore {
                 })
             })
             .collect()
+    }
+
+    async fn tokens(&self) -> Result<Vec<TokenRecord>, StoreError> {
+        let client = self.client().await?;
+        client
+            .query(
+                "SELECT id, name, role, hash, created_at, revoked_at FROM sightmap_tokens \
+                 ORDER BY created_at, id",
+                &[],
+            )
+            .await?
+            .iter()
+            .map(|row| {
+                let hash: Vec<u8> = row.try_get(3)?;
+                Ok(TokenRecord {
+                    id: row.try_get(0)?,
+                    name: row.try_get(1)?,
+                    role: parse_word(row.try_get(2)?, "role")?,
+                    hash: hash
+                        .try_into()
+                        .map_err(|_| StoreError::Corrupt("token hash is not 32 bytes".into()))?,
+                    created_at: Timestamp(row.try_get(4)?),
+                    revoked_at: row.try_get::<_, Option<i64>>(5)?.map(Timestamp),
+                })
+            })
+            .collect()
+    }
+
+    async fn add_token(&self, token: TokenRecord) -> Result<(), StoreError> {
+        let client = self.client().await?;
+        client
+            .execute(
+                "INSERT INTO sightmap_tokens (id, name, role, hash, created_at, revoked_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+                &[
+                    &token.id,
+                    &token.name,
+                    &token.role.as_str(),
+                    &token.hash.as_slice(),
+                    &token.created_at.0,
+                    &token.revoked_at.map(|r| r.0),
+                ],
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn revoke_token(&self, id: uuid::Uuid, at: Timestamp) -> Result<bool, StoreError> {
+        let client = self.client().await?;
+        Ok(client
+            .execute(
+                "UPDATE sightmap_tokens SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL",
+                &[&id, &at.0],
+            )
+            .await?
+            == 1)
     }
 
     async fn set_relations(&self, relations: Vec<(ReportId, Relation)>) -> Result<(), StoreError> {

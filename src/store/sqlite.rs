@@ -9,6 +9,7 @@
 //! tokio's blocking threads; WAL lets them run while the writer writes.
 
 use super::{Change, Inserted, Store, StoreError};
+use crate::access::TokenRecord;
 use crate::index::IndexRecord;
 use crate::model::{
     Interval, Kind, Location, Precision, Relation, Report, ReportId, Source, Status, Timestamp,
@@ -72,6 +73,14 @@ CREATE TABLE IF NOT EXISTS reports (
 );
 CREATE INDEX IF NOT EXISTS reports_version ON reports (version);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS tokens (
+    id         BLOB PRIMARY KEY,
+    name       TEXT NOT NULL,
+    role       TEXT NOT NULL,
+    hash       BLOB NOT NULL UNIQUE,
+    created_at INTEGER NOT NULL,
+    revoked_at INTEGER
+);
 CREATE VIRTUAL TABLE IF NOT EXISTS report_text USING fts5 (description, content = '', contentless_delete = 1);
 ";
 
@@ -111,6 +120,11 @@ enum WriteOp {
         at: Timestamp,
     },
     SetRelations(Vec<(ReportId, Relation)>),
+    AddToken(TokenRecord),
+    RevokeToken {
+        id: uuid::Uuid,
+        at: Timestamp,
+    },
 }
 
 enum WriteOutcome {
@@ -521,6 +535,28 @@ fn apply(
             }
             Ok(WriteOutcome::Version(None))
         }
+        WriteOp::AddToken(t) => {
+            conn.execute(
+                "INSERT INTO tokens (id, name, role, hash, created_at, revoked_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![
+                    t.id.as_bytes(),
+                    t.name,
+                    t.role.as_str(),
+                    t.hash.as_slice(),
+                    t.created_at.0,
+                    t.revoked_at.map(|r| r.0),
+                ],
+            )?;
+            Ok(WriteOutcome::Version(None))
+        }
+        WriteOp::RevokeToken { id, at } => {
+            let changed = conn.execute(
+                "UPDATE tokens SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL",
+                params![id.as_bytes(), at.0],
+            )?;
+            Ok(WriteOutcome::Version((changed == 1).then_some(0)))
+        }
     }
 }
 
@@ -829,6 +865,48 @@ impl Store for SqliteStore {
 
     async fn changes_since(&self, after: i64, limit: usize) -> Result<Vec<Change>, StoreError> {
         self.read(move |conn| changes_in(conn, after, limit)).await
+    }
+
+    async fn tokens(&self) -> Result<Vec<TokenRecord>, StoreError> {
+        self.read(|conn| {
+            let mut stmt = conn.prepare(
+                "SELECT id, name, role, hash, created_at, revoked_at FROM tokens ORDER BY created_at, id",
+            )?;
+            let mut rows = stmt.query([])?;
+            let mut tokens = Vec::new();
+            while let Some(row) = rows.next()? {
+                let id: Vec<u8> = row.get(0)?;
+                let hash: Vec<u8> = row.get(3)?;
+                tokens.push(TokenRecord {
+                    id: uuid::Uuid::from_slice(&id).map_err(|e| corrupt("tokens.id", e))?,
+                    name: row.get(1)?,
+                    role: text_ref(row, 2)?
+                        .parse()
+                        .map_err(|e| corrupt("tokens.role", e))?,
+                    hash: hash
+                        .try_into()
+                        .map_err(|_| corrupt("tokens.hash", "not 32 bytes"))?,
+                    created_at: Timestamp(row.get(4)?),
+                    revoked_at: row.get::<_, Option<i64>>(5)?.map(Timestamp),
+                });
+            }
+            Ok(tokens)
+        })
+        .await
+    }
+
+    async fn add_token(&self, token: TokenRecord) -> Result<(), StoreError> {
+        self.write(WriteOp::AddToken(token)).await?;
+        Ok(())
+    }
+
+    async fn revoke_token(&self, id: uuid::Uuid, at: Timestamp) -> Result<bool, StoreError> {
+        match self.write(WriteOp::RevokeToken { id, at }).await? {
+            WriteOutcome::Version(v) => Ok(v.is_some()),
+            WriteOutcome::Inserted(_) => {
+                Err(StoreError::Internal("unexpected write outcome".into()))
+            }
+        }
     }
 
     async fn set_relations(&self, relations: Vec<(ReportId, Relation)>) -> Result<(), StoreError> {

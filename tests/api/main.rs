@@ -1,6 +1,7 @@
 //! The HTTP API, in process, through `router(state).oneshot(...)`: every route and every bad
 //! input the API promises to refuse, checked for status, content type and problem body.
 
+mod access;
 mod errors;
 mod export;
 mod geocode;

@@ -4,7 +4,7 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use http_body_util::BodyExt;
 use serde_json::{Value, json};
-use sightmap::http::{AppState, WriteAuth, router};
+use sightmap::http::{Access, AppState, router};
 use sightmap::places::Places;
 use sightmap::region::RegionFiles;
 use sightmap::service::ReportService;
@@ -16,7 +16,7 @@ use tower::ServiceExt;
 
 pub struct App {
     pub state: AppState,
-    _dir: tempfile::TempDir,
+    pub dir: tempfile::TempDir,
 }
 
 pub struct Reply {
@@ -84,12 +84,44 @@ impl App {
         );
         let state = AppState {
             reports,
-            auth: Arc::new(WriteAuth::new(token.map(str::to_string))),
+            auth: Arc::new(Access::new(
+                token.map(str::to_string),
+                Default::default(),
+                false,
+            )),
             places,
             layer_cache: Default::default(),
             limits: Default::default(),
         };
-        Self { state, _dir: dir }
+        Self { state, dir }
+    }
+
+    /// An app whose reads need a token too (`--private`), with `admin` as its write token.
+    pub async fn private(admin: &str) -> Self {
+        let mut app = Self::new(None).await;
+        app.state.auth = Arc::new(Access::new(Some(admin.into()), Default::default(), true));
+        app
+    }
+
+    /// Sends `method uri` with a bearer token and an optional JSON body.
+    pub async fn as_token(
+        &self,
+        token: &str,
+        method: &str,
+        uri: &str,
+        body: Option<&Value>,
+    ) -> Reply {
+        let mut request = Request::builder()
+            .method(method)
+            .uri(uri)
+            .header(header::AUTHORIZATION, format!("Bearer {token}"));
+        if body.is_some() {
+            request = request.header(header::CONTENT_TYPE, "application/json");
+        }
+        let body = body
+            .map(|b| Body::from(b.to_string()))
+            .unwrap_or_else(Body::empty);
+        self.send(request.body(body).unwrap()).await
     }
 
     pub async fn send(&self, request: Request<Body>) -> Reply {

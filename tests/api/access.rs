@@ -1,0 +1,177 @@
+//! Tokens and roles: an admin makes tokens through `/api/tokens`; reporters create, reviewers
+//! edit, admins delete; a role too low gets 403, a missing, unknown or revoked token 401, each
+//! as problem+json naming the role needed; `--private` servers want a token to read; the store
+//! keeps only each token's hash.
+
+use crate::support::{App, report_at};
+use serde_json::json;
+
+const ADMIN: &str = "admin-secret";
+
+async fn make(app: &App, name: &str, role: &str) -> (String, String) {
+    let reply = app
+        .as_token(
+            ADMIN,
+            "POST",
+            "/api/tokens",
+            Some(&json!({"name": name, "role": role})),
+        )
+        .await;
+    assert_eq!(reply.status, 201, "{}", reply.body);
+    assert_eq!(reply.body["role"], role);
+    let secret = reply.body["token"].as_str().unwrap().to_string();
+    assert!(secret.starts_with("smt_"), "{secret}");
+    (reply.body["id"].as_str().unwrap().to_string(), secret)
+}
+
+#[tokio::test]
+async fn each_role_does_what_it_may_and_no_more() {
+    let app = App::new(Some(ADMIN)).await;
+    let (reporter_id, reporter) = make(&app, "field desk", "reporter").await;
+    let (_, reviewer) = make(&app, "verification", "reviewer").await;
+    let (_, reader) = make(&app, "newsroom", "reader").await;
+
+    let created = app
+        .as_token(
+            &reporter,
+            "POST",
+            "/api/reports",
+            Some(&report_at(49.58, 37.28)),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    let id = created.body["id"].as_str().unwrap().to_string();
+    let uri = format!("/api/reports/{id}");
+    let patch = json!({"status": "disputed"});
+
+    app.as_token(
+        &reader,
+        "POST",
+        "/api/reports",
+        Some(&report_at(49.6, 37.3)),
+    )
+    .await
+    .assert_problem(403, "reporter");
+    app.as_token(&reporter, "PATCH", &uri, Some(&patch))
+        .await
+        .assert_problem(403, "reviewer");
+    let edited = app.as_token(&reviewer, "PATCH", &uri, Some(&patch)).await;
+    assert_eq!(edited.status, 200, "{}", edited.body);
+    assert_eq!(edited.body["properties"]["status"], "disputed");
+    app.as_token(&reviewer, "DELETE", &uri, None)
+        .await
+        .assert_problem(403, "admin");
+    app.as_token(&reviewer, "GET", "/api/tokens", None)
+        .await
+        .assert_problem(403, "admin");
+    app.json("POST", "/api/reports", &report_at(49.6, 37.3))
+        .await
+        .assert_problem(401, "reporter");
+    app.as_token(
+        "smt_not-a-token",
+        "POST",
+        "/api/reports",
+        Some(&report_at(49.6, 37.3)),
+    )
+    .await
+    .assert_problem(401, "not valid");
+    assert_eq!(app.as_token(ADMIN, "DELETE", &uri, None).await.status, 204);
+
+    // Revoked: the reporter's token stops working at once.
+    let revoke = format!("/api/tokens/{reporter_id}");
+    assert_eq!(
+        app.as_token(ADMIN, "DELETE", &revoke, None).await.status,
+        204
+    );
+    app.as_token(
+        &reporter,
+        "POST",
+        "/api/reports",
+        Some(&report_at(49.6, 37.3)),
+    )
+    .await
+    .assert_problem(401, "revoked");
+    app.as_token(ADMIN, "DELETE", &revoke, None)
+        .await
+        .assert_problem(404, "no live token");
+
+    // Listed without secrets or hashes; the revoked one says when.
+    let listed = app.as_token(ADMIN, "GET", "/api/tokens", None).await;
+    assert_eq!(listed.status, 200);
+    let tokens = listed.body["tokens"].as_array().unwrap();
+    assert_eq!(tokens.len(), 3);
+    for t in tokens {
+        assert!(t.get("token").is_none() && t.get("hash").is_none(), "{t}");
+    }
+    let field_desk = tokens.iter().find(|t| t["name"] == "field desk").unwrap();
+    assert!(field_desk["revoked_at"].is_string());
+}
+
+#[tokio::test]
+async fn bad_token_requests_name_the_field() {
+    let app = App::new(Some(ADMIN)).await;
+    app.as_token(
+        ADMIN,
+        "POST",
+        "/api/tokens",
+        Some(&json!({"name": "x", "role": "owner"})),
+    )
+    .await
+    .assert_problem(422, "role");
+    app.as_token(
+        ADMIN,
+        "POST",
+        "/api/tokens",
+        Some(&json!({"name": " ", "role": "reader"})),
+    )
+    .await
+    .assert_problem(422, "name");
+    app.as_token(ADMIN, "DELETE", "/api/tokens/not-a-uuid", None)
+        .await
+        .assert_problem(400, "id");
+}
+
+#[tokio::test]
+async fn a_private_server_wants_a_token_to_read() {
+    let app = App::private(ADMIN).await;
+    app.get("/api/reports").await.assert_problem(401, "reader");
+    app.get("/ogc/collections/reports/items")
+        .await
+        .assert_problem(401, "reader");
+    assert_eq!(app.get("/health").await.status, 200);
+    assert_eq!(
+        app.get("/").await.status,
+        200,
+        "the web map's page itself is public"
+    );
+    let (_, reader) = make(&app, "newsroom", "reader").await;
+    assert_eq!(
+        app.as_token(&reader, "GET", "/api/reports", None)
+            .await
+            .status,
+        200
+    );
+    app.as_token(
+        &reader,
+        "POST",
+        "/api/reports",
+        Some(&report_at(49.6, 37.3)),
+    )
+    .await
+    .assert_problem(403, "reporter");
+}
+
+#[tokio::test]
+async fn the_store_keeps_only_hashes() {
+    let app = App::new(Some(ADMIN)).await;
+    let (_, secret) = make(&app, "field desk", "reporter").await;
+    let stored = app.state.reports.store().tokens().await.unwrap();
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0].hash, sightmap::access::hash_secret(&secret));
+    // Nothing under the data directory holds the secret (the embedded store's files).
+    for entry in std::fs::read_dir(app.dir.path()).unwrap() {
+        let bytes = std::fs::read(entry.unwrap().path()).unwrap_or_default();
+        let text = String::from_utf8_lossy(&bytes);
+        assert!(!text.contains(&secret[4..]), "a file holds the secret");
+    }
+}
