@@ -36,7 +36,7 @@ fn single_inserts(c: &mut Criterion) {
             next += 1;
             let mut r = r;
             r.id = sightmap::model::ReportId::new();
-            rt.block_on(store.insert(vec![r])).unwrap()
+            rt.block_on(store.insert(vec![r], "bench")).unwrap()
         })
     });
     group.finish();
@@ -60,7 +60,7 @@ fn batched_import(c: &mut Criterion) {
                 let start = Instant::now();
                 rt.block_on(async {
                     for chunk in reports.chunks(10_000) {
-                        store.insert(chunk.to_vec()).await.unwrap();
+                        store.insert(chunk.to_vec(), "bench").await.unwrap();
                     }
                 });
                 total += start.elapsed();
@@ -77,7 +77,7 @@ fn cold_start(c: &mut Criterion) {
     rt.block_on(async {
         let store = SqliteStore::open(dir.path()).unwrap();
         for chunk in synthetic::reports(1_000_000, synthetic::SEED).chunks(20_000) {
-            store.insert(chunk.to_vec()).await.unwrap();
+            store.insert(chunk.to_vec(), "bench").await.unwrap();
         }
     });
     let mut group = c.benchmark_group("store");

@@ -14,6 +14,9 @@ use std::io::BufRead;
 use std::path::Path;
 use std::sync::Arc;
 
+/// Who the first revision of an imported report names.
+pub const IMPORT_AUTHOR: &str = "import";
+
 /// At most this many rejected records are kept in a summary (all are counted and reported).
 const MAX_KEPT_REJECTIONS: usize = 10_000;
 
@@ -178,7 +181,7 @@ pub async fn import(
             }
             Batch::Reports(reports) => {
                 let Some(store) = &store else { continue };
-                for outcome in store.insert(reports).await? {
+                for outcome in store.insert(reports, IMPORT_AUTHOR).await? {
                     match outcome {
                         Inserted::New(_) => summary.imported += 1,
                         Inserted::AlreadyExists => summary.already_stored += 1,

@@ -27,6 +27,7 @@ pub mod feature_cache;
 pub mod geocode;
 pub mod geodesy;
 pub mod geography;
+pub mod history;
 pub mod http;
 pub mod import;
 pub mod index;

@@ -58,7 +58,7 @@ pub async fn migrate(
         after = last;
         let reports: Vec<_> = batch.into_iter().map(|(_, r)| r).collect();
         let ids: Vec<_> = reports.iter().map(|r| r.id).collect();
-        for outcome in to.insert(reports).await? {
+        for outcome in to.insert(reports, "migrate-store").await? {
             match outcome {
                 Inserted::New(_) => moved.copied += 1,
                 Inserted::AlreadyExists => moved.already_there += 1,

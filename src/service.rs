@@ -7,7 +7,7 @@ use crate::model::{
     FieldError, Gazetteer, Origin, Relation, Report, ReportId, ReportInput, Timestamp, merge_patch,
 };
 use crate::query::ReportQuery;
-use crate::store::{Change, Inserted, Store, StoreError};
+use crate::store::{Change, Inserted, Revision, Store, StoreError};
 use parking_lot::RwLock;
 use serde_json::{Map, Value};
 use std::collections::HashMap;
@@ -424,7 +424,7 @@ impl ReportService {
     }
 
     /// Validates and stores a new report from a client.
-    pub async fn create(&self, input: ReportInput) -> Result<Report, ServiceError> {
+    pub async fn create(&self, input: ReportInput, by: &str) -> Result<Report, ServiceError> {
         let report = input
             .into_report(
                 Origin::Client,
@@ -434,7 +434,12 @@ impl ReportService {
             )
             .map_err(ServiceError::Invalid)?;
         let _writing = self.writes.read().await;
-        match self.store.insert(vec![report.clone()]).await?.as_slice() {
+        match self
+            .store
+            .insert(vec![report.clone()], by)
+            .await?
+            .as_slice()
+        {
             [Inserted::New(version)] => {
                 self.index
                     .write()
@@ -447,9 +452,13 @@ impl ReportService {
 
     /// Stores reports that were validated already (by import), in one transaction. Reports
     /// whose id is stored already are skipped.
-    pub async fn insert_batch(&self, reports: Vec<Report>) -> Result<Vec<Inserted>, StoreError> {
+    pub async fn insert_batch(
+        &self,
+        reports: Vec<Report>,
+        by: &str,
+    ) -> Result<Vec<Inserted>, StoreError> {
         let _writing = self.writes.read().await;
-        let outcomes = self.store.insert(reports.clone()).await?;
+        let outcomes = self.store.insert(reports.clone(), by).await?;
         let mut index = self.index.write();
         for (report, outcome) in reports.iter().zip(&outcomes) {
             if let Inserted::New(version) = outcome {
@@ -477,6 +486,7 @@ impl ReportService {
         &self,
         id: ReportId,
         patch: &Map<String, Value>,
+        by: &str,
     ) -> Result<Report, ServiceError> {
         let mut server_fields: Vec<FieldError> = ["id", "reported_at", "updated_at"]
             .iter()
@@ -506,7 +516,7 @@ impl ReportService {
                 )
                 .map_err(ServiceError::Invalid)?;
             let _writing = self.writes.read().await;
-            let outcome = self.store.update(updated.clone(), version).await;
+            let outcome = self.store.update(updated.clone(), version, by).await;
             self.features.forget(&id);
             match outcome {
                 Ok(Some(new_version)) => {
@@ -524,9 +534,9 @@ impl ReportService {
     }
 
     /// Hides a report from every query; the store keeps it.
-    pub async fn delete(&self, id: ReportId) -> Result<(), ServiceError> {
+    pub async fn delete(&self, id: ReportId, by: &str) -> Result<(), ServiceError> {
         let _writing = self.writes.read().await;
-        let outcome = self.store.delete(id, Timestamp::now()).await;
+        let outcome = self.store.delete(id, Timestamp::now(), by).await;
         self.features.forget(&id);
         match outcome? {
             Some(version) => {
@@ -535,6 +545,17 @@ impl ReportService {
             }
             None => Err(ServiceError::NotFound(id)),
         }
+    }
+
+    /// Every revision of a report, oldest first, and whether the report is live (not
+    /// deleted). `NotFound` when the store never held it.
+    pub async fn history(&self, id: ReportId) -> Result<(Vec<Revision>, bool), ServiceError> {
+        let revisions = self.store.history(id).await?;
+        let live = self.store.get(id).await?.is_some();
+        if revisions.is_empty() && !live {
+            return Err(ServiceError::NotFound(id));
+        }
+        Ok((revisions, live))
     }
 
     /// The ids whose description has every word of the query's `q`, found by the store;

@@ -206,7 +206,7 @@ async fn reports_stored_without_a_relation_get_one_at_start_up() {
         .into_report(Origin::Client, None, Timestamp::now(), None)
         .unwrap();
     assert_eq!(report.relation.border_distance_m, None);
-    store.insert(vec![report.clone()]).await.unwrap();
+    store.insert(vec![report.clone()], "test").await.unwrap();
     let (_, version) = store.get(report.id).await.unwrap().unwrap();
 
     let gazetteer: Arc<Places> = Arc::new(Places::load(RegionFiles::embedded()).unwrap());

@@ -70,6 +70,7 @@ pub fn router(state: AppState) -> Router {
         .route("/ogc/collections/{id}/items", get(ogc::items))
         .route("/ogc/collections/{id}/items/{fid}", get(ogc::item))
         .route("/ogc/collections/{id}/queryables", get(ogc::queryables))
+        .route("/api/reports/{id}/history", get(reports::history))
         .route("/api/tokens", get(tokens::list).post(tokens::create))
         .route("/api/tokens/{id}", axum::routing::delete(tokens::revoke))
         .route("/api/layers", get(layers::list))

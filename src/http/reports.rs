@@ -4,6 +4,7 @@ use super::AppState;
 use super::auth::{AsAdmin, AsReporter, AsReviewer};
 use super::extract::{JsonBody, QueryPairs};
 use super::problem::Problem;
+use crate::access::Role;
 use crate::feature::{Link, ReportCollection, ReportFeature, collection_json, write_with_distance};
 use crate::model::{Report, ReportId, input_from_json};
 use crate::overlap::Overlap;
@@ -126,7 +127,7 @@ pub async fn create(
     JsonBody(body): JsonBody<Value>,
 ) -> Result<Response, Problem> {
     let input = input_from_json(body).map_err(Problem::invalid_report)?;
-    let report = state.reports.create(input).await?;
+    let report = state.reports.create(input, &caller.name).await?;
     tracing::info!(report = %report.id, by = %caller.name, role = %caller.role, "created");
     let mut response = feature_response(StatusCode::CREATED, &report)?;
     let location = format!("/api/reports/{}", report.id);
@@ -146,6 +147,29 @@ pub async fn get(
     feature_response(StatusCode::OK, &report)
 }
 
+/// `GET /api/reports/{id}/history`: every revision of a report, oldest first: who, when, and
+/// what changed. A deleted report's history is for admins only.
+pub async fn history(
+    State(state): State<AppState>,
+    parts: axum::http::request::Parts,
+    Path(id): Path<String>,
+) -> Result<Response, Problem> {
+    let id = parse_id(&id)?;
+    let (revisions, live) = state.reports.history(id).await?;
+    if !live {
+        state
+            .auth
+            .require(&parts, Role::Admin, "reading a deleted report's history")
+            .map_err(|_| Problem::not_found(format!("no report has id {id}")))?;
+    }
+    let body = serde_json::json!({
+        "id": id,
+        "deleted": !live,
+        "revisions": crate::history::revisions_json(&revisions),
+    });
+    Ok(axum::Json(body).into_response())
+}
+
 /// `PATCH /api/reports/{id}`: a JSON merge patch of the report's fields.
 pub async fn update(
     State(state): State<AppState>,
@@ -153,7 +177,10 @@ pub async fn update(
     Path(id): Path<String>,
     JsonBody(patch): JsonBody<Map<String, Value>>,
 ) -> Result<Response, Problem> {
-    let report = state.reports.update(parse_id(&id)?, &patch).await?;
+    let report = state
+        .reports
+        .update(parse_id(&id)?, &patch, &caller.name)
+        .await?;
     tracing::info!(report = %report.id, by = %caller.name, role = %caller.role, "edited");
     feature_response(StatusCode::OK, &report)
 }
@@ -165,7 +192,7 @@ pub async fn delete(
     Path(id): Path<String>,
 ) -> Result<StatusCode, Problem> {
     let id = parse_id(&id)?;
-    state.reports.delete(id).await?;
+    state.reports.delete(id, &caller.name).await?;
     tracing::info!(report = %id, by = %caller.name, role = %caller.role, "deleted");
     Ok(StatusCode::NO_CONTENT)
 }

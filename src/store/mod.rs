@@ -43,6 +43,55 @@ pub enum Inserted {
     AlreadyExists,
 }
 
+/// What a revision did to its report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RevisionAction {
+    /// The report was stored.
+    Created,
+    /// Its fields changed.
+    Edited,
+    /// It was hidden from queries (the store keeps it and its history).
+    Deleted,
+}
+
+impl RevisionAction {
+    /// The action's name, as stored and shown.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            RevisionAction::Created => "created",
+            RevisionAction::Edited => "edited",
+            RevisionAction::Deleted => "deleted",
+        }
+    }
+
+    /// The action a stored name stands for.
+    pub fn parse(name: &str) -> Result<Self, StoreError> {
+        match name {
+            "created" => Ok(RevisionAction::Created),
+            "edited" => Ok(RevisionAction::Edited),
+            "deleted" => Ok(RevisionAction::Deleted),
+            other => Err(StoreError::Corrupt(format!(
+                "unknown revision action '{other}'"
+            ))),
+        }
+    }
+}
+
+/// One change to one report: who, when, what, and the report as it was after it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Revision {
+    /// The store version of the change.
+    pub version: i64,
+    /// When.
+    pub at: Timestamp,
+    /// Who: the name of the token that made it, `anonymous`, or `import`.
+    pub by: String,
+    /// What kind of change.
+    pub action: RevisionAction,
+    /// The report after the change (`None` after a deletion).
+    pub report: Option<Report>,
+}
+
 /// One change to the live reports, as [`Store::changes_since`] lists them.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Change {
@@ -91,8 +140,9 @@ pub struct Subscription {
 /// survive a crash of the process.
 #[async_trait::async_trait]
 pub trait Store: Send + Sync + 'static {
-    /// Stores new reports in one transaction. Reports whose id exists already are left alone.
-    async fn insert(&self, reports: Vec<Report>) -> Result<Vec<Inserted>, StoreError>;
+    /// Stores new reports in one transaction, each with its first revision made `by` someone.
+    /// Reports whose id exists already are left alone.
+    async fn insert(&self, reports: Vec<Report>, by: &str) -> Result<Vec<Inserted>, StoreError>;
 
     /// Replaces a live report if it is still at `expected_version`; returns the new version.
     /// `Ok(None)` when no live report has the id.
@@ -100,11 +150,20 @@ pub trait Store: Send + Sync + 'static {
         &self,
         report: Report,
         expected_version: i64,
+        by: &str,
     ) -> Result<Option<i64>, StoreError>;
 
     /// Hides a report from every query, keeping its row. Returns the version of the deletion,
     /// or `None` when no live report had the id.
-    async fn delete(&self, id: ReportId, at: Timestamp) -> Result<Option<i64>, StoreError>;
+    async fn delete(
+        &self,
+        id: ReportId,
+        at: Timestamp,
+        by: &str,
+    ) -> Result<Option<i64>, StoreError>;
+
+    /// Every revision of a report, deleted or not, oldest first (empty for an unknown id).
+    async fn history(&self, id: ReportId) -> Result<Vec<Revision>, StoreError>;
 
     /// One live report with its version.
     async fn get(&self, id: ReportId) -> Result<Option<(Report, i64)>, StoreError>;

@@ -17,7 +17,7 @@
 //! **Durability.** A write is acknowledged once PostgreSQL has committed it (with the
 //! server's `synchronous_commit`, on by default).
 
-use super::{Change, Inserted, Store, StoreError, Subscription};
+use super::{Change, Inserted, Revision, RevisionAction, Store, StoreError, Subscription};
 use crate::access::TokenRecord;
 use crate::index::IndexRecord;
 use crate::model::{Interval, Location, Relation, Report, ReportId, Source, Timestamp, WordSet};
@@ -76,6 +76,15 @@ CREATE TABLE IF NOT EXISTS reports (
     reported_at   bigint NOT NULL,
     updated_at    bigint NOT NULL,
     deleted_at    bigint
+);
+CREATE TABLE IF NOT EXISTS sightmap_revisions (
+    report_id uuid NOT NULL,
+    version   bigint NOT NULL,
+    at        bigint NOT NULL,
+    by        text NOT NULL,
+    action    text NOT NULL,
+    report    jsonb,
+    PRIMARY KEY (report_id, version)
 );
 CREATE TABLE IF NOT EXISTS sightmap_tokens (
     id         uuid PRIMARY KEY,
@@ -426,6 +435,18 @@ const NEXT_VERSION: &str = "WITH v AS (UPDATE sightmap_version SET last = last +
 const RETURN_AND_NOTIFY: &str =
     "SELECT version, pg_notify('sightmap_changes', version::text)::text FROM changed";
 
+/// A CTE that keeps the revision of each row in `changed`: `at`, `by` and the report's JSON
+/// are the parameters numbered from `first`.
+fn revision_cte(action: RevisionAction, first: usize) -> String {
+    format!(
+        "rev AS (INSERT INTO sightmap_revisions (report_id, version, at, by, action, report) \
+         SELECT id, version, ${first}, ${}, '{}', ${}::text::jsonb FROM changed)",
+        first + 1,
+        action.as_str(),
+        first + 2
+    )
+}
+
 /// One insert with its version as the last parameter, for a batch in a transaction.
 fn insert_sql() -> String {
     format!(
@@ -439,14 +460,16 @@ fn insert_sql() -> String {
 fn insert_one_sql() -> String {
     format!(
         "{NEXT_VERSION}, changed AS (INSERT INTO reports (id, {}, version) \
-         VALUES ($1, {}, (SELECT last FROM v)) ON CONFLICT (id) DO NOTHING RETURNING version) \
-         {RETURN_AND_NOTIFY}",
+         VALUES ($1, {}, (SELECT last FROM v)) ON CONFLICT (id) DO NOTHING RETURNING id, version), \
+         {} {RETURN_AND_NOTIFY}",
         WRITE_COLUMNS.join(", "),
-        write_placeholders().join(", ")
+        write_placeholders().join(", "),
+        revision_cte(RevisionAction::Created, NEXT_PARAM)
     )
 }
 
-/// An update of the report at the expected version (the last parameter), in one statement.
+/// An update of the report at the expected version (the first parameter after the columns),
+/// in one statement, keeping its revision.
 fn update_sql() -> String {
     let sets: Vec<String> = WRITE_COLUMNS
         .iter()
@@ -455,9 +478,10 @@ fn update_sql() -> String {
         .collect();
     format!(
         "{NEXT_VERSION}, changed AS (UPDATE reports SET {}, version = (SELECT last FROM v) \
-         WHERE id = $1 AND version = ${NEXT_PARAM} AND deleted_at IS NULL RETURNING version) \
-         {RETURN_AND_NOTIFY}",
-        sets.join(", ")
+         WHERE id = $1 AND version = ${NEXT_PARAM} AND deleted_at IS NULL RETURNING id, version), \
+         {} {RETURN_AND_NOTIFY}",
+        sets.join(", "),
+        revision_cte(RevisionAction::Edited, NEXT_PARAM + 1)
     )
 }
 
@@ -536,7 +560,7 @@ fn index_record_at(row: &Row) -> Result<IndexRecord, StoreError> {
 
 #[async_trait::async_trait]
 impl Store for PostgresStore {
-    async fn insert(&self, reports: Vec<Report>) -> Result<Vec<Inserted>, StoreError> {
+    async fn insert(&self, reports: Vec<Report>, by: &str) -> Result<Vec<Inserted>, StoreError> {
         if reports.is_empty() {
             return Ok(Vec::new());
         }
@@ -544,11 +568,19 @@ impl Store for PostgresStore {
             .iter()
             .map(ReportValues::of)
             .collect::<Result<Vec<_>, _>>()?;
+        let kept = reports.iter().map(to_json).collect::<Result<Vec<_>, _>>()?;
         let mut client = self.client().await?;
-        if let ([report], [values]) = (reports.as_slice(), values.as_slice()) {
+        if let ([report], [values], [kept]) =
+            (reports.as_slice(), values.as_slice(), kept.as_slice())
+        {
             let statement = client.prepare_cached(&insert_one_sql()).await?;
             let mut params: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> = vec![&report.id.0];
             params.extend(report_params(report, values));
+            params.extend([
+                &report.reported_at.0 as &(dyn tokio_postgres::types::ToSql + Sync),
+                &by,
+                kept,
+            ]);
             return Ok(vec![match client.query_opt(&statement, &params).await? {
                 Some(row) => Inserted::New(row.try_get(0)?),
                 None => Inserted::AlreadyExists,
@@ -571,6 +603,28 @@ impl Store for PostgresStore {
                 },
             ))
             .await?;
+        let revision = tx
+            .prepare_cached(
+                "INSERT INTO sightmap_revisions (report_id, version, at, by, action, report) \
+                 VALUES ($1, $2, $3, $4, 'created', $5::text::jsonb)",
+            )
+            .await?;
+        futures_util::future::try_join_all(
+            reports
+                .iter()
+                .zip(&kept)
+                .zip(&versions)
+                .zip(&inserted)
+                .filter(|(_, n)| **n == 1)
+                .map(|(((r, json), version), _)| {
+                    let (tx, revision) = (&tx, &revision);
+                    async move {
+                        tx.execute(revision, &[&r.id.0, version, &r.reported_at.0, &by, json])
+                            .await
+                    }
+                }),
+        )
+        .await?;
         notify(&tx, first + reports.len() as i64 - 1).await?;
         tx.commit().await?;
         Ok(inserted
@@ -587,13 +641,20 @@ impl Store for PostgresStore {
         &self,
         report: Report,
         expected_version: i64,
+        by: &str,
     ) -> Result<Option<i64>, StoreError> {
         let values = ReportValues::of(&report)?;
+        let kept = to_json(&report)?;
         let client = self.client().await?;
         let statement = client.prepare_cached(&update_sql()).await?;
         let mut params: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> = vec![&report.id.0];
         params.extend(report_params(&report, &values));
-        params.push(&expected_version);
+        params.extend([
+            &expected_version as &(dyn tokio_postgres::types::ToSql + Sync),
+            &report.updated_at.0,
+            &by,
+            &kept,
+        ]);
         if let Some(row) = client.query_opt(&statement, &params).await? {
             return Ok(Some(row.try_get(0)?));
         }
@@ -610,19 +671,48 @@ impl Store for PostgresStore {
         }
     }
 
-    async fn delete(&self, id: ReportId, at: Timestamp) -> Result<Option<i64>, StoreError> {
+    async fn delete(
+        &self,
+        id: ReportId,
+        at: Timestamp,
+        by: &str,
+    ) -> Result<Option<i64>, StoreError> {
         let client = self.client().await?;
         let statement = client
             .prepare_cached(&format!(
                 "{NEXT_VERSION}, changed AS (UPDATE reports SET deleted_at = $2, \
-                 version = (SELECT last FROM v) WHERE id = $1 AND deleted_at IS NULL RETURNING version) \
-                 {RETURN_AND_NOTIFY}"
+                 version = (SELECT last FROM v) WHERE id = $1 AND deleted_at IS NULL RETURNING id, version), \
+                 rev AS (INSERT INTO sightmap_revisions (report_id, version, at, by, action) \
+                 SELECT id, version, $2, $3, 'deleted' FROM changed) {RETURN_AND_NOTIFY}"
             ))
             .await?;
-        match client.query_opt(&statement, &[&id.0, &at.0]).await? {
+        match client.query_opt(&statement, &[&id.0, &at.0, &by]).await? {
             Some(row) => Ok(Some(row.try_get(0)?)),
             None => Ok(None),
         }
+    }
+
+    async fn history(&self, id: ReportId) -> Result<Vec<Revision>, StoreError> {
+        let client = self.client().await?;
+        client
+            .query(
+                "SELECT version, at, by, action, report::text FROM sightmap_revisions \
+                 WHERE report_id = $1 ORDER BY version",
+                &[&id.0],
+            )
+            .await?
+            .iter()
+            .map(|row| {
+                let report: Option<&str> = row.try_get(4)?;
+                Ok(Revision {
+                    version: row.try_get(0)?,
+                    at: Timestamp(row.try_get(1)?),
+                    by: row.try_get(2)?,
+                    action: RevisionAction::parse(row.try_get(3)?)?,
+                    report: report.map(|r| parse_json(r, "revision")).transpose()?,
+                })
+            })
+            .collect()
     }
 
     async fn get(&self, id: ReportId) -> Result<Option<(Report, i64)>, StoreError> {

@@ -8,7 +8,7 @@
 //! write cannot spoil the others. Reads go through a small pool of read-only connections on
 //! tokio's blocking threads; WAL lets them run while the writer writes.
 
-use super::{Change, Inserted, Store, StoreError};
+use super::{Change, Inserted, Revision, RevisionAction, Store, StoreError};
 use crate::access::TokenRecord;
 use crate::index::IndexRecord;
 use crate::model::{
@@ -73,6 +73,15 @@ CREATE TABLE IF NOT EXISTS reports (
 );
 CREATE INDEX IF NOT EXISTS reports_version ON reports (version);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS revisions (
+    report_id BLOB NOT NULL,
+    version   INTEGER NOT NULL,
+    at        INTEGER NOT NULL,
+    by        TEXT NOT NULL,
+    action    TEXT NOT NULL,
+    report    TEXT,
+    PRIMARY KEY (report_id, version)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS tokens (
     id         BLOB PRIMARY KEY,
     name       TEXT NOT NULL,
@@ -110,14 +119,19 @@ impl From<rusqlite::Error> for StoreError {
 }
 
 enum WriteOp {
-    Insert(Vec<Report>),
+    Insert {
+        reports: Vec<Report>,
+        by: String,
+    },
     Update {
         report: Box<Report>,
         expected_version: i64,
+        by: String,
     },
     Delete {
         id: ReportId,
         at: Timestamp,
+        by: String,
     },
     SetRelations(Vec<(ReportId, Relation)>),
     AddToken(TokenRecord),
@@ -393,7 +407,7 @@ fn apply(
         v
     };
     match op {
-        WriteOp::Insert(reports) => {
+        WriteOp::Insert { reports, by } => {
             let mut insert = conn.prepare_cached(
                 "INSERT INTO reports (id, version, kind, description, location_text, lon, lat, precision, \
                  uncertainty_m, province, country, observed_from, observed_to, sources, source_types, status, \
@@ -437,6 +451,15 @@ fn apply(
                 if changed == 1 {
                     *next_version += 1;
                     text.execute(params![conn.last_insert_rowid(), r.description])?;
+                    add_revision(
+                        conn,
+                        &r.id,
+                        version,
+                        r.reported_at,
+                        by,
+                        RevisionAction::Created,
+                        Some(r),
+                    )?;
                     results.push(Inserted::New(version));
                 } else {
                     results.push(Inserted::AlreadyExists);
@@ -447,6 +470,7 @@ fn apply(
         WriteOp::Update {
             report: r,
             expected_version,
+            by,
         } => {
             let rowid: Option<i64> = conn
                 .prepare_cached("SELECT rowid FROM reports WHERE id = ?1 AND version = ?2 AND deleted_at IS NULL")?
@@ -499,9 +523,18 @@ fn apply(
                 .execute([rowid])?;
             conn.prepare_cached("INSERT INTO report_text (rowid, description) VALUES (?1, ?2)")?
                 .execute(params![rowid, r.description])?;
+            add_revision(
+                conn,
+                &r.id,
+                version,
+                r.updated_at,
+                by,
+                RevisionAction::Edited,
+                Some(r),
+            )?;
             Ok(WriteOutcome::Version(Some(version)))
         }
-        WriteOp::Delete { id, at } => {
+        WriteOp::Delete { id, at, by } => {
             let rowid: Option<i64> = conn
                 .prepare_cached("SELECT rowid FROM reports WHERE id = ?1 AND deleted_at IS NULL")?
                 .query_row([id.0.as_bytes()], |row| row.get(0))
@@ -516,6 +549,7 @@ fn apply(
             .execute(params![rowid, at.0, version])?;
             conn.prepare_cached("DELETE FROM report_text WHERE rowid = ?1")?
                 .execute([rowid])?;
+            add_revision(conn, id, version, *at, by, RevisionAction::Deleted, None)?;
             Ok(WriteOutcome::Version(Some(version)))
         }
         WriteOp::SetRelations(relations) => {
@@ -558,6 +592,24 @@ fn apply(
             Ok(WriteOutcome::Version((changed == 1).then_some(0)))
         }
     }
+}
+
+/// Keeps one revision of a report, in the write's transaction.
+fn add_revision(
+    conn: &Connection,
+    id: &ReportId,
+    version: i64,
+    at: Timestamp,
+    by: &str,
+    action: RevisionAction,
+    report: Option<&Report>,
+) -> Result<(), StoreError> {
+    let report = report.map(to_json).transpose()?;
+    conn.prepare_cached(
+        "INSERT INTO revisions (report_id, version, at, by, action, report) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?
+    .execute(params![id.0.as_bytes(), version, at.0, by, action.as_str(), report])?;
+    Ok(())
 }
 
 fn to_json<T: serde::Serialize>(value: &T) -> Result<String, StoreError> {
@@ -713,8 +765,9 @@ fn index_record_at(row: &rusqlite::Row<'_>) -> Result<IndexRecord, StoreError> {
 
 #[async_trait::async_trait]
 impl Store for SqliteStore {
-    async fn insert(&self, reports: Vec<Report>) -> Result<Vec<Inserted>, StoreError> {
-        match self.write(WriteOp::Insert(reports)).await? {
+    async fn insert(&self, reports: Vec<Report>, by: &str) -> Result<Vec<Inserted>, StoreError> {
+        let by = by.to_string();
+        match self.write(WriteOp::Insert { reports, by }).await? {
             WriteOutcome::Inserted(v) => Ok(v),
             WriteOutcome::Version(_) => {
                 Err(StoreError::Internal("unexpected write outcome".into()))
@@ -726,11 +779,13 @@ impl Store for SqliteStore {
         &self,
         report: Report,
         expected_version: i64,
+        by: &str,
     ) -> Result<Option<i64>, StoreError> {
         match self
             .write(WriteOp::Update {
                 report: Box::new(report),
                 expected_version,
+                by: by.to_string(),
             })
             .await?
         {
@@ -741,13 +796,44 @@ impl Store for SqliteStore {
         }
     }
 
-    async fn delete(&self, id: ReportId, at: Timestamp) -> Result<Option<i64>, StoreError> {
-        match self.write(WriteOp::Delete { id, at }).await? {
+    async fn delete(
+        &self,
+        id: ReportId,
+        at: Timestamp,
+        by: &str,
+    ) -> Result<Option<i64>, StoreError> {
+        let by = by.to_string();
+        match self.write(WriteOp::Delete { id, at, by }).await? {
             WriteOutcome::Version(v) => Ok(v),
             WriteOutcome::Inserted(_) => {
                 Err(StoreError::Internal("unexpected write outcome".into()))
             }
         }
+    }
+
+    async fn history(&self, id: ReportId) -> Result<Vec<Revision>, StoreError> {
+        self.read(move |conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT version, at, by, action, report FROM revisions WHERE report_id = ?1 ORDER BY version",
+            )?;
+            let mut rows = stmt.query([id.0.as_bytes()])?;
+            let mut revisions = Vec::new();
+            while let Some(row) = rows.next()? {
+                let report: Option<String> = row.get(4)?;
+                revisions.push(Revision {
+                    version: row.get(0)?,
+                    at: Timestamp(row.get(1)?),
+                    by: row.get(2)?,
+                    action: RevisionAction::parse(text_ref(row, 3)?)?,
+                    report: report
+                        .map(|r| serde_json::from_str(&r))
+                        .transpose()
+                        .map_err(|e| StoreError::Corrupt(format!("revision: {e}")))?,
+                });
+            }
+            Ok(revisions)
+        })
+        .await
     }
 
     async fn get(&self, id: ReportId) -> Result<Option<(Report, i64)>, StoreError> {

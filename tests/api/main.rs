@@ -5,6 +5,7 @@ mod access;
 mod errors;
 mod export;
 mod geocode;
+mod history;
 mod layers;
 mod limits;
 mod ogc;
