@@ -2,7 +2,8 @@
 
 use crate::access::{Role, TokenBook, new_token};
 use crate::config::{
-    ExportArgs, ImportArgs, MigrateArgs, RegionArgs, ServeArgs, StoreArgs, TokenAction, TokenArgs,
+    BackupArgs, ExportArgs, ImportArgs, MigrateArgs, RegionArgs, RestoreArgs, ServeArgs, StoreArgs,
+    TokenAction, TokenArgs,
 };
 use crate::export::{self, ExportWriter};
 use crate::http::{Access, AppState, Limits, router};
@@ -447,6 +448,47 @@ pub async fn token(args: TokenArgs) -> anyhow::Result<()> {
                 eprintln!("revoked {} token '{}' (id {})", t.role, t.name, t.id);
             }
         }
+    }
+    Ok(())
+}
+
+/// The embedded store's data directory, or an error for a PostgreSQL store (whose backups are
+/// PostgreSQL's own business).
+fn embedded_dir(store: &StoreArgs) -> anyhow::Result<&std::path::Path> {
+    if store.postgres_url().is_some() {
+        bail!(
+            "backup and restore are for the embedded store; back up PostgreSQL with pg_dump or pg_basebackup"
+        );
+    }
+    Ok(&store.data_dir)
+}
+
+/// `sightmap backup`.
+pub fn backup(args: BackupArgs) -> anyhow::Result<()> {
+    let dir = embedded_dir(&args.store)?;
+    let started = Instant::now();
+    let copied = crate::store::backup::backup(dir, &args.out)?;
+    eprintln!(
+        "backed up {} reports to {} in {:.2} s (integrity checked)",
+        copied.reports,
+        args.out.display(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+/// `sightmap restore`.
+pub fn restore(args: RestoreArgs) -> anyhow::Result<()> {
+    let dir = embedded_dir(&args.store)?;
+    let (copied, kept) = crate::store::backup::restore(&args.from, dir)?;
+    eprintln!(
+        "restored {} reports from {} into {}",
+        copied.reports,
+        args.from.display(),
+        dir.display()
+    );
+    if let Some(kept) = kept {
+        eprintln!("the database it replaced is kept as {}", kept.display());
     }
     Ok(())
 }

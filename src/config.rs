@@ -33,6 +33,33 @@ pub enum Command {
     MigrateStore(MigrateArgs),
     /// Make, list or revoke access tokens (reader, reporter, reviewer, admin).
     Token(TokenArgs),
+    /// Write a consistent copy of the embedded store to a file, while it is in use.
+    Backup(BackupArgs),
+    /// Replace the embedded store with a backup (the server must be stopped; the current
+    /// database is kept beside it).
+    Restore(RestoreArgs),
+}
+
+/// `sightmap backup`.
+#[derive(Debug, Clone, Args)]
+pub struct BackupArgs {
+    /// The file to write (must not exist).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// The store.
+    #[command(flatten)]
+    pub store: StoreArgs,
+}
+
+/// `sightmap restore`.
+#[derive(Debug, Clone, Args)]
+pub struct RestoreArgs {
+    /// The backup to restore (a file `sightmap backup` wrote).
+    #[arg(long)]
+    pub from: PathBuf,
+    /// The store.
+    #[command(flatten)]
+    pub store: StoreArgs,
 }
 
 /// `sightmap token`.

@@ -29,6 +29,8 @@ fn main() -> ExitCode {
             Command::Serve(serve) => cli::serve(serve).await.map(|()| ExitCode::SUCCESS),
             Command::Export(export) => cli::export(export).await.map(|()| ExitCode::SUCCESS),
             Command::Token(args) => cli::token(args).await.map(|()| ExitCode::SUCCESS),
+            Command::Backup(args) => cli::backup(args).map(|()| ExitCode::SUCCESS),
+            Command::Restore(args) => cli::restore(args).map(|()| ExitCode::SUCCESS),
             Command::MigrateStore(args) => {
                 cli::migrate_store(args).await.map(|()| ExitCode::SUCCESS)
             }

@@ -5,6 +5,7 @@
 //! A store numbers every change with an increasing *version*, which lets the in-memory index
 //! apply changes in the order the store made them.
 
+pub mod backup;
 pub mod postgres;
 pub mod sqlite;
 

@@ -27,7 +27,7 @@ use tokio::sync::oneshot;
 pub const DB_FILE: &str = "sightmap.db";
 const LOCK_FILE: &str = "sightmap.lock";
 /// The schema this code writes; bumped with every migration.
-const SCHEMA_VERSION: i64 = 3;
+pub(super) const SCHEMA_VERSION: i64 = 3;
 /// How much of the database file each reader maps into memory (SQLite caps it at its
 /// compile-time maximum, 2 GiB in the bundled build).
 const READER_MMAP_BYTES: i64 = 1 << 40;
@@ -162,6 +162,24 @@ pub struct SqliteStore {
     _lock: File,
 }
 
+/// Takes the data directory's lock, held as long as the returned file is open, so that no
+/// second process opens the same store.
+pub(super) fn lock_data_dir(data_dir: &Path) -> Result<File, StoreError> {
+    let lock = File::create(data_dir.join(LOCK_FILE)).map_err(|e| {
+        StoreError::Unavailable(format!(
+            "cannot create lock file in {}: {e}",
+            data_dir.display()
+        ))
+    })?;
+    lock.try_lock().map_err(|_| {
+        StoreError::Unavailable(format!(
+            "{} is in use by another sightmap process; stop it or choose another --data-dir",
+            data_dir.display()
+        ))
+    })?;
+    Ok(lock)
+}
+
 impl SqliteStore {
     /// Opens (creating if needed) the store in `data_dir`, migrating its schema.
     pub fn open(data_dir: &Path) -> Result<Self, StoreError> {
@@ -171,18 +189,7 @@ impl SqliteStore {
                 data_dir.display()
             ))
         })?;
-        let lock = File::create(data_dir.join(LOCK_FILE)).map_err(|e| {
-            StoreError::Unavailable(format!(
-                "cannot create lock file in {}: {e}",
-                data_dir.display()
-            ))
-        })?;
-        lock.try_lock().map_err(|_| {
-            StoreError::Unavailable(format!(
-                "{} is in use by another sightmap process; stop it or choose another --data-dir",
-                data_dir.display()
-            ))
-        })?;
+        let lock = lock_data_dir(data_dir)?;
         let path = data_dir.join(DB_FILE);
         let conn = Connection::open(&path)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
