@@ -196,3 +196,51 @@ fn every_acknowledged_report_survives_kill_9() {
     drop(server);
     eprintln!("durability test took {:?}", started.elapsed());
 }
+
+/// SIGTERM lets a request in flight finish: a POST whose body is still arriving when the
+/// signal comes is stored and answered 201, then the server exits cleanly, and the report is
+/// there after a restart.
+#[test]
+fn sigterm_drains_requests_in_flight() {
+    use std::io::{Read, Write};
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = Server::start(dir.path());
+    let body = report_body(424_242);
+    let (first, rest) = body.as_bytes().split_at(body.len() / 2);
+    let address = server.base.trim_start_matches("http://").to_string();
+    let mut stream = std::net::TcpStream::connect(&address).expect("connect");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(15)))
+        .unwrap();
+    write!(
+        stream,
+        "POST /api/reports HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    )
+    .unwrap();
+    stream.write_all(first).unwrap();
+    stream.flush().unwrap();
+    thread::sleep(Duration::from_millis(300));
+    server.terminate();
+    thread::sleep(Duration::from_millis(300));
+    stream.write_all(rest).unwrap();
+    let mut response = String::new();
+    stream
+        .read_to_string(&mut response)
+        .expect("the response arrives");
+    assert!(
+        response.starts_with("HTTP/1.1 201"),
+        "the request in flight is answered: {response}"
+    );
+    let status = server.wait_exit(Duration::from_secs(15));
+    assert!(status.success(), "a clean exit after draining: {status}");
+    let id = response
+        .split("\"id\":\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("the response holds the new id")
+        .to_string();
+    let server = Server::start(dir.path());
+    let (status, _) = server.get(&format!("/api/reports/{id}"));
+    assert_eq!(status, 200, "the drained write was kept");
+}

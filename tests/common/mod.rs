@@ -160,6 +160,33 @@ impl Server {
         (response.status().as_u16(), body)
     }
 
+    /// Sends SIGTERM without waiting for the exit.
+    pub fn terminate(&self) {
+        let child = self.child.as_ref().expect("the server is running");
+        let status = Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status()
+            .expect("run kill");
+        assert!(status.success(), "kill -TERM failed");
+    }
+
+    /// Waits for the process to exit, at most `limit`; its exit status.
+    pub fn wait_exit(&mut self, limit: Duration) -> std::process::ExitStatus {
+        let mut child = self.child.take().expect("the server is running");
+        let started = Instant::now();
+        loop {
+            if let Some(status) = child.try_wait().expect("try_wait") {
+                return status;
+            }
+            if started.elapsed() > limit {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("sightmap serve did not exit within {limit:?}");
+            }
+            thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     /// Sends SIGTERM and waits for a clean exit.
     pub fn stop(&mut self) {
         let mut child = self.child.take().expect("the server is running");
