@@ -133,11 +133,13 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         }
     });
     let refreshing = tokio::spawn(refresh_tokens(store.clone(), tokens));
-    let app = router(state.clone()).into_make_service_with_connect_info::<std::net::SocketAddr>();
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .context("serving")?;
+    crate::http::server::serve(
+        listener,
+        router(state.clone()),
+        Duration::from_secs(u64::from(args.header_timeout_s)),
+        shutdown_signal(),
+    )
+    .await;
     snapshots.abort();
     follower.abort();
     forgetting.abort();

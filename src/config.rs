@@ -212,6 +212,10 @@ pub struct ServeArgs {
     /// 0 turns the limit off.
     #[arg(long, env = "SIGHTMAP_RATE_LIMIT", default_value_t = DEFAULT_RATE_LIMIT)]
     pub rate_limit: u32,
+    /// Seconds a client may take to send a request's head (line and headers); slower ones are
+    /// cut off.
+    #[arg(long, env = "SIGHTMAP_HEADER_TIMEOUT_S", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=3600))]
+    pub header_timeout_s: u32,
     /// Reading needs a token too (a reader token or higher).
     #[arg(long, env = "SIGHTMAP_PRIVATE")]
     pub private: bool,

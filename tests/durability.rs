@@ -244,3 +244,32 @@ fn sigterm_drains_requests_in_flight() {
     let (status, _) = server.get(&format!("/api/reports/{id}"));
     assert_eq!(status, 200, "the drained write was kept");
 }
+
+/// A client that sends its request head too slowly is cut off after the header timeout, and
+/// the server goes on answering others.
+#[test]
+fn a_slow_client_is_cut_off() {
+    use std::io::{Read, Write};
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start_with(dir.path(), &["--header-timeout-s", "1"]);
+    let address = server.base.trim_start_matches("http://").to_string();
+    let mut slow = std::net::TcpStream::connect(&address).expect("connect");
+    slow.set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    slow.write_all(b"GET /api/reports HTTP/1.1\r\nHost: x\r\n")
+        .unwrap();
+    let started = Instant::now();
+    let mut answer = Vec::new();
+    let _ = slow.read_to_end(&mut answer);
+    let waited = started.elapsed();
+    assert!(
+        waited < Duration::from_secs(5),
+        "the connection stayed open {waited:?}"
+    );
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(
+        answer.is_empty() || answer.starts_with("HTTP/1.1 408"),
+        "cut off, not answered: {answer}"
+    );
+    assert_eq!(server.get("/health").0, 200, "others are still answered");
+}

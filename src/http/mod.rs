@@ -10,6 +10,7 @@ mod ogc;
 mod problem;
 mod relate;
 mod reports;
+pub mod server;
 mod tokens;
 mod web;
 
