@@ -5,8 +5,7 @@
 
 mod common;
 
-use common::{Server, agent, sightmap};
-use serde_json::json;
+use common::{Server, agent, report_json, sightmap};
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -49,11 +48,7 @@ fn a_backup_taken_during_writes_restores_whole() {
             let mut n = 0;
             while !stop.load(Ordering::SeqCst) {
                 n += 1;
-                let body = json!({
-                    "kind": "drone", "description": format!("backup test {n}"), "lon": 49.58, "lat": 37.28,
-                    "observed": {"from": "2025-06-13T00:00:00Z"},
-                    "sources": [{"name": "test", "type": "civilian", "stance": "asserts"}],
-                });
+                let body = report_json(&format!("backup test {n}"), 49.58, 37.28);
                 let status = agent
                     .post(format!("{base}/api/reports"))
                     .header("Content-Type", "application/json")
@@ -133,11 +128,7 @@ fn damaged_files_are_refused_with_a_clear_error() {
         let (status, _) = server.send(
             "POST",
             "/api/reports",
-            Some(json!({
-                "kind": "drone", "description": format!("damage test {n}"), "lon": 49.58, "lat": 37.28,
-                "observed": {"from": "2025-06-13T00:00:00Z"},
-                "sources": [{"name": "test", "type": "civilian", "stance": "asserts"}],
-            })),
+            Some(report_json(&format!("damage test {n}"), 49.58, 37.28)),
         );
         assert_eq!(status, 201);
     }

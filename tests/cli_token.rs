@@ -5,7 +5,6 @@
 mod common;
 
 use common::{Server, sightmap};
-use serde_json::json;
 
 fn token(dir: &str, args: &[&str]) -> (String, String) {
     let out = sightmap()
@@ -29,11 +28,7 @@ fn post(server: &Server, secret: Option<&str>) -> u16 {
     if let Some(secret) = secret {
         request = request.header("Authorization", &format!("Bearer {secret}"));
     }
-    let body = json!({
-        "kind": "drone", "description": "token test", "lon": 49.58, "lat": 37.28,
-        "observed": {"from": "2025-06-13T00:00:00Z"},
-        "sources": [{"name": "test", "type": "civilian", "stance": "asserts"}],
-    });
+    let body = common::report_json("token test", 49.58, 37.28);
     request
         .send(body.to_string())
         .expect("POST")

@@ -44,6 +44,11 @@ pub enum Inserted {
     AlreadyExists,
 }
 
+/// A row limit as SQL takes it (a signed 64-bit number).
+pub(crate) fn sql_limit(limit: usize) -> i64 {
+    i64::try_from(limit).unwrap_or(i64::MAX)
+}
+
 /// What a revision did to its report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RevisionAction {

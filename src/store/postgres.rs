@@ -757,10 +757,7 @@ impl Store for PostgresStore {
             ))
             .await?;
         client
-            .query(
-                &statement,
-                &[&after, &(limit.min(i64::MAX as usize) as i64)],
-            )
+            .query(&statement, &[&after, &super::sql_limit(limit)])
             .await?
             .iter()
             .map(|row| Ok((row.try_get(22)?, report_at(row)?)))
@@ -829,10 +826,7 @@ impl Store for PostgresStore {
             ))
             .await?;
         client
-            .query(
-                &statement,
-                &[&after, &(limit.min(i64::MAX as usize) as i64)],
-            )
+            .query(&statement, &[&after, &super::sql_limit(limit)])
             .await?
             .iter()
             .map(|row| {

@@ -724,7 +724,7 @@ fn changes_in(conn: &Connection, after: i64, limit: usize) -> Result<Vec<Change>
         "SELECT {INDEX_COLUMNS}, deleted_at IS NOT NULL FROM reports \
          WHERE version > ?1 ORDER BY version LIMIT ?2"
     ))?;
-    let mut rows = stmt.query(params![after, limit.min(i64::MAX as usize) as i64])?;
+    let mut rows = stmt.query(params![after, super::sql_limit(limit)])?;
     let mut changes = Vec::new();
     while let Some(row) = rows.next()? {
         let deleted: bool = row.get(18)?;

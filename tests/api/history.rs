@@ -7,16 +7,7 @@ use serde_json::{Value, json};
 const ADMIN: &str = "admin-secret";
 
 async fn token(app: &App, name: &str, role: &str) -> String {
-    let reply = app
-        .as_token(
-            ADMIN,
-            "POST",
-            "/api/tokens",
-            Some(&json!({"name": name, "role": role})),
-        )
-        .await;
-    assert_eq!(reply.status, 201, "{}", reply.body);
-    reply.body["token"].as_str().unwrap().to_string()
+    app.make_token(ADMIN, name, role).await.1
 }
 
 fn changed_fields(revision: &Value) -> Vec<String> {

@@ -124,6 +124,23 @@ impl App {
         self.send(request.body(body).unwrap()).await
     }
 
+    /// Makes a token through `POST /api/tokens` with the admin token `admin`; its id and secret.
+    pub async fn make_token(&self, admin: &str, name: &str, role: &str) -> (String, String) {
+        let reply = self
+            .as_token(
+                admin,
+                "POST",
+                "/api/tokens",
+                Some(&json!({"name": name, "role": role})),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+        assert_eq!(reply.body["role"], role);
+        let secret = reply.body["token"].as_str().unwrap().to_string();
+        assert!(secret.starts_with("smt_"), "{secret}");
+        (reply.body["id"].as_str().unwrap().to_string(), secret)
+    }
+
     pub async fn send(&self, request: Request<Body>) -> Reply {
         let response = router(self.state.clone()).oneshot(request).await.unwrap();
         let status = response.status();

@@ -33,6 +33,15 @@ pub fn sightmap() -> Command {
     command
 }
 
+/// A valid new report (drone, one civilian source asserting it) at a point.
+pub fn report_json(description: &str, lon: f64, lat: f64) -> Value {
+    serde_json::json!({
+        "kind": "drone", "description": description, "lon": lon, "lat": lat,
+        "observed": {"from": "2025-06-13T00:00:00Z"},
+        "sources": [{"name": "test", "type": "civilian", "stance": "asserts"}],
+    })
+}
+
 /// A port that was free a moment ago.
 pub fn free_port() -> u16 {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind an ephemeral port");
