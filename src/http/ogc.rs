@@ -670,22 +670,33 @@ pub async fn item(
 pub async fn api(headers: HeaderMap) -> Response {
     let base = super::base_url(&headers);
     let param = |name: &str, description: &str, schema: Value| json!({"name": name, "in": "query", "required": false, "description": description, "schema": schema});
-    let mut item_params = vec![
+    let item_params = vec![
         param(
             "limit",
-            "Features per page (1 to 10000, default 10).",
-            json!({"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_ITEMS}),
+            // Larger values are served as the maximum, as OGC API - Features requires (not an
+            // error), so the schema states no maximum.
+            &format!(
+                "Features per page (default {DEFAULT_ITEMS}; more than {MAX_LIMIT} is read as {MAX_LIMIT})."
+            ),
+            json!({"type": "integer", "minimum": 1, "default": DEFAULT_ITEMS}),
         ),
         param(
             "offset",
             "Features to skip (the next link sets it).",
             json!({"type": "integer", "minimum": 0}),
         ),
-        param(
-            "bbox",
-            "minLon,minLat,maxLon,maxLat in CRS84.",
-            json!({"type": "array", "items": {"type": "number"}, "minItems": 4, "maxItems": 6}),
-        ),
+        {
+            // Comma-separated, as OGC API - Features Part 1 declares it (form style, not
+            // exploded: bbox=1,2,3,4, never bbox=1&bbox=2...).
+            let mut bbox = param(
+                "bbox",
+                "minLon,minLat,maxLon,maxLat in CRS84.",
+                json!({"type": "array", "items": {"type": "number"}, "minItems": 4, "maxItems": 6}),
+            );
+            bbox["style"] = json!("form");
+            bbox["explode"] = json!(false);
+            bbox
+        },
         param(
             "datetime",
             "An instant or interval (start/end, '..' for open), matched against the observation interval.",
@@ -694,7 +705,7 @@ pub async fn api(headers: HeaderMap) -> Response {
         param(
             "filter",
             "A CQL2 text filter over the queryables.",
-            json!({"type": "string"}),
+            json!({"type": "string", "minLength": 1}),
         ),
         param(
             "filter-lang",
@@ -702,6 +713,8 @@ pub async fn api(headers: HeaderMap) -> Response {
             json!({"type": "string", "enum": ["cql2-text"]}),
         ),
     ];
+    // The reports take the API's filters too; the region's collections only the standard ones.
+    let mut report_params = item_params.clone();
     for (name, description) in [
         ("kind", "Kinds, comma-separated (reports only)."),
         (
@@ -732,7 +745,7 @@ pub async fn api(headers: HeaderMap) -> Response {
         ("province", "In these provinces (reports only)."),
         ("country", "In these countries (reports only)."),
     ] {
-        item_params.push(param(name, description, json!({"type": "string"})));
+        report_params.push(param(name, description, json!({"type": "string"})));
     }
     let collection_id = json!({"name": "collectionId", "in": "path", "required": true, "schema": {"type": "string", "enum": COLLECTIONS.iter().map(|c| c.0).collect::<Vec<_>>()}});
     let ok = |description: &str, media: &str| json!({"200": {"description": description, "content": {media: {"schema": {"type": "object"}}}}, "404": {"description": "Not found"}, "400": {"description": "Invalid parameter (application/problem+json)"}});
@@ -747,6 +760,7 @@ pub async fn api(headers: HeaderMap) -> Response {
             "/collections": {"get": {"summary": "The collections", "operationId": "getCollections", "responses": ok("The collections", "application/json")}},
             "/collections/{collectionId}": {"get": {"summary": "One collection", "operationId": "describeCollection", "parameters": [collection_id], "responses": ok("The collection", "application/json")}},
             "/collections/{collectionId}/queryables": {"get": {"summary": "What a filter may use", "operationId": "getQueryables", "parameters": [collection_id], "responses": ok("A JSON Schema", "application/schema+json")}},
+            "/collections/reports/items": {"get": {"summary": "Reports", "operationId": "getReports", "parameters": report_params, "responses": ok("A page of reports", GEO_JSON)}},
             "/collections/{collectionId}/items": {"get": {"summary": "Features", "operationId": "getFeatures", "parameters": std::iter::once(collection_id.clone()).chain(item_params).collect::<Vec<_>>(), "responses": ok("A page of features", GEO_JSON)}},
             "/collections/{collectionId}/items/{featureId}": {"get": {"summary": "One feature", "operationId": "getFeature", "parameters": [collection_id, {"name": "featureId", "in": "path", "required": true, "schema": {"type": "string"}}], "responses": ok("The feature", GEO_JSON)}},
         },
