@@ -80,6 +80,27 @@ impl Access {
     /// The caller, if it may act with `role`; else 401 (no or bad token) or 403 (too low a
     /// role), saying which role is needed.
     pub fn require(&self, parts: &Parts, role: Role, action: &str) -> Result<Caller, Problem> {
+        self.check(parts, role, action, true)
+    }
+
+    /// As [`Access::require`], but never for a caller without a token, even while writes are
+    /// open: managing tokens always needs an admin token (made with `sightmap token create`).
+    pub fn require_token(
+        &self,
+        parts: &Parts,
+        role: Role,
+        action: &str,
+    ) -> Result<Caller, Problem> {
+        self.check(parts, role, action, false)
+    }
+
+    fn check(
+        &self,
+        parts: &Parts,
+        role: Role,
+        action: &str,
+        open_allowed: bool,
+    ) -> Result<Caller, Problem> {
         match self.caller(parts)? {
             Some(caller) if caller.role >= role => Ok(caller),
             Some(caller) => Err(Problem::new(
@@ -92,7 +113,7 @@ impl Access {
                 ),
             )),
             None if role == Role::Reader && !self.private => Ok(anonymous()),
-            None if role > Role::Reader && self.open() => Ok(anonymous()),
+            None if role > Role::Reader && open_allowed && self.open() => Ok(anonymous()),
             None => Err(unauthorized(format!(
                 "{action} needs an 'Authorization: Bearer <token>' header with a {role} token or higher"
             ))),
@@ -118,7 +139,7 @@ fn unauthorized(detail: String) -> Problem {
 
 /// Defines an extractor that admits callers with at least a role.
 macro_rules! role_guard {
-    ($(#[$meta:meta])* $name:ident, $role:expr, $action:literal) => {
+    ($(#[$meta:meta])* $name:ident, $check:ident, $role:expr, $action:literal) => {
         $(#[$meta])*
         pub struct $name(pub Caller);
 
@@ -129,7 +150,7 @@ macro_rules! role_guard {
                 parts: &mut Parts,
                 state: &AppState,
             ) -> Result<Self, Problem> {
-                state.auth.require(parts, $role, $action).map($name)
+                state.auth.$check(parts, $role, $action).map($name)
             }
         }
     };
@@ -138,18 +159,28 @@ macro_rules! role_guard {
 role_guard!(
     /// A caller that may create reports.
     AsReporter,
+    require,
     Role::Reporter,
     "creating a report"
 );
 role_guard!(
     /// A caller that may edit reports and change their status.
     AsReviewer,
+    require,
     Role::Reviewer,
     "editing a report"
 );
 role_guard!(
-    /// A caller that may delete reports and manage tokens.
+    /// A caller that may delete reports.
     AsAdmin,
+    require,
     Role::Admin,
-    "deleting a report or managing tokens"
+    "deleting a report"
+);
+role_guard!(
+    /// A caller with an admin token, who may manage tokens.
+    AsTokenAdmin,
+    require_token,
+    Role::Admin,
+    "managing tokens"
 );

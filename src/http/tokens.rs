@@ -2,7 +2,7 @@
 //! secret is in the response to its creation and nowhere else, ever.
 
 use super::AppState;
-use super::auth::AsAdmin;
+use super::auth::AsTokenAdmin;
 use super::extract::JsonBody;
 use super::problem::Problem;
 use crate::access::{Role, TokenRecord, new_token};
@@ -44,7 +44,7 @@ async fn reload(state: &AppState) -> Result<(), Problem> {
 /// `POST /api/tokens`: a new token; the response holds its secret, shown only this once.
 pub async fn create(
     State(state): State<AppState>,
-    AsAdmin(caller): AsAdmin,
+    AsTokenAdmin(caller): AsTokenAdmin,
     JsonBody(body): JsonBody<NewToken>,
 ) -> Result<(StatusCode, Json<Value>), Problem> {
     let mut errors = Vec::new();
@@ -77,7 +77,7 @@ pub async fn create(
 }
 
 /// `GET /api/tokens`: every token, revoked ones too, without secrets.
-pub async fn list(State(state): State<AppState>, _: AsAdmin) -> Result<Json<Value>, Problem> {
+pub async fn list(State(state): State<AppState>, _: AsTokenAdmin) -> Result<Json<Value>, Problem> {
     let tokens = state.reports.store().tokens().await?;
     Ok(Json(
         json!({ "tokens": tokens.iter().map(listed).collect::<Vec<_>>() }),
@@ -87,7 +87,7 @@ pub async fn list(State(state): State<AppState>, _: AsAdmin) -> Result<Json<Valu
 /// `DELETE /api/tokens/{id}`: revokes a token at once.
 pub async fn revoke(
     State(state): State<AppState>,
-    AsAdmin(caller): AsAdmin,
+    AsTokenAdmin(caller): AsTokenAdmin,
     Path(id): Path<String>,
 ) -> Result<StatusCode, Problem> {
     let id = uuid::Uuid::parse_str(&id).map_err(|_| {

@@ -163,3 +163,24 @@ async fn the_store_keeps_only_hashes() {
         assert!(!text.contains(&secret[4..]), "a file holds the secret");
     }
 }
+
+#[tokio::test]
+async fn tokens_are_never_managed_anonymously() {
+    // No token exists, so writes are open (loopback); making a token still needs an admin one.
+    let app = App::new(None).await;
+    app.json(
+        "POST",
+        "/api/tokens",
+        &json!({"name": "me", "role": "admin"}),
+    )
+    .await
+    .assert_problem(401, "admin");
+    app.get("/api/tokens").await.assert_problem(401, "admin");
+    assert_eq!(
+        app.json("POST", "/api/reports", &report_at(49.6, 37.3))
+            .await
+            .status,
+        201,
+        "reports stay open to write"
+    );
+}
