@@ -49,21 +49,12 @@ impl Access {
     /// The caller a request's token names; `None` when it sends none; 401 for a token that is
     /// not live.
     fn caller(&self, parts: &Parts) -> Result<Option<Caller>, Problem> {
-        let Some(header) = parts.headers.get(header::AUTHORIZATION) else {
+        if !parts.headers.contains_key(header::AUTHORIZATION) {
             return Ok(None);
-        };
-        let secret = header
-            .to_str()
-            .ok()
-            .and_then(|v| {
-                v.strip_prefix("Bearer ")
-                    .or_else(|| v.strip_prefix("bearer "))
-            })
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-            .ok_or_else(|| {
-                unauthorized("the Authorization header must be 'Bearer <token>'".to_string())
-            })?;
+        }
+        let secret = bearer_token(&parts.headers).ok_or_else(|| {
+            unauthorized("the Authorization header must be 'Bearer <token>'".to_string())
+        })?;
         if let Some(expected) = &self.write_token
             && constant_time_eq(secret.as_bytes(), expected.as_bytes())
         {
@@ -119,6 +110,17 @@ impl Access {
             ))),
         }
     }
+}
+
+/// The token of an `Authorization: Bearer <token>` header, if the request sends one in that
+/// form (the rate limit keys clients by it too).
+pub(super) fn bearer_token(headers: &axum::http::HeaderMap) -> Option<&str> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    value
+        .strip_prefix("Bearer ")
+        .or_else(|| value.strip_prefix("bearer "))
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
 }
 
 fn anonymous() -> Caller {

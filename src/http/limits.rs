@@ -79,7 +79,7 @@ impl Limits {
 
     /// The client a request counts against; `None` when it is not limited.
     fn client(&self, headers: &HeaderMap, peer: Option<IpAddr>) -> Option<ClientKey> {
-        if let Some(token) = bearer(headers) {
+        if let Some(token) = super::auth::bearer_token(headers) {
             let mut hasher = DefaultHasher::new();
             token.hash(&mut hasher);
             return Some(ClientKey::Token(hasher.finish()));
@@ -93,16 +93,6 @@ impl Limits {
             _ => None,
         }
     }
-}
-
-/// The bearer token of a request, if it sends one.
-fn bearer(headers: &HeaderMap) -> Option<&str> {
-    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-    value
-        .strip_prefix("Bearer ")
-        .or_else(|| value.strip_prefix("bearer "))
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
 }
 
 /// The first address of `X-Forwarded-For`.

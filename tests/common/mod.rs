@@ -198,13 +198,8 @@ impl Server {
 
     /// Sends SIGTERM and waits for a clean exit.
     pub fn stop(&mut self) {
-        let mut child = self.child.take().expect("the server is running");
-        let status = Command::new("kill")
-            .args(["-TERM", &child.id().to_string()])
-            .status()
-            .expect("run kill");
-        assert!(status.success(), "kill -TERM failed");
-        let exit = child.wait().expect("wait for sightmap serve");
+        self.terminate();
+        let exit = self.wait_exit(Duration::from_secs(60));
         assert!(
             exit.success(),
             "sightmap serve exited with {exit} after SIGTERM"
