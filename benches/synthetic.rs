@@ -69,6 +69,7 @@ pub fn records(n: usize) -> Vec<IndexRecord> {
                 coast_distance_m: Some((i % 300_000) as f64),
                 in_sea: false,
             },
+            exact: None,
         })
         .collect()
 }
@@ -93,6 +94,8 @@ pub fn reports(n: usize, seed: u64) -> Vec<Report> {
                     province: None,
                     country: None,
                     ambiguous: false,
+                    public_precision: None,
+                    coarsened: false,
                 },
                 relation: Relation::default(),
                 observed: Interval {
@@ -110,6 +113,7 @@ pub fn reports(n: usize, seed: u64) -> Vec<Report> {
                 tags: vec!["synthetic".into()],
                 reported_at: at,
                 updated_at: at,
+                public: None,
             }
         })
         .collect()

@@ -338,7 +338,11 @@ pub async fn export(args: ExportArgs) -> anyhow::Result<()> {
         bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
     }
     let started = Instant::now();
-    let mut chunks = reports.export_stream(query, 5_000, 2);
+    let viewer = match args.exact_locations {
+        true => crate::privacy::Viewer::Exact,
+        false => crate::privacy::Viewer::Public,
+    };
+    let mut chunks = reports.export_stream(query, 5_000, 2, viewer);
     while let Some(batch) = chunks.recv().await {
         let batch = batch?;
         for report in &batch {

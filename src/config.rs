@@ -263,6 +263,11 @@ pub struct ExportArgs {
     /// The file to write (`-` for standard output).
     #[arg(long)]
     pub out: PathBuf,
+    /// Write the exact locations of reports whose location is private, with their
+    /// `public_precision` (a copy for the store's keepers, which `import` reads back as
+    /// private); without it, the export holds what the public sees.
+    #[arg(long)]
+    pub exact_locations: bool,
     /// The store.
     #[command(flatten)]
     pub store: StoreArgs,

@@ -44,6 +44,10 @@ struct Properties<'a> {
     precision: &'static str,
     uncertainty_m: f64,
     location_ambiguous: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    public_precision: Option<&'static str>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    location_coarsened: bool,
     province: Option<&'a str>,
     country: Option<&'a str>,
     border_distance_km: Option<f64>,
@@ -95,6 +99,8 @@ impl Serialize for ReportFeature<'_> {
                 precision: r.location.precision.as_str(),
                 uncertainty_m: r.location.uncertainty_m,
                 location_ambiguous: r.location.ambiguous,
+                public_precision: r.location.public_precision.map(|p| p.as_str()),
+                location_coarsened: r.location.coarsened,
                 province: r.location.province.as_deref(),
                 country: r.location.country.as_deref(),
                 border_distance_km: r
@@ -238,6 +244,8 @@ mod tests {
                 province: Some("Gilan".into()),
                 country: Some("IR".into()),
                 ambiguous: false,
+                public_precision: None,
+                coarsened: false,
             },
             relation: Relation {
                 border_distance_m: Some(143_456.789),
@@ -260,6 +268,7 @@ mod tests {
             tags: vec!["night".into()],
             reported_at: Timestamp(1_750_000_400_000),
             updated_at: Timestamp(1_750_000_400_000),
+            public: None,
         }
     }
 

@@ -1,17 +1,26 @@
 //! What each revision of a report changed, field by field, for `GET /api/reports/{id}/history`.
 
 use crate::model::Report;
+use crate::privacy::Viewer;
 use crate::store::{Revision, RevisionAction};
 use serde_json::{Map, Value, json};
 
 /// A report's fields as `name` (or `group.name` for the location, relation and observation
 /// interval) to value.
 fn fields(report: Option<&Report>) -> Map<String, Value> {
+    fields_shown(report, false)
+}
+
+/// As [`fields`], leaving out the location and relation when `withhold_location`.
+fn fields_shown(report: Option<&Report>, withhold_location: bool) -> Map<String, Value> {
     let mut out = Map::new();
     let Some(Value::Object(top)) = report.and_then(|r| serde_json::to_value(r).ok()) else {
         return out;
     };
     for (key, value) in top {
+        if withhold_location && matches!(key.as_str(), "location" | "relation") {
+            continue;
+        }
         match value {
             Value::Object(inner)
                 if matches!(key.as_str(), "location" | "relation" | "observed") =>
@@ -31,7 +40,11 @@ fn fields(report: Option<&Report>) -> Map<String, Value> {
 /// The fields that differ between two states of a report, each as `{"from": …, "to": …}`
 /// (`from` left out for a field that was not there, `to` for one that is gone).
 pub fn changes(before: Option<&Report>, after: Option<&Report>) -> Map<String, Value> {
-    let (old, new) = (fields(before), fields(after));
+    diff(fields(before), fields(after))
+}
+
+/// The fields that differ between two field maps.
+fn diff(old: Map<String, Value>, new: Map<String, Value>) -> Map<String, Value> {
     let mut keys: Vec<&String> = old.keys().chain(new.keys()).collect();
     keys.sort();
     keys.dedup();
@@ -53,20 +66,34 @@ pub fn changes(before: Option<&Report>, after: Option<&Report>) -> Map<String, V
     out
 }
 
-/// The revisions as the API shows them: who, when, what kind of change, and what changed
-/// (a deletion changes no field: the report is kept as it was, hidden from queries).
-pub fn revisions_json(revisions: &[Revision]) -> Vec<Value> {
-    let mut before: Option<&Report> = None;
-    revisions
+/// The revisions as the API shows them to `viewer`: who, when, what kind of change, and what
+/// changed (a deletion changes no field: the report is kept as it was, hidden from queries).
+///
+/// The public sees each revision's location as it saw it then: a private one's public view.
+/// Once a report has been private, the public sees no location of its revisions that were
+/// not, since those may have held the exact point before the reporter asked to hide it.
+pub fn revisions_json(revisions: &[Revision], viewer: Viewer) -> Vec<Value> {
+    let ever_private = revisions
+        .iter()
+        .any(|r| r.report.as_ref().is_some_and(Report::is_private));
+    let shown: Vec<Option<Map<String, Value>>> = revisions
         .iter()
         .map(|r| {
-            let changed = match r.action {
-                RevisionAction::Deleted => Map::new(),
-                _ => changes(before, r.report.as_ref()),
+            r.report.as_ref().map(|report| {
+                let withhold = viewer == Viewer::Public && ever_private && !report.is_private();
+                fields_shown(Some(&report.seen_by(viewer)), withhold)
+            })
+        })
+        .collect();
+    let mut before = Map::new();
+    revisions
+        .iter()
+        .zip(shown)
+        .map(|(r, fields)| {
+            let changed = match (r.action, fields) {
+                (RevisionAction::Deleted, _) | (_, None) => Map::new(),
+                (_, Some(fields)) => diff(std::mem::replace(&mut before, fields.clone()), fields),
             };
-            if r.report.is_some() {
-                before = r.report.as_ref();
-            }
             json!({
                 "version": r.version,
                 "at": r.at.to_string(),

@@ -36,6 +36,7 @@ pub mod migrate;
 pub mod model;
 pub mod overlap;
 pub mod places;
+pub mod privacy;
 pub mod query;
 pub mod region;
 pub mod service;

@@ -3,7 +3,8 @@
 
 use crate::geocode::Geocoder;
 use crate::geography::Geography;
-use crate::model::{Gazetteer, Relation, ResolvedPlace};
+use crate::model::{Gazetteer, Precision, Relation, ResolvedPlace};
+use crate::privacy::CoarsePlace;
 use crate::region::{Region, RegionError, RegionFiles};
 use std::sync::Arc;
 
@@ -41,5 +42,25 @@ impl Gazetteer for Places {
 
     fn relate(&self, lon: f64, lat: f64) -> Relation {
         self.geography.relation(lon, lat)
+    }
+
+    fn coarse_place(&self, lon: f64, lat: f64, level: Precision) -> Option<CoarsePlace> {
+        let area = |a: &crate::region::Area| CoarsePlace {
+            name: a.name.clone(),
+            lon: a.representative.0,
+            lat: a.representative.1,
+            extent_m: a.cover_m,
+        };
+        match level {
+            Precision::Place => self.region.nearest_place(lon, lat).map(|n| CoarsePlace {
+                name: n.place.name.clone(),
+                lon: n.place.lon,
+                lat: n.place.lat,
+                extent_m: n.place.radius_m(),
+            }),
+            Precision::Province => self.region.province_at(lon, lat).map(area),
+            Precision::Country => self.region.country_at(lon, lat).map(area),
+            _ => None,
+        }
     }
 }

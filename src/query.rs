@@ -153,6 +153,10 @@ pub struct Filter {
     pub countries: Option<Vec<String>>,
     /// At sea (true) or not (false).
     pub in_sea: Option<bool>,
+    /// Leave out reports whose location is private: set by the service when it answers a
+    /// reviewer from the exact placements beside the index (see [`crate::index::ViewIndex`]),
+    /// never by a client.
+    pub without_private: bool,
 }
 
 /// Which slice of the ordered answer.
@@ -351,6 +355,7 @@ impl ReportQuery {
             provinces: parse_names(get("province")),
             countries: parse_codes(get("country"), "country", &mut errors),
             in_sea: parse_bool(get("in_sea"), "in_sea", &mut errors),
+            without_private: false,
         };
         let page = Page {
             limit: parse_count(get("limit"), "limit", 1, MAX_LIMIT, &mut errors)

@@ -2,10 +2,11 @@
 //! step. HTTP handlers and the CLI call it; neither touches the store or the index directly.
 
 use crate::feature_cache::FeatureCache;
-use crate::index::{IndexRecord, Match, ReportIndex, SnapshotStamp};
+use crate::index::{IndexRecord, Match, ReportIndex, SnapshotStamp, ViewIndex};
 use crate::model::{
     FieldError, Gazetteer, Origin, Relation, Report, ReportId, ReportInput, Timestamp, merge_patch,
 };
+use crate::privacy::Viewer;
 use crate::query::ReportQuery;
 use crate::store::{Change, Inserted, Revision, Store, StoreError};
 use parking_lot::RwLock;
@@ -70,6 +71,14 @@ fn fill_missing_relations(
         .collect()
 }
 
+/// Reports as `viewer` may see them.
+fn seen_by(reports: Vec<Report>, viewer: Viewer) -> Vec<Report> {
+    reports
+        .into_iter()
+        .map(|r| r.into_seen_by(viewer))
+        .collect()
+}
+
 /// A snapshot version meaning "none loaded or written".
 const NO_SNAPSHOT: i64 = -1;
 
@@ -87,7 +96,7 @@ const MAX_REPLAY: usize = 100_000;
 async fn build_from_store(
     store: &Arc<dyn Store>,
     gazetteer: Option<Arc<dyn Gazetteer>>,
-) -> Result<ReportIndex, StoreError> {
+) -> Result<ViewIndex, StoreError> {
     let started = std::time::Instant::now();
     let mut records = store.index_records().await?;
     tracing::debug!(
@@ -99,7 +108,7 @@ async fn build_from_store(
         let missing = gazetteer
             .map(|g| fill_missing_relations(&mut records, g.as_ref()))
             .unwrap_or_default();
-        (ReportIndex::build(records), missing)
+        (ViewIndex::build(records), missing)
     })
     .await
     .map_err(|e| StoreError::Internal(format!("index build failed: {e}")))?;
@@ -120,7 +129,7 @@ async fn build_from_store(
 async fn load_snapshot(
     store: &Arc<dyn Store>,
     path: &Path,
-) -> Result<Option<(ReportIndex, i64, i64)>, StoreError> {
+) -> Result<Option<(ViewIndex, i64, i64)>, StoreError> {
     let file = match std::fs::File::open(path) {
         Ok(file) => file,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
@@ -134,7 +143,7 @@ async fn load_snapshot(
     })
     .await
     .map_err(|e| StoreError::Internal(format!("reading the index snapshot failed: {e}")))?;
-    let (stamp, mut index) = match read {
+    let (stamp, public) = match read {
         Ok(read) => read,
         Err(e) => {
             tracing::warn!(path = %path.display(), "{e}; rebuilding the index from the store");
@@ -155,6 +164,20 @@ async fn load_snapshot(
         );
         return Ok(None);
     }
+    // The snapshot holds where the public sees private reports; their exact placements are
+    // read from the store (they are few), then the changes since are replayed onto both.
+    let private = public.private_entries();
+    let versions: HashMap<ReportId, i64> = private.iter().copied().collect();
+    let exact = store
+        .get_many(private.into_iter().map(|(id, _)| id).collect())
+        .await?
+        .iter()
+        .filter_map(|report| {
+            let record = IndexRecord::of(report, versions[&report.id]);
+            record.exact.map(|exact| *exact)
+        })
+        .collect();
+    let mut index = ViewIndex::from_parts(public, exact);
     let changes = store.changes_since(stamp.version, MAX_REPLAY).await?;
     if changes.len() == MAX_REPLAY {
         tracing::info!("the store changed much since the index snapshot; rebuilding the index");
@@ -170,7 +193,7 @@ async fn load_snapshot(
 }
 
 /// Applies changes listed by the store, oldest first.
-fn apply_changes(index: &mut ReportIndex, changes: Vec<Change>) {
+fn apply_changes(index: &mut ViewIndex, changes: Vec<Change>) {
     for change in changes {
         match change {
             Change::Upserted(record) => index.upsert(record),
@@ -204,14 +227,17 @@ pub struct ExportCursor {
     /// The index into `ids`, or the store's scan position.
     position: i64,
     chunk: usize,
+    /// Who the export is for.
+    viewer: Viewer,
 }
 
 /// Reports: stored durably, indexed in memory.
 pub struct ReportService {
     store: Arc<dyn Store>,
     gazetteer: Option<Arc<dyn Gazetteer>>,
-    index: RwLock<ReportIndex>,
-    /// Serialised features of recently read reports; every write forgets its report's.
+    index: RwLock<ViewIndex>,
+    /// Serialised features of recently read reports (never of a private report, whose
+    /// features differ by viewer); every write forgets its report's.
     features: FeatureCache,
     /// Held shared by each write from its store call until the index has it, and exclusively
     /// while a snapshot is written: then everything up to the store's last version is in the
@@ -281,7 +307,7 @@ impl ReportService {
     fn with_index(
         store: Arc<dyn Store>,
         gazetteer: Option<Arc<dyn Gazetteer>>,
-        index: ReportIndex,
+        index: ViewIndex,
         snapshot_version: i64,
         applied: i64,
     ) -> Self {
@@ -317,7 +343,7 @@ impl ReportService {
         tokio::task::spawn_blocking(move || {
             // Held until the file is in place, even if the caller stops waiting.
             let _writes = writes;
-            write_snapshot_file(&service.index.read(), &stamp, &path)?;
+            write_snapshot_file(service.index.read().public(), &stamp, &path)?;
             service.snapshot_version.store(version, Ordering::Release);
             Ok::<_, std::io::Error>(())
         })
@@ -468,17 +494,27 @@ impl ReportService {
         Ok(outcomes)
     }
 
-    /// One live report.
-    pub async fn get(&self, id: ReportId) -> Result<Report, ServiceError> {
+    /// One live report, as `viewer` may see it.
+    pub async fn get(&self, id: ReportId, viewer: Viewer) -> Result<Report, ServiceError> {
         match self.store.get(id).await? {
-            Some((report, _)) => Ok(report),
+            Some((report, _)) => Ok(report.into_seen_by(viewer)),
             None => Err(ServiceError::NotFound(id)),
         }
     }
 
-    /// Live reports by id, in the order asked; ids not found are left out.
-    pub async fn get_many(&self, ids: Vec<ReportId>) -> Result<Vec<Report>, ServiceError> {
-        Ok(self.store.get_many(ids).await?)
+    /// Live reports by id, in the order asked, as `viewer` may see them; ids not found are
+    /// left out.
+    pub async fn get_many(
+        &self,
+        ids: Vec<ReportId>,
+        viewer: Viewer,
+    ) -> Result<Vec<Report>, ServiceError> {
+        Ok(seen_by(self.store.get_many(ids).await?, viewer))
+    }
+
+    /// How many reports have a private location.
+    pub fn private_count(&self) -> usize {
+        self.index.read().private_count()
     }
 
     /// Applies a JSON merge patch (RFC 7396) to a report's editable fields.
@@ -571,16 +607,17 @@ impl ReportService {
     }
 
     /// Calls `f` with every report matching the query's place and filters (paging ignored),
-    /// as the index knows them, while holding the index: for map layers drawn from many
-    /// reports, which need no report text.
+    /// as the index knows them and `viewer` may see them, while holding the index: for map
+    /// layers drawn from many reports, which need no report text.
     pub async fn with_matches<R>(
         &self,
         query: &ReportQuery,
+        viewer: Viewer,
         f: impl FnOnce(&[Match<'_>]) -> R,
     ) -> Result<R, ServiceError> {
         let text_matches = self.text_matches(query).await?;
         let index = self.index.read();
-        Ok(f(&index.matches(query, text_matches.as_ref())))
+        Ok(f(&index.matches(query, text_matches.as_ref(), viewer)))
     }
 
     /// Starts an export of every report matching the query (its page ignored): read it
@@ -590,15 +627,20 @@ impl ReportService {
         &self,
         query: &ReportQuery,
         chunk: usize,
+        viewer: Viewer,
     ) -> Result<ExportCursor, ServiceError> {
         let text_matches = self.text_matches(query).await?;
-        let ids = self.index.read().matching_ids(query, text_matches.as_ref());
+        let ids = self
+            .index
+            .read()
+            .matching_ids(query, text_matches.as_ref(), viewer);
         let by_id = ids.as_ref().is_some_and(|ids| ids.len() < self.len() / 20);
         Ok(ExportCursor {
             ids,
             by_id,
             position: 0,
             chunk: chunk.max(1),
+            viewer,
         })
     }
 
@@ -610,11 +652,12 @@ impl ReportService {
         query: ReportQuery,
         chunk: usize,
         ahead: usize,
+        viewer: Viewer,
     ) -> tokio::sync::mpsc::Receiver<Result<Vec<Report>, ServiceError>> {
         let (tx, rx) = tokio::sync::mpsc::channel(ahead.max(1));
         let service = self.clone();
         tokio::spawn(async move {
-            let mut cursor = match service.export(&query, chunk).await {
+            let mut cursor = match service.export(&query, chunk, viewer).await {
                 Ok(c) => c,
                 Err(e) => {
                     let _ = tx.send(Err(e)).await;
@@ -648,6 +691,7 @@ impl ReportService {
         query: ReportQuery,
         chunk: usize,
         ahead: usize,
+        viewer: Viewer,
     ) -> Result<Option<FeatureChunks>, ServiceError> {
         if !self.features.is_enabled() {
             return Ok(None);
@@ -656,7 +700,7 @@ impl ReportService {
         let ids = {
             let index = self.index.read();
             index
-                .matching_ids(&query, text_matches.as_ref())
+                .matching_ids(&query, text_matches.as_ref(), viewer)
                 .unwrap_or_else(|| index.all_ids())
         };
         if (self.features.len() as f64) < WARM_EXPORT_SHARE * ids.len() as f64 {
@@ -667,7 +711,7 @@ impl ReportService {
         tokio::spawn(async move {
             for ids in ids.chunks(chunk.max(1)) {
                 let features = service
-                    .cached_or_read(ids, false)
+                    .cached_or_read(ids, false, viewer)
                     .await
                     .map(|f| f.into_iter().flatten().collect());
                 let failed = features.is_err();
@@ -679,13 +723,15 @@ impl ReportService {
         Ok(Some(rx))
     }
 
-    /// The features of `ids`, in that order, from the cache or else the store (`None` for a
-    /// report deleted meanwhile). With `keep`, what is read from the store is cached, unless a
-    /// write raced the read.
+    /// The features of `ids` as `viewer` may see them, in that order, from the cache or else
+    /// the store (`None` for a report deleted meanwhile). With `keep`, what is read from the
+    /// store is cached, unless a write raced the read or the report is private (the cache
+    /// holds only features that every viewer sees alike).
     async fn cached_or_read(
         &self,
         ids: &[ReportId],
         keep: bool,
+        viewer: Viewer,
     ) -> Result<Vec<Option<Arc<[u8]>>>, ServiceError> {
         let mut features: Vec<Option<Arc<[u8]>>> =
             ids.iter().map(|id| self.features.get(id)).collect();
@@ -703,8 +749,9 @@ impl ReportService {
                 .await?
                 .iter()
                 .map(|report| {
-                    let json: Arc<[u8]> = crate::feature::plain_json(report).into();
-                    if keep {
+                    let json: Arc<[u8]> =
+                        crate::feature::plain_json(&report.seen_by(viewer)).into();
+                    if keep && !report.is_private() {
                         self.features.put(report.id, json.clone(), writes_before);
                     }
                     (report.id, json)
@@ -734,7 +781,8 @@ impl ReportService {
             }
             let end = (start + cursor.chunk).min(ids.len());
             cursor.position = end as i64;
-            return Ok(Some(self.store.get_many(ids[start..end].to_vec()).await?));
+            let reports = self.store.get_many(ids[start..end].to_vec()).await?;
+            return Ok(Some(seen_by(reports, cursor.viewer)));
         }
         // Many (or all): one pass over the store in its order, keeping the matches.
         loop {
@@ -752,6 +800,7 @@ impl ReportService {
                         .as_ref()
                         .is_none_or(|ids| ids.binary_search(&r.id).is_ok())
                 })
+                .map(|r| r.into_seen_by(cursor.viewer))
                 .collect();
             if !reports.is_empty() {
                 return Ok(Some(reports));
@@ -761,11 +810,18 @@ impl ReportService {
 
     /// Answers a query with one page of serialised features: from the feature cache where it
     /// has them, else read from the store (and cached unless a write raced the read).
-    pub async fn query_features(&self, query: &ReportQuery) -> Result<FeaturePage, ServiceError> {
+    pub async fn query_features(
+        &self,
+        query: &ReportQuery,
+        viewer: Viewer,
+    ) -> Result<FeaturePage, ServiceError> {
         let text_matches = self.text_matches(query).await?;
-        let answer = self.index.read().query(query, text_matches.as_ref());
+        let answer = self
+            .index
+            .read()
+            .query(query, text_matches.as_ref(), viewer);
         let ids: Vec<ReportId> = answer.hits.iter().map(|hit| hit.id).collect();
-        let features = self.cached_or_read(&ids, true).await?;
+        let features = self.cached_or_read(&ids, true, viewer).await?;
         // Reports deleted since the index answered are missing: left out.
         let features = answer
             .hits
@@ -779,12 +835,19 @@ impl ReportService {
         })
     }
 
-    /// Answers a query with one page of reports.
-    pub async fn query(&self, query: &ReportQuery) -> Result<FoundPage, ServiceError> {
+    /// Answers a query with one page of reports, as `viewer` may see them.
+    pub async fn query(
+        &self,
+        query: &ReportQuery,
+        viewer: Viewer,
+    ) -> Result<FoundPage, ServiceError> {
         let text_matches = self.text_matches(query).await?;
-        let answer = self.index.read().query(query, text_matches.as_ref());
+        let answer = self
+            .index
+            .read()
+            .query(query, text_matches.as_ref(), viewer);
         let ids = answer.hits.iter().map(|h| h.id).collect();
-        let reports = self.store.get_many(ids).await?;
+        let reports = self.get_many(ids, viewer).await?;
         // Reports deleted since the index answered are missing from `reports`: walk both in step.
         let mut hits = answer.hits.iter();
         let mut found = Vec::with_capacity(reports.len());

@@ -47,6 +47,7 @@ fn record_strategy(i: u128) -> impl Strategy<Value = IndexRecord> {
                     province,
                     country,
                     relation,
+                    exact: None,
                 }
             },
         )
@@ -363,7 +364,7 @@ proptest! {
                 let mut fresh = live.first().cloned().unwrap_or_else(|| initial.first().cloned().unwrap_or(IndexRecord {
                     id: ReportId(uuid::Uuid::nil()), version, lon, lat, kind: Kind::Drone, status: Status::Unverified,
                     source_types: WordSet::default(), observed_from: Timestamp(T0), observed_to: Timestamp(T0), tags: vec![],
-                    province: None, country: None, relation: Relation::default(),
+                    province: None, country: None, relation: Relation::default(), exact: None,
                     uncertainty_m: 0.0,
                     precision: Precision::Exact,
                 }));
@@ -424,6 +425,7 @@ fn an_older_version_never_replaces_a_newer_one() {
         province: None,
         country: None,
         relation: Relation::default(),
+        exact: None,
     };
     let mut index = ReportIndex::build([base.clone()]);
     index.upsert(IndexRecord {
@@ -471,6 +473,7 @@ fn a_box_across_the_antimeridian_finds_both_sides() {
         province: None,
         country: None,
         relation: Relation::default(),
+        exact: None,
     };
     let index = ReportIndex::build([at(1, 179.5), at(2, -179.5), at(3, 0.0)]);
     let q = ReportQuery {
@@ -503,6 +506,7 @@ fn compaction_after_many_deletions_keeps_every_live_report() {
         province: None,
         country: None,
         relation: Relation::default(),
+        exact: None,
     };
     let mut index = ReportIndex::build(std::iter::empty());
     let mut live = Vec::new();
@@ -565,6 +569,7 @@ fn equal_distances_page_by_id() {
                 province: None,
                 country: None,
                 relation: Relation::default(),
+                exact: None,
             }
         })
         .collect();

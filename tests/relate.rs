@@ -226,5 +226,12 @@ async fn reports_stored_without_a_relation_get_one_at_start_up() {
         "3".to_string(),
     )])
     .unwrap();
-    assert_eq!(service.query(&query).await.unwrap().matched, 1);
+    assert_eq!(
+        service
+            .query(&query, sightmap::privacy::Viewer::Public)
+            .await
+            .unwrap()
+            .matched,
+        1
+    );
 }

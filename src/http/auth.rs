@@ -10,6 +10,7 @@
 use super::AppState;
 use super::problem::Problem;
 use crate::access::{Caller, Role, TokenBook, constant_time_eq};
+use crate::privacy::Viewer;
 use axum::extract::FromRequestParts;
 use axum::http::{StatusCode, header, request::Parts};
 use std::sync::Arc;
@@ -186,3 +187,25 @@ role_guard!(
     Role::Admin,
     "managing tokens"
 );
+
+impl Access {
+    /// Which locations a request may see: the exact ones with a reviewer or admin token, else
+    /// what the public sees (a token that is not valid sees what anonymous callers see).
+    pub fn viewer(&self, parts: &Parts) -> Viewer {
+        match self.caller(parts) {
+            Ok(Some(caller)) if caller.role >= Role::Reviewer => Viewer::Exact,
+            _ => Viewer::Public,
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for Viewer {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(state.auth.viewer(parts))
+    }
+}

@@ -6,6 +6,7 @@ use super::extract::QueryPairs;
 use super::problem::Problem;
 use crate::export::{ExportWriter, Format, SharedBuffer};
 use crate::model::{FieldError, Timestamp};
+use crate::privacy::Viewer;
 use crate::query::ReportQuery;
 use axum::body::Bytes;
 use axum::extract::State;
@@ -18,9 +19,11 @@ const CHUNK: usize = 2_000;
 /// slower than the store.
 const CHUNKS_IN_FLIGHT: usize = 4;
 
-/// Reads `format` and the report filters; the page (`limit`, `offset`) does not apply.
-fn read_params(pairs: &[(String, String)]) -> Result<(Format, ReportQuery), Problem> {
+/// Reads `format`, `exact_locations` and the report filters; the page (`limit`, `offset`)
+/// does not apply.
+fn read_params(pairs: &[(String, String)]) -> Result<(Format, bool, ReportQuery), Problem> {
     let mut format = Format::GeoJson;
+    let mut exact = false;
     let mut rest = Vec::new();
     let mut errors = Vec::new();
     for (key, value) in pairs {
@@ -35,6 +38,14 @@ fn read_params(pairs: &[(String, String)]) -> Result<(Format, ReportQuery), Prob
                     ),
                 )),
             },
+            "exact_locations" => match value.as_str() {
+                "true" => exact = true,
+                "false" => exact = false,
+                _ => errors.push(FieldError::new(
+                    "exact_locations",
+                    format!("exact_locations must be true or false, not '{value}'"),
+                )),
+            },
             "limit" | "offset" => errors.push(FieldError::new(
                 key.clone(),
                 format!("an export holds every matching report: leave out '{key}'"),
@@ -47,7 +58,7 @@ fn read_params(pairs: &[(String, String)]) -> Result<(Format, ReportQuery), Prob
         Problem::invalid_query(std::mem::take(&mut errors))
     })?;
     if errors.is_empty() {
-        Ok((format, query))
+        Ok((format, exact, query))
     } else {
         Err(Problem::invalid_query(errors))
     }
@@ -118,19 +129,33 @@ async fn send_spooled(mut chunks: Chunks, tx: &Body) -> std::io::Result<()> {
     result
 }
 
-/// `GET /api/export`.
+/// `GET /api/export`. An export holds what the public sees: private locations coarsened
+/// (see [`crate::privacy`]), unless `exact_locations=true` is asked with a reviewer or admin
+/// token.
 pub async fn export(
     State(state): State<AppState>,
+    parts: axum::http::request::Parts,
     QueryPairs(pairs): QueryPairs,
 ) -> Result<Response, Problem> {
-    let (format, query) = read_params(&pairs)?;
+    let (format, exact, query) = read_params(&pairs)?;
+    let viewer = match exact {
+        true => {
+            state.auth.require(
+                &parts,
+                crate::access::Role::Reviewer,
+                "exporting exact locations",
+            )?;
+            Viewer::Exact
+        }
+        false => Viewer::Public,
+    };
     let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(CHUNKS_IN_FLIGHT);
     let reports = state.reports.clone();
     // A server whose feature cache holds the reports sends GeoJSON from it.
     let cached = match format {
         Format::GeoJson | Format::GeoJsonSeq => {
             reports
-                .export_features_stream(query.clone(), CHUNK, 2)
+                .export_features_stream(query.clone(), CHUNK, 2, viewer)
                 .await?
         }
         _ => None,
@@ -140,9 +165,11 @@ pub async fn export(
             (Some(features), _) => {
                 send_streamed(format, features, &tx, |w, f| w.write_feature_json(f)).await
             }
-            (None, Format::Fgb) => send_spooled(reports.export_stream(query, CHUNK, 2), &tx).await,
+            (None, Format::Fgb) => {
+                send_spooled(reports.export_stream(query, CHUNK, 2, viewer), &tx).await
+            }
             (None, _) => {
-                let chunks = reports.export_stream(query, CHUNK, 2);
+                let chunks = reports.export_stream(query, CHUNK, 2, viewer);
                 send_streamed(format, chunks, &tx, |w, r| w.write(r)).await
             }
         };

@@ -11,6 +11,7 @@ use super::reports::{self, GEO_JSON};
 use crate::geography::buffer::MAX_BUFFER_M;
 use crate::layers::{self, LAYERS};
 use crate::model::FieldError;
+use crate::privacy::Viewer;
 use crate::query::{REPORT_QUERY_PARAMS, ReportQuery, parse_codes};
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
@@ -174,7 +175,7 @@ pub async fn list(State(state): State<AppState>, headers: HeaderMap) -> Result<R
             let bbox = state.reports.extent().map(|(b, _)| json!(b));
             (Some(state.reports.len() as u64), bbox)
         } else {
-            let body = build(&state, info.id, &[]).await?;
+            let body = build(&state, info.id, &[], Viewer::Public).await?;
             let value: Value =
                 serde_json::from_slice(&body.bytes).map_err(|_| Problem::internal())?;
             let count = value["features"].as_array().map(|f| f.len() as u64);
@@ -207,13 +208,14 @@ pub async fn list(State(state): State<AppState>, headers: HeaderMap) -> Result<R
 /// `GET /api/layers/{id}`: one layer as a FeatureCollection.
 pub async fn get(
     State(state): State<AppState>,
+    viewer: Viewer,
     Path(id): Path<String>,
     uri: Uri,
     headers: HeaderMap,
     QueryPairs(pairs): QueryPairs,
 ) -> Result<Response, Problem> {
     if id == "reports" {
-        return reports::list(State(state), uri, headers, QueryPairs(pairs)).await;
+        return reports::list(State(state), viewer, uri, headers, QueryPairs(pairs)).await;
     }
     if !LAYERS.iter().any(|l| l.id == id) {
         let ids: Vec<&str> = LAYERS.iter().map(|l| l.id).collect();
@@ -227,12 +229,12 @@ pub async fn get(
         let query = ReportQuery::from_pairs(&filters).map_err(Problem::invalid_query)?;
         let bytes = state
             .reports
-            .with_matches(&query, layers::points)
+            .with_matches(&query, viewer, layers::points)
             .await?
             .map_err(|_| Problem::internal())?;
         return Ok(Body::from_bytes(bytes).respond(&headers, GEO_JSON));
     }
-    let body = build(&state, &id, &pairs).await?;
+    let body = build(&state, &id, &pairs, viewer).await?;
     Ok(body.respond(&headers, GEO_JSON))
 }
 
@@ -241,6 +243,7 @@ async fn build(
     state: &AppState,
     id: &str,
     pairs: &[(String, String)],
+    viewer: Viewer,
 ) -> Result<Arc<Body>, Problem> {
     let (params, filters) = read_params(id, pairs)?;
     let simplify_m = params.simplify_m.unwrap_or(0.0);
@@ -326,7 +329,7 @@ async fn build(
             let countries = query.filter.countries.clone();
             state
                 .reports
-                .with_matches(&query, |matches| match id {
+                .with_matches(&query, viewer, |matches| match id {
                     "provinces" => {
                         let counts = layers::province_counts(matches);
                         let listed = region.provinces.iter().filter(|p| {

@@ -151,9 +151,12 @@ fn with_retry_after(problem: Problem, seconds: u64) -> Response {
     response
 }
 
-/// Middleware: the security headers, where the response has not set them.
+/// Middleware: the security headers, where the response has not set them, and `Vary:
+/// Authorization`: a reviewer's answer holds exact locations that a shared cache must never
+/// give to the public (see [`crate::privacy`]).
 pub async fn security_headers(mut response: Response) -> Response {
     let headers = response.headers_mut();
+    headers.append(header::VARY, HeaderValue::from_static("Authorization"));
     headers
         .entry(header::X_CONTENT_TYPE_OPTIONS)
         .or_insert(HeaderValue::from_static("nosniff"));

@@ -13,6 +13,7 @@ use crate::cql2::{self, Expr};
 use crate::feature::{Link, ReportCollection, ReportFeature};
 use crate::layers;
 use crate::model::{FieldError, Report, ReportId};
+use crate::privacy::Viewer;
 use crate::query::{MAX_LIMIT, REPORT_QUERY_PARAMS, ReportQuery};
 use axum::Json;
 use axum::extract::{Path, State};
@@ -524,6 +525,7 @@ fn paging_links(
 /// `GET /ogc/collections/{id}/items`.
 pub async fn items(
     State(state): State<AppState>,
+    viewer: Viewer,
     Path(id): Path<String>,
     uri: Uri,
     headers: HeaderMap,
@@ -533,7 +535,7 @@ pub async fn items(
     let request = read_items_request(id, &pairs)?;
     let base = super::base_url(&headers);
     if id == "reports" {
-        return report_items(&state, &base, &uri, &pairs, request).await;
+        return report_items(&state, &base, &uri, &pairs, request, viewer).await;
     }
     let features = region_features(&state, id);
     let known: Vec<String> = std::iter::once("id".to_string())
@@ -585,6 +587,7 @@ async fn report_items(
     uri: &Uri,
     pairs: &[(String, String)],
     request: ItemsRequest,
+    viewer: Viewer,
 ) -> Result<Response, Problem> {
     let mut query_pairs = request.report_pairs.clone();
     if let Some(b) = request.bbox {
@@ -601,7 +604,7 @@ async fn report_items(
     let query = ReportQuery::from_pairs(&query_pairs).map_err(Problem::invalid_query)?;
     let (reports, matched) = match &request.filter {
         None => {
-            let page = state.reports.query(&query).await?;
+            let page = state.reports.query(&query, viewer).await?;
             (
                 page.reports
                     .into_iter()
@@ -615,7 +618,7 @@ async fn report_items(
             check_queryables(filter, &known)?;
             // Evaluate the filter on every candidate the index leaves, newest first.
             let mut ids: Vec<ReportId> = Vec::new();
-            let mut cursor = state.reports.export(&query, 5_000).await?;
+            let mut cursor = state.reports.export(&query, 5_000, viewer).await?;
             while let Some(batch) = state.reports.next_chunk(&mut cursor).await? {
                 ids.extend(
                     batch
@@ -631,7 +634,7 @@ async fn report_items(
                 .skip(request.offset)
                 .take(request.limit)
                 .collect();
-            (state.reports.get_many(page).await?, matched)
+            (state.reports.get_many(page, viewer).await?, matched)
         }
     };
     let features: Vec<ReportFeature> = reports.iter().map(ReportFeature::plain).collect();
@@ -644,13 +647,18 @@ async fn report_items(
 /// `GET /ogc/collections/{id}/items/{fid}`.
 pub async fn item(
     State(state): State<AppState>,
+    viewer: Viewer,
     Path((id, fid)): Path<(String, String)>,
 ) -> Result<Response, Problem> {
     let &(id, _, _) = find_collection(&id)?;
     let missing = || Problem::not_found(format!("no feature '{fid}' in collection '{id}'"));
     if id == "reports" {
         let report_id: ReportId = fid.parse().map_err(|_| missing())?;
-        let report = state.reports.get(report_id).await.map_err(|_| missing())?;
+        let report = state
+            .reports
+            .get(report_id, viewer)
+            .await
+            .map_err(|_| missing())?;
         let body =
             serde_json::to_vec(&ReportFeature::plain(&report)).map_err(|_| Problem::internal())?;
         return Ok(geojson_response(StatusCode::OK, body));

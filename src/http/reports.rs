@@ -8,6 +8,7 @@ use crate::access::Role;
 use crate::feature::{Link, ReportCollection, ReportFeature, collection_json, write_with_distance};
 use crate::model::{Report, ReportId, input_from_json};
 use crate::overlap::Overlap;
+use crate::privacy::Viewer;
 use crate::query::{ReportQuery, Spatial};
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
@@ -42,6 +43,7 @@ fn parse_id(text: &str) -> Result<ReportId, Problem> {
 /// `GET /api/reports`: a page of matching reports as a FeatureCollection.
 pub async fn list(
     State(state): State<AppState>,
+    viewer: Viewer,
     uri: Uri,
     headers: HeaderMap,
     QueryPairs(pairs): QueryPairs,
@@ -74,7 +76,7 @@ pub async fn list(
     };
     let Some(radius_m) = overlap_radius_m else {
         // The common case: features as the cache keeps them, with their distances.
-        let page = state.reports.query_features(&query).await?;
+        let page = state.reports.query_features(&query, viewer).await?;
         let returned = page.features.len();
         let body = collection_json(page.matched, links(page.matched), returned, |out| {
             for (i, (feature, distance_m)) in page.features.iter().enumerate() {
@@ -87,7 +89,7 @@ pub async fn list(
         return Ok(geojson_response(StatusCode::OK, body));
     };
     // With uncertainty overlaps, which need each report's uncertainty.
-    let page = state.reports.query(&query).await?;
+    let page = state.reports.query(&query, viewer).await?;
     let features: Vec<_> = page
         .reports
         .iter()
@@ -124,12 +126,13 @@ fn with_offset(uri: &Uri, pairs: &[(String, String)], offset: usize) -> String {
 pub async fn create(
     State(state): State<AppState>,
     AsReporter(caller): AsReporter,
+    viewer: Viewer,
     JsonBody(body): JsonBody<Value>,
 ) -> Result<Response, Problem> {
     let input = input_from_json(body).map_err(Problem::invalid_report)?;
     let report = state.reports.create(input, &caller.name).await?;
     tracing::info!(report = %report.id, by = %caller.name, role = %caller.role, "created");
-    let mut response = feature_response(StatusCode::CREATED, &report)?;
+    let mut response = feature_response(StatusCode::CREATED, &report.seen_by(viewer))?;
     let location = format!("/api/reports/{}", report.id);
     response.headers_mut().insert(
         header::LOCATION,
@@ -141,9 +144,10 @@ pub async fn create(
 /// `GET /api/reports/{id}`.
 pub async fn get(
     State(state): State<AppState>,
+    viewer: Viewer,
     Path(id): Path<String>,
 ) -> Result<Response, Problem> {
-    let report = state.reports.get(parse_id(&id)?).await?;
+    let report = state.reports.get(parse_id(&id)?, viewer).await?;
     feature_response(StatusCode::OK, &report)
 }
 
@@ -165,7 +169,7 @@ pub async fn history(
     let body = serde_json::json!({
         "id": id,
         "deleted": !live,
-        "revisions": crate::history::revisions_json(&revisions),
+        "revisions": crate::history::revisions_json(&revisions, state.auth.viewer(&parts)),
     });
     Ok(axum::Json(body).into_response())
 }
@@ -174,6 +178,7 @@ pub async fn history(
 pub async fn update(
     State(state): State<AppState>,
     AsReviewer(caller): AsReviewer,
+    viewer: Viewer,
     Path(id): Path<String>,
     JsonBody(patch): JsonBody<Map<String, Value>>,
 ) -> Result<Response, Problem> {
@@ -182,7 +187,7 @@ pub async fn update(
         .update(parse_id(&id)?, &patch, &caller.name)
         .await?;
     tracing::info!(report = %report.id, by = %caller.name, role = %caller.role, "edited");
-    feature_response(StatusCode::OK, &report)
+    feature_response(StatusCode::OK, &report.seen_by(viewer))
 }
 
 /// `DELETE /api/reports/{id}`: hides the report; the store keeps it.

@@ -5,11 +5,15 @@
 //! supplies the reports of the page asked for.
 
 mod snapshot;
+mod views;
 
 pub use snapshot::{SnapshotError, SnapshotStamp};
+pub use views::ViewIndex;
 
 use crate::geodesy::{self, AuxPoint};
-use crate::model::{Kind, Precision, Relation, Report, ReportId, Status, Timestamp, WordSet};
+use crate::model::{
+    Kind, Location, Precision, PublicView, Relation, Report, ReportId, Status, Timestamp, WordSet,
+};
 use crate::query::{BBox, Filter, Page, ReportQuery, Spatial};
 use rstar::primitives::GeomWithData;
 use rstar::{AABB, ParentNode, RStarInsertionStrategy, RTree, RTreeNode, RTreeParams};
@@ -55,12 +59,16 @@ pub struct IndexRecord {
     pub country: Option<String>,
     /// Distances to the borders and coast.
     pub relation: Relation,
+    /// For a report whose location is private (see [`crate::privacy`]): its record at the
+    /// exact location, while the fields above place it where the public sees it.
+    pub exact: Option<Box<IndexRecord>>,
 }
 
 impl IndexRecord {
-    /// The record of a report at a store version.
+    /// The record of a report at a store version: placed where the public sees it, with the
+    /// exact placement beside it for a private report.
     pub fn of(report: &Report, version: i64) -> Self {
-        Self {
+        let exact = Self {
             id: report.id,
             version,
             lon: report.location.lon,
@@ -76,6 +84,37 @@ impl IndexRecord {
             province: report.location.province.clone(),
             country: report.location.country.clone(),
             relation: report.relation.clone(),
+            exact: None,
+        };
+        exact.with_public_view(report.public.as_deref())
+    }
+
+    /// This record (of an exact location) placed where the public sees it, keeping the
+    /// exact record beside; unchanged for a report without a public view.
+    pub fn with_public_view(self, view: Option<&PublicView>) -> Self {
+        let Some(PublicView { location, relation }) = view else {
+            return self;
+        };
+        let Location {
+            lon,
+            lat,
+            uncertainty_m,
+            precision,
+            province,
+            country,
+            ..
+        } = location.clone();
+        Self {
+            lon,
+            lat,
+            uncertainty_m,
+            precision,
+            province,
+            country,
+            relation: relation.clone(),
+            tags: self.tags.clone(),
+            exact: Some(Box::new(self.clone())),
+            ..self
         }
     }
 }
@@ -113,6 +152,9 @@ struct Entry {
     /// Metres to the coast, infinite if unknown.
     coast_m: f64,
     in_sea: bool,
+    /// Whether the entry places a private report where the public sees it (see
+    /// [`ViewIndex`]).
+    private: bool,
     /// Province, country and border country, interned in [`Names`] (0 for none).
     province: u32,
     country: u32,
@@ -137,6 +179,7 @@ impl Entry {
             border_m: relation.border_distance_m.unwrap_or(f64::INFINITY),
             coast_m: relation.coast_distance_m.unwrap_or(f64::INFINITY),
             in_sea: relation.in_sea,
+            private: record.exact.is_some(),
             province: interned.province,
             country: interned.country,
             border_country: interned.border_country,
@@ -335,6 +378,22 @@ impl ReportIndex {
     /// Whether a live report has this id.
     pub fn contains(&self, id: &ReportId) -> bool {
         self.by_id.contains_key(id)
+    }
+
+    /// The version of a live report's entry.
+    pub fn version_of(&self, id: &ReportId) -> Option<i64> {
+        self.by_id.get(id).map(|&slot| self.entry(slot).version)
+    }
+
+    /// The ids and versions of the entries that place private reports where the public sees
+    /// them (see [`ViewIndex`]).
+    pub fn private_entries(&self) -> Vec<(ReportId, i64)> {
+        self.records
+            .iter()
+            .flatten()
+            .filter(|e| e.private)
+            .map(|e| (e.id, e.version))
+            .collect()
     }
 
     /// Adds a report or replaces its older version.
@@ -929,6 +988,8 @@ struct CompiledFilter<'a> {
     provinces: Option<Vec<u32>>,
     countries: Option<Vec<u32>>,
     border_countries: Option<Vec<u32>>,
+    /// Leave out entries that place private reports where the public sees them.
+    without_private: bool,
 }
 
 impl<'a> CompiledFilter<'a> {
@@ -971,6 +1032,7 @@ impl<'a> CompiledFilter<'a> {
                 .as_ref()
                 .map(|wanted| tags.lists_with_any(wanted)),
             text,
+            without_private: filter.without_private,
         }
     }
 
@@ -991,10 +1053,12 @@ impl<'a> CompiledFilter<'a> {
             && self.provinces.is_none()
             && self.countries.is_none()
             && self.border_countries.is_none()
+            && !self.without_private
     }
 
     fn matches(&self, e: &Entry) -> bool {
-        self.since.is_none_or(|s| e.to >= s)
+        !(self.without_private && e.private)
+            && self.since.is_none_or(|s| e.to >= s)
             && self.until.is_none_or(|u| e.from <= u)
             && self.kinds.is_none_or(|k| k.contains(e.kind.bit()))
             && self.statuses.is_none_or(|k| k.contains(e.status.bit()))

@@ -17,7 +17,11 @@ use crate::model::{Kind, Precision, ReportId, Status, WordSet};
 use std::io::{self, Read, Write};
 
 /// The first eight bytes of a snapshot: a name and the format's number.
-const MAGIC: &[u8; 8] = b"SMINDEX\x01";
+const MAGIC: &[u8; 8] = b"SMINDEX\x02";
+
+/// Bits of an entry's flags byte.
+const IN_SEA: u8 = 1;
+const PRIVATE: u8 = 2;
 
 /// The size of one entry in the file.
 const ENTRY_BYTES: usize = 126;
@@ -128,7 +132,7 @@ impl Entry {
             self.precision as u8,
             self.kind as u8,
             self.status as u8,
-            self.in_sea as u8,
+            (self.in_sea as u8 * IN_SEA) | (self.private as u8 * PRIVATE),
         ]);
         put(&self.source_types.0.to_le_bytes());
         put(&self.from.to_le_bytes());
@@ -158,11 +162,12 @@ impl Entry {
             *v = f64::from_le_bytes(take(8).try_into().expect("8 bytes"));
         }
         let words = take(4);
-        let (precision, kind, status, in_sea) = (
+        let (precision, kind, status, in_sea, private) = (
             word(Precision::ALL, words[0])?,
             word(Kind::ALL, words[1])?,
             word(Status::ALL, words[2])?,
-            words[3] != 0,
+            words[3] & IN_SEA != 0,
+            words[3] & PRIVATE != 0,
         );
         let source_types = WordSet(u16::from_le_bytes(take(2).try_into().expect("2 bytes")));
         let mut i = [0i64; 2];
@@ -196,6 +201,7 @@ impl Entry {
             border_m: d[0],
             coast_m: d[1],
             in_sea,
+            private,
             province: n[1],
             country: n[2],
             border_country: n[3],

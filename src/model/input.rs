@@ -89,6 +89,8 @@ pub struct LocationInput {
     pub province: Option<String>,
     /// ISO 3166-1 alpha-2 code.
     pub country: Option<String>,
+    /// place | province | country: how coarsely the public may see the location.
+    pub public_precision: Option<Precision>,
 }
 
 /// A place found for a report's place text.
@@ -118,6 +120,14 @@ pub trait Gazetteer: Send + Sync {
     fn locate(&self, lon: f64, lat: f64) -> (Option<String>, Option<String>);
     /// Where a point lies relative to the region's borders and coast.
     fn relate(&self, lon: f64, lat: f64) -> Relation;
+    /// The place (town), province or country, by `level`, that stands for a point in public
+    /// (see [`crate::privacy`]).
+    fn coarse_place(
+        &self,
+        lon: f64,
+        lat: f64,
+        level: Precision,
+    ) -> Option<crate::privacy::CoarsePlace>;
 }
 
 /// A report as sent to `POST /api/reports`, as a GeoJSON Feature's properties, or as a CSV row.
@@ -146,6 +156,10 @@ pub struct ReportInput {
     pub province: Option<String>,
     /// ISO 3166-1 alpha-2 code.
     pub country: Option<String>,
+    /// place | province | country: how coarsely the public may see the location.
+    pub public_precision: Option<Precision>,
+    /// Written on a private location's public view; ignored on input.
+    pub location_coarsened: Option<IgnoredAny>,
     /// Observation interval.
     pub observed: Option<ObservedInput>,
     /// Observation start (flat form, as written in GeoJSON properties).
@@ -296,7 +310,23 @@ impl ReportInput {
         if !errors.is_empty() {
             return Err(errors);
         }
-        let location = location.expect("no errors means a location");
+        let mut location = location.expect("no errors means a location");
+        let public = match (self.public_precision, gazetteer) {
+            (None, _) => None,
+            (Some(level), Some(g)) => {
+                location.public_precision = Some(level);
+                match crate::privacy::public_view(&location, level, g) {
+                    Ok(view) => Some(Box::new(view)),
+                    Err(detail) => return Err(vec![FieldError::new("public_precision", detail)]),
+                }
+            }
+            (Some(_), None) => {
+                return Err(vec![FieldError::new(
+                    "public_precision",
+                    "public_precision needs the region's gazetteer, which is not available here",
+                )]);
+            }
+        };
         Ok(Report {
             id,
             kind,
@@ -305,6 +335,7 @@ impl ReportInput {
                 .map(|g| g.relate(location.lon, location.lat))
                 .unwrap_or_default(),
             location,
+            public,
             observed: observed.expect("no errors means an interval"),
             sources,
             status: self.status.unwrap_or(Status::Unverified),
@@ -348,6 +379,12 @@ impl ReportInput {
         );
         take(errors, "province", &mut self.province, nested.province);
         take(errors, "country", &mut self.country, nested.country);
+        take(
+            errors,
+            "public_precision",
+            &mut self.public_precision,
+            nested.public_precision,
+        );
     }
 
     fn location(
@@ -433,6 +470,8 @@ impl ReportInput {
             province,
             country,
             ambiguous: false,
+            public_precision: None,
+            coarsened: false,
         })
     }
 
@@ -456,6 +495,8 @@ impl ReportInput {
             province: province.or(place.province),
             country: country.or(place.country),
             ambiguous: place.ambiguous,
+            public_precision: None,
+            coarsened: false,
         })
     }
 
@@ -712,6 +753,9 @@ fn editable_fields(report: &Report) -> Map<String, Value> {
     }
     if let Some(c) = &report.location.country {
         put("country", c.clone().into());
+    }
+    if let Some(level) = report.location.public_precision {
+        put("public_precision", level.as_str().into());
     }
     put("observed_from", report.observed.from.to_string().into());
     put("observed_to", report.observed.to.to_string().into());

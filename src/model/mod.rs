@@ -70,6 +70,13 @@ pub struct Location {
     /// the point is the likeliest of them.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub ambiguous: bool,
+    /// The level to which the public sees this location coarsened (place, province or
+    /// country), when the reporter asked for that; see [`crate::privacy`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public_precision: Option<Precision>,
+    /// Whether this is a private location's public view, not the location itself.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub coarsened: bool,
 }
 
 /// Where a report's point lies relative to the region's land borders and coast, computed by
@@ -146,9 +153,28 @@ pub struct Report {
     pub reported_at: Timestamp,
     /// When the server last changed it.
     pub updated_at: Timestamp,
+    /// What the public sees of the location, for a report with `public_precision`
+    /// (server-computed; see [`crate::privacy`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public: Option<Box<PublicView>>,
+}
+
+/// A private location as the public sees it: a coarser point, and its relation to the
+/// borders and coast, computed from that point and never from the exact one.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PublicView {
+    /// The coarsened location.
+    pub location: Location,
+    /// Where the coarsened point lies relative to the borders and coast.
+    pub relation: Relation,
 }
 
 impl Report {
+    /// Whether the public sees the location coarsened.
+    pub fn is_private(&self) -> bool {
+        self.public.is_some()
+    }
+
     /// The set of source types among the report's sources.
     pub fn source_types(&self) -> WordSet {
         self.sources

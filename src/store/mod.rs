@@ -11,7 +11,7 @@ pub mod sqlite;
 
 use crate::access::TokenRecord;
 use crate::index::IndexRecord;
-use crate::model::{Relation, Report, ReportId, Timestamp};
+use crate::model::{PublicView, Relation, Report, ReportId, Timestamp};
 use std::collections::HashSet;
 
 /// Why a store operation failed.
@@ -224,4 +224,23 @@ pub trait Store: Send + Sync + 'static {
     async fn subscribe(&self) -> Result<Option<Subscription>, StoreError> {
         Ok(None)
     }
+}
+
+/// A report's public view as both stores keep it: JSON text, or NULL for a report whose
+/// location is not private.
+pub(crate) fn public_view_json(report: &Report) -> Result<Option<String>, StoreError> {
+    report
+        .public
+        .as_deref()
+        .map(serde_json::to_string)
+        .transpose()
+        .map_err(|e| StoreError::Internal(e.to_string()))
+}
+
+/// A public view read back from [`public_view_json`]'s text.
+pub(crate) fn parse_public_view(
+    text: Option<&str>,
+) -> Result<Option<Box<PublicView>>, serde_json::Error> {
+    text.map(|t| serde_json::from_str(t).map(Box::new))
+        .transpose()
 }

@@ -29,7 +29,7 @@ use tokio_postgres::error::SqlState;
 use tokio_postgres::{AsyncMessage, NoTls, Row};
 
 /// The schema this code writes; bumped with every migration.
-const SCHEMA_VERSION: i64 = 1;
+const SCHEMA_VERSION: i64 = 2;
 
 /// Connections per instance.
 const POOL_SIZE: usize = 8;
@@ -77,6 +77,8 @@ CREATE TABLE IF NOT EXISTS reports (
     updated_at    bigint NOT NULL,
     deleted_at    bigint
 );
+-- Version 2: the public view of a private location.
+ALTER TABLE reports ADD COLUMN IF NOT EXISTS public_view jsonb;
 CREATE TABLE IF NOT EXISTS sightmap_revisions (
     report_id uuid NOT NULL,
     version   bigint NOT NULL,
@@ -102,15 +104,16 @@ CREATE INDEX IF NOT EXISTS reports_text ON reports
 
 const REPORT_COLUMNS: &str = "id, kind, description, location_text, lon, lat, precision, uncertainty_m, \
      province, country, observed_from, observed_to, sources::text, status, tags::text, reported_at, \
-     updated_at, location_ambiguous, border_distance_m, border_country, coast_distance_m, in_sea";
+     updated_at, location_ambiguous, border_distance_m, border_country, coast_distance_m, in_sea, \
+     public_view::text";
 
 /// The columns [`index_record_at`] reads, in its order.
 const INDEX_COLUMNS: &str = "id, version, lon, lat, kind, status, source_types, observed_from, observed_to, \
      tags::text, uncertainty_m, province, country, border_distance_m, border_country, coast_distance_m, \
-     in_sea, precision";
+     in_sea, precision, public_view::text";
 
 /// Every column a write sets, in the order of [`report_params`] after the id and version.
-const WRITE_COLUMNS: [&str; 22] = [
+const WRITE_COLUMNS: [&str; 23] = [
     "kind",
     "description",
     "location_text",
@@ -133,6 +136,7 @@ const WRITE_COLUMNS: [&str; 22] = [
     "border_country",
     "coast_distance_m",
     "in_sea",
+    "public_view",
 ];
 
 impl From<tokio_postgres::Error> for StoreError {
@@ -366,6 +370,7 @@ struct ReportValues {
     sources: String,
     tags: String,
     source_types: i32,
+    public_view: Option<String>,
 }
 
 impl ReportValues {
@@ -377,6 +382,7 @@ impl ReportValues {
             sources: to_json(&r.sources)?,
             tags: to_json(&r.tags)?,
             source_types: i32::from(r.source_types().0),
+            public_view: super::public_view_json(r)?,
         })
     }
 }
@@ -385,7 +391,7 @@ impl ReportValues {
 fn report_params<'a>(
     r: &'a Report,
     v: &'a ReportValues,
-) -> [&'a (dyn tokio_postgres::types::ToSql + Sync); 22] {
+) -> [&'a (dyn tokio_postgres::types::ToSql + Sync); 23] {
     [
         &v.kind,
         &r.description,
@@ -409,6 +415,7 @@ fn report_params<'a>(
         &r.relation.border_country,
         &r.relation.coast_distance_m,
         &r.relation.in_sea,
+        &v.public_view,
     ]
 }
 
@@ -419,7 +426,7 @@ fn write_placeholders() -> Vec<String> {
         .iter()
         .enumerate()
         .map(|(i, c)| match *c {
-            "sources" | "tags" => format!("${}::text::jsonb", i + 2),
+            "sources" | "tags" | "public_view" => format!("${}::text::jsonb", i + 2),
             _ => format!("${}", i + 2),
         })
         .collect()
@@ -499,6 +506,7 @@ fn parse_json<T: serde::de::DeserializeOwned>(text: &str, column: &str) -> Resul
 
 /// A report from a row of [`REPORT_COLUMNS`].
 fn report_at(row: &Row) -> Result<Report, StoreError> {
+    let public = parse_public_view(row.try_get(22)?)?;
     Ok(Report {
         id: ReportId(row.try_get(0)?),
         kind: parse_word(row.try_get(1)?, "kind")?,
@@ -512,6 +520,8 @@ fn report_at(row: &Row) -> Result<Report, StoreError> {
             province: row.try_get(8)?,
             country: row.try_get(9)?,
             ambiguous: row.try_get(17)?,
+            public_precision: public.as_ref().and_then(|p| p.location.public_precision),
+            coarsened: false,
         },
         relation: Relation {
             border_distance_m: row.try_get(18)?,
@@ -528,13 +538,22 @@ fn report_at(row: &Row) -> Result<Report, StoreError> {
         tags: parse_json(row.try_get(14)?, "tags")?,
         reported_at: Timestamp(row.try_get(15)?),
         updated_at: Timestamp(row.try_get(16)?),
+        public,
     })
+}
+
+/// A stored public view, from a `public_view::text` column.
+fn parse_public_view(
+    text: Option<&str>,
+) -> Result<Option<Box<crate::model::PublicView>>, StoreError> {
+    super::parse_public_view(text).map_err(|e| StoreError::Corrupt(format!("public_view: {e}")))
 }
 
 /// An index record from a row of [`INDEX_COLUMNS`].
 fn index_record_at(row: &Row) -> Result<IndexRecord, StoreError> {
     let source_types: i32 = row.try_get(6)?;
-    Ok(IndexRecord {
+    let public = parse_public_view(row.try_get(18)?)?;
+    let exact = IndexRecord {
         id: ReportId(row.try_get(0)?),
         version: row.try_get(1)?,
         lon: row.try_get(2)?,
@@ -555,7 +574,9 @@ fn index_record_at(row: &Row) -> Result<IndexRecord, StoreError> {
             in_sea: row.try_get(16)?,
         },
         precision: parse_word(row.try_get(17)?, "precision")?,
-    })
+        exact: None,
+    };
+    Ok(exact.with_public_view(public.as_deref()))
 }
 
 #[async_trait::async_trait]
@@ -723,7 +744,7 @@ impl Store for PostgresStore {
             ))
             .await?;
         match client.query_opt(&statement, &[&id.0]).await? {
-            Some(row) => Ok(Some((report_at(&row)?, row.try_get(22)?))),
+            Some(row) => Ok(Some((report_at(&row)?, row.try_get(23)?))),
             None => Ok(None),
         }
     }
@@ -760,7 +781,7 @@ impl Store for PostgresStore {
             .query(&statement, &[&after, &super::sql_limit(limit)])
             .await?
             .iter()
-            .map(|row| Ok((row.try_get(22)?, report_at(row)?)))
+            .map(|row| Ok((row.try_get(23)?, report_at(row)?)))
             .collect()
     }
 
@@ -830,7 +851,7 @@ impl Store for PostgresStore {
             .await?
             .iter()
             .map(|row| {
-                Ok(match row.try_get::<_, bool>(18)? {
+                Ok(match row.try_get::<_, bool>(19)? {
                     true => Change::Removed {
                         id: ReportId(row.try_get(0)?),
                         version: row.try_get(1)?,

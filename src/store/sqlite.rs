@@ -27,7 +27,7 @@ use tokio::sync::oneshot;
 pub const DB_FILE: &str = "sightmap.db";
 const LOCK_FILE: &str = "sightmap.lock";
 /// The schema this code writes; bumped with every migration.
-pub(super) const SCHEMA_VERSION: i64 = 3;
+pub(super) const SCHEMA_VERSION: i64 = 4;
 /// How much of the database file each reader maps into memory (SQLite caps it at its
 /// compile-time maximum, 2 GiB in the bundled build).
 const READER_MMAP_BYTES: i64 = 1 << 40;
@@ -69,7 +69,8 @@ CREATE TABLE IF NOT EXISTS reports (
     tags          TEXT NOT NULL,
     reported_at   INTEGER NOT NULL,
     updated_at    INTEGER NOT NULL,
-    deleted_at    INTEGER
+    deleted_at    INTEGER,
+    public_view   TEXT
 );
 CREATE INDEX IF NOT EXISTS reports_version ON reports (version);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -96,11 +97,11 @@ CREATE VIRTUAL TABLE IF NOT EXISTS report_text USING fts5 (description, content 
 /// The columns [`index_record_at`] reads, in its order.
 const INDEX_COLUMNS: &str = "id, version, lon, lat, kind, status, source_types, observed_from, observed_to, tags, \
      uncertainty_m, province, country, border_distance_m, border_country, coast_distance_m, in_sea, \
-     precision";
+     precision, public_view";
 
 const REPORT_COLUMNS: &str = "id, kind, description, location_text, lon, lat, precision, uncertainty_m, \
      province, country, observed_from, observed_to, sources, status, tags, reported_at, updated_at, \
-     location_ambiguous, border_distance_m, border_country, coast_distance_m, in_sea";
+     location_ambiguous, border_distance_m, border_country, coast_distance_m, in_sea, public_view";
 
 impl From<rusqlite::Error> for StoreError {
     fn from(e: rusqlite::Error) -> Self {
@@ -269,13 +270,15 @@ fn migrate(conn: &Connection) -> Result<(), StoreError> {
     }
     conn.execute_batch(SCHEMA)?;
     // Version 2: reports whose place text was ambiguous are marked. Version 3: each report's
-    // relation to the borders and coast (filled in by the service for older rows).
+    // relation to the borders and coast (filled in by the service for older rows). Version 4:
+    // the public view of a private location.
     for (column, definition) in [
         ("location_ambiguous", "INTEGER NOT NULL DEFAULT 0"),
         ("border_distance_m", "REAL"),
         ("border_country", "TEXT"),
         ("coast_distance_m", "REAL"),
         ("in_sea", "INTEGER NOT NULL DEFAULT 0"),
+        ("public_view", "TEXT"),
     ] {
         let exists: bool = conn.query_row(
             "SELECT EXISTS (SELECT 1 FROM pragma_table_info('reports') WHERE name = ?1)",
@@ -419,9 +422,9 @@ fn apply(
                 "INSERT INTO reports (id, version, kind, description, location_text, lon, lat, precision, \
                  uncertainty_m, province, country, observed_from, observed_to, sources, source_types, status, \
                  tags, reported_at, updated_at, location_ambiguous, border_distance_m, border_country, \
-                 coast_distance_m, in_sea) \
+                 coast_distance_m, in_sea, public_view) \
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, \
-                 ?21, ?22, ?23, ?24) \
+                 ?21, ?22, ?23, ?24, ?25) \
                  ON CONFLICT (id) DO NOTHING",
             )?;
             let mut text = conn
@@ -454,6 +457,7 @@ fn apply(
                     r.relation.border_country,
                     r.relation.coast_distance_m,
                     r.relation.in_sea,
+                    super::public_view_json(r)?,
                 ])?;
                 if changed == 1 {
                     *next_version += 1;
@@ -499,7 +503,7 @@ fn apply(
                  lat = ?7, precision = ?8, uncertainty_m = ?9, province = ?10, country = ?11, observed_from = ?12, \
                  observed_to = ?13, sources = ?14, source_types = ?15, status = ?16, tags = ?17, updated_at = ?18, \
                  location_ambiguous = ?19, border_distance_m = ?20, border_country = ?21, \
-                 coast_distance_m = ?22, in_sea = ?23 WHERE rowid = ?1",
+                 coast_distance_m = ?22, in_sea = ?23, public_view = ?24 WHERE rowid = ?1",
             )?
             .execute(params![
                 rowid,
@@ -525,6 +529,7 @@ fn apply(
                 r.relation.border_country,
                 r.relation.coast_distance_m,
                 r.relation.in_sea,
+                super::public_view_json(r)?,
             ])?;
             conn.prepare_cached("DELETE FROM report_text WHERE rowid = ?1")?
                 .execute([rowid])?;
@@ -665,6 +670,12 @@ where
 fn report_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Report> {
     let sources = text_ref(row, 12)?;
     let tags = text_ref(row, 14)?;
+    let public = super::parse_public_view(
+        row.get_ref(22)?
+            .as_str_or_null()
+            .map_err(|e| corrupt("public_view", e))?,
+    )
+    .map_err(|e| corrupt("public_view", e))?;
     Ok(Report {
         id: id_at(row, 0)?,
         kind: word_at::<Kind>(row, 1, "kind")?,
@@ -678,6 +689,8 @@ fn report_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Report> {
             province: row.get(8)?,
             country: row.get(9)?,
             ambiguous: row.get(17)?,
+            public_precision: public.as_ref().and_then(|p| p.location.public_precision),
+            coarsened: false,
         },
         relation: Relation {
             border_distance_m: row.get(18)?,
@@ -698,6 +711,7 @@ fn report_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Report> {
         },
         reported_at: Timestamp(row.get(15)?),
         updated_at: Timestamp(row.get(16)?),
+        public,
     })
 }
 
@@ -727,7 +741,7 @@ fn changes_in(conn: &Connection, after: i64, limit: usize) -> Result<Vec<Change>
     let mut rows = stmt.query(params![after, super::sql_limit(limit)])?;
     let mut changes = Vec::new();
     while let Some(row) = rows.next()? {
-        let deleted: bool = row.get(18)?;
+        let deleted: bool = row.get(19)?;
         changes.push(match deleted {
             true => Change::Removed {
                 id: id_at(row, 0)?,
@@ -742,7 +756,13 @@ fn changes_in(conn: &Connection, after: i64, limit: usize) -> Result<Vec<Change>
 /// An index record from a row of [`INDEX_COLUMNS`].
 fn index_record_at(row: &rusqlite::Row<'_>) -> Result<IndexRecord, StoreError> {
     let tags = text_ref(row, 9)?;
-    Ok(IndexRecord {
+    let public = super::parse_public_view(
+        row.get_ref(18)?
+            .as_str_or_null()
+            .map_err(|e| corrupt("public_view", e))?,
+    )
+    .map_err(|e| corrupt("public_view", e))?;
+    let exact = IndexRecord {
         id: id_at(row, 0)?,
         version: row.get(1)?,
         lon: row.get(2)?,
@@ -767,7 +787,9 @@ fn index_record_at(row: &rusqlite::Row<'_>) -> Result<IndexRecord, StoreError> {
         } else {
             serde_json::from_str(tags).map_err(|e| corrupt("tags", e))?
         },
-    })
+        exact: None,
+    };
+    Ok(exact.with_public_view(public.as_deref()))
 }
 
 #[async_trait::async_trait]
@@ -851,7 +873,7 @@ impl Store for SqliteStore {
             Ok(conn
                 .prepare_cached(&sql)?
                 .query_row([id.0.as_bytes()], |row| {
-                    Ok((report_from_row(row)?, row.get(22)?))
+                    Ok((report_from_row(row)?, row.get(23)?))
                 })
                 .optional()?)
         })
@@ -899,7 +921,7 @@ impl Store for SqliteStore {
             let mut stmt = conn.prepare_cached(&sql)?;
             let rows = stmt
                 .query_map(params![after, limit as i64], |row| {
-                    Ok((row.get(22)?, report_from_row(row)?))
+                    Ok((row.get(23)?, report_from_row(row)?))
                 })?
                 .collect::<rusqlite::Result<Vec<_>>>()?;
             Ok(rows)

@@ -1,0 +1,205 @@
+//! The index as each viewer sees it. The main index places every report where the public
+//! sees it: a private report (see [`crate::privacy`]) at its coarsened point, flagged. Beside
+//! it, a small index holds the exact placement of the private reports only. The public's
+//! queries read the main index alone, so no answer to the public can be computed from an
+//! exact point; a reviewer's queries read the main index without the flagged entries, and the
+//! small one, and merge the two in the query's order.
+
+use super::{Answer, Hit, IndexRecord, Match, ReportIndex};
+use crate::model::{ReportId, Timestamp};
+use crate::privacy::Viewer;
+use crate::query::{Page, ReportQuery, Spatial};
+use std::collections::HashSet;
+
+/// Every live report, indexed for the public and, for private reports, at the exact point.
+#[derive(Debug, Default)]
+pub struct ViewIndex {
+    /// Every report, private ones where the public sees them.
+    public: ReportIndex,
+    /// Private reports at their exact points.
+    exact: ReportIndex,
+}
+
+impl ViewIndex {
+    /// Builds both from every live report's record.
+    pub fn build(records: Vec<IndexRecord>) -> Self {
+        let exact: Vec<IndexRecord> = records
+            .iter()
+            .filter_map(|r| r.exact.as_deref().cloned())
+            .collect();
+        Self {
+            public: ReportIndex::build(records),
+            exact: ReportIndex::build(exact),
+        }
+    }
+
+    /// The public index (loaded from a snapshot) with the exact records of its private
+    /// reports.
+    pub fn from_parts(public: ReportIndex, exact: Vec<IndexRecord>) -> Self {
+        Self {
+            public,
+            exact: ReportIndex::build(exact),
+        }
+    }
+
+    /// The index the public reads, which a snapshot saves.
+    pub fn public(&self) -> &ReportIndex {
+        &self.public
+    }
+
+    /// Adds a report or replaces its older version.
+    pub fn upsert(&mut self, record: IndexRecord) {
+        match &record.exact {
+            Some(exact) => self.exact.upsert(IndexRecord::clone(exact)),
+            None => {
+                if self
+                    .exact
+                    .version_of(&record.id)
+                    .is_some_and(|v| v < record.version)
+                {
+                    // No longer private.
+                    self.exact.remove(&record.id, record.version);
+                }
+            }
+        }
+        self.public.upsert(record);
+    }
+
+    /// Removes a report, as of a store version.
+    pub fn remove(&mut self, id: &ReportId, version: i64) {
+        self.public.remove(id, version);
+        if self.exact.contains(id) {
+            self.exact.remove(id, version);
+        }
+    }
+
+    /// How many live reports there are.
+    pub fn len(&self) -> usize {
+        self.public.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.public.is_empty()
+    }
+
+    /// How many reports have a private location.
+    pub fn private_count(&self) -> usize {
+        self.exact.len()
+    }
+
+    /// Every live report's id, sorted.
+    pub fn all_ids(&self) -> Vec<ReportId> {
+        self.public.all_ids()
+    }
+
+    /// The extent of every live report as the public sees them.
+    pub fn extent(&self) -> Option<([f64; 4], (Timestamp, Timestamp))> {
+        self.public.extent()
+    }
+
+    /// Whether `viewer` reads the main index alone.
+    fn public_only(&self, viewer: Viewer) -> bool {
+        viewer == Viewer::Public || self.exact.is_empty()
+    }
+
+    /// Answers a query as `viewer` sees the reports.
+    pub fn query(
+        &self,
+        query: &ReportQuery,
+        text_matches: Option<&HashSet<ReportId>>,
+        viewer: Viewer,
+    ) -> Answer {
+        if self.public_only(viewer) {
+            return self.public.query(query, text_matches);
+        }
+        let (others, private) = split(query);
+        let (a, b) = (
+            self.public.query(&others, text_matches),
+            self.exact.query(&private, text_matches),
+        );
+        merge(a, b, query)
+    }
+
+    /// The sorted ids of every report matching the query as `viewer` sees the reports, or
+    /// `None` when it keeps every report.
+    pub fn matching_ids(
+        &self,
+        query: &ReportQuery,
+        text_matches: Option<&HashSet<ReportId>>,
+        viewer: Viewer,
+    ) -> Option<Vec<ReportId>> {
+        let ids = self.public.matching_ids(query, text_matches)?;
+        if self.public_only(viewer) {
+            return Some(ids);
+        }
+        let (others, private) = split(query);
+        let mut ids = self
+            .public
+            .matching_ids(&others, text_matches)
+            .unwrap_or_default();
+        ids.extend(
+            self.exact
+                .matching_ids(&private, text_matches)
+                .unwrap_or_else(|| self.exact.all_ids()),
+        );
+        ids.sort_unstable();
+        Some(ids)
+    }
+
+    /// Every report matching the query's place and filters, as `viewer` sees them.
+    pub fn matches(
+        &self,
+        query: &ReportQuery,
+        text_matches: Option<&HashSet<ReportId>>,
+        viewer: Viewer,
+    ) -> Vec<Match<'_>> {
+        if self.public_only(viewer) {
+            return self.public.matches(query, text_matches);
+        }
+        let (others, private) = split(query);
+        let mut found = self.public.matches(&others, text_matches);
+        found.extend(self.exact.matches(&private, text_matches));
+        found
+    }
+}
+
+/// The query for the main index without its private entries, and for the exact index, each
+/// asked for every hit up to the end of the page.
+fn split(query: &ReportQuery) -> (ReportQuery, ReportQuery) {
+    let mut private = query.clone();
+    private.page = Page {
+        offset: 0,
+        limit: query.page.offset.saturating_add(query.page.limit),
+    };
+    let mut others = private.clone();
+    others.filter.without_private = true;
+    (others, private)
+}
+
+/// Two answers merged in the query's order (by distance for radius and nearest queries,
+/// else by id), with the query's page cut.
+fn merge(a: Answer, b: Answer, query: &ReportQuery) -> Answer {
+    let mut hits: Vec<Hit> = a.hits;
+    hits.extend(b.hits);
+    let mut matched = a.matched + b.matched;
+    match query.spatial {
+        Spatial::Radius { .. } | Spatial::Nearest { .. } => hits.sort_by(|x, y| {
+            let d = |h: &Hit| h.distance_m.unwrap_or(f64::INFINITY);
+            d(x).total_cmp(&d(y)).then(x.id.cmp(&y.id))
+        }),
+        _ => hits.sort_by_key(|h| h.id),
+    }
+    if let Spatial::Nearest { k, .. } = query.spatial {
+        matched = matched.min(k);
+        hits.truncate(k);
+    }
+    Answer {
+        matched,
+        hits: hits
+            .into_iter()
+            .skip(query.page.offset)
+            .take(query.page.limit)
+            .collect(),
+    }
+}
