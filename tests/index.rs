@@ -4,10 +4,11 @@
 
 use proptest::prelude::*;
 use sightmap::geodesy::geodesic_distance_m;
-use sightmap::index::{IndexRecord, ReportIndex, SnapshotStamp};
+use sightmap::index::{Answer, IndexRecord, ReportIndex, SnapshotStamp, ViewIndex};
 use sightmap::model::{
     Kind, Precision, Relation, ReportId, SourceType, Status, Timestamp, WordSet,
 };
+use sightmap::privacy::Viewer;
 use sightmap::query::{BBox, Filter, Page, ReportQuery, Spatial};
 use std::collections::HashSet;
 
@@ -227,6 +228,15 @@ fn brute_force(records: &[IndexRecord], q: &ReportQuery) -> Vec<(ReportId, Optio
 fn assert_same(
     index: &ReportIndex,
     records: &[IndexRecord],
+    q: ReportQuery,
+) -> Result<(), TestCaseError> {
+    assert_answers(|q| index.query(q, None), records, q)
+}
+
+/// Compares the answers of `answer` (all pages at once) with the brute-force ones.
+fn assert_answers(
+    answer: impl Fn(&ReportQuery) -> Answer,
+    records: &[IndexRecord],
     mut q: ReportQuery,
 ) -> Result<(), TestCaseError> {
     q.page = Page {
@@ -234,7 +244,7 @@ fn assert_same(
         offset: 0,
     };
     let expected = brute_force(records, &q);
-    let answer = index.query(&q, None);
+    let answer = answer(&q);
     prop_assert_eq!(
         answer.matched,
         expected.len(),
@@ -387,6 +397,99 @@ proptest! {
         prop_assert_eq!(loaded.len(), live.len());
         prop_assert_eq!(loaded.extent(), index.extent());
         assert_same(&loaded, &live, ReportQuery { spatial, filter, ..Default::default() })?;
+    }
+
+    #[test]
+    fn private_reports_are_answered_where_each_viewer_may_see_them(
+        records in records_strategy(300),
+        hidden in prop::collection::vec((any::<prop::sample::Index>(), 44.0..55.0f64, 35.0..42.0f64), 0..40),
+        later in prop::collection::vec((any::<prop::sample::Index>(), 0u8..3, 44.0..55.0f64, 35.0..42.0f64), 0..40),
+        spatial in spatial_strategy(),
+        filter in prop_oneof![Just(Filter::default()), filter_strategy()],
+        limit in 1usize..30,
+    ) {
+        // `exact` holds each live report where reviewers see it, `public` where the public
+        // does: a private report elsewhere, carrying its exact record.
+        let hide = |exact: &IndexRecord, lon: f64, lat: f64, version: i64| IndexRecord {
+            lon,
+            lat,
+            precision: Precision::Province,
+            version,
+            exact: Some(Box::new(IndexRecord { version, ..exact.clone() })),
+            ..exact.clone()
+        };
+        let mut exact = records.clone();
+        let mut public = records.clone();
+        for (pick, lon, lat) in &hidden {
+            let i = pick.index(records.len().max(1)).min(records.len().saturating_sub(1));
+            if let Some(r) = exact.get(i) {
+                public[i] = hide(r, *lon, *lat, 1);
+            }
+        }
+        let mut index = ViewIndex::build(public.clone());
+        // Then reports become private, public again, or are deleted.
+        let mut version = 2;
+        for (pick, action, lon, lat) in later {
+            if exact.is_empty() {
+                break;
+            }
+            version += 1;
+            let i = pick.index(exact.len());
+            match action {
+                0 => {
+                    public[i] = hide(&exact[i], lon, lat, version);
+                    exact[i].version = version;
+                    index.upsert(public[i].clone());
+                }
+                1 => {
+                    exact[i].version = version;
+                    public[i] = exact[i].clone();
+                    index.upsert(public[i].clone());
+                }
+                _ => {
+                    index.remove(&exact[i].id, version);
+                    exact.swap_remove(i);
+                    public.swap_remove(i);
+                }
+            }
+        }
+        let q = ReportQuery { spatial, filter, page: Page::default() };
+        assert_answers(|q| index.query(q, None, Viewer::Public), &public, q.clone())?;
+        assert_answers(|q| index.query(q, None, Viewer::Exact), &exact, q.clone())?;
+        // A reviewer's pages, merged from both indexes, concatenate to the whole answer.
+        let whole = |page| ReportQuery { page, ..q.clone() };
+        let all = index.query(&whole(Page { limit: 100_000, offset: 0 }), None, Viewer::Exact);
+        let mut paged = Vec::new();
+        for offset in (0..all.matched + limit).step_by(limit) {
+            let page = index.query(&whole(Page { limit, offset }), None, Viewer::Exact);
+            prop_assert_eq!(page.matched, all.matched);
+            paged.extend(page.hits.iter().map(|h| h.id));
+        }
+        prop_assert_eq!(paged, all.hits.iter().map(|h| h.id).collect::<Vec<_>>());
+        // Layers and exports see the same reports.
+        let ids = |records: &[IndexRecord]| {
+            let mut ids: Vec<_> = brute_force(records, &q).into_iter().map(|(id, _)| id).collect();
+            ids.sort();
+            ids
+        };
+        if !matches!(q.spatial, Spatial::Nearest { .. }) {
+            for (viewer, records) in [(Viewer::Public, &public), (Viewer::Exact, &exact)] {
+                let mut matched: Vec<_> = index.matches(&q, None, viewer).iter().map(|m| m.id).collect();
+                matched.sort();
+                prop_assert_eq!(&matched, &ids(records));
+                let listed = index.matching_ids(&q, None, viewer).unwrap_or_else(|| index.all_ids());
+                prop_assert_eq!(&listed, &ids(records));
+            }
+        }
+        // A snapshot keeps which entries are private.
+        let mut saved = Vec::new();
+        index.public().write_snapshot(&SnapshotStamp { store: "s".into(), version }, &mut saved).unwrap();
+        let (_, loaded) = ReportIndex::read_snapshot(saved.as_slice()).unwrap();
+        let mut flagged: Vec<_> = loaded.private_entries().into_iter().map(|(id, _)| id).collect();
+        flagged.sort();
+        let mut private: Vec<_> = public.iter().filter(|r| r.exact.is_some()).map(|r| r.id).collect();
+        private.sort();
+        prop_assert_eq!(flagged, private);
     }
 
     #[test]

@@ -128,3 +128,103 @@ fn restarts_from_the_snapshot_answer_as_the_store_says() {
     std::fs::copy(other.path().join(SNAPSHOT), &path).unwrap();
     start_and_compare(dir.path(), &after, "another store's snapshot is ignored");
 }
+
+/// `method path` as the holder of `token` (none for the public): the status and JSON body.
+fn call(
+    server: &Server,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: Option<Value>,
+) -> (u16, Value) {
+    let agent = common::agent(std::time::Duration::from_secs(5));
+    let url = format!("{}{path}", server.base);
+    let auth = token.map(|t| format!("Bearer {t}"));
+    let mut response = match (method, body) {
+        ("GET", None) => {
+            let mut r = agent.get(&url);
+            if let Some(a) = &auth {
+                r = r.header("Authorization", a);
+            }
+            r.call()
+        }
+        (method, Some(b)) => {
+            let mut r = match method {
+                "POST" => agent.post(&url),
+                _ => agent.patch(&url),
+            }
+            .header("Content-Type", "application/json");
+            if let Some(a) = &auth {
+                r = r.header("Authorization", a);
+            }
+            r.send(b.to_string())
+        }
+        (method, None) => panic!("call does not do {method} without a body"),
+    }
+    .unwrap_or_else(|e| panic!("{method} {path}: {e}"));
+    let text = response.body_mut().read_to_string().expect("body");
+    (
+        response.status().as_u16(),
+        serde_json::from_str(&text).unwrap_or(Value::Null),
+    )
+}
+
+#[test]
+fn private_reports_stay_private_across_restarts_and_crashes() {
+    const ADMIN: &str = "snapshot-admin";
+    let (lon, lat) = (49.612347, 37.305129);
+    let near = format!("/api/reports?lat={lat}&lon={lon}&radius_km=0.5");
+    let found = |server: &Server, token: Option<&str>| -> Vec<String> {
+        let (status, body) = call(server, "GET", &near, token, None);
+        assert_eq!(status, 200, "{body}");
+        body["features"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let args = ["--write-token", ADMIN];
+    let mut server = Server::start_with(dir.path(), &args);
+    let mut private = report(0, lon, lat);
+    private["public_precision"] = json!("province");
+    let (status, body) = call(&server, "POST", "/api/reports", Some(ADMIN), Some(private));
+    assert_eq!(status, 201, "{body}");
+    let id = body["id"].as_str().unwrap().to_string();
+    assert_eq!(found(&server, Some(ADMIN)), vec![id.clone()]);
+    assert!(found(&server, None).is_empty());
+    server.stop();
+
+    // From the snapshot: the public still sees the province's point, the admin the exact one.
+    let mut server = Server::start_with(dir.path(), &args);
+    assert_eq!(found(&server, Some(ADMIN)), vec![id.clone()]);
+    assert!(found(&server, None).is_empty());
+    // Made public, then a crash: the replayed change shows it where it is.
+    let path = format!("/api/reports/{id}");
+    let (status, _) = call(
+        &server,
+        "PATCH",
+        &path,
+        Some(ADMIN),
+        Some(json!({"public_precision": null})),
+    );
+    assert_eq!(status, 200);
+    server.kill();
+    let mut server = Server::start_with(dir.path(), &args);
+    assert_eq!(found(&server, None), vec![id.clone()]);
+    // Private again, and a crash again.
+    let (status, _) = call(
+        &server,
+        "PATCH",
+        &path,
+        Some(ADMIN),
+        Some(json!({"public_precision": "place"})),
+    );
+    assert_eq!(status, 200);
+    server.kill();
+    let mut server = Server::start_with(dir.path(), &args);
+    assert!(found(&server, None).is_empty());
+    assert_eq!(found(&server, Some(ADMIN)), vec![id]);
+    server.stop();
+}

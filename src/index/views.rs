@@ -178,7 +178,7 @@ fn split(query: &ReportQuery) -> (ReportQuery, ReportQuery) {
 }
 
 /// Two answers merged in the query's order (by distance for radius and nearest queries,
-/// else by id), with the query's page cut.
+/// else newest id first), with the query's page cut.
 fn merge(a: Answer, b: Answer, query: &ReportQuery) -> Answer {
     let mut hits: Vec<Hit> = a.hits;
     hits.extend(b.hits);
@@ -188,7 +188,8 @@ fn merge(a: Answer, b: Answer, query: &ReportQuery) -> Answer {
             let d = |h: &Hit| h.distance_m.unwrap_or(f64::INFINITY);
             d(x).total_cmp(&d(y)).then(x.id.cmp(&y.id))
         }),
-        _ => hits.sort_by_key(|h| h.id),
+        // Newest first, as the index pages them.
+        _ => hits.sort_by(|x, y| y.id.cmp(&x.id)),
     }
     if let Spatial::Nearest { k, .. } = query.spatial {
         matched = matched.min(k);

@@ -9,6 +9,7 @@ mod history;
 mod layers;
 mod limits;
 mod ogc;
+mod privacy;
 mod queries;
 mod relate;
 mod reports;

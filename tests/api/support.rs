@@ -24,6 +24,8 @@ pub struct Reply {
     pub content_type: String,
     pub headers: axum::http::HeaderMap,
     pub body: Value,
+    /// The body as sent.
+    pub bytes: axum::body::Bytes,
 }
 
 impl Reply {
@@ -161,6 +163,7 @@ impl App {
             content_type,
             headers,
             body,
+            bytes,
         }
     }
 
