@@ -189,7 +189,7 @@ fn merge(a: Answer, b: Answer, query: &ReportQuery) -> Answer {
             d(x).total_cmp(&d(y)).then(x.id.cmp(&y.id))
         }),
         // Newest first, as the index pages them.
-        _ => hits.sort_by(|x, y| y.id.cmp(&x.id)),
+        _ => hits.sort_by_key(|h| std::cmp::Reverse(h.id)),
     }
     if let Spatial::Nearest { k, .. } = query.spatial {
         matched = matched.min(k);
