@@ -263,6 +263,9 @@ function reportDetails(feature) {
   box.append(el('p', `Observed ${when}`, 'muted'));
   const where = [p.location_text, p.province, p.country].filter(Boolean).join(', ');
   box.append(el('p', `${where || 'No place name'} · precision ${p.precision}, within ${Math.round(p.uncertainty_m)} m${p.location_ambiguous ? ' · ambiguous place name' : ''}`, 'muted'));
+  if (p.location_coarsened) {
+    box.append(el('p', `Location shown at ${p.public_precision} level to protect the reporter; the exact point is withheld.`, 'muted'));
+  }
   box.append(el('p', `Border (${p.border_country || '–'}): ${km(p.border_distance_km)} · coast: ${km(p.coast_distance_km)}${p.in_sea ? ' · at sea' : ''}`, 'muted'));
   const sources = el('ul');
   for (const s of p.sources || []) {
@@ -512,6 +515,7 @@ addForm.addEventListener('submit', async (e) => {
     sources: [{ name: f.source.value, type: f.source_type.value, stance: f.stance.value }],
   };
   if (f.to.value) report.observed.to = new Date(f.to.value).toISOString();
+  if (f.public_precision.value) report.public_precision = f.public_precision.value;
   if (add.point) {
     report.lon = add.point[0];
     report.lat = add.point[1];
