@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Property-based API tests with schemathesis (PyPI, pinned): a server on the sample data, and
-# every operation of the OGC API - Features OpenAPI document (/ogc/api) called with generated
-# valid and invalid input. Fails on any 5xx, any response that does not match the document
+# every operation of both OpenAPI documents, sightmap's own API (/api/openapi.json) and the OGC
+# API - Features (/ogc/api), called with generated valid and invalid input. Fails on any 5xx, any response that does not match the document
 # (status, content type, schema) and any invalid input accepted. (The check that every
 # schema-valid request is accepted is left out: a CQL2 filter's grammar is not in the schema,
-# so a valid string can be an invalid filter, rightly answered 400.)
+# so a valid string can be an invalid filter, rightly answered 400; and a place text or a URL
+# the schema allows may name no known place or use another scheme, rightly answered 422.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 version=4.32.5
@@ -15,13 +16,19 @@ fi
 cargo build --locked --quiet --bin sightmap
 work=$(mktemp -d)
 port=18733
-target/debug/sightmap serve --data-dir "$work/data" --addr "127.0.0.1:$port" >"$work/serve.log" 2>&1 &
+# An admin token, so that every operation (token management too) is reached.
+admin=schemathesis-admin
+target/debug/sightmap serve --data-dir "$work/data" --addr "127.0.0.1:$port" --write-token "$admin" \
+  --rate-limit 0 >"$work/serve.log" 2>&1 &
 server=$!
-trap 'kill $server 2>/dev/null || true; rm -rf "$work"' EXIT
+trap 'kill $server 2>/dev/null || true; wait $server 2>/dev/null || true; rm -rf "$work"' EXIT
 for _ in $(seq 1 400); do
   curl -fs "127.0.0.1:$port/health" >/dev/null 2>&1 && break
   sleep 0.05
 done
+st run "http://127.0.0.1:$port/api/openapi.json" --url "http://127.0.0.1:$port" \
+  -H "Authorization: Bearer $admin" --checks all --exclude-checks positive_data_acceptance \
+  --max-examples 50 --seed 20261122 --no-color
 st run "http://127.0.0.1:$port/ogc/api" --url "http://127.0.0.1:$port/ogc" \
   --checks all --exclude-checks positive_data_acceptance \
   --max-examples 50 --seed 20261122 --no-color

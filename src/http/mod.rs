@@ -7,6 +7,7 @@ mod geocode;
 mod layers;
 pub mod limits;
 mod ogc;
+mod openapi;
 mod problem;
 mod relate;
 mod reports;
@@ -62,6 +63,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/reverse", get(geocode::reverse))
         .route("/api/relate", get(relate::relate))
         .route("/api/export", get(export::export))
+        .route("/api/openapi.json", get(openapi::api))
         .route("/ogc", get(ogc::landing))
         .route("/ogc/", get(ogc::landing))
         .route("/ogc/api", get(ogc::api))
