@@ -76,12 +76,27 @@ fn uncertainty_step_m(level: Precision) -> f64 {
     }
 }
 
+/// The public level for a location asked to be shown at `level`: `level` itself, or the
+/// province or country when the location claims no more than that (a public point is never
+/// more precise than the claim).
+fn public_level(location: &Location, level: Precision) -> Precision {
+    if coarseness(location.precision) <= coarseness(level) {
+        return level;
+    }
+    PUBLIC_LEVELS
+        .into_iter()
+        .find(|l| coarseness(*l) >= coarseness(location.precision))
+        .unwrap_or(Precision::Country)
+}
+
 /// The public view of `location` coarsened to `level`, or what to tell the client.
 ///
-/// A location already at least as coarse as `level` is shown as it is. Otherwise the public
-/// point is the coarse place's, its uncertainty circle covers the place and reaches the exact
-/// point's whole uncertainty circle (in steps, see [`uncertainty_step_m`]), and its text is
-/// the place's name: the reporter's own text may spell out the exact point.
+/// The public point is always the coarse place's, whatever precision the client claimed for
+/// its coordinates: the nearest place's point, or the province's or country's (the coarser
+/// of those when the location itself claims less than `level`). Its uncertainty circle covers
+/// the place and reaches the exact point's whole uncertainty circle (in steps, see
+/// [`uncertainty_step_m`]), and its text is the place's name: the reporter's own text may
+/// spell out the exact point.
 pub fn public_view(
     location: &Location,
     level: Precision,
@@ -92,14 +107,8 @@ pub fn public_view(
             "public_precision must be place, province or country, not {level}"
         ));
     }
-    if coarseness(location.precision) >= coarseness(level) {
-        let mut shown = location.clone();
-        shown.public_precision = Some(level);
-        return Ok(PublicView {
-            relation: gazetteer.relate(shown.lon, shown.lat),
-            location: shown,
-        });
-    }
+    let asked = level;
+    let level = public_level(location, level);
     let place = gazetteer
         .coarse_place(location.lon, location.lat, level)
         .ok_or_else(|| {
@@ -125,11 +134,91 @@ pub fn public_view(
         },
         country,
         ambiguous: false,
-        public_precision: Some(level),
+        public_precision: Some(asked),
         coarsened: true,
     };
     Ok(PublicView {
         relation: gazetteer.relate(shown.lon, shown.lat),
         location: shown,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::places::Places;
+    use crate::region::RegionFiles;
+
+    fn places() -> &'static Places {
+        static PLACES: std::sync::OnceLock<Places> = std::sync::OnceLock::new();
+        PLACES.get_or_init(|| Places::load(RegionFiles::embedded()).unwrap())
+    }
+
+    fn at(lon: f64, lat: f64, precision: Precision) -> Location {
+        Location {
+            text: Some(format!("{lat}, {lon}")),
+            lon,
+            lat,
+            precision,
+            uncertainty_m: crate::model::default_uncertainty_m(precision),
+            province: None,
+            country: None,
+            ambiguous: false,
+            public_precision: None,
+            coarsened: false,
+        }
+    }
+
+    #[test]
+    fn the_public_point_is_the_coarse_places_whatever_the_claimed_precision() {
+        let places = places();
+        let gilan = places
+            .region
+            .province_at(49.61, 37.3)
+            .unwrap()
+            .representative;
+        // Exact coordinates that claim province precision still move to the province's point.
+        for precision in [
+            Precision::Exact,
+            Precision::Near,
+            Precision::Region,
+            Precision::Province,
+        ] {
+            let view = public_view(&at(49.61, 37.3, precision), Precision::Place, places).unwrap();
+            let expected = match precision {
+                Precision::Exact => Precision::Place,
+                _ => Precision::Province,
+            };
+            assert_eq!(view.location.precision, expected, "{precision}");
+            if expected == Precision::Province {
+                assert_eq!((view.location.lon, view.location.lat), gilan, "{precision}");
+                assert_eq!(view.location.text.as_deref(), Some("Gilan"));
+            }
+            assert!(view.location.coarsened);
+            assert_eq!(view.location.public_precision, Some(Precision::Place));
+        }
+    }
+
+    #[test]
+    fn the_public_circle_holds_the_exact_circle() {
+        let places = places();
+        for (lon, lat) in [(49.61, 37.3), (48.3, 38.25), (52.5, 36.5), (50.2, 36.9)] {
+            for level in PUBLIC_LEVELS {
+                let exact = at(lon, lat, Precision::Exact);
+                let view = public_view(&exact, level, places).unwrap().location;
+                let reach = geodesy::geodesic_distance_m(view.lon, view.lat, lon, lat)
+                    + exact.uncertainty_m;
+                assert!(view.uncertainty_m >= reach, "{level} at {lon},{lat}");
+                assert_ne!((view.lon, view.lat), (lon, lat));
+            }
+        }
+    }
+
+    #[test]
+    fn only_place_province_and_country_are_levels() {
+        let places = places();
+        for level in [Precision::Exact, Precision::Near, Precision::Region] {
+            assert!(public_view(&at(49.6, 37.3, Precision::Exact), level, places).is_err());
+        }
+    }
 }
