@@ -74,6 +74,8 @@ const CSV_COLUMNS: &[&str] = &[
     "precision",
     "uncertainty_m",
     "location_ambiguous",
+    "public_precision",
+    "location_coarsened",
     "province",
     "country",
     "border_distance_km",
@@ -229,7 +231,7 @@ fn write_csv_row<W: Write>(w: &mut csv::Writer<W>, r: &Report) -> std::io::Resul
     let names: Vec<&str> = r.sources.iter().map(|s| s.name.as_str()).collect();
     let stances: Vec<&str> = r.sources.iter().map(|s| s.stance.as_str()).collect();
     let sources_json = serde_json::to_string(&r.sources).map_err(io)?;
-    let row: [String; 26] = [
+    let row: [String; 28] = [
         r.id.to_string(),
         r.kind.as_str().into(),
         r.status.as_str().into(),
@@ -241,6 +243,10 @@ fn write_csv_row<W: Write>(w: &mut csv::Writer<W>, r: &Report) -> std::io::Resul
         l.precision.as_str().into(),
         l.uncertainty_m.to_string(),
         l.ambiguous.to_string(),
+        l.public_precision
+            .map(|p| p.as_str().to_string())
+            .unwrap_or_default(),
+        l.coarsened.to_string(),
         l.province.clone().unwrap_or_default(),
         l.country.clone().unwrap_or_default(),
         opt_km(r.relation.border_distance_m),
@@ -272,6 +278,8 @@ const FGB_COLUMNS: &[(&str, flatgeobuf::ColumnType)] = {
         ("precision", T::String),
         ("uncertainty_m", T::Double),
         ("location_ambiguous", T::Bool),
+        ("public_precision", T::String),
+        ("location_coarsened", T::Bool),
         ("province", T::String),
         ("country", T::String),
         ("border_distance_km", T::Double),
@@ -324,7 +332,7 @@ fn write_fgb_feature(w: &mut flatgeobuf::FgbWriter<'static>, r: &Report) -> std:
     let sources_json = serde_json::to_string(&r.sources).map_err(io)?;
     let tags = r.tags.join("; ");
     let km = |m: Option<f64>| m.map(|m| V::Double(m / 1000.0));
-    let values: [Option<V>; 23] = [
+    let values: [Option<V>; 25] = [
         Some(V::String(&id)),
         Some(V::String(r.kind.as_str())),
         Some(V::String(r.status.as_str())),
@@ -333,6 +341,8 @@ fn write_fgb_feature(w: &mut flatgeobuf::FgbWriter<'static>, r: &Report) -> std:
         Some(V::String(l.precision.as_str())),
         Some(V::Double(l.uncertainty_m)),
         Some(V::Bool(l.ambiguous)),
+        l.public_precision.map(|p| V::String(p.as_str())),
+        Some(V::Bool(l.coarsened)),
         l.province.as_deref().map(V::String),
         l.country.as_deref().map(V::String),
         km(r.relation.border_distance_m),
@@ -393,6 +403,13 @@ fn write_placemark(out: &mut impl Write, r: &Report) -> std::io::Result<()> {
         ("status", r.status.as_str().to_string()),
         ("precision", l.precision.as_str().to_string()),
         ("uncertainty_m", l.uncertainty_m.to_string()),
+        (
+            "public_precision",
+            l.public_precision
+                .map(|p| p.as_str().to_string())
+                .unwrap_or_default(),
+        ),
+        ("location_coarsened", l.coarsened.to_string()),
         ("location_text", l.text.clone().unwrap_or_default()),
         ("province", l.province.clone().unwrap_or_default()),
         ("country", l.country.clone().unwrap_or_default()),

@@ -366,8 +366,18 @@ fn read_lines(reader: impl BufRead, sink: &mut RecordSink<'_>) -> Result<(), Imp
 
 /// CSV columns that hold numbers.
 const NUMBER_COLUMNS: &[&str] = &["lat", "lon", "uncertainty_m"];
-/// CSV columns written by exports that import ignores.
-const IGNORED_COLUMNS: &[&str] = &["wkt", "geometry", "distance_km"];
+/// CSV columns that hold `true` or `false`.
+const BOOL_COLUMNS: &[&str] = &["location_ambiguous", "location_coarsened", "in_sea"];
+/// CSV columns written by exports that import ignores (summaries of `sources_json`, and the
+/// point again as WKT).
+const IGNORED_COLUMNS: &[&str] = &[
+    "wkt",
+    "geometry",
+    "distance_km",
+    "source_count",
+    "source_names",
+    "stances",
+];
 
 fn read_csv(reader: impl BufRead, sink: &mut RecordSink<'_>) -> Result<(), ImportError> {
     let mut csv = csv::ReaderBuilder::new()
@@ -420,12 +430,29 @@ fn csv_row(headers: &[String], record: &csv::StringRecord) -> Result<Value, Vec<
             source.insert(key.to_string(), Value::String(cell.to_string()));
             continue;
         }
-        let value = if NUMBER_COLUMNS.contains(&header.as_str()) {
+        // An export's sources, in full.
+        let header = match header.as_str() {
+            "sources_json" => "sources",
+            other => other,
+        };
+        let value = if BOOL_COLUMNS.contains(&header) {
+            match cell {
+                "true" => Value::Bool(true),
+                "false" => Value::Bool(false),
+                _ => {
+                    errors.push(FieldError::new(
+                        header,
+                        format!("'{cell}' is not true or false"),
+                    ));
+                    continue;
+                }
+            }
+        } else if NUMBER_COLUMNS.contains(&header) {
             match cell.parse::<f64>() {
                 Ok(n) if n.is_finite() => Value::from(n),
                 _ => {
                     errors.push(FieldError::new(
-                        header.clone(),
+                        header,
                         format!("'{cell}' is not a finite number"),
                     ));
                     continue;
@@ -452,7 +479,7 @@ fn csv_row(headers: &[String], record: &csv::StringRecord) -> Result<Value, Vec<
         } else {
             Value::String(cell.to_string())
         };
-        object.insert(header.clone(), value);
+        object.insert(header.to_string(), value);
     }
     if !source.is_empty() {
         if object.contains_key("sources") {

@@ -444,3 +444,44 @@ async fn bad_public_precision_and_contact_details_are_refused() {
         .assert_problem(422, "contact");
     assert!(ids_of(&app.get("/api/reports").await.body).is_empty());
 }
+
+#[tokio::test]
+async fn an_exact_export_imported_elsewhere_keeps_reports_private() {
+    let s = setup().await;
+    for (format, import_format) in [
+        ("geojson", sightmap::import::Format::FeatureCollection),
+        ("csv", sightmap::import::Format::Csv),
+    ] {
+        let exact = s
+            .app
+            .as_token(
+                &s.reviewer,
+                "GET",
+                &format!("/api/export?format={format}&exact_locations=true"),
+                None,
+            )
+            .await;
+        assert_eq!(exact.status, 200);
+        let other = App::new(None).await;
+        let options = sightmap::import::Options {
+            gazetteer: Some(places()),
+            ..Default::default()
+        };
+        let summary = sightmap::import::import(
+            Some(other.state.reports.store().clone()),
+            std::io::Cursor::new(exact.bytes.to_vec()),
+            import_format,
+            options,
+        )
+        .await
+        .unwrap();
+        assert_eq!(summary.imported, 2, "{format}: {summary:?}");
+        // A store opened on what was imported serves the public the province's point.
+        let reopened = App::on_store(other.state.reports.store().clone()).await;
+        let shown = reopened
+            .get(&format!("/api/reports/{}", s.private_id))
+            .await;
+        assert_no_exact_point(&format!("{format} imported"), &shown);
+        assert_eq!(point_of(&shown.body), s.province_point, "{format}");
+    }
+}

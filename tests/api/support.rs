@@ -98,6 +98,13 @@ impl App {
         Self { state, dir }
     }
 
+    /// An app on a store written to meanwhile (by an import, say), indexing what it holds.
+    pub async fn on_store(store: Arc<dyn Store>) -> Self {
+        let mut app = Self::new(None).await;
+        app.state.reports = Arc::new(ReportService::open(store, Some(places())).await.unwrap());
+        app
+    }
+
     /// An app whose reads need a token too (`--private`), with `admin` as its write token.
     pub async fn private(admin: &str) -> Self {
         let mut app = Self::new(None).await;
