@@ -12,7 +12,7 @@ pub use views::ViewIndex;
 
 use crate::geodesy::{self, AuxPoint};
 use crate::model::{
-    Kind, Location, Precision, PublicView, Relation, Report, ReportId, Status, Timestamp, WordSet,
+    Kind, Precision, PublicView, Relation, Report, ReportId, Status, Timestamp, WordSet,
 };
 use crate::query::{BBox, Filter, Page, ReportQuery, Spatial};
 use rstar::primitives::GeomWithData;
@@ -95,24 +95,14 @@ impl IndexRecord {
         let Some(PublicView { location, relation }) = view else {
             return self;
         };
-        let Location {
-            lon,
-            lat,
-            uncertainty_m,
-            precision,
-            province,
-            country,
-            ..
-        } = location.clone();
         Self {
-            lon,
-            lat,
-            uncertainty_m,
-            precision,
-            province,
-            country,
+            lon: location.lon,
+            lat: location.lat,
+            uncertainty_m: location.uncertainty_m,
+            precision: location.precision,
+            province: location.province.clone(),
+            country: location.country.clone(),
             relation: relation.clone(),
-            tags: self.tags.clone(),
             exact: Some(Box::new(self.clone())),
             ..self
         }
