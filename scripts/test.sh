@@ -4,7 +4,7 @@
 # client tests, the PostGIS package of the running PostgreSQL for the shared store), then runs
 # `cargo test` (the embedded store, and the multi-instance tests on PostgreSQL/PostGIS in
 # database sightmap_test on 127.0.0.1:5432, recreated), then the API suite again on PostGIS,
-# then schemathesis (PyPI) against /ogc/api (scripts/schemathesis.sh).
+# then schemathesis (PyPI) against /api/openapi.json and /ogc/api (scripts/schemathesis.sh).
 # Extra arguments go to both cargo test runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -34,5 +34,5 @@ cargo test --locked "$@"
 echo "--- cargo test --test api on PostgreSQL/PostGIS"
 SIGHTMAP_TEST_API_STORE=postgres cargo test --locked --test api "$@"
 
-echo "--- schemathesis against the OGC API's OpenAPI document"
+echo "--- schemathesis against the OpenAPI documents of /api and /ogc"
 scripts/schemathesis.sh
