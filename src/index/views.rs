@@ -8,7 +8,7 @@
 use super::{Answer, Hit, IndexRecord, Match, ReportIndex};
 use crate::model::{ReportId, Timestamp};
 use crate::privacy::Viewer;
-use crate::query::{Page, ReportQuery, Spatial};
+use crate::query::{Filter, Page, ReportQuery, Spatial};
 use std::collections::HashSet;
 
 /// Every live report, indexed for the public and, for private reports, at the exact point.
@@ -129,9 +129,11 @@ impl ViewIndex {
         text_matches: Option<&HashSet<ReportId>>,
         viewer: Viewer,
     ) -> Option<Vec<ReportId>> {
-        let ids = self.public.matching_ids(query, text_matches)?;
         if self.public_only(viewer) {
-            return Some(ids);
+            return self.public.matching_ids(query, text_matches);
+        }
+        if matches!(query.spatial, Spatial::None) && query.filter == Filter::default() {
+            return None;
         }
         let (others, private) = split(query);
         let mut ids = self
