@@ -512,10 +512,6 @@ impl ReportService {
         Ok(seen_by(self.store.get_many(ids).await?, viewer))
     }
 
-    /// How many reports have a private location.
-    pub fn private_count(&self) -> usize {
-        self.index.read().private_count()
-    }
 
     /// Applies a JSON merge patch (RFC 7396) to a report's editable fields.
     pub async fn update(
