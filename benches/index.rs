@@ -6,7 +6,8 @@
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use rstar::RTree;
 use sightmap::geodesy::{self, AuxPoint};
-use sightmap::index::ReportIndex;
+use sightmap::index::{IndexRecord, ReportIndex, ViewIndex};
+use sightmap::privacy::Viewer;
 use sightmap::query::{Page, ReportQuery, Spatial};
 use std::hint::black_box;
 use std::time::Duration;
@@ -78,6 +79,58 @@ fn radius(c: &mut Criterion) {
     group.finish();
 }
 
+/// The cost of private locations (see `sightmap::privacy`): 1M reports, one in a hundred
+/// private (shown to the public at the centre of its half-degree cell); the same 10 km radius
+/// queries as the public (the main index alone) and as a reviewer (the main index without
+/// the private entries, the small exact index, merged).
+fn viewers(c: &mut Criterion) {
+    let records: Vec<IndexRecord> = synthetic::records(N)
+        .into_iter()
+        .enumerate()
+        .map(|(i, r)| match i % 100 {
+            0 => IndexRecord {
+                lon: (r.lon * 2.0).floor() / 2.0 + 0.25,
+                lat: (r.lat * 2.0).floor() / 2.0 + 0.25,
+                exact: Some(Box::new(r.clone())),
+                ..r
+            },
+            _ => r,
+        })
+        .collect();
+    let index = ViewIndex::build(records);
+    let centres = synthetic::points(10_000, 7);
+    let mut group = c.benchmark_group("viewers");
+    group.measurement_time(Duration::from_secs(10));
+    group.throughput(Throughput::Elements(1));
+    for (name, viewer) in [
+        ("radius_10km_1pct_private_public", Viewer::Public),
+        ("radius_10km_1pct_private_reviewer", Viewer::Exact),
+    ] {
+        let mut i = 0;
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                let (lon, lat) = centres[i % centres.len()];
+                i += 1;
+                let q = ReportQuery {
+                    spatial: Spatial::Radius {
+                        lon,
+                        lat,
+                        radius_m: 10_000.0,
+                        include_uncertain: false,
+                    },
+                    page: Page {
+                        limit: 100,
+                        offset: 0,
+                    },
+                    ..Default::default()
+                };
+                black_box(index.query(&q, None, viewer))
+            })
+        });
+    }
+    group.finish();
+}
+
 /// The field notes' reference, run beside ours so that both figures come from the same machine
 /// and moment: rstar with its default parameters over bare unit vectors, a chord prefilter and
 /// the ellipsoidal distance only near the edge, counting results (no ids, no order).
@@ -129,5 +182,5 @@ fn reference(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bulk_load, radius, reference);
+criterion_group!(benches, bulk_load, radius, viewers, reference);
 criterion_main!(benches);

@@ -247,6 +247,9 @@ pub struct ReportIndex {
     /// One bit per slot, set while the slot is live: small enough to stay in cache, so tree
     /// scans skip retired points without touching `records`.
     alive: Vec<u64>,
+    /// One bit per slot, set for entries that place private reports where the public sees
+    /// them: a reviewer's radius walk skips them without reading records.
+    private: Vec<u64>,
     /// Slots retired since the last compaction; their points are still in the tree.
     dead: usize,
     by_id: BTreeMap<ReportId, Slot>,
@@ -331,6 +334,13 @@ impl ReportIndex {
         });
         Self {
             alive: vec![u64::MAX; entries.len().div_ceil(64)],
+            private: entries.iter().enumerate().filter(|(_, e)| e.private).fold(
+                vec![0; entries.len().div_ceil(64)],
+                |mut bits, (slot, _)| {
+                    bits[slot / 64] |= 1 << (slot % 64);
+                    bits
+                },
+            ),
             records: entries.into_iter().map(Some).collect(),
             by_id,
             by_time,
@@ -341,12 +351,22 @@ impl ReportIndex {
         }
     }
 
-    fn mark_alive(&mut self, slot: Slot) {
+    fn mark_alive(&mut self, slot: Slot, private: bool) {
         let word = slot as usize / 64;
         if self.alive.len() <= word {
             self.alive.resize(word + 1, 0);
+            self.private.resize(word + 1, 0);
         }
         self.alive[word] |= 1 << (slot % 64);
+        if private {
+            self.private[word] |= 1 << (slot % 64);
+        }
+    }
+
+    fn is_private(&self, slot: Slot) -> bool {
+        self.private
+            .get(slot as usize / 64)
+            .is_some_and(|w| w & (1 << (slot % 64)) != 0)
     }
 
     fn is_alive(&self, slot: Slot) -> bool {
@@ -411,8 +431,9 @@ impl ReportIndex {
         self.by_time.insert((entry.from, slot));
         self.max_span = self.max_span.max(entry.to - entry.from);
         self.max_uncertainty_m = self.max_uncertainty_m.max(entry.uncertainty_m);
+        let private = entry.private;
         self.records.push(Some(entry));
-        self.mark_alive(slot);
+        self.mark_alive(slot, private);
         self.compact_if_worthwhile();
     }
 
@@ -588,6 +609,8 @@ impl ReportIndex {
     ) -> Answer {
         let chord = geodesy::max_chord_for(radius_m);
         let unfiltered = filter.is_empty();
+        // A reviewer's walk leaves out private entries by their bit, not their records.
+        let only_private = !unfiltered && filter.only_leaves_out_private();
         let mut found: Vec<(f64, ReportId)> = Vec::with_capacity(256);
         within_chord(
             self.tree.root(),
@@ -597,8 +620,8 @@ impl ReportIndex {
                 let (slot, id) = p.data;
                 // Without a filter, a candidate's record is read only in the rare case that needs
                 // Karney's algorithm: memory traffic, not arithmetic, bounds this loop.
-                if unfiltered {
-                    if !self.is_alive(slot) {
+                if unfiltered || only_private {
+                    if !self.is_alive(slot) || (only_private && self.is_private(slot)) {
                         return;
                     }
                 } else if !self.live(slot).is_some_and(|e| filter.matches(e)) {
@@ -1030,7 +1053,17 @@ impl<'a> CompiledFilter<'a> {
         self.since.is_some() || self.until.is_some()
     }
 
+    /// Whether the filter does nothing but leave out private entries.
+    fn only_leaves_out_private(&self) -> bool {
+        self.without_private && self.keeps_every_report()
+    }
+
     fn is_empty(&self) -> bool {
+        !self.without_private && self.keeps_every_report()
+    }
+
+    /// Whether no condition but the private flag is set.
+    fn keeps_every_report(&self) -> bool {
         !self.has_time()
             && self.kinds.is_none()
             && self.statuses.is_none()
@@ -1043,7 +1076,6 @@ impl<'a> CompiledFilter<'a> {
             && self.provinces.is_none()
             && self.countries.is_none()
             && self.border_countries.is_none()
-            && !self.without_private
     }
 
     fn matches(&self, e: &Entry) -> bool {
