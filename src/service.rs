@@ -512,7 +512,6 @@ impl ReportService {
         Ok(seen_by(self.store.get_many(ids).await?, viewer))
     }
 
-
     /// Applies a JSON merge patch (RFC 7396) to a report's editable fields.
     pub async fn update(
         &self,
