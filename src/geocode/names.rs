@@ -62,6 +62,9 @@ pub struct NameIndex {
     hasher: std::hash::RandomState,
     /// The most words in any name.
     pub max_words: usize,
+    /// The most letters in any loose key: a longer text is too far from every name to be
+    /// worth an edit distance (each edit changes the length by at most one).
+    max_letters: usize,
 }
 
 impl NameIndex {
@@ -107,6 +110,7 @@ impl NameIndex {
         let next = self.loose_keys.len() as u32;
         let id = *self.loose.entry(loose_key.clone()).or_insert(next);
         if id == next {
+            self.max_letters = self.max_letters.max(loose_key.chars().count());
             self.loose_keys.push(loose_key);
             self.loose_targets.push(Vec::new());
         }
@@ -155,7 +159,9 @@ impl NameIndex {
         // A name of n letters allows allowed_edits(n) edits; the query may be that many
         // letters shorter than the longest name it can reach.
         let reach = allowed_edits(letters + 2);
-        if reach == 0 {
+        // Nor can it be more than 2 letters longer than the longest name; past that, the
+        // deletion variants (quadratic in its length) are not even made.
+        if reach == 0 || letters > self.max_letters + 2 {
             return None;
         }
         let mut found: Vec<(usize, u32)> = Vec::new();
@@ -187,6 +193,9 @@ impl NameIndex {
     /// Names within three edits of a folded text, for "did you mean".
     pub fn suggestions(&self, folded: &str, limit: usize) -> Vec<(usize, &[Target])> {
         let key = loose(folded);
+        if key.chars().count() > self.max_letters + 3 {
+            return Vec::new();
+        }
         let mut found: Vec<(usize, u32)> = self
             .loose_keys
             .iter()
@@ -228,4 +237,41 @@ fn deletions(text: &str, n: usize) -> Vec<String> {
         frontier = next;
     }
     seen.into_iter().collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{MatchKind, NameIndex};
+    use crate::geocode::normalize::fold;
+    use crate::region::{Region, RegionFiles};
+
+    fn index() -> NameIndex {
+        NameIndex::new(&Region::load(RegionFiles::embedded()).expect("the embedded pack"))
+    }
+
+    /// The `geocode_query` fuzz target ran out of memory on this input: one long word made
+    /// `lookup_typo` build every 1- and 2-letter deletion of it, O(n²) strings of O(n) bytes
+    /// (over 2 GB for 1,500 letters), and `suggestions` copied it once per name.
+    #[test]
+    fn a_word_longer_than_every_name_is_not_a_typo_of_one() {
+        let index = index();
+        let word: String = (0..1500u32)
+            .map(|i| char::from(b"bcdfghjklmnpqrstvz"[(i * 7 + i / 5) as usize % 18]))
+            .collect();
+        assert!(index.lookup_typo(&fold(&word)).is_none());
+        assert!(index.suggestions(&fold(&word), 5).is_empty());
+        // Names up to the longest still match with their typos.
+        let longest = index
+            .loose_keys
+            .iter()
+            .max_by_key(|k| k.chars().count())
+            .unwrap();
+        assert_eq!(longest.chars().count(), index.max_letters);
+        let typo = format!("{longest}zz");
+        assert!(matches!(
+            index.lookup_typo(&typo),
+            Some((MatchKind::Typo(2), _))
+        ));
+        assert!(!index.suggestions(&format!("{longest}zzz"), 5).is_empty());
+    }
 }
