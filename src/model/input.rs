@@ -399,7 +399,12 @@ impl ReportInput {
             .filter(|t| !t.is_empty())
             .map(str::to_string);
         if let Some(t) = &text {
+            let before = errors.len();
             check_length(errors, "location_text", t, MAX_SHORT_TEXT_CHARS);
+            if errors.len() > before {
+                // Too long to be a place: not worth geocoding.
+                return None;
+            }
         }
         let (lon, lat) = match (self.lon, self.lat) {
             (Some(lon), Some(lat)) => {
