@@ -6,15 +6,10 @@ use crate::store::{Revision, RevisionAction};
 use serde_json::{Map, Value, json};
 
 /// A report's fields as `name` (or `group.name` for the location, relation and observation
-/// interval) to value.
-fn fields(report: Option<&Report>) -> Map<String, Value> {
-    fields_shown(report, false)
-}
-
-/// As [`fields`], leaving out the location and relation when `withhold_location`.
-fn fields_shown(report: Option<&Report>, withhold_location: bool) -> Map<String, Value> {
+/// interval) to value; without the location and relation when `withhold_location`.
+fn fields(report: &Report, withhold_location: bool) -> Map<String, Value> {
     let mut out = Map::new();
-    let Some(Value::Object(top)) = report.and_then(|r| serde_json::to_value(r).ok()) else {
+    let Ok(Value::Object(top)) = serde_json::to_value(report) else {
         return out;
     };
     for (key, value) in top {
@@ -39,12 +34,7 @@ fn fields_shown(report: Option<&Report>, withhold_location: bool) -> Map<String,
 
 /// The fields that differ between two states of a report, each as `{"from": …, "to": …}`
 /// (`from` left out for a field that was not there, `to` for one that is gone).
-pub fn changes(before: Option<&Report>, after: Option<&Report>) -> Map<String, Value> {
-    diff(fields(before), fields(after))
-}
-
-/// The fields that differ between two field maps.
-fn diff(old: Map<String, Value>, new: Map<String, Value>) -> Map<String, Value> {
+fn diff(old: &Map<String, Value>, new: &Map<String, Value>) -> Map<String, Value> {
     let mut keys: Vec<&String> = old.keys().chain(new.keys()).collect();
     keys.sort();
     keys.dedup();
@@ -76,23 +66,19 @@ pub fn revisions_json(revisions: &[Revision], viewer: Viewer) -> Vec<Value> {
     let ever_private = revisions
         .iter()
         .any(|r| r.report.as_ref().is_some_and(Report::is_private));
-    let shown: Vec<Option<Map<String, Value>>> = revisions
-        .iter()
-        .map(|r| {
-            r.report.as_ref().map(|report| {
-                let withhold = viewer == Viewer::Public && ever_private && !report.is_private();
-                fields_shown(Some(&report.seen_by(viewer)), withhold)
-            })
-        })
-        .collect();
     let mut before = Map::new();
     revisions
         .iter()
-        .zip(shown)
-        .map(|(r, fields)| {
-            let changed = match (r.action, fields) {
+        .map(|r| {
+            let changed = match (r.action, &r.report) {
                 (RevisionAction::Deleted, _) | (_, None) => Map::new(),
-                (_, Some(fields)) => diff(std::mem::replace(&mut before, fields.clone()), fields),
+                (_, Some(report)) => {
+                    let withhold = viewer == Viewer::Public && ever_private && !report.is_private();
+                    let now = fields(&report.seen_by(viewer), withhold);
+                    let changed = diff(&before, &now);
+                    before = now;
+                    changed
+                }
             };
             json!({
                 "version": r.version,
