@@ -667,15 +667,22 @@ where
         .map_err(|e| corrupt(column, e))
 }
 
+/// A report's public view from its `public_view` column (NULL for none).
+fn public_view_at(
+    row: &rusqlite::Row<'_>,
+    index: usize,
+) -> rusqlite::Result<Option<Box<crate::model::PublicView>>> {
+    let text = row
+        .get_ref(index)?
+        .as_str_or_null()
+        .map_err(|e| corrupt("public_view", e))?;
+    super::parse_public_view(text).map_err(|e| corrupt("public_view", e))
+}
+
 fn report_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Report> {
     let sources = text_ref(row, 12)?;
     let tags = text_ref(row, 14)?;
-    let public = super::parse_public_view(
-        row.get_ref(22)?
-            .as_str_or_null()
-            .map_err(|e| corrupt("public_view", e))?,
-    )
-    .map_err(|e| corrupt("public_view", e))?;
+    let public = public_view_at(row, 22)?;
     Ok(Report {
         id: id_at(row, 0)?,
         kind: word_at::<Kind>(row, 1, "kind")?,
@@ -756,12 +763,7 @@ fn changes_in(conn: &Connection, after: i64, limit: usize) -> Result<Vec<Change>
 /// An index record from a row of [`INDEX_COLUMNS`].
 fn index_record_at(row: &rusqlite::Row<'_>) -> Result<IndexRecord, StoreError> {
     let tags = text_ref(row, 9)?;
-    let public = super::parse_public_view(
-        row.get_ref(18)?
-            .as_str_or_null()
-            .map_err(|e| corrupt("public_view", e))?,
-    )
-    .map_err(|e| corrupt("public_view", e))?;
+    let public = public_view_at(row, 18)?;
     let exact = IndexRecord {
         id: id_at(row, 0)?,
         version: row.get(1)?,
