@@ -190,10 +190,15 @@ role_guard!(
 
 impl Access {
     /// Which locations a request may see: the exact ones with a reviewer or admin token, else
-    /// what the public sees (a token that is not valid sees what anonymous callers see).
+    /// what the public sees (a token that is not valid sees what anonymous callers see). A
+    /// caller the read guard found already is not looked up again.
     pub fn viewer(&self, parts: &Parts) -> Viewer {
-        match self.caller(parts) {
-            Ok(Some(caller)) if caller.role >= Role::Reviewer => Viewer::Exact,
+        let role = match parts.extensions.get::<Caller>() {
+            Some(caller) => Some(caller.role),
+            None => self.caller(parts).ok().flatten().map(|c| c.role),
+        };
+        match role {
+            Some(role) if role >= Role::Reviewer => Viewer::Exact,
             _ => Viewer::Public,
         }
     }

@@ -132,13 +132,15 @@ async fn private_reads(
     if !guarded || !matches!(*request.method(), Method::GET | Method::HEAD) {
         return next.run(request).await;
     }
-    let (parts, body) = request.into_parts();
-    if let Err(problem) = state
+    let (mut parts, body) = request.into_parts();
+    match state
         .auth
         .require(&parts, crate::access::Role::Reader, "reading")
     {
-        return axum::response::IntoResponse::into_response(problem);
-    }
+        // Kept for the handler: its token is not checked twice (see `Viewer`).
+        Ok(caller) => parts.extensions.insert(caller),
+        Err(problem) => return axum::response::IntoResponse::into_response(problem),
+    };
     next.run(axum::extract::Request::from_parts(parts, body))
         .await
 }
