@@ -3,20 +3,10 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use sightmap::geocode::{Geocoder, coords};
-use sightmap::region::{Region, RegionFiles};
-use std::sync::{Arc, OnceLock};
+use sightmap::geocode::coords;
 
-fn geocoder() -> &'static Geocoder {
-    static GEOCODER: OnceLock<Geocoder> = OnceLock::new();
-    GEOCODER.get_or_init(|| {
-        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../data/region");
-        let files = RegionFiles::from_dir(dir.as_ref()).expect("read data/region");
-        Geocoder::new(Arc::new(
-            Region::load(files).expect("data/region is a valid pack"),
-        ))
-    })
-}
+#[path = "common.rs"]
+mod common;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
@@ -40,7 +30,8 @@ fuzz_target!(|data: &[u8]| {
 
     // geocode() reads a coordinate pair first (after trimming): the same point, one candidate.
     if coords::parse(text.trim()) == Some((lon, lat)) {
-        let answer = geocoder()
+        let answer = common::places()
+            .geocoder
             .geocode(text, 5)
             .expect("a coordinate pair is not blank");
         assert_eq!(answer.candidates.len(), 1, "{answer:?}");

@@ -3,27 +3,11 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use sightmap::geocode::{Geocoder, normalize};
-use sightmap::region::{Region, RegionFiles};
-use std::sync::{Arc, OnceLock};
+use sightmap::geocode::normalize;
 
-fn geocoder() -> &'static Geocoder {
-    static GEOCODER: OnceLock<Geocoder> = OnceLock::new();
-    GEOCODER.get_or_init(|| {
-        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../data/region");
-        let files = RegionFiles::from_dir(dir.as_ref()).expect("read data/region");
-        Geocoder::new(Arc::new(
-            Region::load(files).expect("data/region is a valid pack"),
-        ))
-    })
-}
-
-fn in_range(lon: f64, lat: f64) -> bool {
-    lon.is_finite()
-        && lat.is_finite()
-        && (-180.0..=180.0).contains(&lon)
-        && (-90.0..=90.0).contains(&lat)
-}
+#[path = "common.rs"]
+mod common;
+use common::on_globe;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
@@ -52,7 +36,7 @@ fuzz_target!(|data: &[u8]| {
         assert!(d <= 2);
     }
 
-    let geocoder = geocoder();
+    let geocoder = &common::places().geocoder;
     match geocoder.geocode(text, 5) {
         Ok(answer) => {
             assert!(
@@ -61,7 +45,7 @@ fuzz_target!(|data: &[u8]| {
                 answer.candidates.len()
             );
             for c in &answer.candidates {
-                assert!(in_range(c.lon, c.lat), "candidate out of range: {c:?}");
+                assert!(on_globe(c.lon, c.lat), "candidate out of range: {c:?}");
                 assert!(
                     c.uncertainty_m.is_finite() && c.uncertainty_m >= 0.0,
                     "bad uncertainty: {c:?}"
@@ -76,7 +60,7 @@ fuzz_target!(|data: &[u8]| {
     }
     if let Ok(place) = geocoder.resolve(text) {
         assert!(
-            in_range(place.lon, place.lat),
+            on_globe(place.lon, place.lat),
             "resolved out of range: {place:?}"
         );
         assert!(place.uncertainty_m.is_finite() && place.uncertainty_m >= 0.0);
