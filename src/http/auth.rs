@@ -1,4 +1,9 @@
-//! Access over HTTP: a bearer token names the caller and its role (see [`crate::access`]).
+//! Access over HTTP: a token names the caller and its role (see [`crate::access`]).
+//!
+//! A request presents its token as `Authorization: Bearer <token>`, or as HTTP Basic
+//! credentials whose password is the token (any user name): QGIS's and GDAL's login methods
+//! send only Basic. Both forms have the same roles and checks; every 401 offers both in
+//! `WWW-Authenticate`.
 //!
 //! - A request without a token may read, unless the server is `--private`; it may write only
 //!   while the server has no tokens at all and no `--write-token` (the command line allows
@@ -13,6 +18,8 @@ use crate::access::{Caller, Role, TokenBook, constant_time_eq};
 use crate::privacy::Viewer;
 use axum::extract::FromRequestParts;
 use axum::http::{StatusCode, header, request::Parts};
+use base64::Engine;
+use std::borrow::Cow;
 use std::sync::Arc;
 
 /// Who may do what.
@@ -53,9 +60,14 @@ impl Access {
         if !parts.headers.contains_key(header::AUTHORIZATION) {
             return Ok(None);
         }
-        let secret = bearer_token(&parts.headers).ok_or_else(|| {
-            unauthorized("the Authorization header must be 'Bearer <token>'".to_string())
+        let secret = presented_token(&parts.headers).ok_or_else(|| {
+            unauthorized(
+                "the Authorization header must be 'Bearer <token>', or Basic credentials \
+                 whose password is the token"
+                    .to_string(),
+            )
         })?;
+        let secret = secret.as_ref();
         if let Some(expected) = &self.write_token
             && constant_time_eq(secret.as_bytes(), expected.as_bytes())
         {
@@ -64,9 +76,10 @@ impl Access {
                 role: Role::Admin,
             }));
         }
-        self.tokens.verify(secret).map(Some).ok_or_else(|| {
-            unauthorized("the bearer token is not valid (unknown or revoked)".into())
-        })
+        self.tokens
+            .verify(secret)
+            .map(Some)
+            .ok_or_else(|| unauthorized("the token is not valid (unknown or revoked)".into()))
     }
 
     /// The caller, if it may act with `role`; else 401 (no or bad token) or 403 (too low a
@@ -107,21 +120,32 @@ impl Access {
             None if role == Role::Reader && !self.private => Ok(anonymous()),
             None if role > Role::Reader && open_allowed && self.open() => Ok(anonymous()),
             None => Err(unauthorized(format!(
-                "{action} needs an 'Authorization: Bearer <token>' header with a {role} token or higher"
+                "{action} needs a {role} token or higher, sent as 'Authorization: Bearer <token>' \
+                 or as the password of HTTP Basic credentials"
             ))),
         }
     }
 }
 
-/// The token of an `Authorization: Bearer <token>` header, if the request sends one in that
-/// form (the rate limit keys clients by it too).
-pub(super) fn bearer_token(headers: &axum::http::HeaderMap) -> Option<&str> {
+/// The token a request presents: that of an `Authorization: Bearer <token>` header, or the
+/// password of `Authorization: Basic` credentials (the user name is ignored). `None` when the
+/// header is missing or in neither form. The rate limit keys clients by it too.
+pub(super) fn presented_token(headers: &axum::http::HeaderMap) -> Option<Cow<'_, str>> {
     let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-    value
-        .strip_prefix("Bearer ")
-        .or_else(|| value.strip_prefix("bearer "))
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
+    let (scheme, rest) = value.trim().split_once(' ')?;
+    let rest = rest.trim();
+    if scheme.eq_ignore_ascii_case("bearer") {
+        return (!rest.is_empty()).then_some(Cow::Borrowed(rest));
+    }
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return None;
+    }
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(rest)
+        .ok()?;
+    let credentials = String::from_utf8(decoded).ok()?;
+    let (_user, password) = credentials.split_once(':')?;
+    (!password.is_empty()).then(|| Cow::Owned(password.to_string()))
 }
 
 fn anonymous() -> Caller {

@@ -2,11 +2,13 @@
 //!
 //! - **Concurrency:** at most `max_in_flight` requests are answered at once; more get 503
 //!   problem+json with `Retry-After` at once, rather than queueing without bound.
-//! - **Rate:** each client (its bearer token if it sends one, else its IP address) may send
+//! - **Rate:** each client (its token if it sends one, else its IP address) may send
 //!   `per_second` requests a second, in bursts of twice that; more get 429 problem+json with
-//!   `Retry-After`. Clients on the loopback address are not limited (unless the server trusts
-//!   `X-Forwarded-For`, when the forwarded address names the client), and nor are requests
-//!   that carry no peer address (in-process tests). The limiter is `governor`'s GCRA, keyed.
+//!   `Retry-After`. Clients on the loopback address are never limited, whatever token they
+//!   send, unless the server trusts `X-Forwarded-For` (it is behind a proxy, so every client
+//!   arrives from loopback): then the token, else the forwarded address, names the client.
+//!   Requests that carry no peer address (in-process tests) are not limited. The limiter is
+//!   `governor`'s GCRA, keyed.
 //! - **Security headers** on every response that does not set its own: `X-Content-Type-Options:
 //!   nosniff`, `Referrer-Policy: no-referrer` and a `Content-Security-Policy` that allows
 //!   nothing (API answers are data, never pages; the web map sets its own policy).
@@ -79,18 +81,25 @@ impl Limits {
 
     /// The client a request counts against; `None` when it is not limited.
     fn client(&self, headers: &HeaderMap, peer: Option<IpAddr>) -> Option<ClientKey> {
-        if let Some(token) = super::auth::bearer_token(headers) {
+        // In-process requests, and loopback ones unless a trusted proxy stands in front,
+        // are exempt whoever's token they carry.
+        let peer = peer?;
+        if peer.is_loopback() && !self.trust_forwarded {
+            return None;
+        }
+        if let Some(token) = super::auth::presented_token(headers) {
             let mut hasher = DefaultHasher::new();
             token.hash(&mut hasher);
             return Some(ClientKey::Token(hasher.finish()));
         }
-        let forwarded = self
+        match self
             .trust_forwarded
             .then(|| forwarded_for(headers))
-            .flatten();
-        match forwarded.or(peer) {
-            Some(ip) if forwarded.is_some() || !ip.is_loopback() => Some(ClientKey::Ip(ip)),
-            _ => None,
+            .flatten()
+        {
+            Some(forwarded) => Some(ClientKey::Ip(forwarded)),
+            None if peer.is_loopback() => None,
+            None => Some(ClientKey::Ip(peer)),
         }
     }
 }

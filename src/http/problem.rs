@@ -14,6 +14,10 @@ use serde::Serialize;
 /// The media type of problem details.
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
+/// What a 401 offers: a bearer token, or HTTP Basic credentials whose password is a token.
+pub const AUTH_CHALLENGE: &str =
+    r#"Bearer realm="sightmap", Basic realm="sightmap", charset="UTF-8""#;
+
 /// An error response.
 #[derive(Debug, Clone, Serialize)]
 pub struct Problem {
@@ -132,6 +136,12 @@ impl IntoResponse for Problem {
         response
             .headers_mut()
             .insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
+        if self.status == StatusCode::UNAUTHORIZED.as_u16() {
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static(AUTH_CHALLENGE),
+            );
+        }
         response
     }
 }

@@ -149,6 +149,61 @@ async fn a_private_server_wants_a_token_to_read() {
     .assert_problem(403, "reporter");
 }
 
+/// A GET with `Authorization: Basic base64(user:password)`, as QGIS and GDAL send it.
+async fn with_basic(app: &App, uri: &str, user: &str, password: &str) -> crate::support::Reply {
+    use base64::Engine;
+    let credentials =
+        base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
+    app.send(
+        axum::http::Request::get(uri)
+            .header("authorization", format!("Basic {credentials}"))
+            .body(axum::body::Body::empty())
+            .unwrap(),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn basic_credentials_whose_password_is_a_token_act_as_that_token() {
+    let app = App::private(ADMIN).await;
+    let refused = app.get("/ogc/collections/reports/items").await;
+    refused.assert_problem(401, "Basic");
+    let challenge = refused.headers["www-authenticate"].to_str().unwrap();
+    assert!(
+        challenge.contains("Basic realm=") && challenge.contains("Bearer"),
+        "a 401 offers both forms: {challenge}"
+    );
+    let (_, reader) = make(&app, "qgis desk", "reader").await;
+    for user in ["qgis", "", "anyone at all"] {
+        assert_eq!(
+            with_basic(&app, "/ogc/collections/reports/items", user, &reader)
+                .await
+                .status,
+            200,
+            "user name '{user}' is ignored"
+        );
+    }
+    with_basic(&app, "/api/reports", "qgis", "smt_not-a-token")
+        .await
+        .assert_problem(401, "not valid");
+    with_basic(&app, "/api/reports", &reader, "")
+        .await
+        .assert_problem(401, "Basic");
+    // The same roles: a reader's password cannot write.
+    let mut request =
+        axum::http::Request::post("/api/reports").header("content-type", "application/json");
+    use base64::Engine;
+    let credentials = base64::engine::general_purpose::STANDARD.encode(format!("x:{reader}"));
+    request = request.header("authorization", format!("Basic {credentials}"));
+    app.send(
+        request
+            .body(axum::body::Body::from(report_at(49.6, 37.3).to_string()))
+            .unwrap(),
+    )
+    .await
+    .assert_problem(403, "reporter");
+}
+
 #[tokio::test]
 async fn the_store_keeps_only_hashes() {
     let app = App::new(Some(ADMIN)).await;

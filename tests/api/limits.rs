@@ -113,3 +113,28 @@ async fn a_trusted_proxy_names_the_client() {
         StatusCode::OK
     );
 }
+
+#[tokio::test]
+async fn loopback_is_exempt_whatever_token_it_sends_unless_behind_a_trusted_proxy() {
+    let token = "the-write-token";
+    let mut app = App::new(Some(token)).await;
+    app.state.limits = Arc::new(Limits::new(64, 1, false));
+    for i in 0..30 {
+        assert_eq!(
+            app.send(from("127.0.0.1:40000", Some(token))).await.status,
+            StatusCode::OK,
+            "a script on the server's own machine loading through the API (request {i})"
+        );
+    }
+
+    // Behind a trusted proxy every client arrives from loopback: the token names it.
+    app.state.limits = Arc::new(Limits::new(64, 1, true));
+    let mut statuses = Vec::new();
+    for _ in 0..6 {
+        statuses.push(app.send(from("127.0.0.1:40000", Some(token))).await.status);
+    }
+    assert!(
+        statuses.contains(&StatusCode::TOO_MANY_REQUESTS),
+        "a token through a trusted proxy is limited: {statuses:?}"
+    );
+}
