@@ -11,6 +11,7 @@ use super::problem::Problem;
 use super::reports::{GEO_JSON, geojson_response};
 use crate::cql2::{self, Expr};
 use crate::feature::{Link, ReportCollection, ReportFeature};
+use crate::fields::{self, FieldType, FieldValue};
 use crate::layers;
 use crate::model::{FieldError, Report, ReportId};
 use crate::privacy::Viewer;
@@ -61,28 +62,6 @@ const COLLECTIONS: &[(&str, &str, &str)] = &[
         "Provinces",
         "First-level administrative divisions (Natural Earth, public domain).",
     ),
-];
-
-/// Report properties a filter may use, with their JSON Schema types.
-const REPORT_QUERYABLES: &[(&str, &str, Option<&str>)] = &[
-    ("id", "string", None),
-    ("kind", "string", None),
-    ("status", "string", None),
-    ("description", "string", None),
-    ("location_text", "string", None),
-    ("precision", "string", None),
-    ("uncertainty_m", "number", None),
-    ("location_ambiguous", "boolean", None),
-    ("province", "string", None),
-    ("country", "string", None),
-    ("border_distance_km", "number", None),
-    ("border_country", "string", None),
-    ("coast_distance_km", "number", None),
-    ("in_sea", "boolean", None),
-    ("observed_from", "string", Some("date-time")),
-    ("observed_to", "string", Some("date-time")),
-    ("reported_at", "string", Some("date-time")),
-    ("updated_at", "string", Some("date-time")),
 ];
 
 fn link(href: String, rel: &str, media_type: &str, title: &str) -> Value {
@@ -195,9 +174,17 @@ pub async fn queryables(
         json!({"format": if id == "reports" { "geometry-point" } else { "geometry-any" }}),
     );
     let names: Vec<(String, &str, Option<&str>)> = if id == "reports" {
-        REPORT_QUERYABLES
-            .iter()
-            .map(|(n, t, f)| (n.to_string(), *t, *f))
+        fields::ogc_queryables()
+            .map(|(name, field)| {
+                let (kind, format) = match field.kind {
+                    FieldType::Text | FieldType::Json => ("string", None),
+                    FieldType::Number => ("number", None),
+                    FieldType::Integer => ("integer", None),
+                    FieldType::Bool => ("boolean", None),
+                    FieldType::Time => ("string", Some("date-time")),
+                };
+                (name.to_string(), kind, format)
+            })
             .collect()
     } else {
         property_names(&region_features(&state, id))
@@ -274,29 +261,14 @@ struct ReportProperties<'a>(&'a Report);
 impl cql2::Properties for ReportProperties<'_> {
     fn get(&self, name: &str) -> Option<cql2::Value> {
         use cql2::Value as V;
-        let r = self.0;
-        let text = |s: Option<&str>| s.map_or(V::Null, |s| V::Text(s.to_string()));
-        let km = |m: Option<f64>| m.map_or(V::Null, |m| V::Number(m / 1000.0));
-        Some(match name {
-            "id" => V::Text(r.id.to_string()),
-            "kind" => V::Text(r.kind.as_str().into()),
-            "status" => V::Text(r.status.as_str().into()),
-            "description" => V::Text(r.description.clone()),
-            "location_text" => text(r.location.text.as_deref()),
-            "precision" => V::Text(r.location.precision.as_str().into()),
-            "uncertainty_m" => V::Number(r.location.uncertainty_m),
-            "location_ambiguous" => V::Bool(r.location.ambiguous),
-            "province" => text(r.location.province.as_deref()),
-            "country" => text(r.location.country.as_deref()),
-            "border_distance_km" => km(r.relation.border_distance_m),
-            "border_country" => text(r.relation.border_country.as_deref()),
-            "coast_distance_km" => km(r.relation.coast_distance_m),
-            "in_sea" => V::Bool(r.relation.in_sea),
-            "observed_from" => V::Instant(r.observed.from.0),
-            "observed_to" => V::Instant(r.observed.to.0),
-            "reported_at" => V::Instant(r.reported_at.0),
-            "updated_at" => V::Instant(r.updated_at.0),
-            _ => return None,
+        Some(match (fields::ogc_field(name)?.read)(self.0) {
+            FieldValue::Null => V::Null,
+            FieldValue::Text(t) => V::Text(t.into_owned()),
+            FieldValue::Json(t) => V::Text(t),
+            FieldValue::Number(n) => V::Number(n),
+            FieldValue::Integer(n) => V::Number(n as f64),
+            FieldValue::Bool(b) => V::Bool(b),
+            FieldValue::Time(t) => V::Instant(t.0),
         })
     }
 
@@ -614,7 +586,9 @@ async fn report_items(
             )
         }
         Some(filter) => {
-            let known: Vec<String> = REPORT_QUERYABLES.iter().map(|q| q.0.to_string()).collect();
+            let known: Vec<String> = fields::ogc_queryables()
+                .map(|(name, _)| name.to_string())
+                .collect();
             check_queryables(filter, &known)?;
             // Evaluate the filter on every candidate the index leaves, newest first.
             let mut ids: Vec<ReportId> = Vec::new();
@@ -637,7 +611,7 @@ async fn report_items(
             (state.reports.get_many(page, viewer).await?, matched)
         }
     };
-    let features: Vec<ReportFeature> = reports.iter().map(ReportFeature::plain).collect();
+    let features: Vec<ReportFeature> = reports.iter().map(ReportFeature::for_gis).collect();
     let links = paging_links(base, uri, pairs, &request, matched);
     let body = serde_json::to_vec(&ReportCollection::new(features, matched, links))
         .map_err(|_| Problem::internal())?;
@@ -659,8 +633,8 @@ pub async fn item(
             .get(report_id, viewer)
             .await
             .map_err(|_| missing())?;
-        let body =
-            serde_json::to_vec(&ReportFeature::plain(&report)).map_err(|_| Problem::internal())?;
+        let body = serde_json::to_vec(&ReportFeature::for_gis(&report))
+            .map_err(|_| Problem::internal())?;
         return Ok(geojson_response(StatusCode::OK, body));
     }
     let index: usize = fid.parse().map_err(|_| missing())?;
@@ -678,16 +652,17 @@ pub async fn item(
 pub async fn api(headers: HeaderMap) -> Response {
     let base = super::base_url(&headers);
     let param = |name: &str, description: &str, schema: Value| json!({"name": name, "in": "query", "required": false, "description": description, "schema": schema});
+    // `limit` is a shared component referenced from every items path: QGIS reads its page size
+    // from `components.parameters.limit` and GDAL (3.8 and later) from the `$ref` on each
+    // collection's own items path; both take min(max(1000, default), maximum). A larger limit
+    // is served as the maximum, as OGC API - Features requires (not an error).
+    let limit = json!({
+        "name": "limit", "in": "query", "required": false, "style": "form", "explode": false,
+        "description": format!("Features per page (default {DEFAULT_ITEMS}, at most {MAX_LIMIT}; a larger value is served as {MAX_LIMIT})."),
+        "schema": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_ITEMS},
+    });
     let item_params = vec![
-        param(
-            "limit",
-            // Larger values are served as the maximum, as OGC API - Features requires (not an
-            // error), so the schema states no maximum.
-            &format!(
-                "Features per page (default {DEFAULT_ITEMS}; more than {MAX_LIMIT} is read as {MAX_LIMIT})."
-            ),
-            json!({"type": "integer", "minimum": 1, "default": DEFAULT_ITEMS}),
-        ),
+        json!({"$ref": "#/components/parameters/limit"}),
         param(
             "offset",
             "Features to skip (the next link sets it).",
@@ -757,7 +732,16 @@ pub async fn api(headers: HeaderMap) -> Response {
     }
     let collection_id = json!({"name": "collectionId", "in": "path", "required": true, "schema": {"type": "string", "enum": COLLECTIONS.iter().map(|c| c.0).collect::<Vec<_>>()}});
     let ok = |description: &str, media: &str| json!({"200": {"description": description, "content": {media: {"schema": {"type": "object"}}}}, "404": {"description": "Not found"}, "400": {"description": "Invalid parameter (application/problem+json)"}});
-    let doc = json!({
+    // Each collection's items at its own path (GDAL looks its page size up there).
+    let items_paths = COLLECTIONS.iter().map(|(id, title, _)| {
+        let (params, operation) = match *id {
+            "reports" => (report_params.clone(), "getReports".to_string()),
+            _ => (item_params.clone(), format!("getFeatures_{id}")),
+        };
+        let get = json!({"summary": *title, "operationId": operation, "parameters": params, "responses": ok("A page of features", GEO_JSON)});
+        (format!("/collections/{id}/items"), json!({ "get": get }))
+    });
+    let mut doc = json!({
         "openapi": "3.0.3",
         "info": {"title": "sightmap OGC API – Features", "version": env!("CARGO_PKG_VERSION"), "description": "Unverified sighting reports and the region's borders, coast, sea and provinces."},
         "servers": [{"url": format!("{base}/ogc")}],
@@ -768,11 +752,14 @@ pub async fn api(headers: HeaderMap) -> Response {
             "/collections": {"get": {"summary": "The collections", "operationId": "getCollections", "responses": ok("The collections", "application/json")}},
             "/collections/{collectionId}": {"get": {"summary": "One collection", "operationId": "describeCollection", "parameters": [collection_id], "responses": ok("The collection", "application/json")}},
             "/collections/{collectionId}/queryables": {"get": {"summary": "What a filter may use", "operationId": "getQueryables", "parameters": [collection_id], "responses": ok("A JSON Schema", "application/schema+json")}},
-            "/collections/reports/items": {"get": {"summary": "Reports", "operationId": "getReports", "parameters": report_params, "responses": ok("A page of reports", GEO_JSON)}},
-            "/collections/{collectionId}/items": {"get": {"summary": "Features", "operationId": "getFeatures", "parameters": std::iter::once(collection_id.clone()).chain(item_params).collect::<Vec<_>>(), "responses": ok("A page of features", GEO_JSON)}},
             "/collections/{collectionId}/items/{featureId}": {"get": {"summary": "One feature", "operationId": "getFeature", "parameters": [collection_id, {"name": "featureId", "in": "path", "required": true, "schema": {"type": "string"}}], "responses": ok("The feature", GEO_JSON)}},
         },
+        "components": {"parameters": {"limit": limit}},
     });
+    doc["paths"]
+        .as_object_mut()
+        .expect("paths is an object")
+        .extend(items_paths);
     let mut response = Json(doc).into_response();
     response
         .headers_mut()

@@ -44,10 +44,28 @@ async fn landing_conformance_and_collections_are_what_clients_need() {
         "application/vnd.oai.openapi+json;version=3.0"
     );
     assert_eq!(api.body["openapi"], "3.0.3");
-    assert!(api.body["paths"]["/collections/{collectionId}/items"]["get"].is_object());
-    assert!(
-        api.body["paths"]["/collections/{collectionId}/items"]["post"].is_null(),
-        "read-only"
+    // The page-size hint QGIS reads (components.parameters.limit) and GDAL 3.8+ reads (the
+    // $ref on each collection's own items path): integers, default and maximum.
+    let limit = &api.body["components"]["parameters"]["limit"]["schema"];
+    assert_eq!(limit["default"], 10, "{limit}");
+    assert_eq!(limit["maximum"], 10_000, "{limit}");
+    for id in ["reports", "border", "coast", "sea", "provinces"] {
+        let path = &api.body["paths"][format!("/collections/{id}/items")];
+        assert!(path["post"].is_null(), "read-only");
+        let refs: Vec<&Value> = path["get"]["parameters"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{id}: no items path"))
+            .iter()
+            .filter(|p| p["$ref"] == "#/components/parameters/limit")
+            .collect();
+        assert_eq!(refs.len(), 1, "{id}: limit by reference");
+    }
+    // Above the maximum is served as the maximum, not refused.
+    let clamped = app.get("/ogc/collections/reports/items?limit=50000").await;
+    assert_eq!(clamped.status, 200);
+    assert_eq!(
+        clamped.body["numberReturned"],
+        clamped.body["numberMatched"]
     );
 
     let conformance = app.get("/ogc/conformance").await.body;
@@ -202,4 +220,59 @@ async fn items_count_page_and_filter() {
     app.get("/ogc/collections/reports/items?colour=red")
         .await
         .assert_problem(400, "colour");
+}
+
+#[tokio::test]
+async fn report_items_carry_flat_text_fields_that_gis_clients_can_show() {
+    let app = App::new(None).await;
+    let mut r = report_at(49.6, 37.3);
+    r["sources"] = json!([
+        {"name": "a resident", "type": "civilian", "stance": "asserts"},
+        {"name": "a ministry", "type": "official", "stance": "denies"}
+    ]);
+    r["tags"] = json!(["night", "coast"]);
+    let made = app.create(&r).await;
+    let id = made["id"].as_str().unwrap();
+    let other = app.create(&report_at(49.9, 37.4)).await;
+
+    let page = app.get("/ogc/collections/reports/items").await.body;
+    let one = app
+        .get(&format!("/ogc/collections/reports/items/{id}"))
+        .await
+        .body;
+    let listed = page["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["id"] == id)
+        .unwrap();
+    for feature in [listed, &one] {
+        let p = &feature["properties"];
+        assert_eq!(p["source_count"], 2, "{p}");
+        assert_eq!(p["source_names"], "a resident; a ministry");
+        assert_eq!(p["stances"], "asserts; denies");
+        assert_eq!(p["tags_text"], "night; coast");
+        assert_eq!(p["tags"], json!(["night", "coast"]), "the array stays");
+        assert!(p["sources"].is_array(), "the structured sources stay");
+    }
+    // /api keeps its own shape.
+    let api = app.get(&format!("/api/reports/{id}")).await.body;
+    assert!(api["properties"]["source_names"].is_null(), "{api}");
+
+    let q = app.get("/ogc/collections/reports/queryables").await.body;
+    assert_eq!(q["properties"]["source_count"]["type"], "integer");
+    for name in ["source_names", "stances", "tags_text"] {
+        assert_eq!(q["properties"][name]["type"], "string", "{name}");
+    }
+    let filtered = app
+        .get("/ogc/collections/reports/items?filter=stances%20LIKE%20'%25denies%25'%20AND%20source_count%20%3D%202")
+        .await
+        .body;
+    assert_eq!(ids_of(&filtered), vec![id.to_string()], "{filtered}");
+    let by_tag = app
+        .get("/ogc/collections/reports/items?filter=tags_text%20LIKE%20'%25coast%25'")
+        .await
+        .body;
+    assert_eq!(ids_of(&by_tag), vec![id.to_string()]);
+    assert_ne!(other["id"], made["id"]);
 }
