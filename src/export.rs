@@ -1,8 +1,10 @@
 //! Reports as files GIS software reads: GeoJSON, GeoJSON text sequences (RFC 8142), CSV
-//! (RFC 4180, with lon, lat and WKT columns) and KML. A [`ExportWriter`] writes one report at a
-//! time, so an export of any size streams in constant memory.
+//! (RFC 4180, with lon, lat and WKT columns), KML and FlatGeobuf. The tabular formats write the
+//! one list of fields of [`crate::fields`]. A [`ExportWriter`] writes one report at a time, so
+//! an export of any size streams in constant memory (FlatGeobuf spools to a temporary file).
 
 use crate::feature::ReportFeature;
+use crate::fields::{self, FIELDS, FieldType, FieldValue};
 use crate::model::Report;
 use std::io::Write;
 
@@ -17,8 +19,9 @@ pub enum Format {
     Csv,
     /// KML 2.2 placemarks with the fields as extended data.
     Kml,
-    /// FlatGeobuf (no spatial index): features are spooled to a temporary file and written
-    /// after the header, which needs their count and extent.
+    /// FlatGeobuf with its packed Hilbert R-tree, so that GIS software reads a box of a large
+    /// file without reading all of it: features are spooled to a temporary file and written
+    /// after the header and the index, which need their count and extent.
     Fgb,
 }
 
@@ -61,38 +64,6 @@ impl Format {
     }
 }
 
-/// The CSV header: flat columns a spreadsheet or GIS can use as they are.
-const CSV_COLUMNS: &[&str] = &[
-    "id",
-    "kind",
-    "status",
-    "description",
-    "location_text",
-    "lon",
-    "lat",
-    "wkt",
-    "precision",
-    "uncertainty_m",
-    "location_ambiguous",
-    "public_precision",
-    "location_coarsened",
-    "province",
-    "country",
-    "border_distance_km",
-    "border_country",
-    "coast_distance_km",
-    "in_sea",
-    "observed_from",
-    "observed_to",
-    "source_count",
-    "source_names",
-    "stances",
-    "sources_json",
-    "tags",
-    "reported_at",
-    "updated_at",
-];
-
 /// Writes reports in one format, one at a time.
 pub struct ExportWriter<W: Write> {
     format: Format,
@@ -122,7 +93,7 @@ impl<W: Write> ExportWriter<W> {
             Format::GeoJsonSeq => Sink::Plain(out),
             Format::Csv => {
                 let mut w = csv::Writer::from_writer(out);
-                w.write_record(CSV_COLUMNS).map_err(io)?;
+                w.write_record(FIELDS.iter().map(|f| f.name)).map_err(io)?;
                 Sink::Csv(Box::new(w))
             }
             Format::Fgb => Sink::Fgb(Box::new(fgb_writer()?), out),
@@ -222,85 +193,28 @@ impl<W: Write> ExportWriter<W> {
     }
 }
 
-fn opt_km(m: Option<f64>) -> String {
-    m.map(|m| format!("{:.3}", m / 1000.0)).unwrap_or_default()
-}
-
 fn write_csv_row<W: Write>(w: &mut csv::Writer<W>, r: &Report) -> std::io::Result<()> {
-    let l = &r.location;
-    let names: Vec<&str> = r.sources.iter().map(|s| s.name.as_str()).collect();
-    let stances: Vec<&str> = r.sources.iter().map(|s| s.stance.as_str()).collect();
-    let sources_json = serde_json::to_string(&r.sources).map_err(io)?;
-    let row: [String; 28] = [
-        r.id.to_string(),
-        r.kind.as_str().into(),
-        r.status.as_str().into(),
-        r.description.clone(),
-        l.text.clone().unwrap_or_default(),
-        l.lon.to_string(),
-        l.lat.to_string(),
-        format!("POINT ({} {})", l.lon, l.lat),
-        l.precision.as_str().into(),
-        l.uncertainty_m.to_string(),
-        l.ambiguous.to_string(),
-        l.public_precision
-            .map(|p| p.as_str().to_string())
-            .unwrap_or_default(),
-        l.coarsened.to_string(),
-        l.province.clone().unwrap_or_default(),
-        l.country.clone().unwrap_or_default(),
-        opt_km(r.relation.border_distance_m),
-        r.relation.border_country.clone().unwrap_or_default(),
-        opt_km(r.relation.coast_distance_m),
-        r.relation.in_sea.to_string(),
-        r.observed.from.to_string(),
-        r.observed.to.to_string(),
-        r.sources.len().to_string(),
-        names.join("; "),
-        stances.join("; "),
-        sources_json,
-        r.tags.join("; "),
-        r.reported_at.to_string(),
-        r.updated_at.to_string(),
-    ];
-    w.write_record(&row).map_err(io)
+    let values: Vec<FieldValue> = FIELDS.iter().map(|f| (f.read)(r)).collect();
+    w.write_record(values.iter().map(|v| v.to_text().into_owned()))
+        .map_err(io)
 }
 
-/// FlatGeobuf columns: the CSV's, typed, without the coordinate columns.
-const FGB_COLUMNS: &[(&str, flatgeobuf::ColumnType)] = {
+/// A field's FlatGeobuf column type.
+fn fgb_type(kind: FieldType) -> flatgeobuf::ColumnType {
     use flatgeobuf::ColumnType as T;
-    &[
-        ("id", T::String),
-        ("kind", T::String),
-        ("status", T::String),
-        ("description", T::String),
-        ("location_text", T::String),
-        ("precision", T::String),
-        ("uncertainty_m", T::Double),
-        ("location_ambiguous", T::Bool),
-        ("public_precision", T::String),
-        ("location_coarsened", T::Bool),
-        ("province", T::String),
-        ("country", T::String),
-        ("border_distance_km", T::Double),
-        ("border_country", T::String),
-        ("coast_distance_km", T::Double),
-        ("in_sea", T::Bool),
-        ("observed_from", T::DateTime),
-        ("observed_to", T::DateTime),
-        ("source_count", T::Int),
-        ("source_names", T::String),
-        ("stances", T::String),
-        ("sources_json", T::Json),
-        ("tags", T::String),
-        ("reported_at", T::DateTime),
-        ("updated_at", T::DateTime),
-    ]
-};
+    match kind {
+        FieldType::Text => T::String,
+        FieldType::Number => T::Double,
+        FieldType::Integer => T::Int,
+        FieldType::Bool => T::Bool,
+        FieldType::Time => T::DateTime,
+        FieldType::Json => T::Json,
+    }
+}
 
 fn fgb_writer() -> std::io::Result<flatgeobuf::FgbWriter<'static>> {
     let options = flatgeobuf::FgbWriterOptions {
-        write_index: false,
+        write_index: true,
         crs: flatgeobuf::FgbCrs {
             code: 4326,
             ..Default::default()
@@ -314,58 +228,35 @@ fn fgb_writer() -> std::io::Result<flatgeobuf::FgbWriter<'static>> {
         options,
     )
     .map_err(io)?;
-    for (name, kind) in FGB_COLUMNS {
-        w.add_column(name, *kind, |_, _| {});
+    for field in fields::attributes() {
+        w.add_column(field.name, fgb_type(field.kind), |_, _| {});
     }
     Ok(w)
 }
 
 fn write_fgb_feature(w: &mut flatgeobuf::FgbWriter<'static>, r: &Report) -> std::io::Result<()> {
     use geozero::{ColumnValue as V, PropertyProcessor};
-    let l = &r.location;
-    let id = r.id.to_string();
-    let times =
-        [r.observed.from, r.observed.to, r.reported_at, r.updated_at].map(|t| t.to_string());
-    let names: Vec<&str> = r.sources.iter().map(|s| s.name.as_str()).collect();
-    let stances: Vec<&str> = r.sources.iter().map(|s| s.stance.as_str()).collect();
-    let (names, stances) = (names.join("; "), stances.join("; "));
-    let sources_json = serde_json::to_string(&r.sources).map_err(io)?;
-    let tags = r.tags.join("; ");
-    let km = |m: Option<f64>| m.map(|m| V::Double(m / 1000.0));
-    let values: [Option<V>; 25] = [
-        Some(V::String(&id)),
-        Some(V::String(r.kind.as_str())),
-        Some(V::String(r.status.as_str())),
-        Some(V::String(&r.description)),
-        l.text.as_deref().map(V::String),
-        Some(V::String(l.precision.as_str())),
-        Some(V::Double(l.uncertainty_m)),
-        Some(V::Bool(l.ambiguous)),
-        l.public_precision.map(|p| V::String(p.as_str())),
-        Some(V::Bool(l.coarsened)),
-        l.province.as_deref().map(V::String),
-        l.country.as_deref().map(V::String),
-        km(r.relation.border_distance_m),
-        r.relation.border_country.as_deref().map(V::String),
-        km(r.relation.coast_distance_m),
-        Some(V::Bool(r.relation.in_sea)),
-        Some(V::DateTime(&times[0])),
-        Some(V::DateTime(&times[1])),
-        Some(V::Int(r.sources.len() as i32)),
-        Some(V::String(&names)),
-        Some(V::String(&stances)),
-        Some(V::Json(&sources_json)),
-        Some(V::String(&tags)),
-        Some(V::DateTime(&times[2])),
-        Some(V::DateTime(&times[3])),
-    ];
-    let point = geo::Geometry::Point(geo::Point::new(l.lon, l.lat));
+    let values: Vec<(&str, FieldValue)> = fields::attributes()
+        .map(|f| (f.name, (f.read)(r)))
+        .collect();
+    let point = geo::Geometry::Point(geo::Point::new(r.location.lon, r.location.lat));
     let mut failed = None;
     w.add_feature_geom(point, |feature| {
-        for (i, value) in values.iter().enumerate() {
-            if let Some(v) = value
-                && let Err(e) = feature.property(i, FGB_COLUMNS[i].0, v)
-            {
+        for (i, (name, value)) in values.iter().enumerate() {
+            let time;
+            let value = match value {
+                FieldValue::Null => continue,
+                FieldValue::Text(t) => V::String(t),
+                FieldValue::Number(n) => V::Double(*n),
+                FieldValue::Integer(n) => V::Int(i32::try_from(*n).unwrap_or(i32::MAX)),
+                FieldValue::Bool(b) => V::Bool(*b),
+                FieldValue::Time(t) => {
+                    time = t.to_string();
+                    V::DateTime(&time)
+                }
+                FieldValue::Json(j) => V::Json(j),
+            };
+            if let Err(e) = feature.property(i, name, &value) {
                 failed = Some(e);
             }
         }
@@ -397,45 +288,6 @@ fn xml(text: &str) -> String {
 
 fn write_placemark(out: &mut impl Write, r: &Report) -> std::io::Result<()> {
     let l = &r.location;
-    let mut data = vec![
-        ("id", r.id.to_string()),
-        ("kind", r.kind.as_str().to_string()),
-        ("status", r.status.as_str().to_string()),
-        ("precision", l.precision.as_str().to_string()),
-        ("uncertainty_m", l.uncertainty_m.to_string()),
-        (
-            "public_precision",
-            l.public_precision
-                .map(|p| p.as_str().to_string())
-                .unwrap_or_default(),
-        ),
-        ("location_coarsened", l.coarsened.to_string()),
-        ("location_text", l.text.clone().unwrap_or_default()),
-        ("province", l.province.clone().unwrap_or_default()),
-        ("country", l.country.clone().unwrap_or_default()),
-        ("border_distance_km", opt_km(r.relation.border_distance_m)),
-        (
-            "border_country",
-            r.relation.border_country.clone().unwrap_or_default(),
-        ),
-        ("coast_distance_km", opt_km(r.relation.coast_distance_m)),
-        ("observed_from", r.observed.from.to_string()),
-        ("observed_to", r.observed.to.to_string()),
-        ("source_count", r.sources.len().to_string()),
-    ];
-    let sources: Vec<String> = r
-        .sources
-        .iter()
-        .map(|s| {
-            format!(
-                "{} ({}, {})",
-                s.name,
-                s.source_type.as_str(),
-                s.stance.as_str()
-            )
-        })
-        .collect();
-    data.push(("sources", sources.join("; ")));
     write!(
         out,
         "<Placemark id=\"r{}\"><name>{} ({})</name><description>{}</description>\
@@ -447,11 +299,13 @@ fn write_placemark(out: &mut impl Write, r: &Report) -> std::io::Result<()> {
         r.observed.from,
         r.observed.to,
     )?;
-    for (name, value) in data {
+    // Every attribute but the description, which the <description> element carries.
+    for field in fields::attributes().filter(|f| f.name != "description") {
         write!(
             out,
-            "<Data name=\"{name}\"><value>{}</value></Data>",
-            xml(&value)
+            "<Data name=\"{}\"><value>{}</value></Data>",
+            field.name,
+            xml(&(field.read)(r).to_text())
         )?;
     }
     writeln!(

@@ -16,6 +16,8 @@ pub struct ReportFeature<'a> {
     /// How far the report's uncertainty circle reaches into the query's circle, for radius
     /// queries with `include_uncertain`.
     pub overlap: Option<Overlap>,
+    /// Whether to add the flat summaries GIS clients can show (see [`ReportFeature::for_gis`]).
+    pub flat: bool,
 }
 
 impl<'a> ReportFeature<'a> {
@@ -25,6 +27,17 @@ impl<'a> ReportFeature<'a> {
             report,
             distance_m: None,
             overlap: None,
+            flat: false,
+        }
+    }
+
+    /// A report as the OGC API serves it: also the flat, text-valued summaries of its JSON
+    /// arrays (`source_count`, `source_names`, `stances`, `tags_text`; see [`crate::fields`]),
+    /// since QGIS shows arrays and objects as NULL.
+    pub fn for_gis(report: &'a Report) -> Self {
+        Self {
+            flat: true,
+            ..Self::plain(report)
         }
     }
 }
@@ -60,6 +73,14 @@ struct Properties<'a> {
     tags: &'a [String],
     reported_at: Timestamp,
     updated_at: Timestamp,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    source_count: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    source_names: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    stances: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tags_text: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     distance_km: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -116,6 +137,10 @@ impl Serialize for ReportFeature<'_> {
                 tags: &r.tags,
                 reported_at: r.reported_at,
                 updated_at: r.updated_at,
+                source_count: self.flat.then_some(r.sources.len()),
+                source_names: self.flat.then(|| crate::fields::source_names(r)),
+                stances: self.flat.then(|| crate::fields::stances(r)),
+                tags_text: self.flat.then(|| crate::fields::tags_text(r)),
                 distance_km: self.distance_m.map(|m| round_to(m / 1000.0, 6)),
                 within_radius: self.overlap.map(|o| o.point_inside),
                 uncertainty_overlap_km: self.overlap.map(|o| round_to(o.depth_m / 1000.0, 6)),
@@ -291,6 +316,7 @@ mod tests {
                 report,
                 distance_m,
                 overlap: None,
+                flat: false,
             })
             .collect();
         let expected = serde_json::to_vec(&ReportCollection::at(features, 7, links(), at)).unwrap();

@@ -24,6 +24,7 @@ pub mod cql2;
 pub mod export;
 pub mod feature;
 pub mod feature_cache;
+pub mod fields;
 pub mod geocode;
 pub mod geodesy;
 pub mod geography;

@@ -99,6 +99,7 @@ pub async fn list(
             overlap: f
                 .distance_m
                 .map(|d| Overlap::of(d, radius_m, f.report.location.uncertainty_m)),
+            flat: false,
         })
         .collect();
     let body = serde_json::to_vec(&ReportCollection::new(
