@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The test command: installs what the tests need that Rust does not bring (Debian's Chromium
-# and npm playwright-core for the browser test of the web map, Debian's gdal-bin for the GIS
-# client tests, the PostGIS package of the running PostgreSQL for the shared store), then runs
+# and npm playwright-core for the browser test of the web map, Debian's gdal-bin and PyPI's
+# OWSLib for the GIS client tests, the PostGIS package of the running PostgreSQL for the shared store), then runs
 # `cargo test` (the embedded store, and the multi-instance tests on PostgreSQL/PostGIS in
 # database sightmap_test on 127.0.0.1:5432, recreated), then the API suite again on PostGIS,
 # then schemathesis (PyPI) against /api/openapi.json and /ogc/api (scripts/schemathesis.sh).
@@ -23,6 +23,8 @@ if [ ! -d tests/web/node_modules/playwright-core ]; then
   echo "--- installing playwright-core (tests/web/package-lock.json)"
   npm ci --prefix tests/web --no-audit --no-fund --silent
 fi
+
+scripts/install-owslib.sh
 
 echo "--- PostGIS database for the shared-store tests"
 SIGHTMAP_TEST_POSTGRES=$(scripts/postgis-db.sh sightmap_test)
