@@ -6,6 +6,7 @@ use crate::config::{
     TokenAction, TokenArgs,
 };
 use crate::export::{self, ExportWriter};
+use crate::http::access_log::{AccessLog, AccessLogger};
 use crate::http::{Access, AppState, Limits, router};
 use crate::import::{self, Format, Options, Summary};
 use crate::places::Places;
@@ -118,6 +119,13 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             args.rate_limit,
             args.trust_forwarded_for,
         )),
+        access_log: AccessLogger {
+            sink: Arc::new(
+                AccessLog::from_setting(&args.access_log)
+                    .with_context(|| format!("cannot open the access log {}", args.access_log))?,
+            ),
+            trust_forwarded: args.trust_forwarded_for,
+        },
     };
     let listener = tokio::net::TcpListener::bind(args.addr)
         .await

@@ -207,9 +207,9 @@ pub struct ServeArgs {
     /// Requests answered at once; more get 503 with Retry-After.
     #[arg(long, env = "SIGHTMAP_MAX_CONCURRENT_REQUESTS", default_value_t = crate::http::limits::DEFAULT_MAX_IN_FLIGHT, value_parser = clap::value_parser!(u32).range(1..))]
     pub max_concurrent_requests: u32,
-    /// Requests a second one client (its bearer token, else its IP address) may send, in
-    /// bursts of twice that; more get 429 with Retry-After. Loopback clients are not limited.
-    /// 0 turns the limit off.
+    /// Requests a second one client (its token, else its IP address) may send, in bursts of
+    /// twice that; more get 429 with Retry-After. Loopback clients are not limited, whatever
+    /// token they send, unless --trust-forwarded-for. 0 turns the limit off.
     #[arg(long, env = "SIGHTMAP_RATE_LIMIT", default_value_t = DEFAULT_RATE_LIMIT)]
     pub rate_limit: u32,
     /// Seconds a client may take to send a request's head (line and headers); slower ones are
@@ -220,9 +220,12 @@ pub struct ServeArgs {
     #[arg(long, env = "SIGHTMAP_PRIVATE")]
     pub private: bool,
     /// The server is behind a proxy that sets X-Forwarded-For: its first address names the
-    /// client for the rate limit.
+    /// client for the rate limit and the access log.
     #[arg(long, env = "SIGHTMAP_TRUST_FORWARDED_FOR")]
     pub trust_forwarded_for: bool,
+    /// Where the access log goes, a line per request: `stderr`, `off`, or a file to append to.
+    #[arg(long, env = "SIGHTMAP_ACCESS_LOG", default_value = "stderr")]
+    pub access_log: String,
 }
 
 /// Requests a second per client unless `--rate-limit` says otherwise.

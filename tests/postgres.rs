@@ -222,6 +222,13 @@ fn two_instances_share_one_database_through_a_restart() {
         status, 503,
         "a read that needs the store while it is down: {body}"
     );
+    let (status, body) =
+        a.get("/ogc/collections/reports/items/00000000-0000-7000-8000-000000000000");
+    assert_eq!(
+        (status, body["type"].as_str()),
+        (503, Some("/problems/unavailable")),
+        "an OGC item while the store is down is a 503, not a 404: {body}"
+    );
     assert!(cluster.run("start"), "pg_ctlcluster start failed");
     // The instances reconnect by themselves: writes through both succeed again.
     let started = Instant::now();

@@ -195,7 +195,7 @@ pub async fn export(
     h.insert(
         header::CONTENT_DISPOSITION,
         HeaderValue::from_str(&format!("attachment; filename=\"{file_name}\""))
-            .map_err(|_| Problem::internal())?,
+            .map_err(Problem::internal)?,
     );
     Ok(response)
 }

@@ -45,7 +45,7 @@ struct Body {
 impl Body {
     fn new(value: &Value) -> Result<Self, Problem> {
         Ok(Self::from_bytes(
-            serde_json::to_vec(value).map_err(|_| Problem::internal())?,
+            serde_json::to_vec(value).map_err(Problem::internal)?,
         ))
     }
 
@@ -176,8 +176,7 @@ pub async fn list(State(state): State<AppState>, headers: HeaderMap) -> Result<R
             (Some(state.reports.len() as u64), bbox)
         } else {
             let body = build(&state, info.id, &[], Viewer::Public).await?;
-            let value: Value =
-                serde_json::from_slice(&body.bytes).map_err(|_| Problem::internal())?;
+            let value: Value = serde_json::from_slice(&body.bytes).map_err(Problem::internal)?;
             let count = value["features"].as_array().map(|f| f.len() as u64);
             (count, value.get("bbox").cloned())
         };
@@ -231,7 +230,7 @@ pub async fn get(
             .reports
             .with_matches(&query, viewer, layers::points)
             .await?
-            .map_err(|_| Problem::internal())?;
+            .map_err(Problem::internal)?;
         return Ok(Body::from_bytes(bytes).respond(&headers, GEO_JSON));
     }
     let body = build(&state, &id, &pairs, viewer).await?;
@@ -318,7 +317,7 @@ async fn build(
                 layers::buffer(&shape, props, simplify_m)
             })
             .await
-            .map_err(|_| Problem::internal())?
+            .map_err(Problem::internal)?
         }
         _ => {
             let query = ReportQuery::from_pairs(&filters).map_err(Problem::invalid_query)?;

@@ -105,7 +105,7 @@ impl Limits {
 }
 
 /// The first address of `X-Forwarded-For`.
-fn forwarded_for(headers: &HeaderMap) -> Option<IpAddr> {
+pub(super) fn forwarded_for(headers: &HeaderMap) -> Option<IpAddr> {
     headers
         .get("x-forwarded-for")?
         .to_str()
@@ -120,6 +120,7 @@ fn forwarded_for(headers: &HeaderMap) -> Option<IpAddr> {
 /// Middleware: the concurrency and rate limits.
 pub async fn enforce(State(limits): State<Arc<Limits>>, request: Request, next: Next) -> Response {
     let Ok(_permit) = limits.in_flight.clone().try_acquire_owned() else {
+        tracing::warn!("too many requests at once: answered 503");
         return with_retry_after(
             Problem::new(
                 StatusCode::SERVICE_UNAVAILABLE,

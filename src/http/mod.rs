@@ -1,5 +1,6 @@
 //! The HTTP API on axum: one router, one problem+json error shape, one file per resource.
 
+pub mod access_log;
 mod auth;
 mod export;
 mod extract;
@@ -50,6 +51,8 @@ pub struct AppState {
     pub layer_cache: Arc<LayerCache>,
     /// How many requests at once, and how fast one client may send them.
     pub limits: Arc<Limits>,
+    /// Where each request's line goes.
+    pub access_log: access_log::AccessLogger,
 }
 
 /// The whole HTTP API.
@@ -97,6 +100,10 @@ pub fn router(state: AppState) -> Router {
         .layer(
             ServiceBuilder::new()
                 .layer(HandleErrorLayer::new(|_: BoxError| async {
+                    tracing::warn!(
+                        "request timed out after {} s: answered 503",
+                        REQUEST_TIMEOUT.as_secs()
+                    );
                     Problem::new(
                         StatusCode::SERVICE_UNAVAILABLE,
                         "/problems/timeout",
@@ -118,6 +125,10 @@ pub fn router(state: AppState) -> Router {
             limits::enforce,
         ))
         .layer(axum::middleware::map_response(limits::security_headers))
+        .layer(axum::middleware::from_fn_with_state(
+            state.access_log.clone(),
+            access_log::log_requests,
+        ))
 }
 
 /// Middleware: on a `--private` server, reading the API or OGC API needs a reader token.

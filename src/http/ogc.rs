@@ -16,6 +16,7 @@ use crate::layers;
 use crate::model::{FieldError, Report, ReportId};
 use crate::privacy::Viewer;
 use crate::query::{MAX_LIMIT, REPORT_QUERY_PARAMS, ReportQuery};
+use crate::service::ServiceError;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
@@ -614,7 +615,7 @@ async fn report_items(
     let features: Vec<ReportFeature> = reports.iter().map(ReportFeature::for_gis).collect();
     let links = paging_links(base, uri, pairs, &request, matched);
     let body = serde_json::to_vec(&ReportCollection::new(features, matched, links))
-        .map_err(|_| Problem::internal())?;
+        .map_err(Problem::internal)?;
     Ok(geojson_response(StatusCode::OK, body))
 }
 
@@ -632,9 +633,13 @@ pub async fn item(
             .reports
             .get(report_id, viewer)
             .await
-            .map_err(|_| missing())?;
-        let body = serde_json::to_vec(&ReportFeature::for_gis(&report))
-            .map_err(|_| Problem::internal())?;
+            .map_err(|e| match e {
+                // A store that cannot be reached is a 503, never a 404.
+                ServiceError::NotFound(_) => missing(),
+                other => other.into(),
+            })?;
+        let body =
+            serde_json::to_vec(&ReportFeature::for_gis(&report)).map_err(Problem::internal)?;
         return Ok(geojson_response(StatusCode::OK, body));
     }
     let index: usize = fid.parse().map_err(|_| missing())?;

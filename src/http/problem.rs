@@ -91,8 +91,10 @@ impl Problem {
         )
     }
 
-    /// 500, with nothing internal in it.
-    pub fn internal() -> Self {
+    /// 500, with nothing internal in it; the cause is logged here, once, inside the request's
+    /// span (so with its request id).
+    pub fn internal(cause: impl std::fmt::Display) -> Self {
+        tracing::error!(cause = %cause, "internal error");
         Self::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             "/problems/internal",
@@ -176,8 +178,7 @@ impl From<StoreError> for Problem {
                 ),
             ),
             StoreError::Corrupt(_) | StoreError::Internal(_) => {
-                tracing::error!(error = %e, "store error");
-                Problem::internal()
+                Problem::internal(format_args!("store error: {e}"))
             }
         }
     }

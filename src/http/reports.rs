@@ -27,8 +27,7 @@ pub(super) fn geojson_response(status: StatusCode, body: Vec<u8>) -> Response {
 }
 
 fn feature_response(status: StatusCode, report: &Report) -> Result<Response, Problem> {
-    let body =
-        serde_json::to_vec(&ReportFeature::plain(report)).map_err(|_| Problem::internal())?;
+    let body = serde_json::to_vec(&ReportFeature::plain(report)).map_err(Problem::internal)?;
     Ok(geojson_response(status, body))
 }
 
@@ -107,7 +106,7 @@ pub async fn list(
         page.matched,
         links(page.matched),
     ))
-    .map_err(|_| Problem::internal())?;
+    .map_err(Problem::internal)?;
     Ok(geojson_response(StatusCode::OK, body))
 }
 
@@ -137,7 +136,7 @@ pub async fn create(
     let location = format!("/api/reports/{}", report.id);
     response.headers_mut().insert(
         header::LOCATION,
-        HeaderValue::from_str(&location).map_err(|_| Problem::internal())?,
+        HeaderValue::from_str(&location).map_err(Problem::internal)?,
     );
     Ok(response)
 }

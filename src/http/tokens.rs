@@ -67,7 +67,7 @@ pub async fn create(
             errors,
         ));
     };
-    let (record, secret) = new_token(&body.name, role).map_err(|_| Problem::internal())?;
+    let (record, secret) = new_token(&body.name, role).map_err(Problem::internal)?;
     state.reports.store().add_token(record.clone()).await?;
     reload(&state).await?;
     tracing::info!(token = %record.id, name = %record.name, role = %record.role, by = %caller.name, "made a token");

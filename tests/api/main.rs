@@ -2,6 +2,7 @@
 //! input the API promises to refuse, checked for status, content type and problem body.
 
 mod access;
+mod access_log;
 mod errors;
 mod export;
 mod geocode;

@@ -94,6 +94,7 @@ impl App {
             places,
             layer_cache: Default::default(),
             limits: Default::default(),
+            access_log: Default::default(),
         };
         Self { state, dir }
     }
