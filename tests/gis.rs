@@ -1,22 +1,30 @@
-//! GIS clients against sightmap: GDAL's OAPIF driver reads the OGC API live, `ogrinfo` reads
-//! every export format with the right count and fields, and an exported GeoJSON imported back
-//! exports identically.
+//! GIS clients against sightmap: GDAL's OAPIF driver reads the OGC API live (paging by the
+//! OpenAPI document's `limit` hint, with a token as the Basic password on a private server, and
+//! with the flat source fields), `ogrinfo` reads every export format with the right count and
+//! fields, and an exported GeoJSON imported back exports identically.
 
 mod common;
 
 use common::{Server, agent, sightmap};
-use serde_json::json;
+use serde_json::{Value, json};
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Output};
+use std::thread;
 use std::time::Duration;
 
-/// `ogrinfo -ro -al -so` of a file: its summary.
-fn ogrinfo(args: &[&str]) -> String {
-    let output = Command::new("ogrinfo")
-        .args(["-ro", "-al", "-so"])
+/// Runs `ogrinfo <args…>` with extra environment variables: its output, successful or not.
+fn run_ogrinfo(args: &[&str], env: &[(&str, &str)]) -> Output {
+    Command::new("ogrinfo")
         .args(args)
+        .envs(env.iter().copied())
         .output()
-        .expect("run ogrinfo (Debian's gdal-bin; scripts/test.sh installs it)");
+        .expect("run ogrinfo (Debian's gdal-bin; scripts/test.sh installs it)")
+}
+
+/// Runs `ogrinfo <args…>`, asserting that it succeeds: its standard output.
+fn ogrinfo_ok(args: &[&str]) -> String {
+    let output = run_ogrinfo(args, &[]);
     assert!(
         output.status.success(),
         "ogrinfo {args:?} failed: {}",
@@ -25,6 +33,12 @@ fn ogrinfo(args: &[&str]) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
+/// `ogrinfo -ro -al -so` of a file: its summary.
+fn ogrinfo(args: &[&str]) -> String {
+    ogrinfo_ok(&[&["-ro", "-al", "-so"], args].concat())
+}
+
+/// The `Feature Count` of an `ogrinfo -so` summary.
 fn feature_count(summary: &str) -> u64 {
     summary
         .lines()
@@ -33,30 +47,59 @@ fn feature_count(summary: &str) -> u64 {
         .unwrap_or_else(|| panic!("no feature count in {summary}"))
 }
 
-/// A server with 25 known reports along a line, 3 of them disputed.
-fn seeded(dir: &Path) -> Server {
-    let server = Server::start(dir);
+/// How many reports [`seeded`] posts.
+const SEEDED: usize = 25;
+
+/// The `i`th known report: the first 25 lie along a line (lon 48.5 + 0.1 i, lat 37 + 0.05 i) and
+/// later ones repeat it a little further east; 3 of the first 25 are disputed. Each has two
+/// sources, "a resident" asserting and "a ministry" denying, and the tags "night" and "coast".
+fn report(i: usize) -> Value {
+    let (step, round) = ((i % SEEDED) as f64, (i / SEEDED) as f64);
+    json!({
+        "kind": "drone",
+        "description": format!("report {i}: \"quoted\", with commas, <angle> & ampersand; شرق گیلان"),
+        "lat": 37.0 + step * 0.05, "lon": 48.5 + step * 0.1 + round * 0.001,
+        "status": if i.is_multiple_of(2) && i < 6 { "disputed" } else { "unverified" },
+        "observed": {"from": "2025-06-13T20:00:00Z"},
+        "sources": [
+            {"name": "a resident", "type": "civilian", "stance": "asserts"},
+            {"name": "a ministry", "type": "official", "stance": "denies"}
+        ],
+        "tags": ["night", "coast"],
+    })
+}
+
+/// Posts the [`SEEDED`] known reports to a running server, with `token` as a Bearer token if
+/// given.
+fn seed(server: &Server, token: Option<&str>) {
     let client = agent(Duration::from_secs(10));
-    for i in 0..25 {
-        let report = json!({
-            "kind": "drone",
-            "description": format!("report {i}: \"quoted\", with commas, <angle> & ampersand; شرق گیلان"),
-            "lat": 37.0 + i as f64 * 0.05, "lon": 48.5 + i as f64 * 0.1,
-            "status": if i % 2 == 0 && i < 6 { "disputed" } else { "unverified" },
-            "observed": {"from": "2025-06-13T20:00:00Z"},
-            "sources": [
-                {"name": "a resident", "type": "civilian", "stance": "asserts"},
-                {"name": "a ministry", "type": "official", "stance": "denies"}
-            ],
-        });
-        let reply = client
+    for i in 0..SEEDED {
+        let mut request = client
             .post(format!("{}/api/reports", server.base))
-            .header("Content-Type", "application/json")
-            .send(report.to_string())
-            .expect("POST");
+            .header("Content-Type", "application/json");
+        if let Some(token) = token {
+            request = request.header("Authorization", format!("Bearer {token}"));
+        }
+        let reply = request.send(report(i).to_string()).expect("POST");
         assert_eq!(reply.status(), 201);
     }
+}
+
+/// A server on `dir` with the [`SEEDED`] known reports.
+fn seeded(dir: &Path) -> Server {
+    let server = Server::start(dir);
+    seed(&server, None);
     server
+}
+
+/// Runs `sightmap <args…>` to completion, asserting that it succeeds.
+fn run_sightmap(args: &[&str]) {
+    let out = sightmap().args(args).output().expect("run sightmap");
+    assert!(
+        out.status.success(),
+        "sightmap {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 fn download(server: &Server, query: &str, to: &Path) {
@@ -180,17 +223,9 @@ fn an_export_imported_back_exports_identically() {
     let first = dir.path().join("first");
     let second = dir.path().join("second");
     drop(seeded(&first));
-    let run = |args: &[&str]| {
-        let out = sightmap().args(args).output().expect("run sightmap");
-        assert!(
-            out.status.success(),
-            "{args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    };
     let a = dir.path().join("a.geojson");
     let b = dir.path().join("b.geojson");
-    run(&[
+    run_sightmap(&[
         "export",
         "--format",
         "geojson",
@@ -199,13 +234,13 @@ fn an_export_imported_back_exports_identically() {
         "--out",
         a.to_str().unwrap(),
     ]);
-    run(&[
+    run_sightmap(&[
         "import",
         a.to_str().unwrap(),
         "--data-dir",
         second.to_str().unwrap(),
     ]);
-    run(&[
+    run_sightmap(&[
         "export",
         "--format",
         "geojson",
@@ -219,7 +254,7 @@ fn an_export_imported_back_exports_identically() {
     assert!(a == b, "the re-export differs");
     // The command line takes the API's filters.
     let c = dir.path().join("c.csv");
-    run(&[
+    run_sightmap(&[
         "export",
         "--format",
         "csv",
@@ -232,22 +267,40 @@ fn an_export_imported_back_exports_identically() {
     assert_eq!(std::fs::read_to_string(&c).unwrap().lines().count(), 4);
 }
 
-/// `ogrinfo` of the OGC API with extra arguments: its output.
+/// `OAPIF:<base>/ogc`: a server's OGC API as a GDAL data source.
+fn oapif_source(server: &Server) -> String {
+    format!("OAPIF:{}/ogc", server.base)
+}
+
+/// `ogrinfo -ro OAPIF:<base>/ogc <args…>`: its output.
 fn oapif(server: &Server, args: &[&str]) -> String {
-    let url = format!("OAPIF:{}/ogc", server.base);
-    let mut all = vec![url.as_str()];
-    all.extend_from_slice(args);
-    let output = Command::new("ogrinfo")
-        .arg("-ro")
-        .args(&all)
-        .output()
-        .expect("run ogrinfo");
-    assert!(
-        output.status.success(),
-        "ogrinfo {all:?}: {}",
-        String::from_utf8_lossy(&output.stderr)
+    ogrinfo_ok(&[&["-ro", &oapif_source(server)], args].concat())
+}
+
+/// The values of `field` in `ogrinfo -al` feature dumps (lines `  field (Type) = value`).
+fn values<'a>(dump: &'a str, field: &str) -> Vec<&'a str> {
+    dump.lines()
+        .filter_map(|l| {
+            l.trim()
+                .strip_prefix(field)?
+                .strip_prefix(" (")?
+                .split_once(") = ")
+        })
+        .map(|(_, value)| value)
+        .collect()
+}
+
+/// Reads every feature of the reports layer through the OGC API (`ogrinfo -al -q` with extra
+/// arguments, such as open options): the ids read, asserting that none was read twice.
+fn read_reports(server: &Server, args: &[&str]) -> BTreeSet<String> {
+    let dump = oapif(server, &[&["-al", "-q"], args, &["reports"]].concat());
+    let ids: BTreeSet<String> = values(&dump, "id").into_iter().map(String::from).collect();
+    assert_eq!(
+        dump.matches("OGRFeature(reports)").count(),
+        ids.len(),
+        "a feature was read twice or has no id"
     );
-    String::from_utf8_lossy(&output.stdout).into_owned()
+    ids
 }
 
 #[test]
@@ -265,12 +318,7 @@ fn gdal_reads_the_ogc_api() {
     assert_eq!(feature_count(&summary), 25, "{summary}");
     assert!(summary.contains("Geometry: Point"));
     // Every feature, 10 to a page through the next links, once each.
-    let all = oapif(&server, &["-al", "-q", "-oo", "PAGE_SIZE=10", "reports"]);
-    let ids: std::collections::BTreeSet<&str> = all
-        .lines()
-        .filter_map(|l| l.trim().strip_prefix("id (String) = "))
-        .collect();
-    assert_eq!(all.matches("OGRFeature(reports)").count(), 25);
+    let ids = read_reports(&server, &["-oo", "PAGE_SIZE=10"]);
     assert_eq!(ids.len(), 25);
     // A spatial filter: the reports run from lon 48.5 to 50.9; the box holds lon 48.95-49.55,
     // that is i = 5..=10 (lat 37.25-37.5 inside 37-38).
@@ -279,7 +327,7 @@ fn gdal_reads_the_ogc_api() {
         &["-so", "-spat", "48.95", "37", "49.55", "38", "reports"],
     );
     assert_eq!(feature_count(&spat), 6, "{spat}");
-    // An attribute filter, which GDAL sends as CQL2 text.
+    // An attribute filter on a queryable, which GDAL 3.6 sends as the query `status=disputed`.
     let disputed = oapif(
         &server,
         &["-so", "-where", "status = 'disputed'", "reports"],
@@ -288,4 +336,162 @@ fn gdal_reads_the_ogc_api() {
     // A region layer.
     let border = oapif(&server, &["-so", "border"]);
     assert_eq!(feature_count(&border), 6, "{border}");
+}
+
+/// The access log's lines once the server has finished writing them: it writes a line when its
+/// response is done, which may be just after the client has read it and gone.
+fn access_log(path: &Path) -> Vec<String> {
+    let read = || std::fs::read_to_string(path).expect("read the access log");
+    let mut last = read();
+    loop {
+        thread::sleep(Duration::from_millis(150));
+        let now = read();
+        if now == last {
+            return now.lines().map(String::from).collect();
+        }
+        last = now;
+    }
+}
+
+/// How many access log lines are requests for the reports collection's items.
+fn item_requests(lines: &[String]) -> usize {
+    lines
+        .iter()
+        .filter(|l| l.contains("path=\"/ogc/collections/reports/items"))
+        .count()
+}
+
+/// GDAL's version as (major, minor), from `ogrinfo --version` ("GDAL 3.6.2, released …").
+fn gdal_version() -> (u32, u32) {
+    let text = ogrinfo_ok(&["--version"]);
+    let version = text
+        .strip_prefix("GDAL ")
+        .and_then(|rest| rest.split([',', ' ']).next())
+        .unwrap_or_else(|| panic!("no version in {text}"));
+    let mut parts = version.split('.').map(|p| p.parse::<u32>().unwrap());
+    (parts.next().unwrap(), parts.next().unwrap())
+}
+
+#[test]
+fn gdal_pages_the_ogc_api_by_the_documented_hint() {
+    const N: usize = 2345;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let file = dir.path().join("reports.jsonl");
+    let lines: String = (0..N).map(|i| report(i).to_string() + "\n").collect();
+    std::fs::write(&file, lines).unwrap();
+    run_sightmap(&[
+        "import",
+        file.to_str().unwrap(),
+        "--data-dir",
+        data.to_str().unwrap(),
+    ]);
+    let log = dir.path().join("access.log");
+    let server = Server::start_with(&data, &["--access-log", log.to_str().unwrap()]);
+
+    let summary = oapif(&server, &["-so", "reports"]);
+    assert_eq!(feature_count(&summary) as usize, N, "{summary}");
+    let summary_requests = item_requests(&access_log(&log));
+    // Every feature, with the page size GDAL picks by itself.
+    let read = |args: &[&str]| {
+        let before = item_requests(&access_log(&log));
+        let ids = read_reports(&server, args);
+        (ids.len(), item_requests(&access_log(&log)) - before)
+    };
+    let (features, requests) = read(&[]);
+    let version = gdal_version();
+    eprintln!(
+        "GDAL {}.{}: -so made {summary_requests} item requests; the full read of {features} \
+         features made {requests}",
+        version.0, version.1
+    );
+    assert_eq!(features, N);
+    if version >= (3, 8) {
+        // min(max(1000, default 10), maximum 10000) = 1000 a page.
+        assert!(requests <= N.div_ceil(1000) + 3, "{requests} item requests");
+    } else {
+        // GDAL before 3.8 ignores the hint and pages 10 at a time unless told otherwise.
+        assert!(
+            (N / 10..=N / 10 + 5).contains(&requests),
+            "{requests} item requests"
+        );
+        let (features, requests) = read(&["-oo", "PAGE_SIZE=10000"]);
+        eprintln!("with PAGE_SIZE=10000: {features} features in {requests} item requests");
+        assert_eq!(features, N);
+        assert!(requests <= 3, "{requests} item requests");
+    }
+}
+
+#[test]
+fn gdal_reads_a_private_server_with_a_token_as_basic_password() {
+    let secret = "a-long-secret-token-for-gis-clients";
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("access.log");
+    let server = Server::start_with(
+        &dir.path().join("data"),
+        &[
+            "--private",
+            "--write-token",
+            secret,
+            "--access-log",
+            log.to_str().unwrap(),
+        ],
+    );
+    seed(&server, Some(secret));
+    let source = oapif_source(&server);
+    let summary = |password: &str| {
+        let userpwd = format!("qgis:{password}");
+        run_ogrinfo(
+            &["-ro", "-so", &source, "reports"],
+            &[("GDAL_HTTP_USERPWD", &userpwd)],
+        )
+    };
+
+    // The token as the password of any user reads.
+    let read = summary(secret);
+    let stdout = String::from_utf8_lossy(&read.stdout);
+    assert!(
+        read.status.success(),
+        "{}",
+        String::from_utf8_lossy(&read.stderr)
+    );
+    assert_eq!(feature_count(&stdout) as usize, SEEDED, "{stdout}");
+
+    // A wrong one is refused with 401, and GDAL gives up.
+    let before = access_log(&log).len();
+    let refused = summary("wrong");
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    eprintln!("ogrinfo with a wrong password: {stderr}");
+    assert!(
+        !refused.status.success() && stderr.contains("401"),
+        "read with a wrong token"
+    );
+    let lines = access_log(&log);
+    let statuses: BTreeSet<&str> = lines[before..]
+        .iter()
+        .filter_map(|l| l.split(' ').find_map(|f| f.strip_prefix("status=")))
+        .collect();
+    assert_eq!(statuses, BTreeSet::from(["401"]), "{:#?}", &lines[before..]);
+}
+
+#[test]
+fn gdal_shows_the_flat_source_fields() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = seeded(&dir.path().join("data"));
+    // GDAL 3.6 sends no filter for these fields: it reads every page and filters itself.
+    let dump = oapif(
+        &server,
+        &["-al", "-q", "-where", "source_count = 2", "reports"],
+    );
+    assert_eq!(dump.matches("OGRFeature(reports)").count(), SEEDED);
+    for (field, value) in [
+        ("source_count", "2"),
+        ("source_names", "a resident; a ministry"),
+        ("stances", "asserts; denies"),
+        ("tags_text", "night; coast"),
+    ] {
+        assert_eq!(values(&dump, field), [value; SEEDED], "{field}");
+    }
+    let none = oapif(&server, &["-so", "-where", "source_count = 3", "reports"]);
+    assert_eq!(feature_count(&none), 0, "{none}");
 }

@@ -22,13 +22,15 @@ pub fn clean_env() -> Vec<(String, String)> {
         .collect()
 }
 
-/// `sightmap` with a clean environment, quiet logs and no standard input.
+/// `sightmap` with a clean environment, quiet logs (no access log unless a test asks with
+/// `--access-log`) and no standard input.
 pub fn sightmap() -> Command {
     let mut command = Command::new(BIN);
     command
         .env_clear()
         .envs(clean_env())
         .env("SIGHTMAP_LOG", "warn")
+        .env("SIGHTMAP_ACCESS_LOG", "off")
         .stdin(Stdio::null());
     command
 }
