@@ -104,12 +104,35 @@ pub fn min_distance_for_chord(chord: f64) -> f64 {
     angle_for_chord(chord) * WGS84_B * (1.0 - 1e-3)
 }
 
+/// The longest chord whose [`min_distance_for_chord`] is at most `distance_m`: anything
+/// farther than this chord from a point is farther than `distance_m` from it.
+pub fn chord_for_min_distance(distance_m: f64) -> f64 {
+    let angle = distance_m / (WGS84_B * (1.0 - 1e-3));
+    if angle >= std::f64::consts::PI {
+        return 2.0;
+    }
+    2.0 * (angle / 2.0).sin()
+}
+
 /// Lambert's formula for long lines on the WGS84 ellipsoid, in metres.
 ///
 /// Accurate to about 1e-5 relative everywhere but near antipodes (where it falls back to
 /// Karney). Costs one `asin` and one `sqrt`.
 pub fn lambert_distance_m(p: &AuxPoint, q: &AuxPoint) -> f64 {
     lambert_xyz(&p.xyz, &q.xyz).unwrap_or_else(|| geodesic_distance_m(p.lon, p.lat, q.lon, q.lat))
+}
+
+/// Lambert's formula from a point to a unit vector on the auxiliary sphere (the point's own
+/// vector and the other's alone: no trigonometry but one `asin`), in metres. Near antipodes
+/// it falls back to Karney, turning the vector into longitude and latitude.
+pub fn lambert_distance_xyz_m(p: &AuxPoint, q: &[f64; 3]) -> f64 {
+    lambert_xyz(&p.xyz, q).unwrap_or_else(|| {
+        let lon = q[1].atan2(q[0]).to_degrees();
+        let lat = q[2]
+            .atan2((1.0 - WGS84_F) * q[0].hypot(q[1]))
+            .to_degrees();
+        geodesic_distance_m(p.lon, p.lat, lon, lat)
+    })
 }
 
 /// Lambert's formula from the unit vectors alone; `None` near antipodes, where it is not

@@ -2,15 +2,17 @@
 //! in microseconds.
 //!
 //! Each segment is stored as the straight chord between its end points on the auxiliary
-//! sphere (see [`crate::geodesy`]) in an rstar R-tree. Candidates come out of the tree in order
-//! of their 3-D distance from the query point, which bounds the geodesic distance from below
-//! once the segment's bulge (its sagitta) is allowed for, so the scan stops as soon as no
-//! further segment can be nearer. Each candidate's nearest point is the foot of the
-//! perpendicular on the chord, pushed back onto the sphere; candidates are ranked by Lambert's
-//! formula and the winner is measured with Karney's algorithm.
+//! sphere (see [`crate::geodesy`]) in an rstar R-tree. A depth-first branch-and-bound walk
+//! visits nodes nearest first: a node's or segment's 3-D distance from the query point bounds
+//! the geodesic distance from below once the segments' bulge (their sagitta) is allowed for, so
+//! any subtree that cannot hold a nearer segment than the best so far is skipped. Each
+//! candidate's nearest point is the foot of the perpendicular on the chord, pushed back onto
+//! the sphere; candidates are ranked by Lambert's formula straight from the unit vectors (no
+//! trigonometry but one `asin`), and only the winner is turned into longitude and latitude and
+//! measured with Karney's algorithm.
 
 use crate::geodesy::{self, AuxPoint, WGS84_F};
-use rstar::RTree;
+use rstar::{ParentNode, PointDistance, RTree, RTreeNode};
 use rstar::primitives::{GeomWithData, Line};
 
 type Segment = GeomWithData<Line<[f64; 3]>, u32>;
@@ -73,22 +75,18 @@ impl LineSet {
     /// The nearest point of any line to `(lon, lat)`.
     pub fn nearest(&self, lon: f64, lat: f64) -> Option<Nearest> {
         let p = AuxPoint::new(lon, lat);
-        // (Lambert distance, foot point, segment)
-        let mut best: Option<(f64, AuxPoint, u32)> = None;
-        for (segment, distance_2) in self.tree.nearest_neighbor_iter_with_distance_2(p.xyz) {
-            let lower_chord = (distance_2.sqrt() - self.max_sagitta).max(0.0);
-            if let Some((d, _, _)) = best
-                && geodesy::min_distance_for_chord(lower_chord) > d
-            {
-                break;
-            }
-            let foot = foot_on_arc(segment.geom(), &p.xyz);
-            let d = geodesy::lambert_distance_m(&p, &foot);
-            if best.is_none_or(|(b, _, _)| d < b) {
-                best = Some((d, foot, segment.data));
-            }
+        let mut search = Search {
+            p: &p,
+            max_sagitta: self.max_sagitta,
+            best: None,
+            bound_2: f64::INFINITY,
+        };
+        if self.line_of.is_empty() {
+            return None;
         }
-        let (_, foot, segment) = best?;
+        search.walk(self.tree.root());
+        let Best { foot, segment, .. } = search.best?;
+        let foot = geodetic(&foot);
         let (distance_m, bearing_deg) = geodesy::distance_and_bearing(lon, lat, foot.lon, foot.lat);
         Some(Nearest {
             distance_m,
@@ -99,9 +97,89 @@ impl LineSet {
     }
 }
 
+/// The nearest candidate so far.
+struct Best {
+    /// Lambert distance, metres.
+    distance_m: f64,
+    /// The foot on the arc, a unit vector on the auxiliary sphere.
+    foot: [f64; 3],
+    segment: u32,
+}
+
+/// One nearest-point search: a depth-first branch and bound over the tree.
+struct Search<'a> {
+    p: &'a AuxPoint,
+    max_sagitta: f64,
+    best: Option<Best>,
+    /// The squared chord beyond which nothing can beat the best so far (infinite at first).
+    bound_2: f64,
+}
+
+/// Children of one node, kept on the stack (rstar's nodes hold at most 6).
+const MAX_CHILDREN: usize = 8;
+
+impl Search<'_> {
+    /// Records a candidate if it is the nearest so far, and tightens the bound: a segment
+    /// whose chord, less the sagitta, spans more than the best distance cannot be nearer.
+    fn offer(&mut self, distance_m: f64, foot: [f64; 3], segment: u32) {
+        if self.best.as_ref().is_some_and(|b| distance_m >= b.distance_m) {
+            return;
+        }
+        self.best = Some(Best {
+            distance_m,
+            foot,
+            segment,
+        });
+        let chord = geodesy::chord_for_min_distance(distance_m) + self.max_sagitta;
+        self.bound_2 = chord * chord;
+    }
+
+    fn walk(&mut self, node: &ParentNode<Segment>) {
+        // Children nearest first, so that a good bound is found early.
+        let children = node.children();
+        if children.len() > MAX_CHILDREN {
+            let mut order: Vec<(f64, &RTreeNode<Segment>)> =
+                children.iter().map(|c| (self.distance_2(c), c)).collect();
+            order.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
+            return self.visit(&order);
+        }
+        let mut order = [(f64::INFINITY, &children[0]); MAX_CHILDREN];
+        for (slot, child) in order.iter_mut().zip(children) {
+            *slot = (self.distance_2(child), child);
+        }
+        let order = &mut order[..children.len()];
+        order.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
+        self.visit(order);
+    }
+
+    fn distance_2(&self, child: &RTreeNode<Segment>) -> f64 {
+        match child {
+            RTreeNode::Leaf(segment) => segment.distance_2(&self.p.xyz),
+            RTreeNode::Parent(parent) => parent.envelope().distance_2(&self.p.xyz),
+        }
+    }
+
+    fn visit(&mut self, order: &[(f64, &RTreeNode<Segment>)]) {
+        for &(d2, child) in order {
+            if d2 > self.bound_2 {
+                // The rest are farther still.
+                break;
+            }
+            match child {
+                RTreeNode::Parent(parent) => self.walk(parent),
+                RTreeNode::Leaf(segment) => {
+                    let foot = foot_on_arc(segment.geom(), &self.p.xyz);
+                    let distance_m = geodesy::lambert_distance_xyz_m(self.p, &foot);
+                    self.offer(distance_m, foot, segment.data);
+                }
+            }
+        }
+    }
+}
+
 /// The point of a segment's arc nearest to `p`: the foot of the perpendicular on the chord,
-/// clamped to the segment and pushed out onto the sphere, in geodetic lon/lat.
-fn foot_on_arc(line: &Line<[f64; 3]>, p: &[f64; 3]) -> AuxPoint {
+/// clamped to the segment and pushed out onto the sphere, as a unit vector.
+fn foot_on_arc(line: &Line<[f64; 3]>, p: &[f64; 3]) -> [f64; 3] {
     let (a, b) = (line.from, line.to);
     let ab = [b[0] - a[0], b[1] - a[1], b[2] - a[2]];
     let ap = [p[0] - a[0], p[1] - a[1], p[2] - a[2]];
@@ -112,10 +190,16 @@ fn foot_on_arc(line: &Line<[f64; 3]>, p: &[f64; 3]) -> AuxPoint {
         0.0
     };
     let c = [a[0] + t * ab[0], a[1] + t * ab[1], a[2] + t * ab[2]];
-    let horizontal = c[0].hypot(c[1]);
-    let lon = c[1].atan2(c[0]).to_degrees();
+    let norm = (c[0] * c[0] + c[1] * c[1] + c[2] * c[2]).sqrt();
+    [c[0] / norm, c[1] / norm, c[2] / norm]
+}
+
+/// A unit vector on the auxiliary sphere as a geodetic point.
+fn geodetic(v: &[f64; 3]) -> AuxPoint {
+    let horizontal = v[0].hypot(v[1]);
+    let lon = v[1].atan2(v[0]).to_degrees();
     // Reduced latitude β from the vector; geodetic φ from tan φ = tan β / (1 − f).
-    let lat = c[2].atan2((1.0 - WGS84_F) * horizontal).to_degrees();
+    let lat = v[2].atan2((1.0 - WGS84_F) * horizontal).to_degrees();
     AuxPoint::new(lon, lat)
 }
 
