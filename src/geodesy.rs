@@ -128,9 +128,7 @@ pub fn lambert_distance_m(p: &AuxPoint, q: &AuxPoint) -> f64 {
 pub fn lambert_distance_xyz_m(p: &AuxPoint, q: &[f64; 3]) -> f64 {
     lambert_xyz(&p.xyz, q).unwrap_or_else(|| {
         let lon = q[1].atan2(q[0]).to_degrees();
-        let lat = q[2]
-            .atan2((1.0 - WGS84_F) * q[0].hypot(q[1]))
-            .to_degrees();
+        let lat = q[2].atan2((1.0 - WGS84_F) * q[0].hypot(q[1])).to_degrees();
         geodesic_distance_m(p.lon, p.lat, lon, lat)
     })
 }

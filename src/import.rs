@@ -2,8 +2,17 @@
 //! and `lon` columns. Every record is validated like a POST; each bad one is reported with its
 //! feature, line or row number, and the good ones are stored in batched transactions.
 //!
-//! Files are streamed: a parser thread reads records one at a time and hands batches to the
-//! store, so memory stays bounded by the batch size, whatever the file's size.
+//! Files are streamed through a pipeline that uses every core and keeps the file's order:
+//!
+//! 1. a reader thread splits the file into records (lines of GeoJSON Lines are not parsed
+//!    here) and hands them on in numbered chunks;
+//! 2. one worker thread per core parses, validates, geocodes and relates each chunk to the
+//!    borders and coast;
+//! 3. the chunks are put back in file order and gathered into batches of `batch_size`;
+//! 4. a writer task stores each batch in one transaction while the next is being checked.
+//!
+//! Every channel between them is bounded, so memory stays bounded by a few chunks and two
+//! batches, whatever the file's size.
 
 use crate::model::{FieldError, Gazetteer, Origin, Report, Timestamp, input_from_json};
 use crate::store::{Inserted, Store, StoreError};
@@ -116,83 +125,175 @@ impl Default for Options {
     }
 }
 
-enum Batch {
-    Reports(Vec<Report>),
-    Rejected(Rejected),
+/// Where imported reports go: the store itself, or a [`crate::service::ReportService`] that
+/// keeps its index in step (so that `import` can write the index snapshot when it is done).
+#[async_trait::async_trait]
+pub trait Destination: Send + Sync {
+    /// Stores reports checked already, in one transaction; ids stored already are skipped.
+    async fn insert(&self, reports: Vec<Report>, by: &str) -> Result<Vec<Inserted>, StoreError>;
 }
 
-/// Imports every valid record of `reader` into `store`; with no store (a dry run), only
-/// validates them.
+#[async_trait::async_trait]
+impl Destination for Arc<dyn Store> {
+    async fn insert(&self, reports: Vec<Report>, by: &str) -> Result<Vec<Inserted>, StoreError> {
+        Store::insert(self.as_ref(), reports, by).await
+    }
+}
+
+#[async_trait::async_trait]
+impl Destination for crate::service::ReportService {
+    async fn insert(&self, reports: Vec<Report>, by: &str) -> Result<Vec<Inserted>, StoreError> {
+        self.insert_batch(reports, by).await
+    }
+}
+
+/// Records a worker checks at a time.
+const CHUNK: usize = 256;
+
+/// A numbered chunk of records as read.
+type RawChunk = (u64, Vec<(String, Record)>);
+/// A numbered chunk of records as checked.
+type CheckedChunk = (u64, Vec<Result<Report, Rejected>>);
+
+/// Imports every valid record of `reader` into `to`; with none (a dry run), only validates
+/// them.
 pub async fn import(
-    store: Option<Arc<dyn Store>>,
+    to: Option<Arc<dyn Destination>>,
     reader: impl BufRead + Send + 'static,
     format: Format,
     options: Options,
 ) -> Result<Summary, ImportError> {
-    let (tx, mut rx) = tokio::sync::mpsc::channel::<Batch>(2);
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get().clamp(1, 8));
     let batch_size = options.batch_size.max(1);
+
+    // 1. The reader.
+    let (raw_tx, raw_rx) = std::sync::mpsc::sync_channel::<RawChunk>(workers * 2);
     let on_progress = options.on_progress;
-    let gazetteer_owned = options.gazetteer;
-    let parser = tokio::task::spawn_blocking(move || {
-        let gazetteer = gazetteer_owned.as_deref();
-        let now = Timestamp::now();
-        let mut batch = Vec::with_capacity(batch_size);
-        let mut read = 0usize;
+    let reader = tokio::task::spawn_blocking(move || {
         let mut counted = CountingReader {
             inner: reader,
             bytes: 0,
             on_progress,
         };
-        let result = read_records(&mut counted, format, &mut |position, value| {
+        let (mut read, mut seq) = (0usize, 0u64);
+        let mut chunk = Vec::with_capacity(CHUNK);
+        let mut sent = true;
+        let result = read_raw(&mut counted, format, &mut |position, record| {
             read += 1;
-            let report = value
-                .and_then(input_from_json)
-                .and_then(|i| i.into_report(Origin::Import, None, now, gazetteer));
-            let sent = match report {
-                Ok(r) => {
-                    batch.push(r);
-                    if batch.len() < batch_size {
-                        return true;
-                    }
-                    tx.blocking_send(Batch::Reports(std::mem::replace(
-                        &mut batch,
-                        Vec::with_capacity(batch_size),
-                    )))
-                }
-                Err(errors) => tx.blocking_send(Batch::Rejected(Rejected { position, errors })),
-            };
-            sent.is_ok()
+            chunk.push((position, record));
+            if chunk.len() == CHUNK {
+                sent = raw_tx
+                    .send((
+                        seq,
+                        std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK)),
+                    ))
+                    .is_ok();
+                seq += 1;
+            }
+            sent
         });
-        if !batch.is_empty() {
-            let _ = tx.blocking_send(Batch::Reports(batch));
+        if sent && !chunk.is_empty() {
+            let _ = raw_tx.send((seq, chunk));
         }
         result.map(|()| read)
     });
 
-    let mut summary = Summary::default();
-    while let Some(batch) = rx.recv().await {
-        match batch {
-            Batch::Rejected(r) => {
-                (options.on_reject)(&r);
-                summary.rejected_count += 1;
-                if summary.rejected.len() < MAX_KEPT_REJECTIONS {
-                    summary.rejected.push(r);
+    // 2. The workers.
+    let raw_rx = Arc::new(parking_lot::Mutex::new(raw_rx));
+    let (checked_tx, mut checked_rx) = tokio::sync::mpsc::channel::<CheckedChunk>(workers * 2);
+    let now = Timestamp::now();
+    for _ in 0..workers {
+        let (raw_rx, checked_tx) = (raw_rx.clone(), checked_tx.clone());
+        let gazetteer = options.gazetteer.clone();
+        std::thread::Builder::new()
+            .name("sightmap-import".into())
+            .spawn(move || {
+                loop {
+                    let next = raw_rx.lock().recv();
+                    let Ok((seq, chunk)) = next else { break };
+                    let checked = chunk
+                        .into_iter()
+                        .map(|(position, record)| {
+                            record
+                                .parse()
+                                .and_then(input_from_json)
+                                .and_then(|input| {
+                                    input.into_report(
+                                        Origin::Import,
+                                        None,
+                                        now,
+                                        gazetteer.as_deref(),
+                                    )
+                                })
+                                .map_err(|errors| Rejected { position, errors })
+                        })
+                        .collect();
+                    if checked_tx.blocking_send((seq, checked)).is_err() {
+                        break;
+                    }
+                }
+            })?;
+    }
+    drop(checked_tx);
+
+    // 4. The writer.
+    let (batch_tx, mut batch_rx) = tokio::sync::mpsc::channel::<Vec<Report>>(1);
+    let writer = tokio::spawn(async move {
+        let (mut imported, mut already_stored) = (0, 0);
+        while let Some(batch) = batch_rx.recv().await {
+            let Some(to) = &to else { continue };
+            for outcome in to.insert(batch, IMPORT_AUTHOR).await? {
+                match outcome {
+                    Inserted::New(_) => imported += 1,
+                    Inserted::AlreadyExists => already_stored += 1,
                 }
             }
-            Batch::Reports(reports) => {
-                let Some(store) = &store else { continue };
-                for outcome in store.insert(reports, IMPORT_AUTHOR).await? {
-                    match outcome {
-                        Inserted::New(_) => summary.imported += 1,
-                        Inserted::AlreadyExists => summary.already_stored += 1,
+        }
+        Ok::<_, StoreError>((imported, already_stored))
+    });
+
+    // 3. Back in file order, in batches.
+    let mut summary = Summary::default();
+    let mut pending = std::collections::BTreeMap::new();
+    let (mut next, mut batch) = (0u64, Vec::with_capacity(batch_size));
+    'chunks: while let Some((seq, checked)) = checked_rx.recv().await {
+        pending.insert(seq, checked);
+        while let Some(checked) = pending.remove(&next) {
+            next += 1;
+            for record in checked {
+                match record {
+                    Ok(report) => batch.push(report),
+                    Err(rejected) => {
+                        (options.on_reject)(&rejected);
+                        summary.rejected_count += 1;
+                        if summary.rejected.len() < MAX_KEPT_REJECTIONS {
+                            summary.rejected.push(rejected);
+                        }
+                    }
+                }
+                if batch.len() >= batch_size {
+                    let full = std::mem::replace(&mut batch, Vec::with_capacity(batch_size));
+                    if batch_tx.send(full).await.is_err() {
+                        // The writer stopped on an error, which it returns below.
+                        break 'chunks;
                     }
                 }
             }
         }
     }
-    summary.read = parser
+    // Stops the workers and the reader early if the writer failed.
+    drop(checked_rx);
+    if !batch.is_empty() {
+        let _ = batch_tx.send(batch).await;
+    }
+    drop(batch_tx);
+    let stored = writer
         .await
-        .map_err(|e| ImportError::Malformed(format!("the parser stopped: {e}")))??;
+        .map_err(|e| ImportError::Malformed(format!("the writer stopped: {e}")))?;
+    (summary.imported, summary.already_stored) = stored?;
+    summary.read = reader
+        .await
+        .map_err(|e| ImportError::Malformed(format!("the reader stopped: {e}")))??;
     Ok(summary)
 }
 
@@ -231,11 +332,42 @@ impl<R: BufRead> BufRead for CountingReader<R> {
     }
 }
 
-/// A record's position and its JSON (or why it could not be read as a record).
-type RecordSink<'a> = dyn FnMut(String, Result<Value, Vec<FieldError>>) -> bool + 'a;
+/// One record as read: its JSON, or why it could not be read as a record, or a line of JSON
+/// text left for a worker to parse.
+pub enum Record {
+    /// Read already.
+    Read(Result<Value, Vec<FieldError>>),
+    /// A line of JSON text.
+    JsonText(String),
+}
+
+impl Record {
+    /// The record's JSON.
+    pub fn parse(self) -> Result<Value, Vec<FieldError>> {
+        match self {
+            Record::Read(value) => value,
+            Record::JsonText(text) => serde_json::from_str::<Value>(&text)
+                .map_err(|e| vec![FieldError::new("line", format!("not valid JSON: {e}"))]),
+        }
+    }
+}
+
+/// A record's position and the record.
+type RecordSink<'a> = dyn FnMut(String, Record) -> bool + 'a;
+
+/// Reads records one at a time, calling `sink` with each (parsed) until it returns false.
+pub fn read_records(
+    reader: impl BufRead,
+    format: Format,
+    sink: &mut dyn FnMut(String, Result<Value, Vec<FieldError>>) -> bool,
+) -> Result<(), ImportError> {
+    read_raw(reader, format, &mut |position, record| {
+        sink(position, record.parse())
+    })
+}
 
 /// Reads records one at a time, calling `sink` with each until it returns false.
-pub fn read_records(
+fn read_raw(
     reader: impl BufRead,
     format: Format,
     sink: &mut RecordSink<'_>,
@@ -259,7 +391,7 @@ fn read_collection(reader: impl BufRead, sink: &mut RecordSink<'_>) -> Result<()
         .deserialize(&mut de)
         .map_err(|e| ImportError::Malformed(format!("not a GeoJSON FeatureCollection: {e}")))?;
     if let Some(feature) = state.single.take() {
-        (state.sink)("feature 1".into(), Ok(Value::Object(feature)));
+        (state.sink)("feature 1".into(), Record::Read(Ok(Value::Object(feature))));
     }
     if !state.stopped {
         de.end().map_err(|e| {
@@ -338,7 +470,7 @@ impl<'de> Visitor<'de> for FeaturesSeed<'_, '_, '_> {
             }
             self.0.count += 1;
             let position = format!("feature {}", self.0.count);
-            if !(self.0.sink)(position, Ok(feature)) {
+            if !(self.0.sink)(position, Record::Read(Ok(feature))) {
                 self.0.stopped = true;
             }
         }
@@ -355,9 +487,7 @@ fn read_lines(reader: impl BufRead, sink: &mut RecordSink<'_>) -> Result<(), Imp
             continue;
         }
         let position = format!("line {}", i + 1);
-        let value = serde_json::from_str::<Value>(text)
-            .map_err(|e| vec![FieldError::new("line", format!("not valid JSON: {e}"))]);
-        if !sink(position, value) {
+        if !sink(position, Record::JsonText(text.to_string())) {
             break;
         }
     }
@@ -407,7 +537,7 @@ fn read_csv(reader: impl BufRead, sink: &mut RecordSink<'_>) -> Result<(), Impor
                 format!("cannot read this row: {e}"),
             )]),
         };
-        if !sink(position, value) {
+        if !sink(position, Record::Read(value)) {
             break;
         }
     }

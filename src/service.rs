@@ -248,6 +248,9 @@ pub struct ReportService {
     /// Every change up to this store version is in the index (this process's own writes
     /// may be newer): where [`ReportService::catch_up`] reads on from.
     applied: AtomicI64,
+    /// During a bulk load into an empty index, the records of the reports inserted so far,
+    /// built into the index in one pass when it ends (see [`ReportService::begin_bulk_load`]).
+    bulk: parking_lot::Mutex<Option<Vec<IndexRecord>>>,
 }
 
 /// The feature cache's budget unless [`ReportService::with_feature_cache`] sets another.
@@ -319,6 +322,7 @@ impl ReportService {
             writes: Default::default(),
             snapshot_version: AtomicI64::new(snapshot_version),
             applied: AtomicI64::new(applied),
+            bulk: Default::default(),
         }
     }
 
@@ -484,14 +488,70 @@ impl ReportService {
         by: &str,
     ) -> Result<Vec<Inserted>, StoreError> {
         let _writing = self.writes.read().await;
-        let outcomes = self.store.insert(reports.clone(), by).await?;
-        let mut index = self.index.write();
-        for (report, outcome) in reports.iter().zip(&outcomes) {
+        // The index records are made before the reports go to the store, so the reports are
+        // not copied; their versions are set once the store has given them.
+        let records: Vec<IndexRecord> = reports.iter().map(|r| IndexRecord::of(r, 0)).collect();
+        let applied_before = self.applied.load(Ordering::Acquire);
+        let outcomes = self.store.insert(reports, by).await?;
+        let mut versions = Vec::with_capacity(outcomes.len());
+        let mut new_records = Vec::with_capacity(outcomes.len());
+        for (mut record, outcome) in records.into_iter().zip(&outcomes) {
             if let Inserted::New(version) = outcome {
-                index.upsert(IndexRecord::of(report, *version));
+                record.set_version(*version);
+                new_records.push(record);
+                versions.push(*version);
             }
         }
+        match &mut *self.bulk.lock() {
+            Some(kept) => kept.append(&mut new_records),
+            None => {
+                let mut index = self.index.write();
+                for record in new_records {
+                    index.upsert(record);
+                }
+            }
+        }
+        // When this batch took the versions right after those applied (an import that has
+        // the store to itself), the index holds every change up to its last: a later
+        // catch-up need not read them back.
+        versions.sort_unstable();
+        let contiguous = versions
+            .iter()
+            .enumerate()
+            .all(|(i, &v)| v == applied_before + 1 + i as i64);
+        if let (true, Some(&last)) = (contiguous, versions.last()) {
+            let _ = self.applied.compare_exchange(
+                applied_before,
+                last,
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            );
+        }
         Ok(outcomes)
+    }
+
+    /// Starts a bulk load (an import): if the index is empty, the reports that
+    /// [`ReportService::insert_batch`] stores are kept aside and indexed in one pass by
+    /// [`ReportService::end_bulk_load`], which is many times faster than inserting them into
+    /// the R-tree one by one. Queries meanwhile do not see them. Into an index that holds
+    /// reports already, they are inserted as usual.
+    pub fn begin_bulk_load(&self) {
+        if self.index.read().is_empty() {
+            *self.bulk.lock() = Some(Vec::new());
+        }
+    }
+
+    /// Ends a bulk load: builds the index from the reports kept aside.
+    pub async fn end_bulk_load(&self) {
+        let Some(records) = self.bulk.lock().take() else {
+            return;
+        };
+        let _writing = self.writes.write().await;
+        let built = tokio::task::spawn_blocking(move || ViewIndex::build(records)).await;
+        match built {
+            Ok(index) => *self.index.write() = index,
+            Err(e) => tracing::error!("building the index after a bulk load failed: {e}"),
+        }
     }
 
     /// One live report, as `viewer` may see it.

@@ -267,3 +267,90 @@ fn reimporting_keeps_ids_and_skips_stored_reports() {
         assert_eq!(body["id"].as_str(), Some(id));
     }
 }
+
+/// Ids of `/api/reports` answers to a few queries, each sorted: what an index answers.
+fn index_answers(server: &Server) -> Vec<Vec<String>> {
+    [
+        "/api/reports?lat=37.3&lon=49.6&radius_km=150&limit=10000",
+        "/api/reports?bbox=46,36,50,39&kind=drone&limit=10000",
+        "/api/reports?lat=38&lon=48&nearest=25",
+    ]
+    .iter()
+    .map(|query| {
+        let (status, body) = server.get(query);
+        assert_eq!(status, 200, "{query}: {body}");
+        let mut ids: Vec<String> = body["features"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["id"].as_str().unwrap().to_string())
+            .collect();
+        ids.sort();
+        ids
+    })
+    .collect()
+}
+
+/// GeoJSON Lines of `n` reports spread over the region, from `first`; every 700th is bad.
+fn spread_lines(first: usize, n: usize) -> String {
+    let mut lines = String::new();
+    for i in first..first + n {
+        let (lon, lat) = (
+            45.0 + (i * 37 % 900) as f64 / 100.0,
+            35.5 + (i * 53 % 600) as f64 / 100.0,
+        );
+        let kind = if i % 700 == 699 {
+            "ufo"
+        } else if i % 2 == 0 {
+            "drone"
+        } else {
+            "sound"
+        };
+        lines.push_str(&feature(None, kind, lon, lat, i).to_string());
+        lines.push('\n');
+    }
+    lines
+}
+
+#[test]
+fn import_keeps_file_order_and_writes_the_index_snapshot_for_a_fast_first_start() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = dir.path().join("data");
+    // Enough lines for many chunks on every worker.
+    let file = write(dir.path(), "many.geojsonl", &spread_lines(0, 3_000));
+    let run = import(&file, &data, &[]);
+    assert_eq!(run.code, Some(1), "some lines are bad: {}", run.stderr);
+    run.assert_line(&["imported 2996 of 3000 records", "4 rejected"]);
+    // Rejections are named in file order, whatever worker checked them.
+    let rejected: Vec<&str> = run
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("rejected line"))
+        .collect();
+    let expected: Vec<String> = [700, 1400, 2100, 2800]
+        .iter()
+        .map(|n| format!("rejected line {n}: properties.kind"))
+        .collect();
+    assert_eq!(rejected.len(), 4, "{}", run.stderr);
+    for (line, want) in rejected.iter().zip(&expected) {
+        assert!(line.starts_with(want.as_str()), "{line} (want {want})");
+    }
+    let snapshot = data.join("index.snapshot");
+    assert!(snapshot.exists(), "import writes the index snapshot");
+
+    // The snapshot answers as an index built from the store does.
+    let from_snapshot = index_answers(&Server::start(&data));
+    std::fs::remove_file(&snapshot).unwrap();
+    let from_store = index_answers(&Server::start(&data));
+    assert!(from_store[0].len() > 10, "the queries find something");
+    assert_eq!(from_snapshot, from_store);
+
+    // A second import into a store that holds reports (and has a snapshot again).
+    let more = write(dir.path(), "more.geojsonl", &spread_lines(3_000, 500));
+    import(&more, &data, &[]).assert_line(&["imported 499 of 500 records"]);
+    let from_snapshot = index_answers(&Server::start(&data));
+    std::fs::remove_file(&snapshot).unwrap();
+    let server = Server::start(&data);
+    assert_eq!(server.health_reports(), 3_495);
+    assert_eq!(from_snapshot, index_answers(&server));
+}

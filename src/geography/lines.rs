@@ -12,8 +12,8 @@
 //! measured with Karney's algorithm.
 
 use crate::geodesy::{self, AuxPoint, WGS84_F};
-use rstar::{ParentNode, PointDistance, RTree, RTreeNode};
 use rstar::primitives::{GeomWithData, Line};
+use rstar::{ParentNode, PointDistance, RTree, RTreeNode};
 
 type Segment = GeomWithData<Line<[f64; 3]>, u32>;
 
@@ -122,7 +122,11 @@ impl Search<'_> {
     /// Records a candidate if it is the nearest so far, and tightens the bound: a segment
     /// whose chord, less the sagitta, spans more than the best distance cannot be nearer.
     fn offer(&mut self, distance_m: f64, foot: [f64; 3], segment: u32) {
-        if self.best.as_ref().is_some_and(|b| distance_m >= b.distance_m) {
+        if self
+            .best
+            .as_ref()
+            .is_some_and(|b| distance_m >= b.distance_m)
+        {
             return;
         }
         self.best = Some(Best {

@@ -89,6 +89,14 @@ impl IndexRecord {
         exact.with_public_view(report.public.as_deref())
     }
 
+    /// Sets the store version of the record (and of its exact record, if any).
+    pub fn set_version(&mut self, version: i64) {
+        self.version = version;
+        if let Some(exact) = &mut self.exact {
+            exact.version = version;
+        }
+    }
+
     /// This record (of an exact location) placed where the public sees it, keeping the
     /// exact record beside; unchanged for a report without a public view.
     pub fn with_public_view(self, view: Option<&PublicView>) -> Self {

@@ -6,6 +6,7 @@
 use crate::support::{App, Reply, ids_of, places, report_at};
 use geographiclib_rs::{Geodesic, InverseGeodesic};
 use serde_json::{Value, json};
+use std::sync::Arc;
 
 const ADMIN: &str = "admin-secret";
 
@@ -468,7 +469,7 @@ async fn an_exact_export_imported_elsewhere_keeps_reports_private() {
             ..Default::default()
         };
         let summary = sightmap::import::import(
-            Some(other.state.reports.store().clone()),
+            Some(Arc::new(other.state.reports.store().clone())),
             std::io::Cursor::new(exact.bytes.to_vec()),
             import_format,
             options,
