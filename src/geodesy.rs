@@ -104,10 +104,18 @@ pub fn min_distance_for_chord(chord: f64) -> f64 {
     angle_for_chord(chord) * WGS84_B * (1.0 - 1e-3)
 }
 
-/// The longest chord whose [`min_distance_for_chord`] is at most `distance_m`: anything
-/// farther than this chord from a point is farther than `distance_m` from it.
+/// The longest chord between two points whose geodesic distance can be at most
+/// `distance_m`: anything farther than this chord from a point is farther than `distance_m`
+/// from it, and farther than a Lambert distance of `distance_m` too.
+///
+/// A geodesic of length s spans an auxiliary-sphere arc σ ≥ s / b only in the limit: s = b ∫
+/// √(1 + k² sin² σ') dσ' ≥ b σ, and its endpoints' aux-sphere longitude difference ω12 exceeds
+/// the ellipsoidal λ12 (λ12 = ω12 − f sin α0 I3(σ), I3 > 0), so the great-circle arc between
+/// the points' aux-sphere vectors is shorter still. Hence chord ≤ 2 sin(s / 2b). The 1e-4
+/// margin covers Lambert's formula, by which candidates are ranked (its error is of order f²,
+/// about 1e-5 relative), and rounding.
 pub fn chord_for_min_distance(distance_m: f64) -> f64 {
-    let angle = distance_m / (WGS84_B * (1.0 - 1e-3));
+    let angle = distance_m / (WGS84_B * (1.0 - 1e-4));
     if angle >= std::f64::consts::PI {
         return 2.0;
     }
