@@ -1,5 +1,7 @@
 //! The command line: one clap struct per subcommand. Every flag can also be set by an
-//! environment variable named `SIGHTMAP_<FLAG>`.
+//! environment variable: `SIGHTMAP_<FLAG>` for `serve`'s and the store's, and
+//! `SIGHTMAP_<COMMAND>_<FLAG>` where two commands' flags share a name (`--out`, `--from`).
+//! `tests/readme.rs` holds the README's table to every flag.
 
 use clap::{Args, Parser, Subcommand};
 use std::net::SocketAddr;
@@ -26,7 +28,8 @@ pub enum Command {
     Serve(ServeArgs),
     /// Import reports from GeoJSON, GeoJSON Lines or CSV into the store.
     Import(ImportArgs),
-    /// Export reports to GeoJSON, GeoJSON sequence, CSV or KML, with the API's filters.
+    /// Export reports to GeoJSON, GeoJSON sequence, CSV, KML or FlatGeobuf, with the API's
+    /// filters.
     Export(ExportArgs),
     /// Copy every report from one store to another (embedded and PostgreSQL, either way),
     /// then check that the target holds them all.
@@ -44,7 +47,7 @@ pub enum Command {
 #[derive(Debug, Clone, Args)]
 pub struct BackupArgs {
     /// The file to write (must not exist).
-    #[arg(long)]
+    #[arg(long, env = "SIGHTMAP_BACKUP_OUT")]
     pub out: PathBuf,
     /// The store.
     #[command(flatten)]
@@ -55,7 +58,7 @@ pub struct BackupArgs {
 #[derive(Debug, Clone, Args)]
 pub struct RestoreArgs {
     /// The backup to restore (a file `sightmap backup` wrote).
-    #[arg(long)]
+    #[arg(long, env = "SIGHTMAP_RESTORE_FROM")]
     pub from: PathBuf,
     /// The store.
     #[command(flatten)]
@@ -76,10 +79,10 @@ pub enum TokenAction {
     /// Make a token and print its secret (shown this once; the store keeps only a hash).
     Create {
         /// reader, reporter, reviewer or admin.
-        #[arg(long)]
+        #[arg(long, env = "SIGHTMAP_TOKEN_ROLE")]
         role: String,
         /// Who or what it is for.
-        #[arg(long)]
+        #[arg(long, env = "SIGHTMAP_TOKEN_NAME")]
         name: String,
         /// The store.
         #[command(flatten)]
@@ -116,10 +119,10 @@ impl TokenAction {
 #[derive(Debug, Clone, Args)]
 pub struct MigrateArgs {
     /// The store to copy from: an embedded store's data directory, or a postgres:// URL.
-    #[arg(long)]
+    #[arg(long, env = "SIGHTMAP_MIGRATE_FROM")]
     pub from: String,
     /// The store to copy to (created if needed): a data directory, or a postgres:// URL.
-    #[arg(long)]
+    #[arg(long, env = "SIGHTMAP_MIGRATE_TO")]
     pub to: String,
 }
 
@@ -260,16 +263,16 @@ impl ServeArgs {
 /// `sightmap export`.
 #[derive(Debug, Clone, Args)]
 pub struct ExportArgs {
-    /// geojson, geojsonseq, csv or kml.
-    #[arg(long, default_value = "geojson")]
+    /// geojson, geojsonseq, csv, kml or fgb.
+    #[arg(long, env = "SIGHTMAP_EXPORT_FORMAT", default_value = "geojson")]
     pub format: String,
     /// The file to write (`-` for standard output).
-    #[arg(long)]
+    #[arg(long, env = "SIGHTMAP_EXPORT_OUT")]
     pub out: PathBuf,
     /// Write the exact locations of reports whose location is private, with their
     /// `public_precision` (a copy for the store's keepers, which `import` reads back as
     /// private); without it, the export holds what the public sees.
-    #[arg(long)]
+    #[arg(long, env = "SIGHTMAP_EXACT_LOCATIONS")]
     pub exact_locations: bool,
     /// The store.
     #[command(flatten)]
