@@ -115,8 +115,19 @@ def targets_table(results):
                     f"{cold['seconds']:.2f} s | | | < 2 s | {'met' if cold['seconds'] < 2 else 'missed'} |")
     first = measure(results, "sightmap", "first_start")
     if first:
-        rows.append(f"| first start after the import (no index snapshot yet) | "
-                    f"{first['seconds']:.2f} s | | | | |")
+        rows.append(f"| first start after the import (from the snapshot the import wrote) | "
+                    f"{first['seconds']:.2f} s | | | < 1 s | {'met' if first['seconds'] < 1 else 'missed'} |")
+    imported = measure(results, "sightmap", "load")
+    copied = measure(results, "postgis", "load_copy")
+    if imported:
+        rate = imported["n"] / imported["seconds"]
+        peer = copied and copied["n"] / copied["seconds"]
+        rows.append(f"| `sightmap import` of {fmt(imported['n'])} reports, GeoJSON Lines, end to end "
+                    f"(validated, related to borders and coast, indexed, snapshot written) | "
+                    f"{fmt(rate)} a second | "
+                    f"{'' if not peer else fmt(peer) + ' a second (PostGIS COPY into a generated geography column + GiST)'} | "
+                    f"{'' if not peer else f'{rate / peer:.2f}×'} | ≥ 150,000 a second | "
+                    f"{'met' if rate >= 150_000 else 'missed'} |")
     head = ("| what | sightmap | peer | ratio | target | |\n"
             "| --- | --- | --- | --- | --- | --- |\n")
     return head + "\n".join(rows)
