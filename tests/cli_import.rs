@@ -276,18 +276,7 @@ fn index_answers(server: &Server) -> Vec<Vec<String>> {
         "/api/reports?lat=38&lon=48&nearest=25",
     ]
     .iter()
-    .map(|query| {
-        let (status, body) = server.get(query);
-        assert_eq!(status, 200, "{query}: {body}");
-        let mut ids: Vec<String> = body["features"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|f| f["id"].as_str().unwrap().to_string())
-            .collect();
-        ids.sort();
-        ids
-    })
+    .map(|query| server.sorted_ids(query))
     .collect()
 }
 

@@ -369,16 +369,7 @@ impl Lcg {
 
 /// Ids from a query of an instance, sorted.
 fn api_ids(server: &Server, query: &str) -> Vec<String> {
-    let (status, body) = server.get(&format!("/api/reports?{query}&limit=10000"));
-    assert_eq!(status, 200, "{query}: {body}");
-    let mut ids: Vec<String> = body["features"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["id"].as_str().unwrap().to_string())
-        .collect();
-    ids.sort();
-    ids
+    server.sorted_ids(&format!("/api/reports?{query}&limit=10000"))
 }
 
 /// Ids from SQL, sorted.

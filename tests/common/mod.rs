@@ -140,6 +140,20 @@ impl Server {
         )
     }
 
+    /// The ids of the features of a `GET path` that must answer 200, sorted.
+    pub fn sorted_ids(&self, path: &str) -> Vec<String> {
+        let (status, body) = self.get(path);
+        assert_eq!(status, 200, "{path}: {body}");
+        let mut ids: Vec<String> = body["features"]
+            .as_array()
+            .expect("a FeatureCollection")
+            .iter()
+            .map(|f| f["id"].as_str().expect("a feature id").to_string())
+            .collect();
+        ids.sort();
+        ids
+    }
+
     /// The `reports` count of `/health`.
     pub fn health_reports(&self) -> u64 {
         let (status, body) = self.get("/health");
