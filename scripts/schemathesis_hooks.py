@@ -2,9 +2,9 @@
 
 One check is configured for one parameter: OGC API - Features Part 1 requires a server to serve
 a `limit` above the maximum it advertises as that maximum, not to refuse it. So a generated
-"invalid" case whose only fault may be such a limit is dropped rather than reported as
-"invalid input accepted"; every other negative case, and every limit below 1 or not a whole
-number, is still sent and must be refused.
+"invalid" case whose fault may be such a limit is dropped rather than reported as "invalid
+input accepted"; every other negative case, and every limit below 1 or not a whole number, is
+still sent and must be refused. `filter_case` applies in every phase (coverage included).
 """
 
 import schemathesis
@@ -21,11 +21,8 @@ def _above_the_maximum(value):
 
 
 @schemathesis.hook
-def filter_query(ctx, query):
-    if not query or "limit" not in query:
-        return True
-    operation = getattr(ctx, "operation", None)
-    path = getattr(operation, "path", "") or ""
-    if "/collections/" not in path:
+def filter_case(ctx, case):
+    query = case.query or {}
+    if "limit" not in query or "/collections/" not in (case.operation.path or ""):
         return True
     return not _above_the_maximum(query["limit"])
