@@ -307,7 +307,11 @@ pub async fn import(args: ImportArgs) -> anyhow::Result<Summary> {
     );
     if let Some(service) = service {
         let started = Instant::now();
-        service.end_bulk_load().await;
+        if let Err(e) = service.end_bulk_load().await {
+            // The store holds every report; only the first start's speed is lost.
+            eprintln!("not writing the index snapshot: {e}");
+            return Ok(summary);
+        }
         match service.save_snapshot(&snapshot).await {
             Ok(_) => eprintln!(
                 "wrote the index snapshot in {:.2} s",

@@ -92,7 +92,7 @@ struct Properties<'a> {
 }
 
 /// Rounds to `digits` decimal places.
-fn round_to(value: f64, digits: i32) -> f64 {
+pub(crate) fn round_to(value: f64, digits: i32) -> f64 {
     let scale = 10f64.powi(digits);
     (value * scale).round() / scale
 }

@@ -96,7 +96,7 @@ fn text(value: Option<&str>) -> FieldValue<'_> {
 fn km(metres: Option<f64>) -> FieldValue<'static> {
     // To the metre, as the GeoJSON properties give it.
     metres.map_or(FieldValue::Null, |m| {
-        FieldValue::Number((m / 1000.0 * 1000.0).round() / 1000.0)
+        FieldValue::Number(crate::feature::round_to(m / 1000.0, 3))
     })
 }
 
@@ -212,6 +212,7 @@ pub const FIELDS: &[Field] = &[
     field!("stances", Text, Ogc::Flat("stances"), |r| FieldValue::Text(
         Cow::Owned(stances(r))
     )),
+    // Plain structs of strings: serialising them cannot fail.
     field!("sources_json", Json, Ogc::Hidden, |r| FieldValue::Json(
         serde_json::to_string(&r.sources).unwrap_or_default()
     )),

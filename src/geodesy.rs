@@ -108,12 +108,12 @@ pub fn min_distance_for_chord(chord: f64) -> f64 {
 /// `distance_m`: anything farther than this chord from a point is farther than `distance_m`
 /// from it, and farther than a Lambert distance of `distance_m` too.
 ///
-/// A geodesic of length s spans an auxiliary-sphere arc σ ≥ s / b only in the limit: s = b ∫
-/// √(1 + k² sin² σ') dσ' ≥ b σ, and its endpoints' aux-sphere longitude difference ω12 exceeds
-/// the ellipsoidal λ12 (λ12 = ω12 − f sin α0 I3(σ), I3 > 0), so the great-circle arc between
-/// the points' aux-sphere vectors is shorter still. Hence chord ≤ 2 sin(s / 2b). The 1e-4
-/// margin covers Lambert's formula, by which candidates are ranked (its error is of order f²,
-/// about 1e-5 relative), and rounding.
+/// A geodesic of length s spans an auxiliary-sphere arc σ ≤ s / b, since s = b ∫₀^σ
+/// √(1 + k² sin² σ') dσ' ≥ b σ; and the great-circle arc between the endpoints' aux-sphere
+/// vectors is shorter still than σ, since their aux-sphere longitude difference ω12 exceeds
+/// the ellipsoidal λ12 (λ12 = ω12 − f sin α0 I3(σ), I3 > 0). Hence chord ≤ 2 sin(s / 2b). The
+/// 1e-4 margin covers Lambert's formula, by which candidates are ranked (its error is of order
+/// f², about 1e-5 relative), and rounding.
 pub fn chord_for_min_distance(distance_m: f64) -> f64 {
     let angle = distance_m / (WGS84_B * (1.0 - 1e-4));
     if angle >= std::f64::consts::PI {
@@ -135,10 +135,17 @@ pub fn lambert_distance_m(p: &AuxPoint, q: &AuxPoint) -> f64 {
 /// it falls back to Karney, turning the vector into longitude and latitude.
 pub fn lambert_distance_xyz_m(p: &AuxPoint, q: &[f64; 3]) -> f64 {
     lambert_xyz(&p.xyz, q).unwrap_or_else(|| {
-        let lon = q[1].atan2(q[0]).to_degrees();
-        let lat = q[2].atan2((1.0 - WGS84_F) * q[0].hypot(q[1])).to_degrees();
+        let (lon, lat) = geodetic_of(q);
         geodesic_distance_m(p.lon, p.lat, lon, lat)
     })
+}
+
+/// The geodetic longitude and latitude (degrees) of a unit vector on the auxiliary sphere.
+pub fn geodetic_of(v: &[f64; 3]) -> (f64, f64) {
+    let lon = v[1].atan2(v[0]).to_degrees();
+    // Reduced latitude β from the vector; geodetic φ from tan φ = tan β / (1 − f).
+    let lat = v[2].atan2((1.0 - WGS84_F) * v[0].hypot(v[1])).to_degrees();
+    (lon, lat)
 }
 
 /// Lambert's formula from the unit vectors alone; `None` near antipodes, where it is not

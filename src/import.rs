@@ -169,8 +169,15 @@ pub async fn import(
     let workers = std::thread::available_parallelism().map_or(1, |n| (n.get() - 1).clamp(1, 8));
     let batch_size = options.batch_size.max(1);
 
-    // 1. The reader.
+    // 1. The reader. It may have at most `window` chunks out that have not been put back in
+    // order yet (a credit each, returned as each is), so a slow chunk cannot let the others
+    // pile up without bound.
     let (raw_tx, raw_rx) = std::sync::mpsc::sync_channel::<RawChunk>(workers * 2);
+    let window = workers * 4 + 2;
+    let (credit_tx, credit_rx) = std::sync::mpsc::sync_channel::<()>(window);
+    for _ in 0..window {
+        let _ = credit_tx.try_send(());
+    }
     let on_progress = options.on_progress;
     let reader = tokio::task::spawn_blocking(move || {
         let mut counted = CountingReader {
@@ -185,17 +192,13 @@ pub async fn import(
             read += 1;
             chunk.push((position, record));
             if chunk.len() == CHUNK {
-                sent = raw_tx
-                    .send((
-                        seq,
-                        std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK)),
-                    ))
-                    .is_ok();
+                let full = std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK));
+                sent = credit_rx.recv().is_ok() && raw_tx.send((seq, full)).is_ok();
                 seq += 1;
             }
             sent
         });
-        if sent && !chunk.is_empty() {
+        if sent && !chunk.is_empty() && credit_rx.recv().is_ok() {
             let _ = raw_tx.send((seq, chunk));
         }
         result.map(|()| read)
@@ -217,18 +220,7 @@ pub async fn import(
                     let checked = chunk
                         .into_iter()
                         .map(|(position, record)| {
-                            record
-                                .parse()
-                                .and_then(input_from_json)
-                                .and_then(|input| {
-                                    input.into_report(
-                                        Origin::Import,
-                                        None,
-                                        now,
-                                        gazetteer.as_deref(),
-                                    )
-                                })
-                                .map_err(|errors| Rejected { position, errors })
+                            check(position, record, now, gazetteer.as_deref())
                         })
                         .collect();
                     if checked_tx.blocking_send((seq, checked)).is_err() {
@@ -263,6 +255,7 @@ pub async fn import(
         pending.insert(seq, checked);
         while let Some(checked) = pending.remove(&next) {
             next += 1;
+            let _ = credit_tx.try_send(());
             for record in checked {
                 match record {
                     Ok(report) => batch.push(report),
@@ -286,6 +279,7 @@ pub async fn import(
     }
     // Stops the workers and the reader early if the writer failed.
     drop(checked_rx);
+    drop(credit_tx);
     if !batch.is_empty() {
         let _ = batch_tx.send(batch).await;
     }
@@ -297,7 +291,44 @@ pub async fn import(
     summary.read = reader
         .await
         .map_err(|e| ImportError::Malformed(format!("the reader stopped: {e}")))??;
+    if !pending.is_empty() {
+        return Err(ImportError::Malformed(format!(
+            "{} chunks of records were checked but not stored (a worker stopped); \
+             what was stored stays, and importing the file again skips it",
+            pending.len()
+        )));
+    }
     Ok(summary)
+}
+
+/// Checks one record: parsed, validated, geocoded and related, or rejected with every
+/// field at fault. A panic while checking it (a fault of sightmap's, never of the record)
+/// rejects the record and is logged, rather than stopping its worker.
+fn check(
+    position: String,
+    record: Record,
+    now: Timestamp,
+    gazetteer: Option<&dyn Gazetteer>,
+) -> Result<Report, Rejected> {
+    let checked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        record
+            .parse()
+            .and_then(input_from_json)
+            .and_then(|input| input.into_report(Origin::Import, None, now, gazetteer))
+    }));
+    match checked {
+        Ok(report) => report.map_err(|errors| Rejected { position, errors }),
+        Err(_) => {
+            tracing::error!(%position, "checking this record panicked; it is rejected");
+            Err(Rejected {
+                position,
+                errors: vec![FieldError::new(
+                    "record",
+                    "sightmap failed while checking this record (an internal error, logged)",
+                )],
+            })
+        }
+    }
 }
 
 struct CountingReader<R> {
@@ -337,7 +368,7 @@ impl<R: BufRead> BufRead for CountingReader<R> {
 
 /// One record as read: its JSON, or why it could not be read as a record, or a line of JSON
 /// text left for a worker to parse.
-pub enum Record {
+enum Record {
     /// Read already.
     Read(Result<Value, Vec<FieldError>>),
     /// A line of JSON text.
@@ -346,7 +377,7 @@ pub enum Record {
 
 impl Record {
     /// The record's JSON.
-    pub fn parse(self) -> Result<Value, Vec<FieldError>> {
+    fn parse(self) -> Result<Value, Vec<FieldError>> {
         match self {
             Record::Read(value) => value,
             Record::JsonText(text) => serde_json::from_str::<Value>(&text)

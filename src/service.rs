@@ -541,17 +541,28 @@ impl ReportService {
         }
     }
 
-    /// Ends a bulk load: builds the index from the reports kept aside.
-    pub async fn end_bulk_load(&self) {
-        let Some(records) = self.bulk.lock().take() else {
-            return;
-        };
+    /// Ends a bulk load: builds the index from the reports kept aside, in one pass if the
+    /// index is still empty (nothing else was written meanwhile), else by inserting them.
+    /// Writes wait meanwhile. An error means the index is incomplete: the caller must not
+    /// write a snapshot of it.
+    pub async fn end_bulk_load(&self) -> Result<(), String> {
+        // Every insert_batch that read `bulk` has finished once the write lock is held.
         let _writing = self.writes.write().await;
-        let built = tokio::task::spawn_blocking(move || ViewIndex::build(records)).await;
-        match built {
-            Ok(index) => *self.index.write() = index,
-            Err(e) => tracing::error!("building the index after a bulk load failed: {e}"),
+        let Some(records) = self.bulk.lock().take() else {
+            return Ok(());
+        };
+        if !self.index.read().is_empty() {
+            let mut index = self.index.write();
+            for record in records {
+                index.upsert(record);
+            }
+            return Ok(());
         }
+        let index = tokio::task::spawn_blocking(move || ViewIndex::build(records))
+            .await
+            .map_err(|e| format!("building the index after a bulk load failed: {e}"))?;
+        *self.index.write() = index;
+        Ok(())
     }
 
     /// One live report, as `viewer` may see it.

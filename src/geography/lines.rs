@@ -11,7 +11,7 @@
 //! trigonometry but one `asin`), and only the winner is turned into longitude and latitude and
 //! measured with Karney's algorithm.
 
-use crate::geodesy::{self, AuxPoint, WGS84_F};
+use crate::geodesy::{self, AuxPoint};
 use rstar::primitives::{GeomWithData, Line};
 use rstar::{ParentNode, PointDistance, RTree, RTreeNode};
 
@@ -74,6 +74,9 @@ impl LineSet {
 
     /// The nearest point of any line to `(lon, lat)`.
     pub fn nearest(&self, lon: f64, lat: f64) -> Option<Nearest> {
+        if self.is_empty() {
+            return None;
+        }
         let p = AuxPoint::new(lon, lat);
         let mut search = Search {
             p: &p,
@@ -81,17 +84,14 @@ impl LineSet {
             best: None,
             bound_2: f64::INFINITY,
         };
-        if self.line_of.is_empty() {
-            return None;
-        }
         search.walk(self.tree.root());
         let Best { foot, segment, .. } = search.best?;
-        let foot = geodetic(&foot);
-        let (distance_m, bearing_deg) = geodesy::distance_and_bearing(lon, lat, foot.lon, foot.lat);
+        let (foot_lon, foot_lat) = geodesy::geodetic_of(&foot);
+        let (distance_m, bearing_deg) = geodesy::distance_and_bearing(lon, lat, foot_lon, foot_lat);
         Some(Nearest {
             distance_m,
             bearing_deg,
-            point: [foot.lon, foot.lat],
+            point: [foot_lon, foot_lat],
             line: self.line_of[segment as usize] as usize,
         })
     }
@@ -196,15 +196,6 @@ fn foot_on_arc(line: &Line<[f64; 3]>, p: &[f64; 3]) -> [f64; 3] {
     let c = [a[0] + t * ab[0], a[1] + t * ab[1], a[2] + t * ab[2]];
     let norm = (c[0] * c[0] + c[1] * c[1] + c[2] * c[2]).sqrt();
     [c[0] / norm, c[1] / norm, c[2] / norm]
-}
-
-/// A unit vector on the auxiliary sphere as a geodetic point.
-fn geodetic(v: &[f64; 3]) -> AuxPoint {
-    let horizontal = v[0].hypot(v[1]);
-    let lon = v[1].atan2(v[0]).to_degrees();
-    // Reduced latitude β from the vector; geodetic φ from tan φ = tan β / (1 − f).
-    let lat = v[2].atan2((1.0 - WGS84_F) * horizontal).to_degrees();
-    AuxPoint::new(lon, lat)
 }
 
 #[cfg(test)]

@@ -13,7 +13,8 @@
 //! - Nothing secret is written: no header at all (so no `Authorization`), and the value of any
 //!   query parameter whose name mentions a token, secret, password or key is replaced.
 //! - A response whose body was not sent to its end (the client went away) gets
-//!   `complete=false`.
+//!   `complete=false`. A request that never got a response at all (the connection closed
+//!   while it was being answered) gets no line; the server's own log says why if it failed.
 //!
 //! tower-http's `TraceLayer` is not used for this: its callbacks see one body chunk at a time
 //! and share no per-request state, so they cannot write one line with the bytes sent.
@@ -163,6 +164,8 @@ struct Entry {
     request_id: Arc<str>,
     bytes: u64,
     complete: bool,
+    /// A HEAD request, whose body axum drops unsent: complete when answered.
+    head: bool,
 }
 
 impl Entry {
@@ -234,6 +237,7 @@ pub async fn log_requests(
             request_id: id.clone(),
             bytes: 0,
             complete: false,
+            head: request.method() == axum::http::Method::HEAD,
         }
     });
     let span = tracing::info_span!("request", id = %id);
@@ -288,8 +292,8 @@ impl HttpBody for LoggedBody {
 
 impl Drop for LoggedBody {
     fn drop(&mut self) {
-        // A body known to be empty (204, 304, HEAD) may never be polled.
-        if self.inner.is_end_stream() {
+        // A body known to be empty (204, 304) may never be polled, nor a HEAD's at all.
+        if self.entry.head || self.inner.is_end_stream() {
             self.entry.complete = true;
         }
         self.entry.write();

@@ -54,10 +54,18 @@ async fn every_request_gets_one_line_and_its_id_back() {
         .to_string();
     assert_eq!(generated.len(), 32, "a new UUIDv7: {generated}");
 
+    // A HEAD's body is dropped unsent by design: still a complete answer.
+    let head = app
+        .send(Request::head("/health").body(Body::empty()).unwrap())
+        .await;
+    assert_eq!(head.status, 200);
+
     let log = std::fs::read_to_string(&path).unwrap();
     assert!(!log.contains(token), "the token never appears: {log}");
     let lines: Vec<HashMap<String, String>> = log.lines().map(fields).collect();
-    assert_eq!(lines.len(), 2, "{log}");
+    assert_eq!(lines.len(), 3, "{log}");
+    assert_eq!(lines[2]["method"], "HEAD");
+    assert!(!lines[2].contains_key("complete"), "{log}");
     let first = &lines[0];
     assert_eq!(first["method"], "GET");
     assert_eq!(first["path"], "/api/reports?limit=2&kind=drone");
