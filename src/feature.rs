@@ -32,8 +32,8 @@ impl<'a> ReportFeature<'a> {
     }
 
     /// A report as the OGC API serves it: also the flat, text-valued summaries of its JSON
-    /// arrays (`source_count`, `source_names`, `stances`, `tags_text`; see [`crate::fields`]),
-    /// since QGIS shows arrays and objects as NULL.
+    /// arrays (the [`crate::fields::Ogc::Flat`] fields: `source_count`, `source_names`,
+    /// `stances`, `tags_text`), since QGIS shows arrays and objects as NULL.
     pub fn for_gis(report: &'a Report) -> Self {
         Self {
             flat: true,
@@ -74,14 +74,6 @@ struct Properties<'a> {
     reported_at: Timestamp,
     updated_at: Timestamp,
     #[serde(skip_serializing_if = "Option::is_none")]
-    source_count: Option<usize>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    source_names: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    stances: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    tags_text: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     distance_km: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     within_radius: Option<bool>,
@@ -89,6 +81,32 @@ struct Properties<'a> {
     uncertainty_overlap_km: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     uncertainty_overlap_share: Option<f64>,
+}
+
+/// The properties with the flat summaries after them (the OGC API's items only, so the
+/// plain path, which the feature cache and exports take, stays a plain struct).
+#[derive(Serialize)]
+struct WithSummaries<'a> {
+    #[serde(flatten)]
+    properties: Properties<'a>,
+    #[serde(flatten)]
+    summaries: FlatSummaries<'a>,
+}
+
+/// A report's [`crate::fields::Ogc::Flat`] fields, under their OGC names, as read by the one
+/// field list.
+struct FlatSummaries<'a>(&'a Report);
+
+impl Serialize for FlatSummaries<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(None)?;
+        for field in crate::fields::FIELDS {
+            if let crate::fields::Ogc::Flat(name) = field.ogc {
+                map.serialize_entry(name, &(field.read)(self.0))?;
+            }
+        }
+        map.end()
+    }
 }
 
 /// Rounds to `digits` decimal places.
@@ -110,43 +128,47 @@ impl Serialize for ReportFeature<'_> {
                 coordinates: [r.location.lon, r.location.lat],
             },
         )?;
-        map.serialize_entry(
-            "properties",
-            &Properties {
-                kind: r.kind.as_str(),
-                status: r.status.as_str(),
-                description: &r.description,
-                location_text: r.location.text.as_deref(),
-                precision: r.location.precision.as_str(),
-                uncertainty_m: r.location.uncertainty_m,
-                location_ambiguous: r.location.ambiguous,
-                public_precision: r.location.public_precision.map(|p| p.as_str()),
-                location_coarsened: r.location.coarsened,
-                province: r.location.province.as_deref(),
-                country: r.location.country.as_deref(),
-                border_distance_km: r
-                    .relation
-                    .border_distance_m
-                    .map(|m| round_to(m / 1000.0, 3)),
-                border_country: r.relation.border_country.as_deref(),
-                coast_distance_km: r.relation.coast_distance_m.map(|m| round_to(m / 1000.0, 3)),
-                in_sea: r.relation.in_sea,
-                observed_from: r.observed.from,
-                observed_to: r.observed.to,
-                sources: &r.sources,
-                tags: &r.tags,
-                reported_at: r.reported_at,
-                updated_at: r.updated_at,
-                source_count: self.flat.then_some(r.sources.len()),
-                source_names: self.flat.then(|| crate::fields::source_names(r)),
-                stances: self.flat.then(|| crate::fields::stances(r)),
-                tags_text: self.flat.then(|| crate::fields::tags_text(r)),
-                distance_km: self.distance_m.map(|m| round_to(m / 1000.0, 6)),
-                within_radius: self.overlap.map(|o| o.point_inside),
-                uncertainty_overlap_km: self.overlap.map(|o| round_to(o.depth_m / 1000.0, 6)),
-                uncertainty_overlap_share: self.overlap.map(|o| round_to(o.share, 4)),
-            },
-        )?;
+        let properties = Properties {
+            kind: r.kind.as_str(),
+            status: r.status.as_str(),
+            description: &r.description,
+            location_text: r.location.text.as_deref(),
+            precision: r.location.precision.as_str(),
+            uncertainty_m: r.location.uncertainty_m,
+            location_ambiguous: r.location.ambiguous,
+            public_precision: r.location.public_precision.map(|p| p.as_str()),
+            location_coarsened: r.location.coarsened,
+            province: r.location.province.as_deref(),
+            country: r.location.country.as_deref(),
+            border_distance_km: r
+                .relation
+                .border_distance_m
+                .map(|m| round_to(m / 1000.0, 3)),
+            border_country: r.relation.border_country.as_deref(),
+            coast_distance_km: r.relation.coast_distance_m.map(|m| round_to(m / 1000.0, 3)),
+            in_sea: r.relation.in_sea,
+            observed_from: r.observed.from,
+            observed_to: r.observed.to,
+            sources: &r.sources,
+            tags: &r.tags,
+            reported_at: r.reported_at,
+            updated_at: r.updated_at,
+            distance_km: self.distance_m.map(|m| round_to(m / 1000.0, 6)),
+            within_radius: self.overlap.map(|o| o.point_inside),
+            uncertainty_overlap_km: self.overlap.map(|o| round_to(o.depth_m / 1000.0, 6)),
+            uncertainty_overlap_share: self.overlap.map(|o| round_to(o.share, 4)),
+        };
+        if self.flat {
+            map.serialize_entry(
+                "properties",
+                &WithSummaries {
+                    properties,
+                    summaries: FlatSummaries(r),
+                },
+            )?;
+        } else {
+            map.serialize_entry("properties", &properties)?;
+        }
         map.end()
     }
 }

@@ -61,6 +61,22 @@ impl FieldValue<'_> {
     }
 }
 
+impl serde::Serialize for FieldValue<'_> {
+    /// As JSON: text, numbers and booleans as themselves, times in RFC 3339, JSON text
+    /// as the string it is.
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            FieldValue::Null => s.serialize_none(),
+            FieldValue::Text(text) => s.serialize_str(text),
+            FieldValue::Number(n) => s.serialize_f64(*n),
+            FieldValue::Integer(n) => s.serialize_i64(*n),
+            FieldValue::Bool(b) => s.serialize_bool(*b),
+            FieldValue::Time(t) => t.serialize(s),
+            FieldValue::Json(json) => s.serialize_str(json),
+        }
+    }
+}
+
 /// How the OGC API shows a field.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Ogc {
@@ -101,19 +117,19 @@ fn km(metres: Option<f64>) -> FieldValue<'static> {
 }
 
 /// The sources' names, `; ` between them.
-pub fn source_names(report: &Report) -> String {
+fn source_names(report: &Report) -> String {
     let names: Vec<&str> = report.sources.iter().map(|s| s.name.as_str()).collect();
     names.join("; ")
 }
 
 /// The sources' stances, in the sources' order, `; ` between them.
-pub fn stances(report: &Report) -> String {
+fn stances(report: &Report) -> String {
     let stances: Vec<&str> = report.sources.iter().map(|s| s.stance.as_str()).collect();
     stances.join("; ")
 }
 
 /// The tags, `; ` between them.
-pub fn tags_text(report: &Report) -> String {
+fn tags_text(report: &Report) -> String {
     report.tags.join("; ")
 }
 
