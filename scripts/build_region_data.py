@@ -616,10 +616,19 @@ def main():
                     assign[i] = plist[b][0]
                     snapped += 1
     empty = sum(1 for a in assign if not a)
+    cur_places = curated.get("places", {})
     with open(os.path.join(out, "places.tsv"), "w", encoding="utf-8", newline="\n") as f:
         f.write("geonameid\tname\tlat\tlon\tcountry\tprovince\tpopulation\talternatenames\n")
         for c, a in zip(rows, assign):
-            alt = ",".join(clean(x) for x in c["alternatenames"] if clean(x))
+            alternates = list(c["alternatenames"])
+            fix = cur_places.get(str(int(c["geonameid"])))
+            if fix:
+                # The current local name replaces an outdated main name; GeoNames' name stays
+                # findable as the first alternate, the curated spellings after the others.
+                extra = [c["name"]] + alternates + fix.get("names", [])
+                alternates = [x for i, x in enumerate(extra) if x not in extra[:i] and x != fix["name"]]
+                c = dict(c, name=fix["name"])
+            alt = ",".join(clean(x) for x in alternates if clean(x))
             f.write(
                 "%d\t%s\t%s\t%s\t%s\t%s\t%d\t%s\n"
                 % (

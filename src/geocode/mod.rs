@@ -17,6 +17,7 @@
 
 pub mod coords;
 pub mod names;
+pub mod namesakes;
 pub mod normalize;
 mod phrase;
 
@@ -24,6 +25,7 @@ use crate::geodesy;
 use crate::model::Precision;
 use crate::region::{Area, Direction, Region};
 use names::{MatchKind, NameIndex, Target};
+use namesakes::Namesakes;
 use normalize::Token;
 use phrase::Qualifier;
 use std::sync::Arc;
@@ -125,8 +127,21 @@ pub enum GeocodeError {
 struct Span {
     start: usize,
     end: usize,
+    /// The words' folded form.
+    key: String,
     kind: MatchKind,
     targets: Vec<Target>,
+}
+
+/// What the words around a name say about the kind of thing it names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Want {
+    /// Nothing: a name shared by an area and its seat means the seat.
+    Any,
+    /// "Ardabil province", "شهرستان آستارا": the area.
+    Area,
+    /// "northern Ardabil": a part of the area first, the seat's part after it.
+    AreaFirst,
 }
 
 /// A reading before qualifiers: what a name stands for.
@@ -142,12 +157,20 @@ struct Base {
     province_id: Option<String>,
     country: String,
     source_id: String,
+    /// How well the text meets this reading's names, 0–1.
+    quality: f64,
+    /// The prominence it is ranked by: its own, or its twin group's best.
+    rank: f64,
+    /// Whether it ranks after the others whatever its prominence: an area when its seat is
+    /// also read, or the seat when the text asks for the area's part.
+    demoted: bool,
 }
 
 /// The geocoder over one region's data pack.
 pub struct Geocoder {
     region: Arc<Region>,
     names: NameIndex,
+    namesakes: Namesakes,
 }
 
 impl std::fmt::Debug for Geocoder {
@@ -161,8 +184,28 @@ impl std::fmt::Debug for Geocoder {
 impl Geocoder {
     /// Indexes the names of a region.
     pub fn new(region: Arc<Region>) -> Self {
-        let names = NameIndex::new(&region);
-        Self { region, names }
+        let namesakes = Namesakes::new(&region);
+        // A seat is also called by its area's names that carry no area word (Persian
+        // "لنکران" for the town of Lankaran, whose GeoNames names are Latin only).
+        let seat_names: Vec<(Target, &str)> = namesakes
+            .seats()
+            .flat_map(|(area, seat)| {
+                let area = match area {
+                    Target::Province(i) => &region.provinces[i as usize],
+                    _ => unreachable!("seats are of provinces"),
+                };
+                std::iter::once(&area.name)
+                    .chain(&area.names)
+                    .filter(|n| !normalize::fold(n).split(' ').any(namesakes::is_area_word))
+                    .map(move |n| (Target::Place(seat), n.as_str()))
+            })
+            .collect();
+        let names = NameIndex::new(&region, seat_names);
+        Self {
+            region,
+            names,
+            namesakes,
+        }
     }
 
     /// The region it reads.
@@ -280,6 +323,7 @@ impl Geocoder {
                 lookup(&key).map(|(kind, targets)| Span {
                     start: i,
                     end: i + len,
+                    key: key.clone(),
                     kind,
                     targets,
                 })
@@ -311,6 +355,9 @@ impl Geocoder {
                     province_id: p.province.clone(),
                     country: p.country.clone(),
                     source_id: p.source_id(),
+                    quality: 1.0,
+                    rank: (p.population as f64).max(1.0),
+                    demoted: false,
                 }
             }
             Target::Province(i) => {
@@ -349,6 +396,9 @@ impl Geocoder {
             province_id: matches!(target, Target::Province(_)).then(|| a.id.clone()),
             country: a.country.clone(),
             source_id: format!("{kind}:{}", a.id),
+            quality: 1.0,
+            rank: prominence,
+            demoted: false,
         }
     }
 
@@ -371,9 +421,22 @@ impl Geocoder {
         }
     }
 
-    /// The readings of a span, narrowed by the areas named around it.
-    fn readings(&self, span: &Span, context: &[&Span]) -> (Vec<Base>, bool) {
-        let mut bases: Vec<Base> = span.targets.iter().map(|&t| self.base(t)).collect();
+    /// The readings of a span, narrowed by the areas named around it, best first.
+    ///
+    /// Ranking: readings demoted by the area–seat rule come last; the rest by prominence
+    /// (twin towns by their group's best, so that they tie), then by how well the text meets
+    /// their names, then the region's home country first, then their own prominence.
+    fn readings(&self, span: &Span, context: &[&Span], want: Want) -> (Vec<Base>, bool) {
+        let quality = span.kind.quality();
+        let mut bases: Vec<Base> = span
+            .targets
+            .iter()
+            .map(|&t| Base {
+                quality,
+                ..self.base(t)
+            })
+            .collect();
+        self.add_twins(span, &mut bases);
         let mut decided = false;
         for ctx in context {
             let narrowed: Vec<Base> = bases
@@ -386,22 +449,112 @@ impl Geocoder {
                 bases = narrowed;
             }
         }
-        // A place inside an area of the same name is that area's namesake (Ardabil in Ardabil,
-        // Lankaran in Lankaran District): the name means the place.
-        let areas: Vec<(Target, f64)> = bases
-            .iter()
-            .filter(|b| self.area(b.target).is_some())
-            .map(|b| (b.target, b.prominence))
-            .collect();
-        for b in bases.iter_mut() {
-            if matches!(b.target, Target::Place(_))
-                && let Some(&(_, prominence)) = areas.iter().find(|(area, _)| self.within(b, *area))
-            {
-                b.prominence = b.prominence.max(prominence * 1.5);
+        if want == Want::Area && bases.iter().any(|b| self.area(b.target).is_some()) {
+            bases.retain(|b| self.area(b.target).is_some());
+            decided = true;
+        }
+        self.demote_namesakes(&mut bases, want);
+        self.rank_twins(&mut bases);
+        let home = self.region.meta.home_country.as_str();
+        bases.sort_by(|a, b| {
+            a.demoted
+                .cmp(&b.demoted)
+                .then(b.rank.total_cmp(&a.rank))
+                .then(b.quality.total_cmp(&a.quality))
+                .then((b.country == home).cmp(&(a.country == home)))
+                .then(b.prominence.total_cmp(&a.prominence))
+        });
+        (bases, decided)
+    }
+
+    /// Adds the twins across the border of every place read, each with the quality of the
+    /// text's match to its own names: "Bileh Savar" also reads Azerbaijan's Bilasuvar.
+    fn add_twins(&self, span: &Span, bases: &mut Vec<Base>) {
+        let mut added = Vec::new();
+        for b in bases.iter() {
+            let Target::Place(i) = b.target else {
+                continue;
+            };
+            for &twin in self.namesakes.twins(i) {
+                let target = Target::Place(twin);
+                if bases
+                    .iter()
+                    .chain(&added)
+                    .any(|b: &Base| b.target == target)
+                {
+                    continue;
+                }
+                added.push(Base {
+                    quality: self.match_quality(&span.key, twin),
+                    ..self.base(target)
+                });
             }
         }
-        bases.sort_by(|a, b| b.prominence.total_cmp(&a.prominence));
-        (bases, decided)
+        bases.extend(added);
+    }
+
+    /// How well a folded text meets a place's names: as [`MatchKind::quality`] for the best
+    /// of its names, by compact key for typos.
+    fn match_quality(&self, folded: &str, place: u32) -> f64 {
+        let p = &self.region.places[place as usize];
+        let names = || std::iter::once(&p.name).chain(&p.alternate_names);
+        if names().any(|n| normalize::fold(n) == folded) {
+            return MatchKind::Exact.quality();
+        }
+        let loose = normalize::loose(folded);
+        if names().any(|n| normalize::loose(&normalize::fold(n)) == loose) {
+            return MatchKind::Loose.quality();
+        }
+        let key = namesakes::compact_key(folded);
+        let nearest = names()
+            .filter_map(|n| normalize::edit_distance(&key, &namesakes::compact_key(n), 3))
+            .min()
+            .unwrap_or(3);
+        match nearest {
+            0 => MatchKind::Loose.quality(),
+            d => MatchKind::Typo(d as u8).quality() * if d > 2 { 0.8 } else { 1.0 },
+        }
+    }
+
+    /// A name shared by an area and its seat means the seat ("Lankaran", "لنکران"), unless
+    /// the words ask for a part of the area ("northern Ardabil"); the other reading stays, lower.
+    fn demote_namesakes(&self, bases: &mut [Base], want: Want) {
+        let pairs: Vec<(Target, Target)> = bases
+            .iter()
+            .filter_map(|b| {
+                let seat = Target::Place(self.namesakes.seat(b.target)?);
+                bases
+                    .iter()
+                    .any(|o| o.target == seat)
+                    .then_some((b.target, seat))
+            })
+            .collect();
+        for (area, seat) in pairs {
+            let demoted = if want == Want::AreaFirst { seat } else { area };
+            if let Some(b) = bases.iter_mut().find(|b| b.target == demoted) {
+                b.demoted = true;
+            }
+        }
+    }
+
+    /// Twin towns rank by their group's best prominence, so that match quality and the home
+    /// country decide between them, not their size.
+    fn rank_twins(&self, bases: &mut [Base]) {
+        for i in 0..bases.len() {
+            let Target::Place(p) = bases[i].target else {
+                continue;
+            };
+            let twins = self.namesakes.twins(p);
+            if twins.is_empty() {
+                continue;
+            }
+            let best = bases
+                .iter()
+                .filter(|b| matches!(b.target, Target::Place(q) if twins.contains(&q)))
+                .map(|b| b.prominence)
+                .fold(0.0, f64::max);
+            bases[i].rank = best;
+        }
     }
 
     /// Level of detail of a span's most specific reading: places before provinces before
@@ -418,11 +571,36 @@ impl Geocoder {
             .unwrap_or(3)
     }
 
+    /// Whether one of a span's places lies in an area that another span names ("Gilan: Rasht",
+    /// "Rasht (Gilan)"): then that span is the one meant and the other its context.
+    fn fits_context(&self, i: usize, spans: &[Span]) -> bool {
+        spans[i].targets.iter().any(|&t| {
+            let Target::Place(_) = t else {
+                return false;
+            };
+            let base = self.base(t);
+            spans.iter().enumerate().any(|(j, other)| {
+                j != i
+                    && other
+                        .targets
+                        .iter()
+                        .any(|&a| self.area(a).is_some() && self.within(&base, a))
+            })
+        })
+    }
+
     fn read(&self, text: &str, tokens: &[Token], spans: &[Span], limit: usize) -> Geocoded {
         let primary = spans
             .iter()
             .enumerate()
-            .min_by_key(|(i, s)| (s.kind, Self::specificity(s), *i))
+            .min_by_key(|(i, s)| {
+                (
+                    s.kind,
+                    Self::specificity(s),
+                    !self.fits_context(*i, spans),
+                    *i,
+                )
+            })
             .map(|(i, _)| i)
             .expect("at least one span");
         let span = &spans[primary];
@@ -432,34 +610,51 @@ impl Geocoder {
             .filter(|(i, s)| *i != primary && s.targets.iter().any(|t| self.area(*t).is_some()))
             .map(|(_, s)| s)
             .collect();
-        let (mut bases, mut decided) = self.readings(span, &context);
-        // "Ardebil Province", "استان اردبیل": the area, not its namesake town.
-        let next = tokens.get(span.end).map(|t| t.text.as_str());
-        let before = span.start.checked_sub(1).map(|i| tokens[i].text.as_str());
-        if (matches!(next, Some("province" | "ostan")) || before == Some("استان"))
-            && bases
-                .iter()
-                .any(|b| matches!(b.target, Target::Province(_)))
-        {
-            bases.retain(|b| matches!(b.target, Target::Province(_)));
-            decided = true;
-        }
         let previous_end = spans[..primary].last().map_or(0, |s| s.end);
         let (qualifier, used) = phrase::qualifier_before(&tokens[previous_end..span.start]);
+        // "Ardebil Province", "Lankaran rayonu", "استان اردبیل": the area, not its namesake
+        // town; "northern Ardabil": the area's part first.
+        let next = tokens.get(span.end).map(|t| t.text.as_str());
+        let before = (previous_end..span.start)
+            .rev()
+            .map(|i| tokens[i].text.as_str())
+            .find(|w| !phrase::is_stopword(w) || namesakes::is_area_word(w));
+        let want = if next.is_some_and(namesakes::is_area_word)
+            || before.is_some_and(namesakes::is_area_word)
+        {
+            Want::Area
+        } else if matches!(qualifier, Qualifier::Part(_)) {
+            Want::AreaFirst
+        } else {
+            Want::Any
+        };
+        let (bases, decided) = self.readings(span, &context, want);
         let first_word = span.start - used;
         let matched = text[tokens[first_word].start..tokens[span.end - 1].end].to_string();
         let covered = spans.iter().map(|s| s.end - s.start).sum::<usize>() + used;
         let sentence = covered < tokens.iter().filter(|t| !is_filler_or_stop(t)).count();
-        let total: f64 = bases.iter().map(|b| b.prominence).sum();
-        let quality = span.kind.quality() * if sentence { 0.9 } else { 1.0 };
+        let sentence_factor = if sentence { 0.9 } else { 1.0 };
         let ambiguous = !decided && self.is_ambiguous(&bases);
-        // Readings are in prominence order, which is confidence order: only the kept ones are
-        // placed (placing a part or an offset looks up its province).
+        // Confidence is each reading's share of the weight of all of them, in candidate order;
+        // a demoted reading weighs a quarter of the best one.
+        let best_weight = bases.first().map_or(1.0, |b| b.quality * b.rank);
+        let weight = |b: &Base| {
+            if b.demoted {
+                0.25 * best_weight.min(b.quality * b.rank)
+            } else {
+                b.quality * b.rank
+            }
+        };
+        let total: f64 = bases.iter().map(weight).sum();
+        let mut previous = f64::INFINITY;
+        // Readings are in rank order: only the kept ones are placed (placing a part or an
+        // offset looks up its province).
         let candidates = bases
             .iter()
             .take(limit)
             .map(|b| {
-                let confidence = quality * b.prominence / total;
+                let confidence = (sentence_factor * b.quality * weight(b) / total).min(previous);
+                previous = confidence;
                 self.qualify(b, qualifier, &matched, confidence)
             })
             .collect();
@@ -470,14 +665,15 @@ impl Geocoder {
         }
     }
 
-    /// Whether the best reading has a real rival: one with a tenth of its prominence or more,
-    /// not inside it, and in another province or country or beyond its radius.
+    /// Whether the best reading has a real rival: one with a tenth of its rank or more, not
+    /// demoted, not inside it, and in another province or country or beyond its radius.
     fn is_ambiguous(&self, bases: &[Base]) -> bool {
         let Some(best) = bases.first() else {
             return false;
         };
         bases[1..].iter().any(|b| {
-            b.prominence >= best.prominence * AMBIGUITY_SHARE
+            !b.demoted
+                && b.rank >= best.rank * AMBIGUITY_SHARE
                 && !self.nested(best, b)
                 && (b.country != best.country
                     || b.province_id != best.province_id
@@ -602,8 +798,8 @@ impl Geocoder {
         if !joined {
             return None;
         }
-        let (a, _) = self.readings(first, &[]);
-        let (c, _) = self.readings(second, &[]);
+        let (a, _) = self.readings(first, &[], Want::Any);
+        let (c, _) = self.readings(second, &[], Want::Any);
         let (a, c) = (a.first()?, c.first()?);
         let (lon, lat) = geodesy::midpoint(a.lon, a.lat, c.lon, c.lat);
         let apart = geodesy::geodesic_distance_m(a.lon, a.lat, c.lon, c.lat);

@@ -68,8 +68,9 @@ pub struct NameIndex {
 }
 
 impl NameIndex {
-    /// Indexes every Latin- or Arabic-script name in the region.
-    pub fn new(region: &Region) -> Self {
+    /// Indexes every Latin- or Arabic-script name in the region, and `extra` names given to
+    /// targets beside their own (an area's names in other scripts for its seat).
+    pub fn new<'a>(region: &Region, extra: impl IntoIterator<Item = (Target, &'a str)>) -> Self {
         let mut index = Self::default();
         for (i, p) in region.places.iter().enumerate() {
             let target = Target::Place(i as u32);
@@ -91,6 +92,9 @@ impl NameIndex {
             for name in &a.names {
                 index.add(name, target);
             }
+        }
+        for (target, name) in extra {
+            index.add(name, target);
         }
         index.build_typo_variants();
         index
@@ -246,7 +250,10 @@ mod tests {
     use crate::region::{Region, RegionFiles};
 
     fn index() -> NameIndex {
-        NameIndex::new(&Region::load(RegionFiles::embedded()).expect("the embedded pack"))
+        NameIndex::new(
+            &Region::load(RegionFiles::embedded()).expect("the embedded pack"),
+            [],
+        )
     }
 
     /// The `geocode_query` fuzz target ran out of memory on this input: one long word made
