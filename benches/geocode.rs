@@ -94,6 +94,17 @@ fn lookups(c: &mut Criterion) {
         &queries(&["direction", "near", "offset", "between", "sentence"]),
     );
     cycle(c, &geocoder, "typo", &queries(&["typo"]));
+    // Unknown words get "did you mean" suggestions from the BK-tree.
+    cycle(c, &geocoder, "unknown", &queries(&["unknown"]));
+    cycle(
+        c,
+        &geocoder,
+        "unknown_30_letters",
+        &[
+            "Qarmizestanabadkuhsarvandiyehx",
+            "Zuvlendorfskamiragazhinotrubek",
+        ],
+    );
 }
 
 fn reverse(c: &mut Criterion) {

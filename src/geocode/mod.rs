@@ -15,6 +15,7 @@
 //! (population for places) of every reading of the same words, so "Lahijan" is Gilan's city
 //! with high confidence, and the two Astaras split it.
 
+mod bktree;
 pub mod coords;
 pub mod names;
 pub mod namesakes;

@@ -1,6 +1,7 @@
 //! The name index: every name and alternate name of every place and area, found by its folded
 //! form, its loose form, or within a small edit distance of its loose form.
 
+use super::bktree::BkTree;
 use super::normalize::{edit_distance, fold, is_latin_or_arabic, loose};
 use crate::region::Region;
 use std::collections::HashMap;
@@ -40,6 +41,15 @@ impl MatchKind {
     }
 }
 
+/// The farthest "did you mean" looks: names within this many edits of an unknown word.
+pub const SUGGEST_EDITS: usize = 3;
+
+/// How far "did you mean" looks for a word of this many letters: one edit beyond what a
+/// typo may have (a 4-letter word within 3 edits matches nearly any short name).
+pub fn suggest_edits(letters: usize) -> usize {
+    (allowed_edits(letters) + 1).min(SUGGEST_EDITS)
+}
+
 /// Edits allowed for a name of this many letters: 1 from 5 letters, 2 from 9.
 pub fn allowed_edits(letters: usize) -> usize {
     match letters {
@@ -59,6 +69,9 @@ pub struct NameIndex {
     /// Hash of each deletion variant of each loose key → range in `typo_keys`.
     typo_variants: HashMap<u64, (u32, u32)>,
     typo_keys: Vec<u32>,
+    /// The loose keys as characters, and a BK-tree over them for "did you mean".
+    key_chars: Vec<Vec<char>>,
+    suggest_tree: BkTree,
     hasher: std::hash::RandomState,
     /// The most words in any name.
     pub max_words: usize,
@@ -97,6 +110,12 @@ impl NameIndex {
             index.add(name, target);
         }
         index.build_typo_variants();
+        index.key_chars = index
+            .loose_keys
+            .iter()
+            .map(|k| k.chars().collect())
+            .collect();
+        index.suggest_tree = BkTree::new(&index.key_chars);
         index
     }
 
@@ -194,18 +213,21 @@ impl NameIndex {
         Some((MatchKind::Typo(nearest as u8), targets))
     }
 
-    /// Names within three edits of a folded text, for "did you mean".
+    /// Names within [`suggest_edits`] of a folded text, for "did you mean", nearest first (by
+    /// the typo distance, then by the index's order), from the BK-tree.
     pub fn suggestions(&self, folded: &str, limit: usize) -> Vec<(usize, &[Target])> {
-        let key = loose(folded);
-        if key.chars().count() > self.max_letters + 3 {
+        let loose_key = loose(folded);
+        let key: Vec<char> = loose_key.chars().collect();
+        if key.len() > self.max_letters + SUGGEST_EDITS {
             return Vec::new();
         }
-        let mut found: Vec<(usize, u32)> = self
-            .loose_keys
-            .iter()
-            .enumerate()
-            .filter_map(|(id, name)| edit_distance(&key, name, 3).map(|d| (d, id as u32)))
-            .collect();
+        let radius = suggest_edits(key.len());
+        let mut found = self.suggest_tree.within(&self.key_chars, &key, radius);
+        for f in found.iter_mut() {
+            // Rank by the typo distance, which counts a transposition as one edit.
+            let name = &self.loose_keys[f.1 as usize];
+            f.0 = edit_distance(&loose_key, name, radius).unwrap_or(f.0);
+        }
         found.sort_unstable();
         found
             .into_iter()

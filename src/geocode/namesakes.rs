@@ -68,9 +68,10 @@ impl Namesakes {
     /// Finds every seat and twin in a region.
     pub fn new(region: &Region) -> Self {
         let keys: Vec<Vec<String>> = region.places.iter().map(place_keys).collect();
+        let by_name = places_by_name(region, &keys);
         let mut namesakes = Self::default();
         for (i, area) in region.provinces.iter().enumerate() {
-            if let Some(seat) = seat(region, area, &keys) {
+            if let Some(seat) = seat(region, area, &by_name) {
                 namesakes.seat_of.insert(Target::Province(i as u32), seat);
             }
         }
@@ -160,14 +161,26 @@ fn place_keys(p: &Place) -> Vec<String> {
     keys
 }
 
+/// Every place by each of its names' compact keys and folded forms.
+fn places_by_name(region: &Region, keys: &[Vec<String>]) -> HashMap<String, Vec<u32>> {
+    let mut by_name: HashMap<String, Vec<u32>> = HashMap::new();
+    for (i, p) in region.places.iter().enumerate() {
+        let folded = std::iter::once(&p.name)
+            .chain(&p.alternate_names)
+            .map(|n| fold(n));
+        for name in keys[i].iter().cloned().chain(folded) {
+            let places = by_name.entry(name).or_default();
+            if places.last() != Some(&(i as u32)) {
+                places.push(i as u32);
+            }
+        }
+    }
+    by_name
+}
+
 /// The largest place inside an area (or just outside its outline) whose name is the area's,
 /// if it is large enough to stand for the area.
-fn seat(region: &Region, area: &Area, keys: &[Vec<String>]) -> Option<u32> {
-    let area_keys: Vec<String> = std::iter::once(&area.name)
-        .chain(&area.names)
-        .map(|n| compact_key(n))
-        .filter(|k| !k.is_empty())
-        .collect();
+fn seat(region: &Region, area: &Area, by_name: &HashMap<String, Vec<u32>>) -> Option<u32> {
     let inside = |p: &Place| {
         p.country == area.country
             && (p.province.as_deref() == Some(area.id.as_str())
@@ -176,25 +189,23 @@ fn seat(region: &Region, area: &Area, keys: &[Vec<String>]) -> Option<u32> {
                     .boundary_distance_within(p.lon, p.lat, SEAT_TOLERANCE_M)
                     .is_some())
     };
-    let mut largest = 0u64;
-    let mut best: Option<u32> = None;
-    for (i, p) in region.places.iter().enumerate() {
-        if !inside(p) {
-            continue;
-        }
-        largest = largest.max(p.population);
-        let named = keys[i].iter().any(|k| area_keys.contains(k))
-            || p.alternate_names
-                .iter()
-                .chain(std::iter::once(&p.name))
-                .any(|n| area.names.iter().any(|a| fold(a) == fold(n)));
-        if named && best.is_none_or(|b| region.places[b as usize].population < p.population) {
-            best = Some(i as u32);
-        }
-    }
-    let seat = best?;
-    (region.places[seat as usize].population as f64 >= SEAT_MIN_SHARE * largest as f64)
-        .then_some(seat)
+    let seat = std::iter::once(&area.name)
+        .chain(&area.names)
+        .flat_map(|n| [compact_key(n), fold(n)])
+        .filter_map(|key| by_name.get(&key))
+        .flatten()
+        .copied()
+        .filter(|&i| inside(&region.places[i as usize]))
+        .max_by_key(|&i| (region.places[i as usize].population, std::cmp::Reverse(i)))?;
+    let largest = region
+        .places
+        .iter()
+        .filter(|p| p.province.as_deref() == Some(area.id.as_str()))
+        .map(|p| p.population)
+        .max()
+        .unwrap_or(0);
+    let population = region.places[seat as usize].population;
+    (population as f64 >= SEAT_MIN_SHARE * largest.max(population) as f64).then_some(seat)
 }
 
 #[cfg(test)]
