@@ -24,7 +24,7 @@ if [ ! -d tests/web/node_modules/playwright-core ]; then
   npm ci --prefix tests/web --no-audit --no-fund --silent
 fi
 
-scripts/install-owslib.sh
+scripts/install-python-test-deps.sh
 
 echo "--- PostGIS database for the shared-store tests"
 SIGHTMAP_TEST_POSTGRES=$(scripts/postgis-db.sh sightmap_test)

@@ -1,7 +1,7 @@
 //! OWSLib, the Python library behind many GIS scripts and QGIS plugins, reads sightmap's OGC
 //! API – Features: conformance, collections, items with bbox, datetime and a CQL2 text filter
 //! (each compared with a brute force over the full list), one item and the queryables. The
-//! checks are in `tests/clients/owslib_check.py`; `scripts/install-owslib.sh` (run by
+//! checks are in `tests/clients/owslib_check.py`; `scripts/install-python-test-deps.sh` (run by
 //! `scripts/test.sh`) installs OWSLib.
 
 mod common;
@@ -79,9 +79,9 @@ fn require_owslib() {
     if !import.status.success() {
         let why = String::from_utf8_lossy(&import.stderr);
         let context = if std::env::var_os("CI").is_some() {
-            "in CI, scripts/test.sh installs it (scripts/install-owslib.sh)"
+            "in CI, scripts/test.sh installs it (scripts/install-python-test-deps.sh)"
         } else {
-            "run scripts/install-owslib.sh, which scripts/test.sh runs too"
+            "run scripts/install-python-test-deps.sh, which scripts/test.sh runs too"
         };
         panic!("python3 cannot import OWSLib ({context}): {why}");
     }
