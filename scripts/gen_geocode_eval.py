@@ -1,12 +1,12 @@
 #!/usr/bin/env python3
 """Generate the data-driven evaluation of the geocoder (tests/geocode-eval-generated.tsv, or
-the file given with --out; tests/geocode_eval_generated.rs runs it into its own folder, so the
+the file given with --out; tests/geocode_eval.rs runs it into its own folder, so the
 evaluation always follows the data pack and the file is not committed).
 
 Every phrasing is built from the region data pack (data/region: places.tsv, provinces.geojson,
 countries.geojson, region.json); no place name is written here, so another pack works too.
 Run `python3 scripts/gen_geocode_eval.py` (needs geographiclib). The output is deterministic
-(sorted iteration, seeded per place) and read by tests/geocode_eval_generated.rs.
+(sorted iteration, seeded per place) and read by tests/geocode_eval.rs.
 
 Columns: query, expect (match | ambiguous | unknown), lat, lon, tolerance_km, precision,
 class, script (latin | persian), note (names the geonameid or area id).
