@@ -580,19 +580,26 @@ impl Geocoder {
     /// Whether one of a span's places lies in an area that another span names ("Gilan: Rasht",
     /// "Rasht (Gilan)"): then that span is the one meant and the other its context.
     fn fits_context(&self, i: usize, spans: &[Span]) -> bool {
-        spans[i].targets.iter().any(|&t| {
-            let Target::Place(_) = t else {
-                return false;
-            };
-            let base = self.base(t);
-            spans.iter().enumerate().any(|(j, other)| {
-                j != i
-                    && other
-                        .targets
-                        .iter()
-                        .any(|&a| self.area(a).is_some() && self.within(&base, a))
+        spans.len() > 1
+            && spans[i].targets.iter().any(|&t| {
+                let Target::Place(p) = t else {
+                    return false;
+                };
+                let place = &self.region.places[p as usize];
+                spans.iter().enumerate().any(|(j, other)| {
+                    j != i
+                        && other.targets.iter().any(|&a| match a {
+                            Target::Province(k) => {
+                                place.province.as_deref()
+                                    == Some(self.region.provinces[k as usize].id.as_str())
+                            }
+                            Target::Country(k) => {
+                                place.country == self.region.countries[k as usize].id
+                            }
+                            Target::Place(_) => false,
+                        })
+                })
             })
-        })
     }
 
     fn read(&self, text: &str, tokens: &[Token], spans: &[Span], limit: usize) -> Geocoded {
