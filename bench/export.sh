@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Export throughput and memory with N reports (default 1,000,000): generates N synthetic
-# reports (seeded, uniform over the region), imports them, then times
+# reports with bench/gen.py (seeded, uniform over the region), imports them, then times
 #   1. `sightmap export --format geojson` to /dev/null (the command line), and
 #   2. `GET /api/export?format=geojson` with curl from a running server, sampling the server's
 #      resident memory every 50 ms during the export.
@@ -12,23 +12,7 @@ work=${WORK:-$(mktemp -d)}
 cargo build --release --quiet
 bin=target/release/sightmap
 if [ ! -d "$work/data" ]; then
-  python3 - "$N" > "$work/reports.geojsonl" <<'PY'
-import datetime, json, random, sys
-n = int(sys.argv[1])
-rng = random.Random(20240601)
-kinds = ["drone", "aircraft", "missile", "strike", "explosion", "sound", "light", "other"]
-statuses = ["unverified", "corroborated", "confirmed", "disputed", "retracted"]
-t0 = datetime.datetime(2025, 6, 13, tzinfo=datetime.timezone.utc)
-for i in range(n):
-    t = t0 + datetime.timedelta(seconds=rng.randrange(30 * 86400))
-    print(json.dumps({"type": "Feature",
-        "geometry": {"type": "Point", "coordinates": [round(rng.uniform(44, 55), 5), round(rng.uniform(35, 42), 5)]},
-        "properties": {"kind": rng.choice(kinds), "status": rng.choice(statuses), "precision": "place",
-            "description": f"synthetic report {i}: lights and a loud noise over the hills, seen from the road",
-            "observed_from": t.strftime("%Y-%m-%dT%H:%M:%SZ"), "tags": ["synthetic"],
-            "sources": [{"name": "a resident", "type": "civilian", "stance": "asserts"},
-                        {"name": "a ministry", "type": "official", "stance": "denies"}]}}))
-PY
+  python3 bench/gen.py "$N" "$work"
   $bin import "$work/reports.geojsonl" --data-dir "$work/data"
   rm "$work/reports.geojsonl"
 fi
