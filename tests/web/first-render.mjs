@@ -1,5 +1,5 @@
 // Time from navigation to the first idle frame with the reports drawn, in Debian's Chromium:
-// `node tests/web/first-render.mjs BASE_URL`. Used by scripts/bench-first-render.sh.
+// `node tests/web/first-render.mjs BASE_URL`. Used by bench/first-render.sh.
 import { chromium } from 'playwright-core';
 
 const base = process.argv[2];
