@@ -13,9 +13,9 @@ use crate::places::Places;
 use crate::query::ReportQuery;
 use crate::region::RegionFiles;
 use crate::service::ReportService;
-use crate::store::Store;
 use crate::store::postgres::PostgresStore;
 use crate::store::sqlite::{DB_FILE, SqliteStore};
+use crate::store::{SNAPSHOT_FILE, Store};
 use anyhow::{Context, bail};
 use std::io::BufReader;
 use std::sync::Arc;
@@ -23,10 +23,6 @@ use std::time::{Duration, Instant};
 
 /// The sample reports, built from public claims (see `data/README.md`).
 pub const SAMPLE_REPORTS: &str = include_str!("../data/sample-reports.geojson");
-
-/// The index snapshot's file name inside the data directory (see
-/// [`ReportService::save_snapshot`]).
-pub const SNAPSHOT_FILE: &str = "index.snapshot";
 
 /// How often a running server writes the index snapshot, if anything changed.
 const SNAPSHOT_EVERY: Duration = Duration::from_secs(300);
@@ -380,8 +376,8 @@ pub async fn export(args: ExportArgs) -> anyhow::Result<()> {
     }
     let started = Instant::now();
     let viewer = match args.exact_locations {
-        true => crate::privacy::Viewer::Exact,
-        false => crate::privacy::Viewer::Public,
+        true => crate::model::privacy::Viewer::Exact,
+        false => crate::model::privacy::Viewer::Public,
     };
     let mut chunks = reports.export_stream(query, 5_000, 2, viewer);
     while let Some(batch) = chunks.recv().await {

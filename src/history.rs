@@ -1,7 +1,7 @@
 //! What each revision of a report changed, field by field, for `GET /api/reports/{id}/history`.
 
 use crate::model::Report;
-use crate::privacy::Viewer;
+use crate::model::privacy::Viewer;
 use crate::store::{Revision, RevisionAction};
 use serde_json::{Map, Value, json};
 

@@ -2,7 +2,8 @@
 //! GeoJSON.
 //!
 //! How the parts connect:
-//! - [`model`] defines a report (a *claim*, with its sources and their stances) and checks input.
+//! - [`model`] defines a report (a *claim*, with its sources and their stances), checks input
+//!   and holds the privacy rules ([`model::privacy`]).
 //! - [`store`] keeps reports durably behind the [`store::Store`] trait; [`store::sqlite`] is the
 //!   embedded default.
 //! - [`index`] holds every live report's place, time and filter fields in memory, with an rstar
@@ -15,6 +16,13 @@
 //! - [`http`] serves it all with axum; [`feature`] writes reports as GeoJSON and [`layers`]
 //!   the map's other layers; [`import`] reads files;
 //!   [`config`] and [`cli`] are the command line.
+//!
+//! The dependency rule: `http`, `cli` and `config` are the *surface* and may use everything;
+//! every other module is the *core* and never imports the surface (it takes what it needs as
+//! arguments: limits, file names, defaults). `tests/architecture.rs` reads the sources and
+//! fails on a forbidden path. Inside the core, the model (with its privacy rules and the
+//! record the index keeps of a report) depends on nothing else of the crate but vocabulary
+//! and geodesy; the stores return the model's types, not the index's.
 #![deny(missing_docs)]
 
 pub mod access;
@@ -37,7 +45,6 @@ pub mod migrate;
 pub mod model;
 pub mod overlap;
 pub mod places;
-pub mod privacy;
 pub mod query;
 pub mod region;
 pub mod service;

@@ -3,8 +3,8 @@
 
 use crate::geocode::Geocoder;
 use crate::geography::Geography;
+use crate::model::privacy::CoarsePlace;
 use crate::model::{Gazetteer, Precision, Relation, ResolvedPlace};
-use crate::privacy::CoarsePlace;
 use crate::region::{Region, RegionError, RegionFiles};
 use std::sync::Arc;
 

@@ -3,10 +3,10 @@
 
 use crate::feature_cache::FeatureCache;
 use crate::index::{IndexRecord, Match, ReportIndex, SnapshotStamp, ViewIndex};
+use crate::model::privacy::Viewer;
 use crate::model::{
     FieldError, Gazetteer, Origin, Relation, Report, ReportId, ReportInput, Timestamp, merge_patch,
 };
-use crate::privacy::Viewer;
 use crate::query::ReportQuery;
 use crate::store::{Change, Inserted, Revision, Store, StoreError};
 use parking_lot::RwLock;

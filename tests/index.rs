@@ -5,10 +5,10 @@
 use proptest::prelude::*;
 use sightmap::geodesy::geodesic_distance_m;
 use sightmap::index::{Answer, IndexRecord, ReportIndex, SnapshotStamp, ViewIndex};
+use sightmap::model::privacy::Viewer;
 use sightmap::model::{
     Kind, Precision, Relation, ReportId, SourceType, Status, Timestamp, WordSet,
 };
-use sightmap::privacy::Viewer;
 use sightmap::query::{BBox, Filter, Page, ReportQuery, Spatial};
 use std::collections::HashSet;
 

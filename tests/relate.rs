@@ -228,7 +228,7 @@ async fn reports_stored_without_a_relation_get_one_at_start_up() {
     .unwrap();
     assert_eq!(
         service
-            .query(&query, sightmap::privacy::Viewer::Public)
+            .query(&query, sightmap::model::privacy::Viewer::Public)
             .await
             .unwrap()
             .matched,

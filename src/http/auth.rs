@@ -15,7 +15,7 @@
 use super::AppState;
 use super::problem::Problem;
 use crate::access::{Caller, Role, TokenBook, constant_time_eq};
-use crate::privacy::Viewer;
+use crate::model::privacy::Viewer;
 use axum::extract::FromRequestParts;
 use axum::http::{StatusCode, header, request::Parts};
 use base64::Engine;

@@ -5,8 +5,8 @@ use super::AppState;
 use super::extract::QueryPairs;
 use super::problem::Problem;
 use crate::export::{ExportWriter, Format, SharedBuffer};
+use crate::model::privacy::Viewer;
 use crate::model::{FieldError, Timestamp};
-use crate::privacy::Viewer;
 use crate::query::ReportQuery;
 use axum::body::Bytes;
 use axum::extract::State;
@@ -130,7 +130,7 @@ async fn send_spooled(mut chunks: Chunks, tx: &Body) -> std::io::Result<()> {
 }
 
 /// `GET /api/export`. An export holds what the public sees: private locations coarsened
-/// (see [`crate::privacy`]), unless `exact_locations=true` is asked with a reviewer or admin
+/// (see [`crate::model::privacy`]), unless `exact_locations=true` is asked with a reviewer or admin
 /// token.
 pub async fn export(
     State(state): State<AppState>,

@@ -11,7 +11,7 @@ use super::reports::{self, GEO_JSON};
 use crate::geography::buffer::MAX_BUFFER_M;
 use crate::layers::{self, LAYERS};
 use crate::model::FieldError;
-use crate::privacy::Viewer;
+use crate::model::privacy::Viewer;
 use crate::query::{REPORT_QUERY_PARAMS, ReportQuery, parse_codes};
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};

@@ -163,7 +163,7 @@ fn with_retry_after(problem: Problem, seconds: u64) -> Response {
 
 /// Middleware: the security headers, where the response has not set them, and `Vary:
 /// Authorization`: a reviewer's answer holds exact locations that a shared cache must never
-/// give to the public (see [`crate::privacy`]).
+/// give to the public (see [`crate::model::privacy`]).
 pub async fn security_headers(mut response: Response) -> Response {
     let headers = response.headers_mut();
     headers.append(header::VARY, HeaderValue::from_static("Authorization"));

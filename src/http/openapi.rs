@@ -5,8 +5,8 @@
 //! (or schemathesis, in `scripts/schemathesis.sh`) sends what the server accepts and expects
 //! what it answers. Errors are RFC 9457 problem documents.
 
+use crate::model::privacy::PUBLIC_LEVELS;
 use crate::model::{Kind, Precision, SourceType, Stance, Status};
-use crate::privacy::PUBLIC_LEVELS;
 use crate::query::{MAX_LIMIT, MAX_NEAREST};
 use axum::Json;
 use serde_json::{Value, json};

@@ -1,13 +1,13 @@
 //! The index as each viewer sees it. The main index places every report where the public
-//! sees it: a private report (see [`crate::privacy`]) at its coarsened point, flagged. Beside
+//! sees it: a private report (see [`crate::model::privacy`]) at its coarsened point, flagged. Beside
 //! it, a small index holds the exact placement of the private reports only. The public's
 //! queries read the main index alone, so no answer to the public can be computed from an
 //! exact point; a reviewer's queries read the main index without the flagged entries, and the
 //! small one, and merge the two in the query's order.
 
 use super::{Answer, Hit, IndexRecord, Match, ReportIndex};
+use crate::model::privacy::Viewer;
 use crate::model::{ReportId, Timestamp};
-use crate::privacy::Viewer;
 use crate::query::{Filter, Page, ReportQuery, Spatial};
 use std::collections::HashSet;
 

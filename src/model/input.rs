@@ -121,13 +121,13 @@ pub trait Gazetteer: Send + Sync {
     /// Where a point lies relative to the region's borders and coast.
     fn relate(&self, lon: f64, lat: f64) -> Relation;
     /// The place (town), province or country, by `level`, that stands for a point in public
-    /// (see [`crate::privacy`]).
+    /// (see [`crate::model::privacy`]).
     fn coarse_place(
         &self,
         lon: f64,
         lat: f64,
         level: Precision,
-    ) -> Option<crate::privacy::CoarsePlace>;
+    ) -> Option<crate::model::privacy::CoarsePlace>;
 }
 
 /// A report as sent to `POST /api/reports`, as a GeoJSON Feature's properties, or as a CSV row.
@@ -315,7 +315,7 @@ impl ReportInput {
             (None, _) => None,
             (Some(level), Some(g)) => {
                 location.public_precision = Some(level);
-                match crate::privacy::public_view(&location, level, g) {
+                match crate::model::privacy::public_view(&location, level, g) {
                     Ok(view) => Some(Box::new(view)),
                     Err(detail) => return Err(vec![FieldError::new("public_precision", detail)]),
                 }

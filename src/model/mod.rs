@@ -4,6 +4,8 @@
 //! than an invented instant, and how far the claim has been checked ([`Status`]).
 
 mod input;
+pub mod privacy;
+mod record;
 mod timestamp;
 mod vocab;
 
@@ -11,6 +13,7 @@ pub use input::{
     FieldError, Gazetteer, LocationInput, MAX_DESCRIPTION_CHARS, ObservedInput, Origin,
     ReportInput, ResolvedPlace, SourceInput, default_uncertainty_m, input_from_json, merge_patch,
 };
+pub use record::IndexRecord;
 pub use timestamp::{BadTimestamp, DayEnd, Timestamp};
 pub use vocab::{Kind, Precision, SourceType, Stance, Status, UnknownWord, WordSet};
 
@@ -71,7 +74,7 @@ pub struct Location {
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub ambiguous: bool,
     /// The level to which the public sees this location coarsened (place, province or
-    /// country), when the reporter asked for that; see [`crate::privacy`].
+    /// country), when the reporter asked for that; see [`crate::model::privacy`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub public_precision: Option<Precision>,
     /// Whether this is a private location's public view, not the location itself.
@@ -154,7 +157,7 @@ pub struct Report {
     /// When the server last changed it.
     pub updated_at: Timestamp,
     /// What the public sees of the location, for a report with `public_precision`
-    /// (server-computed; see [`crate::privacy`]).
+    /// (server-computed; see [`crate::model::privacy`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub public: Option<Box<PublicView>>,
 }

@@ -128,7 +128,7 @@ pub fn restore(from: &Path, data_dir: &Path) -> Result<(Copied, Option<PathBuf>)
     for leftover in ["-wal", "-shm"] {
         let _ = std::fs::remove_file(with_suffix(&db, leftover));
     }
-    let _ = std::fs::remove_file(data_dir.join(crate::cli::SNAPSHOT_FILE));
+    let _ = std::fs::remove_file(data_dir.join(super::SNAPSHOT_FILE));
     std::fs::rename(&incoming, &db).map_err(|e| unavailable("cannot rename to", &db, e))?;
     Ok((copied, kept))
 }

@@ -10,9 +10,14 @@ pub mod postgres;
 pub mod sqlite;
 
 use crate::access::TokenRecord;
-use crate::index::IndexRecord;
+use crate::model::IndexRecord;
 use crate::model::{PublicView, Relation, Report, ReportId, Timestamp};
 use std::collections::HashSet;
+
+/// The file in the data directory where the index's snapshot is kept (see
+/// [`crate::index::ReportIndex::write_snapshot`]); a restore removes it, since it describes the
+/// store as it was.
+pub const SNAPSHOT_FILE: &str = "index.snapshot";
 
 /// Why a store operation failed.
 #[derive(Debug, thiserror::Error)]

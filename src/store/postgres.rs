@@ -19,7 +19,7 @@
 
 use super::{Change, Inserted, Revision, RevisionAction, Store, StoreError, Subscription};
 use crate::access::TokenRecord;
-use crate::index::IndexRecord;
+use crate::model::IndexRecord;
 use crate::model::{Interval, Location, Relation, Report, ReportId, Source, Timestamp, WordSet};
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
 use futures_util::{StreamExt, TryStreamExt};

@@ -10,7 +10,7 @@
 
 use super::{Change, Inserted, Revision, RevisionAction, Store, StoreError};
 use crate::access::TokenRecord;
-use crate::index::IndexRecord;
+use crate::model::IndexRecord;
 use crate::model::{
     Interval, Kind, Location, Precision, Relation, Report, ReportId, Source, Status, Timestamp,
     WordSet,
