@@ -50,11 +50,11 @@ fn every_flag_and_its_environment_variable_is_in_the_readme() {
 #[test]
 fn every_layer_is_in_the_readme_table() {
     let readme = readme();
-    for layer in sightmap::layers::LAYERS {
+    for layer in sightmap::layers::Layer::ALL {
         assert!(
-            readme.contains(&format!("| `{}` |", layer.id)),
+            readme.contains(&format!("| `{}` |", layer.id())),
             "layer {} is not in the README's layers table",
-            layer.id
+            layer.id()
         );
     }
 }

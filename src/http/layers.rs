@@ -9,7 +9,7 @@ use super::extract::QueryPairs;
 use super::problem::Problem;
 use super::reports::{self, GEO_JSON};
 use crate::geography::buffer::MAX_BUFFER_M;
-use crate::layers::{self, LAYERS};
+use crate::layers::{self, Layer, Source};
 use crate::model::FieldError;
 use crate::model::privacy::Viewer;
 use crate::query::{REPORT_QUERY_PARAMS, ReportQuery, parse_codes};
@@ -91,29 +91,17 @@ struct LayerParams {
     simplify_m: Option<f64>,
 }
 
-/// Which parameters each layer takes beyond its own: the report filters, or a few of them.
-fn accepts(layer: &str, key: &str) -> bool {
-    let own: &[&str] = match layer {
-        "countries" => &["simplify_m", "country"],
-        "sea" | "coast" => &["simplify_m"],
-        "border" => &["simplify_m", "border_country"],
-        "border-buffer" => &["simplify_m", "km", "border_country"],
-        "coast-buffer" => &["simplify_m", "km"],
-        "provinces" => &["simplify_m"],
-        "density" => &["cell_km"],
-        _ => &[],
-    };
-    let takes_reports = matches!(
-        layer,
-        "provinces" | "density" | "uncertainty" | "links" | "points"
-    );
-    own.contains(&key) || (takes_reports && REPORT_QUERY_PARAMS.contains(&key))
+/// Whether a layer takes a parameter: one of its own, or a report filter of a layer drawn
+/// from the reports (see [`Layer::params`]).
+fn accepts(layer: Layer, key: &str) -> bool {
+    layer.params().contains(&key)
+        || (layer.takes_report_filters() && REPORT_QUERY_PARAMS.contains(&key))
 }
 
 /// Splits the query into the layer's parameters and the report filters, naming every
 /// parameter that does not belong.
 fn read_params(
-    layer: &str,
+    layer: Layer,
     pairs: &[(String, String)],
 ) -> Result<(LayerParams, Vec<(String, String)>), Problem> {
     let mut errors = Vec::new();
@@ -124,7 +112,8 @@ fn read_params(
             errors.push(FieldError::new(
                 key.clone(),
                 format!(
-                    "layer '{layer}' does not take '{key}'; see /api/layers for what each takes"
+                    "layer '{}' does not take '{key}'; see /api/layers for what each takes",
+                    layer.id()
                 ),
             ));
             continue;
@@ -169,22 +158,25 @@ fn param<'a>(pairs: &'a [(String, String)], key: &str) -> Option<&'a str> {
 pub async fn list(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, Problem> {
     let base = super::base_url(&headers);
     let mut entries = Vec::new();
-    for info in LAYERS {
-        let (count, bbox) = if info.id == "reports" || info.id == "points" {
+    for layer in Layer::ALL {
+        let (count, bbox) = if matches!(layer, Layer::Reports | Layer::Points) {
             // One feature per live report: the index knows how many and where.
             let bbox = state.reports.extent().map(|(b, _)| json!(b));
             (Some(state.reports.len() as u64), bbox)
         } else {
-            let body = build(&state, info.id, &[], Viewer::Public).await?;
+            let body = build(&state, layer, &[], Viewer::Public).await?;
             let value: Value = serde_json::from_slice(&body.bytes).map_err(Problem::internal)?;
             let count = value["features"].as_array().map(|f| f.len() as u64);
             (count, value.get("bbox").cloned())
         };
         entries.push(json!({
-            "id": info.id,
-            "title": info.title,
-            "description": info.description,
-            "href": format!("{base}/api/layers/{}", info.id),
+            "id": layer.id(),
+            "title": layer.title(),
+            "description": layer.description(),
+            "params": layer.params(),
+            "takes_report_filters": layer.takes_report_filters(),
+            "ogc_collection": layer.ogc().map(|_| format!("{base}/ogc/collections/{}", layer.id())),
+            "href": format!("{base}/api/layers/{}", layer.id()),
             "type": GEO_JSON,
             "feature_count": count,
             "bbox": bbox,
@@ -213,18 +205,18 @@ pub async fn get(
     headers: HeaderMap,
     QueryPairs(pairs): QueryPairs,
 ) -> Result<Response, Problem> {
-    if id == "reports" {
-        return reports::list(State(state), viewer, uri, headers, QueryPairs(pairs)).await;
-    }
-    if !LAYERS.iter().any(|l| l.id == id) {
-        let ids: Vec<&str> = LAYERS.iter().map(|l| l.id).collect();
+    let Some(layer) = Layer::from_id(&id) else {
+        let ids: Vec<&str> = Layer::ALL.iter().map(|l| l.id()).collect();
         return Err(Problem::not_found(format!(
             "no layer '{id}'; the layers are {}",
             ids.join(", ")
         )));
+    };
+    if layer == Layer::Reports {
+        return reports::list(State(state), viewer, uri, headers, QueryPairs(pairs)).await;
     }
-    if id == "points" {
-        let (_, filters) = read_params(&id, &pairs)?;
+    if layer == Layer::Points {
+        let (_, filters) = read_params(layer, &pairs)?;
         let query = ReportQuery::from_pairs(&filters).map_err(Problem::invalid_query)?;
         let bytes = state
             .reports
@@ -233,35 +225,36 @@ pub async fn get(
             .map_err(Problem::internal)?;
         return Ok(Body::from_bytes(bytes).respond(&headers, GEO_JSON));
     }
-    let body = build(&state, &id, &pairs, viewer).await?;
+    let body = build(&state, layer, &pairs, viewer).await?;
     Ok(body.respond(&headers, GEO_JSON))
 }
 
 /// Builds (or fetches from the cache) a layer's body.
 async fn build(
     state: &AppState,
-    id: &str,
+    layer: Layer,
     pairs: &[(String, String)],
     viewer: Viewer,
 ) -> Result<Arc<Body>, Problem> {
-    let (params, filters) = read_params(id, pairs)?;
+    let (params, filters) = read_params(layer, pairs)?;
     let simplify_m = params.simplify_m.unwrap_or(0.0);
     let places = state.places.clone();
     let geography = &places.geography;
-    let region_only = !matches!(id, "provinces" | "density" | "uncertainty" | "links");
+    let region_only = layer.source() == Source::Region;
     let cache_key = {
         let mut sorted = pairs.to_vec();
         sorted.sort();
         format!(
-            "{id}?{}",
+            "{}?{}",
+            layer.id(),
             serde_urlencoded::to_string(&sorted).unwrap_or_default()
         )
     };
     if region_only && let Some(body) = state.layer_cache.bodies.lock().get(&cache_key).cloned() {
         return Ok(body);
     }
-    let value = match id {
-        "countries" => {
+    let value = match layer {
+        Layer::Countries => {
             let codes = country_codes(&filters, "country")?;
             layers::areas(
                 places
@@ -273,10 +266,10 @@ async fn build(
                 simplify_m,
             )
         }
-        "sea" => layers::water(&geography.water, simplify_m),
-        "places" => layers::places(&places.region),
-        "coast" => layers::lines(&geography.coast, |_| true, simplify_m),
-        "border" => {
+        Layer::Sea => layers::water(&geography.water, simplify_m),
+        Layer::Places => layers::places(&places.region),
+        Layer::Coast => layers::lines(&geography.coast, |_| true, simplify_m),
+        Layer::Border => {
             let wanted = country_codes(&filters, "border_country")?;
             layers::lines(
                 &geography.borders,
@@ -288,10 +281,10 @@ async fn build(
                 simplify_m,
             )
         }
-        "border-buffer" | "coast-buffer" => {
+        Layer::BorderBuffer | Layer::CoastBuffer => {
             let km = params.km.unwrap_or(DEFAULT_BUFFER_KM);
-            let neighbour = match id {
-                "border-buffer" => Some(border_neighbour(state, &filters)?),
+            let neighbour = match layer {
+                Layer::BorderBuffer => Some(border_neighbour(state, &filters)?),
                 _ => None,
             };
             let places = places.clone();
@@ -319,7 +312,13 @@ async fn build(
             .await
             .map_err(Problem::internal)?
         }
-        _ => {
+        Layer::Points | Layer::Reports => {
+            return Err(Problem::internal(format!(
+                "layer {} is answered from the index, not built as a body",
+                layer.id()
+            )));
+        }
+        Layer::Provinces | Layer::Density | Layer::Uncertainty | Layer::Links => {
             let query = ReportQuery::from_pairs(&filters).map_err(Problem::invalid_query)?;
             let links_to = param(&filters, "border_country").map(|c| c.trim().to_ascii_uppercase());
             let cell_km = params.cell_km.unwrap_or(DEFAULT_CELL_KM);
@@ -328,8 +327,8 @@ async fn build(
             let countries = query.filter.countries.clone();
             state
                 .reports
-                .with_matches(&query, viewer, |matches| match id {
-                    "provinces" => {
+                .with_matches(&query, viewer, |matches| match layer {
+                    Layer::Provinces => {
                         let counts = layers::province_counts(matches);
                         let listed = region.provinces.iter().filter(|p| {
                             provinces
@@ -341,8 +340,9 @@ async fn build(
                         });
                         layers::areas(listed, Some(&counts), simplify_m)
                     }
-                    "density" => layers::density(matches, cell_km),
-                    "uncertainty" => layers::uncertainty(matches),
+                    Layer::Density => layers::density(matches, cell_km),
+                    Layer::Uncertainty => layers::uncertainty(matches),
+                    // Only the four report layers reach here: the links.
                     _ => layers::links(matches, geography, links_to.as_deref()),
                 })
                 .await?

@@ -12,7 +12,7 @@ use super::reports::{GEO_JSON, geojson_response};
 use crate::cql2::{self, Expr};
 use crate::feature::{Link, ReportCollection, ReportFeature};
 use crate::fields::{self, FieldType, FieldValue};
-use crate::layers;
+use crate::layers::{self, Layer};
 use crate::model::privacy::Viewer;
 use crate::model::{FieldError, Report, ReportId};
 use crate::query::{MAX_LIMIT, REPORT_QUERY_PARAMS, ReportQuery};
@@ -39,31 +39,6 @@ const CRS84: &str = "http://www.opengis.net/def/crs/OGC/1.3/CRS84";
 const OPENAPI: &str = "application/vnd.oai.openapi+json;version=3.0";
 /// Items per page when `limit` is not given, as the standard suggests.
 const DEFAULT_ITEMS: usize = 10;
-
-/// A collection: id, title, description.
-const COLLECTIONS: &[(&str, &str, &str)] = &[
-    (
-        "reports",
-        "Sighting reports",
-        "Unverified claims of what people saw or heard, each with its sources and their stances, precision and uncertainty, verification status, and distances to the border and the coast.",
-    ),
-    (
-        "border",
-        "Land borders",
-        "The home country's land borders, one line per stretch, country = the neighbour (OpenStreetMap, ODbL).",
-    ),
-    (
-        "coast",
-        "Coast",
-        "The sea's shoreline within the region (GSHHG, LGPL).",
-    ),
-    ("sea", "Sea", "The sea and its lagoons (GSHHG, LGPL)."),
-    (
-        "provinces",
-        "Provinces",
-        "First-level administrative divisions (Natural Earth, public domain).",
-    ),
-];
 
 fn link(href: String, rel: &str, media_type: &str, title: &str) -> Value {
     json!({"href": href, "rel": rel, "type": media_type, "title": title})
@@ -125,24 +100,24 @@ fn collection_json(
     })
 }
 
-fn find_collection(
-    id: &str,
-) -> Result<&'static (&'static str, &'static str, &'static str), Problem> {
-    COLLECTIONS.iter().find(|c| c.0 == id).ok_or_else(|| {
-        let ids: Vec<&str> = COLLECTIONS.iter().map(|c| c.0).collect();
-        Problem::not_found(format!(
-            "no collection '{id}'; the collections are {}",
-            ids.join(", ")
-        ))
-    })
+/// The catalogue's collection of this id: its id, title and description.
+fn find_collection(id: &str) -> Result<(&'static str, &'static str, &'static str), Problem> {
+    Layer::from_id(id)
+        .and_then(|l| l.ogc().map(|c| (l.id(), c.title, c.description)))
+        .ok_or_else(|| {
+            let ids: Vec<&str> = Layer::ogc_collections().map(|(l, _)| l.id()).collect();
+            Problem::not_found(format!(
+                "no collection '{id}'; the collections are {}",
+                ids.join(", ")
+            ))
+        })
 }
 
 /// `GET /ogc/collections`.
 pub async fn collections(State(state): State<AppState>, headers: HeaderMap) -> Json<Value> {
     let base = super::base_url(&headers);
-    let list: Vec<Value> = COLLECTIONS
-        .iter()
-        .map(|(id, title, description)| collection_json(&state, &base, id, title, description))
+    let list: Vec<Value> = Layer::ogc_collections()
+        .map(|(layer, c)| collection_json(&state, &base, layer.id(), c.title, c.description))
         .collect();
     Json(json!({
         "links": [link(format!("{base}/ogc/collections"), "self", "application/json", "The collections")],
@@ -156,7 +131,7 @@ pub async fn collection(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Result<Json<Value>, Problem> {
-    let &(id, title, description) = find_collection(&id)?;
+    let (id, title, description) = find_collection(&id)?;
     let base = super::base_url(&headers);
     Ok(Json(collection_json(&state, &base, id, title, description)))
 }
@@ -167,7 +142,7 @@ pub async fn queryables(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, Problem> {
-    let &(id, title, _) = find_collection(&id)?;
+    let (id, title, _) = find_collection(&id)?;
     let base = super::base_url(&headers);
     let mut properties = Map::new();
     properties.insert(
@@ -218,10 +193,10 @@ pub async fn queryables(
 /// The features of a region collection, each with an id from 1.
 fn region_features(state: &AppState, id: &str) -> Vec<Value> {
     let g = &state.places.geography;
-    let collection = match id {
-        "border" => layers::lines(&g.borders, |_| true, 0.0),
-        "coast" => layers::lines(&g.coast, |_| true, 0.0),
-        "sea" => layers::water(&g.water, 0.0),
+    let collection = match Layer::from_id(id) {
+        Some(Layer::Border) => layers::lines(&g.borders, |_| true, 0.0),
+        Some(Layer::Coast) => layers::lines(&g.coast, |_| true, 0.0),
+        Some(Layer::Sea) => layers::water(&g.water, 0.0),
         _ => layers::areas(state.places.region.provinces.iter(), None, 0.0),
     };
     let Value::Object(mut c) = collection else {
@@ -504,7 +479,7 @@ pub async fn items(
     headers: HeaderMap,
     QueryPairs(pairs): QueryPairs,
 ) -> Result<Response, Problem> {
-    let &(id, _, _) = find_collection(&id)?;
+    let (id, _, _) = find_collection(&id)?;
     let request = read_items_request(id, &pairs)?;
     let base = super::base_url(&headers);
     if id == "reports" {
@@ -625,7 +600,7 @@ pub async fn item(
     viewer: Viewer,
     Path((id, fid)): Path<(String, String)>,
 ) -> Result<Response, Problem> {
-    let &(id, _, _) = find_collection(&id)?;
+    let (id, _, _) = find_collection(&id)?;
     let missing = || Problem::not_found(format!("no feature '{fid}' in collection '{id}'"));
     if id == "reports" {
         let report_id: ReportId = fid.parse().map_err(|_| missing())?;
@@ -735,15 +710,16 @@ pub async fn api(headers: HeaderMap) -> Response {
     ] {
         report_params.push(param(name, description, json!({"type": "string"})));
     }
-    let collection_id = json!({"name": "collectionId", "in": "path", "required": true, "schema": {"type": "string", "enum": COLLECTIONS.iter().map(|c| c.0).collect::<Vec<_>>()}});
+    let collection_id = json!({"name": "collectionId", "in": "path", "required": true, "schema": {"type": "string", "enum": Layer::ogc_collections().map(|(l, _)| l.id()).collect::<Vec<_>>()}});
     let ok = |description: &str, media: &str| json!({"200": {"description": description, "content": {media: {"schema": {"type": "object"}}}}, "404": {"description": "Not found"}, "400": {"description": "Invalid parameter (application/problem+json)"}});
     // Each collection's items at its own path (GDAL looks its page size up there).
-    let items_paths = COLLECTIONS.iter().map(|(id, title, _)| {
-        let (params, operation) = match *id {
-            "reports" => (report_params.clone(), "getReports".to_string()),
+    let items_paths = Layer::ogc_collections().map(|(layer, collection)| {
+        let id = layer.id();
+        let (params, operation) = match layer {
+            Layer::Reports => (report_params.clone(), "getReports".to_string()),
             _ => (item_params.clone(), format!("getFeatures_{id}")),
         };
-        let get = json!({"summary": *title, "operationId": operation, "parameters": params, "responses": ok("A page of features", GEO_JSON)});
+        let get = json!({"summary": collection.title, "operationId": operation, "parameters": params, "responses": ok("A page of features", GEO_JSON)});
         (format!("/collections/{id}/items"), json!({ "get": get }))
     });
     let mut doc = json!({

@@ -279,7 +279,7 @@ pub fn document() -> Value {
     const GEO: &str = "application/geo+json";
     const JSON: &str = "application/json";
     let object = || json!({"type": "object"});
-    let layers: Vec<&str> = crate::layers::LAYERS.iter().map(|l| l.id).collect();
+    let layers: Vec<&str> = crate::layers::Layer::ALL.iter().map(|l| l.id()).collect();
     let exports: Vec<Value> = crate::export::Format::NAMES
         .iter()
         .map(|name| json!(name))

@@ -3,6 +3,10 @@
 //! links to the border). Everything here is computed from data already in memory; the HTTP
 //! layer ([`crate::http`]) adds parameters, caching and ETags.
 
+mod catalogue;
+
+pub use catalogue::{Layer, OgcCollection, Source};
+
 use crate::geodesy;
 use crate::geography::{Geography, LineFeature, WaterBody};
 use crate::index::Match;
@@ -16,86 +20,6 @@ use std::collections::HashMap;
 const METRES_PER_DEGREE: f64 = 111_195.0;
 /// Vertices of an uncertainty circle.
 const CIRCLE_VERTICES: usize = 48;
-
-/// One layer the API serves.
-#[derive(Debug, Clone, Copy)]
-pub struct LayerInfo {
-    /// Its id in `/api/layers/{id}`.
-    pub id: &'static str,
-    /// A short title.
-    pub title: &'static str,
-    /// What it shows and which parameters it takes.
-    pub description: &'static str,
-}
-
-/// Every layer, in the order a map draws them (bottom first).
-pub const LAYERS: &[LayerInfo] = &[
-    LayerInfo {
-        id: "countries",
-        title: "Countries",
-        description: "Country outlines (OpenStreetMap). Filters: country. Takes simplify_m.",
-    },
-    LayerInfo {
-        id: "provinces",
-        title: "Provinces",
-        description: "First-level divisions (Natural Earth) with the number of matching reports in each, by verification status, for a choropleth. Takes the report filters and simplify_m.",
-    },
-    LayerInfo {
-        id: "sea",
-        title: "Sea",
-        description: "The Caspian Sea and its lagoons (GSHHG); kind is 'lagoon' for lagoons. Takes simplify_m.",
-    },
-    LayerInfo {
-        id: "coast",
-        title: "Coast",
-        description: "The sea's whole shoreline within the region (GSHHG). Takes simplify_m.",
-    },
-    LayerInfo {
-        id: "border",
-        title: "Land borders",
-        description: "The home country's land borders, country set to the neighbour (OpenStreetMap). Filters: border_country. Takes simplify_m.",
-    },
-    LayerInfo {
-        id: "border-buffer",
-        title: "Border buffer",
-        description: "The land within km (default 20, at most 500) of one neighbour's border (border_country, default the region's focus neighbour), built geodesically. Takes simplify_m.",
-    },
-    LayerInfo {
-        id: "coast-buffer",
-        title: "Coast buffer",
-        description: "The land within km (default 20, at most 500) of the coast, built geodesically. Takes simplify_m.",
-    },
-    LayerInfo {
-        id: "density",
-        title: "Report density",
-        description: "Square cells of cell_km (default 25, from 1 to 500) with the number of matching reports, by verification status. Takes the report filters.",
-    },
-    LayerInfo {
-        id: "uncertainty",
-        title: "Uncertainty circles",
-        description: "Each matching report's uncertainty circle as a polygon, with its status. Takes the report filters.",
-    },
-    LayerInfo {
-        id: "links",
-        title: "Links to the border",
-        description: "A line from each matching report to its nearest border point (of border_country if given), labelled with the distance. Takes the report filters.",
-    },
-    LayerInfo {
-        id: "places",
-        title: "Place names",
-        description: "Populated places of the gazetteer (GeoNames) with name and population, for labels.",
-    },
-    LayerInfo {
-        id: "points",
-        title: "Report points",
-        description: "Every matching report as a compact point (id, kind, status, precision, uncertainty), for drawing many reports at once; /api/reports/{id} has the rest. Takes the report filters; no paging.",
-    },
-    LayerInfo {
-        id: "reports",
-        title: "Reports",
-        description: "The reports themselves, as /api/reports answers: the same filters, paging and properties.",
-    },
-];
 
 /// Counts of reports by verification status.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
