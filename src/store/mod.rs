@@ -6,6 +6,7 @@
 //! apply changes in the order the store made them.
 
 pub mod backup;
+pub mod columns;
 pub mod postgres;
 pub mod sqlite;
 

@@ -17,13 +17,15 @@
 //! **Durability.** A write is acknowledged once PostgreSQL has committed it (with the
 //! server's `synchronous_commit`, on by default).
 
+use super::columns::{self, StoredRow, Value};
 use super::{Change, Inserted, Revision, RevisionAction, Store, StoreError, Subscription};
 use crate::access::TokenRecord;
 use crate::model::IndexRecord;
-use crate::model::{Interval, Location, Relation, Report, ReportId, Source, Timestamp, WordSet};
+use crate::model::{Relation, Report, ReportId, Timestamp};
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
 use futures_util::{StreamExt, TryStreamExt};
 use std::collections::{HashMap, HashSet};
+use std::sync::LazyLock;
 use std::time::Duration;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::{AsyncMessage, NoTls, Row};
@@ -102,42 +104,12 @@ CREATE INDEX IF NOT EXISTS reports_text ON reports
     USING gin (to_tsvector('simple', description)) WHERE deleted_at IS NULL;
 ";
 
-const REPORT_COLUMNS: &str = "id, kind, description, location_text, lon, lat, precision, uncertainty_m, \
-     province, country, observed_from, observed_to, sources::text, status, tags::text, reported_at, \
-     updated_at, location_ambiguous, border_distance_m, border_country, coast_distance_m, in_sea, \
-     public_view::text";
-
-/// The columns [`index_record_at`] reads, in its order.
-const INDEX_COLUMNS: &str = "id, version, lon, lat, kind, status, source_types, observed_from, observed_to, \
-     tags::text, uncertainty_m, province, country, border_distance_m, border_country, coast_distance_m, \
-     in_sea, precision, public_view::text";
-
-/// Every column a write sets, in the order of [`report_params`] after the id and version.
-const WRITE_COLUMNS: [&str; 23] = [
-    "kind",
-    "description",
-    "location_text",
-    "lon",
-    "lat",
-    "precision",
-    "uncertainty_m",
-    "province",
-    "country",
-    "observed_from",
-    "observed_to",
-    "sources",
-    "source_types",
-    "status",
-    "tags",
-    "reported_at",
-    "updated_at",
-    "location_ambiguous",
-    "border_distance_m",
-    "border_country",
-    "coast_distance_m",
-    "in_sea",
-    "public_view",
-];
+/// The select list of [`columns::REPORT`], JSON as text.
+static REPORT_COLUMNS: LazyLock<String> =
+    LazyLock::new(|| columns::select_list(&columns::REPORT, "::text"));
+/// The select list of [`columns::INDEX`], JSON as text.
+static INDEX_COLUMNS: LazyLock<String> =
+    LazyLock::new(|| columns::select_list(&columns::INDEX, "::text"));
 
 impl From<tokio_postgres::Error> for StoreError {
     fn from(e: tokio_postgres::Error) -> Self {
@@ -362,78 +334,74 @@ fn to_json<T: serde::Serialize>(value: &T) -> Result<String, StoreError> {
     serde_json::to_string(value).map_err(|e| StoreError::Internal(e.to_string()))
 }
 
-/// The values of [`WRITE_COLUMNS`] that are not a report's fields as they are.
-struct ReportValues {
-    kind: &'static str,
-    precision: &'static str,
-    status: &'static str,
-    sources: String,
-    tags: String,
-    source_types: i32,
-    public_view: Option<String>,
+/// The parameters of a report's [`columns::WRITE`], in order.
+fn report_params<'a>(
+    values: &'a [Value<'a>],
+) -> impl Iterator<Item = &'a (dyn tokio_postgres::types::ToSql + Sync)> {
+    values
+        .iter()
+        .map(|v| v as &(dyn tokio_postgres::types::ToSql + Sync))
 }
 
-impl ReportValues {
-    fn of(r: &Report) -> Result<Self, StoreError> {
-        Ok(Self {
-            kind: r.kind.as_str(),
-            precision: r.location.precision.as_str(),
-            status: r.status.as_str(),
-            sources: to_json(&r.sources)?,
-            tags: to_json(&r.tags)?,
-            source_types: i32::from(r.source_types().0),
-            public_view: super::public_view_json(r)?,
-        })
+impl tokio_postgres::types::ToSql for Value<'_> {
+    fn to_sql(
+        &self,
+        ty: &tokio_postgres::types::Type,
+        out: &mut bytes::BytesMut,
+    ) -> Result<tokio_postgres::types::IsNull, Box<dyn std::error::Error + Sync + Send>> {
+        match self {
+            Value::Text(v) => v.to_sql(ty, out),
+            Value::OptText(v) => v.to_sql(ty, out),
+            Value::Owned(v) => v.to_sql(ty, out),
+            Value::OptOwned(v) => v.to_sql(ty, out),
+            Value::Real(v) => v.to_sql(ty, out),
+            Value::OptReal(v) => v.to_sql(ty, out),
+            Value::Int(v) => v.to_sql(ty, out),
+            Value::Bits(v) => i32::from(*v).to_sql(ty, out),
+            Value::Bool(v) => v.to_sql(ty, out),
+        }
+    }
+
+    /// Each variant's own type decides (see [`Self::to_sql_checked`]).
+    fn accepts(_: &tokio_postgres::types::Type) -> bool {
+        true
+    }
+
+    /// Checks the parameter's type against the variant's Rust type, as the inner value would.
+    fn to_sql_checked(
+        &self,
+        ty: &tokio_postgres::types::Type,
+        out: &mut bytes::BytesMut,
+    ) -> Result<tokio_postgres::types::IsNull, Box<dyn std::error::Error + Sync + Send>> {
+        match self {
+            Value::Text(v) => v.to_sql_checked(ty, out),
+            Value::OptText(v) => v.to_sql_checked(ty, out),
+            Value::Owned(v) => v.to_sql_checked(ty, out),
+            Value::OptOwned(v) => v.to_sql_checked(ty, out),
+            Value::Real(v) => v.to_sql_checked(ty, out),
+            Value::OptReal(v) => v.to_sql_checked(ty, out),
+            Value::Int(v) => v.to_sql_checked(ty, out),
+            Value::Bits(v) => i32::from(*v).to_sql_checked(ty, out),
+            Value::Bool(v) => v.to_sql_checked(ty, out),
+        }
     }
 }
 
-/// The parameters after id and version, in [`WRITE_COLUMNS`] order.
-fn report_params<'a>(
-    r: &'a Report,
-    v: &'a ReportValues,
-) -> [&'a (dyn tokio_postgres::types::ToSql + Sync); 23] {
-    [
-        &v.kind,
-        &r.description,
-        &r.location.text,
-        &r.location.lon,
-        &r.location.lat,
-        &v.precision,
-        &r.location.uncertainty_m,
-        &r.location.province,
-        &r.location.country,
-        &r.observed.from.0,
-        &r.observed.to.0,
-        &v.sources,
-        &v.source_types,
-        &v.status,
-        &v.tags,
-        &r.reported_at.0,
-        &r.updated_at.0,
-        &r.location.ambiguous,
-        &r.relation.border_distance_m,
-        &r.relation.border_country,
-        &r.relation.coast_distance_m,
-        &r.relation.in_sea,
-        &v.public_view,
-    ]
-}
-
-/// A placeholder for each of [`WRITE_COLUMNS`], numbered from `$2` (`$1` is the id), JSON
+/// A placeholder for each of [`columns::WRITE`], numbered from `$2` (`$1` is the id), JSON
 /// columns cast.
 fn write_placeholders() -> Vec<String> {
-    WRITE_COLUMNS
+    columns::WRITE
         .iter()
         .enumerate()
-        .map(|(i, c)| match *c {
-            "sources" | "tags" | "public_view" => format!("${}::text::jsonb", i + 2),
-            _ => format!("${}", i + 2),
+        .map(|(i, c)| match c.is_json() {
+            true => format!("${}::text::jsonb", i + 2),
+            false => format!("${}", i + 2),
         })
         .collect()
 }
 
 /// The parameter after the id and the columns.
-const NEXT_PARAM: usize = WRITE_COLUMNS.len() + 2;
+const NEXT_PARAM: usize = columns::WRITE.len() + 2;
 
 /// Takes the next version in the statement: the counter's row lock lasts until commit.
 const NEXT_VERSION: &str = "WITH v AS (UPDATE sightmap_version SET last = last + 1 RETURNING last)";
@@ -458,7 +426,7 @@ fn revision_cte(action: RevisionAction, first: usize) -> String {
 fn insert_sql() -> String {
     format!(
         "INSERT INTO reports (id, {}, version) VALUES ($1, {}, ${NEXT_PARAM}) ON CONFLICT (id) DO NOTHING",
-        WRITE_COLUMNS.join(", "),
+        columns::names(&columns::WRITE),
         write_placeholders().join(", ")
     )
 }
@@ -469,7 +437,7 @@ fn insert_one_sql() -> String {
         "{NEXT_VERSION}, changed AS (INSERT INTO reports (id, {}, version) \
          VALUES ($1, {}, (SELECT last FROM v)) ON CONFLICT (id) DO NOTHING RETURNING id, version), \
          {} {RETURN_AND_NOTIFY}",
-        WRITE_COLUMNS.join(", "),
+        columns::names(&columns::WRITE),
         write_placeholders().join(", "),
         revision_cte(RevisionAction::Created, NEXT_PARAM)
     )
@@ -478,10 +446,10 @@ fn insert_one_sql() -> String {
 /// An update of the report at the expected version (the first parameter after the columns),
 /// in one statement, keeping its revision.
 fn update_sql() -> String {
-    let sets: Vec<String> = WRITE_COLUMNS
+    let sets: Vec<String> = columns::WRITE
         .iter()
         .zip(write_placeholders())
-        .map(|(c, p)| format!("{c} = {p}"))
+        .map(|(c, p)| format!("{} = {p}", c.name()))
         .collect();
     format!(
         "{NEXT_VERSION}, changed AS (UPDATE reports SET {}, version = (SELECT last FROM v) \
@@ -504,79 +472,43 @@ fn parse_json<T: serde::de::DeserializeOwned>(text: &str, column: &str) -> Resul
     serde_json::from_str(text).map_err(|e| StoreError::Corrupt(format!("{column}: {e}")))
 }
 
-/// A report from a row of [`REPORT_COLUMNS`].
-fn report_at(row: &Row) -> Result<Report, StoreError> {
-    let public = parse_public_view(row.try_get(22)?)?;
-    Ok(Report {
-        id: ReportId(row.try_get(0)?),
-        kind: parse_word(row.try_get(1)?, "kind")?,
-        description: row.try_get(2)?,
-        location: Location {
-            text: row.try_get(3)?,
-            lon: row.try_get(4)?,
-            lat: row.try_get(5)?,
-            precision: parse_word(row.try_get(6)?, "precision")?,
-            uncertainty_m: row.try_get(7)?,
-            province: row.try_get(8)?,
-            country: row.try_get(9)?,
-            ambiguous: row.try_get(17)?,
-            public_precision: public.as_ref().and_then(|p| p.location.public_precision),
-            coarsened: false,
-        },
-        relation: Relation {
-            border_distance_m: row.try_get(18)?,
-            border_country: row.try_get(19)?,
-            coast_distance_m: row.try_get(20)?,
-            in_sea: row.try_get(21)?,
-        },
-        observed: Interval {
-            from: Timestamp(row.try_get(10)?),
-            to: Timestamp(row.try_get(11)?),
-        },
-        sources: parse_json::<Vec<Source>>(row.try_get(12)?, "sources")?,
-        status: parse_word(row.try_get(13)?, "status")?,
-        tags: parse_json(row.try_get(14)?, "tags")?,
-        reported_at: Timestamp(row.try_get(15)?),
-        updated_at: Timestamp(row.try_get(16)?),
-        public,
-    })
-}
+impl StoredRow for Row {
+    fn id(&self, i: usize) -> Result<ReportId, StoreError> {
+        Ok(ReportId(self.try_get(i)?))
+    }
 
-/// A stored public view, from a `public_view::text` column.
-fn parse_public_view(
-    text: Option<&str>,
-) -> Result<Option<Box<crate::model::PublicView>>, StoreError> {
-    super::parse_public_view(text).map_err(|e| StoreError::Corrupt(format!("public_view: {e}")))
-}
+    fn text(&self, i: usize) -> Result<&str, StoreError> {
+        Ok(self.try_get(i)?)
+    }
 
-/// An index record from a row of [`INDEX_COLUMNS`].
-fn index_record_at(row: &Row) -> Result<IndexRecord, StoreError> {
-    let source_types: i32 = row.try_get(6)?;
-    let public = parse_public_view(row.try_get(18)?)?;
-    let exact = IndexRecord {
-        id: ReportId(row.try_get(0)?),
-        version: row.try_get(1)?,
-        lon: row.try_get(2)?,
-        lat: row.try_get(3)?,
-        kind: parse_word(row.try_get(4)?, "kind")?,
-        status: parse_word(row.try_get(5)?, "status")?,
-        source_types: WordSet(source_types as u16),
-        observed_from: Timestamp(row.try_get(7)?),
-        observed_to: Timestamp(row.try_get(8)?),
-        tags: parse_json(row.try_get(9)?, "tags")?,
-        uncertainty_m: row.try_get(10)?,
-        province: row.try_get(11)?,
-        country: row.try_get(12)?,
-        relation: Relation {
-            border_distance_m: row.try_get(13)?,
-            border_country: row.try_get(14)?,
-            coast_distance_m: row.try_get(15)?,
-            in_sea: row.try_get(16)?,
-        },
-        precision: parse_word(row.try_get(17)?, "precision")?,
-        exact: None,
-    };
-    Ok(exact.with_public_view(public.as_deref()))
+    fn opt_string(&self, i: usize) -> Result<Option<String>, StoreError> {
+        Ok(self.try_get(i)?)
+    }
+
+    fn opt_text(&self, i: usize) -> Result<Option<&str>, StoreError> {
+        Ok(self.try_get(i)?)
+    }
+
+    fn real(&self, i: usize) -> Result<f64, StoreError> {
+        Ok(self.try_get(i)?)
+    }
+
+    fn opt_real(&self, i: usize) -> Result<Option<f64>, StoreError> {
+        Ok(self.try_get(i)?)
+    }
+
+    fn int(&self, i: usize) -> Result<i64, StoreError> {
+        Ok(self.try_get(i)?)
+    }
+
+    fn bits(&self, i: usize) -> Result<u16, StoreError> {
+        let bits: i32 = self.try_get(i)?;
+        u16::try_from(bits).map_err(|e| StoreError::Corrupt(format!("source_types: {e}")))
+    }
+
+    fn boolean(&self, i: usize) -> Result<bool, StoreError> {
+        Ok(self.try_get(i)?)
+    }
 }
 
 #[async_trait::async_trait]
@@ -587,7 +519,7 @@ impl Store for PostgresStore {
         }
         let values = reports
             .iter()
-            .map(ReportValues::of)
+            .map(columns::write_values)
             .collect::<Result<Vec<_>, _>>()?;
         let kept = reports.iter().map(to_json).collect::<Result<Vec<_>, _>>()?;
         let mut client = self.client().await?;
@@ -596,7 +528,7 @@ impl Store for PostgresStore {
         {
             let statement = client.prepare_cached(&insert_one_sql()).await?;
             let mut params: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> = vec![&report.id.0];
-            params.extend(report_params(report, values));
+            params.extend(report_params(values));
             params.extend([
                 &report.reported_at.0 as &(dyn tokio_postgres::types::ToSql + Sync),
                 &by,
@@ -616,7 +548,7 @@ impl Store for PostgresStore {
             futures_util::future::try_join_all(reports.iter().zip(&values).zip(&versions).map(
                 |((r, v), version)| {
                     let mut params: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> = vec![&r.id.0];
-                    params.extend(report_params(r, v));
+                    params.extend(report_params(v));
                     params.push(version);
                     let statement = &statement;
                     let tx = &tx;
@@ -664,12 +596,12 @@ impl Store for PostgresStore {
         expected_version: i64,
         by: &str,
     ) -> Result<Option<i64>, StoreError> {
-        let values = ReportValues::of(&report)?;
+        let values = columns::write_values(&report)?;
         let kept = to_json(&report)?;
         let client = self.client().await?;
         let statement = client.prepare_cached(&update_sql()).await?;
         let mut params: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> = vec![&report.id.0];
-        params.extend(report_params(&report, &values));
+        params.extend(report_params(&values));
         params.extend([
             &expected_version as &(dyn tokio_postgres::types::ToSql + Sync),
             &report.updated_at.0,
@@ -740,11 +672,15 @@ impl Store for PostgresStore {
         let client = self.client().await?;
         let statement = client
             .prepare_cached(&format!(
-                "SELECT {REPORT_COLUMNS}, version FROM reports WHERE id = $1 AND deleted_at IS NULL"
+                "SELECT {}, version FROM reports WHERE id = $1 AND deleted_at IS NULL",
+                *REPORT_COLUMNS
             ))
             .await?;
         match client.query_opt(&statement, &[&id.0]).await? {
-            Some(row) => Ok(Some((report_at(&row)?, row.try_get(23)?))),
+            Some(row) => Ok(Some((
+                columns::report_from(&row)?,
+                row.try_get(columns::REPORT.len())?,
+            ))),
             None => Ok(None),
         }
     }
@@ -756,7 +692,8 @@ impl Store for PostgresStore {
         let client = self.client().await?;
         let statement = client
             .prepare_cached(&format!(
-                "SELECT {REPORT_COLUMNS} FROM reports WHERE id = ANY($1) AND deleted_at IS NULL"
+                "SELECT {} FROM reports WHERE id = ANY($1) AND deleted_at IS NULL",
+                *REPORT_COLUMNS
             ))
             .await?;
         let wanted: Vec<uuid::Uuid> = ids.iter().map(|id| id.0).collect();
@@ -764,7 +701,7 @@ impl Store for PostgresStore {
             .query(&statement, &[&wanted])
             .await?
             .iter()
-            .map(|row| report_at(row).map(|r| (r.id, r)))
+            .map(|row| columns::report_from(row).map(|r| (r.id, r)))
             .collect::<Result<_, _>>()?;
         Ok(ids.iter().filter_map(|id| found.remove(id)).collect())
     }
@@ -773,15 +710,21 @@ impl Store for PostgresStore {
         let client = self.client().await?;
         let statement = client
             .prepare_cached(&format!(
-                "SELECT {REPORT_COLUMNS}, seq FROM reports WHERE seq > $1 AND deleted_at IS NULL \
-                 ORDER BY seq LIMIT $2"
+                "SELECT {}, seq FROM reports WHERE seq > $1 AND deleted_at IS NULL \
+                 ORDER BY seq LIMIT $2",
+                *REPORT_COLUMNS
             ))
             .await?;
         client
             .query(&statement, &[&after, &super::sql_limit(limit)])
             .await?
             .iter()
-            .map(|row| Ok((row.try_get(23)?, report_at(row)?)))
+            .map(|row| {
+                Ok((
+                    row.try_get(columns::REPORT.len())?,
+                    columns::report_from(row)?,
+                ))
+            })
             .collect()
     }
 
@@ -813,7 +756,8 @@ impl Store for PostgresStore {
         let rows = client
             .query_raw(
                 &format!(
-                    "SELECT {INDEX_COLUMNS} FROM reports WHERE deleted_at IS NULL ORDER BY seq"
+                    "SELECT {} FROM reports WHERE deleted_at IS NULL ORDER BY seq",
+                    *INDEX_COLUMNS
                 ),
                 std::iter::empty::<i64>(),
             )
@@ -821,7 +765,7 @@ impl Store for PostgresStore {
         let mut records = Vec::with_capacity(count.clamp(0, 1 << 24) as usize);
         let mut rows = std::pin::pin!(rows);
         while let Some(row) = rows.try_next().await? {
-            records.push(index_record_at(&row)?);
+            records.push(columns::index_record_from(&row)?);
         }
         Ok(records)
     }
@@ -842,8 +786,9 @@ impl Store for PostgresStore {
         let client = self.client().await?;
         let statement = client
             .prepare_cached(&format!(
-                "SELECT {INDEX_COLUMNS}, deleted_at IS NOT NULL FROM reports WHERE version > $1 \
-                 ORDER BY version LIMIT $2"
+                "SELECT {}, deleted_at IS NOT NULL FROM reports WHERE version > $1 \
+                 ORDER BY version LIMIT $2",
+                *INDEX_COLUMNS
             ))
             .await?;
         client
@@ -851,12 +796,12 @@ impl Store for PostgresStore {
             .await?
             .iter()
             .map(|row| {
-                Ok(match row.try_get::<_, bool>(19)? {
+                Ok(match row.try_get::<_, bool>(columns::INDEX.len())? {
                     true => Change::Removed {
                         id: ReportId(row.try_get(0)?),
                         version: row.try_get(1)?,
                     },
-                    false => Change::Upserted(index_record_at(row)?),
+                    false => Change::Upserted(columns::index_record_from(row)?),
                 })
             })
             .collect()
