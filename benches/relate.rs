@@ -5,8 +5,8 @@
 //! `cargo bench --bench relate`
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use sightmap::atlas::Atlas;
 use sightmap::layers;
-use sightmap::places::Places;
 use sightmap::region::RegionFiles;
 use std::hint::black_box;
 use std::time::Duration;
@@ -14,7 +14,7 @@ use std::time::Duration;
 mod synthetic;
 
 fn bench(c: &mut Criterion) {
-    let places = Places::load(RegionFiles::embedded()).expect("the embedded region is valid");
+    let places = Atlas::load(RegionFiles::embedded()).expect("the embedded region is valid");
     let g = &places.geography;
     // The same 10,000 uniform points over lon 44–55, lat 35–42 as the geocoder's reverse bench.
     let points = synthetic::points(10_000, synthetic::SEED);

@@ -1,6 +1,7 @@
 //! What each subcommand does, once its arguments are parsed and checked.
 
 use crate::access::{Role, TokenBook, new_token};
+use crate::atlas::Atlas;
 use crate::config::{
     BackupArgs, ExportArgs, ImportArgs, MigrateArgs, RegionArgs, RestoreArgs, ServeArgs, StoreArgs,
     TokenAction, TokenArgs,
@@ -9,7 +10,6 @@ use crate::export::{self, ExportWriter};
 use crate::http::access_log::{AccessLog, AccessLogger};
 use crate::http::{Access, AppState, Limits, router};
 use crate::import::{self, Format, Options, Summary};
-use crate::places::Places;
 use crate::query::ReportQuery;
 use crate::region::RegionFiles;
 use crate::service::ReportService;
@@ -31,12 +31,12 @@ const SNAPSHOT_EVERY: Duration = Duration::from_secs(300);
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The region's data pack (the embedded one, or `--region DIR`) with its geocoder and geography.
-pub fn places(args: &RegionArgs) -> anyhow::Result<Arc<Places>> {
+pub fn places(args: &RegionArgs) -> anyhow::Result<Arc<Atlas>> {
     let files = match &args.region {
         None => RegionFiles::embedded(),
         Some(dir) => RegionFiles::from_dir(dir)?,
     };
-    Ok(Arc::new(Places::load(files)?))
+    Ok(Arc::new(Atlas::load(files)?))
 }
 
 /// The store the arguments name, and whether it was just created (empty, never used).
@@ -108,7 +108,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             tokens.clone(),
             args.private,
         )),
-        places,
+        atlas: places,
         layer_cache: Default::default(),
         limits: Arc::new(Limits::new(
             args.max_concurrent_requests,

@@ -10,7 +10,7 @@
 //!   R*-tree over points on the auxiliary sphere; [`geodesy`] supplies its distances and
 //!   [`overlap`] how far an uncertainty circle reaches into a search circle.
 //! - [`region`] loads a region's data pack; [`geocode`] turns place text into points and
-//!   [`geography`] relates points to borders and coast; [`places`] holds all three.
+//!   [`geography`] relates points to borders and coast; [`atlas`] holds all three.
 //! - [`service`] keeps store and index in step; [`query`] reads queries from URLs.
 //! - [`export`] writes reports as GeoJSON, GeoJSON sequences, CSV and KML, streaming.
 //! - [`http`] serves it all with axum; [`feature`] writes reports as GeoJSON and [`layers`]
@@ -26,6 +26,7 @@
 #![deny(missing_docs)]
 
 pub mod access;
+pub mod atlas;
 pub mod cli;
 pub mod config;
 pub mod cql2;
@@ -44,7 +45,6 @@ pub mod layers;
 pub mod migrate;
 pub mod model;
 pub mod overlap;
-pub mod places;
 pub mod query;
 pub mod region;
 pub mod service;

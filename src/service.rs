@@ -2,7 +2,7 @@
 //! step. HTTP handlers and the CLI call it; neither touches the store or the index directly.
 
 use crate::feature_cache::FeatureCache;
-use crate::index::{IndexRecord, Match, ReportIndex, SnapshotStamp, ViewIndex};
+use crate::index::{IndexRecord, MapPoint, ReportIndex, SnapshotStamp, ViewIndex};
 use crate::model::privacy::Viewer;
 use crate::model::{
     FieldError, Gazetteer, Origin, Relation, Report, ReportId, ReportInput, Timestamp, merge_patch,
@@ -35,7 +35,7 @@ pub enum ServiceError {
 
 /// One report in a query's page, with its distance from the query's centre if it has one.
 #[derive(Debug, Clone)]
-pub struct Found {
+pub struct RankedReport {
     /// The report.
     pub report: Report,
     /// Geodesic distance in metres, for radius and nearest queries.
@@ -44,11 +44,11 @@ pub struct Found {
 
 /// One page of a query's answer.
 #[derive(Debug, Clone)]
-pub struct FoundPage {
+pub struct ReportPage {
     /// Matches across all pages.
     pub matched: usize,
     /// This page's reports, in order.
-    pub reports: Vec<Found>,
+    pub reports: Vec<RankedReport>,
 }
 
 /// Computes the relation of records stored without one (by an older sightmap); returns what
@@ -265,7 +265,7 @@ const WARM_EXPORT_SHARE: f64 = 0.9;
 
 /// One page of a query's answer as serialised features, in order, each with its distance
 /// from the query's centre if it has one.
-pub struct FeaturePage {
+pub struct JsonFeaturePage {
     /// Matches across all pages.
     pub matched: usize,
     /// This page's features ([`crate::feature::plain_json`]) with their distances in metres.
@@ -679,7 +679,7 @@ impl ReportService {
         &self,
         query: &ReportQuery,
         viewer: Viewer,
-        f: impl FnOnce(&[Match<'_>]) -> R,
+        f: impl FnOnce(&[MapPoint<'_>]) -> R,
     ) -> Result<R, ServiceError> {
         let text_matches = self.text_matches(query).await?;
         let index = self.index.read();
@@ -880,7 +880,7 @@ impl ReportService {
         &self,
         query: &ReportQuery,
         viewer: Viewer,
-    ) -> Result<FeaturePage, ServiceError> {
+    ) -> Result<JsonFeaturePage, ServiceError> {
         let text_matches = self.text_matches(query).await?;
         let answer = self
             .index
@@ -895,7 +895,7 @@ impl ReportService {
             .zip(features)
             .filter_map(|(hit, json)| json.map(|json| (json, hit.distance_m)))
             .collect();
-        Ok(FeaturePage {
+        Ok(JsonFeaturePage {
             matched: answer.matched,
             features,
         })
@@ -906,7 +906,7 @@ impl ReportService {
         &self,
         query: &ReportQuery,
         viewer: Viewer,
-    ) -> Result<FoundPage, ServiceError> {
+    ) -> Result<ReportPage, ServiceError> {
         let text_matches = self.text_matches(query).await?;
         let answer = self
             .index
@@ -920,7 +920,7 @@ impl ReportService {
         for report in reports {
             for hit in hits.by_ref() {
                 if hit.id == report.id {
-                    found.push(Found {
+                    found.push(RankedReport {
                         distance_m: hit.distance_m,
                         report,
                     });
@@ -928,7 +928,7 @@ impl ReportService {
                 }
             }
         }
-        Ok(FoundPage {
+        Ok(ReportPage {
             matched: answer.matched,
             reports: found,
         })

@@ -4,7 +4,7 @@
 
 use proptest::prelude::*;
 use sightmap::geodesy::geodesic_distance_m;
-use sightmap::index::{Answer, IndexRecord, ReportIndex, SnapshotStamp, ViewIndex};
+use sightmap::index::{IdPage, IndexRecord, ReportIndex, SnapshotStamp, ViewIndex};
 use sightmap::model::privacy::Viewer;
 use sightmap::model::{
     Kind, Precision, Relation, ReportId, SourceType, Status, Timestamp, WordSet,
@@ -235,7 +235,7 @@ fn assert_same(
 
 /// Compares the answers of `answer` (all pages at once) with the brute-force ones.
 fn assert_answers(
-    answer: impl Fn(&ReportQuery) -> Answer,
+    answer: impl Fn(&ReportQuery) -> IdPage,
     records: &[IndexRecord],
     mut q: ReportQuery,
 ) -> Result<(), TestCaseError> {

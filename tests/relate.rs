@@ -2,13 +2,13 @@
 //! dense scan along each border with GeographicLib.
 
 use geographiclib_rs::{DirectGeodesic, Geodesic, InverseGeodesic};
-use sightmap::places::Places;
+use sightmap::atlas::Atlas;
 use sightmap::region::RegionFiles;
 use std::sync::OnceLock;
 
-fn places() -> &'static Places {
-    static PLACES: OnceLock<Places> = OnceLock::new();
-    PLACES.get_or_init(|| Places::load(RegionFiles::embedded()).unwrap())
+fn places() -> &'static Atlas {
+    static PLACES: OnceLock<Atlas> = OnceLock::new();
+    PLACES.get_or_init(|| Atlas::load(RegionFiles::embedded()).unwrap())
 }
 
 /// GeoNames coordinates (lon, lat), as in `data/region/places.tsv`.
@@ -209,7 +209,7 @@ async fn reports_stored_without_a_relation_get_one_at_start_up() {
     store.insert(vec![report.clone()], "test").await.unwrap();
     let (_, version) = store.get(report.id).await.unwrap().unwrap();
 
-    let gazetteer: Arc<Places> = Arc::new(Places::load(RegionFiles::embedded()).unwrap());
+    let gazetteer: Arc<Atlas> = Arc::new(Atlas::load(RegionFiles::embedded()).unwrap());
     let service = ReportService::open(store.clone(), Some(gazetteer))
         .await
         .unwrap();

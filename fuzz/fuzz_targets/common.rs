@@ -3,17 +3,17 @@
 #![allow(dead_code)]
 
 use sightmap::model::{FieldError, Gazetteer, Origin, Timestamp, input_from_json};
-use sightmap::places::Places;
+use sightmap::atlas::Atlas;
 use sightmap::region::RegionFiles;
 use std::sync::OnceLock;
 
 /// The region's places, geocoder and geography, loaded on first use.
-pub fn places() -> &'static Places {
-    static PLACES: OnceLock<Places> = OnceLock::new();
+pub fn places() -> &'static Atlas {
+    static PLACES: OnceLock<Atlas> = OnceLock::new();
     PLACES.get_or_init(|| {
         let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../data/region");
         let files = RegionFiles::from_dir(dir.as_ref()).expect("read data/region");
-        Places::load(files).expect("data/region is a valid pack")
+        Atlas::load(files).expect("data/region is a valid pack")
     })
 }
 

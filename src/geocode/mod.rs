@@ -889,7 +889,7 @@ fn is_filler_or_stop(t: &Token) -> bool {
     phrase::is_stopword(&t.text) || t.text.chars().count() < 2
 }
 
-/// What the report model needs of the geocoder (see [`crate::places::Places`]).
+/// What the report model needs of the geocoder (see [`crate::atlas::Atlas`]).
 impl Geocoder {
     /// The best place for a report's text, or what to tell the client (with "did you mean"
     /// suggestions).

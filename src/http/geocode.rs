@@ -58,7 +58,7 @@ pub async fn geocode(
         return Err(Problem::invalid_query(errors));
     }
     let answer = state
-        .places
+        .atlas
         .geocoder
         .geocode(q.unwrap_or_default(), limit)
         .map_err(|e| Problem::invalid_query(vec![FieldError::new("q", e.to_string())]))?;
@@ -100,7 +100,7 @@ pub async fn reverse(
     QueryPairs(pairs): QueryPairs,
 ) -> Result<Response, Problem> {
     let (lon, lat) = point_params(&pairs, "/api/reverse")?;
-    let r = state.places.geocoder.reverse(lon, lat);
+    let r = state.atlas.geocoder.reverse(lon, lat);
     let body = json!({
         "type": "Feature",
         "geometry": {"type": "Point", "coordinates": [lon, lat]},

@@ -182,7 +182,7 @@ pub async fn list(State(state): State<AppState>, headers: HeaderMap) -> Result<R
             "bbox": bbox,
         }));
     }
-    let meta = &state.places.region.meta;
+    let meta = &state.atlas.region.meta;
     let body = Body::new(&json!({
         "region": {
             "name": meta.name,
@@ -238,7 +238,7 @@ async fn build(
 ) -> Result<Arc<Body>, Problem> {
     let (params, filters) = read_params(layer, pairs)?;
     let simplify_m = params.simplify_m.unwrap_or(0.0);
-    let places = state.places.clone();
+    let places = state.atlas.clone();
     let geography = &places.geography;
     let region_only = layer.source() == Source::Region;
     let cache_key = {
@@ -377,8 +377,8 @@ fn country_codes(
 /// The neighbour whose border a border buffer surrounds: `border_country`, or the region's
 /// focus neighbour.
 fn border_neighbour(state: &AppState, filters: &[(String, String)]) -> Result<String, Problem> {
-    let g = &state.places.geography;
-    let meta = &state.places.region.meta;
+    let g = &state.atlas.geography;
+    let meta = &state.atlas.region.meta;
     let code = match param(filters, "border_country") {
         Some(c) => c.trim().to_ascii_uppercase(),
         None => meta

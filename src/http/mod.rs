@@ -21,7 +21,7 @@ pub use extract::MAX_BODY_BYTES;
 pub use problem::{PROBLEM_JSON, Problem};
 pub use reports::GEO_JSON;
 
-use crate::places::Places;
+use crate::atlas::Atlas;
 use crate::service::ReportService;
 use axum::error_handling::HandleErrorLayer;
 use axum::extract::{DefaultBodyLimit, State};
@@ -46,7 +46,7 @@ pub struct AppState {
     /// Who may do what.
     pub auth: Arc<Access>,
     /// The region: place text to points and back, borders and coast.
-    pub places: Arc<Places>,
+    pub atlas: Arc<Atlas>,
     /// Region-only map layers, built once per set of parameters.
     pub layer_cache: Arc<LayerCache>,
     /// How many requests at once, and how fast one client may send them.

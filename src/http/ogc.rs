@@ -71,7 +71,7 @@ fn collection_json(
     title: &str,
     description: &str,
 ) -> Value {
-    let region = &state.places.region.meta;
+    let region = &state.atlas.region.meta;
     let (bbox, interval) = if id == "reports" {
         match state.reports.extent() {
             Some((b, (from, to))) => (b, json!([[from, to]])),
@@ -192,12 +192,12 @@ pub async fn queryables(
 
 /// The features of a region collection, each with an id from 1.
 fn region_features(state: &AppState, id: &str) -> Vec<Value> {
-    let g = &state.places.geography;
+    let g = &state.atlas.geography;
     let collection = match Layer::from_id(id) {
         Some(Layer::Border) => layers::lines(&g.borders, |_| true, 0.0),
         Some(Layer::Coast) => layers::lines(&g.coast, |_| true, 0.0),
         Some(Layer::Sea) => layers::water(&g.water, 0.0),
-        _ => layers::areas(state.places.region.provinces.iter(), None, 0.0),
+        _ => layers::areas(state.atlas.region.provinces.iter(), None, 0.0),
     };
     let Value::Object(mut c) = collection else {
         return Vec::new();

@@ -25,7 +25,7 @@ pub async fn relate(
     QueryPairs(pairs): QueryPairs,
 ) -> Result<Json<Value>, Problem> {
     let (lon, lat) = point_params(&pairs, "/api/relate")?;
-    let r = state.places.geography.relate(lon, lat);
+    let r = state.atlas.geography.relate(lon, lat);
     let point = |p: [f64; 2]| [degrees(p[0]), degrees(p[1])];
     Ok(Json(json!({
         "lon": lon,

@@ -116,7 +116,7 @@ impl Interned {
 
 /// One report in a query's answer.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Hit {
+pub struct RankedId {
     /// The report.
     pub id: ReportId,
     /// Geodesic distance from the query's centre, in metres, for radius and nearest queries.
@@ -126,7 +126,7 @@ pub struct Hit {
 /// What the index knows of one matching report: enough to draw it on a map layer without
 /// reading the store.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Match<'a> {
+pub struct MapPoint<'a> {
     /// The report.
     pub id: ReportId,
     /// Longitude, degrees.
@@ -149,11 +149,11 @@ pub struct Match<'a> {
 
 /// A query's answer: one page of hits and how many matched in all.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Answer {
+pub struct IdPage {
     /// Every match, across all pages.
     pub matched: usize,
     /// The page asked for, in order.
-    pub hits: Vec<Hit>,
+    pub hits: Vec<RankedId>,
 }
 
 /// Every live report, indexed by place, time and id.
@@ -396,7 +396,7 @@ impl ReportIndex {
 
     /// Answers a query. `text_matches` is the set of ids whose text matches the query's `q`,
     /// found by the store; `None` when the query has no `q`.
-    pub fn query(&self, query: &ReportQuery, text_matches: Option<&HashSet<ReportId>>) -> Answer {
+    pub fn query(&self, query: &ReportQuery, text_matches: Option<&HashSet<ReportId>>) -> IdPage {
         let filter = CompiledFilter::new(&query.filter, &self.tags, &self.names, text_matches);
         match &query.spatial {
             Spatial::Radius {
@@ -443,7 +443,11 @@ impl ReportIndex {
     }
 
     /// Every hit of a query on one page, in the query's order.
-    fn every_hit(&self, query: &ReportQuery, text_matches: Option<&HashSet<ReportId>>) -> Vec<Hit> {
+    fn every_hit(
+        &self,
+        query: &ReportQuery,
+        text_matches: Option<&HashSet<ReportId>>,
+    ) -> Vec<RankedId> {
         let everything = ReportQuery {
             page: Page {
                 limit: usize::MAX,
@@ -485,12 +489,12 @@ impl ReportIndex {
         &self,
         query: &ReportQuery,
         text_matches: Option<&HashSet<ReportId>>,
-    ) -> Vec<Match<'_>> {
+    ) -> Vec<MapPoint<'_>> {
         self.every_hit(query, text_matches)
             .iter()
             .filter_map(|hit| {
                 let e = self.entry(*self.by_id.get(&hit.id)?);
-                Some(Match {
+                Some(MapPoint {
                     id: e.id,
                     lon: e.point.lon,
                     lat: e.point.lat,
@@ -522,7 +526,7 @@ impl ReportIndex {
         radius_m: f64,
         filter: &CompiledFilter,
         page: &Page,
-    ) -> Answer {
+    ) -> IdPage {
         let chord = geodesy::max_chord_for(radius_m);
         let unfiltered = filter.is_empty();
         // A reviewer's walk leaves out private entries by their bit, not their records.
@@ -555,7 +559,7 @@ impl ReportIndex {
             },
         );
         let matched = found.len();
-        Answer {
+        IdPage {
             matched,
             hits: nearest_first_page(&found, page),
         }
@@ -572,7 +576,7 @@ impl ReportIndex {
         radius_m: f64,
         filter: &CompiledFilter,
         page: &Page,
-    ) -> Answer {
+    ) -> IdPage {
         let reach_m = (radius_m + self.max_uncertainty_m).min(geodesy::MAX_RADIUS_M);
         let chord = geodesy::max_chord_for(reach_m);
         let mut found: Vec<(f64, ReportId)> = Vec::with_capacity(256);
@@ -596,14 +600,14 @@ impl ReportIndex {
                 }
             },
         );
-        Answer {
+        IdPage {
             matched: found.len(),
             hits: nearest_first_page(&found, page),
         }
     }
 
     /// The k nearest matching reports, exactly by geodesic distance.
-    fn nearest(&self, centre: AuxPoint, k: usize, filter: &CompiledFilter, page: &Page) -> Answer {
+    fn nearest(&self, centre: AuxPoint, k: usize, filter: &CompiledFilter, page: &Page) -> IdPage {
         // Candidates come in chord order; chord gives a lower bound on the geodesic, so once
         // that bound passes the k-th best distance nothing nearer can follow.
         let mut best: Vec<(f64, Slot)> = Vec::with_capacity(k + 1);
@@ -640,11 +644,11 @@ impl ReportIndex {
         let matched = best.len();
         let start = page.offset.min(matched);
         let end = page.offset.saturating_add(page.limit).min(matched);
-        Answer {
+        IdPage {
             matched,
             hits: best[start..end]
                 .iter()
-                .map(|&(d, slot)| Hit {
+                .map(|&(d, slot)| RankedId {
                     id: self.entry(slot).id,
                     distance_m: Some(d),
                 })
@@ -686,7 +690,7 @@ impl ReportIndex {
     }
 
     /// Orders matches newest first (ids are UUIDv7) and cuts the page.
-    fn page_by_id(&self, mut slots: Vec<Slot>, page: &Page) -> Answer {
+    fn page_by_id(&self, mut slots: Vec<Slot>, page: &Page) -> IdPage {
         let matched = slots.len();
         let cmp = |a: &Slot, b: &Slot| self.entry(*b).id.cmp(&self.entry(*a).id);
         let end = page.offset.saturating_add(page.limit).min(matched);
@@ -695,11 +699,11 @@ impl ReportIndex {
         }
         slots[..end].sort_unstable_by(cmp);
         let start = page.offset.min(end);
-        Answer {
+        IdPage {
             matched,
             hits: slots[start..end]
                 .iter()
-                .map(|&slot| Hit {
+                .map(|&slot| RankedId {
                     id: self.entry(slot).id,
                     distance_m: None,
                 })
@@ -708,13 +712,13 @@ impl ReportIndex {
     }
 
     /// Walks every report newest first: only for queries with no place or time to narrow them.
-    fn scan_by_id(&self, filter: &CompiledFilter, page: &Page) -> Answer {
-        let hit = |(id, _): (&ReportId, &Slot)| Hit {
+    fn scan_by_id(&self, filter: &CompiledFilter, page: &Page) -> IdPage {
+        let hit = |(id, _): (&ReportId, &Slot)| RankedId {
             id: *id,
             distance_m: None,
         };
         if filter.is_empty() {
-            return Answer {
+            return IdPage {
                 matched: self.by_id.len(),
                 hits: self
                     .by_id
@@ -731,7 +735,7 @@ impl ReportIndex {
         for (id, &slot) in self.by_id.iter().rev() {
             if filter.matches(self.entry(slot)) {
                 if matched >= page.offset && hits.len() < page.limit {
-                    hits.push(Hit {
+                    hits.push(RankedId {
                         id: *id,
                         distance_m: None,
                     });
@@ -739,7 +743,7 @@ impl ReportIndex {
                 matched += 1;
             }
         }
-        Answer { matched, hits }
+        IdPage { matched, hits }
     }
 }
 
@@ -784,9 +788,9 @@ fn distance_key(distance_m: f64) -> u64 {
 ///
 /// It sorts packed integer keys (distance, then position in `found`), which is several
 /// times faster than sorting the pairs, then orders runs of equal distance by id.
-fn nearest_first_page(found: &[(f64, ReportId)], page: &Page) -> Vec<Hit> {
+fn nearest_first_page(found: &[(f64, ReportId)], page: &Page) -> Vec<RankedId> {
     let end = page.offset.saturating_add(page.limit).min(found.len());
-    let hit = |&(d, id): &(f64, ReportId)| Hit {
+    let hit = |&(d, id): &(f64, ReportId)| RankedId {
         id,
         distance_m: Some(d),
     };

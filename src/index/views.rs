@@ -5,7 +5,7 @@
 //! exact point; a reviewer's queries read the main index without the flagged entries, and the
 //! small one, and merge the two in the query's order.
 
-use super::{Answer, Hit, IndexRecord, Match, ReportIndex};
+use super::{IdPage, IndexRecord, MapPoint, RankedId, ReportIndex};
 use crate::model::privacy::Viewer;
 use crate::model::{ReportId, Timestamp};
 use crate::query::{Filter, Page, ReportQuery, Spatial};
@@ -109,7 +109,7 @@ impl ViewIndex {
         query: &ReportQuery,
         text_matches: Option<&HashSet<ReportId>>,
         viewer: Viewer,
-    ) -> Answer {
+    ) -> IdPage {
         if self.public_only(viewer) {
             return self.public.query(query, text_matches);
         }
@@ -155,7 +155,7 @@ impl ViewIndex {
         query: &ReportQuery,
         text_matches: Option<&HashSet<ReportId>>,
         viewer: Viewer,
-    ) -> Vec<Match<'_>> {
+    ) -> Vec<MapPoint<'_>> {
         if self.public_only(viewer) {
             return self.public.matches(query, text_matches);
         }
@@ -181,13 +181,13 @@ fn split(query: &ReportQuery) -> (ReportQuery, ReportQuery) {
 
 /// Two answers merged in the query's order (by distance for radius and nearest queries,
 /// else newest id first), with the query's page cut.
-fn merge(a: Answer, b: Answer, query: &ReportQuery) -> Answer {
-    let mut hits: Vec<Hit> = a.hits;
+fn merge(a: IdPage, b: IdPage, query: &ReportQuery) -> IdPage {
+    let mut hits: Vec<RankedId> = a.hits;
     hits.extend(b.hits);
     let mut matched = a.matched + b.matched;
     match query.spatial {
         Spatial::Radius { .. } | Spatial::Nearest { .. } => hits.sort_by(|x, y| {
-            let d = |h: &Hit| h.distance_m.unwrap_or(f64::INFINITY);
+            let d = |h: &RankedId| h.distance_m.unwrap_or(f64::INFINITY);
             d(x).total_cmp(&d(y)).then(x.id.cmp(&y.id))
         }),
         // Newest first, as the index pages them.
@@ -197,7 +197,7 @@ fn merge(a: Answer, b: Answer, query: &ReportQuery) -> Answer {
         matched = matched.min(k);
         hits.truncate(k);
     }
-    Answer {
+    IdPage {
         matched,
         hits: hits
             .into_iter()

@@ -9,7 +9,7 @@ pub use catalogue::{Layer, OgcCollection, Source};
 
 use crate::geodesy;
 use crate::geography::{Geography, LineFeature, WaterBody};
-use crate::index::Match;
+use crate::index::MapPoint;
 use crate::model::Status;
 use crate::region::{Area, Region};
 use geo::{BoundingRect, LineString, MultiPolygon, Polygon, Simplify};
@@ -178,7 +178,7 @@ fn province_key(country: Option<&str>, province: &str) -> (String, String) {
 }
 
 /// Counts of matching reports per province.
-pub fn province_counts(matches: &[Match<'_>]) -> HashMap<(String, String), StatusCounts> {
+pub fn province_counts(matches: &[MapPoint<'_>]) -> HashMap<(String, String), StatusCounts> {
     let mut counts: HashMap<(String, String), StatusCounts> = HashMap::new();
     for m in matches {
         if let Some(p) = m.province {
@@ -247,7 +247,7 @@ pub fn land_buffer<'a>(
 
 /// Square cells about `cell_km` on a side with the reports in each. Rows are `cell_km` of
 /// latitude apart; each row's cells are `cell_km` wide at the row's middle latitude.
-pub fn density(matches: &[Match<'_>], cell_km: f64) -> Value {
+pub fn density(matches: &[MapPoint<'_>], cell_km: f64) -> Value {
     let dlat = cell_km * 1000.0 / METRES_PER_DEGREE;
     let width_deg = |row: i64| {
         let mid = (row as f64 + 0.5) * dlat;
@@ -279,7 +279,7 @@ pub fn density(matches: &[Match<'_>], cell_km: f64) -> Value {
     collection(features, bbox_of(boxes.into_iter()))
 }
 
-fn report_props(m: &Match<'_>) -> Map<String, Value> {
+fn report_props(m: &MapPoint<'_>) -> Map<String, Value> {
     let mut props = Map::new();
     props.insert("id".into(), json!(m.id));
     props.insert("status".into(), json!(m.status.as_str()));
@@ -288,7 +288,7 @@ fn report_props(m: &Match<'_>) -> Map<String, Value> {
 }
 
 /// Each report's uncertainty circle, a geodesic circle of [`CIRCLE_VERTICES`] vertices.
-pub fn uncertainty(matches: &[Match<'_>]) -> Value {
+pub fn uncertainty(matches: &[MapPoint<'_>]) -> Value {
     let mut boxes = Vec::new();
     let features = matches
         .iter()
@@ -313,7 +313,7 @@ pub fn uncertainty(matches: &[Match<'_>]) -> Value {
 }
 
 /// A line from each report to its nearest border point (of `country` if given).
-pub fn links(matches: &[Match<'_>], geography: &Geography, country: Option<&str>) -> Value {
+pub fn links(matches: &[MapPoint<'_>], geography: &Geography, country: Option<&str>) -> Value {
     let mut boxes = Vec::new();
     let features = matches
         .iter()
@@ -384,7 +384,7 @@ struct PointProperties {
 }
 
 /// Every match as a compact point, serialised straight to bytes (no intermediate JSON tree).
-pub fn points(matches: &[Match<'_>]) -> Result<Vec<u8>, serde_json::Error> {
+pub fn points(matches: &[MapPoint<'_>]) -> Result<Vec<u8>, serde_json::Error> {
     #[derive(serde::Serialize)]
     struct Points {
         r#type: &'static str,

@@ -146,12 +146,12 @@ pub fn public_view(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::places::Places;
+    use crate::atlas::Atlas;
     use crate::region::RegionFiles;
 
-    fn places() -> &'static Places {
-        static PLACES: std::sync::OnceLock<Places> = std::sync::OnceLock::new();
-        PLACES.get_or_init(|| Places::load(RegionFiles::embedded()).unwrap())
+    fn places() -> &'static Atlas {
+        static PLACES: std::sync::OnceLock<Atlas> = std::sync::OnceLock::new();
+        PLACES.get_or_init(|| Atlas::load(RegionFiles::embedded()).unwrap())
     }
 
     fn at(lon: f64, lat: f64, precision: Precision) -> Location {

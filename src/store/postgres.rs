@@ -178,7 +178,7 @@ impl PostgresStore {
             .build()
             .map_err(|e| StoreError::Internal(format!("cannot build the connection pool: {e}")))?;
         let mut client = pool.get().await?;
-        let (identity, created) = migrate(&mut client).await?;
+        let (identity, created) = upgrade_schema(&mut client).await?;
         drop(client);
         Ok(Self {
             pool,
@@ -241,7 +241,9 @@ fn describe(config: &tokio_postgres::Config) -> String {
 
 /// Creates or upgrades the schema under an advisory lock (instances may start together);
 /// returns the store's identity and whether the schema was created now.
-async fn migrate(client: &mut deadpool_postgres::Object) -> Result<(String, bool), StoreError> {
+async fn upgrade_schema(
+    client: &mut deadpool_postgres::Object,
+) -> Result<(String, bool), StoreError> {
     let tx = client.transaction().await?;
     tx.execute("SELECT pg_advisory_xact_lock(7235926101)", &[])
         .await?;

@@ -222,7 +222,7 @@ impl SqliteStore {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
-        migrate(&conn)?;
+        upgrade_schema(&conn)?;
         let identity = store_identity(&conn)?;
         let next_version: i64 = conn.query_row(
             "SELECT COALESCE(MAX(version), 0) + 1 FROM reports",
@@ -287,7 +287,7 @@ impl Drop for SqliteStore {
     }
 }
 
-fn migrate(conn: &Connection) -> Result<(), StoreError> {
+fn upgrade_schema(conn: &Connection) -> Result<(), StoreError> {
     let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
     if version > SCHEMA_VERSION {
         return Err(StoreError::Corrupt(format!(

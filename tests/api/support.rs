@@ -4,8 +4,8 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use http_body_util::BodyExt;
 use serde_json::{Value, json};
+use sightmap::atlas::Atlas;
 use sightmap::http::{Access, AppState, router};
-use sightmap::places::Places;
 use sightmap::region::RegionFiles;
 use sightmap::service::ReportService;
 use sightmap::store::Store;
@@ -91,7 +91,7 @@ impl App {
                 Default::default(),
                 false,
             )),
-            places,
+            atlas: places,
             layer_cache: Default::default(),
             limits: Default::default(),
             access_log: Default::default(),
@@ -226,9 +226,9 @@ pub fn report_at(lon: f64, lat: f64) -> Value {
 }
 
 /// The embedded region with its geocoder and geography, built once for all tests.
-pub fn places() -> Arc<Places> {
-    static PLACES: std::sync::OnceLock<Arc<Places>> = std::sync::OnceLock::new();
+pub fn places() -> Arc<Atlas> {
+    static PLACES: std::sync::OnceLock<Arc<Atlas>> = std::sync::OnceLock::new();
     PLACES
-        .get_or_init(|| Arc::new(Places::load(RegionFiles::embedded()).unwrap()))
+        .get_or_init(|| Arc::new(Atlas::load(RegionFiles::embedded()).unwrap()))
         .clone()
 }

@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 /// A loaded region with its geocoder and geography.
 #[derive(Debug)]
-pub struct Places {
+pub struct Atlas {
     /// The data pack.
     pub region: Arc<Region>,
     /// Place text to points, and points to names.
@@ -19,7 +19,7 @@ pub struct Places {
     pub geography: Geography,
 }
 
-impl Places {
+impl Atlas {
     /// Loads a data pack and indexes it.
     pub fn load(files: RegionFiles) -> Result<Self, RegionError> {
         let region = Arc::new(Region::load(files)?);
@@ -31,7 +31,7 @@ impl Places {
     }
 }
 
-impl Gazetteer for Places {
+impl Gazetteer for Atlas {
     fn resolve(&self, text: &str) -> Result<ResolvedPlace, String> {
         self.geocoder.resolve(text)
     }
