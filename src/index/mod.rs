@@ -611,7 +611,7 @@ impl ReportIndex {
         // Candidates come in chord order; chord gives a lower bound on the geodesic, so once
         // that bound passes the k-th best distance nothing nearer can follow.
         let mut best: Vec<(f64, Slot)> = Vec::with_capacity(k + 1);
-        for (p, chord2) in self.tree.nearest_neighbor_iter_with_distance_2(&centre.xyz) {
+        for (p, chord2) in self.tree.nearest_neighbor_iter_with_distance_2(centre.xyz) {
             if best.len() == k {
                 let kth = best[k - 1].0;
                 if geodesy::min_distance_for_chord(chord2.sqrt()) > kth {
@@ -660,7 +660,7 @@ impl ReportIndex {
         let mut slots = Vec::new();
         for part in bbox.split_at_antimeridian() {
             let envelope = aux_envelope(&part);
-            for p in self.tree.locate_in_envelope(&envelope) {
+            for p in self.tree.locate_in_envelope(envelope) {
                 let Some(entry) = self.live(p.data.0) else {
                     continue;
                 };

@@ -159,7 +159,7 @@ impl Region {
         // Chord order is geodesic order to within the flattening: the best of the first few
         // by chord is the nearest.
         self.place_tree
-            .nearest_neighbor_iter(&centre.xyz)
+            .nearest_neighbor_iter(centre.xyz)
             .take(4)
             .map(|p| {
                 let place = &self.places[p.data as usize];
