@@ -11,7 +11,8 @@
 //! (kind and text), tags and tag lists; the entries, [`ENTRY_BYTES`] each; a CRC-32 of all
 //! that precedes it.
 
-use super::{Entry, NameKind, Names, ReportIndex, TagInterner};
+use super::names::{NameKind, Names, TagInterner};
+use super::{Entry, ReportIndex};
 use crate::geodesy::AuxPoint;
 use crate::model::{Kind, Precision, ReportId, Status, WordSet};
 use std::io::{self, Read, Write};
