@@ -5,9 +5,9 @@
 //! supplies the reports of the page asked for.
 //!
 //! Here: the slots and their life cycle (build, upsert, remove, compaction) and the query
-//! entry points. [`walks`] holds the spatial and time walks and the paging of their answers,
-//! [`filter`] the filter compiled against the interned words, [`names`] the interners,
-//! [`snapshot`] the file written on shutdown, and [`views`] the views per viewer.
+//! entry points. `walks` holds the spatial and time walks and the paging of their answers,
+//! `filter` the filter compiled against the interned words, `names` the interners,
+//! `snapshot` the file written on shutdown, and `views` the views per viewer.
 
 mod filter;
 mod names;
