@@ -5,12 +5,11 @@
 //! client everything to fix.
 
 use super::{
-    DayEnd, Interval, Kind, Location, Precision, Relation, Report, ReportId, Source, SourceType,
-    Stance, Status, Timestamp,
+    DayEnd, FieldError, Gazetteer, Interval, Kind, Location, Precision, Report, ReportId,
+    ResolvedPlace, Source, SourceType, Stance, Status, Timestamp,
 };
 use serde::Deserialize;
 use serde::de::IgnoredAny;
-use serde_json::{Map, Value};
 
 /// Longest description, in characters.
 pub const MAX_DESCRIPTION_CHARS: usize = 10_000;
@@ -22,25 +21,6 @@ const MAX_TAGS: usize = 20;
 const MAX_TAG_CHARS: usize = 50;
 /// Largest uncertainty radius accepted, in metres (the size of a large country).
 const MAX_UNCERTAINTY_M: f64 = 2_000_000.0;
-
-/// One field that is wrong, and how to fix it.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct FieldError {
-    /// The field's path, such as `sources[1].stance`.
-    pub field: String,
-    /// What is wrong and what is allowed.
-    pub detail: String,
-}
-
-impl FieldError {
-    /// A new field error.
-    pub fn new(field: impl Into<String>, detail: impl Into<String>) -> Self {
-        Self {
-            field: field.into(),
-            detail: detail.into(),
-        }
-    }
-}
 
 /// The observation interval as sent: `{"from": …, "to": …}`; `to` defaults to `from`, and a
 /// bare date covers the whole day.
@@ -91,43 +71,6 @@ pub struct LocationInput {
     pub country: Option<String>,
     /// place | province | country: how coarsely the public may see the location.
     pub public_precision: Option<Precision>,
-}
-
-/// A place found for a report's place text.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ResolvedPlace {
-    /// Longitude.
-    pub lon: f64,
-    /// Latitude.
-    pub lat: f64,
-    /// How precise.
-    pub precision: Precision,
-    /// Metres.
-    pub uncertainty_m: f64,
-    /// Province name.
-    pub province: Option<String>,
-    /// ISO 3166-1 alpha-2 code.
-    pub country: Option<String>,
-    /// Whether the text named several places that context did not decide between.
-    pub ambiguous: bool,
-}
-
-/// Places for reports: the geocoder, seen from the model.
-pub trait Gazetteer: Send + Sync {
-    /// The place a text names, or what to tell the client (with "did you mean" suggestions).
-    fn resolve(&self, text: &str) -> Result<ResolvedPlace, String>;
-    /// The province name and country code at a point.
-    fn locate(&self, lon: f64, lat: f64) -> (Option<String>, Option<String>);
-    /// Where a point lies relative to the region's borders and coast.
-    fn relate(&self, lon: f64, lat: f64) -> Relation;
-    /// The place (town), province or country, by `level`, that stands for a point in public
-    /// (see [`crate::model::privacy`]).
-    fn coarse_place(
-        &self,
-        lon: f64,
-        lat: f64,
-        level: Precision,
-    ) -> Option<crate::model::privacy::CoarsePlace>;
 }
 
 /// A report as sent to `POST /api/reports`, as a GeoJSON Feature's properties, or as a CSV row.
@@ -738,165 +681,129 @@ fn server_time(
     }
 }
 
-/// The editable fields of a report, flat, as a PATCH applies to them.
-fn editable_fields(report: &Report) -> Map<String, Value> {
-    let mut map = Map::new();
-    let mut put = |k: &str, v: Value| {
-        map.insert(k.to_string(), v);
-    };
-    put("kind", report.kind.as_str().into());
-    put("description", report.description.clone().into());
-    if let Some(t) = &report.location.text {
-        put("location_text", t.clone().into());
-    }
-    put("lat", report.location.lat.into());
-    put("lon", report.location.lon.into());
-    put("precision", report.location.precision.as_str().into());
-    put("uncertainty_m", report.location.uncertainty_m.into());
-    if let Some(p) = &report.location.province {
-        put("province", p.clone().into());
-    }
-    if let Some(c) = &report.location.country {
-        put("country", c.clone().into());
-    }
-    if let Some(level) = report.location.public_precision {
-        put("public_precision", level.as_str().into());
-    }
-    put("observed_from", report.observed.from.to_string().into());
-    put("observed_to", report.observed.to.to_string().into());
-    put(
-        "sources",
-        serde_json::to_value(&report.sources).expect("sources serialise"),
-    );
-    put("status", report.status.as_str().into());
-    put(
-        "tags",
-        serde_json::to_value(&report.tags).expect("tags serialise"),
-    );
-    map
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::input_from_json;
+    use serde_json::json;
 
-/// Applies a JSON merge patch (RFC 7396) to a report's editable fields and returns the input to
-/// validate. Moving the point without naming a precision makes it `exact` again, as for a new
-/// report with coordinates.
-pub fn merge_patch(
-    report: &Report,
-    patch: &Map<String, Value>,
-) -> Result<ReportInput, Vec<FieldError>> {
-    let mut fields = editable_fields(report);
-    let moves_point = patch.contains_key("lat") || patch.contains_key("lon");
-    if moves_point && !patch.contains_key("precision") {
-        fields.remove("precision");
-        if !patch.contains_key("uncertainty_m") {
-            fields.remove("uncertainty_m");
-        }
-    }
-    if patch.contains_key("observed") {
-        fields.remove("observed_from");
-        fields.remove("observed_to");
-    }
-    for (key, value) in patch {
-        if value.is_null() {
-            fields.remove(key);
-        } else {
-            fields.insert(key.clone(), value.clone());
-        }
-    }
-    serde_path_to_error::deserialize(Value::Object(fields)).map_err(|e| {
-        let field = e.path().to_string();
-        vec![FieldError::new(field, e.into_inner().to_string())]
-    })
-}
+    const NOW: Timestamp = Timestamp(1_750_000_000_000);
 
-/// Reads a report sent as flat JSON or as a GeoJSON Feature whose properties are the report's
-/// fields (as sightmap writes them), naming the field at fault.
-pub fn input_from_json(value: Value) -> Result<ReportInput, Vec<FieldError>> {
-    let path_error = |prefix: &str, e: serde_path_to_error::Error<serde_json::Error>| {
-        let path = e.path().to_string();
-        let field = match (prefix, path.as_str()) {
-            ("", ".") => "body".to_string(),
-            ("", p) => p.to_string(),
-            (pre, ".") => pre.trim_end_matches('.').to_string(),
-            (pre, p) => format!("{pre}{p}"),
-        };
-        vec![FieldError::new(field, e.into_inner().to_string())]
-    };
-    let Value::Object(mut object) = value else {
-        return Err(vec![FieldError::new(
-            "body",
-            "a report is a JSON object, or a GeoJSON Feature",
-        )]);
-    };
-    if object.get("type").and_then(Value::as_str) != Some("Feature") {
-        return serde_path_to_error::deserialize(Value::Object(object))
-            .map_err(|e| path_error("", e));
+    fn valid() -> serde_json::Value {
+        json!({
+            "kind": "drone",
+            "description": "drones over the hills",
+            "lat": 37.28, "lon": 49.59,
+            "observed_from": "2025-06-14",
+            "sources": [{"name": "a resident", "type": "civilian", "stance": "asserts"}],
+        })
     }
-    let mut errors = Vec::new();
-    for key in object.keys() {
-        if !["type", "id", "geometry", "properties", "bbox"].contains(&key.as_str()) {
-            errors.push(FieldError::new(
-                key.clone(),
-                format!("unknown Feature member '{key}'; put report fields in properties"),
-            ));
-        }
-    }
-    let properties = match object.remove("properties") {
-        None | Some(Value::Null) => Value::Object(Map::new()),
-        Some(p @ Value::Object(_)) => p,
-        Some(_) => {
-            errors.push(FieldError::new(
-                "properties",
-                "properties must be an object",
-            ));
-            Value::Object(Map::new())
-        }
-    };
-    let mut input: ReportInput = match serde_path_to_error::deserialize(properties) {
-        Ok(input) => input,
-        Err(e) => {
-            errors.extend(path_error("properties.", e));
-            return Err(errors);
-        }
-    };
-    match object.remove("geometry") {
-        None | Some(Value::Null) => {}
-        Some(geometry) => match point_coordinates(&geometry) {
-            Some((lon, lat)) => {
-                if input.lon.is_some() || input.lat.is_some() {
-                    errors.push(FieldError::new("properties.lat", "give the point either as geometry or as lat/lon, not both"));
-                }
-                input.lon = Some(lon);
-                input.lat = Some(lat);
-            }
-            None => errors.push(FieldError::new(
-                "geometry",
-                "geometry must be a GeoJSON Point with [lon, lat] coordinates, or null when location_text is given",
-            )),
-        },
-    }
-    match object.remove("id") {
-        None | Some(Value::Null) => {}
-        Some(Value::String(id)) if input.id.is_none() => input.id = Some(id),
-        Some(Value::String(_)) => {}
-        Some(other) => errors.push(FieldError::new(
-            "id",
-            format!("a Feature id here is a UUID string, not {other}"),
-        )),
-    }
-    if errors.is_empty() {
-        Ok(input)
-    } else {
-        Err(errors)
-    }
-}
 
-fn point_coordinates(geometry: &Value) -> Option<(f64, f64)> {
-    if geometry.get("type")?.as_str()? != "Point" {
-        return None;
+    fn build(value: serde_json::Value, origin: Origin) -> Result<Report, Vec<FieldError>> {
+        input_from_json(value)?.into_report(origin, None, NOW, None)
     }
-    let coordinates = geometry.get("coordinates")?.as_array()?;
-    if !(2..=3).contains(&coordinates.len()) {
-        return None;
+
+    fn fields(errors: &[FieldError]) -> Vec<&str> {
+        errors.iter().map(|e| e.field.as_str()).collect()
     }
-    Some((coordinates[0].as_f64()?, coordinates[1].as_f64()?))
+
+    #[test]
+    fn a_valid_report_is_built_with_the_servers_times() {
+        let r = build(valid(), Origin::Client).unwrap();
+        assert_eq!(r.kind, Kind::Drone);
+        assert_eq!(r.location.precision, Precision::Exact);
+        assert_eq!(r.reported_at, NOW);
+        assert_eq!(r.updated_at, NOW);
+        assert_eq!(r.sources.len(), 1);
+    }
+
+    #[test]
+    fn a_bare_date_covers_its_day_and_an_interval_may_not_end_before_it_starts() {
+        let r = build(valid(), Origin::Client).unwrap();
+        assert_eq!(r.observed.from.to_string(), "2025-06-14T00:00:00Z");
+        assert_eq!(r.observed.to.to_string(), "2025-06-14T23:59:59Z");
+        let mut v = valid();
+        v["observed_to"] = json!("2025-06-13");
+        let errors = build(v, Origin::Client).unwrap_err();
+        assert_eq!(fields(&errors), ["observed_to"]);
+    }
+
+    #[test]
+    fn every_problem_is_named_at_once() {
+        let mut v = valid();
+        v["description"] = json!("x".repeat(MAX_DESCRIPTION_CHARS + 1));
+        v["lat"] = json!(95.0);
+        v["sources"] = json!([{"name": " ", "type": "civilian"}]);
+        let errors = build(v, Origin::Client).unwrap_err();
+        assert_eq!(
+            fields(&errors),
+            ["description", "lat", "sources[0].name", "sources[0].stance"]
+        );
+        let mut v = valid();
+        v["uncertainty_m"] = json!(MAX_UNCERTAINTY_M * 2.0);
+        assert_eq!(
+            fields(&build(v, Origin::Client).unwrap_err()),
+            ["uncertainty_m"]
+        );
+    }
+
+    #[test]
+    fn server_fields_are_the_servers_for_clients_and_kept_on_import() {
+        let mut v = valid();
+        v["id"] = json!("0190f3c2-0000-7000-8000-000000000001");
+        v["reported_at"] = json!("2025-06-15T10:00:00Z");
+        let errors = build(v.clone(), Origin::Client).unwrap_err();
+        assert_eq!(fields(&errors), ["id", "reported_at"]);
+        let imported = build(v, Origin::Import).unwrap();
+        assert_eq!(imported.reported_at.to_string(), "2025-06-15T10:00:00Z");
+        assert_eq!(
+            imported.id.0.to_string(),
+            "0190f3c2-0000-7000-8000-000000000001"
+        );
+    }
+
+    #[test]
+    fn tags_are_trimmed_lowercased_deduplicated_and_bounded() {
+        let mut v = valid();
+        v["tags"] = json!([" Night ", "night", "Rasht"]);
+        assert_eq!(build(v, Origin::Client).unwrap().tags, ["night", "rasht"]);
+        let mut v = valid();
+        v["tags"] = json!(["a,b", ""]);
+        assert_eq!(
+            fields(&build(v, Origin::Client).unwrap_err()),
+            ["tags[0]", "tags[1]"]
+        );
+        let mut v = valid();
+        v["tags"] = json!((0..=MAX_TAGS).map(|i| format!("t{i}")).collect::<Vec<_>>());
+        assert_eq!(fields(&build(v, Origin::Client).unwrap_err()), ["tags"]);
+    }
+
+    #[test]
+    fn sources_need_a_name_a_type_a_stance_and_a_web_address() {
+        let mut v = valid();
+        v["sources"] = json!([
+            {"name": "a", "type": "civilian", "stance": "asserts", "url": "ftp://x"},
+        ]);
+        assert_eq!(
+            fields(&build(v, Origin::Client).unwrap_err()),
+            ["sources[0].url"]
+        );
+        // An unknown word is a type error, named with its path.
+        let mut v = valid();
+        v["sources"] = json!([
+            {"name": "a", "type": "civilian", "stance": "asserts"},
+            {"name": "b", "type": "nobody", "stance": "asserts"},
+        ]);
+        assert_eq!(
+            fields(&build(v, Origin::Client).unwrap_err()),
+            ["sources[1].type"]
+        );
+        let mut v = valid();
+        v["sources"] = json!(
+            (0..=MAX_SOURCES)
+                .map(|i| json!({"name": format!("s{i}"), "type": "civilian", "stance": "asserts"}))
+                .collect::<Vec<_>>()
+        );
+        assert!(fields(&build(v, Origin::Client).unwrap_err()).contains(&"sources"));
+    }
 }

@@ -3,16 +3,24 @@
 //! the location is ([`Precision`] and an uncertainty radius), an observation *interval* rather
 //! than an invented instant, and how far the claim has been checked ([`Status`]).
 
+mod field_error;
+mod gazetteer;
 mod input;
+mod json_entry;
+mod patch;
 pub mod privacy;
 mod record;
 mod timestamp;
 mod vocab;
 
+pub use field_error::FieldError;
+pub use gazetteer::{Gazetteer, ResolvedPlace};
 pub use input::{
-    FieldError, Gazetteer, LocationInput, MAX_DESCRIPTION_CHARS, ObservedInput, Origin,
-    ReportInput, ResolvedPlace, SourceInput, default_uncertainty_m, input_from_json, merge_patch,
+    LocationInput, MAX_DESCRIPTION_CHARS, ObservedInput, Origin, ReportInput, SourceInput,
+    default_uncertainty_m,
 };
+pub use json_entry::input_from_json;
+pub use patch::merge_patch;
 pub use record::IndexRecord;
 pub use timestamp::{BadTimestamp, DayEnd, Timestamp};
 pub use vocab::{Kind, Precision, SourceType, Stance, Status, UnknownWord, WordSet};
