@@ -1,0 +1,91 @@
+//! Queries: the index finds the page, the store (or the feature cache) supplies it.
+
+use super::*;
+
+impl ReportService {
+    /// The ids whose description has every word of the query's `q`, found by the store;
+    /// `None` when the query has no `q`.
+    pub(super) async fn text_matches(
+        &self,
+        query: &ReportQuery,
+    ) -> Result<Option<std::collections::HashSet<ReportId>>, StoreError> {
+        match &query.filter.text {
+            Some(words) => Ok(Some(self.store.text_matches(words.clone()).await?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Calls `f` with every report matching the query's place and filters (paging ignored),
+    /// as the index knows them and `viewer` may see them, while holding the index: for map
+    /// layers drawn from many reports, which need no report text.
+    pub async fn with_matches<R>(
+        &self,
+        query: &ReportQuery,
+        viewer: Viewer,
+        f: impl FnOnce(&[MapPoint<'_>]) -> R,
+    ) -> Result<R, ServiceError> {
+        let text_matches = self.text_matches(query).await?;
+        let index = self.index.read();
+        Ok(f(&index.matches(query, text_matches.as_ref(), viewer)))
+    }
+
+    /// Answers a query with one page of serialised features: from the feature cache where it
+    /// has them, else read from the store (and cached unless a write raced the read).
+    pub async fn query_features(
+        &self,
+        query: &ReportQuery,
+        viewer: Viewer,
+    ) -> Result<JsonFeaturePage, ServiceError> {
+        let text_matches = self.text_matches(query).await?;
+        let answer = self
+            .index
+            .read()
+            .query(query, text_matches.as_ref(), viewer);
+        let ids: Vec<ReportId> = answer.hits.iter().map(|hit| hit.id).collect();
+        let features = self.cached_or_read(&ids, true, viewer).await?;
+        // Reports deleted since the index answered are missing: left out.
+        let features = answer
+            .hits
+            .iter()
+            .zip(features)
+            .filter_map(|(hit, json)| json.map(|json| (json, hit.distance_m)))
+            .collect();
+        Ok(JsonFeaturePage {
+            matched: answer.matched,
+            features,
+        })
+    }
+
+    /// Answers a query with one page of reports, as `viewer` may see them.
+    pub async fn query(
+        &self,
+        query: &ReportQuery,
+        viewer: Viewer,
+    ) -> Result<ReportPage, ServiceError> {
+        let text_matches = self.text_matches(query).await?;
+        let answer = self
+            .index
+            .read()
+            .query(query, text_matches.as_ref(), viewer);
+        let ids = answer.hits.iter().map(|h| h.id).collect();
+        let reports = self.get_many(ids, viewer).await?;
+        // Reports deleted since the index answered are missing from `reports`: walk both in step.
+        let mut hits = answer.hits.iter();
+        let mut found = Vec::with_capacity(reports.len());
+        for report in reports {
+            for hit in hits.by_ref() {
+                if hit.id == report.id {
+                    found.push(RankedReport {
+                        distance_m: hit.distance_m,
+                        report,
+                    });
+                    break;
+                }
+            }
+        }
+        Ok(ReportPage {
+            matched: answer.matched,
+            reports: found,
+        })
+    }
+}

@@ -1,0 +1,177 @@
+//! Reading and writing reports: create, insert in batches, get, update, delete, history.
+
+use super::*;
+
+impl ReportService {
+    /// Validates and stores a new report from a client.
+    pub async fn create(&self, input: ReportInput, by: &str) -> Result<Report, ServiceError> {
+        let report = input
+            .into_report(
+                Origin::Client,
+                None,
+                Timestamp::now(),
+                self.gazetteer.as_deref(),
+            )
+            .map_err(ServiceError::Invalid)?;
+        let _writing = self.writes.read().await;
+        match self
+            .store
+            .insert(vec![report.clone()], by)
+            .await?
+            .as_slice()
+        {
+            [Inserted::New(version)] => {
+                self.index
+                    .write()
+                    .upsert(IndexRecord::of(&report, *version));
+                Ok(report)
+            }
+            _ => Err(StoreError::Internal(format!("new id {} already stored", report.id)).into()),
+        }
+    }
+
+    /// Stores reports that were validated already (by import), in one transaction. Reports
+    /// whose id is stored already are skipped.
+    pub async fn insert_batch(
+        &self,
+        reports: Vec<Report>,
+        by: &str,
+    ) -> Result<Vec<Inserted>, StoreError> {
+        let _writing = self.writes.read().await;
+        // The index records are made before the reports go to the store, so the reports are
+        // not copied; their versions are set once the store has given them.
+        let records: Vec<IndexRecord> = reports.iter().map(|r| IndexRecord::of(r, 0)).collect();
+        let applied_before = self.applied.load(Ordering::Acquire);
+        let outcomes = self.store.insert(reports, by).await?;
+        let mut versions = Vec::with_capacity(outcomes.len());
+        let mut new_records = Vec::with_capacity(outcomes.len());
+        for (mut record, outcome) in records.into_iter().zip(&outcomes) {
+            if let Inserted::New(version) = outcome {
+                record.set_version(*version);
+                new_records.push(record);
+                versions.push(*version);
+            }
+        }
+        match &mut *self.bulk.lock() {
+            Some(kept) => kept.append(&mut new_records),
+            None => {
+                let mut index = self.index.write();
+                for record in new_records {
+                    index.upsert(record);
+                }
+            }
+        }
+        // When this batch took the versions right after those applied (an import that has
+        // the store to itself), the index holds every change up to its last: a later
+        // catch-up need not read them back.
+        versions.sort_unstable();
+        let contiguous = versions
+            .iter()
+            .enumerate()
+            .all(|(i, &v)| v == applied_before + 1 + i as i64);
+        if let (true, Some(&last)) = (contiguous, versions.last()) {
+            let _ = self.applied.compare_exchange(
+                applied_before,
+                last,
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            );
+        }
+        Ok(outcomes)
+    }
+
+    /// One live report, as `viewer` may see it.
+    pub async fn get(&self, id: ReportId, viewer: Viewer) -> Result<Report, ServiceError> {
+        match self.store.get(id).await? {
+            Some((report, _)) => Ok(report.into_seen_by(viewer)),
+            None => Err(ServiceError::NotFound(id)),
+        }
+    }
+
+    /// Live reports by id, in the order asked, as `viewer` may see them; ids not found are
+    /// left out.
+    pub async fn get_many(
+        &self,
+        ids: Vec<ReportId>,
+        viewer: Viewer,
+    ) -> Result<Vec<Report>, ServiceError> {
+        Ok(seen_by(self.store.get_many(ids).await?, viewer))
+    }
+
+    /// Applies a JSON merge patch (RFC 7396) to a report's editable fields.
+    pub async fn update(
+        &self,
+        id: ReportId,
+        patch: &Map<String, Value>,
+        by: &str,
+    ) -> Result<Report, ServiceError> {
+        let mut server_fields: Vec<FieldError> = ["id", "reported_at", "updated_at"]
+            .iter()
+            .filter(|f| patch.contains_key(**f))
+            .map(|f| {
+                FieldError::new(
+                    *f,
+                    format!("{f} is set by the server and cannot be changed"),
+                )
+            })
+            .collect();
+        if !server_fields.is_empty() {
+            server_fields.sort_by(|a, b| a.field.cmp(&b.field));
+            return Err(ServiceError::Invalid(server_fields));
+        }
+        for _ in 0..UPDATE_ATTEMPTS {
+            let Some((current, version)) = self.store.get(id).await? else {
+                return Err(ServiceError::NotFound(id));
+            };
+            let input = merge_patch(&current, patch).map_err(ServiceError::Invalid)?;
+            let updated = input
+                .into_report(
+                    Origin::Client,
+                    Some(&current),
+                    Timestamp::now(),
+                    self.gazetteer.as_deref(),
+                )
+                .map_err(ServiceError::Invalid)?;
+            let _writing = self.writes.read().await;
+            let outcome = self.store.update(updated.clone(), version, by).await;
+            self.features.forget(&id);
+            match outcome {
+                Ok(Some(new_version)) => {
+                    self.index
+                        .write()
+                        .upsert(IndexRecord::of(&updated, new_version));
+                    return Ok(updated);
+                }
+                Ok(None) => return Err(ServiceError::NotFound(id)),
+                Err(StoreError::Conflict(_)) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(StoreError::Conflict(id).into())
+    }
+
+    /// Hides a report from every query; the store keeps it.
+    pub async fn delete(&self, id: ReportId, by: &str) -> Result<(), ServiceError> {
+        let _writing = self.writes.read().await;
+        let outcome = self.store.delete(id, Timestamp::now(), by).await;
+        self.features.forget(&id);
+        match outcome? {
+            Some(version) => {
+                self.index.write().remove(&id, version);
+                Ok(())
+            }
+            None => Err(ServiceError::NotFound(id)),
+        }
+    }
+
+    /// Every revision of a report, oldest first, and whether the report is live (not
+    /// deleted). `NotFound` when the store never held it.
+    pub async fn history(&self, id: ReportId) -> Result<(Vec<Revision>, bool), ServiceError> {
+        let revisions = self.store.history(id).await?;
+        let live = self.store.get(id).await?.is_some();
+        if revisions.is_empty() && !live {
+            return Err(ServiceError::NotFound(id));
+        }
+        Ok((revisions, live))
+    }
+}
