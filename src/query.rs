@@ -75,15 +75,20 @@ impl BBox {
                 .filter(|x| x.is_finite())
                 .ok_or_else(|| bad(&format!("'{part}' is not a finite number")))?;
         }
-        let [min_lon, min_lat, max_lon, max_lat] = v;
+        Self::from_edges(v).map_err(bad)
+    }
+
+    /// A box from `[minLon, minLat, maxLon, maxLat]`, or why those edges make none.
+    pub fn from_edges(edges: [f64; 4]) -> Result<Self, &'static str> {
+        let [min_lon, min_lat, max_lon, max_lat] = edges;
         if !(-180.0..=180.0).contains(&min_lon) || !(-180.0..=180.0).contains(&max_lon) {
-            return Err(bad("longitudes must lie from -180 to 180"));
+            return Err("longitudes must lie from -180 to 180");
         }
         if !(-90.0..=90.0).contains(&min_lat) || !(-90.0..=90.0).contains(&max_lat) {
-            return Err(bad("latitudes must lie from -90 to 90"));
+            return Err("latitudes must lie from -90 to 90");
         }
         if min_lat > max_lat {
-            return Err(bad("minLat is greater than maxLat"));
+            return Err("minLat is greater than maxLat");
         }
         Ok(BBox {
             min_lon,

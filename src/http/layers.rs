@@ -29,10 +29,13 @@ const DEFAULT_BUFFER_KM: f64 = 20.0;
 /// Default density cell, km.
 const DEFAULT_CELL_KM: f64 = 25.0;
 
-/// Bodies of region-only layers by id and parameters.
+/// Bodies of region-only layers by id and parameters, and the features of the region's OGC
+/// collections (the region does not change while the server runs).
 #[derive(Debug, Default)]
 pub struct LayerCache {
     bodies: Mutex<HashMap<String, Arc<Body>>>,
+    /// Each region collection's features, numbered from 1, built on first use.
+    pub(super) collections: Mutex<HashMap<Layer, Arc<Vec<Value>>>>,
 }
 
 /// A layer's body with its ETag.

@@ -8,6 +8,7 @@ mod geocode;
 mod layers;
 pub mod limits;
 mod ogc;
+mod ogc_openapi;
 mod openapi;
 mod problem;
 mod relate;
@@ -69,7 +70,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/openapi.json", get(openapi::api))
         .route("/ogc", get(ogc::landing))
         .route("/ogc/", get(ogc::landing))
-        .route("/ogc/api", get(ogc::api))
+        .route("/ogc/api", get(ogc_openapi::api))
         .route("/ogc/conformance", get(ogc::conformance))
         .route("/ogc/collections", get(ogc::collections))
         .route("/ogc/collections/{id}", get(ogc::collection))

@@ -9,19 +9,20 @@ use super::AppState;
 use super::extract::QueryPairs;
 use super::problem::Problem;
 use super::reports::{GEO_JSON, geojson_response};
-use crate::cql2::{self, Expr};
+use crate::cql2::{self, Expr, JsonProperties, ReportProperties};
 use crate::feature::{Link, ReportCollection, ReportFeature};
-use crate::fields::{self, FieldType, FieldValue};
+use crate::fields::{self, FieldType};
 use crate::layers::{self, Layer};
 use crate::model::privacy::Viewer;
-use crate::model::{FieldError, Report, ReportId};
-use crate::query::{MAX_LIMIT, REPORT_QUERY_PARAMS, ReportQuery};
+use crate::model::{FieldError, ReportId};
+use crate::query::{BBox, MAX_LIMIT, Page, REPORT_QUERY_PARAMS, ReportQuery, Spatial};
 use crate::service::ServiceError;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
+use std::sync::Arc;
 
 /// The conformance classes this server implements.
 pub const CONFORMANCE: &[&str] = &[
@@ -36,9 +37,9 @@ pub const CONFORMANCE: &[&str] = &[
 ];
 
 const CRS84: &str = "http://www.opengis.net/def/crs/OGC/1.3/CRS84";
-const OPENAPI: &str = "application/vnd.oai.openapi+json;version=3.0";
+pub(super) const OPENAPI: &str = "application/vnd.oai.openapi+json;version=3.0";
 /// Items per page when `limit` is not given, as the standard suggests.
-const DEFAULT_ITEMS: usize = 10;
+pub(super) const DEFAULT_ITEMS: usize = 10;
 
 fn link(href: String, rel: &str, media_type: &str, title: &str) -> Value {
     json!({"href": href, "rel": rel, "type": media_type, "title": title})
@@ -190,29 +191,42 @@ pub async fn queryables(
     Ok(response)
 }
 
-/// The features of a region collection, each with an id from 1.
-fn region_features(state: &AppState, id: &str) -> Vec<Value> {
+/// The features of a region collection, each with an id from 1: built once, then shared.
+fn region_features(state: &AppState, id: &str) -> Arc<Vec<Value>> {
+    let layer = Layer::from_id(id).unwrap_or(Layer::Provinces);
+    if let Some(features) = state.layer_cache.collections.lock().get(&layer) {
+        return features.clone();
+    }
     let g = &state.atlas.geography;
-    let collection = match Layer::from_id(id) {
-        Some(Layer::Border) => layers::lines(&g.borders, |_| true, 0.0),
-        Some(Layer::Coast) => layers::lines(&g.coast, |_| true, 0.0),
-        Some(Layer::Sea) => layers::water(&g.water, 0.0),
+    let collection = match layer {
+        Layer::Border => layers::lines(&g.borders, |_| true, 0.0),
+        Layer::Coast => layers::lines(&g.coast, |_| true, 0.0),
+        Layer::Sea => layers::water(&g.water, 0.0),
         _ => layers::areas(state.atlas.region.provinces.iter(), None, 0.0),
     };
-    let Value::Object(mut c) = collection else {
-        return Vec::new();
+    let features: Vec<Value> = match collection {
+        Value::Object(mut c) => match c.remove("features") {
+            Some(Value::Array(features)) => features,
+            _ => Vec::new(),
+        },
+        _ => Vec::new(),
     };
-    let Some(Value::Array(features)) = c.remove("features") else {
-        return Vec::new();
-    };
-    features
-        .into_iter()
-        .enumerate()
-        .map(|(i, mut f)| {
-            f["id"] = json!(i + 1);
-            f
-        })
-        .collect()
+    let numbered: Arc<Vec<Value>> = Arc::new(
+        features
+            .into_iter()
+            .enumerate()
+            .map(|(i, mut f)| {
+                f["id"] = json!(i + 1);
+                f
+            })
+            .collect(),
+    );
+    state
+        .layer_cache
+        .collections
+        .lock()
+        .insert(layer, numbered.clone());
+    numbered
 }
 
 /// The property names (and JSON types) of a region collection's features.
@@ -231,71 +245,11 @@ fn property_names(features: &[Value]) -> Vec<(String, &'static str)> {
     names
 }
 
-/// A report as CQL2 sees it: its feature properties and its point.
-struct ReportProperties<'a>(&'a Report);
-
-impl cql2::Properties for ReportProperties<'_> {
-    fn get(&self, name: &str) -> Option<cql2::Value> {
-        use cql2::Value as V;
-        Some(match (fields::ogc_field(name)?.read)(self.0) {
-            FieldValue::Null => V::Null,
-            FieldValue::Text(t) => V::Text(t.into_owned()),
-            FieldValue::Json(t) => V::Text(t),
-            FieldValue::Number(n) => V::Number(n),
-            FieldValue::Integer(n) => V::Number(n as f64),
-            FieldValue::Bool(b) => V::Bool(b),
-            FieldValue::Time(t) => V::Instant(t.0),
-        })
-    }
-
-    fn intersects(&self, other: &geo::Geometry<f64>) -> bool {
-        cql2::point_intersects(self.0.location.lon, self.0.location.lat, other)
-    }
-}
-
-/// A region feature as CQL2 sees it; its geometry is read from the JSON only if a spatial test
-/// asks for it.
-struct JsonProperties<'a> {
-    feature: &'a Value,
-    geometry: std::cell::OnceCell<Option<geo::Geometry<f64>>>,
-}
-
-impl cql2::Properties for JsonProperties<'_> {
-    fn get(&self, name: &str) -> Option<cql2::Value> {
-        use cql2::Value as V;
-        let v = if name == "id" {
-            self.feature.get("id")?
-        } else {
-            self.feature["properties"].get(name)?
-        };
-        Some(match v {
-            Value::Null => V::Null,
-            Value::Bool(b) => V::Bool(*b),
-            Value::Number(n) => V::Number(n.as_f64().unwrap_or(f64::NAN)),
-            Value::String(s) => V::Text(s.clone()),
-            other => V::Text(other.to_string()),
-        })
-    }
-
-    fn intersects(&self, other: &geo::Geometry<f64>) -> bool {
-        use geo::Intersects;
-        self.geometry
-            .get_or_init(|| geometry_of(self.feature))
-            .as_ref()
-            .is_some_and(|g| g.intersects(other))
-    }
-}
-
-fn geometry_of(feature: &Value) -> Option<geo::Geometry<f64>> {
-    let g: geojson::Geometry = serde_json::from_value(feature["geometry"].clone()).ok()?;
-    geo::Geometry::<f64>::try_from(&g).ok()
-}
-
 /// The parameters of an items request, read and checked.
 struct ItemsRequest {
     limit: usize,
     offset: usize,
-    bbox: Option<[f64; 4]>,
+    bbox: Option<BBox>,
     filter: Option<Expr>,
     /// For reports: the query of `/api/reports` these parameters amount to.
     report_pairs: Vec<(String, String)>,
@@ -333,8 +287,9 @@ fn read_items_request(
                     [a, b, _, d, e, _] => Some([*a, *b, *d, *e]),
                     _ => None,
                 };
-                match b {
-                    Some(b) => request.bbox = Some(b),
+                match b.map(BBox::from_edges) {
+                    Some(Ok(b)) => request.bbox = Some(b),
+                    Some(Err(why)) => errors.push(bad(format!("bbox '{value}': {why}"))),
                     None => errors.push(bad(format!(
                         "bbox must be minLon,minLat,maxLon,maxLat (or 6 numbers with heights), not '{value}'"
                     ))),
@@ -492,16 +447,16 @@ pub async fn items(
     if let Some(f) = &request.filter {
         check_queryables(f, &known)?;
     }
-    let bbox_shape = request
-        .bbox
-        .map(|b| geo::Geometry::Rect(geo::Rect::new((b[0], b[1]), (b[2], b[3]))));
-    let kept: Vec<Value> = features
-        .into_iter()
+    let bbox_shape = request.bbox.map(|b| {
+        geo::Geometry::Rect(geo::Rect::new(
+            (b.min_lon, b.min_lat),
+            (b.max_lon, b.max_lat),
+        ))
+    });
+    let kept: Vec<&Value> = features
+        .iter()
         .filter(|f| {
-            let props = JsonProperties {
-                feature: f,
-                geometry: std::cell::OnceCell::new(),
-            };
+            let props = JsonProperties::new(f);
             bbox_shape
                 .as_ref()
                 .is_none_or(|b| cql2::Properties::intersects(&props, b))
@@ -509,7 +464,7 @@ pub async fn items(
         })
         .collect();
     let matched = kept.len();
-    let page: Vec<Value> = kept
+    let page: Vec<&Value> = kept
         .into_iter()
         .skip(request.offset)
         .take(request.limit)
@@ -537,59 +492,41 @@ async fn report_items(
     request: ItemsRequest,
     viewer: Viewer,
 ) -> Result<Response, Problem> {
-    let mut query_pairs = request.report_pairs.clone();
-    if let Some(b) = request.bbox {
-        query_pairs.push((
-            "bbox".into(),
-            b.iter()
-                .map(|v| v.to_string())
-                .collect::<Vec<_>>()
-                .join(","),
-        ));
-    }
-    query_pairs.push(("limit".into(), request.limit.to_string()));
-    query_pairs.push(("offset".into(), request.offset.to_string()));
-    let query = ReportQuery::from_pairs(&query_pairs).map_err(Problem::invalid_query)?;
-    let (reports, matched) = match &request.filter {
-        None => {
-            let page = state.reports.query(&query, viewer).await?;
-            (
-                page.reports
-                    .into_iter()
-                    .map(|f| f.report)
-                    .collect::<Vec<_>>(),
-                page.matched,
-            )
+    let mut query =
+        ReportQuery::from_pairs(&request.report_pairs).map_err(Problem::invalid_query)?;
+    if let Some(bbox) = request.bbox {
+        if query.spatial != Spatial::None {
+            return Err(Problem::invalid_query(vec![FieldError::new(
+                "bbox",
+                "bbox cannot be combined with lat/lon, radius_km or nearest",
+            )]));
         }
+        query.spatial = Spatial::BBox(bbox);
+    }
+    query.page = Page {
+        limit: request.limit,
+        offset: request.offset,
+    };
+    let page = match &request.filter {
+        None => state.reports.query(&query, viewer).await?,
         Some(filter) => {
             let known: Vec<String> = fields::ogc_queryables()
                 .map(|(name, _)| name.to_string())
                 .collect();
             check_queryables(filter, &known)?;
-            // Evaluate the filter on every candidate the index leaves, newest first.
-            let mut ids: Vec<ReportId> = Vec::new();
-            let mut cursor = state.reports.export(&query, 5_000, viewer).await?;
-            while let Some(batch) = state.reports.next_chunk(&mut cursor).await? {
-                ids.extend(
-                    batch
-                        .iter()
-                        .filter(|r| filter.matches(&ReportProperties(r)))
-                        .map(|r| r.id),
-                );
-            }
-            ids.sort_unstable_by(|a, b| b.cmp(a));
-            let matched = ids.len();
-            let page: Vec<ReportId> = ids
-                .into_iter()
-                .skip(request.offset)
-                .take(request.limit)
-                .collect();
-            (state.reports.get_many(page, viewer).await?, matched)
+            state
+                .reports
+                .query_where(&query, |r| filter.matches(&ReportProperties(r)), viewer)
+                .await?
         }
     };
-    let features: Vec<ReportFeature> = reports.iter().map(ReportFeature::for_gis).collect();
-    let links = paging_links(base, uri, pairs, &request, matched);
-    let body = serde_json::to_vec(&ReportCollection::new(features, matched, links))
+    let features: Vec<ReportFeature> = page
+        .reports
+        .iter()
+        .map(|f| ReportFeature::for_gis(&f.report))
+        .collect();
+    let links = paging_links(base, uri, pairs, &request, page.matched);
+    let body = serde_json::to_vec(&ReportCollection::new(features, page.matched, links))
         .map_err(Problem::internal)?;
     Ok(geojson_response(StatusCode::OK, body))
 }
@@ -618,132 +555,12 @@ pub async fn item(
         return Ok(geojson_response(StatusCode::OK, body));
     }
     let index: usize = fid.parse().map_err(|_| missing())?;
-    let feature = region_features(&state, id)
-        .into_iter()
-        .nth(index.checked_sub(1).ok_or_else(missing)?)
+    let features = region_features(&state, id);
+    let feature = features
+        .get(index.checked_sub(1).ok_or_else(missing)?)
         .ok_or_else(missing)?;
     Ok(geojson_response(
         StatusCode::OK,
         feature.to_string().into_bytes(),
     ))
-}
-
-/// `GET /ogc/api`: the OpenAPI 3.0 definition.
-pub async fn api(headers: HeaderMap) -> Response {
-    let base = super::base_url(&headers);
-    let param = |name: &str, description: &str, schema: Value| json!({"name": name, "in": "query", "required": false, "description": description, "schema": schema});
-    // `limit` is a shared component referenced from every items path: QGIS reads its page size
-    // from `components.parameters.limit` and GDAL (3.8 and later) from the `$ref` on each
-    // collection's own items path; both take min(max(1000, default), maximum). A larger limit
-    // is served as the maximum, as OGC API - Features requires (not an error).
-    let limit = json!({
-        "name": "limit", "in": "query", "required": false, "style": "form", "explode": false,
-        "description": format!("Features per page (default {DEFAULT_ITEMS}, at most {MAX_LIMIT}; a larger value is served as {MAX_LIMIT})."),
-        "schema": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_ITEMS},
-    });
-    let item_params = vec![
-        json!({"$ref": "#/components/parameters/limit"}),
-        param(
-            "offset",
-            "Features to skip (the next link sets it).",
-            json!({"type": "integer", "minimum": 0}),
-        ),
-        {
-            // Comma-separated, as OGC API - Features Part 1 declares it (form style, not
-            // exploded: bbox=1,2,3,4, never bbox=1&bbox=2...).
-            let mut bbox = param(
-                "bbox",
-                "minLon,minLat,maxLon,maxLat in CRS84.",
-                json!({"type": "array", "items": {"type": "number"}, "minItems": 4, "maxItems": 6}),
-            );
-            bbox["style"] = json!("form");
-            bbox["explode"] = json!(false);
-            bbox
-        },
-        param(
-            "datetime",
-            "An instant or interval (start/end, '..' for open), matched against the observation interval.",
-            json!({"type": "string"}),
-        ),
-        param(
-            "filter",
-            "A CQL2 text filter over the queryables.",
-            json!({"type": "string", "minLength": 1}),
-        ),
-        param(
-            "filter-lang",
-            "cql2-text",
-            json!({"type": "string", "enum": ["cql2-text"]}),
-        ),
-    ];
-    // The reports take the API's filters too; the region's collections only the standard ones.
-    let mut report_params = item_params.clone();
-    for (name, description) in [
-        ("kind", "Kinds, comma-separated (reports only)."),
-        (
-            "status",
-            "Verification statuses, comma-separated (reports only).",
-        ),
-        (
-            "source_type",
-            "Source types, comma-separated (reports only).",
-        ),
-        ("tag", "Tags, comma-separated (reports only)."),
-        (
-            "q",
-            "Words that must all appear in the description (reports only).",
-        ),
-        (
-            "border_within_km",
-            "At most this far from the nearest land border (reports only).",
-        ),
-        (
-            "coast_within_km",
-            "At most this far from the coast (reports only).",
-        ),
-        (
-            "border_country",
-            "Nearest border with these countries (reports only).",
-        ),
-        ("province", "In these provinces (reports only)."),
-        ("country", "In these countries (reports only)."),
-    ] {
-        report_params.push(param(name, description, json!({"type": "string"})));
-    }
-    let collection_id = json!({"name": "collectionId", "in": "path", "required": true, "schema": {"type": "string", "enum": Layer::ogc_collections().map(|(l, _)| l.id()).collect::<Vec<_>>()}});
-    let ok = |description: &str, media: &str| json!({"200": {"description": description, "content": {media: {"schema": {"type": "object"}}}}, "404": {"description": "Not found"}, "400": {"description": "Invalid parameter (application/problem+json)"}});
-    // Each collection's items at its own path (GDAL looks its page size up there).
-    let items_paths = Layer::ogc_collections().map(|(layer, collection)| {
-        let id = layer.id();
-        let (params, operation) = match layer {
-            Layer::Reports => (report_params.clone(), "getReports".to_string()),
-            _ => (item_params.clone(), format!("getFeatures_{id}")),
-        };
-        let get = json!({"summary": collection.title, "operationId": operation, "parameters": params, "responses": ok("A page of features", GEO_JSON)});
-        (format!("/collections/{id}/items"), json!({ "get": get }))
-    });
-    let mut doc = json!({
-        "openapi": "3.0.3",
-        "info": {"title": "sightmap OGC API – Features", "version": env!("CARGO_PKG_VERSION"), "description": "Unverified sighting reports and the region's borders, coast, sea and provinces."},
-        "servers": [{"url": format!("{base}/ogc")}],
-        "paths": {
-            "/": {"get": {"summary": "Landing page", "operationId": "getLandingPage", "responses": ok("The landing page", "application/json")}},
-            "/conformance": {"get": {"summary": "Conformance classes", "operationId": "getConformance", "responses": ok("The conformance classes", "application/json")}},
-            "/api": {"get": {"summary": "This definition", "operationId": "getApi", "responses": ok("The API definition", OPENAPI)}},
-            "/collections": {"get": {"summary": "The collections", "operationId": "getCollections", "responses": ok("The collections", "application/json")}},
-            "/collections/{collectionId}": {"get": {"summary": "One collection", "operationId": "describeCollection", "parameters": [collection_id], "responses": ok("The collection", "application/json")}},
-            "/collections/{collectionId}/queryables": {"get": {"summary": "What a filter may use", "operationId": "getQueryables", "parameters": [collection_id], "responses": ok("A JSON Schema", "application/schema+json")}},
-            "/collections/{collectionId}/items/{featureId}": {"get": {"summary": "One feature", "operationId": "getFeature", "parameters": [collection_id, {"name": "featureId", "in": "path", "required": true, "schema": {"type": "string"}}], "responses": ok("The feature", GEO_JSON)}},
-        },
-        "components": {"parameters": {"limit": limit}},
-    });
-    doc["paths"]
-        .as_object_mut()
-        .expect("paths is an object")
-        .extend(items_paths);
-    let mut response = Json(doc).into_response();
-    response
-        .headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static(OPENAPI));
-    response
 }

@@ -2,6 +2,9 @@
 
 use super::*;
 
+/// Reports read at a time while a predicate decides on them.
+const FILTER_BATCH: usize = 5_000;
+
 impl ReportService {
     /// The ids whose description has every word of the query's `q`, found by the store;
     /// `None` when the query has no `q`.
@@ -87,5 +90,38 @@ impl ReportService {
             matched: answer.matched,
             reports: found,
         })
+    }
+
+    /// Like [`Self::query`], with a predicate that decides on each report the index leaves
+    /// (a compiled CQL2 filter): the index narrows by place, time and the report filters, the
+    /// predicate reads every candidate, and the page is taken newest first.
+    pub async fn query_where(
+        &self,
+        query: &ReportQuery,
+        keep: impl Fn(&Report) -> bool,
+        viewer: Viewer,
+    ) -> Result<ReportPage, ServiceError> {
+        let mut ids: Vec<ReportId> = Vec::new();
+        let mut cursor = self.export(query, FILTER_BATCH, viewer).await?;
+        while let Some(batch) = self.next_chunk(&mut cursor).await? {
+            ids.extend(batch.iter().filter(|r| keep(r)).map(|r| r.id));
+        }
+        ids.sort_unstable_by(|a, b| b.cmp(a));
+        let matched = ids.len();
+        let page: Vec<ReportId> = ids
+            .into_iter()
+            .skip(query.page.offset)
+            .take(query.page.limit)
+            .collect();
+        let reports = self
+            .get_many(page, viewer)
+            .await?
+            .into_iter()
+            .map(|report| RankedReport {
+                report,
+                distance_m: None,
+            })
+            .collect();
+        Ok(ReportPage { matched, reports })
     }
 }

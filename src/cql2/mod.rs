@@ -6,6 +6,10 @@
 //! A filter is parsed once ([`Expr::parse`]) and evaluated per feature against a
 //! [`Properties`] source.
 
+mod properties;
+
+pub use properties::{JsonProperties, ReportProperties};
+
 use geo::Intersects;
 use std::cmp::Ordering;
 
