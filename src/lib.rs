@@ -25,27 +25,16 @@
 //! and geodesy; the stores return the model's types, not the index's.
 #![deny(missing_docs)]
 
-pub mod access;
-pub mod atlas;
-pub mod cli;
-pub mod config;
-pub mod cql2;
-pub mod export;
-pub mod feature;
-pub mod feature_cache;
-pub mod fields;
-pub mod geocode;
-pub mod geodesy;
-pub mod geography;
-pub mod history;
-pub mod http;
-pub mod import;
-pub mod index;
-pub mod layers;
-pub mod migrate;
-pub mod model;
-pub mod overlap;
-pub mod query;
-pub mod region;
-pub mod service;
-pub mod store;
+pub mod domain;
+pub mod engine;
+pub mod formats;
+pub mod geospatial;
+pub mod surface;
+
+// The modules keep their paths at the crate root (`crate::model`, `sightmap::index`…);
+// the folders above group them by layer.
+pub use domain::{access, history, model};
+pub use engine::{feature_cache, index, migrate, query, service, store};
+pub use formats::{cql2, export, feature, fields, import, layers};
+pub use geospatial::{atlas, geocode, geodesy, geography, overlap, region};
+pub use surface::{cli, config, http};

@@ -1,12 +1,14 @@
-//! The dependency rule of `src/lib.rs`: the core never imports the surface. The surface (the
-//! command line, its configuration and the HTTP server: `cli`, `config`, `http`, `main.rs`)
-//! may use every part of the core; no other module may name `crate::cli`, `crate::config` or
-//! `crate::http` in code (doc comments may link to them). Read from the sources, so that a
-//! forbidden `use` fails here with the file and line.
+//! The dependency rule of `src/lib.rs`: the core never imports the surface. The surface
+//! (`src/surface/`: the command line, its configuration and the HTTP server, and `main.rs`)
+//! may use every part of the core; no other file may name `crate::surface`, `crate::cli`,
+//! `crate::config` or `crate::http` in code (doc comments may link to them). Read from the
+//! sources, so that a forbidden `use` fails here with the file and line.
 
 use std::path::{Path, PathBuf};
 
-const SURFACE: &[&str] = &["cli", "config", "http"];
+/// The surface's paths, as the core could name them (the modules are re-exported at the
+/// crate root).
+const SURFACE: &[&str] = &["surface", "cli", "config", "http"];
 
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
     for entry in std::fs::read_dir(dir).expect("read src") {
@@ -19,8 +21,8 @@ fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
-/// The top-level module a source file belongs to: `src/http/ogc.rs` → `http`,
-/// `src/config.rs` → `config`, `src/main.rs` → `main`.
+/// The top-level folder or file a source file belongs to: `src/surface/http/ogc.rs` →
+/// `surface`, `src/engine/index/mod.rs` → `engine`, `src/main.rs` → `main`.
 fn module_of(src: &Path, file: &Path) -> String {
     let relative = file.strip_prefix(src).expect("under src");
     let first = relative.components().next().expect("a component");
@@ -63,7 +65,7 @@ fn the_core_never_imports_the_surface() {
     let mut violations = Vec::new();
     for file in &files {
         let module = module_of(&src, file);
-        if SURFACE.contains(&module.as_str()) || module == "main" {
+        if module == "surface" || module == "main" {
             continue;
         }
         let text = std::fs::read_to_string(file).expect("read a source file");

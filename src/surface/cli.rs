@@ -22,7 +22,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// The sample reports, built from public claims (see `data/README.md`).
-pub const SAMPLE_REPORTS: &str = include_str!("../data/sample-reports.geojson");
+pub const SAMPLE_REPORTS: &str = include_str!("../../data/sample-reports.geojson");
 
 /// How often a running server writes the index snapshot, if anything changed.
 const SNAPSHOT_EVERY: Duration = Duration::from_secs(300);

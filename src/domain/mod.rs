@@ -1,0 +1,6 @@
+//! The domain: what a report is (a claim with its sources and their stances), its
+//! validation and privacy rules, who may do what, and what each revision changed.
+
+pub mod access;
+pub mod history;
+pub mod model;

@@ -1,0 +1,9 @@
+//! Formats: reports and layers as GeoJSON, the one list of exported fields, exports,
+//! imports and CQL2 filters.
+
+pub mod cql2;
+pub mod export;
+pub mod feature;
+pub mod fields;
+pub mod import;
+pub mod layers;
