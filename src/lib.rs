@@ -1,6 +1,11 @@
 //! sightmap: unverified sighting reports, stored durably, indexed in space and time, served as
 //! GeoJSON.
 //!
+//! The folders are the layers: `domain` (the model, access, history), `geospatial` (geodesy,
+//! the region, geocoding, geography), `engine` (index, stores, service, queries), `formats`
+//! (GeoJSON, fields, layers, exports, imports, CQL2) and `surface` (HTTP, command line,
+//! configuration). Each module is re-exported here, at the path it is known by.
+//!
 //! How the parts connect:
 //! - [`model`] defines a report (a *claim*, with its sources and their stances), checks input
 //!   and holds the privacy rules ([`model::privacy`]).
