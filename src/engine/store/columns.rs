@@ -131,32 +131,22 @@ pub const WRITE: [Col; 23] = [
     Col::PublicView,
 ];
 
-/// The columns [`report_from`] reads, in their select order.
-pub const REPORT: [Col; 23] = [
-    Col::Id,
-    Col::Kind,
-    Col::Description,
-    Col::LocationText,
-    Col::Lon,
-    Col::Lat,
-    Col::Precision,
-    Col::UncertaintyM,
-    Col::Province,
-    Col::Country,
-    Col::ObservedFrom,
-    Col::ObservedTo,
-    Col::Sources,
-    Col::Status,
-    Col::Tags,
-    Col::ReportedAt,
-    Col::UpdatedAt,
-    Col::LocationAmbiguous,
-    Col::BorderDistanceM,
-    Col::BorderCountry,
-    Col::CoastDistanceM,
-    Col::InSea,
-    Col::PublicView,
-];
+/// The columns [`report_from`] reads, in their select order: the id, then what a write sets
+/// but the source types (derived from the sources).
+pub const REPORT: [Col; 23] = report_columns();
+
+const fn report_columns() -> [Col; 23] {
+    let mut out = [Col::Id; 23];
+    let (mut i, mut j) = (0, 1);
+    while i < WRITE.len() {
+        if !matches!(WRITE[i], Col::SourceTypes) {
+            out[j] = WRITE[i];
+            j += 1;
+        }
+        i += 1;
+    }
+    out
+}
 
 /// The columns [`index_record_from`] reads, in their select order.
 pub const INDEX: [Col; 19] = [
@@ -280,6 +270,33 @@ pub fn write_values(r: &Report) -> Result<[Value<'_>; 23], StoreError> {
     ])
 }
 
+/// The [`StoredRow`] methods that a store's row answers with its own typed getter (`get` for
+/// SQLite, `try_get` for PostgreSQL): `stored_cells!(get);` inside the impl.
+macro_rules! stored_cells {
+    ($get:ident) => {
+        fn opt_string(&self, i: usize) -> Result<Option<String>, StoreError> {
+            Ok(self.$get(i)?)
+        }
+
+        fn real(&self, i: usize) -> Result<f64, StoreError> {
+            Ok(self.$get(i)?)
+        }
+
+        fn opt_real(&self, i: usize) -> Result<Option<f64>, StoreError> {
+            Ok(self.$get(i)?)
+        }
+
+        fn int(&self, i: usize) -> Result<i64, StoreError> {
+            Ok(self.$get(i)?)
+        }
+
+        fn boolean(&self, i: usize) -> Result<bool, StoreError> {
+            Ok(self.$get(i)?)
+        }
+    };
+}
+pub(super) use stored_cells;
+
 /// The cells of a row as both stores read them; a store implements it for its row type.
 pub trait StoredRow {
     /// A report id.
@@ -326,6 +343,16 @@ fn public_view(text: Option<&str>) -> Result<Option<Box<PublicView>>, StoreError
     super::parse_public_view(text).map_err(|e| StoreError::Corrupt(format!("public_view: {e}")))
 }
 
+/// The relation to the borders and coast from a row of `list`.
+fn relation_from(row: &impl StoredRow, list: &[Col]) -> Result<Relation, StoreError> {
+    Ok(Relation {
+        border_distance_m: row.opt_real(position(list, Col::BorderDistanceM))?,
+        border_country: row.opt_string(position(list, Col::BorderCountry))?,
+        coast_distance_m: row.opt_real(position(list, Col::CoastDistanceM))?,
+        in_sea: row.boolean(position(list, Col::InSea))?,
+    })
+}
+
 /// A report from a row of [`REPORT`].
 pub fn report_from(row: &impl StoredRow) -> Result<Report, StoreError> {
     let public = public_view(row.opt_text(at!(REPORT, PublicView))?)?;
@@ -345,12 +372,7 @@ pub fn report_from(row: &impl StoredRow) -> Result<Report, StoreError> {
             public_precision: public.as_ref().and_then(|p| p.location.public_precision),
             coarsened: false,
         },
-        relation: Relation {
-            border_distance_m: row.opt_real(at!(REPORT, BorderDistanceM))?,
-            border_country: row.opt_string(at!(REPORT, BorderCountry))?,
-            coast_distance_m: row.opt_real(at!(REPORT, CoastDistanceM))?,
-            in_sea: row.boolean(at!(REPORT, InSea))?,
-        },
+        relation: relation_from(row, &REPORT)?,
         observed: Interval {
             from: Timestamp(row.int(at!(REPORT, ObservedFrom))?),
             to: Timestamp(row.int(at!(REPORT, ObservedTo))?),
@@ -377,12 +399,7 @@ pub fn index_record_from(row: &impl StoredRow) -> Result<IndexRecord, StoreError
         precision: word(row.text(at!(INDEX, Precision))?, Col::Precision)?,
         province: row.opt_string(at!(INDEX, Province))?,
         country: row.opt_string(at!(INDEX, Country))?,
-        relation: Relation {
-            border_distance_m: row.opt_real(at!(INDEX, BorderDistanceM))?,
-            border_country: row.opt_string(at!(INDEX, BorderCountry))?,
-            coast_distance_m: row.opt_real(at!(INDEX, CoastDistanceM))?,
-            in_sea: row.boolean(at!(INDEX, InSea))?,
-        },
+        relation: relation_from(row, &INDEX)?,
         kind: word(row.text(at!(INDEX, Kind))?, Col::Kind)?,
         status: word(row.text(at!(INDEX, Status))?, Col::Status)?,
         source_types: WordSet(row.bits(at!(INDEX, SourceTypes))?),

@@ -345,23 +345,31 @@ fn report_params<'a>(
         .map(|v| v as &(dyn tokio_postgres::types::ToSql + Sync))
 }
 
+impl Value<'_> {
+    /// Calls `f` with the value as the Rust type PostgreSQL binds (the bit set as `integer`).
+    fn bound<R>(&self, f: impl FnOnce(&(dyn tokio_postgres::types::ToSql + Sync)) -> R) -> R {
+        match self {
+            Value::Text(v) => f(v),
+            Value::OptText(v) => f(v),
+            Value::Owned(v) => f(v),
+            Value::OptOwned(v) => f(v),
+            Value::Real(v) => f(v),
+            Value::OptReal(v) => f(v),
+            Value::Int(v) => f(v),
+            Value::Bits(v) => f(&i32::from(*v)),
+            Value::Bool(v) => f(v),
+        }
+    }
+}
+
 impl tokio_postgres::types::ToSql for Value<'_> {
+    /// As [`Self::to_sql_checked`]: the inner value checks its own type.
     fn to_sql(
         &self,
         ty: &tokio_postgres::types::Type,
         out: &mut bytes::BytesMut,
     ) -> Result<tokio_postgres::types::IsNull, Box<dyn std::error::Error + Sync + Send>> {
-        match self {
-            Value::Text(v) => v.to_sql(ty, out),
-            Value::OptText(v) => v.to_sql(ty, out),
-            Value::Owned(v) => v.to_sql(ty, out),
-            Value::OptOwned(v) => v.to_sql(ty, out),
-            Value::Real(v) => v.to_sql(ty, out),
-            Value::OptReal(v) => v.to_sql(ty, out),
-            Value::Int(v) => v.to_sql(ty, out),
-            Value::Bits(v) => i32::from(*v).to_sql(ty, out),
-            Value::Bool(v) => v.to_sql(ty, out),
-        }
+        self.to_sql_checked(ty, out)
     }
 
     /// Each variant's own type decides (see [`Self::to_sql_checked`]).
@@ -375,17 +383,7 @@ impl tokio_postgres::types::ToSql for Value<'_> {
         ty: &tokio_postgres::types::Type,
         out: &mut bytes::BytesMut,
     ) -> Result<tokio_postgres::types::IsNull, Box<dyn std::error::Error + Sync + Send>> {
-        match self {
-            Value::Text(v) => v.to_sql_checked(ty, out),
-            Value::OptText(v) => v.to_sql_checked(ty, out),
-            Value::Owned(v) => v.to_sql_checked(ty, out),
-            Value::OptOwned(v) => v.to_sql_checked(ty, out),
-            Value::Real(v) => v.to_sql_checked(ty, out),
-            Value::OptReal(v) => v.to_sql_checked(ty, out),
-            Value::Int(v) => v.to_sql_checked(ty, out),
-            Value::Bits(v) => i32::from(*v).to_sql_checked(ty, out),
-            Value::Bool(v) => v.to_sql_checked(ty, out),
-        }
+        self.bound(|v| v.to_sql_checked(ty, out))
     }
 }
 
@@ -475,6 +473,8 @@ fn parse_json<T: serde::de::DeserializeOwned>(text: &str, column: &str) -> Resul
 }
 
 impl StoredRow for Row {
+    columns::stored_cells!(try_get);
+
     fn id(&self, i: usize) -> Result<ReportId, StoreError> {
         Ok(ReportId(self.try_get(i)?))
     }
@@ -483,33 +483,13 @@ impl StoredRow for Row {
         Ok(self.try_get(i)?)
     }
 
-    fn opt_string(&self, i: usize) -> Result<Option<String>, StoreError> {
-        Ok(self.try_get(i)?)
-    }
-
     fn opt_text(&self, i: usize) -> Result<Option<&str>, StoreError> {
-        Ok(self.try_get(i)?)
-    }
-
-    fn real(&self, i: usize) -> Result<f64, StoreError> {
-        Ok(self.try_get(i)?)
-    }
-
-    fn opt_real(&self, i: usize) -> Result<Option<f64>, StoreError> {
-        Ok(self.try_get(i)?)
-    }
-
-    fn int(&self, i: usize) -> Result<i64, StoreError> {
         Ok(self.try_get(i)?)
     }
 
     fn bits(&self, i: usize) -> Result<u16, StoreError> {
         let bits: i32 = self.try_get(i)?;
         u16::try_from(bits).map_err(|e| StoreError::Corrupt(format!("source_types: {e}")))
-    }
-
-    fn boolean(&self, i: usize) -> Result<bool, StoreError> {
-        Ok(self.try_get(i)?)
     }
 }
 

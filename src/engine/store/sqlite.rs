@@ -507,25 +507,12 @@ fn update_report(
     by: &str,
     next_version: &mut i64,
 ) -> Result<WriteOutcome, StoreError> {
-    let rowid: Option<i64> = conn
-        .prepare_cached(
-            "SELECT rowid FROM reports WHERE id = ?1 AND version = ?2 AND deleted_at IS NULL",
-        )?
-        .query_row(params![r.id.0.as_bytes(), expected_version], |row| {
-            row.get(0)
-        })
-        .optional()?;
-    let Some(rowid) = rowid else {
-        let live: bool = conn
-            .prepare_cached(
-                "SELECT EXISTS (SELECT 1 FROM reports WHERE id = ?1 AND deleted_at IS NULL)",
-            )?
-            .query_row([r.id.0.as_bytes()], |row| row.get(0))?;
-        return if live {
-            Err(StoreError::Conflict(r.id))
-        } else {
-            Ok(WriteOutcome::Version(None))
-        };
+    let rowid = match live_row(conn, &r.id)? {
+        None => return Ok(WriteOutcome::Version(None)),
+        Some((_, version)) if version != expected_version => {
+            return Err(StoreError::Conflict(r.id));
+        }
+        Some((rowid, _)) => rowid,
     };
     let version = take_version(next_version);
     let values = columns::write_values(r)?;
@@ -554,11 +541,7 @@ fn delete_report(
     by: &str,
     next_version: &mut i64,
 ) -> Result<WriteOutcome, StoreError> {
-    let rowid: Option<i64> = conn
-        .prepare_cached("SELECT rowid FROM reports WHERE id = ?1 AND deleted_at IS NULL")?
-        .query_row([id.0.as_bytes()], |row| row.get(0))
-        .optional()?;
-    let Some(rowid) = rowid else {
+    let Some((rowid, _)) = live_row(conn, id)? else {
         return Ok(WriteOutcome::Version(None));
     };
     let version = take_version(next_version);
@@ -617,6 +600,14 @@ fn revoke_token(
         params![id.as_bytes(), at.0],
     )?;
     Ok(WriteOutcome::Revoked(changed == 1))
+}
+
+/// The row id and version of a live report.
+fn live_row(conn: &Connection, id: &ReportId) -> Result<Option<(i64, i64)>, StoreError> {
+    Ok(conn
+        .prepare_cached("SELECT rowid, version FROM reports WHERE id = ?1 AND deleted_at IS NULL")?
+        .query_row([id.0.as_bytes()], |row| Ok((row.get(0)?, row.get(1)?)))
+        .optional()?)
 }
 
 /// The next version, taken.
@@ -679,6 +670,8 @@ fn report_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Report> {
 }
 
 impl StoredRow for rusqlite::Row<'_> {
+    columns::stored_cells!(get);
+
     fn id(&self, i: usize) -> Result<ReportId, StoreError> {
         Ok(id_at(self, i)?)
     }
@@ -687,33 +680,13 @@ impl StoredRow for rusqlite::Row<'_> {
         Ok(text_ref(self, i)?)
     }
 
-    fn opt_string(&self, i: usize) -> Result<Option<String>, StoreError> {
-        Ok(self.get(i)?)
-    }
-
     fn opt_text(&self, i: usize) -> Result<Option<&str>, StoreError> {
         self.get_ref(i)?
             .as_str_or_null()
             .map_err(|e| StoreError::Corrupt(format!("column {i}: {e}")))
     }
 
-    fn real(&self, i: usize) -> Result<f64, StoreError> {
-        Ok(self.get(i)?)
-    }
-
-    fn opt_real(&self, i: usize) -> Result<Option<f64>, StoreError> {
-        Ok(self.get(i)?)
-    }
-
-    fn int(&self, i: usize) -> Result<i64, StoreError> {
-        Ok(self.get(i)?)
-    }
-
     fn bits(&self, i: usize) -> Result<u16, StoreError> {
-        Ok(self.get(i)?)
-    }
-
-    fn boolean(&self, i: usize) -> Result<bool, StoreError> {
         Ok(self.get(i)?)
     }
 }

@@ -188,6 +188,16 @@ fn levenshtein(a: &[char], b: &[char], row: &mut Vec<usize>) -> usize {
 mod tests {
     use super::*;
 
+    /// Numbers below `n`, from a seeded xorshift generator.
+    fn xorshift(mut seed: u64) -> impl FnMut(u64) -> u64 {
+        move |n| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % n
+        }
+    }
+
     fn chars(words: &[&str]) -> Vec<Vec<char>> {
         words.iter().map(|w| w.chars().collect()).collect()
     }
@@ -215,13 +225,7 @@ mod tests {
     #[test]
     fn the_bit_parallel_distance_is_the_dynamic_programmes() {
         let letters: Vec<char> = "abdeghiklmnorstuzرشتگیلان".chars().collect();
-        let mut seed = 0x2545_f491_4f6c_dd1du64;
-        let mut next = |n: u64| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed % n
-        };
+        let mut next = xorshift(0x2545_f491_4f6c_dd1du64);
         let mut row = Vec::new();
         for _ in 0..5_000 {
             let a: Vec<char> = (0..next(71))
@@ -238,13 +242,7 @@ mod tests {
     /// The tree finds exactly what a scan of every key finds, for random words and radii.
     #[test]
     fn finds_what_a_scan_finds() {
-        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
-        let mut next = |n: u64| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed % n
-        };
+        let mut next = xorshift(0x9e37_79b9_7f4a_7c15u64);
         let mut word = |len: u64| -> String {
             (0..1 + next(len))
                 .map(|_| char::from(b"abdeghiklmnorstuz"[next(17) as usize]))

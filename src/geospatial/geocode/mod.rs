@@ -983,26 +983,29 @@ mod tests {
     #[test]
     fn a_name_shared_by_an_area_and_its_seat_means_the_seat_unless_the_text_says_area() {
         let g = geocoder();
-        for text in [
+        let towns = [
             "Lankaran",
             "لنکران",
             "Masally",
             "ماسالی",
             "Ardabil",
             "اردبیل",
-        ] {
-            let (c, _) = best(&g, text);
-            assert_eq!(c.precision, Precision::Place, "{text}: {c:?}");
-        }
-        for text in [
+        ];
+        let areas = [
             "Lankaran District",
             "Lankaran rayonu",
             "Ardabil province",
             "استان اردبیل",
             "شهرستان آستارا",
+        ];
+        for (texts, precision) in [
+            (&towns[..], Precision::Place),
+            (&areas[..], Precision::Province),
         ] {
-            let (c, _) = best(&g, text);
-            assert_eq!(c.precision, Precision::Province, "{text}: {c:?}");
+            for text in texts {
+                let (c, _) = best(&g, text);
+                assert_eq!(c.precision, precision, "{text}: {c:?}");
+            }
         }
     }
 
@@ -1030,17 +1033,20 @@ mod tests {
         }
     }
 
+    /// A town with its province written before or around it, in Latin and Persian script.
+    const PROVINCE_FIRST: [&str; 6] = [
+        "Gilan: Rasht",
+        "Gilan - Rasht",
+        "Rasht (Gilan)",
+        "Gilan province, Rasht",
+        "استان گیلان، رشت",
+        "گیلان: رشت",
+    ];
+
     #[test]
     fn a_province_before_its_town_is_context() {
         let g = geocoder();
-        for text in [
-            "Gilan: Rasht",
-            "Gilan - Rasht",
-            "Rasht (Gilan)",
-            "Gilan province, Rasht",
-            "استان گیلان، رشت",
-            "گیلان: رشت",
-        ] {
+        for text in PROVINCE_FIRST {
             let (c, _) = best(&g, text);
             assert_eq!(c.source_id, "geonames:118743", "{text}: {c:?}");
         }
