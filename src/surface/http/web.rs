@@ -13,40 +13,8 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'
      style-src 'self' 'unsafe-inline'; font-src 'self'; object-src 'none'; base-uri 'none'; \
      frame-ancestors 'none'; form-action 'self'";
 
-macro_rules! asset {
-    ($path:literal, $type:literal) => {
-        (
-            $path,
-            $type,
-            include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/web/", $path)).as_slice(),
-        )
-    };
-}
-
-/// Every file under `/web/`: path, media type, bytes.
-const ASSETS: &[(&str, &str, &[u8])] = &[
-    asset!("index.html", "text/html; charset=utf-8"),
-    asset!("app.js", "text/javascript; charset=utf-8"),
-    asset!("app.css", "text/css; charset=utf-8"),
-    asset!("favicon.svg", "image/svg+xml"),
-    asset!(
-        "vendor/maplibre-gl/maplibre-gl.mjs",
-        "text/javascript; charset=utf-8"
-    ),
-    asset!(
-        "vendor/maplibre-gl/maplibre-gl-worker.mjs",
-        "text/javascript; charset=utf-8"
-    ),
-    asset!(
-        "vendor/maplibre-gl/maplibre-gl.css",
-        "text/css; charset=utf-8"
-    ),
-    asset!(
-        "vendor/maplibre-gl/LICENSE.txt",
-        "text/plain; charset=utf-8"
-    ),
-    asset!("vendor/README.md", "text/markdown; charset=utf-8"),
-];
+/// Every file under `web/`: path, media type, bytes (listed by `build.rs`).
+const ASSETS: &[(&str, &str, &[u8])] = include!(concat!(env!("OUT_DIR"), "/web_assets.rs"));
 
 fn serve(path: &str) -> Option<Response> {
     let (_, media_type, bytes) = ASSETS.iter().find(|(p, _, _)| *p == path)?;
