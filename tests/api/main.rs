@@ -15,3 +15,4 @@ mod queries;
 mod relate;
 mod reports;
 mod support;
+mod web;
