@@ -62,3 +62,51 @@ async fn every_file_of_the_web_folder_is_served_as_it_is() {
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
     assert_eq!(missing.content_type, "application/problem+json");
 }
+
+#[tokio::test]
+async fn the_vocabulary_is_the_models_with_the_maps_colours_and_marks() {
+    use sightmap::model::{Kind, Precision, SourceType, Stance, Status};
+    let app = App::new(None).await;
+    let reply = app.get("/api/vocabulary").await;
+    assert_eq!(reply.status, StatusCode::OK);
+    let ids = |key: &str, field: Option<&str>| -> Vec<String> {
+        reply.body[key]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| match field {
+                Some(f) => v[f].as_str().unwrap().to_string(),
+                None => v.as_str().unwrap().to_string(),
+            })
+            .collect()
+    };
+    let words = |all: Vec<&str>| all.into_iter().map(String::from).collect::<Vec<_>>();
+    assert_eq!(
+        ids("kinds", Some("id")),
+        words(Kind::ALL.iter().map(|k| k.as_str()).collect())
+    );
+    assert_eq!(
+        ids("statuses", Some("id")),
+        words(Status::ALL.iter().map(|s| s.as_str()).collect())
+    );
+    assert_eq!(
+        ids("precisions", None),
+        words(Precision::ALL.iter().map(|p| p.as_str()).collect())
+    );
+    assert_eq!(
+        ids("source_types", None),
+        words(SourceType::ALL.iter().map(|t| t.as_str()).collect())
+    );
+    assert_eq!(
+        ids("stances", None),
+        words(Stance::ALL.iter().map(|s| s.as_str()).collect())
+    );
+    // Every status has a colour of its own, every kind a mark of its own.
+    for (key, field) in [("statuses", "colour"), ("kinds", "mark")] {
+        let mut values = ids(key, Some(field));
+        let n = values.len();
+        values.sort();
+        values.dedup();
+        assert_eq!(values.len(), n, "{key} share a {field}");
+    }
+}

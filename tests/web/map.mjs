@@ -198,5 +198,19 @@ assert.equal(lights.features[0].properties.location_text, 'eastern Gilan');
 
 assert.deepEqual(outside, [], `requests left 127.0.0.1: ${outside}`);
 assert.deepEqual(errors, [], `console errors: ${errors.join('\n')}`);
+
+// A request that fails is said on the page's error line, with the server's problem, not
+// ignored (checked last: the failure below is on purpose).
+await page.route('**/api/reports?*', (route) => route.fulfill({
+  status: 503,
+  contentType: 'application/problem+json',
+  body: JSON.stringify({ type: '/problems/unavailable', title: 'Service unavailable', status: 503, detail: 'the store cannot be reached' }),
+}));
+await page.evaluate(() => window.sightmap.map.jumpTo({ center: [49.1, 37.4], zoom: 7.3 }));
+await page.waitForFunction(() => {
+  const line = document.getElementById('error-line');
+  return line && !line.hidden && line.textContent.includes('the store cannot be reached');
+}, null, { timeout: 10000 });
+await page.unroute('**/api/reports?*');
 await browser.close();
 console.log('web map: all checks passed');

@@ -15,6 +15,7 @@ mod relate;
 mod reports;
 pub mod server;
 mod tokens;
+mod vocabulary;
 mod web;
 
 pub use auth::Access;
@@ -80,6 +81,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/reports/{id}/history", get(reports::history))
         .route("/api/tokens", get(tokens::list).post(tokens::create))
         .route("/api/tokens/{id}", axum::routing::delete(tokens::revoke))
+        .route("/api/vocabulary", get(vocabulary::vocabulary))
         .route("/api/layers", get(layers::list))
         .route("/api/layers/{id}", get(layers::get))
         .route(

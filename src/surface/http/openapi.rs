@@ -377,6 +377,15 @@ pub fn document() -> Value {
             "/api/export": {"get": {"operationId": "export", "summary": "Every matching report as a file, streamed",
                 "parameters": export_params,
                 "responses": one("200", json!({"description": "The file", "content": export_types}))}},
+            "/api/vocabulary": {"get": {"operationId": "getVocabulary", "summary": "The report model's vocabularies (kinds, statuses, precisions, source types, stances) with the map's colours and marks",
+                "responses": one("200", ok("The vocabularies", JSON, json!({
+                    "type": "object", "required": ["kinds", "statuses", "precisions", "source_types", "stances"],
+                    "properties": {
+                        "kinds": {"type": "array", "items": {"type": "object", "required": ["id", "mark"]}},
+                        "statuses": {"type": "array", "items": {"type": "object", "required": ["id", "colour"]}},
+                        "precisions": {"type": "array", "items": {"type": "string"}},
+                        "source_types": {"type": "array", "items": {"type": "string"}},
+                        "stances": {"type": "array", "items": {"type": "string"}}}})))}},
             "/api/layers": {"get": {"operationId": "listLayers", "summary": "The map layers and what each takes",
                 "responses": one("200", ok("The layer catalogue", JSON, object()))}},
             "/api/layers/{id}": {"get": {"operationId": "getLayer", "summary": "One layer as a FeatureCollection",

@@ -1,0 +1,21 @@
+// The legend: what the colours, rings, marks and lines mean.
+
+import { $, el } from './dom.js';
+
+/** Fills `#legend` from the vocabularies. */
+export function drawLegend(vocab) {
+  const box = $('legend');
+  box.append(el('strong', 'Status'));
+  for (const s of vocab.statuses) {
+    const row = el('div');
+    const sw = el('span', null, 'swatch');
+    sw.style.background = vocab.statusColours[s];
+    row.append(sw, s);
+    box.append(row);
+  }
+  const ring = el('div');
+  ring.append(el('span', null, 'swatch ring'), 'province or country precision (not a fix)');
+  box.append(ring);
+  box.append(el('div', `Kinds: ${vocab.kinds.map((k) => `${vocab.kindMarks[k]} ${k}`).join(', ')}`, 'muted'));
+  box.append(el('div', 'Thick lines: land borders (orange: the focus neighbour); blue: the coast.', 'muted'));
+}
