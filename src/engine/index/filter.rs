@@ -100,6 +100,7 @@ impl<'a> CompiledFilter<'a> {
             && self.border_countries.is_none()
     }
 
+    #[inline]
     pub(super) fn matches(&self, e: &Entry) -> bool {
         !(self.without_private && e.private)
             && self.since.is_none_or(|s| e.to >= s)

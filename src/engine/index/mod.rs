@@ -269,12 +269,14 @@ impl ReportIndex {
         }
     }
 
+    #[inline]
     fn is_private(&self, slot: Slot) -> bool {
         self.private
             .get(slot as usize / 64)
             .is_some_and(|w| w & (1 << (slot % 64)) != 0)
     }
 
+    #[inline]
     fn is_alive(&self, slot: Slot) -> bool {
         self.alive
             .get(slot as usize / 64)
@@ -499,6 +501,7 @@ impl ReportIndex {
             .collect()
     }
 
+    #[inline]
     fn entry(&self, slot: Slot) -> &Entry {
         self.records[slot as usize]
             .as_ref()
@@ -506,6 +509,7 @@ impl ReportIndex {
     }
 
     /// The entry of a tree point, unless the slot was retired.
+    #[inline]
     fn live(&self, slot: Slot) -> Option<&Entry> {
         self.records[slot as usize].as_ref()
     }
