@@ -12,8 +12,9 @@ import { createMap, newPopup, refreshReportLayers, refreshToggles, refreshViewLa
 import { filterParams, writeUrl } from './js/state.js';
 import { Tools } from './js/tools.js';
 
-const vocab = await vocabulary();
-const map = createMap(vocab);
+const [vocab, catalogue] = await Promise.all([vocabulary(), getJson('/api/layers')]);
+if (!catalogue.ok) throw new Error('the layer catalogue could not be read');
+const map = createMap(vocab, catalogue.body.layers);
 window.sightmap = { map };
 map.on('error', (e) => showError(`A map layer could not be loaded${e.error && e.error.message ? `: ${e.error.message}` : ''}.`));
 
@@ -42,13 +43,12 @@ setUpLayerToggles(() => { refreshToggles(map); writeUrl(map); });
 drawLegend(vocab);
 
 map.on('moveend', () => { refreshList(); refreshViewLayers(map); writeUrl(map); });
-map.on('load', async () => {
+map.on('load', () => {
   refreshToggles(map);
   writeUrl(map);
   refreshList();
   document.body.dataset.ready = '1';
-  const { ok, body } = await getJson('/api/layers');
-  const focus = ok && body.region && body.region.focus_neighbour;
+  const focus = catalogue.body.region && catalogue.body.region.focus_neighbour;
   if (focus) {
     $('focus-neighbour').textContent = focus;
     map.setPaintProperty('border-line', 'line-color', ['match', ['get', 'country'], focus, '#d9480f', '#6b4f2a']);

@@ -11,83 +11,104 @@ const EMPTY = { type: 'FeatureCollection', features: [] };
 const UNCERTAINTY_MIN_ZOOM = 8;
 const LINKS_MIN_ZOOM = 6;
 
-/** The style: sources from the layer API, layers bottom first. */
-function style(vocab) {
+/**
+ * How the page draws the catalogue's layers, by layer id: the source it feeds and its
+ * parameters. Layers drawn on demand start empty. A region layer of the catalogue that is not
+ * here is still drawn, as a thin outline (see `style`), so a new layer shows without a change
+ * to the page; report layers the page has no use for (density, reports) are left out.
+ */
+const DRAWN = {
+  sea: { source: 'sea', params: () => 'simplify_m=200' },
+  countries: { source: 'countries', params: () => 'simplify_m=300' },
+  provinces: { source: 'provinces', params: () => `simplify_m=500&${filterParams()}` },
+  border: { source: 'border', params: () => '' },
+  coast: { source: 'coast', params: () => '' },
+  places: { source: 'places', params: () => '' },
+  'border-buffer': { source: 'border_buffer' },
+  'coast-buffer': { source: 'coast_buffer' },
+  links: { source: 'links' },
+  uncertainty: { source: 'uncertainty' },
+  points: { source: 'reports', params: () => filterParams(), extra: { cluster: true, clusterRadius: 42, clusterMaxZoom: 9 } },
+};
+
+/** The sources of the catalogue's layers, and outlines for region layers the page has no style for. */
+function sourcesAndExtras(catalogue) {
+  const sources = { radius: { type: 'geojson', data: EMPTY } };
+  const extras = [];
+  for (const entry of catalogue) {
+    const drawn = DRAWN[entry.id];
+    if (drawn) {
+      sources[drawn.source] = { type: 'geojson', data: drawn.params ? layerUrl(entry.id, drawn.params()) : EMPTY, ...(drawn.extra || {}) };
+    } else if (!entry.takes_report_filters) {
+      const source = `catalogue-${entry.id}`;
+      sources[source] = { type: 'geojson', data: layerUrl(entry.id) };
+      extras.push({ id: `${source}-line`, type: 'line', source, paint: { 'line-color': '#7a7a6a', 'line-width': 0.8 } });
+    }
+  }
+  return { sources, extras };
+}
+
+/** The style: sources from the layer catalogue, layers bottom first. */
+function style(vocab, catalogue) {
   const statusColour = ['match', ['get', 'status'], ...vocab.statuses.flatMap((s) => [s, vocab.statusColours[s]]), '#5f6b7a'];
   // Points whose precision is a province or a country are hollow rings, larger: they must not
   // look as exact as a GPS fix. Places and "near" are solid, regions half-filled.
   const vague = ['in', ['get', 'precision'], ['literal', ['province', 'country']]];
-  return {
-    version: 8,
-    sources: {
-      sea: { type: 'geojson', data: layerUrl('sea', 'simplify_m=200') },
-      countries: { type: 'geojson', data: layerUrl('countries', 'simplify_m=300') },
-      provinces: { type: 'geojson', data: layerUrl('provinces', `simplify_m=500&${filterParams()}`) },
-      border: { type: 'geojson', data: layerUrl('border') },
-      coast: { type: 'geojson', data: layerUrl('coast') },
-      places: { type: 'geojson', data: layerUrl('places') },
-      border_buffer: { type: 'geojson', data: EMPTY },
-      coast_buffer: { type: 'geojson', data: EMPTY },
-      links: { type: 'geojson', data: EMPTY },
-      uncertainty: { type: 'geojson', data: EMPTY },
-      radius: { type: 'geojson', data: EMPTY },
-      reports: {
-        type: 'geojson',
-        data: layerUrl('points', filterParams()),
-        cluster: true,
-        clusterRadius: 42,
-        clusterMaxZoom: 9,
-      },
-    },
-    layers: [
-      { id: 'land', type: 'background', paint: { 'background-color': '#eef0e8' } },
-      { id: 'countries-fill', type: 'fill', source: 'countries', paint: { 'fill-color': ['match', ['get', 'id'], 'IR', '#f7f5ee', '#e6e8df'] } },
-      { id: 'provinces-choropleth', type: 'fill', source: 'provinces', layout: { visibility: 'none' },
-        paint: { 'fill-color': ['interpolate', ['linear'], ['get', 'reports'], 0, 'rgba(255,255,255,0)', 1, '#fde0c5', 5, '#f59e5b', 20, '#c2410c'], 'fill-opacity': 0.75 } },
-      { id: 'provinces-line', type: 'line', source: 'provinces', paint: { 'line-color': '#b9b9a8', 'line-width': 0.6 } },
-      { id: 'sea-fill', type: 'fill', source: 'sea', paint: { 'fill-color': '#b9d7ea' } },
-      { id: 'coast-line', type: 'line', source: 'coast', paint: { 'line-color': '#5b8db0', 'line-width': 1 } },
-      { id: 'border-buffer-fill', type: 'fill', source: 'border_buffer', paint: { 'fill-color': '#d9480f', 'fill-opacity': 0.15 } },
-      { id: 'coast-buffer-fill', type: 'fill', source: 'coast_buffer', paint: { 'fill-color': '#1971c2', 'fill-opacity': 0.15 } },
-      { id: 'countries-line', type: 'line', source: 'countries', paint: { 'line-color': '#8a8a7a', 'line-width': 0.8 } },
-      { id: 'border-line', type: 'line', source: 'border', paint: { 'line-color': '#6b4f2a', 'line-width': 2.2 } },
-      { id: 'places-major', type: 'symbol', source: 'places', minzoom: 5, filter: ['>=', ['get', 'population'], 150000],
-        layout: { 'text-field': ['get', 'name'], 'text-size': 12 }, paint: { 'text-color': '#333', 'text-halo-color': '#fff', 'text-halo-width': 1.2 } },
-      { id: 'places-mid', type: 'symbol', source: 'places', minzoom: 7.5, filter: ['all', ['<', ['get', 'population'], 150000], ['>=', ['get', 'population'], 20000]],
-        layout: { 'text-field': ['get', 'name'], 'text-size': 11 }, paint: { 'text-color': '#444', 'text-halo-color': '#fff', 'text-halo-width': 1 } },
-      { id: 'places-minor', type: 'symbol', source: 'places', minzoom: 9.5, filter: ['<', ['get', 'population'], 20000],
-        layout: { 'text-field': ['get', 'name'], 'text-size': 10 }, paint: { 'text-color': '#555', 'text-halo-color': '#fff', 'text-halo-width': 1 } },
-      { id: 'uncertainty-fill', type: 'fill', source: 'uncertainty', minzoom: 8,
-        paint: { 'fill-color': statusColour, 'fill-opacity': 0.08, 'fill-outline-color': statusColour } },
-      { id: 'links-line', type: 'line', source: 'links', paint: { 'line-color': '#d9480f', 'line-width': 1, 'line-dasharray': [2, 2] } },
-      { id: 'links-label', type: 'symbol', source: 'links', minzoom: 7,
-        layout: { 'symbol-placement': 'line-center', 'text-field': ['concat', ['to-string', ['get', 'distance_km']], ' km'], 'text-size': 10 },
-        paint: { 'text-color': '#a33a0b', 'text-halo-color': '#fff', 'text-halo-width': 1 } },
-      { id: 'radius-fill', type: 'fill', source: 'radius', paint: { 'fill-color': '#0b7285', 'fill-opacity': 0.1, 'fill-outline-color': '#0b7285' } },
-      { id: 'clusters', type: 'circle', source: 'reports', filter: ['has', 'point_count'],
-        paint: { 'circle-color': '#12324a', 'circle-opacity': 0.8, 'circle-radius': ['step', ['get', 'point_count'], 12, 10, 16, 100, 22, 1000, 28] } },
-      { id: 'cluster-count', type: 'symbol', source: 'reports', filter: ['has', 'point_count'],
-        layout: { 'text-field': ['get', 'point_count_abbreviated'], 'text-size': 11 }, paint: { 'text-color': '#fff' } },
-      { id: 'points', type: 'circle', source: 'reports', filter: ['!', ['has', 'point_count']],
-        paint: {
-          'circle-color': statusColour,
-          'circle-radius': ['case', vague, 11, ['==', ['get', 'precision'], 'region'], 9, 7],
-          'circle-opacity': ['case', vague, 0, ['==', ['get', 'precision'], 'region'], 0.45, 0.95],
-          'circle-stroke-color': statusColour,
-          'circle-stroke-width': ['case', vague, 2.5, 1],
-        } },
-      { id: 'point-kind', type: 'symbol', source: 'reports', filter: ['!', ['has', 'point_count']],
-        layout: { 'text-field': ['match', ['get', 'kind'], ...vocab.kinds.flatMap((k) => [k, vocab.kindMarks[k]]), '?'], 'text-size': 10, 'text-allow-overlap': true },
-        paint: { 'text-color': ['case', vague, statusColour, '#fff'] } },
-    ],
-  };
+  const { sources, extras } = sourcesAndExtras(catalogue);
+  const layers = [
+    { id: 'land', type: 'background', paint: { 'background-color': '#eef0e8' } },
+    { id: 'countries-fill', type: 'fill', source: 'countries', paint: { 'fill-color': ['match', ['get', 'id'], 'IR', '#f7f5ee', '#e6e8df'] } },
+    { id: 'provinces-choropleth', type: 'fill', source: 'provinces', layout: { visibility: 'none' },
+      paint: { 'fill-color': ['interpolate', ['linear'], ['get', 'reports'], 0, 'rgba(255,255,255,0)', 1, '#fde0c5', 5, '#f59e5b', 20, '#c2410c'], 'fill-opacity': 0.75 } },
+    { id: 'provinces-line', type: 'line', source: 'provinces', paint: { 'line-color': '#b9b9a8', 'line-width': 0.6 } },
+    { id: 'sea-fill', type: 'fill', source: 'sea', paint: { 'fill-color': '#b9d7ea' } },
+    { id: 'coast-line', type: 'line', source: 'coast', paint: { 'line-color': '#5b8db0', 'line-width': 1 } },
+    { id: 'border-buffer-fill', type: 'fill', source: 'border_buffer', paint: { 'fill-color': '#d9480f', 'fill-opacity': 0.15 } },
+    { id: 'coast-buffer-fill', type: 'fill', source: 'coast_buffer', paint: { 'fill-color': '#1971c2', 'fill-opacity': 0.15 } },
+    { id: 'countries-line', type: 'line', source: 'countries', paint: { 'line-color': '#8a8a7a', 'line-width': 0.8 } },
+    { id: 'border-line', type: 'line', source: 'border', paint: { 'line-color': '#6b4f2a', 'line-width': 2.2 } },
+    { id: 'places-major', type: 'symbol', source: 'places', minzoom: 5, filter: ['>=', ['get', 'population'], 150000],
+      layout: { 'text-field': ['get', 'name'], 'text-size': 12 }, paint: { 'text-color': '#333', 'text-halo-color': '#fff', 'text-halo-width': 1.2 } },
+    { id: 'places-mid', type: 'symbol', source: 'places', minzoom: 7.5, filter: ['all', ['<', ['get', 'population'], 150000], ['>=', ['get', 'population'], 20000]],
+      layout: { 'text-field': ['get', 'name'], 'text-size': 11 }, paint: { 'text-color': '#444', 'text-halo-color': '#fff', 'text-halo-width': 1 } },
+    { id: 'places-minor', type: 'symbol', source: 'places', minzoom: 9.5, filter: ['<', ['get', 'population'], 20000],
+      layout: { 'text-field': ['get', 'name'], 'text-size': 10 }, paint: { 'text-color': '#555', 'text-halo-color': '#fff', 'text-halo-width': 1 } },
+    { id: 'uncertainty-fill', type: 'fill', source: 'uncertainty', minzoom: 8,
+      paint: { 'fill-color': statusColour, 'fill-opacity': 0.08, 'fill-outline-color': statusColour } },
+    { id: 'links-line', type: 'line', source: 'links', paint: { 'line-color': '#d9480f', 'line-width': 1, 'line-dasharray': [2, 2] } },
+    { id: 'links-label', type: 'symbol', source: 'links', minzoom: 7,
+      layout: { 'symbol-placement': 'line-center', 'text-field': ['concat', ['to-string', ['get', 'distance_km']], ' km'], 'text-size': 10 },
+      paint: { 'text-color': '#a33a0b', 'text-halo-color': '#fff', 'text-halo-width': 1 } },
+    { id: 'radius-fill', type: 'fill', source: 'radius', paint: { 'fill-color': '#0b7285', 'fill-opacity': 0.1, 'fill-outline-color': '#0b7285' } },
+    { id: 'clusters', type: 'circle', source: 'reports', filter: ['has', 'point_count'],
+      paint: { 'circle-color': '#12324a', 'circle-opacity': 0.8, 'circle-radius': ['step', ['get', 'point_count'], 12, 10, 16, 100, 22, 1000, 28] } },
+    { id: 'cluster-count', type: 'symbol', source: 'reports', filter: ['has', 'point_count'],
+      layout: { 'text-field': ['get', 'point_count_abbreviated'], 'text-size': 11 }, paint: { 'text-color': '#fff' } },
+    { id: 'points', type: 'circle', source: 'reports', filter: ['!', ['has', 'point_count']],
+      paint: {
+        'circle-color': statusColour,
+        'circle-radius': ['case', vague, 11, ['==', ['get', 'precision'], 'region'], 9, 7],
+        'circle-opacity': ['case', vague, 0, ['==', ['get', 'precision'], 'region'], 0.45, 0.95],
+        'circle-stroke-color': statusColour,
+        'circle-stroke-width': ['case', vague, 2.5, 1],
+      } },
+    { id: 'point-kind', type: 'symbol', source: 'reports', filter: ['!', ['has', 'point_count']],
+      layout: { 'text-field': ['match', ['get', 'kind'], ...vocab.kinds.flatMap((k) => [k, vocab.kindMarks[k]]), '?'], 'text-size': 10, 'text-allow-overlap': true },
+      paint: { 'text-color': ['case', vague, statusColour, '#fff'] } },
+  ];
+  // Layers whose source the catalogue does not have are left out; unknown region layers are
+  // drawn under the reports.
+  const known = layers.filter((l) => !l.source || sources[l.source]);
+  const under = known.findIndex((l) => l.id === 'radius-fill');
+  known.splice(under < 0 ? known.length : under, 0, ...extras);
+  return { version: 8, sources, layers: known };
 }
 
-/** Creates the map in `#map`, at the view the URL asks for. */
-export function createMap(vocab) {
+/** Creates the map in `#map`, at the view the URL asks for, drawing the catalogue's layers. */
+export function createMap(vocab, catalogue) {
   const map = new maplibregl.Map({
     container: 'map',
-    style: style(vocab),
+    style: style(vocab, catalogue),
     center: [startView.lon, startView.lat],
     zoom: startView.z,
     attributionControl: { compact: true, customAttribution: 'Data: GeoNames (CC BY), OpenStreetMap contributors (ODbL), Natural Earth, GSHHG' },
