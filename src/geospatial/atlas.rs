@@ -4,7 +4,7 @@
 use crate::geocode::Geocoder;
 use crate::geography::Geography;
 use crate::model::privacy::CoarsePlace;
-use crate::model::{Gazetteer, Precision, Relation, ResolvedPlace};
+use crate::model::{Gazetteer, Location, Precision, Relation};
 use crate::region::{Region, RegionError, RegionFiles};
 use std::sync::Arc;
 
@@ -32,7 +32,7 @@ impl Atlas {
 }
 
 impl Gazetteer for Atlas {
-    fn resolve(&self, text: &str) -> Result<ResolvedPlace, String> {
+    fn resolve(&self, text: &str) -> Result<Location, String> {
         self.geocoder.resolve(text)
     }
 

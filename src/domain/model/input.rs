@@ -5,8 +5,8 @@
 //! client everything to fix.
 
 use super::{
-    DayEnd, FieldError, Gazetteer, Interval, Kind, Location, Precision, Report, ReportId,
-    ResolvedPlace, Source, SourceType, Stance, Status, Timestamp,
+    DayEnd, FieldError, Gazetteer, Interval, Kind, Location, Precision, Report, ReportId, Source,
+    SourceType, Stance, Status, Timestamp,
 };
 use serde::Deserialize;
 use serde::de::IgnoredAny;
@@ -428,7 +428,7 @@ impl ReportInput {
     fn geocoded_location(
         &self,
         text: Option<String>,
-        place: ResolvedPlace,
+        place: Location,
         errors: &mut Vec<FieldError>,
     ) -> Option<Location> {
         let uncertainty_m = self.uncertainty_or(place.uncertainty_m, errors)?;
@@ -436,15 +436,11 @@ impl ReportInput {
         let country = self.checked_country(errors);
         Some(Location {
             text,
-            lon: place.lon,
-            lat: place.lat,
             precision: self.precision.unwrap_or(place.precision),
             uncertainty_m,
             province: province.or(place.province),
             country: country.or(place.country),
-            ambiguous: place.ambiguous,
-            public_precision: None,
-            coarsened: false,
+            ..place
         })
     }
 

@@ -14,7 +14,7 @@ mod timestamp;
 mod vocab;
 
 pub use field_error::FieldError;
-pub use gazetteer::{Gazetteer, ResolvedPlace};
+pub use gazetteer::Gazetteer;
 pub use input::{
     LocationInput, MAX_DESCRIPTION_CHARS, ObservedInput, Origin, ReportInput, SourceInput,
     default_uncertainty_m,

@@ -893,12 +893,13 @@ fn is_filler_or_stop(t: &Token) -> bool {
 impl Geocoder {
     /// The best place for a report's text, or what to tell the client (with "did you mean"
     /// suggestions).
-    pub fn resolve(&self, text: &str) -> Result<crate::model::ResolvedPlace, String> {
+    pub fn resolve(&self, text: &str) -> Result<crate::model::Location, String> {
         let answer = self
             .geocode(text, 5)
             .map_err(|e| format!("{e}: give the place as text, or lat and lon"))?;
         match answer.candidates.first() {
-            Some(best) => Ok(crate::model::ResolvedPlace {
+            Some(best) => Ok(crate::model::Location {
+                text: None,
                 lon: best.lon,
                 lat: best.lat,
                 precision: best.precision,
@@ -906,6 +907,8 @@ impl Geocoder {
                 province: best.province.clone(),
                 country: best.country.clone(),
                 ambiguous: answer.ambiguous,
+                public_precision: None,
+                coarsened: false,
             }),
             None if answer.suggestions.is_empty() => Err(format!(
                 "no known place matches '{text}'; check the spelling, or give lat and lon"
