@@ -343,14 +343,25 @@ fn public_view(text: Option<&str>) -> Result<Option<Box<PublicView>>, StoreError
     super::parse_public_view(text).map_err(|e| StoreError::Corrupt(format!("public_view: {e}")))
 }
 
-/// The relation to the borders and coast from a row of `list`.
-fn relation_from(row: &impl StoredRow, list: &[Col]) -> Result<Relation, StoreError> {
+/// The relation to the borders and coast from a row, its four columns at `at`.
+fn relation_from(row: &impl StoredRow, at: [usize; 4]) -> Result<Relation, StoreError> {
     Ok(Relation {
-        border_distance_m: row.opt_real(position(list, Col::BorderDistanceM))?,
-        border_country: row.opt_string(position(list, Col::BorderCountry))?,
-        coast_distance_m: row.opt_real(position(list, Col::CoastDistanceM))?,
-        in_sea: row.boolean(position(list, Col::InSea))?,
+        border_distance_m: row.opt_real(at[0])?,
+        border_country: row.opt_string(at[1])?,
+        coast_distance_m: row.opt_real(at[2])?,
+        in_sea: row.boolean(at[3])?,
     })
+}
+
+/// The positions of the relation's four columns in a select list, for [`relation_from`];
+/// evaluated at compile time at each call, so a row read finds no column by search.
+const fn relation_positions(list: &[Col]) -> [usize; 4] {
+    [
+        position(list, Col::BorderDistanceM),
+        position(list, Col::BorderCountry),
+        position(list, Col::CoastDistanceM),
+        position(list, Col::InSea),
+    ]
 }
 
 /// A report from a row of [`REPORT`].
@@ -372,7 +383,7 @@ pub fn report_from(row: &impl StoredRow) -> Result<Report, StoreError> {
             public_precision: public.as_ref().and_then(|p| p.location.public_precision),
             coarsened: false,
         },
-        relation: relation_from(row, &REPORT)?,
+        relation: relation_from(row, const { relation_positions(&REPORT) })?,
         observed: Interval {
             from: Timestamp(row.int(at!(REPORT, ObservedFrom))?),
             to: Timestamp(row.int(at!(REPORT, ObservedTo))?),
@@ -399,7 +410,7 @@ pub fn index_record_from(row: &impl StoredRow) -> Result<IndexRecord, StoreError
         precision: word(row.text(at!(INDEX, Precision))?, Col::Precision)?,
         province: row.opt_string(at!(INDEX, Province))?,
         country: row.opt_string(at!(INDEX, Country))?,
-        relation: relation_from(row, &INDEX)?,
+        relation: relation_from(row, const { relation_positions(&INDEX) })?,
         kind: word(row.text(at!(INDEX, Kind))?, Col::Kind)?,
         status: word(row.text(at!(INDEX, Status))?, Col::Status)?,
         source_types: WordSet(row.bits(at!(INDEX, SourceTypes))?),
