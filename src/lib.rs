@@ -26,8 +26,8 @@
 //! every other module is the *core* and never imports the surface (it takes what it needs as
 //! arguments: limits, file names, defaults). `tests/architecture.rs` reads the sources and
 //! fails on a forbidden path. Inside the core, the model (with its privacy rules and the
-//! record the index keeps of a report) depends on nothing else of the crate but vocabulary
-//! and geodesy; the stores return the model's types, not the index's.
+//! record the index keeps of a report) depends on nothing else of the crate but vocabulary,
+//! geodesy and [`domain::text`] (folded names); the stores return the model's types, not the index's.
 #![deny(missing_docs)]
 
 pub mod domain;

@@ -4,3 +4,4 @@
 pub mod access;
 pub mod history;
 pub mod model;
+pub mod text;
