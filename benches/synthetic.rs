@@ -108,6 +108,7 @@ pub fn reports(n: usize, seed: u64) -> Vec<Report> {
                     source_type: SourceType::Civilian,
                     stance: Stance::Asserts,
                     statement: None,
+                    via: None,
                 }],
                 status: Status::Unverified,
                 tags: vec!["synthetic".into()],

@@ -310,6 +310,7 @@ mod tests {
                 source_type: SourceType::Civilian,
                 stance: Stance::Asserts,
                 statement: Some("heard them".into()),
+                via: None,
             }],
             status: Status::Unverified,
             tags: vec!["night".into()],

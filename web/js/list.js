@@ -43,7 +43,7 @@ export class ReportList {
     const sources = el('ul');
     for (const s of p.sources || []) {
       const li = el('li');
-      li.append(el('strong', s.name), ` (${s.type}) ${s.stance}`);
+      li.append(el('strong', s.name), ` (${s.type}) ${s.stance}${s.via ? ` · via ${s.via}` : ''}`);
       if (s.statement) li.append(el('div', `“${s.statement}”`));
       if (s.url) {
         const a = el('a', s.url);

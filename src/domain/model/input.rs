@@ -48,6 +48,8 @@ pub struct SourceInput {
     pub stance: Option<Stance>,
     /// What they said, in brief.
     pub statement: Option<String>,
+    /// The outlet that relayed what they said, if it reached us through one.
+    pub via: Option<String>,
 }
 
 /// The location as a nested object: `"location": {"text": "eastern Gilan"}` or with
@@ -545,12 +547,20 @@ impl SourceInput {
         if let Some(s) = &statement {
             check_length(errors, &at("statement"), s, MAX_STATEMENT_CHARS);
         }
+        let via = self
+            .via
+            .map(|v| v.trim().to_string())
+            .filter(|v| !v.is_empty());
+        if let Some(v) = &via {
+            check_length(errors, &at("via"), v, MAX_SHORT_TEXT_CHARS);
+        }
         (errors.len() == before).then(|| Source {
             name,
             url,
             source_type: self.source_type.expect("checked"),
             stance: self.stance.expect("checked"),
             statement,
+            via,
         })
     }
 }

@@ -10,6 +10,7 @@ mod json_entry;
 mod patch;
 pub mod privacy;
 mod record;
+pub mod testimony;
 mod timestamp;
 mod vocab;
 
@@ -22,6 +23,7 @@ pub use input::{
 pub use json_entry::input_from_json;
 pub use patch::merge_patch;
 pub use record::IndexRecord;
+pub use testimony::{OriginCount, SourceKey, Testimony};
 pub use timestamp::{BadTimestamp, DayEnd, Timestamp};
 pub use vocab::{Kind, Precision, SourceType, Stance, Status, UnknownWord, WordSet};
 
@@ -137,6 +139,10 @@ pub struct Source {
     /// What they said, in brief.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub statement: Option<String>,
+    /// The outlet that relayed what they said ("Residents of Gilan province" via "Tehran
+    /// Times"), if it reached us through one. See [`testimony`] for how it counts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub via: Option<String>,
 }
 
 /// A claim, as stored.

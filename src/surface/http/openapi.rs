@@ -195,6 +195,7 @@ fn report_input() -> Value {
                         "type": {"type": "string", "enum": words(SourceType::ALL, SourceType::as_str)},
                         "stance": {"type": "string", "enum": words(Stance::ALL, Stance::as_str)},
                         "statement": {"type": "string"},
+                        "via": {"type": "string"},
                     },
                 },
             },
