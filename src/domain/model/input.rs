@@ -5,8 +5,8 @@
 //! client everything to fix.
 
 use super::{
-    DayEnd, FieldError, Gazetteer, Interval, Kind, Location, Precision, Report, ReportId, Source,
-    SourceType, Stance, Status, Timestamp,
+    DayEnd, EventReview, FieldError, Gazetteer, Interval, Kind, Location, Precision, Report,
+    ReportId, Source, SourceType, Stance, Status, Timestamp,
 };
 use serde::Deserialize;
 use serde::de::IgnoredAny;
@@ -287,6 +287,7 @@ impl ReportInput {
             tags,
             reported_at,
             updated_at,
+            event_review: EventReview::Auto,
         })
     }
 

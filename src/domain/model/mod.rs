@@ -3,6 +3,7 @@
 //! the location is ([`Precision`] and an uncertainty radius), an observation *interval* rather
 //! than an invented instant, and how far the claim has been checked ([`Status`]).
 
+mod event_ref;
 mod field_error;
 mod gazetteer;
 mod input;
@@ -14,6 +15,7 @@ pub mod testimony;
 mod timestamp;
 mod vocab;
 
+pub use event_ref::{EVENT_ID_PREFIX, EventId, EventReview};
 pub use field_error::FieldError;
 pub use gazetteer::Gazetteer;
 pub use input::{
@@ -170,6 +172,10 @@ pub struct Report {
     pub reported_at: Timestamp,
     /// When the server last changed it.
     pub updated_at: Timestamp,
+    /// A reviewer's correction of the machine's grouping into events: `auto` (the default),
+    /// `exclude`, or the id of the event the report is pinned to.
+    #[serde(default, skip_serializing_if = "EventReview::is_auto")]
+    pub event_review: EventReview,
     /// What the public sees of the location, for a report with `public_precision`
     /// (server-computed; see [`crate::model::privacy`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]

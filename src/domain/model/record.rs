@@ -2,7 +2,10 @@
 //! every live report when the index is built, and the index holds one per report; it is
 //! defined here, with the model, so that neither depends on the other for it.
 
-use super::{Kind, Precision, PublicView, Relation, Report, ReportId, Status, Timestamp, WordSet};
+use super::{
+    EventReview, Kind, Precision, PublicView, Relation, Report, ReportId, Status, Testimony,
+    Timestamp, WordSet,
+};
 
 /// What the index keeps of a report: enough to place and filter it.
 #[derive(Debug, Clone, PartialEq)]
@@ -38,6 +41,10 @@ pub struct IndexRecord {
     pub country: Option<String>,
     /// Distances to the borders and coast.
     pub relation: Relation,
+    /// The sources as keys, for counting origins ([`super::testimony`]).
+    pub testimony: Testimony,
+    /// A reviewer's correction of the report's event.
+    pub event_review: EventReview,
     /// For a report whose location is private (see [`crate::model::privacy`]): its record at the
     /// exact location, while the fields above place it where the public sees it.
     pub exact: Option<Box<IndexRecord>>,
@@ -63,6 +70,8 @@ impl IndexRecord {
             province: report.location.province.clone(),
             country: report.location.country.clone(),
             relation: report.relation.clone(),
+            testimony: Testimony::of(&report.sources),
+            event_review: report.event_review,
             exact: None,
         };
         exact.with_public_view(report.public.as_deref())

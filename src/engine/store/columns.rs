@@ -5,9 +5,10 @@
 //! reads cells ([`StoredRow`]).
 
 use super::StoreError;
+use crate::model::testimony::name_key;
 use crate::model::{
-    IndexRecord, Interval, Location, PublicView, Relation, Report, ReportId, Source, Timestamp,
-    WordSet,
+    EventReview, IndexRecord, Interval, Location, PublicView, Relation, Report, ReportId, Source,
+    SourceKey, SourceType, Stance, Testimony, Timestamp, WordSet,
 };
 
 /// A column of the report table.
@@ -63,6 +64,8 @@ pub enum Col {
     InSea,
     /// [`Report::public`], as JSON (NULL for a public location).
     PublicView,
+    /// [`Report::event_review`], as its text (`auto`, `exclude` or an event id).
+    EventReview,
 }
 
 impl Col {
@@ -94,6 +97,7 @@ impl Col {
             Col::CoastDistanceM => "coast_distance_m",
             Col::InSea => "in_sea",
             Col::PublicView => "public_view",
+            Col::EventReview => "event_review",
         }
     }
 
@@ -105,7 +109,7 @@ impl Col {
 
 /// The columns a write sets after the id, in the order of [`write_values`]. The version is
 /// set by each store its own way.
-pub const WRITE: [Col; 23] = [
+pub const WRITE: [Col; 24] = [
     Col::Kind,
     Col::Description,
     Col::LocationText,
@@ -129,14 +133,15 @@ pub const WRITE: [Col; 23] = [
     Col::CoastDistanceM,
     Col::InSea,
     Col::PublicView,
+    Col::EventReview,
 ];
 
 /// The columns [`report_from`] reads, in their select order: the id, then what a write sets
 /// but the source types (derived from the sources).
-pub const REPORT: [Col; 23] = report_columns();
+pub const REPORT: [Col; 24] = report_columns();
 
-const fn report_columns() -> [Col; 23] {
-    let mut out = [Col::Id; 23];
+const fn report_columns() -> [Col; 24] {
+    let mut out = [Col::Id; 24];
     let (mut i, mut j) = (0, 1);
     while i < WRITE.len() {
         if !matches!(WRITE[i], Col::SourceTypes) {
@@ -149,7 +154,7 @@ const fn report_columns() -> [Col; 23] {
 }
 
 /// The columns [`index_record_from`] reads, in their select order.
-pub const INDEX: [Col; 19] = [
+pub const INDEX: [Col; 21] = [
     Col::Id,
     Col::Version,
     Col::Lon,
@@ -168,6 +173,8 @@ pub const INDEX: [Col; 19] = [
     Col::CoastDistanceM,
     Col::InSea,
     Col::Precision,
+    Col::Sources,
+    Col::EventReview,
     Col::PublicView,
 ];
 
@@ -239,7 +246,7 @@ pub enum Value<'a> {
 }
 
 /// The values of [`WRITE`] for a report, in its order.
-pub fn write_values(r: &Report) -> Result<[Value<'_>; 23], StoreError> {
+pub fn write_values(r: &Report) -> Result<[Value<'_>; 24], StoreError> {
     fn json<T: serde::Serialize>(value: &T) -> Result<String, StoreError> {
         serde_json::to_string(value).map_err(|e| StoreError::Internal(e.to_string()))
     }
@@ -267,6 +274,7 @@ pub fn write_values(r: &Report) -> Result<[Value<'_>; 23], StoreError> {
         Value::OptReal(r.relation.coast_distance_m),
         Value::Bool(r.relation.in_sea),
         Value::OptOwned(super::public_view_json(r)?),
+        Value::Owned(r.event_review.as_text()),
     ])
 }
 
@@ -339,6 +347,39 @@ fn tags(text: &str) -> Result<Vec<String>, StoreError> {
     }
 }
 
+fn event_review(text: &str) -> Result<EventReview, StoreError> {
+    text.parse()
+        .map_err(|e| StoreError::Corrupt(format!("{}: {e}", Col::EventReview.name())))
+}
+
+/// The testimony of the stored sources, reading only what counts for origins.
+fn testimony(text: &str) -> Result<Testimony, StoreError> {
+    /// A stored source, borrowed, without what origins do not need.
+    #[derive(serde::Deserialize)]
+    struct Keyed<'a> {
+        #[serde(borrow)]
+        name: std::borrow::Cow<'a, str>,
+        #[serde(default, borrow)]
+        via: Option<std::borrow::Cow<'a, str>>,
+        #[serde(rename = "type")]
+        source_type: SourceType,
+        stance: Stance,
+    }
+    let sources: Vec<Keyed> = serde_json::from_str(text)
+        .map_err(|e| StoreError::Corrupt(format!("{}: {e}", Col::Sources.name())))?;
+    Ok(Testimony(
+        sources
+            .iter()
+            .map(|s| SourceKey {
+                name: name_key(&s.name),
+                via: s.via.as_deref().map_or(0, name_key),
+                stance: s.stance,
+                media: s.source_type == SourceType::Media,
+            })
+            .collect(),
+    ))
+}
+
 fn public_view(text: Option<&str>) -> Result<Option<Box<PublicView>>, StoreError> {
     super::parse_public_view(text).map_err(|e| StoreError::Corrupt(format!("public_view: {e}")))
 }
@@ -393,6 +434,7 @@ pub fn report_from(row: &impl StoredRow) -> Result<Report, StoreError> {
         tags: tags(row.text(at!(REPORT, Tags))?)?,
         reported_at: Timestamp(row.int(at!(REPORT, ReportedAt))?),
         updated_at: Timestamp(row.int(at!(REPORT, UpdatedAt))?),
+        event_review: event_review(row.text(at!(REPORT, EventReview))?)?,
         public,
     })
 }
@@ -417,6 +459,8 @@ pub fn index_record_from(row: &impl StoredRow) -> Result<IndexRecord, StoreError
         observed_from: Timestamp(row.int(at!(INDEX, ObservedFrom))?),
         observed_to: Timestamp(row.int(at!(INDEX, ObservedTo))?),
         tags: tags(row.text(at!(INDEX, Tags))?)?,
+        testimony: testimony(row.text(at!(INDEX, Sources))?)?,
+        event_review: event_review(row.text(at!(INDEX, EventReview))?)?,
         exact: None,
     };
     Ok(exact.with_public_view(public.as_deref()))

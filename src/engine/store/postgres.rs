@@ -31,7 +31,7 @@ use tokio_postgres::error::SqlState;
 use tokio_postgres::{AsyncMessage, NoTls, Row};
 
 /// The schema this code writes; bumped with every migration.
-const SCHEMA_VERSION: i64 = 2;
+const SCHEMA_VERSION: i64 = 3;
 
 /// Connections per instance.
 const POOL_SIZE: usize = 8;
@@ -81,6 +81,8 @@ CREATE TABLE IF NOT EXISTS reports (
 );
 -- Version 2: the public view of a private location.
 ALTER TABLE reports ADD COLUMN IF NOT EXISTS public_view jsonb;
+-- Version 3: a reviewer's correction of the report's event.
+ALTER TABLE reports ADD COLUMN IF NOT EXISTS event_review text NOT NULL DEFAULT 'auto';
 CREATE TABLE IF NOT EXISTS sightmap_revisions (
     report_id uuid NOT NULL,
     version   bigint NOT NULL,

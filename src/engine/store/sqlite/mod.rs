@@ -31,7 +31,7 @@ use tokio::sync::oneshot;
 pub const DB_FILE: &str = "sightmap.db";
 const LOCK_FILE: &str = "sightmap.lock";
 /// The schema this code writes; bumped with every migration.
-pub(super) const SCHEMA_VERSION: i64 = 4;
+pub(super) const SCHEMA_VERSION: i64 = 5;
 /// How much of the database file each reader maps into memory (SQLite caps it at its
 /// compile-time maximum, 2 GiB in the bundled build).
 const READER_MMAP_BYTES: i64 = 1 << 40;
@@ -74,7 +74,8 @@ CREATE TABLE IF NOT EXISTS reports (
     reported_at   INTEGER NOT NULL,
     updated_at    INTEGER NOT NULL,
     deleted_at    INTEGER,
-    public_view   TEXT
+    public_view   TEXT,
+    event_review  TEXT NOT NULL DEFAULT 'auto'
 );
 CREATE INDEX IF NOT EXISTS reports_version ON reports (version);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -239,7 +240,8 @@ fn upgrade_schema(conn: &Connection) -> Result<(), StoreError> {
     conn.execute_batch(SCHEMA)?;
     // Version 2: reports whose place text was ambiguous are marked. Version 3: each report's
     // relation to the borders and coast (filled in by the service for older rows). Version 4:
-    // the public view of a private location.
+    // the public view of a private location. Version 5: a reviewer's correction of the
+    // report's event.
     for (column, definition) in [
         ("location_ambiguous", "INTEGER NOT NULL DEFAULT 0"),
         ("border_distance_m", "REAL"),
@@ -247,6 +249,7 @@ fn upgrade_schema(conn: &Connection) -> Result<(), StoreError> {
         ("coast_distance_m", "REAL"),
         ("in_sea", "INTEGER NOT NULL DEFAULT 0"),
         ("public_view", "TEXT"),
+        ("event_review", "TEXT NOT NULL DEFAULT 'auto'"),
     ] {
         let exists: bool = conn.query_row(
             "SELECT EXISTS (SELECT 1 FROM pragma_table_info('reports') WHERE name = ?1)",

@@ -1,0 +1,589 @@
+//! Events: groups of reports that may describe one occurrence, kept beside the index and
+//! updated with every write.
+//!
+//! - [`member`]: what is kept of a report and when two reports are *linked*.
+//! - [`grouping`]: the leader rule that turns linked core reports into events within bounds.
+//! - [`summary`]: an event's counts of origins and its suggested grade, in words.
+//! - [`footprint`]: an event's footprint as a geodesic polygon.
+//!
+//! Reports placed at `exact`, `place` or `near` precision are the *core*: they are grouped.
+//! Vaguer reports (region, province, country) *support* the event of the nearest core report
+//! they are linked to, and never join two events; one linked to none stands alone. A
+//! reviewer's [`EventReview`] pins a report to an event or keeps it out of all, whatever the
+//! machine says. Every report but an excluded one belongs to exactly one event.
+//!
+//! Each change returns [`EventChanges`]: the events that appeared, changed or went, and the
+//! reports whose event changed, for caches now and for live messages later.
+
+pub mod footprint;
+pub mod grouping;
+pub mod member;
+pub mod summary;
+
+pub use member::{EventSettings, Member, Placement, compatible, is_core, linked};
+
+use crate::geodesy::max_chord_for;
+use crate::model::{EventId, EventReview, IndexRecord, ReportId};
+use grouping::Forming;
+use rstar::RTree;
+use rstar::primitives::GeomWithData;
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
+
+/// A grouped member's point in a tree: its unit vector on the auxiliary sphere.
+type TreePoint = GeomWithData<[f64; 3], ReportId>;
+
+/// One event: its members by role, each list sorted by id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Event {
+    /// The event's id.
+    pub id: EventId,
+    /// Members placed at exact, place or near precision.
+    pub core: Vec<ReportId>,
+    /// Vaguer members.
+    pub support: Vec<ReportId>,
+}
+
+impl Event {
+    fn new(id: EventId) -> Self {
+        Self {
+            id,
+            core: Vec::new(),
+            support: Vec::new(),
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.core.is_empty() && self.support.is_empty()
+    }
+
+    /// Every member, core first.
+    pub fn members(&self) -> impl Iterator<Item = &ReportId> {
+        self.core.iter().chain(&self.support)
+    }
+
+    /// How many members it has.
+    pub fn len(&self) -> usize {
+        self.core.len() + self.support.len()
+    }
+}
+
+/// What one change did to the events.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EventChanges {
+    /// Events that exist after the change and are new or have other members than before.
+    pub changed: BTreeSet<EventId>,
+    /// Events that existed before and do not now.
+    pub removed: BTreeSet<EventId>,
+    /// Reports whose event differs from before (including reports added or removed).
+    pub moved: BTreeSet<ReportId>,
+}
+
+/// Every live report's event.
+#[derive(Debug, Default)]
+pub struct EventIndex {
+    settings: EventSettings,
+    members: HashMap<ReportId, Member>,
+    /// Core members the machine groups.
+    core_tree: RTree<TreePoint>,
+    /// Vaguer members the machine attaches.
+    vague_tree: RTree<TreePoint>,
+    /// The largest uncertainty radius ever in each tree: neighbour searches reach this far
+    /// beyond a member's own radius (a bound, never lowered).
+    core_reach_m: f64,
+    vague_reach_m: f64,
+    /// The largest id among grouped core members: a report with a larger id is grouped last
+    /// and so joins or founds an event without re-grouping anything.
+    last_core: Option<ReportId>,
+    event_of: HashMap<ReportId, EventId>,
+    events: BTreeMap<EventId, Event>,
+    /// Reports pinned by a reviewer, by the event they are pinned to.
+    pinned_to: HashMap<EventId, BTreeSet<ReportId>>,
+}
+
+impl EventIndex {
+    /// The events of every report given.
+    pub fn build<'a>(
+        settings: EventSettings,
+        records: impl IntoIterator<Item = &'a IndexRecord>,
+    ) -> Self {
+        let mut index = Self {
+            settings,
+            ..Self::default()
+        };
+        let mut core = Vec::new();
+        let mut vague = Vec::new();
+        for record in records {
+            let member = Member::of(record);
+            match member.review {
+                EventReview::Auto if member.core => {
+                    core.push(TreePoint::new(member.exact.point.xyz, member.id));
+                    index.core_reach_m = index.core_reach_m.max(member.exact.radius_m);
+                }
+                EventReview::Auto => {
+                    vague.push(TreePoint::new(member.exact.point.xyz, member.id));
+                    index.vague_reach_m = index.vague_reach_m.max(member.exact.radius_m);
+                }
+                EventReview::Pin(target) => {
+                    index.pinned_to.entry(target).or_default().insert(member.id);
+                }
+                EventReview::Exclude => {}
+            }
+            index.members.insert(member.id, member);
+        }
+        let mut core_ids: Vec<ReportId> = core.iter().map(|p| p.data).collect();
+        core_ids.sort_unstable();
+        index.last_core = core_ids.last().copied();
+        let vague_ids: Vec<ReportId> = vague.iter().map(|p| p.data).collect();
+        index.core_tree = RTree::bulk_load(core);
+        index.vague_tree = RTree::bulk_load(vague);
+        let mut changes = EventChanges::default();
+        index.group_core(&core_ids, &mut changes);
+        for id in vague_ids {
+            index.attach_vague(id, &mut changes);
+        }
+        let pinned: Vec<ReportId> = index.pinned_to.values().flatten().copied().collect();
+        for id in pinned {
+            index.place_pinned(id, &mut changes);
+        }
+        index
+    }
+
+    /// The settings events are grouped by.
+    pub fn settings(&self) -> &EventSettings {
+        &self.settings
+    }
+
+    /// How many events there are.
+    pub fn len(&self) -> usize {
+        self.events.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.events.is_empty()
+    }
+
+    /// Every event, in id order.
+    pub fn events(&self) -> impl Iterator<Item = &Event> {
+        self.events.values()
+    }
+
+    /// One event.
+    pub fn event(&self, id: &EventId) -> Option<&Event> {
+        self.events.get(id)
+    }
+
+    /// The event of a report (none for an excluded or unknown report).
+    pub fn event_of(&self, report: &ReportId) -> Option<EventId> {
+        self.event_of.get(report).copied()
+    }
+
+    /// What is kept of a report.
+    pub fn member(&self, report: &ReportId) -> Option<&Member> {
+        self.members.get(report)
+    }
+
+    /// Adds a report or replaces its record, re-grouping what it changes.
+    pub fn upsert(&mut self, record: &IndexRecord) -> EventChanges {
+        let member = Member::of(record);
+        let mut changes = EventChanges::default();
+        if let Some(old) = self.members.get(&member.id) {
+            if !old.groups_differently(&member) {
+                // Sources or status only: the same events, other counts.
+                let event = self.event_of.get(&member.id).copied();
+                self.members.insert(member.id, member);
+                changes.changed.extend(event);
+                return changes;
+            }
+        }
+        let fresh = !self.members.contains_key(&member.id);
+        let appended = fresh
+            && member.review.is_auto()
+            && (!member.core || self.last_core.is_none_or(|last| member.id > last));
+        let (mut seeds, mut extra) = self.take_out(member.id, &mut changes);
+        let id = member.id;
+        self.put_in(member);
+        if appended {
+            self.append(id, &mut changes);
+        } else {
+            seeds.extend(self.grouping_seeds(id));
+            extra.push(id);
+            self.regroup(seeds, extra, &mut changes);
+        }
+        changes
+    }
+
+    /// Removes a report, re-grouping what it leaves.
+    pub fn remove(&mut self, report: &ReportId) -> EventChanges {
+        let mut changes = EventChanges::default();
+        if self.members.contains_key(report) {
+            let (seeds, orphans) = self.take_out(*report, &mut changes);
+            self.regroup(seeds, orphans, &mut changes);
+        }
+        changes
+    }
+
+    /// Takes a member out of the trees, the pins and its event. Returns the core members
+    /// whose grouping may change (those it was linked to and its event's), and the members
+    /// to place anew (its event's vague supports, if it was core).
+    fn take_out(
+        &mut self,
+        id: ReportId,
+        changes: &mut EventChanges,
+    ) -> (Vec<ReportId>, Vec<ReportId>) {
+        let Some(member) = self.members.get(&id).cloned() else {
+            return (Vec::new(), Vec::new());
+        };
+        let (mut seeds, mut orphans) = (Vec::new(), Vec::new());
+        match member.review {
+            EventReview::Auto => {
+                seeds = self.linked_core(&member);
+                let tree = if member.core {
+                    &mut self.core_tree
+                } else {
+                    &mut self.vague_tree
+                };
+                tree.remove(&TreePoint::new(member.exact.point.xyz, id));
+                let event = self.event_of.get(&id).copied();
+                if let (true, Some(event)) = (member.core, event) {
+                    // Its event falls apart: the other core members regroup, the vague
+                    // supports re-attach.
+                    if let Some(e) = self.events.get(&event) {
+                        seeds.extend(e.core.iter().filter(|&&m| m != id));
+                        orphans.extend(
+                            e.support
+                                .iter()
+                                .filter(|m| self.members[m].review.is_auto()),
+                        );
+                    }
+                    self.dissolve(event, changes);
+                }
+            }
+            EventReview::Pin(target) => {
+                if let Some(set) = self.pinned_to.get_mut(&target) {
+                    set.remove(&id);
+                }
+            }
+            EventReview::Exclude => {}
+        }
+        self.detach(id, changes);
+        self.members.remove(&id);
+        changes.moved.insert(id);
+        (seeds, orphans)
+    }
+
+    /// Puts a member into the trees or the pins.
+    fn put_in(&mut self, member: Member) {
+        let point = TreePoint::new(member.exact.point.xyz, member.id);
+        match member.review {
+            EventReview::Auto if member.core => {
+                self.core_reach_m = self.core_reach_m.max(member.exact.radius_m);
+                self.last_core = self.last_core.max(Some(member.id));
+                self.core_tree.insert(point);
+            }
+            EventReview::Auto => {
+                self.vague_reach_m = self.vague_reach_m.max(member.exact.radius_m);
+                self.vague_tree.insert(point);
+            }
+            EventReview::Pin(target) => {
+                self.pinned_to.entry(target).or_default().insert(member.id);
+            }
+            EventReview::Exclude => {}
+        }
+        self.members.insert(member.id, member);
+    }
+
+    /// The core members whose grouping a member's arrival may change: itself and those it
+    /// is linked to, if it is grouped core.
+    fn grouping_seeds(&self, id: ReportId) -> Vec<ReportId> {
+        let member = &self.members[&id];
+        if member.core && member.review.is_auto() {
+            let mut seeds = self.linked_core(member);
+            seeds.push(id);
+            seeds
+        } else {
+            Vec::new()
+        }
+    }
+
+    /// Places a new member whose id is larger than every grouped core member's: it joins
+    /// an event or founds one (core), or attaches (vague), and nothing else moves but the
+    /// vague reports for which it is now the nearest linked core report.
+    fn append(&mut self, id: ReportId, changes: &mut EventChanges) {
+        let member = self.members[&id].clone();
+        if !member.core {
+            self.attach_vague(id, changes);
+            return;
+        }
+        let linked = self.linked_core(&member);
+        // The events of the linked members, oldest (smallest founder id) first.
+        let mut event_ids: Vec<EventId> = linked
+            .iter()
+            .filter_map(|m| self.event_of.get(m).copied())
+            .collect();
+        event_ids.sort_unstable();
+        event_ids.dedup();
+        let mut slice: Vec<&Member> = Vec::new();
+        let mut event_of: Vec<usize> = Vec::new();
+        let mut events: Vec<Forming> = Vec::new();
+        for (e, event_id) in event_ids.iter().enumerate() {
+            let start = slice.len();
+            for m in &self.events[event_id].core {
+                slice.push(&self.members[m]);
+                event_of.push(e);
+            }
+            events.push(Forming::of((start..slice.len()).collect(), &slice));
+        }
+        let linked_at: Vec<usize> = linked
+            .iter()
+            .filter_map(|id| slice.iter().position(|m| m.id == *id))
+            .collect();
+        slice.push(&member);
+        event_of.push(usize::MAX);
+        let at = slice.len() - 1;
+        let joined = grouping::join(at, &slice, &events, &event_of, &linked_at, &self.settings);
+        let event = joined.map_or(EventId(id), |e| event_ids[e]);
+        self.attach(id, event, changes);
+        self.settle_pins(event, changes);
+        // Vague reports linked to it may now have it as their nearest core report.
+        for vague in self.linked_vague(&member) {
+            self.attach_vague(vague, changes);
+        }
+    }
+
+    /// Re-groups the components of the core link graph that hold `seeds`, then re-attaches
+    /// the vague reports of the events that changed and `extra` (any member to place anew).
+    fn regroup(&mut self, seeds: Vec<ReportId>, extra: Vec<ReportId>, changes: &mut EventChanges) {
+        let component = self.component(seeds);
+        let mut vague: BTreeSet<ReportId> = BTreeSet::new();
+        let mut touched: BTreeSet<EventId> = BTreeSet::new();
+        for id in &component {
+            if let Some(event) = self.event_of.get(id) {
+                touched.insert(*event);
+            }
+        }
+        for event in touched {
+            if let Some(e) = self.events.get(&event) {
+                vague.extend(
+                    e.support
+                        .iter()
+                        .filter(|m| self.members[m].review.is_auto()),
+                );
+            }
+            self.dissolve(event, changes);
+        }
+        for id in &component {
+            self.detach(*id, changes);
+        }
+        self.group_core(&component, changes);
+        for id in &component {
+            if let Some(member) = self.members.get(id) {
+                vague.extend(self.linked_vague(member));
+            }
+        }
+        for id in extra {
+            let Some(member) = self.members.get(&id) else {
+                continue;
+            };
+            match member.review {
+                EventReview::Auto if !member.core => {
+                    vague.insert(id);
+                }
+                EventReview::Pin(_) => self.place_pinned(id, changes),
+                _ => {}
+            }
+        }
+        for id in vague {
+            self.attach_vague(id, changes);
+        }
+    }
+
+    /// Every grouped core member connected by links to one of `seeds`, sorted by id.
+    fn component(&self, seeds: Vec<ReportId>) -> Vec<ReportId> {
+        let mut seen: HashSet<ReportId> = HashSet::new();
+        let mut queue: VecDeque<ReportId> = VecDeque::new();
+        for seed in seeds {
+            let grouped = self
+                .members
+                .get(&seed)
+                .is_some_and(|m| m.core && m.review.is_auto());
+            if grouped && seen.insert(seed) {
+                queue.push_back(seed);
+            }
+        }
+        while let Some(id) = queue.pop_front() {
+            for other in self.linked_core(&self.members[&id]) {
+                if seen.insert(other) {
+                    queue.push_back(other);
+                }
+            }
+        }
+        let mut out: Vec<ReportId> = seen.into_iter().collect();
+        out.sort_unstable();
+        out
+    }
+
+    /// Groups grouped core members (sorted by id, making up whole components) by the leader
+    /// rule and attaches each to its event.
+    fn group_core(&mut self, ids: &[ReportId], changes: &mut EventChanges) {
+        if ids.is_empty() {
+            return;
+        }
+        let position: HashMap<ReportId, usize> =
+            ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
+        let slice: Vec<&Member> = ids.iter().map(|id| &self.members[id]).collect();
+        let groups = grouping::group(&slice, &self.settings, |at| {
+            self.linked_core(slice[at])
+                .into_iter()
+                .filter_map(|other| position.get(&other).copied())
+                .filter(|&p| p < at)
+                .collect()
+        });
+        let assignments: Vec<(EventId, Vec<ReportId>)> = groups
+            .into_iter()
+            .map(|g| (EventId(ids[g[0]]), g.into_iter().map(|p| ids[p]).collect()))
+            .collect();
+        for (event, members) in assignments {
+            for id in members {
+                self.attach(id, event, changes);
+            }
+            self.settle_pins(event, changes);
+        }
+    }
+
+    /// Attaches a vague grouped member to the event of the nearest core report it is linked
+    /// to (the smaller id on a tie), or to an event of its own.
+    fn attach_vague(&mut self, id: ReportId, changes: &mut EventChanges) {
+        let Some(member) = self.members.get(&id) else {
+            return;
+        };
+        let nearest = self
+            .linked_core(member)
+            .into_iter()
+            .filter_map(|c| {
+                let core = &self.members[&c];
+                Some((
+                    member::rank_distance_m(member, core),
+                    c,
+                    *self.event_of.get(&c)?,
+                ))
+            })
+            .min_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        let event = nearest.map_or(EventId(id), |(_, _, e)| e);
+        if self.event_of.get(&id) != Some(&event) {
+            self.detach(id, changes);
+            self.attach(id, event, changes);
+            self.settle_pins(event, changes);
+        }
+    }
+
+    /// Places a pinned member: in the event it is pinned to if that exists, else alone.
+    fn place_pinned(&mut self, id: ReportId, changes: &mut EventChanges) {
+        let Some(EventReview::Pin(target)) = self.members.get(&id).map(|m| m.review) else {
+            return;
+        };
+        let event = if self.events.contains_key(&target) && target != EventId(id) {
+            target
+        } else {
+            EventId(id)
+        };
+        if self.event_of.get(&id) != Some(&event) {
+            self.detach(id, changes);
+            self.attach(id, event, changes);
+        }
+    }
+
+    /// Re-places the members pinned to `event`, which has just appeared or gone.
+    fn settle_pins(&mut self, event: EventId, changes: &mut EventChanges) {
+        let pinned: Vec<ReportId> = self
+            .pinned_to
+            .get(&event)
+            .map(|s| s.iter().copied().collect())
+            .unwrap_or_default();
+        for id in pinned {
+            self.place_pinned(id, changes);
+        }
+    }
+
+    /// Removes an event whole: its members are left without one until placed again.
+    fn dissolve(&mut self, event: EventId, changes: &mut EventChanges) {
+        let Some(e) = self.events.remove(&event) else {
+            return;
+        };
+        for id in e.members() {
+            self.event_of.remove(id);
+            changes.moved.insert(*id);
+        }
+        changes.removed.insert(event);
+        changes.changed.remove(&event);
+        let pinned: Vec<ReportId> = e
+            .members()
+            .filter(|m| self.members.get(m).is_some_and(|m| !m.review.is_auto()))
+            .copied()
+            .collect();
+        for id in pinned {
+            self.place_pinned(id, changes);
+        }
+    }
+
+    /// Takes a report out of its event, removing the event if it is left empty.
+    fn detach(&mut self, id: ReportId, changes: &mut EventChanges) {
+        let Some(event) = self.event_of.remove(&id) else {
+            return;
+        };
+        changes.moved.insert(id);
+        let Some(e) = self.events.get_mut(&event) else {
+            return;
+        };
+        e.core.retain(|m| *m != id);
+        e.support.retain(|m| *m != id);
+        if e.is_empty() {
+            self.events.remove(&event);
+            changes.removed.insert(event);
+            changes.changed.remove(&event);
+            self.settle_pins(event, changes);
+        } else {
+            changes.changed.insert(event);
+        }
+    }
+
+    /// Puts a report (out of any event) into one, creating it if need be.
+    fn attach(&mut self, id: ReportId, event: EventId, changes: &mut EventChanges) {
+        let core = self.members.get(&id).is_some_and(|m| m.core);
+        let e = self
+            .events
+            .entry(event)
+            .or_insert_with(|| Event::new(event));
+        let list = if core { &mut e.core } else { &mut e.support };
+        if let Err(at) = list.binary_search(&id) {
+            list.insert(at, id);
+        }
+        self.event_of.insert(id, event);
+        changes.moved.insert(id);
+        changes.changed.insert(event);
+        changes.removed.remove(&event);
+    }
+
+    /// The grouped core members linked to `member` (not itself), in id order.
+    fn linked_core(&self, member: &Member) -> Vec<ReportId> {
+        self.linked_in(&self.core_tree, self.core_reach_m, member)
+    }
+
+    /// The grouped vague members linked to `member` (not itself), in id order.
+    fn linked_vague(&self, member: &Member) -> Vec<ReportId> {
+        self.linked_in(&self.vague_tree, self.vague_reach_m, member)
+    }
+
+    fn linked_in(&self, tree: &RTree<TreePoint>, reach_m: f64, member: &Member) -> Vec<ReportId> {
+        let radius = member.exact.radius_m + reach_m + self.settings.gap_m();
+        let chord = max_chord_for(radius);
+        let mut out: Vec<ReportId> = tree
+            .locate_within_distance(member.exact.point.xyz, chord * chord)
+            .map(|p| p.data)
+            .filter(|other| *other != member.id)
+            .filter(|other| linked(member, &self.members[other], &self.settings))
+            .collect();
+        out.sort_unstable();
+        out
+    }
+}
