@@ -69,6 +69,8 @@ pub fn records(n: usize) -> Vec<IndexRecord> {
                 coast_distance_m: Some((i % 300_000) as f64),
                 in_sea: false,
             },
+            testimony: Default::default(),
+            event_review: Default::default(),
             exact: None,
         })
         .collect()
@@ -114,6 +116,7 @@ pub fn reports(n: usize, seed: u64) -> Vec<Report> {
                 tags: vec!["synthetic".into()],
                 reported_at: at,
                 updated_at: at,
+                event_review: Default::default(),
                 public: None,
             }
         })

@@ -48,6 +48,8 @@ fn record_strategy(i: u128) -> impl Strategy<Value = IndexRecord> {
                     province,
                     country,
                     relation,
+                    testimony: Default::default(),
+                    event_review: Default::default(),
                     exact: None,
                 }
             },
@@ -374,7 +376,7 @@ proptest! {
                 let mut fresh = live.first().cloned().unwrap_or_else(|| initial.first().cloned().unwrap_or(IndexRecord {
                     id: ReportId(uuid::Uuid::nil()), version, lon, lat, kind: Kind::Drone, status: Status::Unverified,
                     source_types: WordSet::default(), observed_from: Timestamp(T0), observed_to: Timestamp(T0), tags: vec![],
-                    province: None, country: None, relation: Relation::default(), exact: None,
+                    province: None, country: None, relation: Relation::default(), testimony: Default::default(), event_review: Default::default(), exact: None,
                     uncertainty_m: 0.0,
                     precision: Precision::Exact,
                 }));
@@ -528,6 +530,8 @@ fn an_older_version_never_replaces_a_newer_one() {
         province: None,
         country: None,
         relation: Relation::default(),
+        testimony: Default::default(),
+        event_review: Default::default(),
         exact: None,
     };
     let mut index = ReportIndex::build([base.clone()]);
@@ -576,6 +580,8 @@ fn a_box_across_the_antimeridian_finds_both_sides() {
         province: None,
         country: None,
         relation: Relation::default(),
+        testimony: Default::default(),
+        event_review: Default::default(),
         exact: None,
     };
     let index = ReportIndex::build([at(1, 179.5), at(2, -179.5), at(3, 0.0)]);
@@ -609,6 +615,8 @@ fn compaction_after_many_deletions_keeps_every_live_report() {
         province: None,
         country: None,
         relation: Relation::default(),
+        testimony: Default::default(),
+        event_review: Default::default(),
         exact: None,
     };
     let mut index = ReportIndex::build(std::iter::empty());
@@ -672,6 +680,8 @@ fn equal_distances_page_by_id() {
                 province: None,
                 country: None,
                 relation: Relation::default(),
+                testimony: Default::default(),
+                event_review: Default::default(),
                 exact: None,
             }
         })

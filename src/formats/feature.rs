@@ -316,6 +316,7 @@ mod tests {
             tags: vec!["night".into()],
             reported_at: Timestamp(1_750_000_400_000),
             updated_at: Timestamp(1_750_000_400_000),
+            event_review: Default::default(),
             public: None,
         }
     }

@@ -482,11 +482,14 @@ impl EventIndex {
         let Some(EventReview::Pin(target)) = self.members.get(&id).map(|m| m.review) else {
             return;
         };
-        let event = if self.events.contains_key(&target) && target != EventId(id) {
-            target
-        } else {
-            EventId(id)
-        };
+        // A pin holds to an event the machine formed (founded by a report it groups), never
+        // to another pinned report standing alone, so that pins cannot chain.
+        let formed = self.events.contains_key(&target)
+            && self
+                .members
+                .get(&target.0)
+                .is_some_and(|m| m.review.is_auto());
+        let event = if formed { target } else { EventId(id) };
         if self.event_of.get(&id) != Some(&event) {
             self.detach(id, changes);
             self.attach(id, event, changes);
@@ -537,7 +540,11 @@ impl EventIndex {
         };
         e.core.retain(|m| *m != id);
         e.support.retain(|m| *m != id);
-        if e.is_empty() {
+        if event == EventId(id) && !e.is_empty() {
+            // The founder left: the event is no longer the one it founded (its pinned
+            // members stand alone until it forms again).
+            self.dissolve(event, changes);
+        } else if e.is_empty() {
             self.events.remove(&event);
             changes.removed.insert(event);
             changes.changed.remove(&event);

@@ -1,0 +1,350 @@
+//! Events against a brute-force reference: every pair of reports tested for a link with
+//! Karney's geodesic distances, then the documented grouping (README, "Events") written out
+//! plainly: core reports in id order join the linked event with the nearest linked member
+//! that stays within the bounds, vague reports support the event of the nearest linked core
+//! report, pins and exclusions as the reviewer said. The engine must give the same events
+//! whether it builds them at once or follows writes one by one, and every event must keep
+//! the bounds.
+
+use proptest::prelude::*;
+use sightmap::events::{EventIndex, EventSettings, compatible, is_core};
+use sightmap::geodesy::geodesic_distance_m;
+use sightmap::model::{
+    EventId, EventReview, IndexRecord, Kind, Precision, Relation, ReportId, SourceKey, Stance,
+    Status, Testimony, Timestamp, WordSet,
+};
+use std::collections::{BTreeMap, BTreeSet};
+
+const HOUR: i64 = 3_600_000;
+
+/// Events as sets: id → (core, support).
+type Grouping = BTreeMap<EventId, (BTreeSet<ReportId>, BTreeSet<ReportId>)>;
+
+fn id(n: u32) -> ReportId {
+    ReportId(uuid::Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0000 + u128::from(n)))
+}
+
+fn record(
+    n: u32,
+    (lon, lat): (f64, f64),
+    precision: Precision,
+    kind: Kind,
+    (from_h, length_h): (i64, i64),
+    review: EventReview,
+) -> IndexRecord {
+    let uncertainty_m = match precision {
+        Precision::Exact => 50.0 + f64::from(n % 7) * 400.0,
+        Precision::Place => 5_000.0,
+        Precision::Near => 10_000.0,
+        Precision::Region => 30_000.0,
+        Precision::Province => 100_000.0,
+        Precision::Country => 300_000.0,
+    };
+    IndexRecord {
+        id: id(n),
+        version: 1,
+        lon,
+        lat,
+        uncertainty_m,
+        precision,
+        kind,
+        status: Status::Unverified,
+        source_types: WordSet::default(),
+        observed_from: Timestamp(from_h * HOUR),
+        observed_to: Timestamp((from_h + length_h) * HOUR),
+        tags: Vec::new(),
+        province: None,
+        country: None,
+        relation: Relation::default(),
+        testimony: Testimony(
+            vec![SourceKey {
+                name: u64::from(n % 5) + 1,
+                via: 0,
+                stance: Stance::Asserts,
+                media: false,
+            }]
+            .into(),
+        ),
+        event_review: review,
+        exact: None,
+    }
+}
+
+fn distance(a: &IndexRecord, b: &IndexRecord) -> f64 {
+    geodesic_distance_m(a.lon, a.lat, b.lon, b.lat)
+}
+
+fn linked(a: &IndexRecord, b: &IndexRecord, s: &EventSettings) -> bool {
+    let gap = (a.observed_from.0.max(b.observed_from.0) - a.observed_to.0.min(b.observed_to.0))
+        .max(0);
+    compatible(a.kind, b.kind)
+        && gap as f64 <= s.gap_h * HOUR as f64
+        && distance(a, b) <= a.uncertainty_m + b.uncertainty_m + s.gap_km * 1_000.0
+}
+
+/// The documented grouping, by brute force.
+fn reference(records: &[IndexRecord], s: &EventSettings) -> Grouping {
+    let mut sorted: Vec<&IndexRecord> = records.iter().collect();
+    sorted.sort_by_key(|r| r.id);
+    let auto = |r: &&IndexRecord| r.event_review == EventReview::Auto;
+    let core: Vec<&IndexRecord> = sorted
+        .iter()
+        .copied()
+        .filter(auto)
+        .filter(|r| is_core(r.precision))
+        .collect();
+    // Core reports in id order; events numbered in founding order.
+    let mut events: Vec<Vec<usize>> = Vec::new();
+    let mut event_of: Vec<usize> = Vec::new();
+    for (i, x) in core.iter().enumerate() {
+        let mut candidates: Vec<(f64, usize)> = Vec::new();
+        for (j, y) in core[..i].iter().enumerate() {
+            if linked(x, y, s) {
+                let d = distance(x, y);
+                match candidates.iter_mut().find(|c| c.1 == event_of[j]) {
+                    Some(c) => c.0 = c.0.min(d),
+                    None => candidates.push((d, event_of[j])),
+                }
+            }
+        }
+        candidates.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        let admits = |e: usize| {
+            events[e].iter().all(|&m| {
+                let y = core[m];
+                (x.observed_from.0 - y.observed_from.0).abs() as f64 <= s.max_h * HOUR as f64
+                    && distance(x, y) <= s.max_km * 1_000.0
+            }) && {
+                let starts = events[e].iter().map(|&m| core[m].observed_from.0);
+                let lo = starts.clone().min().unwrap().min(x.observed_from.0);
+                let hi = starts.max().unwrap().max(x.observed_from.0);
+                (hi - lo) as f64 <= s.max_h * HOUR as f64
+            }
+        };
+        match candidates.into_iter().map(|c| c.1).find(|&e| admits(e)) {
+            Some(e) => {
+                events[e].push(i);
+                event_of.push(e);
+            }
+            None => {
+                event_of.push(events.len());
+                events.push(vec![i]);
+            }
+        }
+    }
+    let mut out: Grouping = BTreeMap::new();
+    let mut of: BTreeMap<ReportId, EventId> = BTreeMap::new();
+    for members in &events {
+        let eid = EventId(core[members[0]].id);
+        for &m in members {
+            out.entry(eid).or_default().0.insert(core[m].id);
+            of.insert(core[m].id, eid);
+        }
+    }
+    // Vague reports: the event of the nearest linked core report, else alone.
+    for v in sorted
+        .iter()
+        .copied()
+        .filter(auto)
+        .filter(|r| !is_core(r.precision))
+    {
+        let nearest = core
+            .iter()
+            .filter(|c| linked(v, c, s))
+            .min_by(|a, b| distance(v, a).total_cmp(&distance(v, b)).then(a.id.cmp(&b.id)));
+        let eid = nearest.map_or(EventId(v.id), |c| of[&c.id]);
+        out.entry(eid).or_default().1.insert(v.id);
+    }
+    // Pins: to an event the machine formed, else alone.
+    let formed: BTreeSet<EventId> = out.keys().copied().collect();
+    for p in sorted.iter() {
+        if let EventReview::Pin(target) = p.event_review {
+            let eid = if formed.contains(&target) {
+                target
+            } else {
+                EventId(p.id)
+            };
+            let entry = out.entry(eid).or_default();
+            if is_core(p.precision) {
+                entry.0.insert(p.id);
+            } else {
+                entry.1.insert(p.id);
+            }
+        }
+    }
+    out
+}
+
+fn grouping(index: &EventIndex) -> Grouping {
+    index
+        .events()
+        .map(|e| {
+            (
+                e.id,
+                (
+                    e.core.iter().copied().collect(),
+                    e.support.iter().copied().collect(),
+                ),
+            )
+        })
+        .collect()
+}
+
+fn arb_record(n: u32) -> impl Strategy<Value = IndexRecord> {
+    let precision = prop::sample::select(vec![
+        Precision::Exact,
+        Precision::Exact,
+        Precision::Place,
+        Precision::Place,
+        Precision::Near,
+        Precision::Region,
+        Precision::Province,
+    ]);
+    let kind = prop::sample::select(vec![
+        Kind::Drone,
+        Kind::Sound,
+        Kind::Strike,
+        Kind::Explosion,
+        Kind::Light,
+        Kind::Other,
+    ]);
+    let review = prop_oneof![
+        8 => Just(None),
+        1 => Just(Some(EventReview::Exclude)),
+        1 => (0..40u32).prop_map(|t| Some(EventReview::Pin(EventId(id(t))))),
+    ];
+    (
+        (49.0..49.6f64, 37.0..37.5f64),
+        precision,
+        kind,
+        (0..60i64, prop_oneof![6 => 0..4i64, 1 => Just(72i64)]),
+        review,
+    )
+        .prop_map(move |(at, p, k, time, review)| {
+            record(n, at, p, k, time, review.unwrap_or(EventReview::Auto))
+        })
+}
+
+fn arb_records() -> impl Strategy<Value = Vec<IndexRecord>> {
+    (5..40u32).prop_flat_map(|n| (0..n).map(arb_record).collect::<Vec<_>>())
+}
+
+/// Every machine-formed event keeps the bounds among its grouped core members.
+fn assert_bounds(index: &EventIndex, records: &[IndexRecord], s: &EventSettings) {
+    let by_id: BTreeMap<ReportId, &IndexRecord> = records.iter().map(|r| (r.id, r)).collect();
+    for e in index.events() {
+        let core: Vec<&IndexRecord> = e
+            .core
+            .iter()
+            .map(|m| by_id[m])
+            .filter(|r| r.event_review == EventReview::Auto)
+            .collect();
+        for a in &core {
+            for b in &core {
+                assert!(distance(a, b) <= s.max_km * 1_000.0 + 1e-6, "{} km", distance(a, b) / 1e3);
+                assert!(
+                    (a.observed_from.0 - b.observed_from.0).abs() as f64 <= s.max_h * HOUR as f64
+                );
+            }
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    #[test]
+    fn built_events_equal_the_brute_force_reference(records in arb_records()) {
+        let s = EventSettings::default();
+        let index = EventIndex::build(s, &records);
+        prop_assert_eq!(grouping(&index), reference(&records, &s));
+        assert_bounds(&index, &records, &s);
+    }
+
+    #[test]
+    fn events_followed_write_by_write_equal_the_reference(
+        records in arb_records(),
+        order in prop::collection::vec(any::<prop::sample::Index>(), 40),
+        edits in prop::collection::vec((any::<prop::sample::Index>(), 49.0..49.6f64, 0..60i64), 0..8),
+        deletes in prop::collection::vec(any::<prop::sample::Index>(), 0..6),
+    ) {
+        let s = EventSettings::default();
+        // Insert in a shuffled order (ids out of order take the re-grouping path).
+        let mut pending: Vec<IndexRecord> = records.clone();
+        let mut index = EventIndex::build(s, &[]);
+        let mut live: BTreeMap<ReportId, IndexRecord> = BTreeMap::new();
+        let mut picks = order.iter();
+        while !pending.is_empty() {
+            let at = picks.next().map_or(0, |i| i.index(pending.len()));
+            let r = pending.remove(at);
+            index.upsert(&r);
+            live.insert(r.id, r);
+        }
+        for (pick, lon, hour) in edits {
+            let ids: Vec<ReportId> = live.keys().copied().collect();
+            let target = ids[pick.index(ids.len())];
+            let mut r = live[&target].clone();
+            r.lon = lon;
+            r.observed_from = Timestamp(hour * HOUR);
+            r.observed_to = Timestamp(hour * HOUR + HOUR);
+            r.version += 1;
+            index.upsert(&r);
+            live.insert(r.id, r);
+        }
+        for pick in deletes {
+            if live.is_empty() {
+                break;
+            }
+            let ids: Vec<ReportId> = live.keys().copied().collect();
+            let target = ids[pick.index(ids.len())];
+            index.remove(&target);
+            live.remove(&target);
+        }
+        let now: Vec<IndexRecord> = live.into_values().collect();
+        prop_assert_eq!(grouping(&index), reference(&now, &s));
+        assert_bounds(&index, &now, &s);
+    }
+}
+
+/// A province-wide report links to everything in a province but never joins two events:
+/// two clusters 80 km apart stay two events, and the province report supports one of them.
+#[test]
+fn a_province_wide_report_never_glues_two_events() {
+    let s = EventSettings::default();
+    let review = EventReview::Auto;
+    let records = vec![
+        record(1, (49.0, 37.3), Precision::Exact, Kind::Strike, (10, 1), review),
+        record(2, (49.01, 37.3), Precision::Exact, Kind::Sound, (10, 1), review),
+        record(3, (49.9, 37.3), Precision::Exact, Kind::Strike, (10, 1), review),
+        record(4, (49.91, 37.3), Precision::Exact, Kind::Sound, (10, 1), review),
+        record(5, (49.45, 37.3), Precision::Province, Kind::Sound, (10, 1), review),
+    ];
+    let index = EventIndex::build(s, &records);
+    let g = grouping(&index);
+    assert_eq!(g.len(), 2, "{g:?}");
+    let supports: usize = g.values().map(|(_, support)| support.len()).sum();
+    assert_eq!(supports, 1);
+    assert_eq!(g, reference(&records, &s));
+}
+
+/// A chain of reports each 20 km from the next is linked end to end (single linkage would
+/// make one event 100 km long); the leader rule cuts it within 50 km.
+#[test]
+fn a_chain_of_linked_reports_is_cut_within_the_bound() {
+    let s = EventSettings::default();
+    let records: Vec<IndexRecord> = (0..6)
+        .map(|i| {
+            record(
+                i,
+                (49.0 + 0.225 * f64::from(i), 37.3),
+                Precision::Near,
+                Kind::Drone,
+                (10, 1),
+                EventReview::Auto,
+            )
+        })
+        .collect();
+    let index = EventIndex::build(s, &records);
+    assert!(index.len() >= 2);
+    assert_bounds(&index, &records, &s);
+    assert_eq!(grouping(&index), reference(&records, &s));
+}
