@@ -277,7 +277,9 @@ proptest! {
             let at = picks.next().map_or(0, |i| i.index(pending.len()));
             let r = pending.remove(at);
             index.upsert(&r);
-            live.insert(r.id, r);
+            live.insert(r.id, r.clone());
+            let now: Vec<IndexRecord> = live.values().cloned().collect();
+            prop_assert_eq!(grouping(&index), reference(&now, &s), "after inserting {}", r.id);
         }
         for (pick, lon, hour) in edits {
             let ids: Vec<ReportId> = live.keys().copied().collect();
@@ -288,7 +290,9 @@ proptest! {
             r.observed_to = Timestamp(hour * HOUR + HOUR);
             r.version += 1;
             index.upsert(&r);
-            live.insert(r.id, r);
+            live.insert(r.id, r.clone());
+            let now: Vec<IndexRecord> = live.values().cloned().collect();
+            prop_assert_eq!(grouping(&index), reference(&now, &s), "after editing {}", r.id);
         }
         for pick in deletes {
             if live.is_empty() {
@@ -298,6 +302,8 @@ proptest! {
             let target = ids[pick.index(ids.len())];
             index.remove(&target);
             live.remove(&target);
+            let now: Vec<IndexRecord> = live.values().cloned().collect();
+            prop_assert_eq!(grouping(&index), reference(&now, &s), "after deleting {}", target);
         }
         let now: Vec<IndexRecord> = live.into_values().collect();
         prop_assert_eq!(grouping(&index), reference(&now, &s));

@@ -328,9 +328,14 @@ impl EventIndex {
         let mut events: Vec<Forming> = Vec::new();
         for (e, event_id) in event_ids.iter().enumerate() {
             let start = slice.len();
+            // Its grouped core members (a pinned member is in it by a reviewer's word and
+            // does not bound it).
             for m in &self.events[event_id].core {
-                slice.push(&self.members[m]);
-                event_of.push(e);
+                let member = &self.members[m];
+                if member.review.is_auto() {
+                    slice.push(member);
+                    event_of.push(e);
+                }
             }
             events.push(Forming::of((start..slice.len()).collect(), &slice));
         }
