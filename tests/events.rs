@@ -15,13 +15,15 @@ use sightmap::model::{
 };
 use std::collections::{BTreeMap, BTreeSet};
 
-const HOUR: i64 = 3_600_000;
+const HOUR: i64 = 3_600;
 
 /// Events as sets: id → (core, support).
 type Grouping = BTreeMap<EventId, (BTreeSet<ReportId>, BTreeSet<ReportId>)>;
 
 fn id(n: u32) -> ReportId {
-    ReportId(uuid::Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0000 + u128::from(n)))
+    ReportId(uuid::Uuid::from_u128(
+        0x0190_0000_0000_7000_8000_0000_0000_0000 + u128::from(n),
+    ))
 }
 
 fn record(
@@ -75,8 +77,8 @@ fn distance(a: &IndexRecord, b: &IndexRecord) -> f64 {
 }
 
 fn linked(a: &IndexRecord, b: &IndexRecord, s: &EventSettings) -> bool {
-    let gap = (a.observed_from.0.max(b.observed_from.0) - a.observed_to.0.min(b.observed_to.0))
-        .max(0);
+    let gap =
+        (a.observed_from.0.max(b.observed_from.0) - a.observed_to.0.min(b.observed_to.0)).max(0);
     compatible(a.kind, b.kind)
         && gap as f64 <= s.gap_h * HOUR as f64
         && distance(a, b) <= a.uncertainty_m + b.uncertainty_m + s.gap_km * 1_000.0
@@ -147,10 +149,11 @@ fn reference(records: &[IndexRecord], s: &EventSettings) -> Grouping {
         .filter(auto)
         .filter(|r| !is_core(r.precision))
     {
-        let nearest = core
-            .iter()
-            .filter(|c| linked(v, c, s))
-            .min_by(|a, b| distance(v, a).total_cmp(&distance(v, b)).then(a.id.cmp(&b.id)));
+        let nearest = core.iter().filter(|c| linked(v, c, s)).min_by(|a, b| {
+            distance(v, a)
+                .total_cmp(&distance(v, b))
+                .then(a.id.cmp(&b.id))
+        });
         let eid = nearest.map_or(EventId(v.id), |c| of[&c.id]);
         out.entry(eid).or_default().1.insert(v.id);
     }
@@ -240,7 +243,11 @@ fn assert_bounds(index: &EventIndex, records: &[IndexRecord], s: &EventSettings)
             .collect();
         for a in &core {
             for b in &core {
-                assert!(distance(a, b) <= s.max_km * 1_000.0 + 1e-6, "{} km", distance(a, b) / 1e3);
+                assert!(
+                    distance(a, b) <= s.max_km * 1_000.0 + 1e-6,
+                    "{} km",
+                    distance(a, b) / 1e3
+                );
                 assert!(
                     (a.observed_from.0 - b.observed_from.0).abs() as f64 <= s.max_h * HOUR as f64
                 );
@@ -318,11 +325,46 @@ fn a_province_wide_report_never_glues_two_events() {
     let s = EventSettings::default();
     let review = EventReview::Auto;
     let records = vec![
-        record(1, (49.0, 37.3), Precision::Exact, Kind::Strike, (10, 1), review),
-        record(2, (49.01, 37.3), Precision::Exact, Kind::Sound, (10, 1), review),
-        record(3, (49.9, 37.3), Precision::Exact, Kind::Strike, (10, 1), review),
-        record(4, (49.91, 37.3), Precision::Exact, Kind::Sound, (10, 1), review),
-        record(5, (49.45, 37.3), Precision::Province, Kind::Sound, (10, 1), review),
+        record(
+            1,
+            (49.0, 37.3),
+            Precision::Exact,
+            Kind::Strike,
+            (10, 1),
+            review,
+        ),
+        record(
+            2,
+            (49.01, 37.3),
+            Precision::Exact,
+            Kind::Sound,
+            (10, 1),
+            review,
+        ),
+        record(
+            3,
+            (49.9, 37.3),
+            Precision::Exact,
+            Kind::Strike,
+            (10, 1),
+            review,
+        ),
+        record(
+            4,
+            (49.91, 37.3),
+            Precision::Exact,
+            Kind::Sound,
+            (10, 1),
+            review,
+        ),
+        record(
+            5,
+            (49.45, 37.3),
+            Precision::Province,
+            Kind::Sound,
+            (10, 1),
+            review,
+        ),
     ];
     let index = EventIndex::build(s, &records);
     let g = grouping(&index);

@@ -4,6 +4,7 @@
 mod access;
 mod access_log;
 mod errors;
+mod events;
 mod export;
 mod geocode;
 mod history;

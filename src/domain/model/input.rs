@@ -117,6 +117,8 @@ pub struct ReportInput {
     pub status: Option<Status>,
     /// Short labels.
     pub tags: Option<Vec<String>>,
+    /// A reviewer's correction of the report's event: `auto`, `exclude` or an event id.
+    pub event_review: Option<EventReview>,
     /// Kept only by import.
     pub reported_at: Option<String>,
     /// Kept only by import.
@@ -287,7 +289,7 @@ impl ReportInput {
             tags,
             reported_at,
             updated_at,
-            event_review: EventReview::Auto,
+            event_review: self.event_review.unwrap_or_default(),
         })
     }
 

@@ -34,6 +34,9 @@ fn editable_fields(report: &Report) -> Map<String, Value> {
         serde_json::to_value(&report.sources).expect("sources serialise"),
     );
     put("status", report.status.as_str().into());
+    if !report.event_review.is_auto() {
+        put("event_review", report.event_review.as_text().into());
+    }
     put(
         "tags",
         serde_json::to_value(&report.tags).expect("tags serialise"),

@@ -60,7 +60,7 @@ impl Forming {
     fn admits(&self, all: &[&Member], candidate: &Member, settings: &EventSettings) -> bool {
         let first = self.first_start.min(candidate.from);
         let last = self.last_start.max(candidate.from);
-        if last - first > settings.max_ms() {
+        if last - first > settings.max_s() {
             return false;
         }
         let founder = all[self.members[0]];

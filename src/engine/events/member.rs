@@ -33,16 +33,16 @@ impl EventSettings {
         self.gap_km * 1_000.0
     }
 
-    pub(super) fn gap_ms(&self) -> i64 {
-        (self.gap_h * 3_600_000.0).round() as i64
+    pub(super) fn gap_s(&self) -> i64 {
+        (self.gap_h * 3_600.0).round() as i64
     }
 
     pub(super) fn max_m(&self) -> f64 {
         self.max_km * 1_000.0
     }
 
-    pub(super) fn max_ms(&self) -> i64 {
-        (self.max_h * 3_600_000.0).round() as i64
+    pub(super) fn max_s(&self) -> i64 {
+        (self.max_h * 3_600.0).round() as i64
     }
 }
 
@@ -100,9 +100,9 @@ pub struct Member {
     pub core: bool,
     /// What was seen or heard.
     pub kind: Kind,
-    /// Observation interval, epoch milliseconds.
+    /// Observation interval, epoch seconds.
     pub from: i64,
-    /// Observation end, epoch milliseconds.
+    /// Observation end, epoch seconds.
     pub to: i64,
     /// The report's status (a retracted report asserts nothing).
     pub status: Status,
@@ -155,8 +155,8 @@ impl Member {
     }
 }
 
-/// The time between two intervals, zero if they overlap, in milliseconds.
-pub fn time_gap_ms(a: &Member, b: &Member) -> i64 {
+/// The time between two intervals, zero if they overlap, in seconds.
+pub fn time_gap_s(a: &Member, b: &Member) -> i64 {
     (a.from.max(b.from) - a.to.min(b.to)).max(0)
 }
 
@@ -165,7 +165,7 @@ pub fn time_gap_ms(a: &Member, b: &Member) -> i64 {
 /// at most the two radii and the gap).
 pub fn linked(a: &Member, b: &Member, settings: &EventSettings) -> bool {
     compatible(a.kind, b.kind)
-        && time_gap_ms(a, b) <= settings.gap_ms()
+        && time_gap_s(a, b) <= settings.gap_s()
         && distance_within(
             &a.exact.point,
             &b.exact.point,
@@ -182,7 +182,7 @@ pub fn rank_distance_m(a: &Member, b: &Member) -> f64 {
 /// Whether two core members may be in one event: points within `max_km` and starts within
 /// `max_h`.
 pub fn within_bounds(a: &Member, b: &Member, settings: &EventSettings) -> bool {
-    (a.from - b.from).abs() <= settings.max_ms()
+    (a.from - b.from).abs() <= settings.max_s()
         && distance_within(&a.exact.point, &b.exact.point, settings.max_m()).is_some()
 }
 

@@ -52,7 +52,8 @@ impl Event {
         }
     }
 
-    fn is_empty(&self) -> bool {
+    /// Whether it has no members (never so for a live event).
+    pub fn is_empty(&self) -> bool {
         self.core.is_empty() && self.support.is_empty()
     }
 
@@ -187,14 +188,14 @@ impl EventIndex {
     pub fn upsert(&mut self, record: &IndexRecord) -> EventChanges {
         let member = Member::of(record);
         let mut changes = EventChanges::default();
-        if let Some(old) = self.members.get(&member.id) {
-            if !old.groups_differently(&member) {
-                // Sources or status only: the same events, other counts.
-                let event = self.event_of.get(&member.id).copied();
-                self.members.insert(member.id, member);
-                changes.changed.extend(event);
-                return changes;
-            }
+        if let Some(old) = self.members.get(&member.id)
+            && !old.groups_differently(&member)
+        {
+            // Sources or status only: the same events, other counts.
+            let event = self.event_of.get(&member.id).copied();
+            self.members.insert(member.id, member);
+            changes.changed.extend(event);
+            return changes;
         }
         let fresh = !self.members.contains_key(&member.id);
         let appended = fresh

@@ -80,9 +80,9 @@ pub struct EventSummary {
     pub origins: OriginCount,
     /// Independent asserting origins among the core members.
     pub core_asserting: usize,
-    /// Earliest start of an observation, epoch milliseconds.
+    /// Earliest start of an observation, epoch seconds.
     pub from: i64,
-    /// Latest end of an observation, epoch milliseconds.
+    /// Latest end of an observation, epoch seconds.
     pub to: i64,
     /// The kinds reported, in vocabulary order.
     pub kinds: Vec<Kind>,

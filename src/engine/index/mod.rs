@@ -298,6 +298,17 @@ impl ReportIndex {
         self.by_id.contains_key(id)
     }
 
+    /// Whether [`ReportIndex::upsert`] would take this record: not removed at or after its
+    /// version, and newer than the entry it would replace.
+    pub fn accepts(&self, record: &IndexRecord) -> bool {
+        self.tombstones
+            .get(&record.id)
+            .is_none_or(|&v| v < record.version)
+            && self
+                .version_of(&record.id)
+                .is_none_or(|v| v < record.version)
+    }
+
     /// The version of a live report's entry.
     pub fn version_of(&self, id: &ReportId) -> Option<i64> {
         self.by_id.get(id).map(|&slot| self.entry(slot).version)

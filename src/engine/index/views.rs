@@ -6,6 +6,7 @@
 //! small one, and merge the two in the query's order.
 
 use super::{IdPage, IndexRecord, MapPoint, RankedId, ReportIndex};
+use crate::events::{EventChanges, EventIndex, EventSettings};
 use crate::model::privacy::Viewer;
 use crate::model::{ReportId, Timestamp};
 use crate::query::{Filter, Page, ReportQuery, Spatial};
@@ -18,6 +19,8 @@ pub struct ViewIndex {
     public: ReportIndex,
     /// Private reports at their exact points.
     exact: ReportIndex,
+    /// Every report's event, following every change to the two above.
+    events: EventIndex,
 }
 
 impl ViewIndex {
@@ -27,19 +30,27 @@ impl ViewIndex {
             .iter()
             .filter_map(|r| r.exact.as_deref().cloned())
             .collect();
+        let events = EventIndex::build(EventSettings::default(), &records);
         Self {
             public: ReportIndex::build(records),
             exact: ReportIndex::build(exact),
+            events,
         }
     }
 
     /// The public index (loaded from a snapshot) with the exact records of its private
-    /// reports.
-    pub fn from_parts(public: ReportIndex, exact: Vec<IndexRecord>) -> Self {
+    /// reports and the events.
+    pub fn from_parts(public: ReportIndex, exact: Vec<IndexRecord>, events: EventIndex) -> Self {
         Self {
             public,
             exact: ReportIndex::build(exact),
+            events,
         }
+    }
+
+    /// Every report's event.
+    pub fn events(&self) -> &EventIndex {
+        &self.events
     }
 
     /// The index the public reads, which a snapshot saves.
@@ -47,8 +58,17 @@ impl ViewIndex {
         &self.public
     }
 
-    /// Adds a report or replaces its older version.
-    pub fn upsert(&mut self, record: IndexRecord) {
+    /// Adds a report or replaces its older version; returns what that did to the events.
+    pub fn upsert(&mut self, record: IndexRecord) -> EventChanges {
+        if !self.public.accepts(&record) {
+            return EventChanges::default();
+        }
+        let changes = self.events.upsert(&record);
+        self.upsert_placement(record);
+        changes
+    }
+
+    fn upsert_placement(&mut self, record: IndexRecord) {
         match &record.exact {
             Some(exact) => self.exact.upsert(IndexRecord::clone(exact)),
             None => {
@@ -65,11 +85,17 @@ impl ViewIndex {
         self.public.upsert(record);
     }
 
-    /// Removes a report, as of a store version.
-    pub fn remove(&mut self, id: &ReportId, version: i64) {
+    /// Removes a report, as of a store version; returns what that did to the events.
+    pub fn remove(&mut self, id: &ReportId, version: i64) -> EventChanges {
+        let live = self.public.version_of(id).is_some_and(|v| v <= version);
         self.public.remove(id, version);
         if self.exact.contains(id) {
             self.exact.remove(id, version);
+        }
+        if live {
+            self.events.remove(id)
+        } else {
+            EventChanges::default()
         }
     }
 

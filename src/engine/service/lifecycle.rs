@@ -101,7 +101,15 @@ pub(super) async fn load_snapshot(
             record.exact.map(|exact| *exact)
         })
         .collect();
-    let mut index = ViewIndex::from_parts(public, exact);
+    // The snapshot does not hold what events need (sources and reviews): they are built
+    // from the store's records as of the snapshot's version, then follow the replay.
+    let records = store.index_records().await?;
+    let events = tokio::task::spawn_blocking(move || {
+        crate::events::EventIndex::build(crate::events::EventSettings::default(), &records)
+    })
+    .await
+    .map_err(|e| StoreError::Internal(format!("event build failed: {e}")))?;
+    let mut index = ViewIndex::from_parts(public, exact, events);
     let changes = store.changes_since(stamp.version, MAX_REPLAY).await?;
     if changes.len() == MAX_REPLAY {
         tracing::info!("the store changed much since the index snapshot; rebuilding the index");
@@ -120,8 +128,12 @@ pub(super) async fn load_snapshot(
 pub(super) fn apply_changes(index: &mut ViewIndex, changes: Vec<Change>) {
     for change in changes {
         match change {
-            Change::Upserted(record) => index.upsert(record),
-            Change::Removed { id, version } => index.remove(&id, version),
+            Change::Upserted(record) => {
+                index.upsert(record);
+            }
+            Change::Removed { id, version } => {
+                index.remove(&id, version);
+            }
         }
     }
 }

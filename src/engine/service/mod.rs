@@ -5,11 +5,13 @@
 //! `queries` answers queries, `export` streams exports, and `lifecycle` keeps the index
 //! beside the store (snapshots, catching up, following, bulk loads).
 
+mod events;
 mod export;
 mod lifecycle;
 mod queries;
 mod reports;
 
+pub use events::{EventFilter, EventPage, EventView};
 pub use export::{ExportCursor, FeatureChunks};
 pub use lifecycle::FOLLOW_EVERY;
 use lifecycle::{NO_SNAPSHOT, build_from_store, load_snapshot};

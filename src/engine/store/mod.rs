@@ -106,6 +106,8 @@ pub struct Revision {
 
 /// One change to the live reports, as [`Store::changes_since`] lists them.
 #[derive(Debug, Clone, PartialEq)]
+// Nearly every change is an upsert: boxing it would cost an allocation each.
+#[allow(clippy::large_enum_variant)]
 pub enum Change {
     /// A report was created or edited; this is its latest state.
     Upserted(IndexRecord),

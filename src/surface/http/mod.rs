@@ -2,6 +2,7 @@
 
 pub mod access_log;
 mod auth;
+mod events;
 mod export;
 mod extract;
 mod geocode;
@@ -82,6 +83,8 @@ pub fn router(state: AppState) -> Router {
         .route("/api/tokens", get(tokens::list).post(tokens::create))
         .route("/api/tokens/{id}", axum::routing::delete(tokens::revoke))
         .route("/api/vocabulary", get(vocabulary::vocabulary))
+        .route("/api/events", get(events::list))
+        .route("/api/events/{id}", get(events::get))
         .route("/api/layers", get(layers::list))
         .route("/api/layers/{id}", get(layers::get))
         .route(

@@ -320,6 +320,17 @@ pub fn document() -> Value {
             ),
         ]
     };
+    let mut event_params = report_filters();
+    event_params.push(query_param(
+        "grade",
+        "Only events of these suggested grades (comma-separated).",
+        json!({"type": "string", "enum": crate::events::summary::Grade::ALL.map(|g| g.as_str())}),
+    ));
+    event_params.push(query_param(
+        "min_origins",
+        "Only events with at least this many independent asserting origins.",
+        json!({"type": "integer", "minimum": 0, "maximum": 1_000_000}),
+    ));
     json!({
         "openapi": "3.0.3",
         "info": {
@@ -387,6 +398,14 @@ pub fn document() -> Value {
                         "precisions": {"type": "array", "items": {"type": "string"}},
                         "source_types": {"type": "array", "items": {"type": "string"}},
                         "stances": {"type": "array", "items": {"type": "string"}}}})))}},
+            "/api/events": {"get": {"operationId": "listEvents",
+                "summary": "Events: groups of reports that may describe one occurrence, with counts of independent origins and a suggested grade (never a verdict), newest first",
+                "parameters": event_params,
+                "responses": one("200", ok("A FeatureCollection of event footprints", GEO, collection()))}},
+            "/api/events/{id}": {"get": {"operationId": "getEvent", "summary": "One event with its members as Features",
+                "parameters": [{"name": "id", "in": "path", "required": true, "description": "The event's id ('ev-' and a UUID)",
+                    "schema": {"type": "string"}}],
+                "responses": one("200", ok("A Feature: the footprint, with the members", GEO, feature()))}},
             "/api/layers": {"get": {"operationId": "listLayers", "summary": "The map layers and what each takes",
                 "responses": one("200", ok("The layer catalogue", JSON, object()))}},
             "/api/layers/{id}": {"get": {"operationId": "getLayer", "summary": "One layer as a FeatureCollection",

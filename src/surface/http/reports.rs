@@ -111,7 +111,7 @@ pub async fn list(
 }
 
 /// The same path and parameters with `offset` replaced.
-fn with_offset(uri: &Uri, pairs: &[(String, String)], offset: usize) -> String {
+pub(super) fn with_offset(uri: &Uri, pairs: &[(String, String)], offset: usize) -> String {
     let mut params: Vec<(String, String)> = pairs
         .iter()
         .filter(|(k, _)| k != "offset")

@@ -1,0 +1,187 @@
+//! `/api/events`: groups of reports that may describe one occurrence, with their suggested
+//! grades (see [`crate::events`]).
+
+use super::AppState;
+use super::extract::QueryPairs;
+use super::problem::Problem;
+use super::reports::{GEO_JSON, geojson_response};
+use crate::events::summary::{GRADE_NOTE, Grade};
+use crate::feature::ReportFeature;
+use crate::model::privacy::Viewer;
+use crate::model::{EventId, FieldError, Report, Timestamp};
+use crate::query::ReportQuery;
+use crate::service::{EventFilter, EventView};
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::response::Response;
+use serde_json::{Value, json};
+
+/// The parameters `/api/events` takes beyond the report filters.
+pub const EVENT_PARAMS: &[&str] = &["grade", "min_origins"];
+
+/// URL parameters as pairs.
+type Pairs = Vec<(String, String)>;
+
+/// Splits the event parameters from the report filters.
+fn event_filter(pairs: &[(String, String)]) -> Result<(EventFilter, Pairs), Vec<FieldError>> {
+    let mut filter = EventFilter::default();
+    let mut errors = Vec::new();
+    let mut rest = Vec::new();
+    for (key, value) in pairs {
+        match key.as_str() {
+            "grade" => {
+                let mut grades = Vec::new();
+                for word in value.split(',') {
+                    match Grade::parse(word) {
+                        Some(g) => grades.push(g),
+                        None => errors.push(FieldError::new(
+                            "grade",
+                            format!(
+                                "unknown grade '{word}'; one or more of: {}",
+                                Grade::ALL.map(Grade::as_str).join(", ")
+                            ),
+                        )),
+                    }
+                }
+                filter.grades = Some(grades);
+            }
+            "min_origins" => match value.trim().parse::<usize>() {
+                Ok(n) => filter.min_origins = Some(n),
+                Err(_) => errors.push(FieldError::new(
+                    "min_origins",
+                    format!("min_origins is a whole number of independent asserting origins, not '{value}'"),
+                )),
+            },
+            _ => rest.push((key.clone(), value.clone())),
+        }
+    }
+    if errors.is_empty() {
+        Ok((filter, rest))
+    } else {
+        Err(errors)
+    }
+}
+
+/// An event's properties, as every answer shows them.
+fn properties(view: &EventView) -> Value {
+    let s = &view.summary;
+    json!({
+        "id": view.id,
+        "suggested_grade": s.grade.as_str(),
+        "grade_reasons": s.reasons,
+        "grade_note": GRADE_NOTE,
+        "reports": s.reports,
+        "core_reports": s.core_reports,
+        "supporting_reports": s.supporting_reports,
+        "private_reports": s.private_reports,
+        "asserting_origins": s.origins.asserting,
+        "core_asserting_origins": s.core_asserting,
+        "denying_origins": s.origins.denying,
+        "investigating_origins": s.origins.investigating,
+        "outlets": s.origins.outlets,
+        "observed_from": Timestamp(s.from),
+        "observed_to": Timestamp(s.to),
+        "kinds": s.kinds.iter().map(|k| k.as_str()).collect::<Vec<_>>(),
+        "core": view.core,
+        "support": view.support,
+    })
+}
+
+fn geometry(view: &EventView) -> Value {
+    serde_json::to_value(geojson::Geometry::from(&view.footprint)).unwrap_or(Value::Null)
+}
+
+/// An event as a GeoJSON Feature: its footprint and properties.
+fn event_feature(view: &EventView) -> Value {
+    json!({
+        "type": "Feature",
+        "id": view.id,
+        "geometry": geometry(view),
+        "properties": properties(view),
+    })
+}
+
+/// `GET /api/events`: the events with a member matching the report filters (place, time,
+/// kind, status…), filtered by `grade` and `min_origins`, newest first, paged.
+pub async fn list(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    uri: Uri,
+    headers: HeaderMap,
+    QueryPairs(pairs): QueryPairs,
+) -> Result<Response, Problem> {
+    let (filter, rest) = event_filter(&pairs).map_err(Problem::invalid_query)?;
+    let query = ReportQuery::from_pairs(&rest).map_err(|errors| {
+        Problem::invalid_query(
+            errors
+                .into_iter()
+                .map(|mut e| {
+                    if e.detail.starts_with("unknown parameter") {
+                        e.detail.push_str(&format!(", {}", EVENT_PARAMS.join(", ")));
+                    }
+                    e
+                })
+                .collect(),
+        )
+    })?;
+    let page = state.reports.events(&query, &filter, viewer).await?;
+    let base = super::base_url(&headers);
+    let mut links = vec![json!({"href": format!("{base}{uri}"), "rel": "self", "type": GEO_JSON})];
+    let next = query.page.offset + query.page.limit;
+    if next < page.matched {
+        links.push(json!({
+            "href": format!("{base}{}", super::reports::with_offset(&uri, &pairs, next)),
+            "rel": "next",
+            "type": GEO_JSON,
+        }));
+    }
+    let body = json!({
+        "type": "FeatureCollection",
+        "numberMatched": page.matched,
+        "numberReturned": page.events.len(),
+        "grade_note": GRADE_NOTE,
+        "links": links,
+        "features": page.events.iter().map(event_feature).collect::<Vec<_>>(),
+    });
+    Ok(geojson_response(
+        StatusCode::OK,
+        serde_json::to_vec(&body).map_err(Problem::internal)?,
+    ))
+}
+
+/// `GET /api/events/{id}`: one event, its members as Features (core first) with each
+/// source and its stance.
+pub async fn get(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> Result<Response, Problem> {
+    let not_found = || Problem::not_found(format!("no event has id '{id}'"));
+    let event: EventId = id
+        .parse()
+        .map_err(|e: String| Problem::not_found(format!("{e}; no such event")))?;
+    let (view, reports) = state
+        .reports
+        .event(event, viewer)
+        .await?
+        .ok_or_else(not_found)?;
+    let member = |r: &Report| {
+        let mut feature = serde_json::to_value(ReportFeature::plain(r)).unwrap_or(Value::Null);
+        let role = if view.core.contains(&r.id) {
+            "core"
+        } else {
+            "support"
+        };
+        feature["properties"]["event_role"] = json!(role);
+        feature
+    };
+    let mut body = event_feature(&view);
+    body["properties"]["members"] = json!({
+        "type": "FeatureCollection",
+        "features": reports.iter().map(member).collect::<Vec<_>>(),
+    });
+    Ok(geojson_response(
+        StatusCode::OK,
+        serde_json::to_vec(&body).map_err(Problem::internal)?,
+    ))
+}

@@ -1,0 +1,207 @@
+//! `/api/events`: reports that may describe one occurrence, counted by independent origin,
+//! with a suggested grade; the sample data's claims read as their sources say.
+
+use crate::support::{App, report_at};
+use axum::http::StatusCode;
+use serde_json::{Value, json};
+
+fn sample_features() -> Vec<Value> {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/data/sample-reports.geojson"
+    ))
+    .unwrap();
+    let collection: Value = serde_json::from_str(&text).unwrap();
+    collection["features"].as_array().unwrap().clone()
+}
+
+/// The event holding the report whose location text starts with `place`.
+async fn event_with(app: &App, place: &str) -> Value {
+    let all = app.get("/api/events?limit=100").await;
+    assert_eq!(all.status, StatusCode::OK, "{}", all.body);
+    for feature in all.body["features"].as_array().unwrap() {
+        let id = feature["id"].as_str().unwrap();
+        let one = app.get(&format!("/api/events/{id}")).await;
+        assert_eq!(one.status, StatusCode::OK, "{}", one.body);
+        let members = one.body["properties"]["members"]["features"]
+            .as_array()
+            .unwrap();
+        if members.iter().any(|m| {
+            m["properties"]["location_text"]
+                .as_str()
+                .is_some_and(|t| t.starts_with(place))
+        }) {
+            return one.body;
+        }
+    }
+    panic!("no event holds the report at {place}");
+}
+
+#[tokio::test]
+async fn one_resident_s_two_reports_are_one_independent_origin() {
+    let app = App::new(None).await;
+    for feature in sample_features() {
+        app.create(&feature).await;
+    }
+    let rasht = event_with(&app, "Rasht").await;
+    let p = &rasht["properties"];
+    let members = p["members"]["features"].as_array().unwrap();
+    let texts: Vec<&str> = members
+        .iter()
+        .map(|m| m["properties"]["location_text"].as_str().unwrap())
+        .collect();
+    // The strike in Rasht (placed) is the core; the resident's sound report from eastern
+    // Gilan supports it.
+    assert!(texts.contains(&"eastern Gilan"), "{texts:?}");
+    assert_eq!(p["core_reports"], 1);
+    assert_eq!(
+        members
+            .iter()
+            .filter(|m| m["properties"]["event_role"] == "core")
+            .count(),
+        1
+    );
+    // Her two reports (the sound and the strike) come from one origin: with the Gilan
+    // residents' report, three reports stand on two independent origins, not three, and
+    // Tehran Times, the outlet relaying them, is no origin of its own.
+    let hers = members
+        .iter()
+        .filter(|m| {
+            m["properties"]["sources"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|s| s["name"] == "A resident of eastern Gilan" && s["via"] == "Tehran Times")
+        })
+        .count();
+    assert_eq!(hers, 2);
+    assert_eq!(p["reports"], 3, "{p}");
+    assert_eq!(p["asserting_origins"], 2, "{p}");
+    assert_eq!(p["suggested_grade"], "partly corroborated", "{p}");
+    assert_eq!(p["outlets"], 1, "{p}");
+    assert!(
+        p["grade_note"]
+            .as_str()
+            .unwrap()
+            .contains("if these accounts are accurate"),
+        "{p}"
+    );
+    // The Ardabil drones are asserted by residents and denied by Azerbaijan's officials.
+    let ardabil = event_with(&app, "Ardabil").await;
+    assert_eq!(ardabil["properties"]["suggested_grade"], "contested");
+    assert_eq!(ardabil["properties"]["denying_origins"], 2);
+}
+
+#[tokio::test]
+async fn reports_close_in_place_and_time_form_one_event_and_far_ones_do_not() {
+    let app = App::new(None).await;
+    let mut a = report_at(49.58, 37.28);
+    a["sources"] = json!([{"name": "Resident A", "type": "civilian", "stance": "asserts"}]);
+    let mut b = report_at(49.60, 37.29);
+    b["sources"] = json!([{"name": "Resident B", "type": "civilian", "stance": "asserts"}]);
+    let mut c = report_at(50.90, 36.60); // 150 km away
+    c["sources"] = json!([{"name": "Resident C", "type": "civilian", "stance": "asserts"}]);
+    for r in [&a, &b, &c] {
+        app.create(r).await;
+    }
+    let all = app.get("/api/events").await;
+    assert_eq!(all.body["numberMatched"], 2, "{}", all.body);
+    let corroborated = app.get("/api/events?grade=corroborated").await;
+    assert_eq!(corroborated.body["numberMatched"], 1);
+    let p = &corroborated.body["features"][0]["properties"];
+    assert_eq!(p["asserting_origins"], 2);
+    assert_eq!(p["core_reports"], 2);
+    assert_eq!(
+        corroborated.body["features"][0]["geometry"]["type"],
+        "MultiPolygon"
+    );
+    // The report filters pick events by their members.
+    let east = app.get("/api/events?bbox=50.5,36.0,51.5,37.0").await;
+    assert_eq!(east.body["numberMatched"], 1);
+    assert_eq!(
+        east.body["features"][0]["properties"]["suggested_grade"],
+        "single source"
+    );
+    let two = app.get("/api/events?min_origins=2").await;
+    assert_eq!(two.body["numberMatched"], 1);
+}
+
+#[tokio::test]
+async fn bad_event_queries_and_ids_are_problems() {
+    let app = App::new(None).await;
+    app.get("/api/events?grade=true")
+        .await
+        .assert_problem(400, "grade");
+    app.get("/api/events?min_origins=-1")
+        .await
+        .assert_problem(400, "min_origins");
+    app.get("/api/events?colour=red")
+        .await
+        .assert_problem(400, "colour");
+    let missing = app
+        .get("/api/events/ev-01900000-0000-7000-8000-000000000000")
+        .await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.get("/api/events/nonsense").await.status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn a_reviewer_keeps_a_report_out_of_events_or_pins_it_to_one() {
+    let app = App::new(None).await;
+    let a = app.create(&report_at(49.58, 37.28)).await;
+    let b = app.create(&report_at(49.60, 37.29)).await;
+    let far = app.create(&report_at(50.90, 36.60)).await;
+    assert_eq!(app.get("/api/events").await.body["numberMatched"], 2);
+    let b_id = b["id"].as_str().unwrap();
+    let excluded = app
+        .json(
+            "PATCH",
+            &format!("/api/reports/{b_id}"),
+            &json!({"event_review": "exclude"}),
+        )
+        .await;
+    assert_eq!(excluded.status, StatusCode::OK, "{}", excluded.body);
+    let events = app.get("/api/events").await;
+    assert_eq!(events.body["numberMatched"], 2);
+    assert!(
+        events.body["features"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["properties"]["reports"] == 1),
+        "{}",
+        events.body
+    );
+    // Pinned to the far report's event, 150 km away: the reviewer's word holds.
+    let far_event = format!("ev-{}", far["id"].as_str().unwrap());
+    let pinned = app
+        .json(
+            "PATCH",
+            &format!("/api/reports/{b_id}"),
+            &json!({"event_review": far_event}),
+        )
+        .await;
+    assert_eq!(pinned.status, StatusCode::OK, "{}", pinned.body);
+    let event = app.get(&format!("/api/events/{far_event}")).await;
+    assert_eq!(event.body["properties"]["reports"], 2, "{}", event.body);
+    // An edit of another field keeps the pin.
+    app.json(
+        "PATCH",
+        &format!("/api/reports/{b_id}"),
+        &json!({"tags": ["night"]}),
+    )
+    .await;
+    let event = app.get(&format!("/api/events/{far_event}")).await;
+    assert_eq!(event.body["properties"]["reports"], 2, "{}", event.body);
+    let _ = a;
+    app.json(
+        "PATCH",
+        &format!("/api/reports/{b_id}"),
+        &json!({"event_review": "pin"}),
+    )
+    .await
+    .assert_problem(422, "event_review");
+}
