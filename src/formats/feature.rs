@@ -2,7 +2,7 @@
 //! Feature's id, and the model's fields as flat properties. Serialised from typed structs, never
 //! through `serde_json::Value`, so large answers stay fast.
 
-use crate::model::{Report, Source, Timestamp};
+use crate::model::{EventId, EventReview, Report, Source, Timestamp};
 use crate::overlap::Overlap;
 use serde::Serialize;
 use serde::ser::SerializeMap;
@@ -18,6 +18,8 @@ pub struct ReportFeature<'a> {
     pub overlap: Option<Overlap>,
     /// Whether to add the flat summaries GIS clients can show (see [`ReportFeature::for_gis`]).
     pub flat: bool,
+    /// The event the report belongs to, as the viewer may know it (see [`crate::events`]).
+    pub event: Option<EventId>,
 }
 
 impl<'a> ReportFeature<'a> {
@@ -28,7 +30,13 @@ impl<'a> ReportFeature<'a> {
             distance_m: None,
             overlap: None,
             flat: false,
+            event: None,
         }
+    }
+
+    /// The same feature, naming the report's event.
+    pub fn in_event(self, event: Option<EventId>) -> Self {
+        Self { event, ..self }
     }
 
     /// A report as the OGC API serves it: also the flat, text-valued summaries of its JSON
@@ -73,6 +81,8 @@ struct Properties<'a> {
     tags: &'a [String],
     reported_at: Timestamp,
     updated_at: Timestamp,
+    #[serde(skip_serializing_if = "EventReview::is_auto")]
+    event_review: EventReview,
     #[serde(skip_serializing_if = "Option::is_none")]
     distance_km: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -81,6 +91,8 @@ struct Properties<'a> {
     uncertainty_overlap_km: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     uncertainty_overlap_share: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    event_id: Option<EventId>,
 }
 
 /// The properties with the flat summaries after them (the OGC API's items only, so the
@@ -153,10 +165,12 @@ impl Serialize for ReportFeature<'_> {
             tags: &r.tags,
             reported_at: r.reported_at,
             updated_at: r.updated_at,
+            event_review: r.event_review,
             distance_km: self.distance_m.map(|m| round_to(m / 1000.0, 6)),
             within_radius: self.overlap.map(|o| o.point_inside),
             uncertainty_overlap_km: self.overlap.map(|o| round_to(o.depth_m / 1000.0, 6)),
             uncertainty_overlap_share: self.overlap.map(|o| round_to(o.share, 4)),
+            event_id: self.event,
         };
         if self.flat {
             map.serialize_entry(
@@ -226,15 +240,27 @@ pub fn plain_json(report: &Report) -> Vec<u8> {
     serde_json::to_vec(&ReportFeature::plain(report)).unwrap_or_default()
 }
 
-/// Writes a feature kept as [`plain_json`], with `distance_km` added to its properties as
-/// [`ReportFeature`] writes it: the same bytes, without reading the report again.
-pub fn write_with_distance(out: &mut Vec<u8>, plain: &[u8], distance_m: Option<f64>) {
+/// Writes a feature kept as [`plain_json`], with `distance_km` and `event_id` added to its
+/// properties as [`ReportFeature`] writes them: the same bytes, without reading the report
+/// again.
+pub fn write_with_context(
+    out: &mut Vec<u8>,
+    plain: &[u8],
+    distance_m: Option<f64>,
+    event: Option<EventId>,
+) {
     // A plain feature ends by closing its properties, then itself.
-    match (distance_m, plain.strip_suffix(b"}}")) {
-        (Some(m), Some(open)) => {
+    match plain.strip_suffix(b"}}") {
+        Some(open) if distance_m.is_some() || event.is_some() => {
             out.extend_from_slice(open);
-            out.extend_from_slice(b",\"distance_km\":");
-            let _ = serde_json::to_writer(&mut *out, &round_to(m / 1000.0, 6));
+            if let Some(m) = distance_m {
+                out.extend_from_slice(b",\"distance_km\":");
+                let _ = serde_json::to_writer(&mut *out, &round_to(m / 1000.0, 6));
+            }
+            if let Some(e) = event {
+                out.extend_from_slice(b",\"event_id\":");
+                let _ = serde_json::to_writer(&mut *out, &e);
+            }
             out.extend_from_slice(b"}}");
         }
         _ => out.extend_from_slice(plain),
@@ -272,6 +298,7 @@ fn collection_json_at(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::ReportId;
     use crate::model::{Interval, Kind, Location, Precision, Relation, ReportId, SourceType};
     use crate::model::{Stance, Status};
 
@@ -325,6 +352,11 @@ mod tests {
     fn serialised_features_with_spliced_distances_match_the_collection_serde_writes() {
         let reports: Vec<Report> = (0..3).map(report).collect();
         let distances = [Some(1234.5678), None, Some(0.0)];
+        let events = [
+            None,
+            Some(EventId(ReportId(uuid::Uuid::from_u128(7)))),
+            Some(EventId(ReportId(uuid::Uuid::from_u128(9)))),
+        ];
         let links = || {
             vec![Link {
                 href: "http://x/api/reports?lat=1".into(),
@@ -336,21 +368,25 @@ mod tests {
         let features = reports
             .iter()
             .zip(distances)
-            .map(|(report, distance_m)| ReportFeature {
+            .zip(events)
+            .map(|((report, distance_m), event)| ReportFeature {
                 report,
                 distance_m,
                 overlap: None,
                 flat: false,
+                event,
             })
             .collect();
         let expected = serde_json::to_vec(&ReportCollection::at(features, 7, links(), at)).unwrap();
         let cached: Vec<Vec<u8>> = reports.iter().map(plain_json).collect();
         let written = collection_json_at(7, links(), 3, at, |out| {
-            for (i, (plain, distance_m)) in cached.iter().zip(distances).enumerate() {
+            for (i, ((plain, distance_m), event)) in
+                cached.iter().zip(distances).zip(events).enumerate()
+            {
                 if i > 0 {
                     out.push(b',');
                 }
-                write_with_distance(out, plain, distance_m);
+                write_with_context(out, plain, distance_m, event);
             }
         });
         assert_eq!(

@@ -205,3 +205,23 @@ async fn a_reviewer_keeps_a_report_out_of_events_or_pins_it_to_one() {
     .await
     .assert_problem(422, "event_review");
 }
+
+#[tokio::test]
+async fn every_report_names_its_event() {
+    let app = App::new(None).await;
+    let a = app.create(&report_at(49.58, 37.28)).await;
+    let b = app.create(&report_at(49.60, 37.29)).await;
+    let event = a["properties"]["event_id"].as_str().unwrap().to_string();
+    assert_eq!(event, format!("ev-{}", a["id"].as_str().unwrap()));
+    // The second report joined the first's event, in the response to its creation.
+    assert_eq!(b["properties"]["event_id"], event.as_str());
+    let one = app.get(&format!("/api/reports/{}", b["id"].as_str().unwrap())).await;
+    assert_eq!(one.body["properties"]["event_id"], event.as_str());
+    let list = app.get("/api/reports").await;
+    for f in list.body["features"].as_array().unwrap() {
+        assert_eq!(f["properties"]["event_id"], event.as_str(), "{f}");
+    }
+    let near = app.get("/api/reports?lat=37.28&lon=49.58&radius_km=10").await;
+    assert!(near.body["features"][0]["properties"]["distance_km"].is_number());
+    assert_eq!(near.body["features"][0]["properties"]["event_id"], event.as_str());
+}

@@ -8,7 +8,7 @@
 use super::{IdPage, IndexRecord, MapPoint, RankedId, ReportIndex};
 use crate::events::{EventChanges, EventIndex, EventSettings};
 use crate::model::privacy::Viewer;
-use crate::model::{ReportId, Timestamp};
+use crate::model::{EventId, ReportId, Timestamp};
 use crate::query::{Filter, Page, ReportQuery, Spatial};
 use std::collections::HashSet;
 
@@ -51,6 +51,18 @@ impl ViewIndex {
     /// Every report's event.
     pub fn events(&self) -> &EventIndex {
         &self.events
+    }
+
+    /// The event a report belongs to (none for an excluded or unknown report). The public
+    /// is not told the event of a private report, which would place it.
+    pub fn event_seen_by(&self, report: &ReportId, viewer: Viewer) -> Option<EventId> {
+        let hidden = viewer == Viewer::Public
+            && self.events.member(report).is_some_and(|m| m.public.is_some());
+        if hidden {
+            None
+        } else {
+            self.events.event_of(report)
+        }
     }
 
     /// The index the public reads, which a snapshot saves.

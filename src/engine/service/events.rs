@@ -141,17 +141,9 @@ impl ReportService {
         Ok(Some((found, reports)))
     }
 
-    /// The event a report belongs to (none for an excluded or unknown report). The public
-    /// is not told the event of a private report, which would place it.
+    /// The event a report belongs to as `viewer` may know it (see
+    /// [`ViewIndex::event_seen_by`]).
     pub fn event_of(&self, report: &ReportId, viewer: Viewer) -> Option<EventId> {
-        let index = self.index.read();
-        let events = index.events();
-        let hidden =
-            viewer == Viewer::Public && events.member(report).is_some_and(|m| m.public.is_some());
-        if hidden {
-            None
-        } else {
-            events.event_of(report)
-        }
+        self.index.read().event_seen_by(report, viewer)
     }
 }

@@ -20,7 +20,7 @@ use crate::feature_cache::FeatureCache;
 use crate::index::{IndexRecord, MapPoint, ReportIndex, SnapshotStamp, ViewIndex};
 use crate::model::privacy::Viewer;
 use crate::model::{
-    FieldError, Gazetteer, Origin, Relation, Report, ReportId, ReportInput, Timestamp, merge_patch,
+    EventId, FieldError, Gazetteer, Origin, Relation, Report, ReportId, ReportInput, Timestamp, merge_patch,
 };
 use crate::query::ReportQuery;
 use crate::store::{Change, Inserted, Revision, Store, StoreError};
@@ -124,8 +124,9 @@ pub const DEFAULT_FEATURE_CACHE_BYTES: usize = 512 << 20;
 pub struct JsonFeaturePage {
     /// Matches across all pages.
     pub matched: usize,
-    /// This page's features ([`crate::feature::plain_json`]) with their distances in metres.
-    pub features: Vec<(Arc<[u8]>, Option<f64>)>,
+    /// This page's features ([`crate::feature::plain_json`]) with their distances in metres
+    /// and their events as the viewer may know them.
+    pub features: Vec<(Arc<[u8]>, Option<f64>, Option<EventId>)>,
 }
 
 impl ReportService {

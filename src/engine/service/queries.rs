@@ -40,10 +40,16 @@ impl ReportService {
         viewer: Viewer,
     ) -> Result<JsonFeaturePage, ServiceError> {
         let text_matches = self.text_matches(query).await?;
-        let answer = self
-            .index
-            .read()
-            .query(query, text_matches.as_ref(), viewer);
+        let (answer, events) = {
+            let index = self.index.read();
+            let answer = index.query(query, text_matches.as_ref(), viewer);
+            let events: Vec<Option<EventId>> = answer
+                .hits
+                .iter()
+                .map(|hit| index.event_seen_by(&hit.id, viewer))
+                .collect();
+            (answer, events)
+        };
         let ids: Vec<ReportId> = answer.hits.iter().map(|hit| hit.id).collect();
         let features = self.cached_or_read(&ids, true, viewer).await?;
         // Reports deleted since the index answered are missing: left out.
@@ -51,7 +57,8 @@ impl ReportService {
             .hits
             .iter()
             .zip(features)
-            .filter_map(|(hit, json)| json.map(|json| (json, hit.distance_m)))
+            .zip(events)
+            .filter_map(|((hit, json), event)| json.map(|json| (json, hit.distance_m, event)))
             .collect();
         Ok(JsonFeaturePage {
             matched: answer.matched,

@@ -5,7 +5,7 @@ use super::auth::{AsAdmin, AsReporter, AsReviewer};
 use super::extract::{JsonBody, QueryPairs};
 use super::problem::Problem;
 use crate::access::Role;
-use crate::feature::{Link, ReportCollection, ReportFeature, collection_json, write_with_distance};
+use crate::feature::{Link, ReportCollection, ReportFeature, collection_json, write_with_context};
 use crate::model::privacy::Viewer;
 use crate::model::{Report, ReportId, input_from_json};
 use crate::overlap::Overlap;
@@ -26,8 +26,15 @@ pub(super) fn geojson_response(status: StatusCode, body: Vec<u8>) -> Response {
     response
 }
 
-fn feature_response(status: StatusCode, report: &Report) -> Result<Response, Problem> {
-    let body = serde_json::to_vec(&ReportFeature::plain(report)).map_err(Problem::internal)?;
+fn feature_response(
+    state: &AppState,
+    viewer: Viewer,
+    status: StatusCode,
+    report: &Report,
+) -> Result<Response, Problem> {
+    let event = state.reports.event_of(&report.id, viewer);
+    let feature = ReportFeature::plain(report).in_event(event);
+    let body = serde_json::to_vec(&feature).map_err(Problem::internal)?;
     Ok(geojson_response(status, body))
 }
 
@@ -78,11 +85,11 @@ pub async fn list(
         let page = state.reports.query_features(&query, viewer).await?;
         let returned = page.features.len();
         let body = collection_json(page.matched, links(page.matched), returned, |out| {
-            for (i, (feature, distance_m)) in page.features.iter().enumerate() {
+            for (i, (feature, distance_m, event)) in page.features.iter().enumerate() {
                 if i > 0 {
                     out.push(b',');
                 }
-                write_with_distance(out, feature, *distance_m);
+                write_with_context(out, feature, *distance_m, *event);
             }
         });
         return Ok(geojson_response(StatusCode::OK, body));
@@ -99,6 +106,7 @@ pub async fn list(
                 .distance_m
                 .map(|d| Overlap::of(d, radius_m, f.report.location.uncertainty_m)),
             flat: false,
+            event: state.reports.event_of(&f.report.id, viewer),
         })
         .collect();
     let body = serde_json::to_vec(&ReportCollection::new(
@@ -132,7 +140,7 @@ pub async fn create(
     let input = input_from_json(body).map_err(Problem::invalid_report)?;
     let report = state.reports.create(input, &caller.name).await?;
     tracing::info!(report = %report.id, by = %caller.name, role = %caller.role, "created");
-    let mut response = feature_response(StatusCode::CREATED, &report.seen_by(viewer))?;
+    let mut response = feature_response(&state, viewer, StatusCode::CREATED, &report.seen_by(viewer))?;
     let location = format!("/api/reports/{}", report.id);
     response.headers_mut().insert(
         header::LOCATION,
@@ -148,7 +156,7 @@ pub async fn get(
     Path(id): Path<String>,
 ) -> Result<Response, Problem> {
     let report = state.reports.get(parse_id(&id)?, viewer).await?;
-    feature_response(StatusCode::OK, &report)
+    feature_response(&state, viewer, StatusCode::OK, &report)
 }
 
 /// `GET /api/reports/{id}/history`: every revision of a report, oldest first: who, when, and
@@ -187,7 +195,7 @@ pub async fn update(
         .update(parse_id(&id)?, &patch, &caller.name)
         .await?;
     tracing::info!(report = %report.id, by = %caller.name, role = %caller.role, "edited");
-    feature_response(StatusCode::OK, &report.seen_by(viewer))
+    feature_response(&state, viewer, StatusCode::OK, &report.seen_by(viewer))
 }
 
 /// `DELETE /api/reports/{id}`: hides the report; the store keeps it.
