@@ -215,13 +215,79 @@ async fn every_report_names_its_event() {
     assert_eq!(event, format!("ev-{}", a["id"].as_str().unwrap()));
     // The second report joined the first's event, in the response to its creation.
     assert_eq!(b["properties"]["event_id"], event.as_str());
-    let one = app.get(&format!("/api/reports/{}", b["id"].as_str().unwrap())).await;
+    let one = app
+        .get(&format!("/api/reports/{}", b["id"].as_str().unwrap()))
+        .await;
     assert_eq!(one.body["properties"]["event_id"], event.as_str());
     let list = app.get("/api/reports").await;
     for f in list.body["features"].as_array().unwrap() {
         assert_eq!(f["properties"]["event_id"], event.as_str(), "{f}");
     }
-    let near = app.get("/api/reports?lat=37.28&lon=49.58&radius_km=10").await;
+    let near = app
+        .get("/api/reports?lat=37.28&lon=49.58&radius_km=10")
+        .await;
     assert!(near.body["features"][0]["properties"]["distance_km"].is_number());
-    assert_eq!(near.body["features"][0]["properties"]["event_id"], event.as_str());
+    assert_eq!(
+        near.body["features"][0]["properties"]["event_id"],
+        event.as_str()
+    );
+}
+
+#[tokio::test]
+async fn a_new_report_lists_its_possible_duplicates_those_of_its_origin_first() {
+    let app = App::new(None).await;
+    // Points known to within 3 km: circles 3 km apart overlap.
+    let report_at = |lon: f64, lat: f64| {
+        let mut r = report_at(lon, lat);
+        r["uncertainty_m"] = json!(3_000);
+        r
+    };
+    let mut same_source = report_at(49.61, 37.30);
+    same_source["sources"] =
+        json!([{"name": "Resident A", "type": "civilian", "stance": "asserts"}]);
+    let same_source = app.create(&same_source).await;
+    let mut nearer = report_at(49.585, 37.282);
+    nearer["sources"] = json!([{"name": "Resident B", "type": "civilian", "stance": "asserts"}]);
+    let nearer = app.create(&nearer).await;
+    // Far away, or at another time, or of an incompatible kind: not duplicates.
+    app.create(&report_at(51.5, 36.5)).await;
+    let mut later = report_at(49.58, 37.28);
+    later["observed"] = json!({"from": "2025-06-20T20:00:00Z", "to": "2025-06-20T21:00:00Z"});
+    app.create(&later).await;
+    let mut other = report_at(49.58, 37.28);
+    other["kind"] = json!("other");
+    app.create(&other).await;
+
+    let mut new = report_at(49.58, 37.28);
+    new["sources"] = json!([{"name": "resident a", "type": "civilian", "stance": "asserts"}]);
+    // Checked before sending: nothing is stored.
+    let checked = app.json("POST", "/api/possible-duplicates", &new).await;
+    assert_eq!(checked.status, StatusCode::OK, "{}", checked.body);
+    let ids = |list: &Value| -> Vec<String> {
+        list.as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let expected = vec![
+        same_source["id"].as_str().unwrap().to_string(),
+        nearer["id"].as_str().unwrap().to_string(),
+    ];
+    assert_eq!(ids(&checked.body["possible_duplicates"]), expected);
+    assert_eq!(
+        checked.body["possible_duplicates"][0]["shares_origin"],
+        true
+    );
+    assert_eq!(app.get("/api/reports").await.body["numberMatched"], 5);
+    // Sending is still allowed, and the response lists them too.
+    let created = app.create(&new).await;
+    assert_eq!(ids(&created["properties"]["possible_duplicates"]), expected);
+    app.json(
+        "POST",
+        "/api/possible-duplicates",
+        &json!({"kind": "drone"}),
+    )
+    .await
+    .assert_problem(422, "description");
 }

@@ -57,7 +57,10 @@ impl ViewIndex {
     /// is not told the event of a private report, which would place it.
     pub fn event_seen_by(&self, report: &ReportId, viewer: Viewer) -> Option<EventId> {
         let hidden = viewer == Viewer::Public
-            && self.events.member(report).is_some_and(|m| m.public.is_some());
+            && self
+                .events
+                .member(report)
+                .is_some_and(|m| m.public.is_some());
         if hidden {
             None
         } else {

@@ -4,7 +4,7 @@
 use super::*;
 use crate::events::summary::{EventSummary, Grade, summarize};
 use crate::events::{Event, EventIndex, Placement, footprint};
-use crate::model::EventId;
+use crate::model::{EventId, Kind, Testimony};
 
 /// What an event list keeps beyond the report filters.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -145,5 +145,108 @@ impl ReportService {
     /// [`ViewIndex::event_seen_by`]).
     pub fn event_of(&self, report: &ReportId, viewer: Viewer) -> Option<EventId> {
         self.index.read().event_seen_by(report, viewer)
+    }
+}
+
+/// How many possible duplicates a new report is shown at most.
+pub const MAX_DUPLICATES: usize = 10;
+
+/// A stored report that may be the same report as a new one.
+#[derive(Debug, Clone)]
+pub struct PossibleDuplicate {
+    /// The stored report, as the viewer may see it.
+    pub report: Report,
+    /// Geodesic distance between the two points, metres.
+    pub distance_m: f64,
+    /// Whether the two share an origin (a source of one folded name): the likeliest
+    /// duplicates.
+    pub shares_origin: bool,
+    /// The stored report's event, as the viewer may know it.
+    pub event: Option<EventId>,
+}
+
+impl ReportService {
+    /// Validates a report as [`ReportService::create`] would, without storing it: for
+    /// showing possible duplicates before the reporter sends it.
+    pub fn check(&self, input: ReportInput) -> Result<Report, ServiceError> {
+        input
+            .into_report(
+                Origin::Client,
+                None,
+                Timestamp::now(),
+                self.gazetteer.as_deref(),
+            )
+            .map_err(ServiceError::Invalid)
+    }
+
+    /// The stored reports that may be the same report as `report`: of a compatible kind,
+    /// their uncertainty circles overlapping its own and their observation intervals
+    /// overlapping its own; those sharing one of its origins first, then the nearest.
+    pub async fn possible_duplicates(
+        &self,
+        report: &Report,
+        viewer: Viewer,
+    ) -> Result<Vec<PossibleDuplicate>, ServiceError> {
+        let kinds: Vec<Kind> = Kind::ALL
+            .iter()
+            .copied()
+            .filter(|k| crate::events::compatible(*k, report.kind))
+            .collect();
+        let query = ReportQuery {
+            spatial: crate::query::Spatial::Radius {
+                lon: report.location.lon,
+                lat: report.location.lat,
+                radius_m: report.location.uncertainty_m,
+                include_uncertain: true,
+            },
+            filter: crate::query::Filter {
+                since: Some(report.observed.from),
+                until: Some(report.observed.to),
+                kinds: Some(kinds),
+                ..Default::default()
+            },
+            page: crate::query::Page {
+                limit: 1_000,
+                offset: 0,
+            },
+        };
+        let names: Vec<u64> = Testimony::of(&report.sources)
+            .keys()
+            .iter()
+            .map(|k| k.name)
+            .collect();
+        let mut found: Vec<(bool, f64, ReportId, Option<EventId>)> = {
+            let index = self.index.read();
+            index
+                .query(&query, None, viewer)
+                .hits
+                .iter()
+                .filter(|hit| hit.id != report.id)
+                .map(|hit| {
+                    let shares = index.events().member(&hit.id).is_some_and(|m| {
+                        m.testimony.keys().iter().any(|k| names.contains(&k.name))
+                    });
+                    let event = index.event_seen_by(&hit.id, viewer);
+                    (shares, hit.distance_m.unwrap_or(0.0), hit.id, event)
+                })
+                .collect()
+        };
+        found.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.total_cmp(&b.1)).then(a.2.cmp(&b.2)));
+        found.truncate(MAX_DUPLICATES);
+        let reports = self
+            .get_many(found.iter().map(|f| f.2).collect(), viewer)
+            .await?;
+        Ok(found
+            .into_iter()
+            .filter_map(|(shares_origin, distance_m, id, event)| {
+                let report = reports.iter().find(|r| r.id == id)?.clone();
+                Some(PossibleDuplicate {
+                    report,
+                    distance_m,
+                    shares_origin,
+                    event,
+                })
+            })
+            .collect())
     }
 }

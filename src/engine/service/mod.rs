@@ -11,7 +11,7 @@ mod lifecycle;
 mod queries;
 mod reports;
 
-pub use events::{EventFilter, EventPage, EventView};
+pub use events::{EventFilter, EventPage, EventView, MAX_DUPLICATES, PossibleDuplicate};
 pub use export::{ExportCursor, FeatureChunks};
 pub use lifecycle::FOLLOW_EVERY;
 use lifecycle::{NO_SNAPSHOT, build_from_store, load_snapshot};
@@ -20,7 +20,8 @@ use crate::feature_cache::FeatureCache;
 use crate::index::{IndexRecord, MapPoint, ReportIndex, SnapshotStamp, ViewIndex};
 use crate::model::privacy::Viewer;
 use crate::model::{
-    EventId, FieldError, Gazetteer, Origin, Relation, Report, ReportId, ReportInput, Timestamp, merge_patch,
+    EventId, FieldError, Gazetteer, Origin, Relation, Report, ReportId, ReportInput, Timestamp,
+    merge_patch,
 };
 use crate::query::ReportQuery;
 use crate::store::{Change, Inserted, Revision, Store, StoreError};

@@ -2,18 +2,18 @@
 //! grades (see [`crate::events`]).
 
 use super::AppState;
-use super::extract::QueryPairs;
+use super::extract::{JsonBody, QueryPairs};
 use super::problem::Problem;
 use super::reports::{GEO_JSON, geojson_response};
 use crate::events::summary::{GRADE_NOTE, Grade};
 use crate::feature::ReportFeature;
 use crate::model::privacy::Viewer;
-use crate::model::{EventId, FieldError, Report, Timestamp};
+use crate::model::{EventId, FieldError, Report, Timestamp, input_from_json};
 use crate::query::ReportQuery;
-use crate::service::{EventFilter, EventView};
+use crate::service::{EventFilter, EventView, PossibleDuplicate};
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, Uri};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 /// The parameters `/api/events` takes beyond the report filters.
@@ -184,4 +184,45 @@ pub async fn get(
         StatusCode::OK,
         serde_json::to_vec(&body).map_err(Problem::internal)?,
     ))
+}
+
+/// Possible duplicates as JSON: each stored report in brief, with how far it is and whether
+/// it shares an origin.
+pub(super) fn duplicates_json(list: &[PossibleDuplicate]) -> Value {
+    list.iter()
+        .map(|d| {
+            let r = &d.report;
+            json!({
+                "id": r.id,
+                "kind": r.kind.as_str(),
+                "status": r.status.as_str(),
+                "description": r.description,
+                "location_text": r.location.text,
+                "observed_from": r.observed.from,
+                "observed_to": r.observed.to,
+                "sources": r.sources.iter().map(|s| s.name.as_str()).collect::<Vec<_>>(),
+                "distance_km": crate::feature::round_to(d.distance_m / 1000.0, 3),
+                "shares_origin": d.shares_origin,
+                "event_id": d.event,
+            })
+        })
+        .collect()
+}
+
+/// `POST /api/possible-duplicates`: the stored reports that a report, sent as to `POST
+/// /api/reports`, may duplicate; nothing is stored. The add form shows them before the
+/// reporter sends.
+pub async fn possible_duplicates(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    JsonBody(body): JsonBody<Value>,
+) -> Result<Response, Problem> {
+    let input = input_from_json(body).map_err(Problem::invalid_report)?;
+    let report = state.reports.check(input)?;
+    let found = state.reports.possible_duplicates(&report, viewer).await?;
+    let body = json!({
+        "note": "These stored reports overlap the new one in place and time and may be the same report; sending it is still allowed.",
+        "possible_duplicates": duplicates_json(&found),
+    });
+    Ok(axum::Json(body).into_response())
 }

@@ -85,6 +85,10 @@ pub fn router(state: AppState) -> Router {
         .route("/api/vocabulary", get(vocabulary::vocabulary))
         .route("/api/events", get(events::list))
         .route("/api/events/{id}", get(events::get))
+        .route(
+            "/api/possible-duplicates",
+            axum::routing::post(events::possible_duplicates),
+        )
         .route("/api/layers", get(layers::list))
         .route("/api/layers/{id}", get(layers::get))
         .route(

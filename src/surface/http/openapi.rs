@@ -406,6 +406,13 @@ pub fn document() -> Value {
                 "parameters": [{"name": "id", "in": "path", "required": true, "description": "The event's id ('ev-' and a UUID)",
                     "schema": {"type": "string"}}],
                 "responses": one("200", ok("A Feature: the footprint, with the members", GEO, feature()))}},
+            "/api/possible-duplicates": {"post": {"operationId": "possibleDuplicates",
+                "summary": "The stored reports a report (sent as to POST /api/reports) may duplicate: compatible kind, overlapping circles and intervals, those sharing an origin first; nothing is stored",
+                "requestBody": {"required": true, "content": content(JSON, report_input())},
+                "responses": one("200", ok("The possible duplicates", JSON, json!({
+                    "type": "object", "required": ["possible_duplicates"],
+                    "properties": {"possible_duplicates": {"type": "array", "items": {
+                        "type": "object", "required": ["id", "distance_km", "shares_origin"]}}}})))}},
             "/api/layers": {"get": {"operationId": "listLayers", "summary": "The map layers and what each takes",
                 "responses": one("200", ok("The layer catalogue", JSON, object()))}},
             "/api/layers/{id}": {"get": {"operationId": "getLayer", "summary": "One layer as a FeatureCollection",

@@ -140,7 +140,14 @@ pub async fn create(
     let input = input_from_json(body).map_err(Problem::invalid_report)?;
     let report = state.reports.create(input, &caller.name).await?;
     tracing::info!(report = %report.id, by = %caller.name, role = %caller.role, "created");
-    let mut response = feature_response(&state, viewer, StatusCode::CREATED, &report.seen_by(viewer))?;
+    let duplicates = state.reports.possible_duplicates(&report, viewer).await?;
+    let seen = report.seen_by(viewer);
+    let event = state.reports.event_of(&report.id, viewer);
+    let mut feature = serde_json::to_value(ReportFeature::plain(&seen).in_event(event))
+        .map_err(Problem::internal)?;
+    feature["properties"]["possible_duplicates"] = super::events::duplicates_json(&duplicates);
+    let body = serde_json::to_vec(&feature).map_err(Problem::internal)?;
+    let mut response = geojson_response(StatusCode::CREATED, body);
     let location = format!("/api/reports/{}", report.id);
     response.headers_mut().insert(
         header::LOCATION,
