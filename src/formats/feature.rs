@@ -298,7 +298,6 @@ fn collection_json_at(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::ReportId;
     use crate::model::{Interval, Kind, Location, Precision, Relation, ReportId, SourceType};
     use crate::model::{Stance, Status};
 

@@ -120,6 +120,10 @@ pub struct ReportService {
 /// The feature cache's budget unless [`ReportService::with_feature_cache`] sets another.
 pub const DEFAULT_FEATURE_CACHE_BYTES: usize = 512 << 20;
 
+/// A serialised feature ([`crate::feature::plain_json`]) with its distance in metres from
+/// the query's centre and its event as the viewer may know it.
+pub type FeatureInContext = (Arc<[u8]>, Option<f64>, Option<EventId>);
+
 /// One page of a query's answer as serialised features, in order, each with its distance
 /// from the query's centre if it has one.
 pub struct JsonFeaturePage {
@@ -127,7 +131,7 @@ pub struct JsonFeaturePage {
     pub matched: usize,
     /// This page's features ([`crate::feature::plain_json`]) with their distances in metres
     /// and their events as the viewer may know them.
-    pub features: Vec<(Arc<[u8]>, Option<f64>, Option<EventId>)>,
+    pub features: Vec<FeatureInContext>,
 }
 
 impl ReportService {
