@@ -268,6 +268,20 @@ proptest! {
     }
 
     #[test]
+    fn events_under_other_settings_equal_the_reference(
+        records in arb_records(),
+        gap_km in 0.0..20.0f64,
+        gap_h in 0.0..6.0f64,
+        max_km in 1.0..80.0f64,
+        max_h in 1.0..48.0f64,
+    ) {
+        let s = EventSettings { gap_km, gap_h, max_km, max_h };
+        let index = EventIndex::build(EventSettings::default(), &records).with_settings(s);
+        prop_assert_eq!(grouping(&index), reference(&records, &s));
+        assert_bounds(&index, &records, &s);
+    }
+
+    #[test]
     fn events_followed_write_by_write_equal_the_reference(
         records in arb_records(),
         order in prop::collection::vec(any::<prop::sample::Index>(), 40),

@@ -92,7 +92,8 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let reports = Arc::new(
         ReportService::open_with_snapshot(store.clone(), Some(places.clone()), &snapshot)
             .await?
-            .with_feature_cache(args.feature_cache_mb << 20),
+            .with_feature_cache(args.feature_cache_mb << 20)
+            .with_event_settings(args.event_settings()),
     );
     tracing::info!(
         reports = reports.len(),

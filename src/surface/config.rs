@@ -229,12 +229,42 @@ pub struct ServeArgs {
     /// Where the access log goes, a line per request: `stderr`, `off`, or a file to append to.
     #[arg(long, env = "SIGHTMAP_ACCESS_LOG", default_value = "stderr")]
     pub access_log: String,
+    /// Reports whose uncertainty circles come within this many km may describe one event.
+    #[arg(long, env = "SIGHTMAP_EVENT_GAP_KM", default_value_t = 5.0, value_parser = positive)]
+    pub event_gap_km: f64,
+    /// Reports whose observation intervals come within this many hours may describe one event.
+    #[arg(long, env = "SIGHTMAP_EVENT_GAP_H", default_value_t = 2.0, value_parser = positive)]
+    pub event_gap_h: f64,
+    /// No two core points of an event lie more than this many km apart.
+    #[arg(long, env = "SIGHTMAP_EVENT_MAX_KM", default_value_t = 50.0, value_parser = positive)]
+    pub event_max_km: f64,
+    /// No two core observations of an event start more than this many hours apart.
+    #[arg(long, env = "SIGHTMAP_EVENT_MAX_H", default_value_t = 24.0, value_parser = positive)]
+    pub event_max_h: f64,
+}
+
+/// A finite number, zero or more.
+fn positive(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(v) if v.is_finite() && v >= 0.0 => Ok(v),
+        _ => Err(format!("'{text}' is not a number of zero or more")),
+    }
 }
 
 /// Requests a second per client unless `--rate-limit` says otherwise.
 pub const DEFAULT_RATE_LIMIT: u32 = 50;
 
 impl ServeArgs {
+    /// The event grouping these flags ask for.
+    pub fn event_settings(&self) -> crate::events::EventSettings {
+        crate::events::EventSettings {
+            gap_km: self.event_gap_km,
+            gap_h: self.event_gap_h,
+            max_km: self.event_max_km,
+            max_h: self.event_max_h,
+        }
+    }
+
     /// Checks the flags together, before anything is opened.
     pub fn validate(&self) -> Result<(), String> {
         self.store.validate()

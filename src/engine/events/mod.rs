@@ -107,14 +107,26 @@ impl EventIndex {
         settings: EventSettings,
         records: impl IntoIterator<Item = &'a IndexRecord>,
     ) -> Self {
+        Self::of_members(settings, records.into_iter().map(Member::of))
+    }
+
+    /// The same members grouped by other settings (the same index if they are these).
+    pub fn with_settings(self, settings: EventSettings) -> Self {
+        if settings == self.settings {
+            self
+        } else {
+            Self::of_members(settings, self.members.into_values())
+        }
+    }
+
+    fn of_members(settings: EventSettings, members: impl Iterator<Item = Member>) -> Self {
         let mut index = Self {
             settings,
             ..Self::default()
         };
         let mut core = Vec::new();
         let mut vague = Vec::new();
-        for record in records {
-            let member = Member::of(record);
+        for member in members {
             match member.review {
                 EventReview::Auto if member.core => {
                     core.push(TreePoint::new(member.exact.point.xyz, member.id));
@@ -134,7 +146,8 @@ impl EventIndex {
         let mut core_ids: Vec<ReportId> = core.iter().map(|p| p.data).collect();
         core_ids.sort_unstable();
         index.last_core = core_ids.last().copied();
-        let vague_ids: Vec<ReportId> = vague.iter().map(|p| p.data).collect();
+        let mut vague_ids: Vec<ReportId> = vague.iter().map(|p| p.data).collect();
+        vague_ids.sort_unstable();
         index.core_tree = RTree::bulk_load(core);
         index.vague_tree = RTree::bulk_load(vague);
         let mut changes = EventChanges::default();
@@ -142,7 +155,8 @@ impl EventIndex {
         for id in vague_ids {
             index.attach_vague(id, &mut changes);
         }
-        let pinned: Vec<ReportId> = index.pinned_to.values().flatten().copied().collect();
+        let mut pinned: Vec<ReportId> = index.pinned_to.values().flatten().copied().collect();
+        pinned.sort_unstable();
         for id in pinned {
             index.place_pinned(id, &mut changes);
         }

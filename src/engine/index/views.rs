@@ -53,6 +53,11 @@ impl ViewIndex {
         &self.events
     }
 
+    /// Groups the events by other settings.
+    pub fn set_event_settings(&mut self, settings: EventSettings) {
+        self.events = std::mem::take(&mut self.events).with_settings(settings);
+    }
+
     /// The event a report belongs to (none for an excluded or unknown report). The public
     /// is not told the event of a private report, which would place it.
     pub fn event_seen_by(&self, report: &ReportId, viewer: Viewer) -> Option<EventId> {

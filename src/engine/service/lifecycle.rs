@@ -283,9 +283,14 @@ impl ReportService {
             }
             return Ok(());
         }
-        let index = tokio::task::spawn_blocking(move || ViewIndex::build(records))
-            .await
-            .map_err(|e| format!("building the index after a bulk load failed: {e}"))?;
+        let settings = *self.index.read().events().settings();
+        let index = tokio::task::spawn_blocking(move || {
+            let mut index = ViewIndex::build(records);
+            index.set_event_settings(settings);
+            index
+        })
+        .await
+        .map_err(|e| format!("building the index after a bulk load failed: {e}"))?;
         *self.index.write() = index;
         Ok(())
     }

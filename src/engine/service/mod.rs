@@ -194,6 +194,12 @@ impl ReportService {
         self
     }
 
+    /// Groups events by these settings instead of the defaults (see [`crate::events`]).
+    pub fn with_event_settings(self, settings: crate::events::EventSettings) -> Self {
+        self.index.write().set_event_settings(settings);
+        self
+    }
+
     /// The store underneath, for logs.
     pub fn store(&self) -> &Arc<dyn Store> {
         &self.store
