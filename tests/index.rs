@@ -3,6 +3,7 @@
 //! GeographicLib (Karney), the reference for "geodesic on WGS84".
 
 use proptest::prelude::*;
+use sightmap::events::EventIndex;
 use sightmap::geodesy::geodesic_distance_m;
 use sightmap::index::{IdPage, IndexRecord, ReportIndex, SnapshotStamp, ViewIndex};
 use sightmap::model::privacy::Viewer;
@@ -393,8 +394,8 @@ proptest! {
         // The index saved and loaded again (dead slots and all) answers the same.
         let stamp = SnapshotStamp { store: "store-a".into(), version };
         let mut saved = Vec::new();
-        index.write_snapshot(&stamp, &mut saved).unwrap();
-        let (read_stamp, loaded) = ReportIndex::read_snapshot(saved.as_slice()).unwrap();
+        index.write_snapshot(&stamp, &EventIndex::default(), &mut saved).unwrap();
+        let (read_stamp, loaded, _) = ReportIndex::read_snapshot(saved.as_slice()).unwrap();
         prop_assert_eq!(read_stamp, stamp);
         prop_assert_eq!(loaded.len(), live.len());
         prop_assert_eq!(loaded.extent(), index.extent());
@@ -485,8 +486,8 @@ proptest! {
         }
         // A snapshot keeps which entries are private.
         let mut saved = Vec::new();
-        index.public().write_snapshot(&SnapshotStamp { store: "s".into(), version }, &mut saved).unwrap();
-        let (_, loaded) = ReportIndex::read_snapshot(saved.as_slice()).unwrap();
+        index.public().write_snapshot(&SnapshotStamp { store: "s".into(), version }, index.events(), &mut saved).unwrap();
+        let (_, loaded, _) = ReportIndex::read_snapshot(saved.as_slice()).unwrap();
         let mut flagged: Vec<_> = loaded.private_entries().into_iter().map(|(id, _)| id).collect();
         flagged.sort();
         let mut private: Vec<_> = public.iter().filter(|r| r.exact.is_some()).map(|r| r.id).collect();
@@ -503,7 +504,7 @@ proptest! {
     ) {
         let index = ReportIndex::build(records);
         let mut saved = Vec::new();
-        index.write_snapshot(&SnapshotStamp { store: "s".into(), version: 7 }, &mut saved).unwrap();
+        index.write_snapshot(&SnapshotStamp { store: "s".into(), version: 7 }, &EventIndex::default(), &mut saved).unwrap();
         let mut flipped = saved.clone();
         flipped[at.index(saved.len())] ^= flip;
         prop_assert!(ReportIndex::read_snapshot(flipped.as_slice()).is_err());

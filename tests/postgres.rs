@@ -453,3 +453,99 @@ fn the_index_and_postgis_give_the_same_answers() {
         "the queries found too few reports to compare: {compared}"
     );
 }
+
+/// Every event, as an instance answers: id → sorted member ids and the suggested grade.
+fn events_of(server: &Server) -> std::collections::BTreeMap<String, (Vec<String>, String)> {
+    let (status, body) = server.get("/api/events?limit=1000");
+    assert_eq!(status, 200, "{body}");
+    body["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let p = &f["properties"];
+            let mut members: Vec<String> = p["core"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .chain(p["support"].as_array().unwrap())
+                .map(|m| m.as_str().unwrap().to_string())
+                .collect();
+            members.sort();
+            (
+                f["id"].as_str().unwrap().to_string(),
+                (members, p["suggested_grade"].as_str().unwrap().to_string()),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn two_instances_report_the_same_events_after_writes_through_either() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(url) = database() else { return };
+    let store = fresh_store(&url);
+    let (dir_a, dir_b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let a = Server::start_with(dir_a.path(), &["--store", &store, "--no-sample"]);
+    let b = Server::start_with(dir_b.path(), &["--store", &store, "--no-sample"]);
+    let report = |lon: f64, source: &str, hour: u32| {
+        json!({
+            "kind": "explosion",
+            "description": "an explosion heard",
+            "lon": lon,
+            "lat": 37.28,
+            "uncertainty_m": 3000,
+            "observed": {"from": format!("2025-06-13T{hour:02}:00:00Z")},
+            "sources": [{"name": source, "type": "civilian", "stance": "asserts"}],
+        })
+    };
+    // Writes through both, alternating: a cluster near Rasht, one 60 km east, and an edit
+    // and a delete that re-group.
+    let mut ids = Vec::new();
+    for (i, (lon, source, hour)) in [
+        (49.58, "A", 20),
+        (49.60, "B", 20),
+        (50.25, "C", 21),
+        (49.59, "D", 21),
+        (50.26, "E", 21),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let via = if i % 2 == 0 { &a } else { &b };
+        let (status, body) = via.send("POST", "/api/reports", Some(report(lon, source, hour)));
+        assert_eq!(status, 201, "{body}");
+        ids.push(body["id"].as_str().unwrap().to_string());
+    }
+    let (status, body) = b.send(
+        "PATCH",
+        &format!("/api/reports/{}", ids[1]),
+        Some(json!({"lon": 50.24})),
+    );
+    assert_eq!(status, 200, "{body}");
+    let (status, _) = a.send("DELETE", &format!("/api/reports/{}", ids[0]), None);
+    assert_eq!(status, 204);
+    let started = Instant::now();
+    loop {
+        let (on_a, on_b) = (events_of(&a), events_of(&b));
+        if on_a == on_b {
+            // D alone near Rasht; B moved east joins C and E.
+            assert_eq!(on_a.len(), 2, "{on_a:?}");
+            assert!(
+                on_a.values()
+                    .any(|(m, g)| m.len() == 3 && g == "corroborated"),
+                "{on_a:?}"
+            );
+            break;
+        }
+        assert!(
+            started.elapsed() < VISIBLE_WITHIN * 3,
+            "the instances disagree on the events: {on_a:?} against {on_b:?}"
+        );
+        thread::sleep(Duration::from_millis(20));
+    }
+    // A third instance started afterwards builds the same events from the store.
+    let dir_c = tempfile::tempdir().unwrap();
+    let c = Server::start_with(dir_c.path(), &["--store", &store, "--no-sample"]);
+    assert_eq!(events_of(&c), events_of(&a));
+}

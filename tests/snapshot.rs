@@ -17,8 +17,11 @@ fn report(n: usize, lon: f64, lat: f64) -> Value {
         "description": format!("snapshot test {n}"),
         "lon": lon,
         "lat": lat,
+        "uncertainty_m": 2000,
         "observed": {"from": "2025-06-13T00:00:00Z"},
-        "sources": [{"name": "test", "type": "civilian", "stance": "asserts"}],
+        // Five origins, some relayed: the events' counts must survive the snapshot too.
+        "sources": [{"name": format!("test {}", n % 5), "type": "civilian", "stance": "asserts",
+                     "via": if n % 2 == 0 { Value::from("an outlet") } else { Value::Null }}],
         "tags": [format!("batch-{}", n % 3)],
     })
 }
@@ -35,9 +38,28 @@ fn ids(server: &Server, query: &str) -> Vec<String> {
         .collect()
 }
 
-/// What a user would see of the index: answers to a few queries of each kind.
+/// Every event, as `id: members (grade, origins)`.
+fn events(server: &Server) -> Vec<String> {
+    let (status, body) = server.get("/api/events?limit=1000");
+    assert_eq!(status, 200, "{body}");
+    body["features"]
+        .as_array()
+        .expect("features")
+        .iter()
+        .map(|f| {
+            let p = &f["properties"];
+            format!(
+                "{}: {} {} ({}, {})",
+                f["id"], p["core"], p["support"], p["suggested_grade"], p["asserting_origins"]
+            )
+        })
+        .collect()
+}
+
+/// What a user would see of the index: answers to a few queries of each kind, and the
+/// events.
 fn answers(server: &Server) -> Vec<Vec<String>> {
-    [
+    let mut answers: Vec<Vec<String>> = [
         "lat=37.28&lon=49.58&radius_km=30",
         "lat=38.2&lon=48.3&radius_km=60",
         "bbox=44,35,55,42",
@@ -47,7 +69,9 @@ fn answers(server: &Server) -> Vec<Vec<String>> {
     ]
     .iter()
     .map(|q| ids(server, q))
-    .collect()
+    .collect();
+    answers.push(events(server));
+    answers
 }
 
 fn start_and_compare(dir: &Path, expected: &[Vec<String>], why: &str) {

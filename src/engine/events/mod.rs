@@ -107,7 +107,7 @@ impl EventIndex {
         settings: EventSettings,
         records: impl IntoIterator<Item = &'a IndexRecord>,
     ) -> Self {
-        Self::of_members(settings, records.into_iter().map(Member::of))
+        Self::from_members(settings, records.into_iter().map(Member::of))
     }
 
     /// The same members grouped by other settings (the same index if they are these).
@@ -115,11 +115,15 @@ impl EventIndex {
         if settings == self.settings {
             self
         } else {
-            Self::of_members(settings, self.members.into_values())
+            Self::from_members(settings, self.members.into_values())
         }
     }
 
-    fn of_members(settings: EventSettings, members: impl Iterator<Item = Member>) -> Self {
+    /// The events of these members.
+    pub fn from_members(
+        settings: EventSettings,
+        members: impl IntoIterator<Item = Member>,
+    ) -> Self {
         let mut index = Self {
             settings,
             ..Self::default()

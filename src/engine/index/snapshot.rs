@@ -8,17 +8,22 @@
 //! rebuilt from the store.
 //!
 //! Layout, little-endian: the magic `SMINDEX` and a format byte; the stamp; the interned names
-//! (kind and text), tags and tag lists; the entries, [`ENTRY_BYTES`] each; a CRC-32 of all
-//! that precedes it.
+//! (kind and text), tags and tag lists; the entries, [`ENTRY_BYTES`] each; what the events
+//! need beyond an entry, in the entries' order (see [`EventFacts`]); a CRC-32 of all that
+//! precedes it.
 
 use super::names::{NameKind, Names, TagInterner};
 use super::{Entry, ReportIndex};
+use crate::events::{EventIndex, Member, Placement, is_core};
 use crate::geodesy::AuxPoint;
-use crate::model::{Kind, Precision, ReportId, Status, WordSet};
+use crate::model::{
+    EventId, EventReview, Kind, Precision, ReportId, SourceKey, Stance, Status, Testimony, WordSet,
+};
+use std::collections::HashMap;
 use std::io::{self, Read, Write};
 
 /// The first eight bytes of a snapshot: a name and the format's number.
-const MAGIC: &[u8; 8] = b"SMINDEX\x02";
+const MAGIC: &[u8; 8] = b"SMINDEX\x03";
 
 /// Bits of an entry's flags byte.
 const IN_SEA: u8 = 1;
@@ -50,9 +55,19 @@ pub enum SnapshotError {
     Invalid(&'static str),
 }
 
+/// What the events keep of a report beyond its entry: its sources as keys and a reviewer's
+/// correction, by report.
+pub type EventFacts = HashMap<ReportId, (Testimony, EventReview)>;
+
 impl ReportIndex {
-    /// Writes every live entry, with the interned names and tags, stamped with `stamp`.
-    pub fn write_snapshot(&self, stamp: &SnapshotStamp, out: impl Write) -> io::Result<()> {
+    /// Writes every live entry, with the interned names and tags and what `events` keeps of
+    /// each, stamped with `stamp`.
+    pub fn write_snapshot(
+        &self,
+        stamp: &SnapshotStamp,
+        events: &EventIndex,
+        out: impl Write,
+    ) -> io::Result<()> {
         let mut out = Checksummed::new(out);
         out.write_all(MAGIC)?;
         write_bytes(&mut out, stamp.store.as_bytes())?;
@@ -63,13 +78,24 @@ impl ReportIndex {
         for entry in self.records.iter().flatten() {
             out.write_all(&entry.to_bytes())?;
         }
+        for entry in self.records.iter().flatten() {
+            let (keys, review) = events
+                .member(&entry.id)
+                .map_or((&[][..], EventReview::Auto), |m| {
+                    (m.testimony.keys(), m.review)
+                });
+            write_facts(&mut out, keys, review)?;
+        }
         let crc = out.crc.clone().finalize();
         out.inner.write_all(&crc.to_le_bytes())?;
         out.inner.flush()
     }
 
-    /// Reads a snapshot written by [`ReportIndex::write_snapshot`] and builds the index from it.
-    pub fn read_snapshot(input: impl Read) -> Result<(SnapshotStamp, Self), SnapshotError> {
+    /// Reads a snapshot written by [`ReportIndex::write_snapshot`] and builds the index from
+    /// it, with what the events keep of each report.
+    pub fn read_snapshot(
+        input: impl Read,
+    ) -> Result<(SnapshotStamp, Self, EventFacts), SnapshotError> {
         let mut input = Checksummed::new(input);
         let mut magic = [0; 8];
         input.read_exact(&mut magic)?;
@@ -98,6 +124,10 @@ impl ReportIndex {
             }
             entries.push(entry);
         }
+        let mut facts = EventFacts::with_capacity(entries.len());
+        for entry in &entries {
+            facts.insert(entry.id, read_facts(&mut input)?);
+        }
         let expected = input.crc.clone().finalize();
         let stored = u32::from_le_bytes(read_array(&mut input.inner)?);
         if stored != expected {
@@ -109,8 +139,86 @@ impl ReportIndex {
         if index.len() != count as usize {
             return Err(SnapshotError::Invalid("an id appears twice"));
         }
-        Ok((SnapshotStamp { store, version }, index))
+        Ok((SnapshotStamp { store, version }, index, facts))
     }
+
+    /// The events' members of the reports whose location is public (a private report's
+    /// member needs its exact placement, which the snapshot does not hold), with their
+    /// facts.
+    pub fn public_members(&self, facts: &EventFacts) -> Vec<Member> {
+        self.records
+            .iter()
+            .flatten()
+            .filter(|e| !e.private)
+            .map(|e| {
+                let (testimony, review) = facts.get(&e.id).cloned().unwrap_or_default();
+                Member {
+                    id: e.id,
+                    version: e.version,
+                    exact: Placement {
+                        point: e.point,
+                        radius_m: e.uncertainty_m,
+                    },
+                    public: None,
+                    core: is_core(e.precision),
+                    kind: e.kind,
+                    from: e.from,
+                    to: e.to,
+                    status: e.status,
+                    testimony,
+                    review,
+                }
+            })
+            .collect()
+    }
+}
+
+/// Review tags in the file.
+const AUTO: u8 = 0;
+const EXCLUDE: u8 = 1;
+const PIN: u8 = 2;
+
+fn write_facts(out: &mut impl Write, keys: &[SourceKey], review: EventReview) -> io::Result<()> {
+    let (tag, target) = match review {
+        EventReview::Auto => (AUTO, [0; 16]),
+        EventReview::Exclude => (EXCLUDE, [0; 16]),
+        EventReview::Pin(EventId(id)) => (PIN, *id.0.as_bytes()),
+    };
+    out.write_all(&[tag])?;
+    out.write_all(&target)?;
+    out.write_all(&(keys.len() as u32).to_le_bytes())?;
+    for key in keys {
+        out.write_all(&key.name.to_le_bytes())?;
+        out.write_all(&key.via.to_le_bytes())?;
+        out.write_all(&[key.stance as u8, u8::from(key.media)])?;
+    }
+    Ok(())
+}
+
+fn read_facts(input: &mut impl Read) -> Result<(Testimony, EventReview), SnapshotError> {
+    let [tag] = read_array(input)?;
+    let target: [u8; 16] = read_array(input)?;
+    let review = match tag {
+        AUTO => EventReview::Auto,
+        EXCLUDE => EventReview::Exclude,
+        PIN => EventReview::Pin(EventId(ReportId(uuid::Uuid::from_bytes(target)))),
+        _ => return Err(SnapshotError::Invalid("unknown event review")),
+    };
+    let count = read_len(input)?;
+    let keys = (0..count)
+        .map(|_| {
+            let name = u64::from_le_bytes(read_array(input)?);
+            let via = u64::from_le_bytes(read_array(input)?);
+            let [stance, media] = read_array(input)?;
+            Ok(SourceKey {
+                name,
+                via,
+                stance: word(Stance::ALL, stance)?,
+                media: media != 0,
+            })
+        })
+        .collect::<Result<Box<[SourceKey]>, SnapshotError>>()?;
+    Ok((Testimony(keys), review))
 }
 
 impl Entry {

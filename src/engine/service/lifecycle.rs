@@ -67,7 +67,7 @@ pub(super) async fn load_snapshot(
     })
     .await
     .map_err(|e| StoreError::Internal(format!("reading the index snapshot failed: {e}")))?;
-    let (stamp, public) = match read {
+    let (stamp, public, facts) = match read {
         Ok(read) => read,
         Err(e) => {
             tracing::warn!(path = %path.display(), "{e}; rebuilding the index from the store");
@@ -92,20 +92,22 @@ pub(super) async fn load_snapshot(
     // read from the store (they are few), then the changes since are replayed onto both.
     let private = public.private_entries();
     let versions: HashMap<ReportId, i64> = private.iter().copied().collect();
-    let exact = store
+    let private_records: Vec<IndexRecord> = store
         .get_many(private.into_iter().map(|(id, _)| id).collect())
         .await?
         .iter()
-        .filter_map(|report| {
-            let record = IndexRecord::of(report, versions[&report.id]);
-            record.exact.map(|exact| *exact)
-        })
+        .map(|report| IndexRecord::of(report, versions[&report.id]))
         .collect();
-    // The snapshot does not hold what events need (sources and reviews): they are built
-    // from the store's records as of the snapshot's version, then follow the replay.
-    let records = store.index_records().await?;
-    let events = tokio::task::spawn_blocking(move || {
-        crate::events::EventIndex::build(crate::events::EventSettings::default(), &records)
+    let exact = private_records
+        .iter()
+        .filter_map(|record| record.exact.as_deref().cloned())
+        .collect();
+    let settings = crate::events::EventSettings::default();
+    let (public, events) = tokio::task::spawn_blocking(move || {
+        let mut members = public.public_members(&facts);
+        members.extend(private_records.iter().map(crate::events::Member::of));
+        let events = crate::events::EventIndex::from_members(settings, members);
+        (public, events)
     })
     .await
     .map_err(|e| StoreError::Internal(format!("event build failed: {e}")))?;
@@ -140,7 +142,7 @@ pub(super) fn apply_changes(index: &mut ViewIndex, changes: Vec<Change>) {
 
 /// Writes a snapshot beside `path`, makes it durable, and renames it to `path`.
 pub(super) fn write_snapshot_file(
-    index: &ReportIndex,
+    index: &ViewIndex,
     stamp: &SnapshotStamp,
     path: &Path,
 ) -> std::io::Result<()> {
@@ -148,7 +150,9 @@ pub(super) fn write_snapshot_file(
     let temporary = path.with_extension(format!("tmp.{}", std::process::id()));
     let file = std::fs::File::create(&temporary)?;
     let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
-    index.write_snapshot(stamp, &mut out)?;
+    index
+        .public()
+        .write_snapshot(stamp, index.events(), &mut out)?;
     out.into_inner().map_err(|e| e.into_error())?.sync_all()?;
     std::fs::rename(&temporary, path)
 }
@@ -175,7 +179,7 @@ impl ReportService {
         tokio::task::spawn_blocking(move || {
             // Held until the file is in place, even if the caller stops waiting.
             let _writes = writes;
-            write_snapshot_file(service.index.read().public(), &stamp, &path)?;
+            write_snapshot_file(&service.index.read(), &stamp, &path)?;
             service.snapshot_version.store(version, Ordering::Release);
             Ok::<_, std::io::Error>(())
         })
