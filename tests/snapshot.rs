@@ -21,7 +21,7 @@ fn report(n: usize, lon: f64, lat: f64) -> Value {
         "observed": {"from": "2025-06-13T00:00:00Z"},
         // Five origins, some relayed: the events' counts must survive the snapshot too.
         "sources": [{"name": format!("test {}", n % 5), "type": "civilian", "stance": "asserts",
-                     "via": if n % 2 == 0 { Value::from("an outlet") } else { Value::Null }}],
+                     "via": if n.is_multiple_of(2) { Value::from("an outlet") } else { Value::Null }}],
         "tags": [format!("batch-{}", n % 3)],
     })
 }
