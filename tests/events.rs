@@ -257,7 +257,7 @@ fn assert_bounds(index: &EventIndex, records: &[IndexRecord], s: &EventSettings)
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(200))]
+    #![proptest_config(ProptestConfig::with_cases(300))]
 
     #[test]
     fn built_events_equal_the_brute_force_reference(records in arb_records()) {
@@ -283,6 +283,7 @@ proptest! {
 
     #[test]
     fn events_followed_write_by_write_equal_the_reference(
+        short_suffix in prop_oneof![Just(0usize), Just(3), Just(256)],
         records in arb_records(),
         order in prop::collection::vec(any::<prop::sample::Index>(), 40),
         edits in prop::collection::vec((any::<prop::sample::Index>(), 49.0..49.6f64, 0..60i64), 0..8),
@@ -291,7 +292,8 @@ proptest! {
         let s = EventSettings::default();
         // Insert in a shuffled order (ids out of order take the re-grouping path).
         let mut pending: Vec<IndexRecord> = records.clone();
-        let mut index = EventIndex::build(s, &[]);
+        // Short suffixes make the component re-grouping run too; both must agree.
+        let mut index = EventIndex::build(s, &[]).with_short_suffix(short_suffix);
         let mut live: BTreeMap<ReportId, IndexRecord> = BTreeMap::new();
         let mut picks = order.iter();
         while !pending.is_empty() {

@@ -486,8 +486,8 @@ fn two_instances_report_the_same_events_after_writes_through_either() {
     let Some(url) = database() else { return };
     let store = fresh_store(&url);
     let (dir_a, dir_b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    let a = Server::start_with(dir_a.path(), &["--store", &store, "--no-sample"]);
-    let b = Server::start_with(dir_b.path(), &["--store", &store, "--no-sample"]);
+    let a = Server::start_with(dir_a.path(), &["--store", &store]);
+    let b = Server::start_with(dir_b.path(), &["--store", &store]);
     let report = |lon: f64, source: &str, hour: u32| {
         json!({
             "kind": "explosion",
@@ -546,6 +546,6 @@ fn two_instances_report_the_same_events_after_writes_through_either() {
     }
     // A third instance started afterwards builds the same events from the store.
     let dir_c = tempfile::tempdir().unwrap();
-    let c = Server::start_with(dir_c.path(), &["--store", &store, "--no-sample"]);
+    let c = Server::start_with(dir_c.path(), &["--store", &store]);
     assert_eq!(events_of(&c), events_of(&a));
 }

@@ -29,6 +29,10 @@ use rstar::RTree;
 use rstar::primitives::GeomWithData;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 
+/// Most grouped core members at or after a changed one for which a change re-groups them
+/// ([`EventIndex::regroup_after`]) rather than the changed one's component.
+const SHORT_SUFFIX: usize = 256;
+
 /// A grouped member's point in a tree: its unit vector on the auxiliary sphere.
 type TreePoint = GeomWithData<[f64; 3], ReportId>;
 
@@ -80,7 +84,7 @@ pub struct EventChanges {
 }
 
 /// Every live report's event.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct EventIndex {
     settings: EventSettings,
     members: HashMap<ReportId, Member>,
@@ -92,13 +96,22 @@ pub struct EventIndex {
     /// beyond a member's own radius (a bound, never lowered).
     core_reach_m: f64,
     vague_reach_m: f64,
-    /// The largest id among grouped core members: a report with a larger id is grouped last
-    /// and so joins or founds an event without re-grouping anything.
-    last_core: Option<ReportId>,
+    /// The grouped core members in id order, the order the leader rule takes them in: a
+    /// change to one re-groups it and those after it ([`EventIndex::regroup_after`]).
+    core_order: BTreeSet<ReportId>,
     event_of: HashMap<ReportId, EventId>,
     events: BTreeMap<EventId, Event>,
     /// Reports pinned by a reviewer, by the event they are pinned to.
     pinned_to: HashMap<EventId, BTreeSet<ReportId>>,
+    /// Most grouped core members at or after a changed one for which a change re-groups
+    /// them rather than the component ([`SHORT_SUFFIX`] unless a test says otherwise).
+    short_suffix: usize,
+}
+
+impl Default for EventIndex {
+    fn default() -> Self {
+        Self::from_members(EventSettings::default(), Vec::new())
+    }
 }
 
 impl EventIndex {
@@ -126,7 +139,16 @@ impl EventIndex {
     ) -> Self {
         let mut index = Self {
             settings,
-            ..Self::default()
+            members: HashMap::new(),
+            core_tree: RTree::new(),
+            vague_tree: RTree::new(),
+            core_reach_m: 0.0,
+            vague_reach_m: 0.0,
+            core_order: BTreeSet::new(),
+            event_of: HashMap::new(),
+            events: BTreeMap::new(),
+            pinned_to: HashMap::new(),
+            short_suffix: SHORT_SUFFIX,
         };
         let mut core = Vec::new();
         let mut vague = Vec::new();
@@ -149,7 +171,7 @@ impl EventIndex {
         }
         let mut core_ids: Vec<ReportId> = core.iter().map(|p| p.data).collect();
         core_ids.sort_unstable();
-        index.last_core = core_ids.last().copied();
+        index.core_order = core_ids.iter().copied().collect();
         let mut vague_ids: Vec<ReportId> = vague.iter().map(|p| p.data).collect();
         vague_ids.sort_unstable();
         index.core_tree = RTree::bulk_load(core);
@@ -215,19 +237,23 @@ impl EventIndex {
             changes.changed.extend(event);
             return changes;
         }
-        let fresh = !self.members.contains_key(&member.id);
-        let appended = fresh
-            && member.review.is_auto()
-            && (!member.core || self.last_core.is_none_or(|last| member.id > last));
+        let grouped_core = |m: &Member| m.core && m.review.is_auto();
+        let was = self.members.get(&member.id).is_some_and(grouped_core);
+        if (was || grouped_core(&member)) && self.suffix_is_short(member.id) {
+            self.regroup_after(member.id, Some(member), &mut changes);
+            return changes;
+        }
         let (mut seeds, mut extra) = self.take_out(member.id, &mut changes);
         let id = member.id;
         self.put_in(member);
-        if appended {
-            self.append(id, &mut changes);
-        } else {
+        if self.members[&id].core || !self.members[&id].review.is_auto() {
             seeds.extend(self.grouping_seeds(id));
             extra.push(id);
             self.regroup(seeds, extra, &mut changes);
+        } else {
+            // A vague report: it attaches, and nothing else moves.
+            self.regroup(seeds, extra, &mut changes);
+            self.attach_vague(id, &mut changes);
         }
         changes
     }
@@ -235,11 +261,113 @@ impl EventIndex {
     /// Removes a report, re-grouping what it leaves.
     pub fn remove(&mut self, report: &ReportId) -> EventChanges {
         let mut changes = EventChanges::default();
-        if self.members.contains_key(report) {
-            let (seeds, orphans) = self.take_out(*report, &mut changes);
-            self.regroup(seeds, orphans, &mut changes);
+        let Some(member) = self.members.get(report) else {
+            return changes;
+        };
+        if member.core && member.review.is_auto() && self.suffix_is_short(*report) {
+            self.regroup_after(*report, None, &mut changes);
+            return changes;
         }
+        let (seeds, orphans) = self.take_out(*report, &mut changes);
+        self.regroup(seeds, orphans, &mut changes);
         changes
+    }
+
+    /// Whether few grouped core members come at or after `id` in the leader rule's order
+    /// (as for a new report, or one written on another instance a moment before).
+    fn suffix_is_short(&self, id: ReportId) -> bool {
+        self.core_order.range(id..).nth(self.short_suffix).is_none()
+    }
+
+    /// Sets how many grouped core members after a changed one are re-grouped one by one
+    /// before the whole component is instead: for tests of both ways, which must agree.
+    #[doc(hidden)]
+    pub fn with_short_suffix(mut self, n: usize) -> Self {
+        self.short_suffix = n;
+        self
+    }
+
+    /// Replaces member `id` by `new` (or removes it), where it or its replacement is a
+    /// grouped core member: every grouped core member from `id` on leaves its event, then
+    /// each joins or founds one again in id order; those before `id` keep theirs, since the
+    /// leader rule placed them without looking at later reports. Exact, and cheap while
+    /// those after `id` are few.
+    fn regroup_after(&mut self, id: ReportId, new: Option<Member>, changes: &mut EventChanges) {
+        let suffix: Vec<ReportId> = self.core_order.range(id..).copied().collect();
+        let mut touched: BTreeSet<EventId> = BTreeSet::new();
+        for m in &suffix {
+            touched.extend(self.event_of.get(m).copied());
+        }
+        let mut vague: BTreeSet<ReportId> = BTreeSet::new();
+        for event in touched {
+            let Some(e) = self.events.get(&event) else {
+                continue;
+            };
+            vague.extend(
+                e.support
+                    .iter()
+                    .filter(|m| self.members[m].review.is_auto()),
+            );
+            if suffix.contains(&event.0) {
+                // Founded from `id` on: every member comes from `id` on too.
+                self.dissolve(event, changes);
+            }
+        }
+        for m in &suffix {
+            self.detach(*m, changes);
+        }
+        if let Some(old) = self.members.get(&id).cloned() {
+            vague.extend(self.linked_vague(&old));
+            self.withdraw(&old, changes);
+        }
+        let mut order: BTreeSet<ReportId> = suffix.into_iter().filter(|m| *m != id).collect();
+        if let Some(member) = new {
+            let core = member.core && member.review.is_auto();
+            self.put_in(member);
+            if core {
+                order.insert(id);
+            } else {
+                // No longer grouped core: placed as any other member.
+                vague.insert(id);
+            }
+            vague.extend(self.linked_vague(&self.members[&id]));
+        }
+        for m in order {
+            self.join_or_found(m, changes);
+        }
+        for v in vague {
+            match self.members.get(&v).map(|m| m.review) {
+                Some(EventReview::Auto) => self.attach_vague(v, changes),
+                Some(EventReview::Pin(_)) => self.place_pinned(v, changes),
+                _ => {}
+            }
+        }
+    }
+
+    /// Takes a member out of the trees, the order and the pins, and out of its event, which
+    /// stays as it is otherwise.
+    fn withdraw(&mut self, member: &Member, changes: &mut EventChanges) {
+        let id = member.id;
+        match member.review {
+            EventReview::Auto => {
+                let tree = if member.core {
+                    &mut self.core_tree
+                } else {
+                    &mut self.vague_tree
+                };
+                tree.remove(&TreePoint::new(member.exact.point.xyz, id));
+                self.core_order.remove(&id);
+            }
+            EventReview::Pin(target) => {
+                if let Some(set) = self.pinned_to.get_mut(&target) {
+                    set.remove(&id);
+                }
+            }
+            EventReview::Exclude => {}
+        }
+        self.detach(id, changes);
+        self.members.remove(&id);
+        changes.moved.insert(id);
     }
 
     /// Takes a member out of the trees, the pins and its event. Returns the core members
@@ -256,13 +384,16 @@ impl EventIndex {
         let (mut seeds, mut orphans) = (Vec::new(), Vec::new());
         match member.review {
             EventReview::Auto => {
-                seeds = self.linked_core(&member);
+                if member.core {
+                    seeds = self.linked_core(&member);
+                }
                 let tree = if member.core {
                     &mut self.core_tree
                 } else {
                     &mut self.vague_tree
                 };
                 tree.remove(&TreePoint::new(member.exact.point.xyz, id));
+                self.core_order.remove(&id);
                 let event = self.event_of.get(&id).copied();
                 if let (true, Some(event)) = (member.core, event) {
                     // Its event falls apart: the other core members regroup, the vague
@@ -297,7 +428,7 @@ impl EventIndex {
         match member.review {
             EventReview::Auto if member.core => {
                 self.core_reach_m = self.core_reach_m.max(member.exact.radius_m);
-                self.last_core = self.last_core.max(Some(member.id));
+                self.core_order.insert(member.id);
                 self.core_tree.insert(point);
             }
             EventReview::Auto => {
@@ -325,54 +456,48 @@ impl EventIndex {
         }
     }
 
-    /// Places a new member whose id is larger than every grouped core member's: it joins
-    /// an event or founds one (core), or attaches (vague), and nothing else moves but the
-    /// vague reports for which it is now the nearest linked core report.
-    fn append(&mut self, id: ReportId, changes: &mut EventChanges) {
-        let member = self.members[&id].clone();
-        if !member.core {
-            self.attach_vague(id, changes);
-            return;
-        }
-        let linked = self.linked_core(&member);
-        // The events of the linked members, oldest (smallest founder id) first.
-        let mut event_ids: Vec<EventId> = linked
-            .iter()
-            .filter_map(|m| self.event_of.get(m).copied())
-            .collect();
-        event_ids.sort_unstable();
-        event_ids.dedup();
-        let mut slice: Vec<&Member> = Vec::new();
-        let mut event_of: Vec<usize> = Vec::new();
-        let mut events: Vec<Forming> = Vec::new();
-        for (e, event_id) in event_ids.iter().enumerate() {
-            let start = slice.len();
-            // Its grouped core members (a pinned member is in it by a reviewer's word and
-            // does not bound it).
-            for m in &self.events[event_id].core {
-                let member = &self.members[m];
-                if member.review.is_auto() {
-                    slice.push(member);
-                    event_of.push(e);
+    /// Places a grouped core member by the leader rule, every grouped core member before it
+    /// being placed and none after it: it joins the event of a linked member whose nearest
+    /// linked member is nearest (the older event on a tie) that admits it, or founds one.
+    fn join_or_found(&mut self, id: ReportId, changes: &mut EventChanges) {
+        let event = {
+            let member = &self.members[&id];
+            let linked: Vec<ReportId> = self
+                .linked_core(member)
+                .into_iter()
+                .filter(|m| self.event_of.contains_key(m))
+                .collect();
+            // The events of the linked members, oldest (smallest founder id) first.
+            let mut event_ids: Vec<EventId> = linked.iter().map(|m| self.event_of[m]).collect();
+            event_ids.sort_unstable();
+            event_ids.dedup();
+            let mut slice: Vec<&Member> = Vec::new();
+            let mut event_of: Vec<usize> = Vec::new();
+            let mut at: HashMap<ReportId, usize> = HashMap::new();
+            let mut events: Vec<Forming> = Vec::new();
+            for (e, event_id) in event_ids.iter().enumerate() {
+                let start = slice.len();
+                // Its grouped core members (a pinned member is in it by a reviewer's word and
+                // does not bound it).
+                for m in &self.events[event_id].core {
+                    let other = &self.members[m];
+                    if other.review.is_auto() {
+                        at.insert(*m, slice.len());
+                        slice.push(other);
+                        event_of.push(e);
+                    }
                 }
+                events.push(Forming::of((start..slice.len()).collect(), &slice));
             }
-            events.push(Forming::of((start..slice.len()).collect(), &slice));
-        }
-        let linked_at: Vec<usize> = linked
-            .iter()
-            .filter_map(|id| slice.iter().position(|m| m.id == *id))
-            .collect();
-        slice.push(&member);
-        event_of.push(usize::MAX);
-        let at = slice.len() - 1;
-        let joined = grouping::join(at, &slice, &events, &event_of, &linked_at, &self.settings);
-        let event = joined.map_or(EventId(id), |e| event_ids[e]);
+            let linked_at: Vec<usize> = linked.iter().filter_map(|m| at.get(m).copied()).collect();
+            slice.push(member);
+            event_of.push(usize::MAX);
+            let me = slice.len() - 1;
+            grouping::join(me, &slice, &events, &event_of, &linked_at, &self.settings)
+                .map_or(EventId(id), |e| event_ids[e])
+        };
         self.attach(id, event, changes);
         self.settle_pins(event, changes);
-        // Vague reports linked to it may now have it as their nearest core report.
-        for vague in self.linked_vague(&member) {
-            self.attach_vague(vague, changes);
-        }
     }
 
     /// Re-groups the components of the core link graph that hold `seeds`, then re-attaches
