@@ -141,6 +141,11 @@ impl ReportService {
         Ok(Some((found, reports)))
     }
 
+    /// How many events there are.
+    pub fn event_count(&self) -> usize {
+        self.index.read().events().len()
+    }
+
     /// The event a report belongs to as `viewer` may know it (see
     /// [`ViewIndex::event_seen_by`]).
     pub fn event_of(&self, report: &ReportId, viewer: Viewer) -> Option<EventId> {

@@ -33,6 +33,8 @@ pub enum Layer {
     Points,
     /// The reports themselves.
     Reports,
+    /// Groups of reports that may describe one occurrence (see [`crate::events`]).
+    Events,
 }
 
 /// What a layer is drawn from.
@@ -55,7 +57,7 @@ pub struct OgcCollection {
 
 impl Layer {
     /// Every layer, in the order a map draws them (bottom first).
-    pub const ALL: [Layer; 13] = [
+    pub const ALL: [Layer; 14] = [
         Layer::Countries,
         Layer::Provinces,
         Layer::Sea,
@@ -67,6 +69,7 @@ impl Layer {
         Layer::Uncertainty,
         Layer::Links,
         Layer::Places,
+        Layer::Events,
         Layer::Points,
         Layer::Reports,
     ];
@@ -102,6 +105,7 @@ impl Layer {
             Layer::Places => "places",
             Layer::Points => "points",
             Layer::Reports => "reports",
+            Layer::Events => "events",
         }
     }
 
@@ -121,6 +125,7 @@ impl Layer {
             Layer::Places => "Place names",
             Layer::Points => "Report points",
             Layer::Reports => "Reports",
+            Layer::Events => "Events (suggested)",
         }
     }
 
@@ -166,6 +171,9 @@ impl Layer {
             Layer::Reports => {
                 "The reports themselves, as /api/reports answers: the same filters, paging and properties."
             }
+            Layer::Events => {
+                "Groups of reports that may describe one occurrence, as /api/events answers: footprints with counts of independent origins and a suggested grade (never a verdict). Takes the report filters, grade and min_origins."
+            }
         }
     }
 
@@ -179,6 +187,7 @@ impl Layer {
             Layer::BorderBuffer => &["simplify_m", "km", "border_country"],
             Layer::CoastBuffer => &["simplify_m", "km"],
             Layer::Density => &["cell_km"],
+            Layer::Events => &["grade", "min_origins"],
             Layer::Uncertainty | Layer::Links | Layer::Places | Layer::Points | Layer::Reports => {
                 &[]
             }
@@ -193,7 +202,8 @@ impl Layer {
             | Layer::Uncertainty
             | Layer::Links
             | Layer::Points
-            | Layer::Reports => Source::Reports,
+            | Layer::Reports
+            | Layer::Events => Source::Reports,
             Layer::Countries
             | Layer::Sea
             | Layer::Coast

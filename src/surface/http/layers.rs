@@ -162,10 +162,14 @@ pub async fn list(State(state): State<AppState>, headers: HeaderMap) -> Result<R
     let base = super::base_url(&headers);
     let mut entries = Vec::new();
     for layer in Layer::ALL {
-        let (count, bbox) = if matches!(layer, Layer::Reports | Layer::Points) {
-            // One feature per live report: the index knows how many and where.
+        let (count, bbox) = if matches!(layer, Layer::Reports | Layer::Points | Layer::Events) {
+            // One feature per live report or event: the index knows how many and where.
             let bbox = state.reports.extent().map(|(b, _)| json!(b));
-            (Some(state.reports.len() as u64), bbox)
+            let count = match layer {
+                Layer::Events => state.reports.event_count(),
+                _ => state.reports.len(),
+            };
+            (Some(count as u64), bbox)
         } else {
             let body = build(&state, layer, &[], Viewer::Public).await?;
             let value: Value = serde_json::from_slice(&body.bytes).map_err(Problem::internal)?;
@@ -217,6 +221,9 @@ pub async fn get(
     };
     if layer == Layer::Reports {
         return reports::list(State(state), viewer, uri, headers, QueryPairs(pairs)).await;
+    }
+    if layer == Layer::Events {
+        return super::events::list(State(state), viewer, uri, headers, QueryPairs(pairs)).await;
     }
     if layer == Layer::Points {
         let (_, filters) = read_params(layer, &pairs)?;
@@ -315,7 +322,7 @@ async fn build(
             .await
             .map_err(Problem::internal)?
         }
-        Layer::Points | Layer::Reports => {
+        Layer::Points | Layer::Reports | Layer::Events => {
             return Err(Problem::internal(format!(
                 "layer {} is answered from the index, not built as a body",
                 layer.id()
