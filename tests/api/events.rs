@@ -78,6 +78,23 @@ async fn one_resident_s_two_reports_are_one_independent_origin() {
     assert_eq!(p["reports"], 3, "{p}");
     assert_eq!(p["asserting_origins"], 2, "{p}");
     assert_eq!(p["suggested_grade"], "partly corroborated", "{p}");
+    // The panel's groups: her two statements under one origin, Tehran Times as the outlet
+    // that only relays.
+    let groups = p["origins"].as_array().unwrap();
+    let group = |name: &str| {
+        groups
+            .iter()
+            .find(|g| g["origin"] == name)
+            .unwrap_or_else(|| panic!("no group {name}: {groups:?}"))
+    };
+    assert_eq!(
+        group("A resident of eastern Gilan")["sources"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    assert_eq!(group("Tehran Times")["relays_only"], true);
     assert_eq!(p["outlets"], 1, "{p}");
     assert!(
         p["grade_note"]

@@ -8,7 +8,8 @@ use super::reports::{GEO_JSON, geojson_response};
 use crate::events::summary::{GRADE_NOTE, Grade};
 use crate::feature::ReportFeature;
 use crate::model::privacy::Viewer;
-use crate::model::{EventId, FieldError, Report, Timestamp, input_from_json};
+use crate::model::testimony::merely_relays;
+use crate::model::{EventId, FieldError, Report, SourceKey, Timestamp, input_from_json};
 use crate::query::ReportQuery;
 use crate::service::{EventFilter, EventView, PossibleDuplicate};
 use axum::extract::{Path, State};
@@ -149,6 +150,42 @@ pub async fn list(
     ))
 }
 
+/// The members' sources grouped by origin (folded name, as [`crate::model::testimony`]
+/// counts them), each with its stance and report; an outlet that only relays what it relays
+/// through others is a group of its own, marked `relays_only`.
+fn origin_groups(reports: &[Report]) -> Value {
+    let keys: Vec<SourceKey> = reports
+        .iter()
+        .flat_map(|r| r.sources.iter().map(SourceKey::of))
+        .collect();
+    let mut groups: Vec<(u64, bool, Vec<Value>, String)> = Vec::new();
+    for report in reports {
+        for source in &report.sources {
+            let key = SourceKey::of(source);
+            let relays = merely_relays(&key, &keys);
+            let entry = json!({
+                "report": report.id,
+                "name": source.name,
+                "type": source.source_type.as_str(),
+                "stance": source.stance.as_str(),
+                "via": source.via,
+                "statement": source.statement,
+                "url": source.url,
+            });
+            match groups.iter_mut().find(|g| g.0 == key.name && g.1 == relays) {
+                Some(g) => g.2.push(entry),
+                None => groups.push((key.name, relays, vec![entry], source.name.clone())),
+            }
+        }
+    }
+    groups
+        .into_iter()
+        .map(|(_, relays, sources, name)| {
+            json!({"origin": name, "relays_only": relays, "sources": sources})
+        })
+        .collect()
+}
+
 /// `GET /api/events/{id}`: one event, its members as Features (core first) with each
 /// source and its stance.
 pub async fn get(
@@ -176,6 +213,7 @@ pub async fn get(
         feature
     };
     let mut body = event_feature(&view);
+    body["properties"]["origins"] = origin_groups(&reports);
     body["properties"]["members"] = json!({
         "type": "FeatureCollection",
         "features": reports.iter().map(member).collect::<Vec<_>>(),
