@@ -26,8 +26,11 @@ for _ in $(seq 1 400); do
   curl -fs "127.0.0.1:$port/health" >/dev/null 2>&1 && break
   sleep 0.05
 done
+# use_after_free is left out: a deleted report's history stays readable by admins on purpose
+# (the audit trail of who deleted what), so GET /api/reports/{id}/history answers 200 after
+# DELETE with this run's admin token; the report itself is 404 (tests/api/reports.rs).
 st run "http://127.0.0.1:$port/api/openapi.json" --url "http://127.0.0.1:$port" \
-  -H "Authorization: Bearer $admin" --checks all --exclude-checks positive_data_acceptance \
+  -H "Authorization: Bearer $admin" --checks all --exclude-checks positive_data_acceptance,use_after_free \
   --max-examples 50 --seed 20261122 --no-color
 # The OGC run drops generated cases whose limit is above the advertised maximum (served as the
 # maximum, as the standard requires): scripts/schemathesis_hooks.py.

@@ -1,11 +1,13 @@
 // The sightmap web map. Everything it draws comes from this server's own API: its basemap is
 // the region's layers, its reports the index's points. The page is ES modules under web/js/:
 // the API client (api.js), the URL state (state.js), the map (map.js), the filter form
-// (filters.js), the list and popups (list.js), the tools (tools.js) and the legend.
+// (filters.js), the list and popups (list.js), the events and their panel (events.js), the
+// tools (tools.js) and the legend.
 
 import { getJson, showError, vocabulary } from './js/api.js';
 import { $ } from './js/dom.js';
 import { setUpFilters, setUpLayerToggles } from './js/filters.js';
+import { EventPanel } from './js/events.js';
 import { drawLegend } from './js/legend.js';
 import { ReportList } from './js/list.js';
 import { createMap, newPopup, refreshReportLayers, refreshToggles, refreshViewLayers, viewBbox } from './js/map.js';
@@ -19,6 +21,15 @@ window.sightmap = { map };
 map.on('error', (e) => showError(`A map layer could not be loaded${e.error && e.error.message ? `: ${e.error.message}` : ''}.`));
 
 const list = new ReportList(map, newPopup(), vocab);
+const events = new EventPanel((id) => list.open(id));
+list.onEvent = (id) => events.open(id);
+window.sightmap.events = events;
+// A click on an event's footprint opens the event, unless it was on a report's point.
+map.on('click', 'events-fill', (e) => {
+  if (tools.mode !== 'browse') return;
+  if (map.queryRenderedFeatures(e.point, { layers: ['points', 'clusters'] }).length) return;
+  events.open(e.features[0].properties.id);
+});
 
 /** Lists the reports in view, unless a radius search holds the list. */
 function refreshList() {

@@ -183,6 +183,11 @@ assert.deepEqual(exported.features.map((f) => f.id).sort(), drones.features.map(
 assert.ok(exported.features.length >= 2 && exported.features.every((f) => f.properties.kind === 'drone'));
 await page.uncheck('#kind input[value=drone]');
 
+// The sample claims (the server here starts without them), for the duplicate warning and the
+// events below.
+const sample = JSON.parse(await (await import('node:fs/promises')).readFile(new URL('../../data/sample-reports.geojson', import.meta.url), 'utf8'));
+for (const feature of sample.features) await post(feature);
+
 // Adding a report from the form, with place text the server geocodes.
 await page.fill('#add-form [name=place]', 'eastern Gilan');
 await page.selectOption('#add-form [name=kind]', 'light');
@@ -190,11 +195,60 @@ await page.fill('#add-form [name=description]', 'lights over the hills, seen fro
 await page.fill('#add-form [name=from]', '2025-06-18T21:30');
 await page.fill('#add-form [name=source]', 'a driver');
 await page.click('#add-form button[type=submit]');
+// The sample's sound heard in eastern Gilan over the same days may be the same report: the
+// form says so before sending, and sending again adds it.
+await page.waitForFunction(() => !document.getElementById('duplicates').hidden, null, { timeout: 10000 });
+const warning = await page.textContent('#duplicates');
+assert.match(warning, /may be the same report/);
+assert.match(warning, /sound/);
+assert.equal((await (await fetch(`${base}/api/reports?kind=light&q=hills`)).json()).numberMatched, 0, 'nothing is stored before the reporter confirms');
+await page.screenshot({ path: `${artifacts}/7-duplicates.png` });
+await page.click('#add-form button[type=submit]');
 await page.waitForFunction(() => document.getElementById('add-result').textContent.startsWith('Added'), null, { timeout: 10000 });
+assert.ok(await page.locator('#duplicates').isHidden());
 const lights = await (await fetch(`${base}/api/reports?kind=light&q=hills`)).json();
 assert.equal(lights.numberMatched, 1);
 assert.equal(lights.features[0].properties.province, 'Gilan');
 assert.equal(lights.features[0].properties.location_text, 'eastern Gilan');
+
+// Events: footprints drawn, coloured by suggested grade with their origins; a report's popup
+// links to its event, whose panel lists each source with its stance, grouped by origin. The
+// panel of the sample's strike in Rasht shows what the API says of its event.
+await page.check('input[name=events]');
+await page.evaluate(() => window.sightmap.map.jumpTo({ center: [49.6, 37.3], zoom: 8 }));
+await page.waitForTimeout(800);
+await idle();
+const footprints = await rendered(['events-fill']);
+assert.ok(footprints.length > 0, 'event footprints drawn');
+assert.ok(footprints.every((f) => f.props.suggested_grade), 'each footprint has a suggested grade');
+const sampleRasht = (await (await fetch(`${base}/api/reports?q=struck&limit=10`)).json()).features
+  .find((f) => f.properties.location_text && f.properties.location_text.startsWith('Rasht'));
+assert.ok(sampleRasht, 'the sample strike in Rasht');
+await page.evaluate((id) => window.sightmap.events.open(id), sampleRasht.properties.event_id);
+await page.waitForSelector('#event-panel:not([hidden]) .origin', { timeout: 10000 });
+const panel = await page.textContent('#event-panel');
+const shown = (await (await fetch(`${base}/api/events/${sampleRasht.properties.event_id}`)).json()).properties;
+assert.ok(panel.includes(`suggested: ${shown.suggested_grade}`), panel);
+assert.match(panel, /if these accounts are accurate/);
+assert.ok(panel.includes(`${shown.asserting_origins} independent asserting`), panel);
+// Each origin is listed once, with its sources and their stances.
+for (const group of shown.origins) assert.ok(panel.includes(group.origin), `${group.origin} in the panel`);
+assert.equal(await page.locator('#event-panel .origin').count(), shown.origins.length);
+assert.match(panel, /A resident of eastern Gilan/);
+assert.match(panel, /Tehran Times/);
+assert.match(panel, /relaying the accounts above/);
+await page.screenshot({ path: `${artifacts}/8-event.png` });
+// From a report's popup to its event.
+await page.click('#event-close');
+await page.evaluate((id) => window.sightmap.map.jumpTo({ center: [49.58862, 37.27611], zoom: 11 }), null);
+await idle();
+const rp = (await rendered(['points'])).find((f) => f.props.id === rasht.id);
+const rxy = await page.evaluate((c) => window.sightmap.map.project(c), rp.coords);
+await page.mouse.click(box.x + rxy.x, box.y + rxy.y);
+await page.waitForSelector('.maplibregl-popup .event-link', { timeout: 10000 });
+await page.click('.maplibregl-popup .event-link');
+await page.waitForSelector('#event-panel:not([hidden]) .origin', { timeout: 10000 });
+assert.match(await page.textContent('#event-panel'), /a resident/);
 
 assert.deepEqual(outside, [], `requests left 127.0.0.1: ${outside}`);
 assert.deepEqual(errors, [], `console errors: ${errors.join('\n')}`);

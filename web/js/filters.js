@@ -50,11 +50,13 @@ export function setUpLayerToggles(onChange) {
   }
   form.links.checked = state.layers.links;
   form.choropleth.checked = state.layers.choropleth;
+  form.events.checked = state.layers.events;
   form.addEventListener('change', () => {
     state.layers.border_buffer = form.querySelector('input[name=border_buffer]:checked').value;
     state.layers.coast_buffer = form.querySelector('input[name=coast_buffer]:checked').value;
     state.layers.links = form.links.checked;
     state.layers.choropleth = form.choropleth.checked;
+    state.layers.events = form.events.checked;
     onChange();
   });
 }

@@ -1,6 +1,7 @@
 // The legend: what the colours, rings, marks and lines mean.
 
 import { $, el } from './dom.js';
+import { GRADE_COLOURS } from './events.js';
 
 /** Fills `#legend` from the vocabularies. */
 export function drawLegend(vocab) {
@@ -18,4 +19,13 @@ export function drawLegend(vocab) {
   box.append(ring);
   box.append(el('div', `Kinds: ${vocab.kinds.map((k) => `${vocab.kindMarks[k]} ${k}`).join(', ')}`, 'muted'));
   box.append(el('div', 'Thick lines: land borders (orange: the focus neighbour); blue: the coast.', 'muted'));
+  box.append(el('strong', 'Events: suggested grade'));
+  for (const [grade, colour] of Object.entries(GRADE_COLOURS)) {
+    const row = el('div');
+    const sw = el('span', null, 'swatch');
+    sw.style.background = colour;
+    row.append(sw, grade);
+    box.append(row);
+  }
+  box.append(el('div', 'The number on an event: its independent asserting origins. A suggestion from the sources, not a finding.', 'muted'));
 }

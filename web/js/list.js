@@ -15,6 +15,8 @@ export class ReportList {
     this.popup = popup;
     this.vocab = vocab;
     this.listed = [];
+    /** Called with an event id when the popup's event link is followed. */
+    this.onEvent = null;
     $('sort').addEventListener('change', () => this.render());
   }
 
@@ -55,6 +57,13 @@ export class ReportList {
       sources.append(li);
     }
     box.append(el('p', 'Sources:', 'muted'), sources);
+    if (p.event_id && this.onEvent) {
+      const link = el('button', 'Show the event it may belong to (reports that may describe the same occurrence)', 'link event-link');
+      link.type = 'button';
+      link.dataset.event = p.event_id;
+      link.addEventListener('click', () => this.onEvent(p.event_id));
+      box.append(link);
+    }
     return box;
   }
 

@@ -3,6 +3,7 @@
 
 import * as maplibregl from '/web/vendor/maplibre-gl/maplibre-gl.mjs';
 import { layerUrl } from './api.js';
+import { gradeColour } from './events.js';
 import { filterParams, startView, state } from './state.js';
 
 const EMPTY = { type: 'FeatureCollection', features: [] };
@@ -28,6 +29,7 @@ const DRAWN = {
   'coast-buffer': { source: 'coast_buffer' },
   links: { source: 'links' },
   uncertainty: { source: 'uncertainty' },
+  events: { source: 'events' },
   points: { source: 'reports', params: () => filterParams(), extra: { cluster: true, clusterRadius: 42, clusterMaxZoom: 9 } },
 };
 
@@ -79,6 +81,13 @@ function style(vocab, catalogue) {
     { id: 'links-label', type: 'symbol', source: 'links', minzoom: 7,
       layout: { 'symbol-placement': 'line-center', 'text-field': ['concat', ['to-string', ['get', 'distance_km']], ' km'], 'text-size': 10 },
       paint: { 'text-color': '#a33a0b', 'text-halo-color': '#fff', 'text-halo-width': 1 } },
+    { id: 'events-fill', type: 'fill', source: 'events',
+      // Events no report places precisely are faint: their footprint is a province or region.
+      paint: { 'fill-color': gradeColour(), 'fill-opacity': ['case', ['==', ['get', 'core_reports'], 0], 0.04, 0.2] } },
+    { id: 'events-line', type: 'line', source: 'events', paint: { 'line-color': gradeColour(), 'line-width': 1.5 } },
+    { id: 'events-badge', type: 'symbol', source: 'events',
+      layout: { 'text-field': ['to-string', ['get', 'asserting_origins']], 'text-size': 12 },
+      paint: { 'text-color': '#fff', 'text-halo-color': gradeColour(), 'text-halo-width': 3 } },
     { id: 'radius-fill', type: 'fill', source: 'radius', paint: { 'fill-color': '#0b7285', 'fill-opacity': 0.1, 'fill-outline-color': '#0b7285' } },
     { id: 'clusters', type: 'circle', source: 'reports', filter: ['has', 'point_count'],
       paint: { 'circle-color': '#12324a', 'circle-opacity': 0.8, 'circle-radius': ['step', ['get', 'point_count'], 12, 10, 16, 100, 22, 1000, 28] } },
@@ -146,6 +155,11 @@ export function refreshViewLayers(map) {
   const zoom = map.getZoom();
   map.getSource('uncertainty').setData(zoom >= UNCERTAINTY_MIN_ZOOM ? layerUrl('uncertainty', p) : EMPTY);
   map.getSource('links').setData(state.layers.links && zoom >= LINKS_MIN_ZOOM ? layerUrl('links', p) : EMPTY);
+  if (map.getSource('events')) {
+    const e = new URLSearchParams(p);
+    e.set('limit', '1000');
+    map.getSource('events').setData(state.layers.events ? layerUrl('events', e) : EMPTY);
+  }
 }
 
 /** Applies the layer toggles: buffers, the choropleth and the links. */

@@ -10,7 +10,7 @@ const url = new URL(window.location.href);
 /** The filters and layer toggles, read from the URL at load. */
 export const state = {
   filters: {},
-  layers: { border_buffer: '', coast_buffer: '', links: false, choropleth: false },
+  layers: { border_buffer: '', coast_buffer: '', links: false, choropleth: false, events: true },
 };
 for (const key of FILTER_KEYS) {
   const v = url.searchParams.get(key);
@@ -18,6 +18,8 @@ for (const key of FILTER_KEYS) {
 }
 for (const key of BUFFER_KEYS) state.layers[key] = url.searchParams.get(key) || '';
 for (const key of SWITCH_KEYS) state.layers[key] = url.searchParams.get(key) === '1';
+// Events are drawn unless the URL says events=0.
+state.layers.events = url.searchParams.get('events') !== '0';
 
 /** The view the URL asks for, or the region's default. */
 export const startView = {
@@ -42,5 +44,6 @@ export function writeUrl(map) {
   p.set('z', map.getZoom().toFixed(2));
   for (const key of BUFFER_KEYS) if (state.layers[key]) p.set(key, state.layers[key]);
   for (const key of SWITCH_KEYS) if (state.layers[key]) p.set(key, '1');
+  if (!state.layers.events) p.set('events', '0');
   history.replaceState(null, '', `${window.location.pathname}?${p}`);
 }

@@ -179,6 +179,21 @@ export class Tools {
 
   // ---- Adding a report. ----
 
+  /** Shows the stored reports a new one may duplicate, before it is sent. */
+  showDuplicates(list) {
+    const box = $('duplicates');
+    box.replaceChildren(el('strong', 'These may be the same report:'));
+    const items = el('ul');
+    for (const d of list) {
+      const li = el('li');
+      li.append(`${d.kind}, ${d.status}, ${d.distance_km} km away${d.shares_origin ? ', same source' : ''}: `, el('span', d.description.length > 100 ? `${d.description.slice(0, 100)}…` : d.description));
+      li.dataset.id = d.id;
+      items.append(li);
+    }
+    box.append(items, el('div', 'Send again to add it anyway.', 'muted'));
+    box.hidden = false;
+  }
+
   setUpAdd(vocab) {
     const form = $('add-form');
     for (const k of vocab.kinds) form.kind.append(el('option', k));
@@ -203,6 +218,19 @@ export class Tools {
       }
       const headers = { 'Content-Type': 'application/json' };
       if (form.token.value) headers.Authorization = `Bearer ${form.token.value}`;
+      // Before the first send, the reports it may duplicate are shown; sending again is
+      // allowed.
+      const text = JSON.stringify(report);
+      if (this.checked !== text) {
+        const check = await getJson('/api/possible-duplicates', { method: 'POST', headers, body: text }, true);
+        if (check.ok && check.body.possible_duplicates.length) {
+          this.checked = text;
+          this.showDuplicates(check.body.possible_duplicates);
+          return;
+        }
+      }
+      this.checked = null;
+      $('duplicates').hidden = true;
       // A refusal is said beside the form, with the field to fix, not on the error line.
       const { ok, status, body } = await getJson('/api/reports', { method: 'POST', headers, body: JSON.stringify(report) }, true);
       if (ok) {

@@ -17,6 +17,9 @@ use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
+/// The largest `min_origins` taken.
+pub const MAX_MIN_ORIGINS: usize = 1_000_000;
+
 /// The parameters `/api/events` takes beyond the report filters.
 pub const EVENT_PARAMS: &[&str] = &["grade", "min_origins"];
 
@@ -47,10 +50,10 @@ fn event_filter(pairs: &[(String, String)]) -> Result<(EventFilter, Pairs), Vec<
                 filter.grades = Some(grades);
             }
             "min_origins" => match value.trim().parse::<usize>() {
-                Ok(n) => filter.min_origins = Some(n),
-                Err(_) => errors.push(FieldError::new(
+                Ok(n) if n <= MAX_MIN_ORIGINS => filter.min_origins = Some(n),
+                _ => errors.push(FieldError::new(
                     "min_origins",
-                    format!("min_origins is a whole number of independent asserting origins, not '{value}'"),
+                    format!("min_origins is a whole number of independent asserting origins from 0 to {MAX_MIN_ORIGINS}, not '{value}'"),
                 )),
             },
             _ => rest.push((key.clone(), value.clone())),

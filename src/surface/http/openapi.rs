@@ -329,7 +329,7 @@ pub fn document() -> Value {
     event_params.push(query_param(
         "min_origins",
         "Only events with at least this many independent asserting origins.",
-        json!({"type": "integer", "minimum": 0, "maximum": 1_000_000}),
+        json!({"type": "integer", "minimum": 0, "maximum": super::events::MAX_MIN_ORIGINS}),
     ));
     json!({
         "openapi": "3.0.3",
