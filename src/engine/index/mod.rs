@@ -9,6 +9,7 @@
 //! `filter` the filter compiled against the interned words, `names` the interners,
 //! `snapshot` the file written on shutdown, and `views` the views per viewer.
 
+mod event_views;
 mod filter;
 mod names;
 mod snapshot;
@@ -20,7 +21,8 @@ use names::{Interned, Names, TagInterner};
 
 /// What the index keeps of a report (defined with the model, which the stores share).
 pub use crate::model::IndexRecord;
-pub use snapshot::{SnapshotError, SnapshotStamp};
+pub use event_views::{EventFilter, EventPage, EventView};
+pub use snapshot::{EventFacts, SnapshotError, SnapshotStamp};
 pub use views::ViewIndex;
 
 use crate::geodesy::AuxPoint;

@@ -1,73 +1,10 @@
-//! Events as a viewer sees them: the index finds the events of the reports matching a
-//! query, the events engine sums them up, and the store supplies an event's members.
+//! Events as a viewer sees them: the index finds and sums them up
+//! ([`crate::index::ViewIndex::event_page`]), the store supplies an event's members, and
+//! possible duplicates of a new report.
 
 use super::*;
-use crate::events::summary::{EventSummary, Grade, summarize};
-use crate::events::{Event, EventIndex, Placement, footprint};
+use crate::index::{EventFilter, EventPage, EventView};
 use crate::model::{EventId, Kind, Testimony};
-
-/// What an event list keeps beyond the report filters.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct EventFilter {
-    /// Only events of these suggested grades.
-    pub grades: Option<Vec<Grade>>,
-    /// Only events with at least this many independent asserting origins.
-    pub min_origins: Option<usize>,
-}
-
-/// One event as a viewer sees it.
-#[derive(Debug, Clone)]
-pub struct EventView {
-    /// Its id.
-    pub id: EventId,
-    /// Its counts and suggested grade.
-    pub summary: EventSummary,
-    /// Its footprint (from public placements for the public).
-    pub footprint: geo::MultiPolygon<f64>,
-    /// The core members the viewer may see listed, by id.
-    pub core: Vec<ReportId>,
-    /// The supporting members the viewer may see listed, by id.
-    pub support: Vec<ReportId>,
-}
-
-/// A page of events.
-#[derive(Debug, Clone)]
-pub struct EventPage {
-    /// Events matching, across all pages.
-    pub matched: usize,
-    /// This page, newest observation first.
-    pub events: Vec<EventView>,
-}
-
-/// An event as `viewer` sees it. The public sees the footprint of public placements and
-/// does not see which private reports are members (they are counted).
-fn view(events: &EventIndex, event: &Event, viewer: Viewer) -> EventView {
-    let public = viewer == Viewer::Public;
-    let member = |id: &ReportId| events.member(id).expect("an event's member is kept");
-    let summary = summarize(event, member);
-    let shapes = if event.core.is_empty() {
-        &event.support
-    } else {
-        &event.core
-    };
-    let places: Vec<Placement> = shapes
-        .iter()
-        .map(|id| member(id).placement(public))
-        .collect();
-    let listed = |ids: &[ReportId]| -> Vec<ReportId> {
-        ids.iter()
-            .filter(|id| !(public && member(id).public.is_some()))
-            .copied()
-            .collect()
-    };
-    EventView {
-        id: event.id,
-        summary,
-        footprint: footprint::footprint(&places),
-        core: listed(&event.core),
-        support: listed(&event.support),
-    }
-}
 
 impl ReportService {
     /// The events with a member matching the query's place and report filters (as `viewer`
@@ -79,46 +16,10 @@ impl ReportService {
         viewer: Viewer,
     ) -> Result<EventPage, ServiceError> {
         let text_matches = self.text_matches(query).await?;
-        let index = self.index.read();
-        let events = index.events();
-        let ids: Vec<EventId> = match index.matching_ids(query, text_matches.as_ref(), viewer) {
-            Some(reports) => {
-                let mut ids: Vec<EventId> =
-                    reports.iter().filter_map(|r| events.event_of(r)).collect();
-                ids.sort_unstable();
-                ids.dedup();
-                ids
-            }
-            None => events.events().map(|e| e.id).collect(),
-        };
-        let member = |id: &ReportId| events.member(id).expect("an event's member is kept");
-        let mut kept: Vec<(i64, EventId)> = ids
-            .into_iter()
-            .filter_map(|id| {
-                let event = events.event(&id)?;
-                let summary = summarize(event, member);
-                let grade_ok = filter
-                    .grades
-                    .as_ref()
-                    .is_none_or(|g| g.contains(&summary.grade));
-                let origins_ok = filter
-                    .min_origins
-                    .is_none_or(|n| summary.origins.asserting >= n);
-                (grade_ok && origins_ok).then_some((summary.to, id))
-            })
-            .collect();
-        kept.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-        let matched = kept.len();
-        let page = kept
-            .into_iter()
-            .skip(query.page.offset)
-            .take(query.page.limit)
-            .filter_map(|(_, id)| Some(view(events, events.event(&id)?, viewer)))
-            .collect();
-        Ok(EventPage {
-            matched,
-            events: page,
-        })
+        Ok(self
+            .index
+            .read()
+            .event_page(query, text_matches.as_ref(), filter, viewer))
     }
 
     /// One event as `viewer` sees it, with the members the viewer may see listed, core
@@ -131,7 +32,9 @@ impl ReportService {
         let found = {
             let index = self.index.read();
             let events = index.events();
-            events.event(&id).map(|event| view(events, event, viewer))
+            events
+                .event(&id)
+                .map(|event| EventView::of(events, event, viewer))
         };
         let Some(found) = found else {
             return Ok(None);

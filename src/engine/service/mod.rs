@@ -11,7 +11,8 @@ mod lifecycle;
 mod queries;
 mod reports;
 
-pub use events::{EventFilter, EventPage, EventView, MAX_DUPLICATES, PossibleDuplicate};
+pub use crate::index::{EventFilter, EventPage, EventView};
+pub use events::{MAX_DUPLICATES, PossibleDuplicate};
 pub use export::{ExportCursor, FeatureChunks};
 pub use lifecycle::FOLLOW_EVERY;
 use lifecycle::{NO_SNAPSHOT, build_from_store, load_snapshot};
