@@ -34,7 +34,7 @@ impl EventSettings {
     }
 
     pub(super) fn gap_s(&self) -> i64 {
-        (self.gap_h * 3_600.0).round() as i64
+        (self.gap_h * 3_600.0).floor() as i64
     }
 
     pub(super) fn max_m(&self) -> f64 {
@@ -42,7 +42,7 @@ impl EventSettings {
     }
 
     pub(super) fn max_s(&self) -> i64 {
-        (self.max_h * 3_600.0).round() as i64
+        (self.max_h * 3_600.0).floor() as i64
     }
 }
 

@@ -17,24 +17,20 @@
 
 pub mod footprint;
 pub mod grouping;
+pub mod links;
 pub mod member;
 pub mod summary;
 
 pub use member::{EventSettings, Member, Placement, compatible, is_core, linked};
 
-use crate::geodesy::max_chord_for;
 use crate::model::{EventId, EventReview, IndexRecord, ReportId};
 use grouping::Forming;
-use rstar::RTree;
-use rstar::primitives::GeomWithData;
+use links::LinkTree;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 
 /// Most grouped core members at or after a changed one for which a change re-groups them
 /// ([`EventIndex::regroup_after`]) rather than the changed one's component.
 const SHORT_SUFFIX: usize = 256;
-
-/// A grouped member's point in a tree: its unit vector on the auxiliary sphere.
-type TreePoint = GeomWithData<[f64; 3], ReportId>;
 
 /// One event: its members by role, each list sorted by id.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -88,14 +84,10 @@ pub struct EventChanges {
 pub struct EventIndex {
     settings: EventSettings,
     members: HashMap<ReportId, Member>,
-    /// Core members the machine groups.
-    core_tree: RTree<TreePoint>,
-    /// Vaguer members the machine attaches.
-    vague_tree: RTree<TreePoint>,
-    /// The largest uncertainty radius ever in each tree: neighbour searches reach this far
-    /// beyond a member's own radius (a bound, never lowered).
-    core_reach_m: f64,
-    vague_reach_m: f64,
+    /// Core members the machine groups, by place and time.
+    core_tree: LinkTree,
+    /// Vaguer members the machine attaches, by place and time.
+    vague_tree: LinkTree,
     /// The grouped core members in id order, the order the leader rule takes them in: a
     /// change to one re-groups it and those after it ([`EventIndex::regroup_after`]).
     core_order: BTreeSet<ReportId>,
@@ -140,10 +132,8 @@ impl EventIndex {
         let mut index = Self {
             settings,
             members: HashMap::new(),
-            core_tree: RTree::new(),
-            vague_tree: RTree::new(),
-            core_reach_m: 0.0,
-            vague_reach_m: 0.0,
+            core_tree: LinkTree::default(),
+            vague_tree: LinkTree::default(),
             core_order: BTreeSet::new(),
             event_of: HashMap::new(),
             events: BTreeMap::new(),
@@ -154,14 +144,8 @@ impl EventIndex {
         let mut vague = Vec::new();
         for member in members {
             match member.review {
-                EventReview::Auto if member.core => {
-                    core.push(TreePoint::new(member.exact.point.xyz, member.id));
-                    index.core_reach_m = index.core_reach_m.max(member.exact.radius_m);
-                }
-                EventReview::Auto => {
-                    vague.push(TreePoint::new(member.exact.point.xyz, member.id));
-                    index.vague_reach_m = index.vague_reach_m.max(member.exact.radius_m);
-                }
+                EventReview::Auto if member.core => core.push(member.id),
+                EventReview::Auto => vague.push(member.id),
                 EventReview::Pin(target) => {
                     index.pinned_to.entry(target).or_default().insert(member.id);
                 }
@@ -169,13 +153,13 @@ impl EventIndex {
             }
             index.members.insert(member.id, member);
         }
-        let mut core_ids: Vec<ReportId> = core.iter().map(|p| p.data).collect();
+        let mut core_ids = core;
         core_ids.sort_unstable();
         index.core_order = core_ids.iter().copied().collect();
-        let mut vague_ids: Vec<ReportId> = vague.iter().map(|p| p.data).collect();
+        let mut vague_ids = vague;
         vague_ids.sort_unstable();
-        index.core_tree = RTree::bulk_load(core);
-        index.vague_tree = RTree::bulk_load(vague);
+        index.core_tree = LinkTree::of(core_ids.iter().map(|id| &index.members[id]));
+        index.vague_tree = LinkTree::of(vague_ids.iter().map(|id| &index.members[id]));
         let mut changes = EventChanges::default();
         index.group_core(&core_ids, &mut changes);
         for id in vague_ids {
@@ -355,7 +339,7 @@ impl EventIndex {
                 } else {
                     &mut self.vague_tree
                 };
-                tree.remove(&TreePoint::new(member.exact.point.xyz, id));
+                tree.remove(&member);
                 self.core_order.remove(&id);
             }
             EventReview::Pin(target) => {
@@ -392,7 +376,7 @@ impl EventIndex {
                 } else {
                     &mut self.vague_tree
                 };
-                tree.remove(&TreePoint::new(member.exact.point.xyz, id));
+                tree.remove(&member);
                 self.core_order.remove(&id);
                 let event = self.event_of.get(&id).copied();
                 if let (true, Some(event)) = (member.core, event) {
@@ -424,16 +408,13 @@ impl EventIndex {
 
     /// Puts a member into the trees or the pins.
     fn put_in(&mut self, member: Member) {
-        let point = TreePoint::new(member.exact.point.xyz, member.id);
         match member.review {
             EventReview::Auto if member.core => {
-                self.core_reach_m = self.core_reach_m.max(member.exact.radius_m);
                 self.core_order.insert(member.id);
-                self.core_tree.insert(point);
+                self.core_tree.insert(&member);
             }
             EventReview::Auto => {
-                self.vague_reach_m = self.vague_reach_m.max(member.exact.radius_m);
-                self.vague_tree.insert(point);
+                self.vague_tree.insert(&member);
             }
             EventReview::Pin(target) => {
                 self.pinned_to.entry(target).or_default().insert(member.id);
@@ -722,20 +703,18 @@ impl EventIndex {
 
     /// The grouped core members linked to `member` (not itself), in id order.
     fn linked_core(&self, member: &Member) -> Vec<ReportId> {
-        self.linked_in(&self.core_tree, self.core_reach_m, member)
+        self.linked_in(&self.core_tree, member)
     }
 
     /// The grouped vague members linked to `member` (not itself), in id order.
     fn linked_vague(&self, member: &Member) -> Vec<ReportId> {
-        self.linked_in(&self.vague_tree, self.vague_reach_m, member)
+        self.linked_in(&self.vague_tree, member)
     }
 
-    fn linked_in(&self, tree: &RTree<TreePoint>, reach_m: f64, member: &Member) -> Vec<ReportId> {
-        let radius = member.exact.radius_m + reach_m + self.settings.gap_m();
-        let chord = max_chord_for(radius);
+    fn linked_in(&self, tree: &LinkTree, member: &Member) -> Vec<ReportId> {
         let mut out: Vec<ReportId> = tree
-            .locate_within_distance(member.exact.point.xyz, chord * chord)
-            .map(|p| p.data)
+            .candidates(member, self.settings.gap_m(), self.settings.gap_s())
+            .into_iter()
             .filter(|other| *other != member.id)
             .filter(|other| linked(member, &self.members[other], &self.settings))
             .collect();
