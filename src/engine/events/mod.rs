@@ -339,7 +339,7 @@ impl EventIndex {
                 } else {
                     &mut self.vague_tree
                 };
-                tree.remove(&member);
+                tree.remove(member);
                 self.core_order.remove(&id);
             }
             EventReview::Pin(target) => {
