@@ -118,7 +118,7 @@ impl Generator {
                     vec![SourceKey {
                         name: self.next_id as u64 / 1_000 * 100 + witness,
                         via,
-                        stance: if self.rng.next_u64() % 20 == 0 {
+                        stance: if self.rng.next_u64().is_multiple_of(20) {
                             Stance::Denies
                         } else {
                             Stance::Asserts
