@@ -486,3 +486,84 @@ async fn an_exact_export_imported_elsewhere_keeps_reports_private() {
         assert_eq!(point_of(&shown.body), s.province_point, "{format}");
     }
 }
+
+/// `GET uri` with a token, or as anonymous.
+async fn as_viewer(app: &App, token: Option<&String>, uri: &str) -> Reply {
+    match token {
+        Some(t) => app.as_token(t, "GET", uri, None).await,
+        None => app.get(uri).await,
+    }
+}
+
+#[tokio::test]
+async fn events_count_a_private_report_but_never_place_it_for_the_public() {
+    let s = setup().await;
+    // The private report and the ordinary one beside it may describe one occurrence.
+    let as_reviewer = s
+        .app
+        .as_token(&s.reviewer, "GET", "/api/events", None)
+        .await;
+    let event = as_reviewer.body["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| {
+            e["properties"]["core"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|m| m == &s.private_id)
+        })
+        .unwrap_or_else(|| panic!("no event holds the private report: {}", as_reviewer.body))
+        .clone();
+    let id = event["id"].as_str().unwrap();
+    assert_eq!(event["properties"]["reports"], 2);
+    let detail = s
+        .app
+        .as_token(&s.reviewer, "GET", &format!("/api/events/{id}"), None)
+        .await;
+    assert_eq!(
+        detail.body["properties"]["members"]["features"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+
+    for (who, token) in [("anonymous", None), ("a reader", Some(&s.reader))] {
+        // Counted, but neither listed nor shaping the footprint.
+        let list = as_viewer(&s.app, token, "/api/events").await;
+        assert_no_exact_point(&format!("/api/events to {who}"), &list);
+        let seen = feature(&list.body, id);
+        assert_eq!(seen["properties"]["reports"], 2, "{who}");
+        assert_eq!(seen["properties"]["private_reports"], 1, "{who}");
+        assert!(
+            !seen["properties"]["core"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|m| m == &s.private_id),
+            "{who} sees the private report listed"
+        );
+        let one = as_viewer(&s.app, token, &format!("/api/events/{id}")).await;
+        assert_no_exact_point(&format!("/api/events/{{id}} to {who}"), &one);
+        let members = one.body["properties"]["members"]["features"]
+            .as_array()
+            .unwrap();
+        assert_eq!(members.len(), 1, "{who}");
+        assert_eq!(members[0]["id"], s.public_id.as_str());
+        // Nor is the public told which event the private report is in: that would place it.
+        let report = as_viewer(&s.app, token, &format!("/api/reports/{}", s.private_id)).await;
+        assert!(report.body["properties"].get("event_id").is_none(), "{who}");
+    }
+    let report = s
+        .app
+        .as_token(
+            &s.reviewer,
+            "GET",
+            &format!("/api/reports/{}", s.private_id),
+            None,
+        )
+        .await;
+    assert_eq!(report.body["properties"]["event_id"], id);
+}
