@@ -308,3 +308,41 @@ async fn a_new_report_lists_its_possible_duplicates_those_of_its_origin_first() 
     .await
     .assert_problem(422, "description");
 }
+
+#[tokio::test]
+async fn events_export_as_csv_with_the_same_figures() {
+    let app = App::new(None).await;
+    for feature in sample_features() {
+        app.create(&feature).await;
+    }
+    let json = app.get("/api/events?limit=100").await;
+    let csv = app.get("/api/events?limit=100&format=csv").await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert!(
+        csv.content_type.starts_with("text/csv"),
+        "{}",
+        csv.content_type
+    );
+    let mut reader = csv::Reader::from_reader(csv.bytes.as_ref());
+    let headers = reader.headers().unwrap().clone();
+    let column = |name: &str| headers.iter().position(|h| h == name).unwrap();
+    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
+    let features = json.body["features"].as_array().unwrap();
+    assert_eq!(rows.len(), features.len());
+    for (row, feature) in rows.iter().zip(features) {
+        let p = &feature["properties"];
+        assert_eq!(&row[column("id")], feature["id"].as_str().unwrap());
+        assert_eq!(
+            &row[column("suggested_grade")],
+            p["suggested_grade"].as_str().unwrap()
+        );
+        assert_eq!(
+            row[column("asserting_origins")],
+            p["asserting_origins"].to_string()
+        );
+        assert!(row[column("wkt")].starts_with("MULTIPOLYGON ((("));
+    }
+    app.get("/api/events?format=kml")
+        .await
+        .assert_problem(400, "format");
+}

@@ -21,14 +21,26 @@ use serde_json::{Value, json};
 pub const MAX_MIN_ORIGINS: usize = 1_000_000;
 
 /// The parameters `/api/events` takes beyond the report filters.
-pub const EVENT_PARAMS: &[&str] = &["grade", "min_origins"];
+pub const EVENT_PARAMS: &[&str] = &["grade", "min_origins", "format"];
+
+/// How `/api/events` answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum EventFormat {
+    /// A GeoJSON FeatureCollection (the default).
+    GeoJson,
+    /// CSV, a row per event, its footprint as WKT.
+    Csv,
+}
 
 /// URL parameters as pairs.
 type Pairs = Vec<(String, String)>;
 
 /// Splits the event parameters from the report filters.
-fn event_filter(pairs: &[(String, String)]) -> Result<(EventFilter, Pairs), Vec<FieldError>> {
+fn event_filter(
+    pairs: &[(String, String)],
+) -> Result<(EventFilter, EventFormat, Pairs), Vec<FieldError>> {
     let mut filter = EventFilter::default();
+    let mut format = EventFormat::GeoJson;
     let mut errors = Vec::new();
     let mut rest = Vec::new();
     for (key, value) in pairs {
@@ -56,11 +68,19 @@ fn event_filter(pairs: &[(String, String)]) -> Result<(EventFilter, Pairs), Vec<
                     format!("min_origins is a whole number of independent asserting origins from 0 to {MAX_MIN_ORIGINS}, not '{value}'"),
                 )),
             },
+            "format" => match value.trim() {
+                "geojson" => format = EventFormat::GeoJson,
+                "csv" => format = EventFormat::Csv,
+                _ => errors.push(FieldError::new(
+                    "format",
+                    format!("format is geojson or csv, not '{value}'"),
+                )),
+            },
             _ => rest.push((key.clone(), value.clone())),
         }
     }
     if errors.is_empty() {
-        Ok((filter, rest))
+        Ok((filter, format, rest))
     } else {
         Err(errors)
     }
@@ -95,6 +115,80 @@ fn geometry(view: &EventView) -> Value {
     serde_json::to_value(geojson::Geometry::from(&view.footprint)).unwrap_or(Value::Null)
 }
 
+/// The columns of the events' CSV.
+const CSV_COLUMNS: &[&str] = &[
+    "id",
+    "suggested_grade",
+    "grade_reasons",
+    "reports",
+    "core_reports",
+    "supporting_reports",
+    "private_reports",
+    "asserting_origins",
+    "core_asserting_origins",
+    "denying_origins",
+    "investigating_origins",
+    "outlets",
+    "observed_from",
+    "observed_to",
+    "kinds",
+    "wkt",
+    "grade_note",
+];
+
+/// A footprint as WKT.
+fn wkt(footprint: &geo::MultiPolygon<f64>) -> String {
+    let ring = |r: &geo::LineString<f64>| {
+        let points: Vec<String> = r.coords().map(|c| format!("{} {}", c.x, c.y)).collect();
+        format!("({})", points.join(", "))
+    };
+    let polygons: Vec<String> = footprint
+        .iter()
+        .map(|p| {
+            let rings: Vec<String> = std::iter::once(p.exterior())
+                .chain(p.interiors())
+                .map(ring)
+                .collect();
+            format!("({})", rings.join(", "))
+        })
+        .collect();
+    if polygons.is_empty() {
+        "MULTIPOLYGON EMPTY".into()
+    } else {
+        format!("MULTIPOLYGON ({})", polygons.join(", "))
+    }
+}
+
+/// Events as CSV, a row each, with the same figures as the GeoJSON properties.
+fn events_csv(events: &[EventView]) -> Result<Vec<u8>, csv::Error> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(CSV_COLUMNS)?;
+    for view in events {
+        let s = &view.summary;
+        let kinds: Vec<&str> = s.kinds.iter().map(|k| k.as_str()).collect();
+        w.write_record([
+            view.id.to_string(),
+            s.grade.as_str().to_string(),
+            s.reasons.join("; "),
+            s.reports.to_string(),
+            s.core_reports.to_string(),
+            s.supporting_reports.to_string(),
+            s.private_reports.to_string(),
+            s.origins.asserting.to_string(),
+            s.core_asserting.to_string(),
+            s.origins.denying.to_string(),
+            s.origins.investigating.to_string(),
+            s.origins.outlets.to_string(),
+            Timestamp(s.from).to_string(),
+            Timestamp(s.to).to_string(),
+            kinds.join(","),
+            wkt(&view.footprint),
+            GRADE_NOTE.to_string(),
+        ])?;
+    }
+    w.into_inner().map_err(|e| csv::Error::from(e.into_error()))
+}
+
 /// An event as a GeoJSON Feature: its footprint and properties.
 fn event_feature(view: &EventView) -> Value {
     json!({
@@ -114,7 +208,7 @@ pub async fn list(
     headers: HeaderMap,
     QueryPairs(pairs): QueryPairs,
 ) -> Result<Response, Problem> {
-    let (filter, rest) = event_filter(&pairs).map_err(Problem::invalid_query)?;
+    let (filter, format, rest) = event_filter(&pairs).map_err(Problem::invalid_query)?;
     let query = ReportQuery::from_pairs(&rest).map_err(|errors| {
         Problem::invalid_query(
             errors
@@ -129,6 +223,19 @@ pub async fn list(
         )
     })?;
     let page = state.reports.events(&query, &filter, viewer).await?;
+    if format == EventFormat::Csv {
+        let body = events_csv(&page.events).map_err(Problem::internal)?;
+        let mut response = (StatusCode::OK, body).into_response();
+        response.headers_mut().insert(
+            axum::http::header::CONTENT_TYPE,
+            axum::http::HeaderValue::from_static("text/csv; charset=utf-8"),
+        );
+        response.headers_mut().insert(
+            axum::http::header::CONTENT_DISPOSITION,
+            axum::http::HeaderValue::from_static("attachment; filename=\"sightmap-events.csv\""),
+        );
+        return Ok(response);
+    }
     let base = super::base_url(&headers);
     let mut links = vec![json!({"href": format!("{base}{uri}"), "rel": "self", "type": GEO_JSON})];
     let next = query.page.offset + query.page.limit;

@@ -327,6 +327,11 @@ pub fn document() -> Value {
         json!({"type": "string", "enum": crate::events::summary::Grade::ALL.map(|g| g.as_str())}),
     ));
     event_params.push(query_param(
+        "format",
+        "geojson (a FeatureCollection, the default) or csv (a row per event, the footprint as WKT).",
+        json!({"type": "string", "enum": ["geojson", "csv"]}),
+    ));
+    event_params.push(query_param(
         "min_origins",
         "Only events with at least this many independent asserting origins.",
         json!({"type": "integer", "minimum": 0, "maximum": super::events::MAX_MIN_ORIGINS}),
@@ -401,7 +406,11 @@ pub fn document() -> Value {
             "/api/events": {"get": {"operationId": "listEvents",
                 "summary": "Events: groups of reports that may describe one occurrence, with counts of independent origins and a suggested grade (never a verdict), newest first",
                 "parameters": event_params,
-                "responses": one("200", ok("A FeatureCollection of event footprints", GEO, collection()))}},
+                "responses": one("200", {
+                    let mut answer = ok("A FeatureCollection of event footprints, or CSV with format=csv", GEO, collection());
+                    answer["content"]["text/csv; charset=utf-8"] = json!({"schema": {"type": "string"}});
+                    answer
+                })}},
             "/api/events/{id}": {"get": {"operationId": "getEvent", "summary": "One event with its members as Features",
                 "parameters": [{"name": "id", "in": "path", "required": true, "description": "The event's id ('ev-' and a UUID)",
                     "schema": {"type": "string"}}],
