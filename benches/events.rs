@@ -189,6 +189,9 @@ fn main() {
         events.len()
     );
     drop(events);
+    if std::env::var_os("SIGHTMAP_BENCH_BUILD_ONLY").is_some() {
+        return;
+    }
 
     let started = Instant::now();
     let mut index = ViewIndex::build(records.clone());
