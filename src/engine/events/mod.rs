@@ -366,43 +366,23 @@ impl EventIndex {
             return (Vec::new(), Vec::new());
         };
         let (mut seeds, mut orphans) = (Vec::new(), Vec::new());
-        match member.review {
-            EventReview::Auto => {
-                if member.core {
-                    seeds = self.linked_core(&member);
+        if member.core && member.review.is_auto() {
+            seeds = self.linked_core(&member);
+            if let Some(event) = self.event_of.get(&id).copied() {
+                // Its event falls apart: the other core members regroup, the vague
+                // supports re-attach.
+                if let Some(e) = self.events.get(&event) {
+                    seeds.extend(e.core.iter().filter(|&&m| m != id));
+                    orphans.extend(
+                        e.support
+                            .iter()
+                            .filter(|m| self.members[m].review.is_auto()),
+                    );
                 }
-                let tree = if member.core {
-                    &mut self.core_tree
-                } else {
-                    &mut self.vague_tree
-                };
-                tree.remove(&member);
-                self.core_order.remove(&id);
-                let event = self.event_of.get(&id).copied();
-                if let (true, Some(event)) = (member.core, event) {
-                    // Its event falls apart: the other core members regroup, the vague
-                    // supports re-attach.
-                    if let Some(e) = self.events.get(&event) {
-                        seeds.extend(e.core.iter().filter(|&&m| m != id));
-                        orphans.extend(
-                            e.support
-                                .iter()
-                                .filter(|m| self.members[m].review.is_auto()),
-                        );
-                    }
-                    self.dissolve(event, changes);
-                }
+                self.dissolve(event, changes);
             }
-            EventReview::Pin(target) => {
-                if let Some(set) = self.pinned_to.get_mut(&target) {
-                    set.remove(&id);
-                }
-            }
-            EventReview::Exclude => {}
         }
-        self.detach(id, changes);
-        self.members.remove(&id);
-        changes.moved.insert(id);
+        self.withdraw(&member, changes);
         (seeds, orphans)
     }
 
