@@ -7,13 +7,13 @@
 //! the bounds.
 
 use proptest::prelude::*;
-use sightmap::events::{EventIndex, EventSettings, compatible, is_core};
+use sightmap::events::{EventIndex, EventSettings, Member, compatible, is_core};
 use sightmap::geodesy::geodesic_distance_m;
 use sightmap::model::{
     EventId, EventReview, IndexRecord, Kind, Precision, Relation, ReportId, SourceKey, Stance,
     Status, Testimony, Timestamp, WordSet,
 };
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 const HOUR: i64 = 3_600;
 
@@ -279,6 +279,44 @@ proptest! {
         let index = EventIndex::build(EventSettings::default(), &records).with_settings(s);
         prop_assert_eq!(grouping(&index), reference(&records, &s));
         assert_bounds(&index, &records, &s);
+    }
+
+    /// Events restored from each report's saved event (as a restart from the snapshot does)
+    /// equal the grouping, and follow later writes as a freshly grouped index does; a saved
+    /// assignment that does not fit is refused.
+    #[test]
+    fn restored_events_equal_the_grouping_and_follow_writes(
+        records in arb_records(),
+        later in arb_records(),
+        damage in any::<prop::sample::Index>(),
+    ) {
+        let s = EventSettings::default();
+        let grouped = EventIndex::build(s, &records);
+        let members: Vec<Member> = records.iter().map(Member::of).collect();
+        let saved: HashMap<ReportId, EventId> = grouped.assignments().collect();
+        let mut restored = EventIndex::restore(s, members.clone(), saved.clone())
+            .unwrap_or_else(|_| panic!("a faithful assignment is restored"));
+        prop_assert_eq!(grouping(&restored), grouping(&grouped));
+        // Later reports, with ids after the saved ones.
+        let mut live: BTreeMap<ReportId, IndexRecord> =
+            records.iter().map(|r| (r.id, r.clone())).collect();
+        for mut r in later {
+            r.id = id(1_000 + live.len() as u32);
+            restored.upsert(&r);
+            live.insert(r.id, r);
+        }
+        let now: Vec<IndexRecord> = live.into_values().collect();
+        prop_assert_eq!(grouping(&restored), reference(&now, &s));
+        // A report moved out of its saved event (or given one when excluded) is refused.
+        let victim = members[damage.index(members.len())].id;
+        let mut damaged = saved;
+        match damaged.remove(&victim) {
+            Some(_) => {}
+            None => {
+                damaged.insert(victim, EventId(victim));
+            }
+        }
+        prop_assert!(EventIndex::restore(s, members, damaged).is_err());
     }
 
     #[test]

@@ -151,6 +151,29 @@ fn restarts_from_the_snapshot_answer_as_the_store_says() {
     elsewhere.stop();
     std::fs::copy(other.path().join(SNAPSHOT), &path).unwrap();
     start_and_compare(dir.path(), &after, "another store's snapshot is ignored");
+
+    // Other event settings than the snapshot was grouped by: the events are grouped anew;
+    // the next start restores them as grouped by these, and so does a rebuild.
+    let wide = ["--event-gap-km", "10"];
+    let mut server = Server::start_with(dir.path(), &wide);
+    let regrouped = events(&server);
+    server.stop();
+    assert_ne!(
+        Some(&regrouped),
+        after.last(),
+        "reports 11 km apart are linked within 10 km"
+    );
+    let mut server = Server::start_with(dir.path(), &wide);
+    assert_eq!(
+        events(&server),
+        regrouped,
+        "restored as grouped by these settings"
+    );
+    server.stop();
+    std::fs::remove_file(&path).unwrap();
+    let mut server = Server::start_with(dir.path(), &wide);
+    assert_eq!(events(&server), regrouped, "rebuilt without a snapshot");
+    server.stop();
 }
 
 /// `method path` as the holder of `token` (none for the public): the status and JSON body.

@@ -6,6 +6,7 @@ use crate::config::{
     BackupArgs, ExportArgs, ImportArgs, MigrateArgs, RegionArgs, RestoreArgs, ServeArgs, StoreArgs,
     TokenAction, TokenArgs,
 };
+use crate::events::EventSettings;
 use crate::export::{self, ExportWriter};
 use crate::http::access_log::{AccessLog, AccessLogger};
 use crate::http::{Access, AppState, Limits, router};
@@ -90,10 +91,14 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let started = Instant::now();
     let snapshot = args.store.data_dir.join(SNAPSHOT_FILE);
     let reports = Arc::new(
-        ReportService::open_with_snapshot(store.clone(), Some(places.clone()), &snapshot)
-            .await?
-            .with_feature_cache(args.feature_cache_mb << 20)
-            .with_event_settings(args.event_settings()),
+        ReportService::open_with_snapshot(
+            store.clone(),
+            Some(places.clone()),
+            &snapshot,
+            args.event_settings(),
+        )
+        .await?
+        .with_feature_cache(args.feature_cache_mb << 20),
     );
     tracing::info!(
         reports = reports.len(),
@@ -247,7 +252,13 @@ pub async fn import(args: ImportArgs) -> anyhow::Result<Summary> {
             std::fs::create_dir_all(&args.store.data_dir)
                 .with_context(|| format!("cannot create {}", args.store.data_dir.display()))?;
             Some(Arc::new(
-                ReportService::open_with_snapshot(store, Some(places.clone()), &snapshot).await?,
+                ReportService::open_with_snapshot(
+                    store,
+                    Some(places.clone()),
+                    &snapshot,
+                    EventSettings::default(),
+                )
+                .await?,
             ))
         }
     };
@@ -357,7 +368,9 @@ pub async fn export(args: ExportArgs) -> anyhow::Result<()> {
     }
     let (store, _) = open_store(&args.store).await?;
     let snapshot = args.store.data_dir.join(SNAPSHOT_FILE);
-    let reports = Arc::new(ReportService::open_with_snapshot(store, None, &snapshot).await?);
+    let reports = Arc::new(
+        ReportService::open_with_snapshot(store, None, &snapshot, EventSettings::default()).await?,
+    );
     let out: Box<dyn std::io::Write> = if args.out.as_os_str() == "-" {
         Box::new(std::io::stdout().lock())
     } else {

@@ -19,6 +19,7 @@ pub mod footprint;
 pub mod grouping;
 pub mod links;
 pub mod member;
+pub mod saved;
 pub mod summary;
 
 pub use member::{EventSettings, Member, Placement, compatible, is_core, linked};
@@ -27,13 +28,15 @@ use crate::model::{EventId, EventReview, IndexRecord, ReportId};
 use grouping::Forming;
 use links::LinkTree;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
+use std::sync::OnceLock;
+use summary::EventSummary;
 
 /// Most grouped core members at or after a changed one for which a change re-groups them
 /// ([`EventIndex::regroup_after`]) rather than the changed one's component.
 const SHORT_SUFFIX: usize = 256;
 
 /// One event: its members by role, each list sorted by id.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct Event {
     /// The event's id.
     pub id: EventId,
@@ -41,7 +44,26 @@ pub struct Event {
     pub core: Vec<ReportId>,
     /// Vaguer members.
     pub support: Vec<ReportId>,
+    /// Its summary and footprints once asked for, until a member changes.
+    cache: Derived,
 }
+
+/// What is computed of an event when first asked for: a page of events reads these instead
+/// of summing up and clipping circles again.
+#[derive(Debug, Clone, Default)]
+struct Derived {
+    summary: OnceLock<EventSummary>,
+    /// The footprint from public placements, then from exact ones.
+    footprints: [OnceLock<geo::MultiPolygon<f64>>; 2],
+}
+
+impl PartialEq for Event {
+    fn eq(&self, other: &Self) -> bool {
+        (self.id, &self.core, &self.support) == (other.id, &other.core, &other.support)
+    }
+}
+
+impl Eq for Event {}
 
 impl Event {
     fn new(id: EventId) -> Self {
@@ -49,7 +71,13 @@ impl Event {
             id,
             core: Vec::new(),
             support: Vec::new(),
+            cache: Derived::default(),
         }
+    }
+
+    /// Forgets what was computed of it, when a member comes, goes or changes.
+    fn touch(&mut self) {
+        self.cache = Derived::default();
     }
 
     /// Whether it has no members (never so for a live event).
@@ -129,17 +157,7 @@ impl EventIndex {
         settings: EventSettings,
         members: impl IntoIterator<Item = Member>,
     ) -> Self {
-        let mut index = Self {
-            settings,
-            members: HashMap::new(),
-            core_tree: LinkTree::default(),
-            vague_tree: LinkTree::default(),
-            core_order: BTreeSet::new(),
-            event_of: HashMap::new(),
-            events: BTreeMap::new(),
-            pinned_to: HashMap::new(),
-            short_suffix: SHORT_SUFFIX,
-        };
+        let mut index = Self::empty(settings);
         let mut core = Vec::new();
         let mut vague = Vec::new();
         for member in members {
@@ -171,6 +189,20 @@ impl EventIndex {
             index.place_pinned(id, &mut changes);
         }
         index
+    }
+
+    fn empty(settings: EventSettings) -> Self {
+        Self {
+            settings,
+            members: HashMap::new(),
+            core_tree: LinkTree::default(),
+            vague_tree: LinkTree::default(),
+            core_order: BTreeSet::new(),
+            event_of: HashMap::new(),
+            events: BTreeMap::new(),
+            pinned_to: HashMap::new(),
+            short_suffix: SHORT_SUFFIX,
+        }
     }
 
     /// The settings events are grouped by.
@@ -208,6 +240,34 @@ impl EventIndex {
         self.members.get(report)
     }
 
+    /// An event's counts, time span and suggested grade (computed once until it changes).
+    pub fn summary<'e>(&self, event: &'e Event) -> &'e EventSummary {
+        event
+            .cache
+            .summary
+            .get_or_init(|| summary::summarize(event, |id| &self.members[id]))
+    }
+
+    /// An event's footprint as the public (or, if `public` is false, a reviewer) sees it:
+    /// from its core members' placements, or its supporting members' if it has no core
+    /// (computed once until it changes).
+    pub fn footprint<'e>(&self, event: &'e Event, public: bool) -> &'e geo::MultiPolygon<f64> {
+        let shapes = if event.core.is_empty() {
+            &event.support
+        } else {
+            &event.core
+        };
+        // Without a private member, both see the same footprint.
+        let public = public && shapes.iter().any(|id| self.members[id].public.is_some());
+        event.cache.footprints[usize::from(!public)].get_or_init(|| {
+            let places: Vec<Placement> = shapes
+                .iter()
+                .map(|id| self.members[id].placement(public))
+                .collect();
+            footprint::footprint(&places)
+        })
+    }
+
     /// Adds a report or replaces its record, re-grouping what it changes.
     pub fn upsert(&mut self, record: &IndexRecord) -> EventChanges {
         let member = Member::of(record);
@@ -215,9 +275,13 @@ impl EventIndex {
         if let Some(old) = self.members.get(&member.id)
             && !old.groups_differently(&member)
         {
-            // Sources or status only: the same events, other counts.
+            // Sources, status or the public placement only: the same events, other counts
+            // or footprints.
             let event = self.event_of.get(&member.id).copied();
             self.members.insert(member.id, member);
+            if let Some(e) = event.and_then(|e| self.events.get_mut(&e)) {
+                e.touch();
+            }
             changes.changed.extend(event);
             return changes;
         }
@@ -650,6 +714,7 @@ impl EventIndex {
         };
         e.core.retain(|m| *m != id);
         e.support.retain(|m| *m != id);
+        e.touch();
         if event == EventId(id) && !e.is_empty() {
             // The founder left: the event is no longer the one it founded (its pinned
             // members stand alone until it forms again).
@@ -675,6 +740,7 @@ impl EventIndex {
         if let Err(at) = list.binary_search(&id) {
             list.insert(at, id);
         }
+        e.touch();
         self.event_of.insert(id, event);
         changes.moved.insert(id);
         changes.changed.insert(event);

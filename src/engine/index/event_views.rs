@@ -3,8 +3,8 @@
 //! public.
 
 use super::ViewIndex;
-use crate::events::summary::{EventSummary, Grade, summarize};
-use crate::events::{Event, EventIndex, Placement, footprint};
+use crate::events::summary::{EventSummary, Grade};
+use crate::events::{Event, EventIndex};
 use crate::model::privacy::Viewer;
 use crate::model::{EventId, ReportId};
 use crate::query::ReportQuery;
@@ -49,16 +49,6 @@ impl EventView {
     pub fn of(events: &EventIndex, event: &Event, viewer: Viewer) -> EventView {
         let public = viewer == Viewer::Public;
         let member = |id: &ReportId| events.member(id).expect("an event's member is kept");
-        let summary = summarize(event, member);
-        let shapes = if event.core.is_empty() {
-            &event.support
-        } else {
-            &event.core
-        };
-        let places: Vec<Placement> = shapes
-            .iter()
-            .map(|id| member(id).placement(public))
-            .collect();
         let listed = |ids: &[ReportId]| -> Vec<ReportId> {
             ids.iter()
                 .filter(|id| !(public && member(id).public.is_some()))
@@ -67,8 +57,8 @@ impl EventView {
         };
         EventView {
             id: event.id,
-            summary,
-            footprint: footprint::footprint(&places),
+            summary: events.summary(event).clone(),
+            footprint: events.footprint(event, public).clone(),
             core: listed(&event.core),
             support: listed(&event.support),
         }
@@ -96,12 +86,11 @@ impl ViewIndex {
             }
             None => events.events().map(|e| e.id).collect(),
         };
-        let member = |id: &ReportId| events.member(id).expect("an event's member is kept");
         let mut kept: Vec<(i64, EventId)> = ids
             .into_iter()
             .filter_map(|id| {
                 let event = events.event(&id)?;
-                let summary = summarize(event, member);
+                let summary = events.summary(event);
                 let grade_ok = filter
                     .grades
                     .as_ref()

@@ -22,7 +22,7 @@ use names::{Interned, Names, TagInterner};
 /// What the index keeps of a report (defined with the model, which the stores share).
 pub use crate::model::IndexRecord;
 pub use event_views::{EventFilter, EventPage, EventView};
-pub use snapshot::{EventFacts, SnapshotError, SnapshotStamp};
+pub use snapshot::{ReportFacts, SavedEvents, SnapshotError, SnapshotStamp};
 pub use views::ViewIndex;
 
 use crate::geodesy::AuxPoint;

@@ -8,13 +8,14 @@
 //! rebuilt from the store.
 //!
 //! Layout, little-endian: the magic `SMINDEX` and a format byte; the stamp; the interned names
-//! (kind and text), tags and tag lists; the entries, [`ENTRY_BYTES`] each; what the events
-//! need beyond an entry, in the entries' order (see [`EventFacts`]); a CRC-32 of all that
-//! precedes it.
+//! (kind and text), tags and tag lists; the entries, [`ENTRY_BYTES`] each; the version of the
+//! grouping rules and the event settings, then what the events keep of each report beyond
+//! its entry, in the entries' order (see [`SavedEvents`]); a CRC-32 of all that precedes it.
 
 use super::names::{NameKind, Names, TagInterner};
 use super::{Entry, ReportIndex};
-use crate::events::{EventIndex, Member, Placement, is_core};
+use crate::events::saved::GROUPING_RULES;
+use crate::events::{EventIndex, EventSettings, Member, Placement, is_core};
 use crate::geodesy::AuxPoint;
 use crate::model::{
     EventId, EventReview, Kind, Precision, ReportId, SourceKey, Stance, Status, Testimony, WordSet,
@@ -23,7 +24,7 @@ use std::collections::HashMap;
 use std::io::{self, Read, Write};
 
 /// The first eight bytes of a snapshot: a name and the format's number.
-const MAGIC: &[u8; 8] = b"SMINDEX\x03";
+const MAGIC: &[u8; 8] = b"SMINDEX\x04";
 
 /// Bits of an entry's flags byte.
 const IN_SEA: u8 = 1;
@@ -55,9 +56,50 @@ pub enum SnapshotError {
     Invalid(&'static str),
 }
 
-/// What the events keep of a report beyond its entry: its sources as keys and a reviewer's
-/// correction, by report.
-pub type EventFacts = HashMap<ReportId, (Testimony, EventReview)>;
+/// What the events keep of a report beyond its entry.
+#[derive(Debug, Clone, Default)]
+pub struct ReportFacts {
+    /// Its sources as keys.
+    pub testimony: Testimony,
+    /// A reviewer's correction.
+    pub review: EventReview,
+    /// Its event when saved (none if excluded).
+    pub event: Option<EventId>,
+}
+
+/// The events as saved: enough to put every report back into its event without grouping.
+#[derive(Debug, Clone)]
+pub struct SavedEvents {
+    /// The version of the grouping rules they were grouped by.
+    pub rules: u32,
+    /// The settings they were grouped by.
+    pub settings: EventSettings,
+    /// What they keep of each report.
+    pub facts: HashMap<ReportId, ReportFacts>,
+}
+
+impl SavedEvents {
+    /// The events of `members` (the public members taken from these facts and the private
+    /// ones read from the store) grouped by `settings`: as saved if they were grouped by
+    /// these rules and settings and fit the members, else grouped anew.
+    pub fn into_events(self, settings: EventSettings, members: Vec<Member>) -> EventIndex {
+        if self.rules != GROUPING_RULES || self.settings != settings {
+            tracing::info!(
+                "the saved events were grouped by other rules or settings; grouping them anew"
+            );
+            return EventIndex::from_members(settings, members);
+        }
+        let event_of = self
+            .facts
+            .iter()
+            .filter_map(|(id, facts)| Some((*id, facts.event?)))
+            .collect();
+        EventIndex::restore(settings, members, event_of).unwrap_or_else(|members| {
+            tracing::warn!("the saved events do not fit their reports; grouping them anew");
+            EventIndex::from_members(settings, members)
+        })
+    }
+}
 
 impl ReportIndex {
     /// Writes every live entry, with the interned names and tags and what `events` keeps of
@@ -78,13 +120,15 @@ impl ReportIndex {
         for entry in self.records.iter().flatten() {
             out.write_all(&entry.to_bytes())?;
         }
+        out.write_all(&GROUPING_RULES.to_le_bytes())?;
+        write_settings(&mut out, events.settings())?;
         for entry in self.records.iter().flatten() {
             let (keys, review) = events
                 .member(&entry.id)
                 .map_or((&[][..], EventReview::Auto), |m| {
                     (m.testimony.keys(), m.review)
                 });
-            write_facts(&mut out, keys, review)?;
+            write_facts(&mut out, keys, review, events.event_of(&entry.id))?;
         }
         let crc = out.crc.clone().finalize();
         out.inner.write_all(&crc.to_le_bytes())?;
@@ -95,7 +139,7 @@ impl ReportIndex {
     /// it, with what the events keep of each report.
     pub fn read_snapshot(
         input: impl Read,
-    ) -> Result<(SnapshotStamp, Self, EventFacts), SnapshotError> {
+    ) -> Result<(SnapshotStamp, Self, SavedEvents), SnapshotError> {
         let mut input = Checksummed::new(input);
         let mut magic = [0; 8];
         input.read_exact(&mut magic)?;
@@ -124,10 +168,17 @@ impl ReportIndex {
             }
             entries.push(entry);
         }
-        let mut facts = EventFacts::with_capacity(entries.len());
+        let rules = u32::from_le_bytes(read_array(&mut input)?);
+        let settings = read_settings(&mut input)?;
+        let mut facts = HashMap::with_capacity(entries.len());
         for entry in &entries {
             facts.insert(entry.id, read_facts(&mut input)?);
         }
+        let saved = SavedEvents {
+            rules,
+            settings,
+            facts,
+        };
         let expected = input.crc.clone().finalize();
         let stored = u32::from_le_bytes(read_array(&mut input.inner)?);
         if stored != expected {
@@ -139,19 +190,22 @@ impl ReportIndex {
         if index.len() != count as usize {
             return Err(SnapshotError::Invalid("an id appears twice"));
         }
-        Ok((SnapshotStamp { store, version }, index, facts))
+        Ok((SnapshotStamp { store, version }, index, saved))
     }
 
     /// The events' members of the reports whose location is public (a private report's
     /// member needs its exact placement, which the snapshot does not hold), with their
-    /// facts.
-    pub fn public_members(&self, facts: &EventFacts) -> Vec<Member> {
+    /// sources taken from `saved`.
+    pub fn public_members(&self, saved: &mut SavedEvents) -> Vec<Member> {
         self.records
             .iter()
             .flatten()
             .filter(|e| !e.private)
             .map(|e| {
-                let (testimony, review) = facts.get(&e.id).cloned().unwrap_or_default();
+                let (testimony, review) = saved.facts.get_mut(&e.id).map_or_else(
+                    || (Testimony::default(), EventReview::Auto),
+                    |f| (std::mem::take(&mut f.testimony), f.review),
+                );
                 Member {
                     id: e.id,
                     version: e.version,
@@ -178,7 +232,41 @@ const AUTO: u8 = 0;
 const EXCLUDE: u8 = 1;
 const PIN: u8 = 2;
 
-fn write_facts(out: &mut impl Write, keys: &[SourceKey], review: EventReview) -> io::Result<()> {
+fn write_settings(out: &mut impl Write, settings: &EventSettings) -> io::Result<()> {
+    for value in [
+        settings.gap_km,
+        settings.gap_h,
+        settings.max_km,
+        settings.max_h,
+    ] {
+        out.write_all(&value.to_le_bytes())?;
+    }
+    Ok(())
+}
+
+fn read_settings(input: &mut impl Read) -> Result<EventSettings, SnapshotError> {
+    let mut value = || -> io::Result<f64> { Ok(f64::from_le_bytes(read_array(input)?)) };
+    Ok(EventSettings {
+        gap_km: value()?,
+        gap_h: value()?,
+        max_km: value()?,
+        max_h: value()?,
+    })
+}
+
+fn write_facts(
+    out: &mut impl Write,
+    keys: &[SourceKey],
+    review: EventReview,
+    event: Option<EventId>,
+) -> io::Result<()> {
+    match event {
+        Some(EventId(id)) => {
+            out.write_all(&[1])?;
+            out.write_all(id.0.as_bytes())?;
+        }
+        None => out.write_all(&[0; 17])?,
+    }
     let (tag, target) = match review {
         EventReview::Auto => (AUTO, [0; 16]),
         EventReview::Exclude => (EXCLUDE, [0; 16]),
@@ -195,7 +283,14 @@ fn write_facts(out: &mut impl Write, keys: &[SourceKey], review: EventReview) ->
     Ok(())
 }
 
-fn read_facts(input: &mut impl Read) -> Result<(Testimony, EventReview), SnapshotError> {
+fn read_facts(input: &mut impl Read) -> Result<ReportFacts, SnapshotError> {
+    let [in_event] = read_array(input)?;
+    let founder: [u8; 16] = read_array(input)?;
+    let event = match in_event {
+        0 => None,
+        1 => Some(EventId(ReportId(uuid::Uuid::from_bytes(founder)))),
+        _ => return Err(SnapshotError::Invalid("unknown event tag")),
+    };
     let [tag] = read_array(input)?;
     let target: [u8; 16] = read_array(input)?;
     let review = match tag {
@@ -218,7 +313,11 @@ fn read_facts(input: &mut impl Read) -> Result<(Testimony, EventReview), Snapsho
             })
         })
         .collect::<Result<Box<[SourceKey]>, SnapshotError>>()?;
-    Ok((Testimony(keys), review))
+    Ok(ReportFacts {
+        testimony: Testimony(keys),
+        review,
+        event,
+    })
 }
 
 impl Entry {

@@ -6,7 +6,7 @@
 //! small one, and merge the two in the query's order.
 
 use super::{IdPage, IndexRecord, MapPoint, RankedId, ReportIndex};
-use crate::events::{EventChanges, EventIndex, EventSettings};
+use crate::events::{EventChanges, EventIndex, EventSettings, Member};
 use crate::model::privacy::Viewer;
 use crate::model::{EventId, ReportId, Timestamp};
 use crate::query::{Filter, Page, ReportQuery, Spatial};
@@ -24,18 +24,31 @@ pub struct ViewIndex {
 }
 
 impl ViewIndex {
-    /// Builds both from every live report's record.
+    /// Builds both from every live report's record, with events grouped by the defaults.
     pub fn build(records: Vec<IndexRecord>) -> Self {
+        Self::build_grouped_by(records, EventSettings::default())
+    }
+
+    /// Builds both from every live report's record, with events grouped by `settings`: the
+    /// events on a second thread while the indexes are built.
+    pub fn build_grouped_by(records: Vec<IndexRecord>, settings: EventSettings) -> Self {
         let exact: Vec<IndexRecord> = records
             .iter()
             .filter_map(|r| r.exact.as_deref().cloned())
             .collect();
-        let events = EventIndex::build(EventSettings::default(), &records);
-        Self {
-            public: ReportIndex::build(records),
-            exact: ReportIndex::build(exact),
-            events,
-        }
+        let members: Vec<Member> = records.iter().map(Member::of).collect();
+        std::thread::scope(|scope| {
+            let events = scope.spawn(|| EventIndex::from_members(settings, members));
+            let public = ReportIndex::build(records);
+            let exact = ReportIndex::build(exact);
+            Self {
+                public,
+                exact,
+                events: events
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            }
+        })
     }
 
     /// The public index (loaded from a snapshot) with the exact records of its private
@@ -51,11 +64,6 @@ impl ViewIndex {
     /// Every report's event.
     pub fn events(&self) -> &EventIndex {
         &self.events
-    }
-
-    /// Groups the events by other settings.
-    pub fn set_event_settings(&mut self, settings: EventSettings) {
-        self.events = std::mem::take(&mut self.events).with_settings(settings);
     }
 
     /// The event a report belongs to (none for an excluded or unknown report). The public

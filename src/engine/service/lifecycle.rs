@@ -20,6 +20,7 @@ pub(super) const MAX_REPLAY: usize = 100_000;
 pub(super) async fn build_from_store(
     store: &Arc<dyn Store>,
     gazetteer: Option<Arc<dyn Gazetteer>>,
+    events: EventSettings,
 ) -> Result<ViewIndex, StoreError> {
     let started = std::time::Instant::now();
     let mut records = store.index_records().await?;
@@ -32,7 +33,7 @@ pub(super) async fn build_from_store(
         let missing = gazetteer
             .map(|g| fill_missing_relations(&mut records, g.as_ref()))
             .unwrap_or_default();
-        (ViewIndex::build(records), missing)
+        (ViewIndex::build_grouped_by(records, events), missing)
     })
     .await
     .map_err(|e| StoreError::Internal(format!("index build failed: {e}")))?;
@@ -53,6 +54,7 @@ pub(super) async fn build_from_store(
 pub(super) async fn load_snapshot(
     store: &Arc<dyn Store>,
     path: &Path,
+    settings: EventSettings,
 ) -> Result<Option<(ViewIndex, i64, i64)>, StoreError> {
     let file = match std::fs::File::open(path) {
         Ok(file) => file,
@@ -67,7 +69,7 @@ pub(super) async fn load_snapshot(
     })
     .await
     .map_err(|e| StoreError::Internal(format!("reading the index snapshot failed: {e}")))?;
-    let (stamp, public, facts) = match read {
+    let (stamp, public, mut saved) = match read {
         Ok(read) => read,
         Err(e) => {
             tracing::warn!(path = %path.display(), "{e}; rebuilding the index from the store");
@@ -102,11 +104,10 @@ pub(super) async fn load_snapshot(
         .iter()
         .filter_map(|record| record.exact.as_deref().cloned())
         .collect();
-    let settings = crate::events::EventSettings::default();
     let (public, events) = tokio::task::spawn_blocking(move || {
-        let mut members = public.public_members(&facts);
+        let mut members = public.public_members(&mut saved);
         members.extend(private_records.iter().map(crate::events::Member::of));
-        let events = crate::events::EventIndex::from_members(settings, members);
+        let events = saved.into_events(settings, members);
         (public, events)
     })
     .await
@@ -288,13 +289,10 @@ impl ReportService {
             return Ok(());
         }
         let settings = *self.index.read().events().settings();
-        let index = tokio::task::spawn_blocking(move || {
-            let mut index = ViewIndex::build(records);
-            index.set_event_settings(settings);
-            index
-        })
-        .await
-        .map_err(|e| format!("building the index after a bulk load failed: {e}"))?;
+        let index =
+            tokio::task::spawn_blocking(move || ViewIndex::build_grouped_by(records, settings))
+                .await
+                .map_err(|e| format!("building the index after a bulk load failed: {e}"))?;
         *self.index.write() = index;
         Ok(())
     }

@@ -17,6 +17,7 @@ pub use export::{ExportCursor, FeatureChunks};
 pub use lifecycle::FOLLOW_EVERY;
 use lifecycle::{NO_SNAPSHOT, build_from_store, load_snapshot};
 
+use crate::events::EventSettings;
 use crate::feature_cache::FeatureCache;
 use crate::index::{IndexRecord, MapPoint, ReportIndex, SnapshotStamp, ViewIndex};
 use crate::model::privacy::Viewer;
@@ -142,9 +143,18 @@ impl ReportService {
         store: Arc<dyn Store>,
         gazetteer: Option<Arc<dyn Gazetteer>>,
     ) -> Result<Self, StoreError> {
+        Self::open_grouped_by(store, gazetteer, EventSettings::default()).await
+    }
+
+    /// Opens the service as [`ReportService::open`] does, grouping events by `events`.
+    async fn open_grouped_by(
+        store: Arc<dyn Store>,
+        gazetteer: Option<Arc<dyn Gazetteer>>,
+        events: EventSettings,
+    ) -> Result<Self, StoreError> {
         // Read first: changes made while the records are read are replayed by catch_up.
         let applied = store.last_version().await?;
-        let index = build_from_store(&store, gazetteer.clone()).await?;
+        let index = build_from_store(&store, gazetteer.clone(), events).await?;
         Ok(Self::with_index(
             store,
             gazetteer,
@@ -155,18 +165,20 @@ impl ReportService {
     }
 
     /// Opens the service from the index snapshot at `snapshot` if it is one of this store,
-    /// replaying the store's changes since; otherwise as [`ReportService::open`] does. See
+    /// replaying the store's changes since; otherwise as [`ReportService::open`] does. Events
+    /// are grouped by `events` (restored from the snapshot if it was grouped by them). See
     /// [`ReportService::save_snapshot`].
     pub async fn open_with_snapshot(
         store: Arc<dyn Store>,
         gazetteer: Option<Arc<dyn Gazetteer>>,
         snapshot: &Path,
+        events: EventSettings,
     ) -> Result<Self, StoreError> {
-        match load_snapshot(&store, snapshot).await? {
+        match load_snapshot(&store, snapshot, events).await? {
             Some((index, version, applied)) => {
                 Ok(Self::with_index(store, gazetteer, index, version, applied))
             }
-            None => Self::open(store, gazetteer).await,
+            None => Self::open_grouped_by(store, gazetteer, events).await,
         }
     }
 
@@ -192,12 +204,6 @@ impl ReportService {
     /// Sets the feature cache's budget in bytes (0 keeps none).
     pub fn with_feature_cache(mut self, budget_bytes: usize) -> Self {
         self.features = FeatureCache::new(budget_bytes);
-        self
-    }
-
-    /// Groups events by these settings instead of the defaults (see [`crate::events`]).
-    pub fn with_event_settings(self, settings: crate::events::EventSettings) -> Self {
-        self.index.write().set_event_settings(settings);
         self
     }
 
