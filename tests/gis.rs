@@ -308,7 +308,7 @@ fn gdal_reads_the_ogc_api() {
     let dir = tempfile::tempdir().unwrap();
     let server = seeded(&dir.path().join("data"));
     let layers = oapif(&server, &[]);
-    for name in ["reports", "border", "coast", "sea", "provinces"] {
+    for name in ["reports", "events", "border", "coast", "sea", "provinces"] {
         assert!(
             layers.contains(&format!(": {name} (")),
             "{name} missing: {layers}"
@@ -494,4 +494,66 @@ fn gdal_shows_the_flat_source_fields() {
     }
     let none = oapif(&server, &["-so", "-where", "source_count = 3", "reports"]);
     assert_eq!(feature_count(&none), 0, "{none}");
+}
+
+/// GDAL reads the events through the OGC API as polygons with flat fields, the same events
+/// that `/api/events` lists, filters them by a field, and reads the events' CSV export with
+/// its footprints from the WKT column.
+#[test]
+fn gdal_reads_the_events_as_a_layer_and_as_csv() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = seeded(&dir.path().join("data"));
+    let (status, listed) = server.get("/api/events?limit=1000");
+    assert_eq!(status, 200);
+    let expected: BTreeSet<String> = listed["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["id"].as_str().unwrap().to_string())
+        .collect();
+    assert!(!expected.is_empty());
+
+    let dump = oapif(&server, &["-al", "-q", "-oo", "PAGE_SIZE=7", "events"]);
+    let read: BTreeSet<String> = values(&dump, "id").into_iter().map(String::from).collect();
+    assert_eq!(
+        read, expected,
+        "the OGC layer holds the events /api/events lists"
+    );
+    assert!(
+        dump.contains("MULTIPOLYGON") || dump.contains("POLYGON"),
+        "footprints are polygons: {dump}"
+    );
+    // Every seeded report has an asserting resident and a denying ministry.
+    let grades: BTreeSet<&str> = values(&dump, "suggested_grade").into_iter().collect();
+    assert_eq!(grades, BTreeSet::from(["contested"]), "{dump}");
+    let summary = oapif(&server, &["-so", "events"]);
+    assert!(summary.contains("asserting_origins: Integer"), "{summary}");
+    assert!(summary.contains("observed_from: DateTime"), "{summary}");
+    let none = oapif(&server, &["-so", "-where", "denying_origins = 0", "events"]);
+    assert_eq!(feature_count(&none), 0, "{none}");
+
+    // The CSV export, footprints as WKT.
+    let mut reply = agent(Duration::from_secs(10))
+        .get(format!("{}/api/events?limit=1000&format=csv", server.base))
+        .call()
+        .expect("GET events CSV");
+    assert_eq!(reply.status(), 200);
+    let csv = dir.path().join("events.csv");
+    std::fs::write(&csv, reply.body_mut().read_to_vec().unwrap()).unwrap();
+    let summary = ogrinfo(&[csv.to_str().unwrap()]);
+    assert_eq!(
+        feature_count(&summary) as usize,
+        expected.len(),
+        "{summary}"
+    );
+    assert!(
+        summary.contains("Geometry: Multi Polygon") || summary.contains("Geometry: Unknown"),
+        "{summary}"
+    );
+    let dump = ogrinfo_ok(&["-ro", "-al", "-q", csv.to_str().unwrap()]);
+    let geometries = dump
+        .lines()
+        .filter(|l| l.trim_start().starts_with("MULTIPOLYGON (("))
+        .count();
+    assert_eq!(geometries, expected.len(), "a footprint per event: {dump}");
 }

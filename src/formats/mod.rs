@@ -1,7 +1,8 @@
-//! Formats: reports and layers as GeoJSON, the one list of exported fields, exports,
+//! Formats: reports, events and layers as GeoJSON, the one list of exported fields, exports,
 //! imports and CQL2 filters.
 
 pub mod cql2;
+pub mod events;
 pub mod export;
 pub mod feature;
 pub mod fields;

@@ -346,3 +346,98 @@ async fn events_export_as_csv_with_the_same_figures() {
         .await
         .assert_problem(400, "format");
 }
+
+/// The ids of a FeatureCollection's features, sorted.
+fn feature_ids(collection: &Value) -> Vec<String> {
+    let mut ids: Vec<String> = collection["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["id"].as_str().unwrap().to_string())
+        .collect();
+    ids.sort();
+    ids
+}
+
+/// The OGC collection `events` holds the events of `/api/events`, flat for GIS, with the
+/// fields as queryables: a CQL2 filter, `grade` and `min_origins` keep what `/api/events`
+/// keeps, and one event is found by its id.
+#[tokio::test]
+async fn the_ogc_events_collection_serves_the_events_flat_with_queryables() {
+    let app = App::new(None).await;
+    for feature in sample_features() {
+        app.create(&feature).await;
+    }
+    let collections = app.get("/ogc/collections").await.body;
+    let listed: Vec<&str> = collections["collections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
+    assert!(listed.contains(&"events"), "{listed:?}");
+    let queryables = app.get("/ogc/collections/events/queryables").await.body;
+    let props = &queryables["properties"];
+    assert_eq!(props["asserting_origins"]["type"], "integer");
+    assert_eq!(props["suggested_grade"]["type"], "string");
+    assert_eq!(props["observed_from"]["format"], "date-time");
+
+    let all = app.get("/api/events?limit=1000").await.body;
+    let items = app.get("/ogc/collections/events/items?limit=1000").await;
+    assert_eq!(items.status, StatusCode::OK, "{}", items.body);
+    assert_eq!(feature_ids(&items.body), feature_ids(&all));
+    assert_eq!(items.body["numberMatched"], all["numberMatched"]);
+    // Flat: no arrays or objects for a GIS attribute table.
+    for f in items.body["features"].as_array().unwrap() {
+        for (name, value) in f["properties"].as_object().unwrap() {
+            assert!(!value.is_array() && !value.is_object(), "{name}: {value}");
+        }
+    }
+    for (cql, api) in [
+        ("asserting_origins >= 2", "min_origins=2"),
+        ("suggested_grade = 'contested'", "grade=contested"),
+    ] {
+        let filtered = app
+            .get(&format!(
+                "/ogc/collections/events/items?limit=1000&filter={}",
+                urlencoding(cql)
+            ))
+            .await;
+        assert_eq!(filtered.status, StatusCode::OK, "{}", filtered.body);
+        let expected = app.get(&format!("/api/events?limit=1000&{api}")).await.body;
+        assert_eq!(feature_ids(&filtered.body), feature_ids(&expected), "{cql}");
+        let by_param = app
+            .get(&format!("/ogc/collections/events/items?limit=1000&{api}"))
+            .await
+            .body;
+        assert_eq!(feature_ids(&by_param), feature_ids(&expected), "{api}");
+    }
+    let first = &items.body["features"][0];
+    let id = first["id"].as_str().unwrap();
+    let one = app
+        .get(&format!("/ogc/collections/events/items/{id}"))
+        .await;
+    assert_eq!(one.status, StatusCode::OK, "{}", one.body);
+    assert_eq!(one.body["properties"], first["properties"]);
+    let unknown = app
+        .get("/ogc/collections/events/items?filter=nothing%3D1")
+        .await;
+    assert_eq!(unknown.status, StatusCode::BAD_REQUEST);
+    assert!(
+        unknown.body["errors"][0]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("queryable")
+    );
+    let missing = app.get("/ogc/collections/events/items/ev-nothing").await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+}
+
+fn urlencoding(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}

@@ -92,7 +92,7 @@ async fn landing_conformance_and_collections_are_what_clients_need() {
     let names: BTreeSet<&str> = list.iter().map(|c| c["id"].as_str().unwrap()).collect();
     assert_eq!(
         names,
-        BTreeSet::from(["reports", "border", "coast", "sea", "provinces"])
+        BTreeSet::from(["reports", "events", "border", "coast", "sea", "provinces"])
     );
     for c in list {
         assert_eq!(

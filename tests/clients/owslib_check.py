@@ -37,7 +37,7 @@ REQUIRED_CONFORMANCE = {
     "features-filter": "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/features-filter",
     "cql2-text": "http://www.opengis.net/spec/cql2/1.0/conf/cql2-text",
 }
-REQUIRED_COLLECTIONS = ["reports", "border", "coast", "sea", "provinces"]
+REQUIRED_COLLECTIONS = ["reports", "events", "border", "coast", "sea", "provinces"]
 REQUIRED_QUERYABLES = ["status", "kind", "observed_from"]
 COLLECTION = "reports"
 

@@ -239,6 +239,10 @@ impl Layer {
                 "Provinces",
                 "First-level administrative divisions (Natural Earth, public domain).",
             ),
+            Layer::Events => (
+                "Events (suggested)",
+                "Groups of reports that may describe one occurrence: each footprint (where the accounts overlap, if they are accurate) with its counts of reports and of independent origins asserting, denying and investigating, and a suggested grade with its reasons, never a verdict. Takes the report filters, grade and min_origins.",
+            ),
             _ => return None,
         };
         Some(OgcCollection { title, description })
@@ -264,6 +268,9 @@ mod tests {
     #[test]
     fn the_reports_lead_the_ogc_collections() {
         let ids: Vec<&str> = Layer::ogc_collections().map(|(l, _)| l.id()).collect();
-        assert_eq!(ids, ["reports", "border", "coast", "sea", "provinces"]);
+        assert_eq!(
+            ids,
+            ["reports", "events", "border", "coast", "sea", "provinces"]
+        );
     }
 }

@@ -2,8 +2,10 @@
 //! with CQL2 text), so that QGIS, ArcGIS and GDAL open the reports and the region's layers live.
 //!
 //! The `reports` collection is served from the index and the store, with the report filters of
-//! `/api/reports` besides `bbox`, `datetime` and `filter`; the region's collections (`border`,
-//! `coast`, `sea`, `provinces`) from the data pack.
+//! `/api/reports` besides `bbox`, `datetime` and `filter`; the `events` collection from the
+//! events (see [`crate::events`]), flat for GIS, with the same report filters and `grade` and
+//! `min_origins`; the region's collections (`border`, `coast`, `sea`, `provinces`) from the
+//! data pack.
 
 use super::AppState;
 use super::extract::QueryPairs;
@@ -12,9 +14,10 @@ use super::reports::{GEO_JSON, geojson_response};
 use crate::cql2::{self, Expr, JsonProperties, ReportProperties};
 use crate::feature::{Link, ReportCollection, ReportFeature};
 use crate::fields::{self, FieldType};
+use crate::formats::events::{EVENT_FIELDS, gis_feature};
 use crate::layers::{self, Layer};
 use crate::model::privacy::Viewer;
-use crate::model::{FieldError, ReportId};
+use crate::model::{EventId, FieldError, ReportId};
 use crate::query::{BBox, MAX_LIMIT, Page, REPORT_QUERY_PARAMS, ReportQuery, Spatial};
 use crate::service::ServiceError;
 use axum::Json;
@@ -73,7 +76,7 @@ fn collection_json(
     description: &str,
 ) -> Value {
     let region = &state.atlas.region.meta;
-    let (bbox, interval) = if id == "reports" {
+    let (bbox, interval) = if takes_report_filters(id) {
         match state.reports.extent() {
             Some((b, (from, to))) => (b, json!([[from, to]])),
             None => (region.bbox, json!([[null, null]])),
@@ -99,6 +102,22 @@ fn collection_json(
             link(format!("{href}/queryables"), "http://www.opengis.net/def/rel/ogc/1.0/queryables", "application/schema+json", "What a filter may use"),
         ],
     })
+}
+
+/// Whether a collection is drawn from the reports, and so takes their filters.
+fn takes_report_filters(collection: &str) -> bool {
+    matches!(collection, "reports" | "events")
+}
+
+/// The JSON Schema type and format of a field.
+fn schema_type(kind: FieldType) -> (&'static str, Option<&'static str>) {
+    match kind {
+        FieldType::Text | FieldType::Json => ("string", None),
+        FieldType::Number => ("number", None),
+        FieldType::Integer => ("integer", None),
+        FieldType::Bool => ("boolean", None),
+        FieldType::Time => ("string", Some("date-time")),
+    }
 }
 
 /// The catalogue's collection of this id: its id, title and description.
@@ -146,21 +165,25 @@ pub async fn queryables(
     let (id, title, _) = find_collection(&id)?;
     let base = super::base_url(&headers);
     let mut properties = Map::new();
-    properties.insert(
-        "geometry".into(),
-        json!({"format": if id == "reports" { "geometry-point" } else { "geometry-any" }}),
-    );
+    let geometry = match id {
+        "reports" => "geometry-point",
+        "events" => "geometry-multipolygon",
+        _ => "geometry-any",
+    };
+    properties.insert("geometry".into(), json!({ "format": geometry }));
     let names: Vec<(String, &str, Option<&str>)> = if id == "reports" {
         fields::ogc_queryables()
             .map(|(name, field)| {
-                let (kind, format) = match field.kind {
-                    FieldType::Text | FieldType::Json => ("string", None),
-                    FieldType::Number => ("number", None),
-                    FieldType::Integer => ("integer", None),
-                    FieldType::Bool => ("boolean", None),
-                    FieldType::Time => ("string", Some("date-time")),
-                };
+                let (kind, format) = schema_type(field.kind);
                 (name.to_string(), kind, format)
+            })
+            .collect()
+    } else if id == "events" {
+        EVENT_FIELDS
+            .iter()
+            .map(|field| {
+                let (kind, format) = schema_type(field.kind);
+                (field.name.to_string(), kind, format)
             })
             .collect()
     } else {
@@ -300,7 +323,7 @@ fn read_items_request(
                     Some((a, b)) => (a.trim(), b.trim()),
                     None => (value.trim(), value.trim()),
                 };
-                if collection != "reports" {
+                if !takes_report_filters(collection) {
                     continue;
                 }
                 for (name, v) in [("since", since), ("until", until)] {
@@ -326,12 +349,19 @@ fn read_items_request(
                     errors.push(bad(format!("f must ask for JSON (json or geojson), not '{value}'")));
                 }
             }
-            other if collection == "reports" && REPORT_QUERY_PARAMS.contains(&other) && !matches!(other, "since" | "until") => {
+            other if takes_report_filters(collection) && REPORT_QUERY_PARAMS.contains(&other) && !matches!(other, "since" | "until") => {
+                request.report_pairs.push((key.clone(), value.clone()));
+            }
+            "grade" | "min_origins" if collection == "events" => {
                 request.report_pairs.push((key.clone(), value.clone()));
             }
             other => errors.push(bad(format!(
                 "unknown parameter '{other}'; items take limit, offset, bbox, datetime, filter, filter-lang{}",
-                if collection == "reports" { " and the report filters of /api/reports" } else { "" }
+                match collection {
+                    "reports" => " and the report filters of /api/reports",
+                    "events" => " and the report filters, grade and min_origins of /api/events",
+                    _ => "",
+                }
             ))),
         }
     }
@@ -437,8 +467,10 @@ pub async fn items(
     let (id, _, _) = find_collection(&id)?;
     let request = read_items_request(id, &pairs)?;
     let base = super::base_url(&headers);
-    if id == "reports" {
-        return report_items(&state, &base, &uri, &pairs, request, viewer).await;
+    match id {
+        "reports" => return report_items(&state, &base, &uri, &pairs, request, viewer).await,
+        "events" => return event_items(&state, &base, &uri, &pairs, request, viewer).await,
+        _ => {}
     }
     let features = region_features(&state, id);
     let known: Vec<String> = std::iter::once("id".to_string())
@@ -484,17 +516,13 @@ pub async fn items(
     ))
 }
 
-async fn report_items(
-    state: &AppState,
-    base: &str,
-    uri: &Uri,
-    pairs: &[(String, String)],
-    request: ItemsRequest,
-    viewer: Viewer,
-) -> Result<Response, Problem> {
-    let mut query =
-        ReportQuery::from_pairs(&request.report_pairs).map_err(Problem::invalid_query)?;
-    if let Some(bbox) = request.bbox {
+/// The report query of the report filters and the request's `bbox`.
+fn report_query(
+    report_pairs: &[(String, String)],
+    bbox: Option<BBox>,
+) -> Result<ReportQuery, Problem> {
+    let mut query = ReportQuery::from_pairs(report_pairs).map_err(Problem::invalid_query)?;
+    if let Some(bbox) = bbox {
         if query.spatial != Spatial::None {
             return Err(Problem::invalid_query(vec![FieldError::new(
                 "bbox",
@@ -503,6 +531,18 @@ async fn report_items(
         }
         query.spatial = Spatial::BBox(bbox);
     }
+    Ok(query)
+}
+
+async fn report_items(
+    state: &AppState,
+    base: &str,
+    uri: &Uri,
+    pairs: &[(String, String)],
+    request: ItemsRequest,
+    viewer: Viewer,
+) -> Result<Response, Problem> {
+    let mut query = report_query(&request.report_pairs, request.bbox)?;
     query.page = Page {
         limit: request.limit,
         offset: request.offset,
@@ -531,6 +571,67 @@ async fn report_items(
     Ok(geojson_response(StatusCode::OK, body))
 }
 
+/// The events with a member matching the report filters and `bbox`, by `grade` and
+/// `min_origins`, flat for GIS; a CQL2 filter reads their fields.
+async fn event_items(
+    state: &AppState,
+    base: &str,
+    uri: &Uri,
+    pairs: &[(String, String)],
+    request: ItemsRequest,
+    viewer: Viewer,
+) -> Result<Response, Problem> {
+    let (filter, _, rest) =
+        super::events::event_filter(&request.report_pairs).map_err(Problem::invalid_query)?;
+    let mut query = report_query(&rest, request.bbox)?;
+    let (matched, features): (usize, Vec<Value>) = match &request.filter {
+        None => {
+            query.page = Page {
+                limit: request.limit,
+                offset: request.offset,
+            };
+            let page = state.reports.events(&query, &filter, viewer).await?;
+            (page.matched, page.events.iter().map(gis_feature).collect())
+        }
+        Some(cql) => {
+            let known: Vec<String> = EVENT_FIELDS.iter().map(|f| f.name.to_string()).collect();
+            check_queryables(cql, &known)?;
+            // Every event the other filters keep, then the CQL2 filter over their fields.
+            query.page = Page {
+                limit: usize::MAX,
+                offset: 0,
+            };
+            let page = state.reports.events(&query, &filter, viewer).await?;
+            let kept: Vec<Value> = page
+                .events
+                .iter()
+                .map(gis_feature)
+                .filter(|f| cql.matches(&JsonProperties::new(f)))
+                .collect();
+            let matched = kept.len();
+            let features = kept
+                .into_iter()
+                .skip(request.offset)
+                .take(request.limit)
+                .collect();
+            (matched, features)
+        }
+    };
+    let links = paging_links(base, uri, pairs, &request, matched);
+    let body = json!({
+        "type": "FeatureCollection",
+        "numberMatched": matched,
+        "numberReturned": features.len(),
+        "timeStamp": crate::model::Timestamp::now(),
+        "links": links.iter().map(|l| json!({"href": l.href, "rel": l.rel, "type": l.r#type})).collect::<Vec<_>>(),
+        "features": features,
+    });
+    Ok(geojson_response(
+        StatusCode::OK,
+        serde_json::to_vec(&body).map_err(Problem::internal)?,
+    ))
+}
+
 /// `GET /ogc/collections/{id}/items/{fid}`.
 pub async fn item(
     State(state): State<AppState>,
@@ -552,6 +653,16 @@ pub async fn item(
             })?;
         let body =
             serde_json::to_vec(&ReportFeature::for_gis(&report)).map_err(Problem::internal)?;
+        return Ok(geojson_response(StatusCode::OK, body));
+    }
+    if id == "events" {
+        let event: EventId = fid.parse().map_err(|_| missing())?;
+        let (view, _) = state
+            .reports
+            .event(event, viewer)
+            .await?
+            .ok_or_else(missing)?;
+        let body = serde_json::to_vec(&gis_feature(&view)).map_err(Problem::internal)?;
         return Ok(geojson_response(StatusCode::OK, body));
     }
     let index: usize = fid.parse().map_err(|_| missing())?;

@@ -61,37 +61,48 @@ pub async fn api(headers: HeaderMap) -> Response {
     // The reports take the API's filters too; the region's collections only the standard ones.
     let mut report_params = item_params.clone();
     for (name, description) in [
-        ("kind", "Kinds, comma-separated (reports only)."),
+        ("kind", "Kinds, comma-separated (reports and events)."),
         (
             "status",
-            "Verification statuses, comma-separated (reports only).",
+            "Verification statuses, comma-separated (reports and events).",
         ),
         (
             "source_type",
-            "Source types, comma-separated (reports only).",
+            "Source types, comma-separated (reports and events).",
         ),
-        ("tag", "Tags, comma-separated (reports only)."),
+        ("tag", "Tags, comma-separated (reports and events)."),
         (
             "q",
-            "Words that must all appear in the description (reports only).",
+            "Words that must all appear in the description (reports and events).",
         ),
         (
             "border_within_km",
-            "At most this far from the nearest land border (reports only).",
+            "At most this far from the nearest land border (reports and events).",
         ),
         (
             "coast_within_km",
-            "At most this far from the coast (reports only).",
+            "At most this far from the coast (reports and events).",
         ),
         (
             "border_country",
-            "Nearest border with these countries (reports only).",
+            "Nearest border with these countries (reports and events).",
         ),
-        ("province", "In these provinces (reports only)."),
-        ("country", "In these countries (reports only)."),
+        ("province", "In these provinces (reports and events)."),
+        ("country", "In these countries (reports and events)."),
     ] {
         report_params.push(param(name, description, json!({"type": "string"})));
     }
+    let mut event_params = report_params.clone();
+    event_params.push(param(
+        "grade",
+        "Suggested grades, comma-separated (events only).",
+        json!({"type": "string"}),
+    ));
+    event_params.push(param(
+        "min_origins",
+        "At least this many independent asserting origins (events only).",
+        json!({"type": "integer", "minimum": 0, "maximum": crate::http::events::MAX_MIN_ORIGINS}),
+    ));
     let collection_id = json!({"name": "collectionId", "in": "path", "required": true, "schema": {"type": "string", "enum": Layer::ogc_collections().map(|(l, _)| l.id()).collect::<Vec<_>>()}});
     let ok = |description: &str, media: &str| json!({"200": {"description": description, "content": {media: {"schema": {"type": "object"}}}}, "404": {"description": "Not found"}, "400": {"description": "Invalid parameter (application/problem+json)"}});
     // Each collection's items at its own path (GDAL looks its page size up there).
@@ -99,6 +110,7 @@ pub async fn api(headers: HeaderMap) -> Response {
         let id = layer.id();
         let (params, operation) = match layer {
             Layer::Reports => (report_params.clone(), "getReports".to_string()),
+            Layer::Events => (event_params.clone(), "getEvents".to_string()),
             _ => (item_params.clone(), format!("getFeatures_{id}")),
         };
         let get = json!({"summary": collection.title, "operationId": operation, "parameters": params, "responses": ok("A page of features", GEO_JSON)});
@@ -106,7 +118,7 @@ pub async fn api(headers: HeaderMap) -> Response {
     });
     let mut doc = json!({
         "openapi": "3.0.3",
-        "info": {"title": "sightmap OGC API – Features", "version": env!("CARGO_PKG_VERSION"), "description": "Unverified sighting reports and the region's borders, coast, sea and provinces."},
+        "info": {"title": "sightmap OGC API – Features", "version": env!("CARGO_PKG_VERSION"), "description": "Unverified sighting reports, the events they may describe (suggested), and the region's borders, coast, sea and provinces."},
         "servers": [{"url": format!("{base}/ogc")}],
         "paths": {
             "/": {"get": {"summary": "Landing page", "operationId": "getLandingPage", "responses": ok("The landing page", "application/json")}},

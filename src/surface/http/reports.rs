@@ -145,7 +145,7 @@ pub async fn create(
     let event = state.reports.event_of(&report.id, viewer);
     let mut feature = serde_json::to_value(ReportFeature::plain(&seen).in_event(event))
         .map_err(Problem::internal)?;
-    feature["properties"]["possible_duplicates"] = super::events::duplicates_json(&duplicates);
+    feature["properties"]["possible_duplicates"] = crate::formats::events::duplicates(&duplicates);
     let body = serde_json::to_vec(&feature).map_err(Problem::internal)?;
     let mut response = geojson_response(StatusCode::CREATED, body);
     let location = format!("/api/reports/{}", report.id);
