@@ -556,4 +556,18 @@ fn gdal_reads_the_events_as_a_layer_and_as_csv() {
         .filter(|l| l.trim_start().starts_with("MULTIPOLYGON (("))
         .count();
     assert_eq!(geometries, expected.len(), "a footprint per event: {dump}");
+
+    // A FlatGeobuf export with each report's event.
+    let fgb = dir.path().join("reports.fgb");
+    download(&server, "format=fgb&events=true", &fgb);
+    let dump = ogrinfo_ok(&["-ro", "-al", "-q", fgb.to_str().unwrap()]);
+    let named: BTreeSet<String> = values(&dump, "event_id")
+        .into_iter()
+        .map(String::from)
+        .collect();
+    assert_eq!(named, expected, "every report names its event: {dump}");
+    assert_eq!(
+        values(&dump, "event_suggested_grade"),
+        ["contested"; SEEDED]
+    );
 }

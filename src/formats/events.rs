@@ -4,11 +4,12 @@
 //! queryables are these fields). A new figure of an event is added here once.
 
 use crate::events::summary::GRADE_NOTE;
+use crate::export::ExtraColumn;
 use crate::fields::{FieldType, FieldValue};
 use crate::index::EventView;
 use crate::model::testimony::merely_relays;
 use crate::model::{Report, SourceKey, Timestamp};
-use crate::service::PossibleDuplicate;
+use crate::service::{PossibleDuplicate, ReportEvent};
 use serde_json::{Map, Value, json};
 use std::borrow::Cow;
 
@@ -160,6 +161,26 @@ pub const EVENT_FIELDS: &[EventField] = &[
         value: |_| EventValue::Flat(FieldValue::Text(GRADE_NOTE.into())),
     },
 ];
+
+/// The columns an export adds to each report when asked for events (`events=true`): its
+/// event, the event's suggested grade and its independent asserting origins.
+pub const REPORT_EVENT_COLUMNS: &[ExtraColumn] = &[
+    ("event_id", FieldType::Text),
+    ("event_suggested_grade", FieldType::Text),
+    ("event_asserting_origins", FieldType::Integer),
+];
+
+/// The values of [`REPORT_EVENT_COLUMNS`] for a report (empty if it is in no event).
+pub fn report_event_values(event: Option<&ReportEvent>) -> Vec<FieldValue<'static>> {
+    match event {
+        Some(e) => vec![
+            FieldValue::Text(e.id.to_string().into()),
+            FieldValue::Text(e.grade.as_str().into()),
+            FieldValue::Integer(e.asserting_origins as i64),
+        ],
+        None => vec![FieldValue::Null; REPORT_EVENT_COLUMNS.len()],
+    }
+}
 
 /// An event's footprint as a GeoJSON geometry.
 fn geometry(view: &EventView) -> Value {

@@ -64,11 +64,17 @@ impl Format {
     }
 }
 
+/// A column written after a report's own fields, such as its event's (see
+/// [`crate::formats::events::REPORT_EVENT_COLUMNS`]): its name and type.
+pub type ExtraColumn = (&'static str, FieldType);
+
 /// Writes reports in one format, one at a time.
 pub struct ExportWriter<W: Write> {
     format: Format,
     out: Sink<W>,
     written: usize,
+    /// Columns after each report's own fields.
+    extra: &'static [ExtraColumn],
 }
 
 /// Where bytes go: straight out, or through a CSV writer that owns the output.
@@ -84,7 +90,17 @@ fn io(e: impl std::fmt::Display) -> std::io::Error {
 
 impl<W: Write> ExportWriter<W> {
     /// Starts an export: writes what comes before the first report.
-    pub fn new(format: Format, mut out: W) -> std::io::Result<Self> {
+    pub fn new(format: Format, out: W) -> std::io::Result<Self> {
+        Self::with_columns(format, out, &[])
+    }
+
+    /// Starts an export whose reports carry `extra` columns after their own fields
+    /// ([`ExportWriter::write_with`] gives their values).
+    pub fn with_columns(
+        format: Format,
+        mut out: W,
+        extra: &'static [ExtraColumn],
+    ) -> std::io::Result<Self> {
         let out = match format {
             Format::GeoJson => {
                 out.write_all(b"{\"type\":\"FeatureCollection\",\"features\":[\n")?;
@@ -93,10 +109,16 @@ impl<W: Write> ExportWriter<W> {
             Format::GeoJsonSeq => Sink::Plain(out),
             Format::Csv => {
                 let mut w = csv::Writer::from_writer(out);
-                w.write_record(FIELDS.iter().map(|f| f.name)).map_err(io)?;
+                w.write_record(
+                    FIELDS
+                        .iter()
+                        .map(|f| f.name)
+                        .chain(extra.iter().map(|c| c.0)),
+                )
+                .map_err(io)?;
                 Sink::Csv(Box::new(w))
             }
-            Format::Fgb => Sink::Fgb(Box::new(fgb_writer()?), out),
+            Format::Fgb => Sink::Fgb(Box::new(fgb_writer(extra)?), out),
             Format::Kml => {
                 out.write_all(
                     b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<kml xmlns=\"http://www.opengis.net/kml/2.2\">\n<Document>\n<name>sightmap reports</name>\n",
@@ -108,6 +130,7 @@ impl<W: Write> ExportWriter<W> {
             format,
             out,
             written: 0,
+            extra,
         })
     }
 
@@ -118,22 +141,34 @@ impl<W: Write> ExportWriter<W> {
 
     /// Writes one report.
     pub fn write(&mut self, report: &Report) -> std::io::Result<()> {
+        self.write_with(report, &[])
+    }
+
+    /// Writes one report with the values of the extra columns, in their order (missing ones
+    /// are empty).
+    pub fn write_with(&mut self, report: &Report, extra: &[FieldValue]) -> std::io::Result<()> {
         let first = self.written == 0;
+        let columns = self.extra;
+        let extra: Vec<(&str, &FieldValue)> = columns
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.0, extra.get(i).unwrap_or(&FieldValue::Null)))
+            .collect();
         match (&mut self.out, self.format) {
-            (Sink::Csv(w), _) => write_csv_row(w, report)?,
-            (Sink::Fgb(w, _), _) => write_fgb_feature(w, report)?,
+            (Sink::Csv(w), _) => write_csv_row(w, report, &extra)?,
+            (Sink::Fgb(w, _), _) => write_fgb_feature(w, report, &extra)?,
             (Sink::Plain(out), Format::GeoJson) => {
                 if !first {
                     out.write_all(b",\n")?;
                 }
-                serde_json::to_writer(&mut *out, &ReportFeature::plain(report)).map_err(io)?;
+                write_geojson_feature(out, report, &extra)?;
             }
             (Sink::Plain(out), Format::GeoJsonSeq) => {
                 out.write_all(b"\x1e")?;
-                serde_json::to_writer(&mut *out, &ReportFeature::plain(report)).map_err(io)?;
+                write_geojson_feature(out, report, &extra)?;
                 out.write_all(b"\n")?;
             }
-            (Sink::Plain(out), _) => write_placemark(out, report)?,
+            (Sink::Plain(out), _) => write_placemark(out, report, &extra)?,
         }
         self.written += 1;
         Ok(())
@@ -193,10 +228,37 @@ impl<W: Write> ExportWriter<W> {
     }
 }
 
-fn write_csv_row<W: Write>(w: &mut csv::Writer<W>, r: &Report) -> std::io::Result<()> {
+/// Extra columns' names and values for one report.
+type Extra<'a> = [(&'a str, &'a FieldValue<'a>)];
+
+/// A report's plain GeoJSON Feature, with the extra columns as properties.
+fn write_geojson_feature(out: &mut impl Write, r: &Report, extra: &Extra) -> std::io::Result<()> {
+    let feature = ReportFeature::plain(r);
+    if extra.is_empty() {
+        return serde_json::to_writer(out, &feature).map_err(io);
+    }
+    let mut value = serde_json::to_value(&feature).map_err(io)?;
+    if let Some(properties) = value["properties"].as_object_mut() {
+        for (name, v) in extra {
+            properties.insert(name.to_string(), serde_json::to_value(v).map_err(io)?);
+        }
+    }
+    serde_json::to_writer(out, &value).map_err(io)
+}
+
+fn write_csv_row<W: Write>(
+    w: &mut csv::Writer<W>,
+    r: &Report,
+    extra: &Extra,
+) -> std::io::Result<()> {
     let values: Vec<FieldValue> = FIELDS.iter().map(|f| (f.read)(r)).collect();
-    w.write_record(values.iter().map(|v| v.to_text().into_owned()))
-        .map_err(io)
+    w.write_record(
+        values
+            .iter()
+            .chain(extra.iter().map(|e| e.1))
+            .map(|v| v.to_text().into_owned()),
+    )
+    .map_err(io)
 }
 
 /// A field's FlatGeobuf column type.
@@ -212,7 +274,7 @@ fn fgb_type(kind: FieldType) -> flatgeobuf::ColumnType {
     }
 }
 
-fn fgb_writer() -> std::io::Result<flatgeobuf::FgbWriter<'static>> {
+fn fgb_writer(extra: &[ExtraColumn]) -> std::io::Result<flatgeobuf::FgbWriter<'static>> {
     let options = flatgeobuf::FgbWriterOptions {
         write_index: true,
         crs: flatgeobuf::FgbCrs {
@@ -231,13 +293,25 @@ fn fgb_writer() -> std::io::Result<flatgeobuf::FgbWriter<'static>> {
     for field in fields::attributes() {
         w.add_column(field.name, fgb_type(field.kind), |_, _| {});
     }
+    for (name, kind) in extra {
+        w.add_column(name, fgb_type(*kind), |_, _| {});
+    }
     Ok(w)
 }
 
-fn write_fgb_feature(w: &mut flatgeobuf::FgbWriter<'static>, r: &Report) -> std::io::Result<()> {
+fn write_fgb_feature(
+    w: &mut flatgeobuf::FgbWriter<'static>,
+    r: &Report,
+    extra: &Extra,
+) -> std::io::Result<()> {
     use geozero::{ColumnValue as V, PropertyProcessor};
-    let values: Vec<(&str, FieldValue)> = fields::attributes()
+    let own: Vec<(&str, FieldValue)> = fields::attributes()
         .map(|f| (f.name, (f.read)(r)))
+        .collect();
+    let values: Vec<(&str, &FieldValue)> = own
+        .iter()
+        .map(|(name, value)| (*name, value))
+        .chain(extra.iter().copied())
         .collect();
     let point = geo::Geometry::Point(geo::Point::new(r.location.lon, r.location.lat));
     let mut failed = None;
@@ -286,7 +360,7 @@ fn xml(text: &str) -> String {
     out
 }
 
-fn write_placemark(out: &mut impl Write, r: &Report) -> std::io::Result<()> {
+fn write_placemark(out: &mut impl Write, r: &Report, extra: &Extra) -> std::io::Result<()> {
     let l = &r.location;
     write!(
         out,
@@ -306,6 +380,13 @@ fn write_placemark(out: &mut impl Write, r: &Report) -> std::io::Result<()> {
             "<Data name=\"{}\"><value>{}</value></Data>",
             field.name,
             xml(&(field.read)(r).to_text())
+        )?;
+    }
+    for (name, value) in extra {
+        write!(
+            out,
+            "<Data name=\"{name}\"><value>{}</value></Data>",
+            xml(&value.to_text())
         )?;
     }
     writeln!(

@@ -441,3 +441,80 @@ fn urlencoding(text: &str) -> String {
         })
         .collect()
 }
+
+/// `/api/export?events=true` gives each report its event, the event's suggested grade and
+/// independent asserting origins, in CSV and GeoJSON alike, as `/api/events` has them.
+#[tokio::test]
+async fn exports_name_each_report_s_event_and_its_grade_when_asked() {
+    let app = App::new(None).await;
+    for feature in sample_features() {
+        app.create(&feature).await;
+    }
+    let events = app.get("/api/events?limit=1000").await.body;
+    let mut expected = std::collections::BTreeMap::new();
+    for e in events["features"].as_array().unwrap() {
+        let p = &e["properties"];
+        for member in p["core"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .chain(p["support"].as_array().unwrap())
+        {
+            expected.insert(
+                member.as_str().unwrap().to_string(),
+                (
+                    e["id"].as_str().unwrap().to_string(),
+                    p["suggested_grade"].as_str().unwrap().to_string(),
+                    p["asserting_origins"].to_string(),
+                ),
+            );
+        }
+    }
+    assert!(!expected.is_empty());
+
+    let csv = app.get("/api/export?format=csv&events=true").await;
+    assert_eq!(csv.status, StatusCode::OK);
+    let mut reader = csv::Reader::from_reader(csv.bytes.as_ref());
+    let header = reader.headers().unwrap().clone();
+    let at = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let (id, event, grade, origins) = (
+        at("id"),
+        at("event_id"),
+        at("event_suggested_grade"),
+        at("event_asserting_origins"),
+    );
+    let mut rows = 0;
+    for row in reader.records() {
+        let row = row.unwrap();
+        let want = &expected[&row[id].to_string()];
+        assert_eq!(
+            (
+                row[event].to_string(),
+                row[grade].to_string(),
+                row[origins].to_string()
+            ),
+            want.clone()
+        );
+        rows += 1;
+    }
+    assert_eq!(rows, expected.len());
+
+    let geojson = app.get("/api/export?format=geojson&events=true").await.body;
+    for f in geojson["features"].as_array().unwrap() {
+        let want = &expected[f["id"].as_str().unwrap()];
+        assert_eq!(f["properties"]["event_id"], want.0.as_str());
+        assert_eq!(f["properties"]["event_suggested_grade"], want.1.as_str());
+    }
+    // Without events=true, no event columns.
+    let plain = app.get("/api/export?format=csv").await;
+    assert!(
+        !String::from_utf8_lossy(&plain.bytes)
+            .lines()
+            .next()
+            .unwrap()
+            .contains("event_id")
+    );
+    app.get("/api/export?events=yes")
+        .await
+        .assert_problem(400, "events");
+}

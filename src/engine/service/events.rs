@@ -44,6 +44,25 @@ impl ReportService {
         Ok(Some((found, reports)))
     }
 
+    /// The event of each report as `viewer` may know it, with its suggested grade and
+    /// independent asserting origins, in the reports' order: for exports.
+    pub fn events_of(&self, reports: &[ReportId], viewer: Viewer) -> Vec<Option<ReportEvent>> {
+        let index = self.index.read();
+        let events = index.events();
+        reports
+            .iter()
+            .map(|report| {
+                let id = index.event_seen_by(report, viewer)?;
+                let summary = events.summary(events.event(&id)?);
+                Some(ReportEvent {
+                    id,
+                    grade: summary.grade,
+                    asserting_origins: summary.origins.asserting,
+                })
+            })
+            .collect()
+    }
+
     /// How many events there are.
     pub fn event_count(&self) -> usize {
         self.index.read().events().len()
@@ -54,6 +73,17 @@ impl ReportService {
     pub fn event_of(&self, report: &ReportId, viewer: Viewer) -> Option<EventId> {
         self.index.read().event_seen_by(report, viewer)
     }
+}
+
+/// A report's event as an export names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReportEvent {
+    /// The event.
+    pub id: EventId,
+    /// Its suggested grade.
+    pub grade: crate::events::summary::Grade,
+    /// Its independent asserting origins.
+    pub asserting_origins: usize,
 }
 
 /// How many possible duplicates a new report is shown at most.

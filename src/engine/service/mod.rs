@@ -12,7 +12,7 @@ mod queries;
 mod reports;
 
 pub use crate::index::{EventFilter, EventPage, EventView};
-pub use events::{MAX_DUPLICATES, PossibleDuplicate};
+pub use events::{MAX_DUPLICATES, PossibleDuplicate, ReportEvent};
 pub use export::{ExportCursor, FeatureChunks};
 pub use lifecycle::FOLLOW_EVERY;
 use lifecycle::{NO_SNAPSHOT, build_from_store, load_snapshot};

@@ -4,14 +4,17 @@
 use super::AppState;
 use super::extract::QueryPairs;
 use super::problem::Problem;
-use crate::export::{ExportWriter, Format, SharedBuffer};
+use crate::export::{ExportWriter, ExtraColumn, Format, SharedBuffer};
+use crate::formats::events::{REPORT_EVENT_COLUMNS, report_event_values};
 use crate::model::privacy::Viewer;
-use crate::model::{FieldError, Timestamp};
+use crate::model::{FieldError, Report, ReportId, Timestamp};
 use crate::query::ReportQuery;
+use crate::service::ReportService;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use std::sync::Arc;
 
 /// Reports read from the store and written per chunk.
 const CHUNK: usize = 2_000;
@@ -19,11 +22,37 @@ const CHUNK: usize = 2_000;
 /// slower than the store.
 const CHUNKS_IN_FLIGHT: usize = 4;
 
-/// Reads `format`, `exact_locations` and the report filters; the page (`limit`, `offset`)
-/// does not apply.
-fn read_params(pairs: &[(String, String)]) -> Result<(Format, bool, ReportQuery), Problem> {
+/// What an export is asked for.
+struct ExportParams {
+    format: Format,
+    /// Exact locations of private reports (reviewers only).
+    exact: bool,
+    /// Each report's event, its suggested grade and independent asserting origins.
+    events: bool,
+    query: ReportQuery,
+}
+
+/// Reads a boolean parameter.
+fn flag(key: &str, value: &str, errors: &mut Vec<FieldError>) -> bool {
+    match value {
+        "true" => true,
+        "false" => false,
+        _ => {
+            errors.push(FieldError::new(
+                key,
+                format!("{key} must be true or false, not '{value}'"),
+            ));
+            false
+        }
+    }
+}
+
+/// Reads `format`, `exact_locations`, `events` and the report filters; the page (`limit`,
+/// `offset`) does not apply.
+fn read_params(pairs: &[(String, String)]) -> Result<ExportParams, Problem> {
     let mut format = Format::GeoJson;
     let mut exact = false;
+    let mut events = false;
     let mut rest = Vec::new();
     let mut errors = Vec::new();
     for (key, value) in pairs {
@@ -38,14 +67,8 @@ fn read_params(pairs: &[(String, String)]) -> Result<(Format, bool, ReportQuery)
                     ),
                 )),
             },
-            "exact_locations" => match value.as_str() {
-                "true" => exact = true,
-                "false" => exact = false,
-                _ => errors.push(FieldError::new(
-                    "exact_locations",
-                    format!("exact_locations must be true or false, not '{value}'"),
-                )),
-            },
+            "exact_locations" => exact = flag(key, value, &mut errors),
+            "events" => events = flag(key, value, &mut errors),
             "limit" | "offset" => errors.push(FieldError::new(
                 key.clone(),
                 format!("an export holds every matching report: leave out '{key}'"),
@@ -58,7 +81,12 @@ fn read_params(pairs: &[(String, String)]) -> Result<(Format, bool, ReportQuery)
         Problem::invalid_query(std::mem::take(&mut errors))
     })?;
     if errors.is_empty() {
-        Ok((format, exact, query))
+        Ok(ExportParams {
+            format,
+            exact,
+            events,
+            query,
+        })
     } else {
         Err(Problem::invalid_query(errors))
     }
@@ -71,22 +99,21 @@ type Body = tokio::sync::mpsc::Sender<Result<Bytes, std::io::Error>>;
 /// The writer of a streamed export: its bytes collect in a buffer sent a chunk at a time.
 type StreamWriter = ExportWriter<std::io::BufWriter<SharedBuffer>>;
 
-/// Writes each chunk as it comes, an item at a time with `write_one` (reports, or features
-/// serialised already), and sends its bytes.
+/// Writes each chunk as it comes with `write_chunk` (reports, or features serialised
+/// already), each report followed by the `extra` columns, and sends its bytes.
 async fn send_streamed<T>(
     format: Format,
+    extra: &'static [ExtraColumn],
     mut chunks: tokio::sync::mpsc::Receiver<Result<Vec<T>, crate::service::ServiceError>>,
     tx: &Body,
-    write_one: impl Fn(&mut StreamWriter, &T) -> std::io::Result<()>,
+    write_chunk: impl Fn(&mut StreamWriter, &[T]) -> std::io::Result<()>,
 ) -> std::io::Result<()> {
     let buffer = SharedBuffer::default();
     // Serialisers write many small pieces: buffer them before the shared buffer's lock.
     let out = std::io::BufWriter::with_capacity(1 << 16, buffer.clone());
-    let mut writer = ExportWriter::new(format, out)?;
+    let mut writer = ExportWriter::with_columns(format, out, extra)?;
     while let Some(batch) = chunks.recv().await {
-        for item in &batch.map_err(std::io::Error::other)? {
-            write_one(&mut writer, item)?;
-        }
+        write_chunk(&mut writer, &batch.map_err(std::io::Error::other)?)?;
         writer.flush()?;
         if tx.send(Ok(buffer.take().into())).await.is_err() {
             return Ok(()); // The client went away.
@@ -99,16 +126,23 @@ async fn send_streamed<T>(
 
 /// Formats whose header needs the whole dataset (FlatGeobuf): written to a temporary file
 /// first, then sent from it a megabyte at a time.
-async fn send_spooled(mut chunks: Chunks, tx: &Body) -> std::io::Result<()> {
+async fn send_spooled(
+    mut chunks: Chunks,
+    tx: &Body,
+    events: Option<&EventColumns>,
+) -> std::io::Result<()> {
     use std::io::Read;
     let path = std::env::temp_dir().join(format!("sightmap-export-{}.fgb", uuid::Uuid::now_v7()));
     let result = async {
         let file = std::fs::File::create(&path)?;
-        let mut writer = ExportWriter::new(Format::Fgb, std::io::BufWriter::new(file))?;
+        let mut writer = ExportWriter::with_columns(
+            Format::Fgb,
+            std::io::BufWriter::new(file),
+            extra_columns(events.is_some()),
+        )?;
         while let Some(batch) = chunks.recv().await {
-            for report in &batch.map_err(std::io::Error::other)? {
-                writer.write(report)?;
-            }
+            let batch = batch.map_err(std::io::Error::other)?;
+            write_batch(&mut writer, &batch, events)?;
         }
         writer.finish()?;
         let mut file = std::fs::File::open(&path)?;
@@ -129,6 +163,34 @@ async fn send_spooled(mut chunks: Chunks, tx: &Body) -> std::io::Result<()> {
     result
 }
 
+/// The columns after a report's own: its event's, if asked for.
+fn extra_columns(events: bool) -> &'static [ExtraColumn] {
+    if events { REPORT_EVENT_COLUMNS } else { &[] }
+}
+
+/// Where an export reads each report's event, and as whom.
+struct EventColumns {
+    reports: Arc<ReportService>,
+    viewer: Viewer,
+}
+
+/// Writes a batch of reports, each with its event's columns if `events` is given.
+fn write_batch<W: std::io::Write>(
+    writer: &mut ExportWriter<W>,
+    batch: &[Report],
+    events: Option<&EventColumns>,
+) -> std::io::Result<()> {
+    let Some(events) = events else {
+        return batch.iter().try_for_each(|r| writer.write(r));
+    };
+    let ids: Vec<ReportId> = batch.iter().map(|r| r.id).collect();
+    let found = events.reports.events_of(&ids, events.viewer);
+    for (report, event) in batch.iter().zip(found) {
+        writer.write_with(report, &report_event_values(event.as_ref()))?;
+    }
+    Ok(())
+}
+
 /// `GET /api/export`. An export holds what the public sees: private locations coarsened
 /// (see [`crate::model::privacy`]), unless `exact_locations=true` is asked with a reviewer or admin
 /// token.
@@ -137,7 +199,12 @@ pub async fn export(
     parts: axum::http::request::Parts,
     QueryPairs(pairs): QueryPairs,
 ) -> Result<Response, Problem> {
-    let (format, exact, query) = read_params(&pairs)?;
+    let ExportParams {
+        format,
+        exact,
+        events,
+        query,
+    } = read_params(&pairs)?;
     let viewer = match exact {
         true => {
             state.auth.require(
@@ -151,9 +218,14 @@ pub async fn export(
     };
     let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(CHUNKS_IN_FLIGHT);
     let reports = state.reports.clone();
-    // A server whose feature cache holds the reports sends GeoJSON from it.
+    let events = events.then(|| EventColumns {
+        reports: reports.clone(),
+        viewer,
+    });
+    let extra = extra_columns(events.is_some());
+    // A server whose feature cache holds the reports sends GeoJSON from it (without events).
     let cached = match format {
-        Format::GeoJson | Format::GeoJsonSeq => {
+        Format::GeoJson | Format::GeoJsonSeq if events.is_none() => {
             reports
                 .export_features_stream(query.clone(), CHUNK, 2, viewer)
                 .await?
@@ -163,14 +235,21 @@ pub async fn export(
     tokio::spawn(async move {
         let outcome = match (cached, format) {
             (Some(features), _) => {
-                send_streamed(format, features, &tx, |w, f| w.write_feature_json(f)).await
+                send_streamed(format, extra, features, &tx, |w, chunk| {
+                    chunk.iter().try_for_each(|f| w.write_feature_json(f))
+                })
+                .await
             }
             (None, Format::Fgb) => {
-                send_spooled(reports.export_stream(query, CHUNK, 2, viewer), &tx).await
+                let chunks = reports.export_stream(query, CHUNK, 2, viewer);
+                send_spooled(chunks, &tx, events.as_ref()).await
             }
             (None, _) => {
                 let chunks = reports.export_stream(query, CHUNK, 2, viewer);
-                send_streamed(format, chunks, &tx, |w, r| w.write(r)).await
+                send_streamed(format, extra, chunks, &tx, |w, chunk| {
+                    write_batch(w, chunk, events.as_ref())
+                })
+                .await
             }
         };
         // An error ends the body early, so the client sees a broken transfer, not a short file.

@@ -306,6 +306,11 @@ pub fn document() -> Value {
         "true: private reports at their exact points (reviewer or admin token); else what the public sees.",
         json!({"type": "boolean"}),
     ));
+    export_params.push(query_param(
+        "events",
+        "true: each report also carries event_id, event_suggested_grade and event_asserting_origins (its event, if the viewer may know it; see /api/events).",
+        json!({"type": "boolean"}),
+    ));
     let point = || {
         vec![
             required_param(
