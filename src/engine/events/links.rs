@@ -29,6 +29,9 @@ pub struct LinkTree {
     /// The largest uncertainty radius ever inserted: a query reaches this far beyond the
     /// member's own (a bound, never lowered).
     reach_m: f64,
+    /// The longest interval ever inserted into `timed` (at most [`LONG_S`]): a query looks
+    /// this far before the member's start (a bound, never lowered).
+    longest_s: i64,
 }
 
 impl Default for LinkTree {
@@ -37,6 +40,7 @@ impl Default for LinkTree {
             timed: RTree::new(),
             long: RTree::new(),
             reach_m: 0.0,
+            longest_s: 0,
         }
     }
 }
@@ -57,12 +61,13 @@ fn placed(m: &Member) -> Placed {
 impl LinkTree {
     /// A tree of these members, loaded at once.
     pub fn of<'a>(members: impl IntoIterator<Item = &'a Member>) -> Self {
-        let (mut t, mut l, mut reach) = (Vec::new(), Vec::new(), 0.0f64);
+        let (mut t, mut l, mut reach, mut longest) = (Vec::new(), Vec::new(), 0.0f64, 0);
         for m in members {
             reach = reach.max(m.exact.radius_m);
             if is_long(m) {
                 l.push(placed(m));
             } else {
+                longest = longest.max(m.to - m.from);
                 t.push(timed(m));
             }
         }
@@ -70,6 +75,7 @@ impl LinkTree {
             timed: RTree::bulk_load(t),
             long: RTree::bulk_load(l),
             reach_m: reach,
+            longest_s: longest,
         }
     }
 
@@ -79,6 +85,7 @@ impl LinkTree {
         if is_long(m) {
             self.long.insert(placed(m));
         } else {
+            self.longest_s = self.longest_s.max(m.to - m.from);
             self.timed.insert(timed(m));
         }
     }
@@ -101,7 +108,7 @@ impl LinkTree {
         let [x, y, z] = m.exact.point.xyz;
         // A short interval that may come within the gap starts no earlier than this. A
         // second each way covers rounding.
-        let earliest = (m.from - gap_s - LONG_S - 1) as f64 * TIME_SCALE;
+        let earliest = (m.from - gap_s - self.longest_s - 1) as f64 * TIME_SCALE;
         let latest = (m.to + gap_s + 1) as f64 * TIME_SCALE;
         let envelope = AABB::from_corners(
             [x - chord, y - chord, z - chord, earliest],

@@ -25,9 +25,10 @@ pub mod summary;
 pub use member::{EventSettings, Member, Placement, compatible, is_core, linked};
 
 use crate::model::{EventId, EventReview, IndexRecord, ReportId};
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use grouping::Forming;
 use links::LinkTree;
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::OnceLock;
 use summary::EventSummary;
 
@@ -96,6 +97,21 @@ impl Event {
     }
 }
 
+/// The trees of the grouped core members and of the grouped vague ones among `members`,
+/// built on two threads.
+fn link_trees<'a>(members: impl Iterator<Item = &'a Member>) -> (LinkTree, LinkTree) {
+    let (core, vague): (Vec<&Member>, Vec<&Member>) =
+        members.filter(|m| m.review.is_auto()).partition(|m| m.core);
+    std::thread::scope(|scope| {
+        let vague = scope.spawn(|| LinkTree::of(vague));
+        let core = LinkTree::of(core);
+        let vague = vague
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (core, vague)
+    })
+}
+
 /// What one change did to the events.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct EventChanges {
@@ -105,6 +121,38 @@ pub struct EventChanges {
     pub removed: BTreeSet<EventId>,
     /// Reports whose event differs from before (including reports added or removed).
     pub moved: BTreeSet<ReportId>,
+    /// Whether nothing is recorded (a build, whose changes nobody reads).
+    quiet: bool,
+}
+
+impl EventChanges {
+    /// Changes that record nothing, for a build.
+    fn quiet() -> Self {
+        Self {
+            quiet: true,
+            ..Self::default()
+        }
+    }
+
+    fn report_moved(&mut self, id: ReportId) {
+        if !self.quiet {
+            self.moved.insert(id);
+        }
+    }
+
+    fn event_changed(&mut self, event: EventId) {
+        if !self.quiet {
+            self.changed.insert(event);
+            self.removed.remove(&event);
+        }
+    }
+
+    fn event_removed(&mut self, event: EventId) {
+        if !self.quiet {
+            self.removed.insert(event);
+            self.changed.remove(&event);
+        }
+    }
 }
 
 /// Every live report's event.
@@ -158,6 +206,8 @@ impl EventIndex {
         members: impl IntoIterator<Item = Member>,
     ) -> Self {
         let mut index = Self::empty(settings);
+        let members = members.into_iter();
+        index.members.reserve(members.size_hint().0);
         let mut core = Vec::new();
         let mut vague = Vec::new();
         for member in members {
@@ -176,9 +226,8 @@ impl EventIndex {
         index.core_order = core_ids.iter().copied().collect();
         let mut vague_ids = vague;
         vague_ids.sort_unstable();
-        index.core_tree = LinkTree::of(core_ids.iter().map(|id| &index.members[id]));
-        index.vague_tree = LinkTree::of(vague_ids.iter().map(|id| &index.members[id]));
-        let mut changes = EventChanges::default();
+        (index.core_tree, index.vague_tree) = link_trees(index.members.values());
+        let mut changes = EventChanges::quiet();
         index.group_core(&core_ids, &mut changes);
         for id in vague_ids {
             index.attach_vague(id, &mut changes);
@@ -415,7 +464,7 @@ impl EventIndex {
         }
         self.detach(id, changes);
         self.members.remove(&id);
-        changes.moved.insert(id);
+        changes.report_moved(id);
     }
 
     /// Takes a member out of the trees, the pins and its event. Returns the core members
@@ -689,10 +738,9 @@ impl EventIndex {
         };
         for id in e.members() {
             self.event_of.remove(id);
-            changes.moved.insert(*id);
+            changes.report_moved(*id);
         }
-        changes.removed.insert(event);
-        changes.changed.remove(&event);
+        changes.event_removed(event);
         let pinned: Vec<ReportId> = e
             .members()
             .filter(|m| self.members.get(m).is_some_and(|m| !m.review.is_auto()))
@@ -708,7 +756,7 @@ impl EventIndex {
         let Some(event) = self.event_of.remove(&id) else {
             return;
         };
-        changes.moved.insert(id);
+        changes.report_moved(id);
         let Some(e) = self.events.get_mut(&event) else {
             return;
         };
@@ -721,11 +769,10 @@ impl EventIndex {
             self.dissolve(event, changes);
         } else if e.is_empty() {
             self.events.remove(&event);
-            changes.removed.insert(event);
-            changes.changed.remove(&event);
+            changes.event_removed(event);
             self.settle_pins(event, changes);
         } else {
-            changes.changed.insert(event);
+            changes.event_changed(event);
         }
     }
 
@@ -742,9 +789,8 @@ impl EventIndex {
         }
         e.touch();
         self.event_of.insert(id, event);
-        changes.moved.insert(id);
-        changes.changed.insert(event);
-        changes.removed.remove(&event);
+        changes.report_moved(id);
+        changes.event_changed(event);
     }
 
     /// The grouped core members linked to `member` (not itself), in id order.

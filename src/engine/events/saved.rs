@@ -7,7 +7,7 @@
 
 use super::{Event, EventIndex, EventSettings, Member};
 use crate::model::{EventId, EventReview, ReportId};
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 
 /// The version of the grouping rules (the leader rule, links, vague and pinned placement):
 /// saved events grouped under another version are grouped anew. Raise it with any change
@@ -27,8 +27,9 @@ impl EventIndex {
     pub fn restore(
         settings: EventSettings,
         members: Vec<Member>,
-        event_of: HashMap<ReportId, EventId>,
+        event_of: impl IntoIterator<Item = (ReportId, EventId)>,
     ) -> Result<Self, Vec<Member>> {
+        let event_of: HashMap<ReportId, EventId> = event_of.into_iter().collect();
         match Self::saved_events(&members, &event_of) {
             Some(events) => Ok(Self::with_events(settings, members, event_of, events)),
             None => Err(members),
@@ -78,24 +79,21 @@ impl EventIndex {
         events: HashMap<EventId, Event>,
     ) -> Self {
         let mut index = Self::empty(settings);
-        let mut core = Vec::new();
-        let mut vague = Vec::new();
+        (index.core_tree, index.vague_tree) = super::link_trees(members.iter());
+        let mut core: Vec<ReportId> = members
+            .iter()
+            .filter(|m| m.core && m.review.is_auto())
+            .map(|m| m.id)
+            .collect();
+        core.sort_unstable();
+        index.core_order = core.into_iter().collect();
+        index.members.reserve(members.len());
         for member in members {
-            match member.review {
-                EventReview::Auto if member.core => core.push(member.id),
-                EventReview::Auto => vague.push(member.id),
-                EventReview::Pin(target) => {
-                    index.pinned_to.entry(target).or_default().insert(member.id);
-                }
-                EventReview::Exclude => {}
+            if let EventReview::Pin(target) = member.review {
+                index.pinned_to.entry(target).or_default().insert(member.id);
             }
             index.members.insert(member.id, member);
         }
-        core.sort_unstable();
-        vague.sort_unstable();
-        index.core_tree = super::LinkTree::of(core.iter().map(|id| &index.members[id]));
-        index.vague_tree = super::LinkTree::of(vague.iter().map(|id| &index.members[id]));
-        index.core_order = core.into_iter().collect();
         index.event_of = event_of;
         index.events = events
             .into_iter()

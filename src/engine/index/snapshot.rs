@@ -92,8 +92,7 @@ impl SavedEvents {
         let event_of = self
             .facts
             .iter()
-            .filter_map(|(id, facts)| Some((*id, facts.event?)))
-            .collect();
+            .filter_map(|(id, facts)| Some((*id, facts.event?)));
         EventIndex::restore(settings, members, event_of).unwrap_or_else(|members| {
             tracing::warn!("the saved events do not fit their reports; grouping them anew");
             EventIndex::from_members(settings, members)
