@@ -22,7 +22,7 @@ use names::{Interned, Names, TagInterner};
 /// What the index keeps of a report (defined with the model, which the stores share).
 pub use crate::model::IndexRecord;
 pub use event_views::{EventFilter, EventPage, EventView};
-pub use snapshot::{ReportFacts, SavedEvents, SnapshotError, SnapshotStamp};
+pub use snapshot::{ReportFacts, SavedEvents, Snapshot, SnapshotError, SnapshotStamp};
 pub use views::ViewIndex;
 
 use crate::geodesy::AuxPoint;
@@ -475,17 +475,30 @@ impl ReportIndex {
         query: &ReportQuery,
         text_matches: Option<&HashSet<ReportId>>,
     ) -> Option<Vec<ReportId>> {
-        let filter = CompiledFilter::new(&query.filter, &self.tags, &self.names, text_matches);
-        if matches!(query.spatial, Spatial::None) && filter.is_empty() {
-            return None;
-        }
-        let mut ids: Vec<ReportId> = self
-            .every_hit(query, text_matches)
-            .into_iter()
-            .map(|h| h.id)
-            .collect();
+        let mut ids = self.matching_ids_in_any_order(query, text_matches)?;
         ids.sort_unstable();
         Some(ids)
+    }
+
+    /// The ids of every report that matches the query's place and filters, in no particular
+    /// order (a box or a time range is not sorted at all), or `None` when the query keeps
+    /// every report.
+    pub fn matching_ids_in_any_order(
+        &self,
+        query: &ReportQuery,
+        text_matches: Option<&HashSet<ReportId>>,
+    ) -> Option<Vec<ReportId>> {
+        let filter = CompiledFilter::new(&query.filter, &self.tags, &self.names, text_matches);
+        let slots = match &query.spatial {
+            Spatial::None if filter.is_empty() => return None,
+            Spatial::BBox(bbox) => self.bbox_slots(bbox, &filter),
+            Spatial::None if filter.has_time() => self.time_slots(&filter),
+            _ => {
+                let hits = self.every_hit(query, text_matches);
+                return Some(hits.into_iter().map(|h| h.id).collect());
+            }
+        };
+        Some(slots.into_iter().map(|slot| self.entry(slot).id).collect())
     }
 
     /// Every report that matches the query's place and filters (its page is ignored), in

@@ -20,7 +20,7 @@ use crate::geodesy::AuxPoint;
 use crate::model::{
     EventId, EventReview, Kind, Precision, ReportId, SourceKey, Stance, Status, Testimony, WordSet,
 };
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 use std::io::{self, Read, Write};
 
 /// The first eight bytes of a snapshot: a name and the format's number.
@@ -68,13 +68,13 @@ pub struct ReportFacts {
 }
 
 /// The events as saved: enough to put every report back into its event without grouping.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct SavedEvents {
     /// The version of the grouping rules they were grouped by.
     pub rules: u32,
     /// The settings they were grouped by.
     pub settings: EventSettings,
-    /// What they keep of each report.
+    /// What they keep of each report, by report.
     pub facts: HashMap<ReportId, ReportFacts>,
 }
 
@@ -139,6 +139,28 @@ impl ReportIndex {
     pub fn read_snapshot(
         input: impl Read,
     ) -> Result<(SnapshotStamp, Self, SavedEvents), SnapshotError> {
+        let mut snapshot = Snapshot::read(input)?;
+        let saved = snapshot.take_saved();
+        let stamp = snapshot.stamp.clone();
+        Ok((stamp, snapshot.build_index()?, saved))
+    }
+}
+
+/// A snapshot as read, before its index is built: a restart builds the index and restores
+/// the events from it side by side.
+#[derive(Debug)]
+pub struct Snapshot {
+    /// What it reflects.
+    pub stamp: SnapshotStamp,
+    entries: Vec<Entry>,
+    names: Names,
+    tags: TagInterner,
+    saved: SavedEvents,
+}
+
+impl Snapshot {
+    /// Reads a snapshot written by [`ReportIndex::write_snapshot`], checking its checksum.
+    pub fn read(input: impl Read) -> Result<Self, SnapshotError> {
         let mut input = Checksummed::new(input);
         let mut magic = [0; 8];
         input.read_exact(&mut magic)?;
@@ -173,32 +195,40 @@ impl ReportIndex {
         for entry in &entries {
             facts.insert(entry.id, read_facts(&mut input)?);
         }
-        let saved = SavedEvents {
-            rules,
-            settings,
-            facts,
-        };
         let expected = input.crc.clone().finalize();
         let stored = u32::from_le_bytes(read_array(&mut input.inner)?);
         if stored != expected {
             return Err(SnapshotError::Invalid("checksum mismatch"));
         }
-        let mut index = Self::build_from_entries(entries, ());
-        index.names = names;
-        index.tags = tags;
-        if index.len() != count as usize {
-            return Err(SnapshotError::Invalid("an id appears twice"));
-        }
-        Ok((SnapshotStamp { store, version }, index, saved))
+        Ok(Self {
+            stamp: SnapshotStamp { store, version },
+            entries,
+            names,
+            tags,
+            saved: SavedEvents {
+                rules,
+                settings,
+                facts,
+            },
+        })
+    }
+
+    /// The id and version of every report whose location is private.
+    pub fn private_entries(&self) -> Vec<(ReportId, i64)> {
+        self.entries
+            .iter()
+            .filter(|e| e.private)
+            .map(|e| (e.id, e.version))
+            .collect()
     }
 
     /// The events' members of the reports whose location is public (a private report's
     /// member needs its exact placement, which the snapshot does not hold), with their
-    /// sources taken from `saved`.
-    pub fn public_members(&self, saved: &mut SavedEvents) -> Vec<Member> {
-        self.records
+    /// sources taken from the saved events.
+    pub fn public_members(&mut self) -> Vec<Member> {
+        let saved = &mut self.saved;
+        self.entries
             .iter()
-            .flatten()
             .filter(|e| !e.private)
             .map(|e| {
                 let (testimony, review) = saved.facts.get_mut(&e.id).map_or_else(
@@ -223,6 +253,23 @@ impl ReportIndex {
                 }
             })
             .collect()
+    }
+
+    /// The saved events, taken out (call [`Snapshot::public_members`] first).
+    pub fn take_saved(&mut self) -> SavedEvents {
+        std::mem::take(&mut self.saved)
+    }
+
+    /// The index of its entries.
+    pub fn build_index(self) -> Result<ReportIndex, SnapshotError> {
+        let count = self.entries.len();
+        let mut index = ReportIndex::build_from_entries(self.entries, ());
+        index.names = self.names;
+        index.tags = self.tags;
+        if index.len() != count {
+            return Err(SnapshotError::Invalid("an id appears twice"));
+        }
+        Ok(index)
     }
 }
 

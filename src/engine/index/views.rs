@@ -183,8 +183,21 @@ impl ViewIndex {
         text_matches: Option<&HashSet<ReportId>>,
         viewer: Viewer,
     ) -> Option<Vec<ReportId>> {
+        let mut ids = self.matching_ids_in_any_order(query, text_matches, viewer)?;
+        ids.sort_unstable();
+        Some(ids)
+    }
+
+    /// The ids of every report matching the query as `viewer` sees the reports, in no
+    /// particular order, or `None` when it keeps every report.
+    pub fn matching_ids_in_any_order(
+        &self,
+        query: &ReportQuery,
+        text_matches: Option<&HashSet<ReportId>>,
+        viewer: Viewer,
+    ) -> Option<Vec<ReportId>> {
         if self.public_only(viewer) {
-            return self.public.matching_ids(query, text_matches);
+            return self.public.matching_ids_in_any_order(query, text_matches);
         }
         if matches!(query.spatial, Spatial::None) && query.filter == Filter::default() {
             return None;
@@ -192,14 +205,13 @@ impl ViewIndex {
         let (others, private) = split(query);
         let mut ids = self
             .public
-            .matching_ids(&others, text_matches)
+            .matching_ids_in_any_order(&others, text_matches)
             .unwrap_or_default();
         ids.extend(
             self.exact
-                .matching_ids(&private, text_matches)
+                .matching_ids_in_any_order(&private, text_matches)
                 .unwrap_or_else(|| self.exact.all_ids()),
         );
-        ids.sort_unstable();
         Some(ids)
     }
 

@@ -65,17 +65,18 @@ pub(super) async fn load_snapshot(
         }
     };
     let read = tokio::task::spawn_blocking(move || {
-        ReportIndex::read_snapshot(std::io::BufReader::with_capacity(1 << 20, file))
+        Snapshot::read(std::io::BufReader::with_capacity(1 << 20, file))
     })
     .await
     .map_err(|e| StoreError::Internal(format!("reading the index snapshot failed: {e}")))?;
-    let (stamp, public, mut saved) = match read {
+    let mut snapshot = match read {
         Ok(read) => read,
         Err(e) => {
             tracing::warn!(path = %path.display(), "{e}; rebuilding the index from the store");
             return Ok(None);
         }
     };
+    let stamp = snapshot.stamp.clone();
     if stamp.store != store.identity() {
         tracing::warn!(
             path = %path.display(),
@@ -92,7 +93,7 @@ pub(super) async fn load_snapshot(
     }
     // The snapshot holds where the public sees private reports; their exact placements are
     // read from the store (they are few), then the changes since are replayed onto both.
-    let private = public.private_entries();
+    let private = snapshot.private_entries();
     let versions: HashMap<ReportId, i64> = private.iter().copied().collect();
     let private_records: Vec<IndexRecord> = store
         .get_many(private.into_iter().map(|(id, _)| id).collect())
@@ -104,14 +105,29 @@ pub(super) async fn load_snapshot(
         .iter()
         .filter_map(|record| record.exact.as_deref().cloned())
         .collect();
+    // The index is built and the events restored side by side.
     let (public, events) = tokio::task::spawn_blocking(move || {
-        let mut members = public.public_members(&mut saved);
+        let mut members = snapshot.public_members();
         members.extend(private_records.iter().map(crate::events::Member::of));
-        let events = saved.into_events(settings, members);
-        (public, events)
+        let saved = snapshot.take_saved();
+        std::thread::scope(|scope| {
+            let events = scope.spawn(move || saved.into_events(settings, members));
+            let public = snapshot.build_index();
+            let events = events
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            (public, events)
+        })
     })
     .await
     .map_err(|e| StoreError::Internal(format!("event build failed: {e}")))?;
+    let public = match public {
+        Ok(public) => public,
+        Err(e) => {
+            tracing::warn!(path = %path.display(), "{e}; rebuilding the index from the store");
+            return Ok(None);
+        }
+    };
     let mut index = ViewIndex::from_parts(public, exact, events);
     let changes = store.changes_since(stamp.version, MAX_REPLAY).await?;
     if changes.len() == MAX_REPLAY {

@@ -19,7 +19,7 @@ use lifecycle::{NO_SNAPSHOT, build_from_store, load_snapshot};
 
 use crate::events::EventSettings;
 use crate::feature_cache::FeatureCache;
-use crate::index::{IndexRecord, MapPoint, ReportIndex, SnapshotStamp, ViewIndex};
+use crate::index::{IndexRecord, MapPoint, Snapshot, SnapshotStamp, ViewIndex};
 use crate::model::privacy::Viewer;
 use crate::model::{
     EventId, FieldError, Gazetteer, Origin, Relation, Report, ReportId, ReportInput, Timestamp,
