@@ -21,6 +21,7 @@ pub mod links;
 pub mod member;
 pub mod saved;
 pub mod summary;
+pub mod table;
 
 pub use member::{EventSettings, Member, Placement, compatible, is_core, linked};
 
@@ -31,6 +32,7 @@ use links::LinkTree;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::OnceLock;
 use summary::EventSummary;
+use table::MemberTable;
 
 /// Most grouped core members at or after a changed one for which a change re-groups them
 /// ([`EventIndex::regroup_after`]) rather than the changed one's component.
@@ -50,12 +52,13 @@ pub struct Event {
 }
 
 /// What is computed of an event when first asked for: a page of events reads these instead
-/// of summing up and clipping circles again.
+/// of summing up and clipping circles again. Boxed, so that an event not yet looked at stays
+/// small.
 #[derive(Debug, Clone, Default)]
 struct Derived {
-    summary: OnceLock<EventSummary>,
+    summary: OnceLock<Box<EventSummary>>,
     /// The footprint from public placements, then from exact ones.
-    footprints: [OnceLock<geo::MultiPolygon<f64>>; 2],
+    footprints: [OnceLock<Box<geo::MultiPolygon<f64>>>; 2],
 }
 
 impl PartialEq for Event {
@@ -159,7 +162,7 @@ impl EventChanges {
 #[derive(Debug)]
 pub struct EventIndex {
     settings: EventSettings,
-    members: HashMap<ReportId, Member>,
+    members: MemberTable,
     /// Core members the machine groups, by place and time.
     core_tree: LinkTree,
     /// Vaguer members the machine attaches, by place and time.
@@ -219,7 +222,7 @@ impl EventIndex {
                 }
                 EventReview::Exclude => {}
             }
-            index.members.insert(member.id, member);
+            index.members.insert(member);
         }
         let mut core_ids = core;
         core_ids.sort_unstable();
@@ -243,7 +246,7 @@ impl EventIndex {
     fn empty(settings: EventSettings) -> Self {
         Self {
             settings,
-            members: HashMap::new(),
+            members: MemberTable::default(),
             core_tree: LinkTree::default(),
             vague_tree: LinkTree::default(),
             core_order: BTreeSet::new(),
@@ -294,7 +297,7 @@ impl EventIndex {
         event
             .cache
             .summary
-            .get_or_init(|| summary::summarize(event, |id| &self.members[id]))
+            .get_or_init(|| Box::new(summary::summarize(event, |id| &self.members[id])))
     }
 
     /// An event's footprint as the public (or, if `public` is false, a reviewer) sees it:
@@ -313,7 +316,7 @@ impl EventIndex {
                 .iter()
                 .map(|id| self.members[id].placement(public))
                 .collect();
-            footprint::footprint(&places)
+            Box::new(footprint::footprint(&places))
         })
     }
 
@@ -327,7 +330,7 @@ impl EventIndex {
             // Sources, status or the public placement only: the same events, other counts
             // or footprints.
             let event = self.event_of.get(&member.id).copied();
-            self.members.insert(member.id, member);
+            self.members.insert(member);
             if let Some(e) = event.and_then(|e| self.events.get_mut(&e)) {
                 e.touch();
             }
@@ -514,7 +517,7 @@ impl EventIndex {
             }
             EventReview::Exclude => {}
         }
-        self.members.insert(member.id, member);
+        self.members.insert(member);
     }
 
     /// The core members whose grouping a member's arrival may change: itself and those it

@@ -5,6 +5,7 @@
 //! saved assignment that does not fit its members (a report without an event that needs one,
 //! an event without its founder) is refused, and the caller groups anew.
 
+use super::table::MemberTable;
 use super::{Event, EventIndex, EventSettings, Member};
 use crate::model::{EventId, EventReview, ReportId};
 use foldhash::{HashMap, HashMapExt};
@@ -87,13 +88,12 @@ impl EventIndex {
             .collect();
         core.sort_unstable();
         index.core_order = core.into_iter().collect();
-        index.members.reserve(members.len());
-        for member in members {
+        for member in &members {
             if let EventReview::Pin(target) = member.review {
                 index.pinned_to.entry(target).or_default().insert(member.id);
             }
-            index.members.insert(member.id, member);
         }
+        index.members = MemberTable::of(members);
         index.event_of = event_of;
         index.events = events
             .into_iter()

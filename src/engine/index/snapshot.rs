@@ -20,7 +20,6 @@ use crate::geodesy::AuxPoint;
 use crate::model::{
     EventId, EventReview, Kind, Precision, ReportId, SourceKey, Stance, Status, Testimony, WordSet,
 };
-use foldhash::{HashMap, HashMapExt};
 use std::io::{self, Read, Write};
 
 /// The first eight bytes of a snapshot: a name and the format's number.
@@ -74,8 +73,8 @@ pub struct SavedEvents {
     pub rules: u32,
     /// The settings they were grouped by.
     pub settings: EventSettings,
-    /// What they keep of each report, by report.
-    pub facts: HashMap<ReportId, ReportFacts>,
+    /// What they keep of each report, in the snapshot's order.
+    pub facts: Vec<(ReportId, ReportFacts)>,
 }
 
 impl SavedEvents {
@@ -191,9 +190,9 @@ impl Snapshot {
         }
         let rules = u32::from_le_bytes(read_array(&mut input)?);
         let settings = read_settings(&mut input)?;
-        let mut facts = HashMap::with_capacity(entries.len());
+        let mut facts = Vec::with_capacity(entries.len());
         for entry in &entries {
-            facts.insert(entry.id, read_facts(&mut input)?);
+            facts.push((entry.id, read_facts(&mut input)?));
         }
         let expected = input.crc.clone().finalize();
         let stored = u32::from_le_bytes(read_array(&mut input.inner)?);
@@ -226,15 +225,13 @@ impl Snapshot {
     /// member needs its exact placement, which the snapshot does not hold), with their
     /// sources taken from the saved events.
     pub fn public_members(&mut self) -> Vec<Member> {
-        let saved = &mut self.saved;
         self.entries
             .iter()
-            .filter(|e| !e.private)
-            .map(|e| {
-                let (testimony, review) = saved.facts.get_mut(&e.id).map_or_else(
-                    || (Testimony::default(), EventReview::Auto),
-                    |f| (std::mem::take(&mut f.testimony), f.review),
-                );
+            .zip(&mut self.saved.facts)
+            .filter(|(e, _)| !e.private)
+            .map(|(e, (_, facts))| {
+                let testimony = std::mem::take(&mut facts.testimony);
+                let review = facts.review;
                 Member {
                     id: e.id,
                     version: e.version,
