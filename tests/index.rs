@@ -5,7 +5,7 @@
 use proptest::prelude::*;
 use sightmap::events::EventIndex;
 use sightmap::geodesy::geodesic_distance_m;
-use sightmap::index::{IdPage, IndexRecord, ReportIndex, SnapshotStamp, ViewIndex};
+use sightmap::index::{EventFilter, IdPage, IndexRecord, ReportIndex, SnapshotStamp, ViewIndex};
 use sightmap::model::privacy::Viewer;
 use sightmap::model::{
     Kind, Precision, Relation, ReportId, SourceType, Status, Timestamp, WordSet,
@@ -459,6 +459,25 @@ proptest! {
         let q = ReportQuery { spatial, filter, page: Page::default() };
         assert_answers(|q| index.query(q, None, Viewer::Public), &public, q.clone())?;
         assert_answers(|q| index.query(q, None, Viewer::Exact), &exact, q.clone())?;
+        // Event pages of a box, or a box and a time range, find the same events by the
+        // events' own boxes as through the reports in the box.
+        let timed = ReportQuery {
+            filter: Filter { since: q.filter.since, until: q.filter.until, ..Filter::default() },
+            page: Page { limit: 100_000, offset: 0 },
+            ..q.clone()
+        };
+        for query in [&timed, &q] {
+            for viewer in [Viewer::Public, Viewer::Exact] {
+                let page = |index: &mut ViewIndex, by_box: bool| {
+                    index.set_events_by_box(by_box);
+                    let page = index.event_page(query, None, &EventFilter::default(), viewer);
+                    (page.matched, page.events.iter().map(|e| e.id).collect::<Vec<_>>())
+                };
+                let by_box = page(&mut index, true);
+                let through_reports = page(&mut index, false);
+                prop_assert_eq!(by_box, through_reports, "{:?} as {:?}", query, viewer);
+            }
+        }
         // A reviewer's pages, merged from both indexes, concatenate to the whole answer.
         let whole = |page| ReportQuery { page, ..q.clone() };
         let all = index.query(&whole(Page { limit: 100_000, offset: 0 }), None, Viewer::Exact);

@@ -15,6 +15,7 @@
 //! Each change returns [`EventChanges`]: the events that appeared, changed or went, and the
 //! reports whose event changed, for caches now and for live messages later.
 
+pub mod extents;
 pub mod footprint;
 pub mod grouping;
 pub mod links;
@@ -26,6 +27,7 @@ pub mod table;
 pub use member::{EventSettings, Member, Placement, compatible, is_core, linked};
 
 use crate::model::{EventId, EventReview, IndexRecord, ReportId};
+use extents::EventExtents;
 use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use grouping::Forming;
 use links::LinkTree;
@@ -174,6 +176,8 @@ pub struct EventIndex {
     events: BTreeMap<EventId, Event>,
     /// Reports pinned by a reviewer, by the event they are pinned to.
     pinned_to: HashMap<EventId, BTreeSet<ReportId>>,
+    /// Where each event lies.
+    extents: EventExtents,
     /// Most grouped core members at or after a changed one for which a change re-groups
     /// them rather than the component ([`SHORT_SUFFIX`] unless a test says otherwise).
     short_suffix: usize,
@@ -240,7 +244,27 @@ impl EventIndex {
         for id in pinned {
             index.place_pinned(id, &mut changes);
         }
+        index.locate_events();
         index
+    }
+
+    /// Boxes every event, at once.
+    fn locate_events(&mut self) {
+        self.extents = EventExtents::of(self.events.values(), &self.members);
+    }
+
+    /// Re-boxes the events a change touched.
+    fn relocate(&mut self, changes: &EventChanges) {
+        for id in changes.changed.iter().chain(&changes.removed) {
+            self.extents.update(*id, self.events.get(id), &self.members);
+        }
+    }
+
+    /// The events whose members' points (exact or public) may lie in the box from
+    /// `[min_lon, min_lat]` to `[max_lon, max_lat]`: every one that has one there, and some
+    /// that do not.
+    pub fn events_near(&self, low: [f64; 2], high: [f64; 2]) -> impl Iterator<Item = EventId> + '_ {
+        self.extents.meeting(low, high)
     }
 
     fn empty(settings: EventSettings) -> Self {
@@ -253,6 +277,7 @@ impl EventIndex {
             event_of: HashMap::new(),
             events: BTreeMap::new(),
             pinned_to: HashMap::new(),
+            extents: EventExtents::default(),
             short_suffix: SHORT_SUFFIX,
         }
     }
@@ -322,7 +347,12 @@ impl EventIndex {
 
     /// Adds a report or replaces its record, re-grouping what it changes.
     pub fn upsert(&mut self, record: &IndexRecord) -> EventChanges {
-        let member = Member::of(record);
+        let changes = self.regroup_for(Member::of(record));
+        self.relocate(&changes);
+        changes
+    }
+
+    fn regroup_for(&mut self, member: Member) -> EventChanges {
         let mut changes = EventChanges::default();
         if let Some(old) = self.members.get(&member.id)
             && !old.groups_differently(&member)
@@ -360,6 +390,12 @@ impl EventIndex {
 
     /// Removes a report, re-grouping what it leaves.
     pub fn remove(&mut self, report: &ReportId) -> EventChanges {
+        let changes = self.regroup_without(report);
+        self.relocate(&changes);
+        changes
+    }
+
+    fn regroup_without(&mut self, report: &ReportId) -> EventChanges {
         let mut changes = EventChanges::default();
         let Some(member) = self.members.get(report) else {
             return changes;

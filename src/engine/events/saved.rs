@@ -103,6 +103,7 @@ impl EventIndex {
                 (id, event)
             })
             .collect();
+        index.locate_events();
         index
     }
 }

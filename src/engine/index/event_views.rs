@@ -7,7 +7,7 @@ use crate::events::summary::{EventSummary, Grade};
 use crate::events::{Event, EventIndex};
 use crate::model::privacy::Viewer;
 use crate::model::{EventId, ReportId};
-use crate::query::ReportQuery;
+use crate::query::{Filter, ReportQuery, Spatial};
 use std::collections::HashSet;
 
 /// What an event list keeps beyond the report filters.
@@ -66,6 +66,51 @@ impl EventView {
 }
 
 impl ViewIndex {
+    /// The events with a member in the query's box (as `viewer` sees the members' points),
+    /// found from the events' own boxes, when the query holds nothing but a box and a time
+    /// range; `None` for any other query.
+    fn events_in_box(
+        &self,
+        query: &ReportQuery,
+        text_matches: Option<&HashSet<ReportId>>,
+        viewer: Viewer,
+    ) -> Option<Vec<EventId>> {
+        let Spatial::BBox(bbox) = &query.spatial else {
+            return None;
+        };
+        let (since, until) = (query.filter.since, query.filter.until);
+        let time_only = Filter {
+            since,
+            until,
+            ..Filter::default()
+        };
+        if query.filter != time_only || text_matches.is_some() {
+            return None;
+        }
+        let public = viewer == Viewer::Public;
+        let events = self.events();
+        let mut found: foldhash::HashSet<EventId> = foldhash::HashSet::default();
+        for part in bbox.split_at_antimeridian() {
+            let near =
+                events.events_near([part.min_lon, part.min_lat], [part.max_lon, part.max_lat]);
+            for id in near {
+                let Some(event) = events.event(&id) else {
+                    continue;
+                };
+                let inside = event.members().filter_map(|m| events.member(m)).any(|m| {
+                    let point = m.placement(public).point;
+                    part.contains(point.lon, point.lat)
+                        && since.is_none_or(|s| m.to >= s.0)
+                        && until.is_none_or(|u| m.from <= u.0)
+                });
+                if inside {
+                    found.insert(id);
+                }
+            }
+        }
+        Some(found.into_iter().collect())
+    }
+
     /// The events with a member matching the query's place and report filters (as `viewer`
     /// sees the reports) that pass `filter`, newest first, one page of the query's paging.
     pub fn event_page(
@@ -76,14 +121,21 @@ impl ViewIndex {
         viewer: Viewer,
     ) -> EventPage {
         let events = self.events();
-        let ids: Vec<EventId> = match self.matching_ids_in_any_order(query, text_matches, viewer) {
-            Some(reports) => {
-                // Far fewer events than reports: set them apart rather than sort the reports'.
-                let ids: foldhash::HashSet<EventId> =
-                    reports.iter().filter_map(|r| events.event_of(r)).collect();
-                ids.into_iter().collect()
-            }
-            None => events.events().map(|e| e.id).collect(),
+        let in_box = match self.events_by_box {
+            true => self.events_in_box(query, text_matches, viewer),
+            false => None,
+        };
+        let ids: Vec<EventId> = match in_box {
+            Some(ids) => ids,
+            None => match self.matching_ids_in_any_order(query, text_matches, viewer) {
+                Some(reports) => {
+                    // Far fewer events than reports: set them apart rather than sort the reports'.
+                    let ids: foldhash::HashSet<EventId> =
+                        reports.iter().filter_map(|r| events.event_of(r)).collect();
+                    ids.into_iter().collect()
+                }
+                None => events.events().map(|e| e.id).collect(),
+            },
         };
         let mut kept: Vec<(i64, EventId)> = ids
             .into_iter()

@@ -13,7 +13,7 @@ use crate::query::{Filter, Page, ReportQuery, Spatial};
 use std::collections::HashSet;
 
 /// Every live report, indexed for the public and, for private reports, at the exact point.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct ViewIndex {
     /// Every report, private ones where the public sees them.
     public: ReportIndex,
@@ -21,6 +21,20 @@ pub struct ViewIndex {
     exact: ReportIndex,
     /// Every report's event, following every change to the two above.
     events: EventIndex,
+    /// Whether event pages of a box find the events by their own boxes (always, but for
+    /// tests that compare both ways).
+    pub(super) events_by_box: bool,
+}
+
+impl Default for ViewIndex {
+    fn default() -> Self {
+        Self {
+            public: ReportIndex::default(),
+            exact: ReportIndex::default(),
+            events: EventIndex::default(),
+            events_by_box: true,
+        }
+    }
 }
 
 impl ViewIndex {
@@ -47,6 +61,7 @@ impl ViewIndex {
                 events: events
                     .join()
                     .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+                events_by_box: true,
             }
         })
     }
@@ -58,7 +73,15 @@ impl ViewIndex {
             public,
             exact: ReportIndex::build(exact),
             events,
+            events_by_box: true,
         }
+    }
+
+    /// Whether event pages of a box find the events by their own boxes (true) or through
+    /// the reports in the box, as for any other query: for tests that compare the two ways.
+    #[doc(hidden)]
+    pub fn set_events_by_box(&mut self, on: bool) {
+        self.events_by_box = on;
     }
 
     /// Every report's event.
