@@ -36,7 +36,7 @@ impl EventExtents {
         let boxes: Vec<Boxed> = events.map(|e| extent(e, members)).collect();
         let mut of = HashMap::with_capacity(boxes.len());
         for b in &boxes {
-            of.insert(b.data, b.clone());
+            of.insert(b.data, *b);
         }
         Self {
             tree: RTree::bulk_load(boxes),
@@ -52,7 +52,7 @@ impl EventExtents {
         }
         if let Some(event) = event {
             let new = extent(event, members);
-            self.tree.insert(new.clone());
+            self.tree.insert(new);
             self.of.insert(id, new);
         }
     }
