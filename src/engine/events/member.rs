@@ -95,7 +95,8 @@ pub struct Member {
     /// The exact placement, which groups.
     pub exact: Placement,
     /// Where the public sees it, for a private report; footprints shown to the public use it.
-    pub public: Option<Placement>,
+    /// Boxed: private reports are few, and every member carries the field.
+    pub public: Option<Box<Placement>>,
     /// Whether it shapes events (exact, place or near precision).
     pub core: bool,
     /// What was seen or heard.
@@ -124,7 +125,7 @@ impl Member {
             id: record.id,
             version: record.version,
             exact: place(exact),
-            public: record.exact.is_some().then(|| place(record)),
+            public: record.exact.is_some().then(|| Box::new(place(record))),
             core: is_core(exact.precision),
             kind: record.kind,
             from: record.observed_from.0,
@@ -138,7 +139,7 @@ impl Member {
     /// Where `public` viewers (or, if false, reviewers) see the member.
     pub fn placement(&self, public: bool) -> Placement {
         if public {
-            self.public.unwrap_or(self.exact)
+            self.public.as_deref().copied().unwrap_or(self.exact)
         } else {
             self.exact
         }

@@ -64,6 +64,7 @@ pub(super) async fn load_snapshot(
             return Ok(None);
         }
     };
+    let started = std::time::Instant::now();
     let read = tokio::task::spawn_blocking(move || {
         Snapshot::read(std::io::BufReader::with_capacity(1 << 20, file))
     })
@@ -105,14 +106,29 @@ pub(super) async fn load_snapshot(
         .iter()
         .filter_map(|record| record.exact.as_deref().cloned())
         .collect();
+    tracing::debug!(
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "read the index snapshot"
+    );
     // The index is built and the events restored side by side.
     let (public, events) = tokio::task::spawn_blocking(move || {
         let mut members = snapshot.public_members();
         members.extend(private_records.iter().map(crate::events::Member::of));
         let saved = snapshot.take_saved();
         std::thread::scope(|scope| {
-            let events = scope.spawn(move || saved.into_events(settings, members));
+            let events = scope.spawn(move || {
+                let events = saved.into_events(settings, members);
+                tracing::debug!(
+                    elapsed_ms = started.elapsed().as_millis() as u64,
+                    "restored the events"
+                );
+                events
+            });
             let public = snapshot.build_index();
+            tracing::debug!(
+                elapsed_ms = started.elapsed().as_millis() as u64,
+                "built the index"
+            );
             let events = events
                 .join()
                 .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
