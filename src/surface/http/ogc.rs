@@ -41,6 +41,9 @@ pub const CONFORMANCE: &[&str] = &[
 
 const CRS84: &str = "http://www.opengis.net/def/crs/OGC/1.3/CRS84";
 pub(super) const OPENAPI: &str = "application/vnd.oai.openapi+json;version=3.0";
+/// Events read at a time when a CQL2 filter decides which to keep.
+const FILTER_CHUNK: usize = 1_000;
+
 /// Items per page when `limit` is not given, as the standard suggests.
 pub(super) const DEFAULT_ITEMS: usize = 10;
 
@@ -596,24 +599,30 @@ async fn event_items(
         Some(cql) => {
             let known: Vec<String> = EVENT_FIELDS.iter().map(|f| f.name.to_string()).collect();
             check_queryables(cql, &known)?;
-            // Every event the other filters keep, then the CQL2 filter over their fields.
-            query.page = Page {
-                limit: usize::MAX,
-                offset: 0,
-            };
-            let page = state.reports.events(&query, &filter, viewer).await?;
-            let kept: Vec<Value> = page
-                .events
-                .iter()
-                .map(gis_feature)
-                .filter(|f| cql.matches(&JsonProperties::new(f)))
-                .collect();
-            let matched = kept.len();
-            let features = kept
-                .into_iter()
-                .skip(request.offset)
-                .take(request.limit)
-                .collect();
+            // Every event the other filters keep, a chunk at a time (memory stays bounded),
+            // through the CQL2 filter: the page's features kept, the rest counted.
+            let wanted = request.offset..request.offset.saturating_add(request.limit);
+            let (mut matched, mut features) = (0, Vec::new());
+            let mut offset = 0;
+            loop {
+                query.page = Page {
+                    limit: FILTER_CHUNK,
+                    offset,
+                };
+                let page = state.reports.events(&query, &filter, viewer).await?;
+                for feature in page.events.iter().map(gis_feature) {
+                    if cql.matches(&JsonProperties::new(&feature)) {
+                        if wanted.contains(&matched) {
+                            features.push(feature);
+                        }
+                        matched += 1;
+                    }
+                }
+                offset += FILTER_CHUNK;
+                if offset >= page.matched {
+                    break;
+                }
+            }
             (matched, features)
         }
     };
