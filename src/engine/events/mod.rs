@@ -172,7 +172,6 @@ pub struct EventIndex {
     /// The grouped core members in id order, the order the leader rule takes them in: a
     /// change to one re-groups it and those after it ([`EventIndex::regroup_after`]).
     core_order: BTreeSet<ReportId>,
-    event_of: HashMap<ReportId, EventId>,
     events: BTreeMap<EventId, Event>,
     /// Reports pinned by a reviewer, by the event they are pinned to.
     pinned_to: HashMap<EventId, BTreeSet<ReportId>>,
@@ -274,7 +273,6 @@ impl EventIndex {
             core_tree: LinkTree::default(),
             vague_tree: LinkTree::default(),
             core_order: BTreeSet::new(),
-            event_of: HashMap::new(),
             events: BTreeMap::new(),
             pinned_to: HashMap::new(),
             extents: EventExtents::default(),
@@ -309,7 +307,7 @@ impl EventIndex {
 
     /// The event of a report (none for an excluded or unknown report).
     pub fn event_of(&self, report: &ReportId) -> Option<EventId> {
-        self.event_of.get(report).copied()
+        self.members.event_of(report)
     }
 
     /// What is kept of a report.
@@ -359,7 +357,7 @@ impl EventIndex {
         {
             // Sources, status or the public placement only: the same events, other counts
             // or footprints.
-            let event = self.event_of.get(&member.id).copied();
+            let event = self.members.event_of(&member.id);
             self.members.insert(member);
             if let Some(e) = event.and_then(|e| self.events.get_mut(&e)) {
                 e.touch();
@@ -432,7 +430,7 @@ impl EventIndex {
         let suffix: Vec<ReportId> = self.core_order.range(id..).copied().collect();
         let mut touched: BTreeSet<EventId> = BTreeSet::new();
         for m in &suffix {
-            touched.extend(self.event_of.get(m).copied());
+            touched.extend(self.members.event_of(m));
         }
         let mut vague: BTreeSet<ReportId> = BTreeSet::new();
         for event in touched {
@@ -520,7 +518,7 @@ impl EventIndex {
         let (mut seeds, mut orphans) = (Vec::new(), Vec::new());
         if member.core && member.review.is_auto() {
             seeds = self.linked_core(&member);
-            if let Some(event) = self.event_of.get(&id).copied() {
+            if let Some(event) = self.members.event_of(&id) {
                 // Its event falls apart: the other core members regroup, the vague
                 // supports re-attach.
                 if let Some(e) = self.events.get(&event) {
@@ -578,10 +576,13 @@ impl EventIndex {
             let linked: Vec<ReportId> = self
                 .linked_core(member)
                 .into_iter()
-                .filter(|m| self.event_of.contains_key(m))
+                .filter(|m| self.members.event_of(m).is_some())
                 .collect();
             // The events of the linked members, oldest (smallest founder id) first.
-            let mut event_ids: Vec<EventId> = linked.iter().map(|m| self.event_of[m]).collect();
+            let mut event_ids: Vec<EventId> = linked
+                .iter()
+                .filter_map(|m| self.members.event_of(m))
+                .collect();
             event_ids.sort_unstable();
             event_ids.dedup();
             let mut slice: Vec<&Member> = Vec::new();
@@ -620,8 +621,8 @@ impl EventIndex {
         let mut vague: BTreeSet<ReportId> = BTreeSet::new();
         let mut touched: BTreeSet<EventId> = BTreeSet::new();
         for id in &component {
-            if let Some(event) = self.event_of.get(id) {
-                touched.insert(*event);
+            if let Some(event) = self.members.event_of(id) {
+                touched.insert(event);
             }
         }
         for event in touched {
@@ -727,12 +728,12 @@ impl EventIndex {
                 Some((
                     member::rank_distance_m(member, core),
                     c,
-                    *self.event_of.get(&c)?,
+                    self.members.event_of(&c)?,
                 ))
             })
             .min_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
         let event = nearest.map_or(EventId(id), |(_, _, e)| e);
-        if self.event_of.get(&id) != Some(&event) {
+        if self.members.event_of(&id) != Some(event) {
             self.detach(id, changes);
             self.attach(id, event, changes);
             self.settle_pins(event, changes);
@@ -752,7 +753,7 @@ impl EventIndex {
                 .get(&target.0)
                 .is_some_and(|m| m.review.is_auto());
         let event = if formed { target } else { EventId(id) };
-        if self.event_of.get(&id) != Some(&event) {
+        if self.members.event_of(&id) != Some(event) {
             self.detach(id, changes);
             self.attach(id, event, changes);
         }
@@ -776,7 +777,7 @@ impl EventIndex {
             return;
         };
         for id in e.members() {
-            self.event_of.remove(id);
+            self.members.set_event(id, None);
             changes.report_moved(*id);
         }
         changes.event_removed(event);
@@ -792,7 +793,7 @@ impl EventIndex {
 
     /// Takes a report out of its event, removing the event if it is left empty.
     fn detach(&mut self, id: ReportId, changes: &mut EventChanges) {
-        let Some(event) = self.event_of.remove(&id) else {
+        let Some(event) = self.members.set_event(&id, None) else {
             return;
         };
         changes.report_moved(id);
@@ -827,7 +828,7 @@ impl EventIndex {
             list.insert(at, id);
         }
         e.touch();
-        self.event_of.insert(id, event);
+        self.members.set_event(&id, Some(event));
         changes.report_moved(id);
         changes.event_changed(event);
     }

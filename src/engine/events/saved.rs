@@ -18,9 +18,7 @@ pub const GROUPING_RULES: u32 = 1;
 impl EventIndex {
     /// The event of every report in one.
     pub fn assignments(&self) -> impl Iterator<Item = (ReportId, EventId)> + '_ {
-        self.event_of
-            .iter()
-            .map(|(report, event)| (*report, *event))
+        self.members.assignments()
     }
 
     /// The events of these members as saved (`event_of`: the event of every report in
@@ -30,71 +28,42 @@ impl EventIndex {
         members: Vec<Member>,
         event_of: impl IntoIterator<Item = (ReportId, EventId)>,
     ) -> Result<Self, Vec<Member>> {
-        let event_of: HashMap<ReportId, EventId> = event_of.into_iter().collect();
-        match Self::saved_events(&members, &event_of) {
-            Some(events) => Ok(Self::with_events(settings, members, event_of, events)),
-            None => Err(members),
-        }
-    }
-
-    /// The events that `event_of` makes of the members, if it fits them.
-    fn saved_events(
-        members: &[Member],
-        event_of: &HashMap<ReportId, EventId>,
-    ) -> Option<HashMap<EventId, Event>> {
-        if event_of.len() > members.len() {
-            return None;
-        }
-        let mut events: HashMap<EventId, Event> = HashMap::new();
-        for member in members {
-            let event = event_of.get(&member.id).copied();
-            if event.is_none() != (member.review == EventReview::Exclude) {
-                return None;
-            }
-            if let Some(event) = event {
-                let e = events.entry(event).or_insert_with(|| Event::new(event));
-                if member.core {
-                    e.core.push(member.id);
-                } else {
-                    e.support.push(member.id);
-                }
+        let mut table = MemberTable::of(members);
+        let mut fits = table.len() == table.values().count();
+        for (report, event) in event_of {
+            // A report that is not a member, or named twice, does not fit.
+            if !table.contains_key(&report) || table.set_event(&report, Some(event)).is_some() {
+                fits = false;
+                break;
             }
         }
-        let placed: usize = events.values().map(Event::len).sum();
-        if placed != event_of.len()
-            || events
-                .keys()
-                .any(|event| event_of.get(&event.0) != Some(event))
-        {
-            // An event for a report not given, or an event without its founder.
-            return None;
+        match fits.then(|| saved_events(&table)).flatten() {
+            Some(events) => Ok(Self::with_events(settings, table, events)),
+            None => Err(table.into_values().collect()),
         }
-        Some(events)
     }
 
     /// The index of these members in these events.
     fn with_events(
         settings: EventSettings,
-        members: Vec<Member>,
-        event_of: HashMap<ReportId, EventId>,
+        members: MemberTable,
         events: HashMap<EventId, Event>,
     ) -> Self {
         let mut index = Self::empty(settings);
-        (index.core_tree, index.vague_tree) = super::link_trees(members.iter());
+        (index.core_tree, index.vague_tree) = super::link_trees(members.values());
         let mut core: Vec<ReportId> = members
-            .iter()
+            .values()
             .filter(|m| m.core && m.review.is_auto())
             .map(|m| m.id)
             .collect();
         core.sort_unstable();
         index.core_order = core.into_iter().collect();
-        for member in &members {
+        for member in members.values() {
             if let EventReview::Pin(target) = member.review {
                 index.pinned_to.entry(target).or_default().insert(member.id);
             }
         }
-        index.members = MemberTable::of(members);
-        index.event_of = event_of;
+        index.members = members;
         index.events = events
             .into_iter()
             .map(|(id, mut event)| {
@@ -106,4 +75,38 @@ impl EventIndex {
         index.locate_events();
         index
     }
+}
+
+/// The events the table's saved assignment makes, if it fits: every member but an excluded
+/// one in an event, and every event holding its founder.
+fn saved_events(table: &MemberTable) -> Option<HashMap<EventId, Event>> {
+    // Sized at once: growing a map of a few hundred thousand events rehashes it again and
+    // again, each time into fresh memory.
+    let founders = table
+        .assignments()
+        .filter(|(report, event)| event.0 == *report)
+        .count();
+    let mut events: HashMap<EventId, Event> = HashMap::with_capacity(founders);
+    for (member, event) in table.with_events() {
+        if event.is_none() != (member.review == EventReview::Exclude) {
+            return None;
+        }
+        if let Some(event) = event {
+            let e = events.entry(event).or_insert_with(|| Event::new(event));
+            if member.core {
+                e.core.push(member.id);
+            } else {
+                e.support.push(member.id);
+            }
+        }
+    }
+    if events.len() != founders
+        || events
+            .keys()
+            .any(|event| table.event_of(&event.0) != Some(*event))
+    {
+        // An event without its founder.
+        return None;
+    }
+    Some(events)
 }

@@ -1,16 +1,18 @@
-//! The events' members in a table of slots: each member stored once, compactly, and found
-//! by id through a small map of slots. A map holding the members themselves would reserve
-//! room for about twice as many as it holds, a million reports' worth of memory that a start
-//! has to fault in and zero.
+//! The events' members in a table of slots: each member stored once, compactly, with its
+//! event, and found by id through a small map of slots. A map holding the members themselves
+//! would reserve room for about twice as many as it holds, a million reports' worth of memory
+//! that a start has to fault in and zero.
 
 use super::member::Member;
-use crate::model::ReportId;
+use crate::model::{EventId, ReportId};
 use foldhash::{HashMap, HashMapExt};
 
 /// Members by id.
 #[derive(Debug, Default)]
 pub struct MemberTable {
     slots: Vec<Option<Member>>,
+    /// Each slot's member's event.
+    events: Vec<Option<EventId>>,
     /// Slots emptied by removals, reused first.
     free: Vec<u32>,
     slot_of: HashMap<ReportId, u32>,
@@ -21,6 +23,7 @@ impl MemberTable {
     pub fn with_capacity(n: usize) -> Self {
         Self {
             slots: Vec::with_capacity(n),
+            events: Vec::with_capacity(n),
             free: Vec::new(),
             slot_of: HashMap::with_capacity(n),
         }
@@ -33,6 +36,7 @@ impl MemberTable {
             slot_of.insert(member.id, slot as u32);
         }
         Self {
+            events: vec![None; members.len()],
             slots: members.into_iter().map(Some).collect(),
             free: Vec::new(),
             slot_of,
@@ -42,6 +46,7 @@ impl MemberTable {
     /// Makes room for `n` more members.
     pub fn reserve(&mut self, n: usize) {
         self.slots.reserve(n);
+        self.events.reserve(n);
         self.slot_of.reserve(n);
     }
 
@@ -56,7 +61,35 @@ impl MemberTable {
         self.slot_of.contains_key(id)
     }
 
-    /// Adds a member or replaces the one of its id.
+    /// The event of a member (none for an excluded or unknown report).
+    pub fn event_of(&self, id: &ReportId) -> Option<EventId> {
+        self.events[*self.slot_of.get(id)? as usize]
+    }
+
+    /// Sets the event of a member, returning its event before; nothing for a report that
+    /// is not a member.
+    pub fn set_event(&mut self, id: &ReportId, event: Option<EventId>) -> Option<EventId> {
+        let slot = *self.slot_of.get(id)? as usize;
+        std::mem::replace(&mut self.events[slot], event)
+    }
+
+    /// Every member in an event, with its event.
+    pub fn assignments(&self) -> impl Iterator<Item = (ReportId, EventId)> + '_ {
+        self.slots
+            .iter()
+            .zip(&self.events)
+            .filter_map(|(m, e)| Some((m.as_ref()?.id, (*e)?)))
+    }
+
+    /// Every member with its event.
+    pub fn with_events(&self) -> impl Iterator<Item = (&Member, Option<EventId>)> {
+        self.slots
+            .iter()
+            .zip(&self.events)
+            .filter_map(|(m, e)| Some((m.as_ref()?, *e)))
+    }
+
+    /// Adds a member or replaces the one of its id (which keeps its event).
     pub fn insert(&mut self, member: Member) {
         if let Some(&slot) = self.slot_of.get(&member.id) {
             self.slots[slot as usize] = Some(member);
@@ -66,10 +99,12 @@ impl MemberTable {
         let slot = match self.free.pop() {
             Some(slot) => {
                 self.slots[slot as usize] = Some(member);
+                self.events[slot as usize] = None;
                 slot
             }
             None => {
                 self.slots.push(Some(member));
+                self.events.push(None);
                 u32::try_from(self.slots.len() - 1).expect("fewer than 4 billion members")
             }
         };
@@ -80,6 +115,7 @@ impl MemberTable {
     pub fn remove(&mut self, id: &ReportId) -> Option<Member> {
         let slot = self.slot_of.remove(id)?;
         self.free.push(slot);
+        self.events[slot as usize] = None;
         self.slots[slot as usize].take()
     }
 
