@@ -458,6 +458,26 @@ fn paging_links(
     links
 }
 
+/// A page of features as a GeoJSON FeatureCollection with OGC API's counts and links.
+fn feature_page(
+    matched: usize,
+    features: &[impl serde::Serialize],
+    links: &[Link],
+) -> Result<Response, Problem> {
+    let body = json!({
+        "type": "FeatureCollection",
+        "numberMatched": matched,
+        "numberReturned": features.len(),
+        "timeStamp": crate::model::Timestamp::now(),
+        "links": links.iter().map(|l| json!({"href": l.href, "rel": l.rel, "type": l.r#type})).collect::<Vec<_>>(),
+        "features": features,
+    });
+    Ok(geojson_response(
+        StatusCode::OK,
+        serde_json::to_vec(&body).map_err(Problem::internal)?,
+    ))
+}
+
 /// `GET /ogc/collections/{id}/items`.
 pub async fn items(
     State(state): State<AppState>,
@@ -505,18 +525,7 @@ pub async fn items(
         .take(request.limit)
         .collect();
     let links = paging_links(&base, &uri, &pairs, &request, matched);
-    let body = json!({
-        "type": "FeatureCollection",
-        "numberMatched": matched,
-        "numberReturned": page.len(),
-        "timeStamp": crate::model::Timestamp::now(),
-        "links": links.iter().map(|l| json!({"href": l.href, "rel": l.rel, "type": l.r#type})).collect::<Vec<_>>(),
-        "features": page,
-    });
-    Ok(geojson_response(
-        StatusCode::OK,
-        body.to_string().into_bytes(),
-    ))
+    feature_page(matched, &page, &links)
 }
 
 /// The report query of the report filters and the request's `bbox`.
@@ -627,18 +636,7 @@ async fn event_items(
         }
     };
     let links = paging_links(base, uri, pairs, &request, matched);
-    let body = json!({
-        "type": "FeatureCollection",
-        "numberMatched": matched,
-        "numberReturned": features.len(),
-        "timeStamp": crate::model::Timestamp::now(),
-        "links": links.iter().map(|l| json!({"href": l.href, "rel": l.rel, "type": l.r#type})).collect::<Vec<_>>(),
-        "features": features,
-    });
-    Ok(geojson_response(
-        StatusCode::OK,
-        serde_json::to_vec(&body).map_err(Problem::internal)?,
-    ))
+    feature_page(matched, &features, &links)
 }
 
 /// `GET /ogc/collections/{id}/items/{fid}`.
