@@ -27,6 +27,7 @@ pub mod table;
 pub use member::{EventSettings, Member, Placement, compatible, is_core, linked};
 
 use crate::model::{EventId, EventReview, IndexRecord, ReportId};
+use crate::parallel::side_by_side;
 use extents::EventExtents;
 use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use grouping::Forming;
@@ -107,14 +108,8 @@ impl Event {
 fn link_trees<'a>(members: impl Iterator<Item = &'a Member>) -> (LinkTree, LinkTree) {
     let (core, vague): (Vec<&Member>, Vec<&Member>) =
         members.filter(|m| m.review.is_auto()).partition(|m| m.core);
-    std::thread::scope(|scope| {
-        let vague = scope.spawn(|| LinkTree::of(vague));
-        let core = LinkTree::of(core);
-        let vague = vague
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        (core, vague)
-    })
+    let (vague, core) = side_by_side(|| LinkTree::of(vague), || LinkTree::of(core));
+    (core, vague)
 }
 
 /// What one change did to the events.

@@ -27,6 +27,7 @@ pub use views::ViewIndex;
 
 use crate::geodesy::AuxPoint;
 use crate::model::{Kind, Precision, ReportId, Status, Timestamp, WordSet};
+use crate::parallel::side_by_side;
 use crate::query::{Page, ReportQuery, Spatial};
 use rstar::primitives::GeomWithData;
 use rstar::{RStarInsertionStrategy, RTree, RTreeParams};
@@ -186,22 +187,20 @@ impl ReportIndex {
         let records: Vec<IndexRecord> = records.into_iter().collect();
         let mut tags = TagInterner::default();
         let mut names = Names::default();
-        let (points, interned) = std::thread::scope(|scope| {
-            let points = scope.spawn(|| {
+        let (points, interned) = side_by_side(
+            || {
                 records
                     .iter()
                     .map(|r| AuxPoint::new(r.lon, r.lat))
                     .collect::<Vec<_>>()
-            });
-            let interned: Vec<Interned> = records
-                .iter()
-                .map(|r| Interned::of(r, &mut tags, &mut names))
-                .collect();
-            (
-                points.join().expect("placing points does not panic"),
-                interned,
-            )
-        });
+            },
+            || {
+                records
+                    .iter()
+                    .map(|r| Interned::of(r, &mut tags, &mut names))
+                    .collect::<Vec<Interned>>()
+            },
+        );
         let entries = records
             .iter()
             .zip(points)
@@ -222,24 +221,25 @@ impl ReportIndex {
             .enumerate()
             .map(|(slot, e)| TreePoint::new(e.point.xyz, (slot as Slot, e.id)))
             .collect();
-        let (tree, (by_id, by_time, max_span, max_uncertainty_m)) = std::thread::scope(|scope| {
-            let tree = scope.spawn(|| RTree::bulk_load_with_params(points));
-            drop(garbage);
-            let slots = || entries.iter().enumerate().map(|(s, e)| (s as Slot, e));
-            let mut ids: Vec<_> = slots().map(|(slot, e)| (e.id, slot)).collect();
-            let mut times: Vec<_> = slots().map(|(slot, e)| (e.from, slot)).collect();
-            ids.sort_unstable_by_key(|(id, _)| *id);
-            times.sort_unstable();
-            let max_span = entries.iter().map(|e| e.to - e.from).max().unwrap_or(0);
-            let max_uncertainty_m = entries.iter().map(|e| e.uncertainty_m).fold(0.0, f64::max);
-            let orders = (
-                ids.into_iter().collect(),
-                times.into_iter().collect(),
-                max_span,
-                max_uncertainty_m,
-            );
-            (tree.join().expect("bulk load does not panic"), orders)
-        });
+        let (tree, (by_id, by_time, max_span, max_uncertainty_m)) = side_by_side(
+            || RTree::bulk_load_with_params(points),
+            || {
+                drop(garbage);
+                let slots = || entries.iter().enumerate().map(|(s, e)| (s as Slot, e));
+                let mut ids: Vec<_> = slots().map(|(slot, e)| (e.id, slot)).collect();
+                let mut times: Vec<_> = slots().map(|(slot, e)| (e.from, slot)).collect();
+                ids.sort_unstable_by_key(|(id, _)| *id);
+                times.sort_unstable();
+                let max_span = entries.iter().map(|e| e.to - e.from).max().unwrap_or(0);
+                let max_uncertainty_m = entries.iter().map(|e| e.uncertainty_m).fold(0.0, f64::max);
+                (
+                    ids.into_iter().collect(),
+                    times.into_iter().collect(),
+                    max_span,
+                    max_uncertainty_m,
+                )
+            },
+        );
         Self {
             alive: vec![u64::MAX; entries.len().div_ceil(64)],
             private: entries.iter().enumerate().filter(|(_, e)| e.private).fold(

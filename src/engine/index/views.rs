@@ -9,6 +9,7 @@ use super::{IdPage, IndexRecord, MapPoint, RankedId, ReportIndex};
 use crate::events::{EventChanges, EventIndex, EventSettings, Member};
 use crate::model::privacy::Viewer;
 use crate::model::{EventId, ReportId, Timestamp};
+use crate::parallel::side_by_side;
 use crate::query::{Filter, Page, ReportQuery, Spatial};
 use std::collections::HashSet;
 
@@ -51,19 +52,16 @@ impl ViewIndex {
             .filter_map(|r| r.exact.as_deref().cloned())
             .collect();
         let members: Vec<Member> = records.iter().map(Member::of).collect();
-        std::thread::scope(|scope| {
-            let events = scope.spawn(|| EventIndex::from_members(settings, members));
-            let public = ReportIndex::build(records);
-            let exact = ReportIndex::build(exact);
-            Self {
-                public,
-                exact,
-                events: events
-                    .join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
-                events_by_box: true,
-            }
-        })
+        let (events, (public, exact)) = side_by_side(
+            || EventIndex::from_members(settings, members),
+            || (ReportIndex::build(records), ReportIndex::build(exact)),
+        );
+        Self {
+            public,
+            exact,
+            events,
+            events_by_box: true,
+        }
     }
 
     /// The public index (loaded from a snapshot) with the exact records of its private

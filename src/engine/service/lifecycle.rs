@@ -115,25 +115,25 @@ pub(super) async fn load_snapshot(
         let mut members = snapshot.public_members();
         members.extend(private_records.iter().map(crate::events::Member::of));
         let saved = snapshot.take_saved();
-        std::thread::scope(|scope| {
-            let events = scope.spawn(move || {
+        let (events, public) = crate::parallel::side_by_side(
+            move || {
                 let events = saved.into_events(settings, members);
                 tracing::debug!(
                     elapsed_ms = started.elapsed().as_millis() as u64,
                     "restored the events"
                 );
                 events
-            });
-            let public = snapshot.build_index();
-            tracing::debug!(
-                elapsed_ms = started.elapsed().as_millis() as u64,
-                "built the index"
-            );
-            let events = events
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-            (public, events)
-        })
+            },
+            || {
+                let public = snapshot.build_index();
+                tracing::debug!(
+                    elapsed_ms = started.elapsed().as_millis() as u64,
+                    "built the index"
+                );
+                public
+            },
+        );
+        (public, events)
     })
     .await
     .map_err(|e| StoreError::Internal(format!("event build failed: {e}")))?;
