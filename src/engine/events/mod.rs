@@ -568,11 +568,7 @@ impl EventIndex {
     fn join_or_found(&mut self, id: ReportId, changes: &mut EventChanges) {
         let event = {
             let member = &self.members[&id];
-            let linked: Vec<ReportId> = self
-                .linked_core(member)
-                .into_iter()
-                .filter(|m| self.members.event_of(m).is_some())
-                .collect();
+            let linked = self.linked_core(member);
             // The events of the linked members, oldest (smallest founder id) first.
             let mut event_ids: Vec<EventId> = linked
                 .iter()
