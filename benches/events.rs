@@ -21,6 +21,7 @@ use sightmap::model::{
     Testimony, Timestamp, WordSet,
 };
 use sightmap::query::{BBox, Page, ReportQuery, Spatial};
+use sightmap::timeline;
 use std::collections::HashMap;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -317,5 +318,56 @@ fn main() {
             percentiles(samples),
             matched / 1_000
         );
+    }
+
+    // /api/timeline: every matching report (or event) binned by day, as the service counts
+    // them, without HTTP; the whole region's box, no place at all, and 1° boxes.
+    let whole = BBox::parse("44,35,55,42").unwrap();
+    let one_degree = |rng: &mut Rng| {
+        let (w, s) = (rng.uniform(44.0, 54.0), rng.uniform(35.0, 41.0));
+        BBox::parse(&format!("{w},{s},{},{}", w + 1.0, s + 1.0)).unwrap()
+    };
+    let mut rng = Rng::new(12);
+    for (label, of_events) in [("reports", false), ("events", true)] {
+        for place in ["whole region", "no place", "1° box"] {
+            let mut samples = Vec::with_capacity(100);
+            let mut matched = 0;
+            let mut bins = 0;
+            for _ in 0..100 {
+                let spatial = match place {
+                    "whole region" => Spatial::BBox(whole),
+                    "no place" => Spatial::None,
+                    _ => Spatial::BBox(one_degree(&mut rng)),
+                };
+                let query = ReportQuery {
+                    spatial,
+                    ..Default::default()
+                };
+                let t = Instant::now();
+                let items = if of_events {
+                    index.observed_events(&query, None, &EventFilter::default(), Viewer::Public)
+                } else {
+                    index.observed_reports(&query, None, Viewer::Public)
+                };
+                let histogram = timeline::span(&items, None, None).map(|(from, to)| {
+                    let bins = timeline::Bins::covering(
+                        from,
+                        to,
+                        timeline::BinWidth::Day,
+                        timeline::UtcOffset(12_600),
+                    )
+                    .unwrap();
+                    timeline::Histogram::of(&items, bins, 5)
+                });
+                samples.push(t.elapsed());
+                matched += items.len();
+                bins = histogram.map_or(0, |h| h.bins.count);
+            }
+            println!(
+                "GET /api/timeline {label:<7} {place:<12} bin=1d {} ({} matched on average, {bins} bins)",
+                percentiles(samples),
+                matched / 100
+            );
+        }
     }
 }

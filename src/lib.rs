@@ -39,7 +39,9 @@ pub mod surface;
 // The modules keep their paths at the crate root (`crate::model`, `sightmap::index`…);
 // the folders above group them by layer.
 pub use domain::{access, history, model};
-pub use engine::{events, feature_cache, index, migrate, parallel, query, service, store};
+pub use engine::{
+    events, feature_cache, index, migrate, parallel, query, service, store, timeline,
+};
 pub use formats::{cql2, export, feature, fields, import, layers};
 pub use geospatial::{atlas, geocode, geodesy, geography, overlap, region};
 pub use surface::{cli, config, http};

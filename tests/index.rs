@@ -11,6 +11,7 @@ use sightmap::model::{
     Kind, Precision, Relation, ReportId, SourceType, Status, Timestamp, WordSet,
 };
 use sightmap::query::{BBox, Filter, Page, ReportQuery, Spatial};
+use sightmap::timeline::{BinWidth, Bins, Histogram, UtcOffset, span};
 use std::collections::HashSet;
 
 const DAY: i64 = 86_400;
@@ -740,4 +741,84 @@ fn equal_distances_page_by_id() {
         "the 30 reports at the centre, by id"
     );
     assert_eq!(paged.iter().collect::<HashSet<_>>().len(), 40, "no repeats");
+}
+
+/// The counts per bin and status of the matches of `q`, by testing each match against each
+/// bin: an instant counts one in the bin that holds it, an interval the share of it in each.
+fn brute_force_timeline(
+    records: &[IndexRecord],
+    q: &ReportQuery,
+    bins: &Bins,
+) -> Vec<[f64; Status::ALL.len()]> {
+    let matched: HashSet<ReportId> = brute_force(records, q)
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect();
+    let mut counts = vec![[0.0; Status::ALL.len()]; bins.count];
+    for r in records.iter().filter(|r| matched.contains(&r.id)) {
+        let (from, to) = (r.observed_from.0, r.observed_to.0);
+        for (i, row) in counts.iter_mut().enumerate() {
+            let (start, end) = (bins.start(i), bins.start(i + 1));
+            let share = if from == to {
+                f64::from(u8::from(start <= from && from < end))
+            } else {
+                (to.min(end) - from.max(start)).max(0) as f64 / (to - from) as f64
+            };
+            row[r.status as usize] += share;
+        }
+    }
+    counts
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    /// `/api/timeline`'s counts: the index's matches binned against a brute-force count, for
+    /// random filters, places, bin widths and time zones; each bin starts at the zone's
+    /// midnight (or hour) and the bins cover the span.
+    #[test]
+    fn timeline_counts_match_a_brute_force_count(
+        records in records_strategy(300),
+        spatial in prop_oneof![
+            spatial_strategy(),
+            Just(Spatial::BBox(BBox { min_lon: 40.0, min_lat: 30.0, max_lon: 60.0, max_lat: 45.0 })),
+        ],
+        filter in prop_oneof![Just(Filter::default()), filter_strategy()],
+        width in prop::sample::select(BinWidth::ALL.to_vec()),
+        offset_minutes in prop::sample::select(vec![0, 210, -300, 330, 840, -720]),
+    ) {
+        let index = ViewIndex::build(records.clone());
+        let q = ReportQuery { spatial, filter, page: Page::default() };
+        let items = index.observed_reports(&q, None, Viewer::Public);
+        let matched = brute_force(&records, &q).len();
+        prop_assert_eq!(items.len(), matched);
+        let offset = UtcOffset(offset_minutes * 60);
+        let Some((from, to)) = span(&items, q.filter.since.map(|t| t.0), q.filter.until.map(|t| t.0)) else {
+            prop_assert_eq!(matched, 0);
+            return Ok(());
+        };
+        let bins = Bins::covering(from, to, width, offset).unwrap();
+        prop_assert!(bins.first <= from && bins.end() > to);
+        let local_start = bins.first + i64::from(offset.0);
+        if width != BinWidth::Week {
+            prop_assert_eq!(local_start.rem_euclid(width.seconds()), 0);
+        } else {
+            // 1970-01-05 was a Monday.
+            prop_assert_eq!((local_start - 4 * DAY).rem_euclid(7 * DAY), 0);
+        }
+        let histogram = Histogram::of(&items, bins, Status::ALL.len());
+        let expected = brute_force_timeline(&records, &q, &bins);
+        for (i, row) in expected.iter().enumerate() {
+            for (status, want) in row.iter().enumerate() {
+                let got = histogram.bin(i)[status];
+                prop_assert!((got - want).abs() < 1e-9, "bin {} status {}: {} vs {}", i, status, got, want);
+            }
+        }
+        // Within since/until each report adds at most one; with neither, exactly one.
+        let total: f64 = histogram.counts.iter().sum();
+        prop_assert!(total <= matched as f64 + 1e-6);
+        if q.filter.since.is_none() && q.filter.until.is_none() {
+            prop_assert!((total - matched as f64).abs() < 1e-6);
+        }
+    }
 }

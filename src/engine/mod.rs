@@ -9,3 +9,4 @@ pub mod parallel;
 pub mod query;
 pub mod service;
 pub mod store;
+pub mod timeline;

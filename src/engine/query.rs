@@ -216,6 +216,8 @@ pub const REPORT_QUERY_PARAMS: &[&str] = &[
     "in_sea",
     "limit",
     "offset",
+    // Read by the HTTP layer, which answers from the past (see `surface::http::as_of`).
+    "as_of",
 ];
 
 impl ReportQuery {

@@ -3,6 +3,7 @@
 
 mod access;
 mod access_log;
+mod as_of;
 mod errors;
 mod events;
 mod export;
@@ -16,4 +17,5 @@ mod queries;
 mod relate;
 mod reports;
 mod support;
+mod timeline;
 mod web;

@@ -11,8 +11,8 @@ use std::sync::Arc;
 const ADMIN: &str = "admin-secret";
 
 /// The exact point: distinctive digits that no coarsened answer can contain by chance.
-const LON: f64 = 49.612347;
-const LAT: f64 = 37.305129;
+pub(crate) const LON: f64 = 49.612347;
+pub(crate) const LAT: f64 = 37.305129;
 
 fn geodesic_m(lon1: f64, lat1: f64, lon2: f64, lat2: f64) -> f64 {
     InverseGeodesic::<f64>::inverse(&Geodesic::wgs84(), lat1, lon1, lat2, lon2)
@@ -31,7 +31,7 @@ fn private_report(level: &str) -> Value {
 /// (JSON, CSV, KML) or IEEE 754 doubles (FlatGeobuf). A JSON answer's links, which repeat
 /// the query the client sent, are left out.
 #[track_caller]
-fn assert_no_exact_point(what: &str, reply: &Reply) {
+pub(crate) fn assert_no_exact_point(what: &str, reply: &Reply) {
     assert!(reply.status.is_success(), "{what}: {}", reply.body);
     let mut body = reply.body.clone();
     let bytes = match body.as_object_mut() {

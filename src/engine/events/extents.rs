@@ -7,7 +7,7 @@ use super::table::MemberTable;
 use crate::model::EventId;
 use foldhash::{HashMap, HashMapExt};
 use rstar::primitives::{GeomWithData, Rectangle};
-use rstar::{AABB, RTree};
+use rstar::{AABB, Envelope, RTree, RTreeObject};
 
 type Boxed = GeomWithData<Rectangle<[f64; 2]>, EventId>;
 
@@ -55,6 +55,19 @@ impl EventExtents {
             self.tree.insert(new);
             self.of.insert(id, new);
         }
+    }
+
+    /// The events whose box meets `[min_lon, min_lat]`–`[max_lon, max_lat]`, each with
+    /// whether its box lies wholly inside (then every member's point does).
+    pub fn meeting_or_inside(
+        &self,
+        low: [f64; 2],
+        high: [f64; 2],
+    ) -> impl Iterator<Item = (EventId, bool)> + '_ {
+        let query = AABB::from_corners(low, high);
+        self.tree
+            .locate_in_envelope_intersecting(query)
+            .map(move |b| (b.data, query.contains_envelope(&b.envelope())))
     }
 
     /// The events whose box meets `[min_lon, min_lat]`–`[max_lon, max_lat]`.

@@ -261,6 +261,16 @@ impl EventIndex {
         self.extents.meeting(low, high)
     }
 
+    /// As [`EventIndex::events_near`], each with whether every member's point (exact and
+    /// public) lies in the box.
+    pub fn events_near_or_inside(
+        &self,
+        low: [f64; 2],
+        high: [f64; 2],
+    ) -> impl Iterator<Item = (EventId, bool)> + '_ {
+        self.extents.meeting_or_inside(low, high)
+    }
+
     fn empty(settings: EventSettings) -> Self {
         Self {
             settings,

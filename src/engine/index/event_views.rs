@@ -91,9 +91,13 @@ impl ViewIndex {
         let events = self.events();
         let mut found: foldhash::HashSet<EventId> = foldhash::HashSet::default();
         for part in bbox.split_at_antimeridian() {
-            let near =
-                events.events_near([part.min_lon, part.min_lat], [part.max_lon, part.max_lat]);
-            for id in near {
+            let near = events
+                .events_near_or_inside([part.min_lon, part.min_lat], [part.max_lon, part.max_lat]);
+            for (id, inside) in near {
+                if inside && since.is_none() && until.is_none() {
+                    found.insert(id);
+                    continue;
+                }
                 let Some(event) = events.event(&id) else {
                     continue;
                 };
@@ -112,14 +116,14 @@ impl ViewIndex {
     }
 
     /// The events with a member matching the query's place and report filters (as `viewer`
-    /// sees the reports) that pass `filter`, newest first, one page of the query's paging.
-    pub fn event_page(
+    /// sees the reports) that pass `filter`, in no particular order.
+    pub(super) fn matching_events(
         &self,
         query: &ReportQuery,
         text_matches: Option<&HashSet<ReportId>>,
         filter: &EventFilter,
         viewer: Viewer,
-    ) -> EventPage {
+    ) -> Vec<EventId> {
         let events = self.events();
         let in_box = match self.events_by_box {
             true => self.events_in_box(query, text_matches, viewer),
@@ -137,10 +141,14 @@ impl ViewIndex {
                 None => events.events().map(|e| e.id).collect(),
             },
         };
-        let mut kept: Vec<(i64, EventId)> = ids
-            .into_iter()
-            .filter_map(|id| {
-                let event = events.event(&id)?;
+        if filter.grades.is_none() && filter.min_origins.is_none() {
+            return ids;
+        }
+        ids.into_iter()
+            .filter(|id| {
+                let Some(event) = events.event(id) else {
+                    return false;
+                };
                 let summary = events.summary(event);
                 let grade_ok = filter
                     .grades
@@ -149,8 +157,25 @@ impl ViewIndex {
                 let origins_ok = filter
                     .min_origins
                     .is_none_or(|n| summary.origins.asserting >= n);
-                (grade_ok && origins_ok).then_some((summary.to, id))
+                grade_ok && origins_ok
             })
+            .collect()
+    }
+
+    /// The events with a member matching the query's place and report filters (as `viewer`
+    /// sees the reports) that pass `filter`, newest first, one page of the query's paging.
+    pub fn event_page(
+        &self,
+        query: &ReportQuery,
+        text_matches: Option<&HashSet<ReportId>>,
+        filter: &EventFilter,
+        viewer: Viewer,
+    ) -> EventPage {
+        let events = self.events();
+        let mut kept: Vec<(i64, EventId)> = self
+            .matching_events(query, text_matches, filter, viewer)
+            .into_iter()
+            .filter_map(|id| Some((events.summary(events.event(&id)?).to, id)))
             .collect();
         kept.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
         let matched = kept.len();

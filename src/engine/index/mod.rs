@@ -13,6 +13,7 @@ mod event_views;
 mod filter;
 mod names;
 mod snapshot;
+mod timeline;
 mod views;
 mod walks;
 
@@ -169,6 +170,9 @@ pub struct ReportIndex {
     /// The largest uncertainty radius seen, in metres, which bounds how far beyond a query
     /// circle an overlapping uncertainty circle's centre may lie.
     max_uncertainty_m: f64,
+    /// `[min_lon, min_lat, max_lon, max_lat]` of every point indexed since the last build:
+    /// it holds the live reports (and perhaps some retired ones).
+    extent: Option<[f64; 4]>,
     tree: RTree<TreePoint, TreeParams>,
     tags: TagInterner,
     names: Names,
@@ -240,7 +244,11 @@ impl ReportIndex {
                 )
             },
         );
+        let extent = entries
+            .iter()
+            .fold(None, |extent, e| Some(grown(extent, &e.point)));
         Self {
+            extent,
             alive: vec![u64::MAX; entries.len().div_ceil(64)],
             private: entries.iter().enumerate().filter(|(_, e)| e.private).fold(
                 vec![0; entries.len().div_ceil(64)],
@@ -352,6 +360,7 @@ impl ReportIndex {
         self.by_time.insert((entry.from, slot));
         self.max_span = self.max_span.max(entry.to - entry.from);
         self.max_uncertainty_m = self.max_uncertainty_m.max(entry.uncertainty_m);
+        self.extent = Some(grown(self.extent, &entry.point));
         let private = entry.private;
         self.records.push(Some(entry));
         self.mark_alive(slot, private);
@@ -538,5 +547,14 @@ impl ReportIndex {
     #[inline]
     fn live(&self, slot: Slot) -> Option<&Entry> {
         self.records[slot as usize].as_ref()
+    }
+}
+
+/// A lon/lat extent grown to hold a point.
+fn grown(extent: Option<[f64; 4]>, point: &AuxPoint) -> [f64; 4] {
+    let (lon, lat) = (point.lon, point.lat);
+    match extent {
+        None => [lon, lat, lon, lat],
+        Some([w, s, e, n]) => [w.min(lon), s.min(lat), e.max(lon), n.max(lat)],
     }
 }

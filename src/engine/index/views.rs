@@ -17,14 +17,16 @@ use std::collections::HashSet;
 #[derive(Debug)]
 pub struct ViewIndex {
     /// Every report, private ones where the public sees them.
-    public: ReportIndex,
+    pub(super) public: ReportIndex,
     /// Private reports at their exact points.
-    exact: ReportIndex,
+    pub(super) exact: ReportIndex,
     /// Every report's event, following every change to the two above.
     events: EventIndex,
     /// Whether event pages of a box find the events by their own boxes (always, but for
     /// tests that compare both ways).
     pub(super) events_by_box: bool,
+    /// How many writes placed a private report (see [`ViewIndex::private_writes`]).
+    private_writes: u64,
 }
 
 impl Default for ViewIndex {
@@ -34,6 +36,7 @@ impl Default for ViewIndex {
             exact: ReportIndex::default(),
             events: EventIndex::default(),
             events_by_box: true,
+            private_writes: 0,
         }
     }
 }
@@ -61,6 +64,7 @@ impl ViewIndex {
             exact,
             events,
             events_by_box: true,
+            private_writes: 0,
         }
     }
 
@@ -72,6 +76,7 @@ impl ViewIndex {
             exact: ReportIndex::build(exact),
             events,
             events_by_box: true,
+            private_writes: 0,
         }
     }
 
@@ -102,6 +107,12 @@ impl ViewIndex {
         }
     }
 
+    /// How many writes since the build placed a private report: a past answer computed
+    /// before such a write may show the public a point now hidden, and is computed again.
+    pub fn private_writes(&self) -> u64 {
+        self.private_writes
+    }
+
     /// The index the public reads, which a snapshot saves.
     pub fn public(&self) -> &ReportIndex {
         &self.public
@@ -113,6 +124,9 @@ impl ViewIndex {
             return EventChanges::default();
         }
         let changes = self.events.upsert(&record);
+        if record.exact.is_some() {
+            self.private_writes += 1;
+        }
         self.upsert_placement(record);
         changes
     }
@@ -174,7 +188,7 @@ impl ViewIndex {
     }
 
     /// Whether `viewer` reads the main index alone.
-    fn public_only(&self, viewer: Viewer) -> bool {
+    pub(super) fn public_only(&self, viewer: Viewer) -> bool {
         viewer == Viewer::Public || self.exact.is_empty()
     }
 
@@ -255,7 +269,7 @@ impl ViewIndex {
 
 /// The query for the main index without its private entries, and for the exact index, each
 /// asked for every hit up to the end of the page.
-fn split(query: &ReportQuery) -> (ReportQuery, ReportQuery) {
+pub(super) fn split(query: &ReportQuery) -> (ReportQuery, ReportQuery) {
     let mut private = query.clone();
     private.page = Page {
         offset: 0,

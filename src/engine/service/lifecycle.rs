@@ -326,6 +326,7 @@ impl ReportService {
                 .await
                 .map_err(|e| format!("building the index after a bulk load failed: {e}"))?;
         *self.index.write() = index;
+        self.past.clear();
         Ok(())
     }
 }

@@ -5,17 +5,21 @@
 //! `queries` answers queries, `export` streams exports, and `lifecycle` keeps the index
 //! beside the store (snapshots, catching up, following, bulk loads).
 
+mod as_of;
 mod events;
 mod export;
 mod lifecycle;
 mod queries;
 mod reports;
+mod timeline;
 
 pub use crate::index::{EventFilter, EventPage, EventView};
+pub use as_of::DEFAULT_PAST_STATES_BYTES;
 pub use events::{MAX_DUPLICATES, PossibleDuplicate, ReportEvent};
 pub use export::{ExportCursor, FeatureChunks};
 pub use lifecycle::FOLLOW_EVERY;
 use lifecycle::{NO_SNAPSHOT, build_from_store, load_snapshot};
+pub use timeline::TimelineOf;
 
 use crate::events::EventSettings;
 use crate::feature_cache::FeatureCache;
@@ -117,6 +121,8 @@ pub struct ReportService {
     /// During a bulk load into an empty index, the records of the reports inserted so far,
     /// built into the index in one pass when it ends (see [`ReportService::begin_bulk_load`]).
     bulk: parking_lot::Mutex<Option<Vec<IndexRecord>>>,
+    /// The reports as they stood at past moments, kept for `as_of` reads.
+    past: as_of::PastStates,
 }
 
 /// The feature cache's budget unless [`ReportService::with_feature_cache`] sets another.
@@ -198,6 +204,7 @@ impl ReportService {
             snapshot_version: AtomicI64::new(snapshot_version),
             applied: AtomicI64::new(applied),
             bulk: Default::default(),
+            past: as_of::PastStates::new(DEFAULT_PAST_STATES_BYTES),
         }
     }
 

@@ -7,6 +7,7 @@
 
 pub mod backup;
 pub mod columns;
+pub mod past;
 pub mod postgres;
 pub mod sqlite;
 
@@ -104,6 +105,18 @@ pub struct Revision {
     pub report: Option<Report>,
 }
 
+/// A report as it stood at a past moment, as [`Store::reports_as_of`] reads it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PastReport {
+    /// The version of its last revision at or before that moment.
+    pub version: i64,
+    /// The report after that revision.
+    pub report: Report,
+    /// The public view of its newest later revision that has one: a report made private
+    /// since must stay coarsened for the public in any past answer too.
+    pub later_public: Option<Box<PublicView>>,
+}
+
 /// One change to the live reports, as [`Store::changes_since`] lists them.
 #[derive(Debug, Clone, PartialEq)]
 // Nearly every change is an upsert: boxing it would cost an allocation each.
@@ -179,6 +192,11 @@ pub trait Store: Send + Sync + 'static {
     /// Every revision of a report, deleted or not, oldest first (empty for an unknown id).
     async fn history(&self, id: ReportId) -> Result<Vec<Revision>, StoreError>;
 
+    /// Every report as it stood at `at`, from the revision history: each report with a
+    /// revision at or before `at`, after the last such revision, unless that deleted it; in
+    /// no particular order.
+    async fn reports_as_of(&self, at: Timestamp) -> Result<Vec<PastReport>, StoreError>;
+
     /// One live report with its version.
     async fn get(&self, id: ReportId) -> Result<Option<(Report, i64)>, StoreError>;
 
@@ -251,4 +269,18 @@ pub(crate) fn parse_public_view(
 ) -> Result<Option<Box<PublicView>>, serde_json::Error> {
     text.map(|t| serde_json::from_str(t).map(Box::new))
         .transpose()
+}
+
+/// A past report read from a revision's JSON and the JSON of a later public view.
+pub(crate) fn past_report(
+    version: i64,
+    report: &str,
+    later_public: Option<&str>,
+) -> Result<PastReport, StoreError> {
+    let corrupt = |e: serde_json::Error| StoreError::Corrupt(format!("revision: {e}"));
+    Ok(PastReport {
+        version,
+        report: serde_json::from_str(report).map_err(corrupt)?,
+        later_public: parse_public_view(later_public).map_err(corrupt)?,
+    })
 }

@@ -18,7 +18,9 @@
 //! server's `synchronous_commit`, on by default).
 
 use super::columns::{self, StoredRow, Value};
-use super::{Change, Inserted, Revision, RevisionAction, Store, StoreError, Subscription};
+use super::{
+    Change, Inserted, PastReport, Revision, RevisionAction, Store, StoreError, Subscription,
+};
 use crate::access::TokenRecord;
 use crate::model::IndexRecord;
 use crate::model::{Relation, Report, ReportId, Timestamp};
@@ -627,6 +629,27 @@ impl Store for PostgresStore {
             Some(row) => Ok(Some(row.try_get(0)?)),
             None => Ok(None),
         }
+    }
+
+    async fn reports_as_of(&self, at: Timestamp) -> Result<Vec<PastReport>, StoreError> {
+        let client = self.client().await?;
+        let rows = client
+            .query(
+                "SELECT r.version, r.report::text, \
+                   (SELECT (l.report->'public')::text FROM sightmap_revisions l \
+                     WHERE l.report_id = r.report_id AND l.version > r.version \
+                       AND l.report->'public' IS NOT NULL \
+                     ORDER BY l.version DESC LIMIT 1) \
+                 FROM (SELECT DISTINCT ON (report_id) report_id, version, report \
+                       FROM sightmap_revisions WHERE at <= $1 \
+                       ORDER BY report_id, version DESC) AS r \
+                 WHERE r.report IS NOT NULL",
+                &[&at.0],
+            )
+            .await?;
+        rows.iter()
+            .map(|row| super::past_report(row.try_get(0)?, row.try_get(1)?, row.try_get(2)?))
+            .collect()
     }
 
     async fn history(&self, id: ReportId) -> Result<Vec<Revision>, StoreError> {

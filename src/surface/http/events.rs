@@ -2,6 +2,7 @@
 //! grades (see [`crate::events`]).
 
 use super::AppState;
+use super::as_of::Reading;
 use super::extract::{JsonBody, QueryPairs};
 use super::problem::Problem;
 use super::reports::{GEO_JSON, geojson_response};
@@ -89,7 +90,7 @@ pub(super) fn event_filter(
 /// `GET /api/events`: the events with a member matching the report filters (place, time,
 /// kind, status…), filtered by `grade` and `min_origins`, newest first, paged.
 pub async fn list(
-    State(state): State<AppState>,
+    Reading(state): Reading,
     viewer: Viewer,
     uri: Uri,
     headers: HeaderMap,
@@ -150,7 +151,7 @@ pub async fn list(
 /// `GET /api/events/{id}`: one event, its members as Features (core first) with each
 /// source and its stance.
 pub async fn get(
-    State(state): State<AppState>,
+    Reading(state): Reading,
     viewer: Viewer,
     Path(id): Path<String>,
 ) -> Result<Response, Problem> {

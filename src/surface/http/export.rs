@@ -1,7 +1,7 @@
 //! `GET /api/export?format=…`: every report matching the `/api/reports` filters, as a file,
 //! streamed a chunk at a time.
 
-use super::AppState;
+use super::as_of::Reading;
 use super::extract::QueryPairs;
 use super::problem::Problem;
 use crate::export::{ExportWriter, ExtraColumn, Format, SharedBuffer};
@@ -11,7 +11,6 @@ use crate::model::{FieldError, Report, ReportId, Timestamp};
 use crate::query::ReportQuery;
 use crate::service::ReportService;
 use axum::body::Bytes;
-use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use std::sync::Arc;
@@ -195,7 +194,7 @@ fn write_batch<W: std::io::Write>(
 /// (see [`crate::model::privacy`]), unless `exact_locations=true` is asked with a reviewer or admin
 /// token.
 pub async fn export(
-    State(state): State<AppState>,
+    Reading(state): Reading,
     parts: axum::http::request::Parts,
     QueryPairs(pairs): QueryPairs,
 ) -> Result<Response, Problem> {

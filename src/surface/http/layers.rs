@@ -5,6 +5,7 @@
 //! answer carries an ETag (a hash of its body) and a matching `If-None-Match` gets a 304.
 
 use super::AppState;
+use super::as_of::Reading;
 use super::extract::QueryPairs;
 use super::problem::Problem;
 use super::reports::{self, GEO_JSON};
@@ -205,7 +206,7 @@ pub async fn list(State(state): State<AppState>, headers: HeaderMap) -> Result<R
 
 /// `GET /api/layers/{id}`: one layer as a FeatureCollection.
 pub async fn get(
-    State(state): State<AppState>,
+    Reading(state): Reading,
     viewer: Viewer,
     Path(id): Path<String>,
     uri: Uri,
@@ -220,10 +221,10 @@ pub async fn get(
         )));
     };
     if layer == Layer::Reports {
-        return reports::list(State(state), viewer, uri, headers, QueryPairs(pairs)).await;
+        return reports::list(Reading(state), viewer, uri, headers, QueryPairs(pairs)).await;
     }
     if layer == Layer::Events {
-        return super::events::list(State(state), viewer, uri, headers, QueryPairs(pairs)).await;
+        return super::events::list(Reading(state), viewer, uri, headers, QueryPairs(pairs)).await;
     }
     if layer == Layer::Points {
         let (_, filters) = read_params(layer, &pairs)?;

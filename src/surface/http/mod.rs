@@ -1,6 +1,7 @@
 //! The HTTP API on axum: one router, one problem+json error shape, one file per resource.
 
 pub mod access_log;
+mod as_of;
 mod auth;
 mod events;
 mod export;
@@ -15,6 +16,7 @@ mod problem;
 mod relate;
 mod reports;
 pub mod server;
+mod timeline;
 mod tokens;
 mod vocabulary;
 mod web;
@@ -84,6 +86,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/tokens/{id}", axum::routing::delete(tokens::revoke))
         .route("/api/vocabulary", get(vocabulary::vocabulary))
         .route("/api/events", get(events::list))
+        .route("/api/timeline", get(timeline::timeline))
         .route("/api/events/{id}", get(events::get))
         .route(
             "/api/possible-duplicates",

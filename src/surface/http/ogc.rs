@@ -8,6 +8,7 @@
 //! data pack.
 
 use super::AppState;
+use super::as_of::Reading;
 use super::extract::QueryPairs;
 use super::problem::Problem;
 use super::reports::{GEO_JSON, geojson_response};
@@ -480,7 +481,7 @@ fn feature_page(
 
 /// `GET /ogc/collections/{id}/items`.
 pub async fn items(
-    State(state): State<AppState>,
+    Reading(state): Reading,
     viewer: Viewer,
     Path(id): Path<String>,
     uri: Uri,
@@ -641,7 +642,7 @@ async fn event_items(
 
 /// `GET /ogc/collections/{id}/items/{fid}`.
 pub async fn item(
-    State(state): State<AppState>,
+    Reading(state): Reading,
     viewer: Viewer,
     Path((id, fid)): Path<(String, String)>,
 ) -> Result<Response, Problem> {

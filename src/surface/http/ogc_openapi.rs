@@ -92,6 +92,7 @@ pub async fn api(headers: HeaderMap) -> Response {
     ] {
         report_params.push(param(name, description, json!({"type": "string"})));
     }
+    report_params.push(super::openapi::as_of_param());
     let mut event_params = report_params.clone();
     event_params.push(param(
         "grade",

@@ -30,6 +30,15 @@ fn id_param(description: &str) -> Value {
 }
 
 /// `/api/reports`'s query parameters: the report filters and the page.
+/// `as_of`, which every read of reports takes.
+pub(super) fn as_of_param() -> Value {
+    query_param(
+        "as_of",
+        "The data as the server knew it at this moment (RFC 3339, or a date for the end of that day, UTC), from the revision history: the reports that existed then with the fields they had then; what was private then or since stays coarsened. Not in the future.",
+        json!({"type": "string"}),
+    )
+}
+
 fn report_filters() -> Vec<Value> {
     let number = || json!({"type": "number"});
     let text = || json!({"type": "string"});
@@ -117,6 +126,7 @@ fn report_filters() -> Vec<Value> {
             "At sea (true) or on land (false).",
             json!({"type": "boolean"}),
         ),
+        as_of_param(),
         query_param(
             "limit",
             "Reports per page.",
@@ -341,6 +351,24 @@ pub fn document() -> Value {
         "Only events with at least this many independent asserting origins.",
         json!({"type": "integer", "minimum": 0, "maximum": super::events::MAX_MIN_ORIGINS}),
     ));
+    let mut timeline_params = event_params.clone();
+    timeline_params
+        .retain(|p| !["limit", "offset", "format"].contains(&p["name"].as_str().unwrap_or("")));
+    timeline_params.push(query_param(
+        "of",
+        "reports (the default: counts by status) or events (counts by suggested grade; grade and min_origins apply).",
+        json!({"type": "string", "enum": ["reports", "events"]}),
+    ));
+    timeline_params.push(query_param(
+        "bin",
+        "The bins' width; auto (the default) takes the narrowest that gives at most 400 bins over the span.",
+        json!({"type": "string", "enum": ["auto", "1h", "6h", "1d", "7d"]}),
+    ));
+    timeline_params.push(query_param(
+        "utc_offset",
+        "The viewer's time zone as an offset from UTC (+03:30, -05:00, Z): days start at its midnight, weeks on its Monday.",
+        json!({"type": "string", "pattern": "^(Z|[+-]([01][0-9]|1[0-8]):?[0-5][0-9])$"}),
+    ));
     json!({
         "openapi": "3.0.3",
         "info": {
@@ -370,7 +398,7 @@ pub fn document() -> Value {
                     })},
             },
             "/api/reports/{id}": {
-                "get": {"operationId": "getReport", "summary": "One report", "parameters": [id_param("The report's id (UUID)")],
+                "get": {"operationId": "getReport", "summary": "One report", "parameters": [id_param("The report's id (UUID)"), as_of_param()],
                     "responses": one("200", ok("A Feature", GEO, feature()))},
                 "patch": {"operationId": "updateReport", "summary": "A JSON merge patch of the report's fields (reviewer token)",
                     "parameters": [id_param("The report's id (UUID)")],
@@ -416,9 +444,20 @@ pub fn document() -> Value {
                     answer["content"]["text/csv; charset=utf-8"] = json!({"schema": {"type": "string"}});
                     answer
                 })}},
+            "/api/timeline": {"get": {"operationId": "timeline",
+                "summary": "How many matching reports (by status) or events (by suggested grade) were observed in each bin of time; an interval counts in every bin it covers, weighted so that each report adds one in all",
+                "parameters": timeline_params,
+                "responses": one("200", ok("The bins, in the viewer's zone", JSON, json!({
+                    "type": "object", "required": ["of", "utc_offset", "matched", "categories", "weight_note", "bins"],
+                    "properties": {
+                        "matched": {"type": "integer", "minimum": 0},
+                        "categories": {"type": "array", "items": {"type": "string"}},
+                        "bins": {"type": "array", "items": {"type": "object", "required": ["start", "end", "total", "counts"],
+                            "properties": {"start": {"type": "string"}, "end": {"type": "string"},
+                                "total": {"type": "number", "minimum": 0}, "counts": {"type": "object"}}}}}})))}},
             "/api/events/{id}": {"get": {"operationId": "getEvent", "summary": "One event with its members as Features",
                 "parameters": [{"name": "id", "in": "path", "required": true, "description": "The event's id ('ev-' and a UUID)",
-                    "schema": {"type": "string"}}],
+                    "schema": {"type": "string"}}, as_of_param()],
                 "responses": one("200", ok("A Feature: the footprint, with the members", GEO, feature()))}},
             "/api/possible-duplicates": {"post": {"operationId": "possibleDuplicates",
                 "summary": "The stored reports a report (sent as to POST /api/reports) may duplicate: compatible kind, overlapping circles and intervals, those sharing an origin first; nothing is stored",
@@ -430,7 +469,7 @@ pub fn document() -> Value {
             "/api/layers": {"get": {"operationId": "listLayers", "summary": "The map layers and what each takes",
                 "responses": one("200", ok("The layer catalogue", JSON, object()))}},
             "/api/layers/{id}": {"get": {"operationId": "getLayer", "summary": "One layer as a FeatureCollection",
-                "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string", "enum": layers}}],
+                "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string", "enum": layers}}, as_of_param()],
                 "responses": one("200", ok("A FeatureCollection", GEO, collection()))}},
             "/api/tokens": {
                 "get": {"operationId": "listTokens", "summary": "Every token, never a secret (admin token)",

@@ -1,6 +1,7 @@
 //! `/api/reports`: create, read, update, delete and query reports.
 
 use super::AppState;
+use super::as_of::Reading;
 use super::auth::{AsAdmin, AsReporter, AsReviewer};
 use super::extract::{JsonBody, QueryPairs};
 use super::problem::Problem;
@@ -48,7 +49,7 @@ fn parse_id(text: &str) -> Result<ReportId, Problem> {
 
 /// `GET /api/reports`: a page of matching reports as a FeatureCollection.
 pub async fn list(
-    State(state): State<AppState>,
+    Reading(state): Reading,
     viewer: Viewer,
     uri: Uri,
     headers: HeaderMap,
@@ -158,7 +159,7 @@ pub async fn create(
 
 /// `GET /api/reports/{id}`.
 pub async fn get(
-    State(state): State<AppState>,
+    Reading(state): Reading,
     viewer: Viewer,
     Path(id): Path<String>,
 ) -> Result<Response, Problem> {

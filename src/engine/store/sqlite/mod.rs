@@ -15,7 +15,7 @@ use rows::{corrupt, id_at, report_from_row, text_ref};
 use writes::{WriteJob, WriteOp, WriteOutcome, Writer};
 
 use super::columns;
-use super::{Change, Inserted, Revision, RevisionAction, Store, StoreError};
+use super::{Change, Inserted, PastReport, Revision, RevisionAction, Store, StoreError};
 use crate::access::TokenRecord;
 use crate::model::IndexRecord;
 use crate::model::{Relation, Report, ReportId, Timestamp};
@@ -413,6 +413,35 @@ impl Store for SqliteStore {
                 });
             }
             Ok(revisions)
+        })
+        .await
+    }
+
+    async fn reports_as_of(&self, at: Timestamp) -> Result<Vec<PastReport>, StoreError> {
+        self.read(move |conn| {
+            // The primary key (report_id, version) serves both the last revision per report
+            // and the look for a later public view.
+            let mut stmt = conn.prepare_cached(
+                "SELECT r.version, r.report, \
+                   (SELECT json_extract(l.report, '$.public') FROM revisions l \
+                     WHERE l.report_id = r.report_id AND l.version > r.version \
+                       AND json_extract(l.report, '$.public') IS NOT NULL \
+                     ORDER BY l.version DESC LIMIT 1) \
+                 FROM (SELECT report_id, MAX(version) AS version FROM revisions \
+                       WHERE at <= ?1 GROUP BY report_id) AS last \
+                 JOIN revisions r ON r.report_id = last.report_id AND r.version = last.version \
+                 WHERE r.report IS NOT NULL",
+            )?;
+            let mut rows = stmt.query([at.0])?;
+            let mut found = Vec::new();
+            while let Some(row) = rows.next()? {
+                found.push(super::past_report(
+                    row.get(0)?,
+                    text_ref(row, 1)?,
+                    row.get::<_, Option<String>>(2)?.as_deref(),
+                )?);
+            }
+            Ok(found)
         })
         .await
     }

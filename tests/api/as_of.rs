@@ -1,0 +1,201 @@
+//! `as_of`: the data as the server knew it at a past moment, from the revision history,
+//! through every read that takes it; what was hidden then or since stays hidden.
+
+use crate::privacy::{LAT, LON, assert_no_exact_point};
+use crate::support::{App, ids_of, report_at};
+use axum::http::StatusCode;
+use serde_json::json;
+
+const ADMIN: &str = "admin-secret";
+
+/// Now, as `as_of` takes it, after waiting out the second the last write was stamped in
+/// (revisions are stamped to the second), and before the next write's second.
+async fn moment() -> String {
+    tokio::time::sleep(std::time::Duration::from_millis(1_100)).await;
+    let now = sightmap::model::Timestamp::now();
+    tokio::time::sleep(std::time::Duration::from_millis(1_100)).await;
+    now.to_string()
+}
+
+#[tokio::test]
+async fn each_moment_between_edits_and_deletes_answers_as_it_was_through_every_read() {
+    let app = App::new(Some(ADMIN)).await;
+    let (_, reviewer) = app.make_token(ADMIN, "verification", "reviewer").await;
+    let before = moment().await;
+    let mut first = report_at(LON, LAT);
+    first["description"] = json!("drones low over the rooftops");
+    let a = app
+        .as_token(ADMIN, "POST", "/api/reports", Some(&first))
+        .await;
+    assert_eq!(a.status, StatusCode::CREATED, "{}", a.body);
+    let a = a.body["id"].as_str().unwrap().to_string();
+    let b = app
+        .as_token(
+            ADMIN,
+            "POST",
+            "/api/reports",
+            Some(&report_at(48.29, 38.25)),
+        )
+        .await;
+    let b = b.body["id"].as_str().unwrap().to_string();
+    let created = moment().await;
+    // A is confirmed; then B is deleted and A's location made private.
+    let edit = |patch| {
+        let uri = format!("/api/reports/{a}");
+        let app = &app;
+        let reviewer = reviewer.clone();
+        async move {
+            let reply = app.as_token(&reviewer, "PATCH", &uri, Some(&patch)).await;
+            assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+        }
+    };
+    edit(json!({"status": "confirmed"})).await;
+    let confirmed = moment().await;
+    let deleted = app
+        .as_token(ADMIN, "DELETE", &format!("/api/reports/{b}"), None)
+        .await;
+    assert_eq!(deleted.status, StatusCode::NO_CONTENT, "{}", deleted.body);
+    edit(json!({"public_precision": "province"})).await;
+    let hidden = moment().await;
+
+    let at = |t: &str, path: &str| {
+        let separator = if path.contains('?') { '&' } else { '?' };
+        format!("{path}{separator}as_of={}", t.replace('+', "%2B"))
+    };
+    // Pages of reports.
+    let page = app.get(&at(&before, "/api/reports")).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert_eq!(page.body["numberMatched"], 0);
+    let page = app.get(&at(&created, "/api/reports")).await;
+    let mut ids = ids_of(&page.body);
+    ids.sort();
+    let mut both = vec![a.clone(), b.clone()];
+    both.sort();
+    assert_eq!(ids, both);
+    let status_then = |t: &str| {
+        let uri = at(t, &format!("/api/reports/{a}"));
+        let app = &app;
+        async move {
+            let reply = app.get(&uri).await;
+            assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+            reply.body["properties"]["status"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        }
+    };
+    assert_eq!(status_then(&created).await, "unverified");
+    assert_eq!(status_then(&confirmed).await, "confirmed");
+    assert_eq!(
+        app.get(&at(&hidden, "/api/reports")).await.body["numberMatched"],
+        1
+    );
+    // A deleted report is there before its deletion, not after; and not now.
+    let b_then = |t: &str| at(t, &format!("/api/reports/{b}"));
+    assert_eq!(app.get(&b_then(&confirmed)).await.status, StatusCode::OK);
+    assert_eq!(
+        app.get(&b_then(&hidden)).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.get(&format!("/api/reports/{b}")).await.status,
+        StatusCode::NOT_FOUND
+    );
+
+    // A was made private after `created` and `confirmed`: the public sees its exact point at
+    // no moment, through no read; a reviewer sees it.
+    for t in [&created, &confirmed, &hidden] {
+        for path in [
+            format!("/api/reports/{a}"),
+            "/api/reports".to_string(),
+            "/api/reports?lat=37.3&lon=49.6&radius_km=50".to_string(),
+            "/api/layers/points".to_string(),
+            "/api/events".to_string(),
+            "/api/export?format=csv".to_string(),
+            "/api/export?format=fgb".to_string(),
+            "/ogc/collections/reports/items".to_string(),
+            format!("/ogc/collections/reports/items/{a}"),
+        ] {
+            assert_no_exact_point(&at(t, &path), &app.get(&at(t, &path)).await);
+        }
+    }
+    let exact = app
+        .as_token(
+            &reviewer,
+            "GET",
+            &at(&created, &format!("/api/reports/{a}")),
+            None,
+        )
+        .await;
+    assert!(
+        String::from_utf8_lossy(&exact.bytes).contains("49.612347"),
+        "{}",
+        exact.body
+    );
+
+    // Events, layers, timelines, exports and OGC items answer from the same moment.
+    let matched = |path: String| {
+        let app = &app;
+        async move {
+            let reply = app.get(&path).await;
+            assert_eq!(reply.status, StatusCode::OK, "{path}: {}", reply.body);
+            reply.body["numberMatched"]
+                .as_u64()
+                .or_else(|| reply.body["matched"].as_u64())
+                .unwrap_or_else(|| panic!("{path}: {}", reply.body))
+        }
+    };
+    assert_eq!(matched(at(&before, "/api/events")).await, 0);
+    assert_eq!(matched(at(&confirmed, "/api/events")).await, 2);
+    assert_eq!(matched(at(&hidden, "/api/events")).await, 1);
+    assert_eq!(matched(at(&confirmed, "/api/timeline")).await, 2);
+    assert_eq!(matched(at(&hidden, "/api/timeline")).await, 1);
+    assert_eq!(
+        matched(at(&confirmed, "/ogc/collections/reports/items")).await,
+        2
+    );
+    assert_eq!(
+        matched(at(&hidden, "/ogc/collections/events/items")).await,
+        1
+    );
+    let confirmed_then = app
+        .get(&at(&confirmed, "/api/timeline?status=confirmed"))
+        .await;
+    assert_eq!(confirmed_then.body["matched"], 1);
+    assert_eq!(
+        app.get(&at(&created, "/api/timeline?status=confirmed"))
+            .await
+            .body["matched"],
+        0
+    );
+    let points = app.get(&at(&confirmed, "/api/layers/points")).await;
+    assert_eq!(
+        points.body["features"].as_array().unwrap().len(),
+        2,
+        "{}",
+        points.body
+    );
+    let csv = app.get(&at(&created, "/api/export?format=csv")).await;
+    let text = String::from_utf8_lossy(&csv.bytes);
+    assert_eq!(text.lines().count(), 3, "{text}");
+    assert!(!text.contains("confirmed"), "{text}");
+
+    // The same link gives the same answer later, whatever changed since.
+    let cited = app.get(&at(&confirmed, "/api/reports")).await.bytes;
+    edit(json!({"status": "disputed"})).await;
+    let again = app.get(&at(&confirmed, "/api/reports")).await.bytes;
+    assert_eq!(cited, again);
+}
+
+#[tokio::test]
+async fn a_bad_or_future_as_of_is_refused() {
+    let app = App::new(None).await;
+    for value in ["yesterday", "2999-01-01T00:00:00Z", "2025-13-01"] {
+        app.get(&format!("/api/reports?as_of={value}"))
+            .await
+            .assert_problem(400, "as_of");
+    }
+    app.get("/api/reports?as_of=2025-01-01&as_of=2025-01-02")
+        .await
+        .assert_problem(400, "as_of");
+}
