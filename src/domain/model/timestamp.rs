@@ -47,6 +47,9 @@ impl Timestamp {
     /// ```
     pub fn parse(text: &str, end: DayEnd) -> Result<Self, BadTimestamp> {
         let text = text.trim();
+        if let Some(t) = Self::parse_canonical(text.as_bytes()) {
+            return Ok(t);
+        }
         if let Ok(t) = OffsetDateTime::parse(text, &Rfc3339) {
             return Ok(Self(t.unix_timestamp()));
         }
@@ -61,6 +64,48 @@ impl Timestamp {
 }
 
 impl Timestamp {
+    /// Reads the form sightmap writes, `YYYY-MM-DDTHH:MM:SSZ`, digit by digit: stored reports
+    /// and revisions are read back in millions. `None` for anything else (or an impossible
+    /// date), which the general parser then reads or refuses.
+    fn parse_canonical(b: &[u8]) -> Option<Self> {
+        if b.len() != 20
+            || b[4] != b'-'
+            || b[7] != b'-'
+            || b[10] != b'T'
+            || b[13] != b':'
+            || b[16] != b':'
+            || b[19] != b'Z'
+        {
+            return None;
+        }
+        let number = |from: usize, to: usize| {
+            b[from..to].iter().try_fold(0i64, |n, &c| {
+                c.is_ascii_digit().then(|| n * 10 + i64::from(c - b'0'))
+            })
+        };
+        let (year, month, day) = (number(0, 4)?, number(5, 7)?, number(8, 10)?);
+        let (hour, minute, second) = (number(11, 13)?, number(14, 16)?, number(17, 19)?);
+        let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+        let month_days = match month {
+            1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+            4 | 6 | 9 | 11 => 30,
+            2 if leap => 29,
+            2 => 28,
+            _ => return None,
+        };
+        if !(1..=month_days).contains(&day) || hour > 23 || minute > 59 || second > 59 {
+            return None;
+        }
+        // Days from 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil).
+        let y = if month <= 2 { year - 1 } else { year };
+        let era = y.div_euclid(400);
+        let year_of_era = y - era * 400;
+        let day_of_year = (153 * ((month + 9) % 12) + 2) / 5 + day - 1;
+        let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+        let days = era * 146_097 + day_of_era - 719_468;
+        Some(Self(days * 86_400 + hour * 3_600 + minute * 60 + second))
+    }
+
     /// The RFC 3339 form, `YYYY-MM-DDTHH:MM:SSZ`, for years 0 to 9999: written digit by digit,
     /// as exports write millions of them.
     fn rfc3339(&self) -> Option<[u8; 20]> {
@@ -117,6 +162,55 @@ mod tests {
     fn offsets_are_normalised_to_utc() {
         let t = Timestamp::parse("2025-06-13T01:00:00.750+03:30", DayEnd::Start).unwrap();
         assert_eq!(t.to_string(), "2025-06-12T21:30:00Z");
+    }
+
+    #[test]
+    fn the_written_form_reads_back_as_the_general_parser_reads_it() {
+        for t in [
+            0,
+            -1,
+            951_782_400,
+            1_749_772_800,
+            1_709_251_199,
+            4_102_444_800,
+            -62_135_596_800,
+            253_402_300_799,
+        ] {
+            let text = Timestamp(t).to_string();
+            assert_eq!(
+                Timestamp::parse_canonical(text.as_bytes()),
+                Some(Timestamp(t)),
+                "{text}"
+            );
+            let general = OffsetDateTime::parse(&text, &Rfc3339)
+                .unwrap()
+                .unix_timestamp();
+            assert_eq!(general, t, "{text}");
+        }
+        // And a spread of instants over years 0 to 9999.
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        for _ in 0..20_000 {
+            x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            let t = -62_167_219_200 + (x >> 11) as i64 % 315_537_897_600;
+            let text = Timestamp(t).to_string();
+            assert_eq!(
+                Timestamp::parse_canonical(text.as_bytes()),
+                Some(Timestamp(t)),
+                "{text}"
+            );
+        }
+        for bad in [
+            "2025-02-29T00:00:00Z",
+            "2025-06-13T24:00:00Z",
+            "2025-00-13T00:00:00Z",
+        ] {
+            assert_eq!(Timestamp::parse_canonical(bad.as_bytes()), None, "{bad}");
+            assert!(Timestamp::parse(bad, DayEnd::Start).is_err(), "{bad}");
+        }
+        assert_eq!(
+            Timestamp::parse_canonical(b"2024-02-29T12:00:00Z"),
+            Some(Timestamp(1_709_208_000))
+        );
     }
 
     #[test]

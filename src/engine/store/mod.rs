@@ -271,16 +271,33 @@ pub(crate) fn parse_public_view(
         .transpose()
 }
 
-/// A past report read from a revision's JSON and the JSON of a later public view.
-pub(crate) fn past_report(
-    version: i64,
-    report: &str,
-    later_public: Option<&str>,
-) -> Result<PastReport, StoreError> {
+/// Past reports read from their revisions' JSON: each its version, its report then and the
+/// report of a later revision that may be private; half on each of two cores.
+pub(crate) fn past_reports(
+    mut raw: Vec<(i64, String, Option<String>)>,
+) -> Result<Vec<PastReport>, StoreError> {
+    let second = raw.split_off(raw.len() / 2);
+    let parse = |rows: Vec<(i64, String, Option<String>)>| {
+        rows.iter()
+            .map(|(version, report, later)| past_report(*version, report, later.as_deref()))
+            .collect::<Result<Vec<_>, _>>()
+    };
+    let (first, second) = crate::parallel::side_by_side(|| parse(raw), || parse(second));
+    let mut first = first?;
+    first.extend(second?);
+    Ok(first)
+}
+
+/// A past report read from a revision's JSON, with the public view of a later revision's.
+fn past_report(version: i64, report: &str, later: Option<&str>) -> Result<PastReport, StoreError> {
     let corrupt = |e: serde_json::Error| StoreError::Corrupt(format!("revision: {e}"));
+    let later: Option<Report> = later
+        .map(serde_json::from_str)
+        .transpose()
+        .map_err(corrupt)?;
     Ok(PastReport {
         version,
         report: serde_json::from_str(report).map_err(corrupt)?,
-        later_public: parse_public_view(later_public).map_err(corrupt)?,
+        later_public: later.and_then(|r| r.public),
     })
 }

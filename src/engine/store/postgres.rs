@@ -636,7 +636,7 @@ impl Store for PostgresStore {
         let rows = client
             .query(
                 "SELECT r.version, r.report::text, \
-                   (SELECT (l.report->'public')::text FROM sightmap_revisions l \
+                   (SELECT l.report::text FROM sightmap_revisions l \
                      WHERE l.report_id = r.report_id AND l.version > r.version \
                        AND l.report->'public' IS NOT NULL \
                      ORDER BY l.version DESC LIMIT 1) \

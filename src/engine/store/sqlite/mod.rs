@@ -419,29 +419,43 @@ impl Store for SqliteStore {
 
     async fn reports_as_of(&self, at: Timestamp) -> Result<Vec<PastReport>, StoreError> {
         self.read(move |conn| {
-            // The primary key (report_id, version) serves both the last revision per report
-            // and the look for a later public view.
+            // One pass over every revision in key order (report, then version), which reads
+            // the table as it lies: faster than grouping by report through an index and then
+            // looking each last revision up. A report's JSON is copied only while it is the
+            // one to keep.
             let mut stmt = conn.prepare_cached(
-                "SELECT r.version, r.report, \
-                   (SELECT json_extract(l.report, '$.public') FROM revisions l \
-                     WHERE l.report_id = r.report_id AND l.version > r.version \
-                       AND json_extract(l.report, '$.public') IS NOT NULL \
-                     ORDER BY l.version DESC LIMIT 1) \
-                 FROM (SELECT report_id, MAX(version) AS version FROM revisions \
-                       WHERE at <= ?1 GROUP BY report_id) AS last \
-                 JOIN revisions r ON r.report_id = last.report_id AND r.version = last.version \
-                 WHERE r.report IS NOT NULL",
+                "SELECT report_id, version, at, report FROM revisions ORDER BY report_id, version",
             )?;
-            let mut rows = stmt.query([at.0])?;
-            let mut found = Vec::new();
+            let mut rows = stmt.query([])?;
+            let mut raw = Vec::new();
+            let mut report_id: Vec<u8> = Vec::new();
+            let mut kept: Option<(i64, String, Option<String>)> = None;
             while let Some(row) = rows.next()? {
-                found.push(super::past_report(
-                    row.get(0)?,
-                    text_ref(row, 1)?,
-                    row.get::<_, Option<String>>(2)?.as_deref(),
-                )?);
+                let id = row
+                    .get_ref(0)?
+                    .as_blob()
+                    .map_err(|e| corrupt("report_id", e))?;
+                if id != report_id.as_slice() {
+                    raw.extend(kept.take());
+                    report_id = id.to_vec();
+                }
+                let version: i64 = row.get(1)?;
+                let revised: i64 = row.get(2)?;
+                let report = row
+                    .get_ref(3)?
+                    .as_str_or_null()
+                    .map_err(|e| corrupt("report", e))?;
+                if revised <= at.0 {
+                    kept = report.map(|r| (version, r.to_string(), None));
+                } else if let (Some(kept), Some(later)) = (&mut kept, report)
+                    && later.contains("\"public\":")
+                {
+                    // The newest later revision that may carry a public view.
+                    kept.2 = Some(later.to_string());
+                }
             }
-            Ok(found)
+            raw.extend(kept);
+            super::past_reports(raw)
         })
         .await
     }
