@@ -9,8 +9,8 @@ use common::Server;
 use std::path::Path;
 use std::process::Command;
 
-#[test]
-fn the_web_map_works_in_a_real_browser() {
+/// Runs a browser script against a server started with `extra` arguments.
+fn run_in_browser(script: &str, extra: &[&str]) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
     assert!(
@@ -23,10 +23,10 @@ fn the_web_map_works_in_a_real_browser() {
         "playwright-core is not installed: run scripts/test.sh (or npm ci --prefix tests/web)"
     );
     let data = tempfile::tempdir().unwrap();
-    let server = Server::start(data.path());
+    let server = Server::start_with(data.path(), extra);
     let artifacts = root.join("target/web-artifacts");
     let output = Command::new("node")
-        .arg(root.join("tests/web/map.mjs"))
+        .arg(root.join("tests/web").join(script))
         .arg(&server.base)
         .arg(&artifacts)
         .env("CHROMIUM", &chromium)
@@ -40,4 +40,15 @@ fn the_web_map_works_in_a_real_browser() {
         "the browser test failed:\n{stdout}\n{stderr}\n(screenshots in {})",
         artifacts.display()
     );
+}
+
+#[test]
+fn the_web_map_works_in_a_real_browser() {
+    run_in_browser("map.mjs", &[]);
+}
+
+/// The timeline (brushing, playback) and a cited `as_of` link.
+#[test]
+fn the_timeline_brushes_plays_and_opens_the_past() {
+    run_in_browser("time.mjs", &["--write-token", "time-admin"]);
 }

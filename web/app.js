@@ -2,7 +2,8 @@
 // the region's layers, its reports the index's points. The page is ES modules under web/js/:
 // the API client (api.js), the URL state (state.js), the map (map.js), the filter form
 // (filters.js), the list and popups (list.js), the events and their panel (events.js), the
-// tools (tools.js) and the legend.
+// tools (tools.js), the timeline with its playback and the "as known on" control
+// (timeline.js), and the legend.
 
 import { getJson, showError, vocabulary } from './js/api.js';
 import { $ } from './js/dom.js';
@@ -11,7 +12,8 @@ import { EventPanel } from './js/events.js';
 import { drawLegend } from './js/legend.js';
 import { ReportList } from './js/list.js';
 import { createMap, newPopup, refreshReportLayers, refreshToggles, refreshViewLayers, viewBbox } from './js/map.js';
-import { filterParams, writeUrl } from './js/state.js';
+import { filterParams, state, writeUrl } from './js/state.js';
+import { Timeline, setUpAsOf } from './js/timeline.js';
 import { Tools } from './js/tools.js';
 
 const [vocab, catalogue] = await Promise.all([vocabulary(), getJson('/api/layers')]);
@@ -48,16 +50,29 @@ function refreshReports() {
   writeUrl(map);
 }
 
+const timeline = new Timeline(map, vocab, {
+  bbox: () => viewBbox(map),
+  // A brushed span filters everything; a new window or switch only redraws the timeline.
+  onBrush: (filters) => (filters ? refreshReports() : writeUrl(map)),
+});
+window.sightmap.timeline = timeline;
+setUpAsOf();
+if (state.filters.as_of) {
+  // The past cannot be written to.
+  for (const input of document.querySelectorAll('#add-form button, #add-form input, #add-form textarea, #add-form select')) input.disabled = true;
+}
+
 const tools = new Tools(map, list, vocab, { refreshList, refreshReports });
-setUpFilters(vocab, refreshReports);
+setUpFilters(vocab, () => { refreshReports(); timeline.refresh(); });
 setUpLayerToggles(() => { refreshToggles(map); writeUrl(map); });
 drawLegend(vocab);
 
-map.on('moveend', () => { refreshList(); refreshViewLayers(map); writeUrl(map); });
+map.on('moveend', () => { refreshList(); refreshViewLayers(map); timeline.refresh(); writeUrl(map); });
 map.on('load', () => {
   refreshToggles(map);
   writeUrl(map);
   refreshList();
+  timeline.refresh();
   document.body.dataset.ready = '1';
   const focus = catalogue.body.region && catalogue.body.region.focus_neighbour;
   if (focus) {

@@ -14,7 +14,8 @@ export function showError(message) {
 /**
  * Fetches JSON. Resolves to `{ ok, status, body }`; a network failure or an answer that is not
  * JSON is `{ ok: false, status: 0, body: {} }`. Unless `quiet`, a failure is shown on the
- * error line with the server's problem title and detail.
+ * error line with the server's problem title and detail, and a success clears the line (a
+ * quiet request leaves the line as it is either way).
  */
 export async function getJson(url, options = {}, quiet = false) {
   let reply;
@@ -32,7 +33,7 @@ export async function getJson(url, options = {}, quiet = false) {
   }
   if (!reply.ok && !quiet) {
     showError(`${body.title || `Error ${reply.status}`}${body.detail ? `: ${body.detail}` : ''}`);
-  } else if (reply.ok) {
+  } else if (reply.ok && !quiet) {
     showError('');
   }
   return { ok: reply.ok, status: reply.status, body };

@@ -5,6 +5,7 @@
 
 import { getJson } from './api.js';
 import { $, el } from './dom.js';
+import { asOfQuery } from './state.js';
 
 /** The colour of each suggested grade, on the map, the legend and the panel. */
 export const GRADE_COLOURS = {
@@ -40,7 +41,7 @@ export class EventPanel {
 
   /** Shows event `id`. */
   async open(id) {
-    const { ok, body } = await getJson(`/api/events/${encodeURIComponent(id)}`);
+    const { ok, body } = await getJson(`/api/events/${encodeURIComponent(id)}${asOfQuery()}`);
     if (!ok) return;
     const p = body.properties;
     const box = $('event-body');

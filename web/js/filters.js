@@ -25,12 +25,24 @@ export function setUpFilters(vocab, onChange) {
   checkboxes('status', vocab.statuses);
   checkboxes('source_type', vocab.sourceTypes);
   const form = $('filters');
-  form.since.value = state.filters.since || '';
-  form.until.value = state.filters.until || '';
+  // The date inputs show the day of a span brushed on the timeline, which the filters keep
+  // to the second while the day shown is unchanged.
+  const showDates = () => {
+    form.since.value = (state.filters.since || '').slice(0, 10);
+    form.until.value = (state.filters.until || '').slice(0, 10);
+  };
+  showDates();
+  const kept = (name) => {
+    const day = form[name].value;
+    const current = state.filters[name];
+    return day && current && current.startsWith(day) ? current : day;
+  };
+  form.addEventListener('timeline-brush', showDates);
   const read = () => {
     const f = {};
-    if (form.since.value) f.since = form.since.value;
-    if (form.until.value) f.until = form.until.value;
+    if (form.since.value) f.since = kept('since');
+    if (form.until.value) f.until = kept('until');
+    if (state.filters.as_of) f.as_of = state.filters.as_of;
     for (const key of ['kind', 'status', 'source_type']) {
       const picked = [...form.querySelectorAll(`input[name=${key}]:checked`)].map((b) => b.value);
       if (picked.length) f[key] = picked.join(',');

@@ -3,6 +3,7 @@
 
 import { getJson } from './api.js';
 import { $, el } from './dom.js';
+import { asOfQuery } from './state.js';
 
 function km(v) {
   return v === null || v === undefined ? 'unknown' : `${Number(v).toFixed(1)} km`;
@@ -69,7 +70,7 @@ export class ReportList {
 
   /** Opens a report's popup at `lngLat` (or at its point). */
   async open(id, lngLat) {
-    const { ok, body } = await getJson(`/api/reports/${encodeURIComponent(id)}`);
+    const { ok, body } = await getJson(`/api/reports/${encodeURIComponent(id)}${asOfQuery()}`);
     if (!ok) return;
     const at = lngLat || body.geometry.coordinates;
     this.popup.setLngLat(at).setDOMContent(this.details(body)).addTo(this.map);

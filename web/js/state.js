@@ -1,7 +1,9 @@
-// The page's state: the URL holds the view, the report filters and the layer toggles, so a
-// link opens the map as it was.
+// The page's state: the URL holds the view, the report filters (with the timeline's brushed
+// span as since/until), the layer toggles, the timeline's window and `as_of`, so a link opens
+// the map as it was.
 
-const FILTER_KEYS = ['since', 'until', 'kind', 'status', 'source_type'];
+const FILTER_KEYS = ['since', 'until', 'kind', 'status', 'source_type', 'as_of'];
+const TIMELINE_KEYS = ['tl_from', 'tl_to'];
 const BUFFER_KEYS = ['border_buffer', 'coast_buffer'];
 const SWITCH_KEYS = ['links', 'choropleth'];
 
@@ -11,7 +13,11 @@ const url = new URL(window.location.href);
 export const state = {
   filters: {},
   layers: { border_buffer: '', coast_buffer: '', links: false, choropleth: false, events: true },
+  /** The timeline's window (epoch seconds as strings) and whether it counts events. */
+  timeline: { tl_from: '', tl_to: '', of: 'reports' },
 };
+for (const key of TIMELINE_KEYS) state.timeline[key] = url.searchParams.get(key) || '';
+if (url.searchParams.get('tl_of') === 'events') state.timeline.of = 'events';
 for (const key of FILTER_KEYS) {
   const v = url.searchParams.get(key);
   if (v) state.filters[key] = v;
@@ -45,5 +51,25 @@ export function writeUrl(map) {
   for (const key of BUFFER_KEYS) if (state.layers[key]) p.set(key, state.layers[key]);
   for (const key of SWITCH_KEYS) if (state.layers[key]) p.set(key, '1');
   if (!state.layers.events) p.set('events', '0');
+  for (const key of TIMELINE_KEYS) if (state.timeline[key]) p.set(key, state.timeline[key]);
+  if (state.timeline.of === 'events') p.set('tl_of', 'events');
   history.replaceState(null, '', `${window.location.pathname}?${p}`);
+}
+
+/** `?as_of=…` when the page shows the past, for reads of one report or event; else ''. */
+export function asOfQuery() {
+  return state.filters.as_of ? `?as_of=${encodeURIComponent(state.filters.as_of)}` : '';
+}
+
+/** The viewer's time zone as an offset from UTC, such as +03:30. */
+export function utcOffset(date = new Date()) {
+  const minutes = -date.getTimezoneOffset();
+  const a = Math.abs(minutes);
+  const two = (n) => String(n).padStart(2, '0');
+  return `${minutes < 0 ? '-' : '+'}${two(Math.floor(a / 60))}:${two(a % 60)}`;
+}
+
+/** An instant (epoch seconds) as the API takes it: RFC 3339 in UTC, to the second. */
+export function isoSeconds(seconds) {
+  return `${new Date(seconds * 1000).toISOString().slice(0, 19)}Z`;
 }

@@ -139,6 +139,10 @@ pub struct MapPoint<'a> {
     pub province: Option<&'a str>,
     /// Country code.
     pub country: Option<&'a str>,
+    /// Start of the observation interval, epoch seconds.
+    pub from: i64,
+    /// End of the observation interval, epoch seconds.
+    pub to: i64,
 }
 
 /// A query's answer: one page of hits and how many matched in all.
@@ -531,6 +535,8 @@ impl ReportIndex {
                     status: e.status,
                     province: self.names.name(e.province),
                     country: self.names.name(e.country),
+                    from: e.from,
+                    to: e.to,
                 })
             })
             .collect()

@@ -166,7 +166,7 @@ impl Layer {
                 "Populated places of the gazetteer (GeoNames) with name and population, for labels."
             }
             Layer::Points => {
-                "Every matching report as a compact point (id, kind, status, precision, uncertainty), for drawing many reports at once; /api/reports/{id} has the rest. Takes the report filters; no paging."
+                "Every matching report as a compact point (id, kind, status, precision, uncertainty, and the observation interval in epoch seconds), for drawing many reports at once; /api/reports/{id} has the rest. Takes the report filters; no paging."
             }
             Layer::Reports => {
                 "The reports themselves, as /api/reports answers: the same filters, paging and properties."

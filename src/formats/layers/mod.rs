@@ -381,6 +381,10 @@ struct PointProperties {
     status: &'static str,
     precision: &'static str,
     uncertainty_m: f64,
+    /// The observation interval in epoch seconds, which map expressions can compare (the
+    /// web map's playback).
+    observed_from_s: i64,
+    observed_to_s: i64,
 }
 
 /// Every match as a compact point, serialised straight to bytes (no intermediate JSON tree).
@@ -404,6 +408,8 @@ pub fn points(matches: &[MapPoint<'_>]) -> Result<Vec<u8>, serde_json::Error> {
                 status: m.status.as_str(),
                 precision: m.precision.as_str(),
                 uncertainty_m: m.uncertainty_m,
+                observed_from_s: m.from,
+                observed_to_s: m.to,
             },
         })
         .collect();
