@@ -361,7 +361,10 @@ mod tests {
     fn too_many_bins_is_refused_and_auto_widens() {
         let year = 365 * 86_400;
         assert!(Bins::covering(0, 2 * year, BinWidth::Hour, UtcOffset(0)).is_err());
+        // A year is 366 day bins, within the 400 that auto aims for; two years are weeks.
         let auto = Bins::auto(0, year, UtcOffset(0)).unwrap();
+        assert_eq!(auto.width, BinWidth::Day);
+        let auto = Bins::auto(0, 2 * year, UtcOffset(0)).unwrap();
         assert_eq!(auto.width, BinWidth::Week);
         let auto = Bins::auto(0, 3 * 86_400, UtcOffset(0)).unwrap();
         assert_eq!(auto.width, BinWidth::Hour);

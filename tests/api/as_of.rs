@@ -180,6 +180,16 @@ async fn each_moment_between_edits_and_deletes_answers_as_it_was_through_every_r
     assert_eq!(text.lines().count(), 3, "{text}");
     assert!(!text.contains("confirmed"), "{text}");
 
+    // The region's layers and collections take a cited link's as_of too.
+    for path in [
+        "/api/layers/coast",
+        "/api/layers/provinces",
+        "/ogc/collections/coast/items",
+    ] {
+        let reply = app.get(&at(&created, path)).await;
+        assert_eq!(reply.status, StatusCode::OK, "{path}: {}", reply.body);
+    }
+
     // The same link gives the same answer later, whatever changed since.
     let cited = app.get(&at(&confirmed, "/api/reports")).await.bytes;
     edit(json!({"status": "disputed"})).await;

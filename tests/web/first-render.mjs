@@ -1,15 +1,9 @@
 // Time from navigation to the first idle frame with the reports drawn, in Debian's Chromium:
 // `node tests/web/first-render.mjs BASE_URL`. Used by bench/first-render.sh.
-import { chromium } from 'playwright-core';
+import { launch } from './browser.mjs';
 
 const base = process.argv[2];
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  headless: true,
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync', '--enable-unsafe-swiftshader',
-    '--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1'],
-});
+const browser = await launch();
 const page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
 const started = Date.now();
 await page.goto(`${base}/?lat=38.5&lon=49.5&z=5.5`);

@@ -2,7 +2,7 @@
 // running sightmap: `node tests/web/map.mjs http://127.0.0.1:PORT ARTIFACT_DIR`.
 // tests/web_map.rs starts the server and runs this; it exits non-zero on the first failure.
 
-import { chromium } from 'playwright-core';
+import { launch } from './browser.mjs';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 
@@ -31,13 +31,7 @@ const astara = await post({ kind: 'drone', description: XSS, lat: 38.43084, lon:
 await post({ kind: 'sound', description: 'loud jets over Lahijan', lat: 37.2071, lon: 50.0041, observed: { from: '2025-06-16T22:00:00Z' }, sources: source });
 await post({ kind: 'drone', description: 'drones behind the mountains', location: { text: 'Ardabil province' }, observed: { from: '2025-06-20T10:00:00Z' }, sources: source });
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  headless: true,
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync', '--enable-unsafe-swiftshader',
-    '--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1'],
-});
+const browser = await launch();
 const page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
 const errors = [];
 const outside = [];

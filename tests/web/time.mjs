@@ -3,7 +3,7 @@
 // tests/web_map.rs starts the server (with the write token `time-admin`) and runs this; it
 // exits non-zero on the first failure.
 
-import { chromium } from 'playwright-core';
+import { launch } from './browser.mjs';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 
@@ -33,13 +33,7 @@ const cited = `${new Date().toISOString().slice(0, 19)}Z`;
 await new Promise((r) => setTimeout(r, 1100));
 await send('PATCH', `/api/reports/${rasht.id}`, { status: 'confirmed' });
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  headless: true,
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync', '--enable-unsafe-swiftshader',
-    '--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1'],
-});
+const browser = await launch();
 // The viewer is in Tehran: the bins and labels are in UTC+03:30.
 const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, timezoneId: 'Asia/Tehran' });
 const page = await context.newPage();

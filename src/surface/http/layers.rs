@@ -98,7 +98,10 @@ struct LayerParams {
 /// Whether a layer takes a parameter: one of its own, or a report filter of a layer drawn
 /// from the reports (see [`Layer::params`]).
 fn accepts(layer: Layer, key: &str) -> bool {
-    layer.params().contains(&key)
+    // `as_of` is read by the `Reading` extractor: the region's layers do not change with
+    // time, so a cited link's as_of is taken by every layer.
+    key == super::as_of::AS_OF
+        || layer.params().contains(&key)
         || (layer.takes_report_filters() && REPORT_QUERY_PARAMS.contains(&key))
 }
 
@@ -139,6 +142,7 @@ fn read_params(
             "km" => params.km = number(0.1, MAX_BUFFER_M / 1000.0, "kilometres", &mut errors),
             "cell_km" => params.cell_km = number(1.0, 500.0, "kilometres", &mut errors),
             "simplify_m" => params.simplify_m = number(0.0, 100_000.0, "metres", &mut errors),
+            "as_of" => {}
             _ => rest.push((key.clone(), value.clone())),
         }
     }
@@ -253,7 +257,12 @@ async fn build(
     let geography = &places.geography;
     let region_only = layer.source() == Source::Region;
     let cache_key = {
-        let mut sorted = pairs.to_vec();
+        // Without as_of, which the region's layers do not depend on.
+        let mut sorted: Vec<_> = pairs
+            .iter()
+            .filter(|(k, _)| k != "as_of")
+            .cloned()
+            .collect();
         sorted.sort();
         format!(
             "{}?{}",

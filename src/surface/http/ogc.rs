@@ -353,6 +353,9 @@ fn read_items_request(
                     errors.push(bad(format!("f must ask for JSON (json or geojson), not '{value}'")));
                 }
             }
+            // Read by the `Reading` extractor; the region's collections do not change with
+            // time, so a cited link's as_of is taken by them too.
+            "as_of" if !takes_report_filters(collection) => {}
             other if takes_report_filters(collection) && REPORT_QUERY_PARAMS.contains(&other) && !matches!(other, "since" | "until") => {
                 request.report_pairs.push((key.clone(), value.clone()));
             }
