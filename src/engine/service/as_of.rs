@@ -66,14 +66,19 @@ impl PastStates {
         Some(state)
     }
 
+    /// Keeps a state, dropping the least recently used ones beyond the budget. The newest is
+    /// kept even alone over the budget (a million reports take more than the default), so
+    /// that a cited moment is rebuilt once, not on every read; memory stays bounded by the
+    /// larger of the budget and one state.
     fn keep(&self, key: PastKey, state: Arc<ReportService>, bytes: usize) {
-        if bytes > self.budget_bytes {
+        if self.budget_bytes == 0 {
             return;
         }
         let mut kept = self.kept.lock();
         kept.push((key, state, bytes));
-        while kept.len() > MAX_PAST_STATES
-            || kept.iter().map(|(_, _, b)| b).sum::<usize>() > self.budget_bytes
+        while kept.len() > 1
+            && (kept.len() > MAX_PAST_STATES
+                || kept.iter().map(|(_, _, b)| b).sum::<usize>() > self.budget_bytes)
         {
             kept.remove(0);
         }
@@ -187,5 +192,56 @@ impl ReportService {
         .await
         .map_err(|e| StoreError::Internal(format!("rebuilding the past failed: {e}")))?;
         Ok(built)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn state() -> Arc<ReportService> {
+        let store = PastStore::new(Timestamp(0), "test", Vec::new());
+        Arc::new(ReportService::with_index(
+            Arc::new(store),
+            None,
+            ViewIndex::default(),
+            NO_SNAPSHOT,
+            0,
+        ))
+    }
+
+    fn key(at: i64) -> PastKey {
+        PastKey {
+            at: Timestamp(at),
+            private_writes: 0,
+            last_version: 0,
+        }
+    }
+
+    #[test]
+    fn the_least_recently_used_go_first_and_the_newest_stays_even_over_the_budget() {
+        let states = PastStates::new(100);
+        states.keep(key(1), state(), 40);
+        states.keep(key(2), state(), 40);
+        assert!(states.get(&key(1)).is_some(), "both fit");
+        // 1 was used last: 2 goes.
+        states.keep(key(3), state(), 40);
+        assert!(states.get(&key(2)).is_none());
+        assert!(states.get(&key(1)).is_some() && states.get(&key(3)).is_some());
+        // A state over the budget is kept alone.
+        states.keep(key(4), state(), 1_000);
+        assert!(states.get(&key(4)).is_some());
+        assert!(states.get(&key(1)).is_none() && states.get(&key(3)).is_none());
+        // No more than MAX_PAST_STATES however small.
+        let many = PastStates::new(usize::MAX);
+        for at in 0..20 {
+            many.keep(key(at), state(), 1);
+        }
+        assert_eq!(many.kept.lock().len(), MAX_PAST_STATES);
+        assert!(many.get(&key(19)).is_some() && many.get(&key(0)).is_none());
+        // A budget of 0 keeps nothing.
+        let none = PastStates::new(0);
+        none.keep(key(1), state(), 1);
+        assert!(none.get(&key(1)).is_none());
     }
 }
