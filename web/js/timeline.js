@@ -41,6 +41,7 @@ export class Timeline {
     this.bbox = bbox;
     this.onBrush = onBrush;
     this.offset = utcOffset();
+    this.offsetSeconds = -new Date().getTimezoneOffset() * 60;
     this.body = null;
     this.playing = null;
     this.request = 0;
@@ -284,17 +285,13 @@ export class Timeline {
     const opacity = ['case', ['>=', to, start], 0.95, ['>=', to, start - step], 0.5, ['>=', to, start - 2 * step], 0.28, 0.14];
     this.map.setFilter('playback-points', ['all', ['<', ['get', 'observed_from_s'], end], ['>=', to, start - FADING * step]]);
     this.map.setPaintProperty('playback-points', 'circle-opacity', opacity);
-    const label = `${local(new Date((start + this.offsetSeconds()) * 1000).toISOString())} – ${local(new Date((end + this.offsetSeconds()) * 1000).toISOString())} (UTC${this.offset})`;
+    const inZone = (t) => local(new Date((t + this.offsetSeconds) * 1000).toISOString());
+    const label = `${inZone(start)} – ${inZone(end)} (UTC${this.offset})`;
     $('play-at').textContent = label;
     $('play-at').dataset.start = String(start);
     if (this.body) this.draw();
   }
 
-  offsetSeconds() {
-    const sign = this.offset.startsWith('-') ? -1 : 1;
-    const [h, m] = this.offset.slice(1).split(':').map(Number);
-    return sign * (h * 3600 + m * 60);
-  }
 
   pause() {
     if (!this.playing) return;

@@ -78,32 +78,17 @@ impl Timestamp {
         {
             return None;
         }
-        let number = |from: usize, to: usize| {
-            b[from..to].iter().try_fold(0i64, |n, &c| {
-                c.is_ascii_digit().then(|| n * 10 + i64::from(c - b'0'))
+        let digits = |from: usize, to: usize| {
+            b[from..to].iter().try_fold(0i32, |n, &c| {
+                c.is_ascii_digit().then(|| n * 10 + i32::from(c - b'0'))
             })
         };
-        let (year, month, day) = (number(0, 4)?, number(5, 7)?, number(8, 10)?);
-        let (hour, minute, second) = (number(11, 13)?, number(14, 16)?, number(17, 19)?);
-        let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-        let month_days = match month {
-            1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-            4 | 6 | 9 | 11 => 30,
-            2 if leap => 29,
-            2 => 28,
-            _ => return None,
-        };
-        if !(1..=month_days).contains(&day) || hour > 23 || minute > 59 || second > 59 {
-            return None;
-        }
-        // Days from 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil).
-        let y = if month <= 2 { year - 1 } else { year };
-        let era = y.div_euclid(400);
-        let year_of_era = y - era * 400;
-        let day_of_year = (153 * ((month + 9) % 12) + 2) / 5 + day - 1;
-        let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-        let days = era * 146_097 + day_of_era - 719_468;
-        Some(Self(days * 86_400 + hour * 3_600 + minute * 60 + second))
+        let two = |at: usize| u8::try_from(digits(at, at + 2)?).ok();
+        // The time crate checks the month, the day of the month and the time of day.
+        let month = time::Month::try_from(two(5)?).ok()?;
+        let date = Date::from_calendar_date(digits(0, 4)?, month, two(8)?).ok()?;
+        let time = Time::from_hms(two(11)?, two(14)?, two(17)?).ok()?;
+        Some(Self(date.with_time(time).assume_utc().unix_timestamp()))
     }
 
     /// The RFC 3339 form, `YYYY-MM-DDTHH:MM:SSZ`, for years 0 to 9999: written digit by digit,

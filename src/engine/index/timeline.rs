@@ -6,7 +6,7 @@ use super::{ReportIndex, ViewIndex};
 use crate::index::EventFilter;
 use crate::model::ReportId;
 use crate::model::privacy::Viewer;
-use crate::query::{ReportQuery, Spatial};
+use crate::query::{BBox, ReportQuery, Spatial};
 use crate::timeline::Observed;
 use std::collections::HashSet;
 
@@ -29,26 +29,24 @@ impl ReportIndex {
             to: e.to,
             category: e.status as u8,
         };
-        match &query.spatial {
-            Spatial::None => out.extend(
+        // A pass over the records, within the parts of a box if one is given.
+        let scan = |parts: &[BBox], out: &mut Vec<Observed>| {
+            out.extend(
                 self.records
                     .iter()
                     .flatten()
-                    .filter(|e| filter.matches(e))
+                    .filter(|e| {
+                        (parts.is_empty()
+                            || parts.iter().any(|p| p.contains(e.point.lon, e.point.lat)))
+                            && filter.matches(e)
+                    })
                     .map(of),
-            ),
+            )
+        };
+        match &query.spatial {
+            Spatial::None => scan(&[], out),
             Spatial::BBox(bbox) if self.box_holds_most(bbox) => {
-                let parts = bbox.split_at_antimeridian();
-                out.extend(
-                    self.records
-                        .iter()
-                        .flatten()
-                        .filter(|e| {
-                            parts.iter().any(|p| p.contains(e.point.lon, e.point.lat))
-                                && filter.matches(e)
-                        })
-                        .map(of),
-                )
+                scan(&bbox.split_at_antimeridian(), out)
             }
             Spatial::BBox(bbox) => {
                 let mut slots = self.bbox_slots(bbox, &filter);
@@ -67,7 +65,7 @@ impl ReportIndex {
 
     /// Whether a box holds at least a quarter of the area of the live reports' extent, so
     /// that a pass over every record costs less than a walk of the tree.
-    fn box_holds_most(&self, bbox: &crate::query::BBox) -> bool {
+    fn box_holds_most(&self, bbox: &BBox) -> bool {
         let Some([w, s, e, n]) = self.extent else {
             return true;
         };

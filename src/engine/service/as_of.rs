@@ -8,10 +8,10 @@
 //! revision, is coarsened for the public (at the level asked for later, from the location it
 //! had then).
 //!
-//! Rebuilt states are kept, most recently used first, within a memory budget. A moment in
-//! the last minute may still gain revisions (a write in flight on another instance), so its
-//! state is keyed by the store's last version as well; every write that places a private
-//! report makes every kept state stale.
+//! Rebuilt states are kept within a memory budget, the least recently used dropped first and
+//! the newest always kept. A moment in the last minute may still gain revisions (a write in
+//! flight on another instance), so its state is keyed by the store's last version as well;
+//! every write that places a private report makes every kept state stale.
 
 use super::lifecycle::NO_SNAPSHOT;
 use super::*;

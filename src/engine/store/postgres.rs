@@ -647,9 +647,14 @@ impl Store for PostgresStore {
                 &[&at.0],
             )
             .await?;
-        rows.iter()
-            .map(|row| super::past_report(row.try_get(0)?, row.try_get(1)?, row.try_get(2)?))
-            .collect()
+        let raw = rows
+            .iter()
+            .map(|row| Ok((row.try_get(0)?, row.try_get(1)?, row.try_get(2)?)))
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        // Parsed as SQLite's are, on two cores, off the async threads.
+        tokio::task::spawn_blocking(move || super::past_reports(raw))
+            .await
+            .map_err(|e| StoreError::Internal(format!("reading the past failed: {e}")))?
     }
 
     async fn history(&self, id: ReportId) -> Result<Vec<Revision>, StoreError> {

@@ -5,7 +5,7 @@
 //! answer carries an ETag (a hash of its body) and a matching `If-None-Match` gets a 304.
 
 use super::AppState;
-use super::as_of::Reading;
+use super::as_of::{AS_OF, Reading};
 use super::extract::QueryPairs;
 use super::problem::Problem;
 use super::reports::{self, GEO_JSON};
@@ -100,7 +100,7 @@ struct LayerParams {
 fn accepts(layer: Layer, key: &str) -> bool {
     // `as_of` is read by the `Reading` extractor: the region's layers do not change with
     // time, so a cited link's as_of is taken by every layer.
-    key == super::as_of::AS_OF
+    key == AS_OF
         || layer.params().contains(&key)
         || (layer.takes_report_filters() && REPORT_QUERY_PARAMS.contains(&key))
 }
@@ -142,7 +142,7 @@ fn read_params(
             "km" => params.km = number(0.1, MAX_BUFFER_M / 1000.0, "kilometres", &mut errors),
             "cell_km" => params.cell_km = number(1.0, 500.0, "kilometres", &mut errors),
             "simplify_m" => params.simplify_m = number(0.0, 100_000.0, "metres", &mut errors),
-            "as_of" => {}
+            AS_OF => {}
             _ => rest.push((key.clone(), value.clone())),
         }
     }
@@ -258,11 +258,7 @@ async fn build(
     let region_only = layer.source() == Source::Region;
     let cache_key = {
         // Without as_of, which the region's layers do not depend on.
-        let mut sorted: Vec<_> = pairs
-            .iter()
-            .filter(|(k, _)| k != "as_of")
-            .cloned()
-            .collect();
+        let mut sorted: Vec<_> = pairs.iter().filter(|(k, _)| k != AS_OF).cloned().collect();
         sorted.sort();
         format!(
             "{}?{}",

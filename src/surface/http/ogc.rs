@@ -8,7 +8,7 @@
 //! data pack.
 
 use super::AppState;
-use super::as_of::Reading;
+use super::as_of::{AS_OF, Reading};
 use super::extract::QueryPairs;
 use super::problem::Problem;
 use super::reports::{GEO_JSON, geojson_response};
@@ -355,7 +355,7 @@ fn read_items_request(
             }
             // Read by the `Reading` extractor; the region's collections do not change with
             // time, so a cited link's as_of is taken by them too.
-            "as_of" if !takes_report_filters(collection) => {}
+            AS_OF if !takes_report_filters(collection) => {}
             other if takes_report_filters(collection) && REPORT_QUERY_PARAMS.contains(&other) && !matches!(other, "since" | "until") => {
                 request.report_pairs.push((key.clone(), value.clone()));
             }
