@@ -1,4 +1,4 @@
-//! Lists every file under `web/` for the binary to embed: `src/surface/http/web.rs` includes
+//! Lists every file under `web/` for the binary to embed: `src/http/web.rs` includes
 //! the generated list, so a new file of the web map is served without editing code. A file
 //! whose extension has no media type here fails the build, naming it.
 

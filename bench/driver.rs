@@ -12,10 +12,10 @@
 //! numbered from 1 in file order), the form `bench/postgis.sh` writes, so that answers can be
 //! compared line by line.
 
-use sightmap::index::ReportIndex;
-use sightmap::query::{Page, ReportQuery, Spatial};
-use sightmap::store::Store;
-use sightmap::store::sqlite::SqliteStore;
+use sightmap_core::engine::index::ReportIndex;
+use sightmap_core::engine::query::{Page, ReportQuery, Spatial};
+use sightmap_core::engine::store::Store;
+use sightmap_core::engine::store::sqlite::SqliteStore;
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, BufWriter, Read, Write};
 use std::net::TcpStream;

@@ -13,15 +13,15 @@
 //!
 //! `cargo bench --bench events`
 
-use sightmap::events::{EventIndex, EventSettings, Member};
-use sightmap::index::{EventFilter, IndexRecord, ViewIndex};
-use sightmap::model::privacy::Viewer;
-use sightmap::model::{
+use sightmap_core::domain::model::privacy::Viewer;
+use sightmap_core::domain::model::{
     EventId, EventReview, Kind, Precision, Relation, ReportId, SourceKey, Stance, Status,
     Testimony, Timestamp, WordSet,
 };
-use sightmap::query::{BBox, Page, ReportQuery, Spatial};
-use sightmap::timeline;
+use sightmap_core::engine::events::{EventIndex, EventSettings, Member};
+use sightmap_core::engine::index::{EventFilter, IndexRecord, ViewIndex};
+use sightmap_core::engine::query::{BBox, Page, ReportQuery, Spatial};
+use sightmap_core::engine::timeline;
 use std::collections::HashMap;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -182,7 +182,7 @@ fn main() {
     let build = started.elapsed();
     let core = records
         .iter()
-        .filter(|r| sightmap::events::is_core(r.precision))
+        .filter(|r| sightmap_core::engine::events::is_core(r.precision))
         .count();
     let biggest = events.events().map(|e| e.len()).max().unwrap_or(0);
     println!(

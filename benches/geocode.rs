@@ -6,8 +6,8 @@
 //! `cargo bench --bench geocode`
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
-use sightmap::geocode::Geocoder;
-use sightmap::region::{Region, RegionFiles};
+use sightmap_core::geospatial::geocode::Geocoder;
+use sightmap_core::geospatial::region::{Region, RegionFiles};
 use std::hint::black_box;
 use std::sync::Arc;
 use std::time::Duration;

@@ -5,10 +5,10 @@
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use rstar::RTree;
-use sightmap::geodesy::{self, AuxPoint};
-use sightmap::index::{IndexRecord, ReportIndex, ViewIndex};
-use sightmap::model::privacy::Viewer;
-use sightmap::query::{Page, ReportQuery, Spatial};
+use sightmap_core::domain::model::privacy::Viewer;
+use sightmap_core::engine::index::{IndexRecord, ReportIndex, ViewIndex};
+use sightmap_core::engine::query::{Page, ReportQuery, Spatial};
+use sightmap_core::geospatial::geodesy::{self, AuxPoint};
 use std::hint::black_box;
 use std::time::Duration;
 
@@ -79,7 +79,7 @@ fn radius(c: &mut Criterion) {
     group.finish();
 }
 
-/// The cost of private locations (see `sightmap::model::privacy`): 1M reports, one in a hundred
+/// The cost of private locations (see `sightmap_core::domain::model::privacy`): 1M reports, one in a hundred
 /// private (shown to the public at the centre of its half-degree cell); the same 10 km radius
 /// queries as the public (the main index alone) and as a reviewer (the main index without
 /// the private entries, the small exact index, merged).

@@ -5,9 +5,9 @@
 //! `cargo bench --bench relate`
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use sightmap::atlas::Atlas;
-use sightmap::layers;
-use sightmap::region::RegionFiles;
+use sightmap_core::formats::layers;
+use sightmap_core::geospatial::atlas::Atlas;
+use sightmap_core::geospatial::region::RegionFiles;
 use std::hint::black_box;
 use std::time::Duration;
 

@@ -4,9 +4,9 @@
 //! `cargo bench --bench store`
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use sightmap::service::ReportService;
-use sightmap::store::Store;
-use sightmap::store::sqlite::SqliteStore;
+use sightmap_core::engine::service::ReportService;
+use sightmap_core::engine::store::Store;
+use sightmap_core::engine::store::sqlite::SqliteStore;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -35,7 +35,7 @@ fn single_inserts(c: &mut Criterion) {
             let r = reports[next % reports.len()].clone();
             next += 1;
             let mut r = r;
-            r.id = sightmap::model::ReportId::new();
+            r.id = sightmap_core::domain::model::ReportId::new();
             rt.block_on(store.insert(vec![r], "bench")).unwrap()
         })
     });

@@ -4,11 +4,11 @@
 
 #![allow(dead_code)]
 
-use sightmap::index::IndexRecord;
-use sightmap::model::{
+use sightmap_core::domain::model::{
     Interval, Kind, Location, Precision, Relation, Report, ReportId, Source, SourceType, Stance,
     Status, Timestamp, WordSet,
 };
+use sightmap_core::engine::index::IndexRecord;
 
 /// The seed of the field notes.
 pub const SEED: u64 = 20_240_601;

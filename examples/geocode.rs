@@ -1,8 +1,8 @@
 //! Geocodes each argument (or each line of standard input) with the embedded region and prints
 //! the candidates: `cargo run --release --example geocode -- "northern Ardabil" "Bilesavar"`.
 
-use sightmap::geocode::Geocoder;
-use sightmap::region::{Region, RegionFiles};
+use sightmap_core::geospatial::geocode::Geocoder;
+use sightmap_core::geospatial::region::{Region, RegionFiles};
 use std::io::BufRead;
 use std::sync::Arc;
 

@@ -234,7 +234,7 @@ def readable(s):
 
 
 def loose(s):
-    """The geocoder's loose form (src/geospatial/geocode/normalize.rs): ezafe words dropped, then
+    """The geocoder's loose form (crates/core/src/geospatial/geocode/normalize.rs): ezafe words dropped, then
     oo/ou->u, ee->i, gh->q, dj->j, tch->ch, ow->o before a consonant, e->a, y->i, w->v."""
     out = []
     for w in fold(s).split():

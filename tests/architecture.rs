@@ -1,17 +1,37 @@
-//! The dependency rule of `src/lib.rs`: the core never imports the surface. The surface
-//! (`src/surface/`: the command line, its configuration and the HTTP server, and `main.rs`)
-//! may use every part of the core; no other file may name `crate::surface`, `crate::cli`,
-//! `crate::config` or `crate::http` in code (doc comments may link to them). Read from the
-//! sources, so that a forbidden `use` fails here with the file and line.
+//! The architecture, checked from the sources: which layer of the core may use which (one
+//! table, [`MAY_USE`]), no module re-exported at a crate root, and no HTTP or command-line
+//! crate in the core's dependency tree. A forbidden `use` fails here with the file and line.
 
 use std::path::{Path, PathBuf};
+use std::process::Command;
 
-/// The surface's paths, as the core could name them (the modules are re-exported at the
-/// crate root).
-const SURFACE: &[&str] = &["surface", "cli", "config", "http"];
+/// The core's layers, each with the layers it may use besides itself. A source file belongs
+/// to the longest entry its path starts with (`geospatial/geodesy.rs` is
+/// `geospatial::geodesy`, `geospatial/region/bands.rs` is `geospatial`). Bottom first:
+/// geodesy is pure arithmetic; the domain (the report model, privacy, history) uses only
+/// geodesy; the rest of geospatial (region, geocoding, relations) uses the domain; the engine
+/// (index, events, stores, service) uses both; the formats encode what the engine holds.
+const MAY_USE: &[(&str, &[&str])] = &[
+    ("geospatial::geodesy", &[]),
+    ("domain", &["geospatial::geodesy"]),
+    ("geospatial", &["geospatial::geodesy", "domain"]),
+    ("engine", &["geospatial::geodesy", "domain", "geospatial"]),
+    (
+        "formats",
+        &["geospatial::geodesy", "domain", "geospatial", "engine"],
+    ),
+];
+
+/// The crates the core must not depend on, even indirectly: the HTTP stack and the command
+/// line belong to the service crate.
+const NOT_IN_THE_CORE: &[&str] = &["axum", "tower", "tower-http", "hyper", "hyper-util", "clap"];
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
 
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    for entry in std::fs::read_dir(dir).expect("read src") {
+    for entry in std::fs::read_dir(dir).expect("read a source folder") {
         let path = entry.expect("a directory entry").path();
         if path.is_dir() {
             rust_files(&path, out);
@@ -21,93 +41,194 @@ fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
-/// The top-level folder or file a source file belongs to: `src/surface/http/ogc.rs` →
-/// `surface`, `src/engine/index/mod.rs` → `engine`, `src/main.rs` → `main`.
-fn module_of(src: &Path, file: &Path) -> String {
+/// The module path of a source file under `src`: `geospatial/geodesy.rs` →
+/// `geospatial::geodesy`, `engine/index/mod.rs` → `engine::index`.
+fn module_path(src: &Path, file: &Path) -> String {
     let relative = file.strip_prefix(src).expect("under src");
-    let first = relative.components().next().expect("a component");
-    let name = first.as_os_str().to_string_lossy();
-    name.trim_end_matches(".rs").to_string()
+    let mut parts: Vec<String> = relative
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    let last = parts.pop().expect("a file name");
+    let stem = last.trim_end_matches(".rs");
+    if stem != "mod" && stem != "lib" {
+        parts.push(stem.to_string());
+    }
+    parts.join("::")
 }
 
-/// The code of a line: without a `//` comment (outside string literals, which the core's
-/// paths never contain).
+/// The table's entry a module path belongs to: the longest one it starts with.
+fn layer_of(module: &str) -> Option<&'static str> {
+    MAY_USE
+        .iter()
+        .map(|(layer, _)| *layer)
+        .filter(|layer| module == *layer || module.starts_with(&format!("{layer}::")))
+        .max_by_key(|layer| layer.len())
+}
+
+/// The code of a line: without a `//` comment (the core's paths are never in strings).
 fn code(line: &str) -> &str {
     line.find("//").map_or(line, |at| &line[..at])
 }
 
-/// The surface modules that a line of code names: `crate::http::…`, or `http` inside a
-/// `use crate::{…}` group.
-fn named_surface(code: &str, in_crate_group: bool) -> Vec<&'static str> {
-    SURFACE
-        .iter()
-        .copied()
-        .filter(|m| {
-            code.contains(&format!("crate::{m}::"))
-                || code.contains(&format!("crate::{m};"))
-                || code.contains(&format!("crate::{m}}}"))
-                || code.contains(&format!("crate::{m},"))
-                || (in_crate_group
-                    && code
-                        .split(|c: char| !c.is_alphanumeric() && c != '_')
-                        .any(|word| word == *m))
+/// The module paths a line of code names through `crate::`, as far as they go
+/// (`crate::engine::index::MapPoint` → `engine::index::MapPoint`, `crate::engine::index::{A,
+/// B}` → `engine::index::`, and a group at the root, `crate::{a, b}`, → `{`).
+fn crate_paths(code: &str) -> Vec<String> {
+    code.match_indices("crate::")
+        .filter(|(at, _)| {
+            // Not `sightmap_crate::` or `$crate::`.
+            !code[..*at]
+                .chars()
+                .next_back()
+                .is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '$')
+        })
+        .map(|(at, _)| {
+            code[at + "crate::".len()..]
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == ':' || *c == '{')
+                .collect::<String>()
+        })
+        .map(|path| match path.find('{') {
+            Some(0) => "{".to_string(),
+            Some(at) => path[..at].to_string(),
+            None => path,
         })
         .collect()
 }
 
+/// Whether a layer may name `path` (a path below `crate::`).
+fn allowed(layer: &str, path: &str) -> bool {
+    let Some(target) = layer_of(path.trim_end_matches("::")) else {
+        // A path the table does not hold: a macro or a type at the root.
+        return true;
+    };
+    let may = MAY_USE
+        .iter()
+        .find(|(l, _)| *l == layer)
+        .map(|(_, may)| *may)
+        .unwrap_or_default();
+    target == layer || may.contains(&target)
+}
+
 #[test]
-fn the_core_never_imports_the_surface() {
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+fn each_layer_of_the_core_uses_only_the_layers_below_it() {
+    let src = root().join("crates/core/src");
     let mut files = Vec::new();
     rust_files(&src, &mut files);
     files.sort();
-    assert!(files.len() > 20, "the sources were found");
+    assert!(files.len() > 50, "the core's sources were found");
     let mut violations = Vec::new();
     for file in &files {
-        let module = module_of(&src, file);
-        if module == "surface" || module == "main" {
-            continue;
+        let module = module_path(&src, file);
+        if module.is_empty() {
+            continue; // lib.rs
         }
+        let Some(layer) = layer_of(&module) else {
+            violations.push(format!(
+                "{module}: not in the table of layers (tests/architecture.rs)"
+            ));
+            continue;
+        };
         let text = std::fs::read_to_string(file).expect("read a source file");
-        let mut in_crate_group = false;
         for (n, line) in text.lines().enumerate() {
+            // Unit tests (at the end of a file) may build what they test with.
+            if line.trim_start().starts_with("#[cfg(test)]") {
+                break;
+            }
             let code = code(line);
-            if code.contains("use crate::{") {
-                in_crate_group = true;
-            }
-            for m in named_surface(code, in_crate_group) {
-                violations.push(format!(
-                    "{}:{}: the core module `{module}` names `crate::{m}`: {}",
-                    file.strip_prefix(&src).unwrap().display(),
-                    n + 1,
-                    line.trim()
-                ));
-            }
-            if in_crate_group && code.contains("};") {
-                in_crate_group = false;
+            for path in crate_paths(code) {
+                let place = format!("{}:{}", file.strip_prefix(root()).unwrap().display(), n + 1);
+                if path == "{" {
+                    violations.push(format!(
+                        "{place}: name each module by its own path, not in a `crate::{{…}}` group: {}",
+                        line.trim()
+                    ));
+                } else if !allowed(layer, &path) {
+                    violations.push(format!(
+                        "{place}: `{layer}` may not use `{path}`: {}",
+                        line.trim()
+                    ));
+                }
             }
         }
     }
     assert!(
         violations.is_empty(),
-        "the core must not depend on the surface (see src/lib.rs):\n{}",
+        "the core's layers (see MAY_USE in tests/architecture.rs):\n{}",
         violations.join("\n")
     );
 }
 
-/// The rule's reader finds what it is meant to find.
 #[test]
-fn the_reader_sees_paths_and_groups_but_not_comments() {
-    assert_eq!(
-        named_surface("use crate::http::problem::Problem;", false),
-        ["http"]
+fn no_crate_root_re_exports_a_module() {
+    for lib in ["crates/core/src/lib.rs", "src/lib.rs"] {
+        let text = std::fs::read_to_string(root().join(lib)).expect("read a lib.rs");
+        let re_exports: Vec<&str> = text
+            .lines()
+            .filter(|l| code(l).trim_start().starts_with("pub use"))
+            .collect();
+        assert!(
+            re_exports.is_empty(),
+            "{lib} re-exports {re_exports:?}: code names each module by its folder's path"
+        );
+    }
+}
+
+#[test]
+fn the_core_has_no_http_or_command_line_crate_in_its_tree() {
+    let output = Command::new(env!("CARGO"))
+        .current_dir(root())
+        .args([
+            "tree",
+            "--offline",
+            "--locked",
+            "-p",
+            "sightmap-core",
+            "-e",
+            "normal",
+            "--prefix",
+            "none",
+            "--format",
+            "{p}",
+        ])
+        .output()
+        .expect("run cargo tree");
+    assert!(
+        output.status.success(),
+        "cargo tree: {}",
+        String::from_utf8_lossy(&output.stderr)
     );
+    let tree = String::from_utf8_lossy(&output.stdout);
+    let names: Vec<&str> = tree
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
+    assert!(names.contains(&"rstar"), "the tree was read: {tree}");
+    let found: Vec<&&str> = NOT_IN_THE_CORE
+        .iter()
+        .filter(|c| names.contains(c))
+        .collect();
+    assert!(found.is_empty(), "the core depends on {found:?}");
+}
+
+/// The table's reader finds what it is meant to find.
+#[test]
+fn the_reader_sees_paths_groups_and_layers() {
     assert_eq!(
-        named_surface("let x = crate::cli::SNAPSHOT;", false),
-        ["cli"]
+        crate_paths("use crate::engine::index::MapPoint;"),
+        ["engine::index::MapPoint"]
     );
-    assert_eq!(named_surface("    config, model,", true), ["config"]);
-    assert!(named_surface(code("/// see [`crate::http`]"), false).is_empty());
-    assert!(named_surface("use crate::model::Report;", false).is_empty());
-    assert!(named_surface("let http_client = 1;", true).is_empty());
+    assert_eq!(crate_paths("use crate::engine::{a, b};"), ["engine::"]);
+    assert_eq!(crate_paths("use crate::{engine, formats};"), ["{"]);
+    assert!(crate_paths(code("/// see [`crate::formats`]")).is_empty());
+    assert!(crate_paths("$crate::x").is_empty());
+    assert_eq!(layer_of("geospatial::geodesy"), Some("geospatial::geodesy"));
+    assert_eq!(layer_of("geospatial::region::bands"), Some("geospatial"));
+    assert_eq!(layer_of("surface"), None);
+    assert!(allowed("domain", "geospatial::geodesy::distance"));
+    assert!(!allowed("domain", "engine::store::Revision"));
+    assert!(allowed("formats", "engine::index::MapPoint"));
+    assert!(!allowed("engine", "formats::feature::plain_json"));
+    assert!(!allowed("geospatial::geodesy", "domain::model"));
 }

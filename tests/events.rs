@@ -7,12 +7,12 @@
 //! the bounds.
 
 use proptest::prelude::*;
-use sightmap::events::{EventIndex, EventSettings, Member, compatible, is_core};
-use sightmap::geodesy::geodesic_distance_m;
-use sightmap::model::{
+use sightmap_core::domain::model::{
     EventId, EventReview, IndexRecord, Kind, Precision, Relation, ReportId, SourceKey, Stance,
     Status, Testimony, Timestamp, WordSet,
 };
+use sightmap_core::engine::events::{EventIndex, EventSettings, Member, compatible, is_core};
+use sightmap_core::geospatial::geodesy::geodesic_distance_m;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 const HOUR: i64 = 3_600;

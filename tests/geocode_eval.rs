@@ -11,9 +11,9 @@
 //!
 //! Run with `cargo test --release --test geocode_eval -- --nocapture`.
 
-use sightmap::geocode::{Candidate, Geocoder};
-use sightmap::geodesy::geodesic_distance_m;
-use sightmap::region::Region;
+use sightmap_core::geospatial::geocode::{Candidate, Geocoder};
+use sightmap_core::geospatial::geodesy::geodesic_distance_m;
+use sightmap_core::geospatial::region::Region;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -200,7 +200,7 @@ fn print_table(title: &str, table: &BTreeMap<String, (usize, usize)>) {
 /// accuracy or with fewer rows than required.
 fn evaluate(name: &str, rows: &[Row], required_rows: usize) {
     let geocoder = Geocoder::new(Arc::new(
-        Region::load(sightmap::region::RegionFiles::embedded()).unwrap(),
+        Region::load(sightmap_core::geospatial::region::RegionFiles::embedded()).unwrap(),
     ));
     assert!(
         rows.len() >= required_rows,

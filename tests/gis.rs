@@ -140,10 +140,10 @@ fn gdal_reads_every_export_format() {
         args.push(path.to_str().unwrap());
         let summary = ogrinfo(&args);
         assert_eq!(feature_count(&summary), 25, "{format}: {summary}");
-        // Every format carries the same fields: the one list of sightmap::fields (the
+        // Every format carries the same fields: the one list of sightmap_core::formats::fields (the
         // coordinate columns only where there is no geometry of their own).
         let lowercase = summary.to_lowercase();
-        for field in sightmap::fields::FIELDS {
+        for field in sightmap_core::formats::fields::FIELDS {
             if field.coordinate && format != "csv" {
                 continue;
             }

@@ -3,15 +3,17 @@
 //! GeographicLib (Karney), the reference for "geodesic on WGS84".
 
 use proptest::prelude::*;
-use sightmap::events::EventIndex;
-use sightmap::geodesy::geodesic_distance_m;
-use sightmap::index::{EventFilter, IdPage, IndexRecord, ReportIndex, SnapshotStamp, ViewIndex};
-use sightmap::model::privacy::Viewer;
-use sightmap::model::{
+use sightmap_core::domain::model::privacy::Viewer;
+use sightmap_core::domain::model::{
     Kind, Precision, Relation, ReportId, SourceType, Status, Timestamp, WordSet,
 };
-use sightmap::query::{BBox, Filter, Page, ReportQuery, Spatial};
-use sightmap::timeline::{BinWidth, Bins, Histogram, UtcOffset, span};
+use sightmap_core::engine::events::EventIndex;
+use sightmap_core::engine::index::{
+    EventFilter, IdPage, IndexRecord, ReportIndex, SnapshotStamp, ViewIndex,
+};
+use sightmap_core::engine::query::{BBox, Filter, Page, ReportQuery, Spatial};
+use sightmap_core::engine::timeline::{BinWidth, Bins, Histogram, UtcOffset, span};
+use sightmap_core::geospatial::geodesy::geodesic_distance_m;
 use std::collections::HashSet;
 
 const DAY: i64 = 86_400;

@@ -50,7 +50,7 @@ fn every_flag_and_its_environment_variable_is_in_the_readme() {
 #[test]
 fn every_layer_is_in_the_readme_table() {
     let readme = readme();
-    for layer in sightmap::layers::Layer::ALL {
+    for layer in sightmap_core::formats::layers::Layer::ALL {
         assert!(
             readme.contains(&format!("| `{}` |", layer.id())),
             "layer {} is not in the README's layers table",
@@ -62,7 +62,7 @@ fn every_layer_is_in_the_readme_table() {
 #[test]
 fn every_export_format_is_in_the_readme() {
     let readme = readme();
-    for format in sightmap::export::Format::NAMES {
+    for format in sightmap_core::formats::export::Format::NAMES {
         assert!(
             readme.contains(&format!("`{format}`")),
             "export format {format} is not in the README"
@@ -77,13 +77,13 @@ fn every_export_format_is_in_the_readme() {
 #[test]
 fn every_exported_field_and_ogc_flat_field_is_in_the_readme() {
     let readme = readme();
-    for field in sightmap::fields::FIELDS {
+    for field in sightmap_core::formats::fields::FIELDS {
         assert!(
             readme.contains(&format!("`{}`", field.name)),
             "field {} is not in the README",
             field.name
         );
-        if let sightmap::fields::Ogc::Flat(flat) = field.ogc {
+        if let sightmap_core::formats::fields::Ogc::Flat(flat) = field.ogc {
             assert!(readme.contains(&format!("`{flat}`")), "{flat}");
         }
     }

@@ -2,8 +2,8 @@
 //! dense scan along each border with GeographicLib.
 
 use geographiclib_rs::{DirectGeodesic, Geodesic, InverseGeodesic};
-use sightmap::atlas::Atlas;
-use sightmap::region::RegionFiles;
+use sightmap_core::geospatial::atlas::Atlas;
+use sightmap_core::geospatial::region::RegionFiles;
 use std::sync::OnceLock;
 
 fn places() -> &'static Atlas {
@@ -187,10 +187,10 @@ fn the_sea_holds_mid_caspian_points_and_no_inland_place() {
 /// the service opens on the store, and keep their versions.
 #[tokio::test]
 async fn reports_stored_without_a_relation_get_one_at_start_up() {
-    use sightmap::model::{Origin, Timestamp, input_from_json};
-    use sightmap::service::ReportService;
-    use sightmap::store::Store;
-    use sightmap::store::sqlite::SqliteStore;
+    use sightmap_core::domain::model::{Origin, Timestamp, input_from_json};
+    use sightmap_core::engine::service::ReportService;
+    use sightmap_core::engine::store::Store;
+    use sightmap_core::engine::store::sqlite::SqliteStore;
     use std::sync::Arc;
 
     let dir = tempfile::tempdir().unwrap();
@@ -221,14 +221,15 @@ async fn reports_stored_without_a_relation_get_one_at_start_up() {
     assert_eq!(stored.relation.border_country.as_deref(), Some("AZ"));
     assert!(stored.relation.border_distance_m.unwrap() < 3_000.0);
     // And the index filters on it.
-    let query = sightmap::query::ReportQuery::from_pairs(&[(
-        "border_within_km".to_string(),
-        "3".to_string(),
-    )])
-    .unwrap();
+    let query =
+        sightmap::http::params::report_query(&[("border_within_km".to_string(), "3".to_string())])
+            .unwrap();
     assert_eq!(
         service
-            .query(&query, sightmap::model::privacy::Viewer::Public)
+            .query(
+                &query,
+                sightmap_core::domain::model::privacy::Viewer::Public
+            )
             .await
             .unwrap()
             .matched,

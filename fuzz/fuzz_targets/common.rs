@@ -2,9 +2,9 @@
 //! under `data/region/`, loaded once, and the checks every point and valid report must pass.
 #![allow(dead_code)]
 
-use sightmap::model::{FieldError, Gazetteer, Origin, Timestamp, input_from_json};
-use sightmap::atlas::Atlas;
-use sightmap::region::RegionFiles;
+use sightmap_core::domain::model::{FieldError, Gazetteer, Origin, Timestamp, input_from_json};
+use sightmap_core::geospatial::atlas::Atlas;
+use sightmap_core::geospatial::region::RegionFiles;
 use std::sync::OnceLock;
 
 /// The region's places, geocoder and geography, loaded on first use.

@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use sightmap::geocode::coords;
+use sightmap_core::geospatial::geocode::coords;
 
 #[path = "common.rs"]
 mod common;

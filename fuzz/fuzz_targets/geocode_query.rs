@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use sightmap::geocode::normalize;
+use sightmap_core::geospatial::geocode::normalize;
 
 #[path = "common.rs"]
 mod common;

@@ -4,7 +4,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use sightmap::import::{Format, read_records};
+use sightmap_core::formats::import::{Format, read_records};
 
 #[path = "common.rs"]
 mod common;

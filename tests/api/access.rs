@@ -210,7 +210,10 @@ async fn the_store_keeps_only_hashes() {
     let (_, secret) = make(&app, "field desk", "reporter").await;
     let stored = app.state.reports.store().tokens().await.unwrap();
     assert_eq!(stored.len(), 1);
-    assert_eq!(stored[0].hash, sightmap::access::hash_secret(&secret));
+    assert_eq!(
+        stored[0].hash,
+        sightmap_core::domain::access::hash_secret(&secret)
+    );
     // Nothing under the data directory holds the secret (the embedded store's files).
     for entry in std::fs::read_dir(app.dir.path()).unwrap() {
         let bytes = std::fs::read(entry.unwrap().path()).unwrap_or_default();

@@ -12,7 +12,7 @@ const ADMIN: &str = "admin-secret";
 /// (revisions are stamped to the second), and before the next write's second.
 async fn moment() -> String {
     tokio::time::sleep(std::time::Duration::from_millis(1_100)).await;
-    let now = sightmap::model::Timestamp::now();
+    let now = sightmap_core::domain::model::Timestamp::now();
     tokio::time::sleep(std::time::Duration::from_millis(1_100)).await;
     now.to_string()
 }

@@ -2,7 +2,7 @@
 
 use crate::support::App;
 use serde_json::json;
-use sightmap::geodesy::geodesic_distance_m;
+use sightmap_core::geospatial::geodesy::geodesic_distance_m;
 
 fn km_between(feature: &serde_json::Value, lon: f64, lat: f64) -> f64 {
     let c = &feature["geometry"]["coordinates"];

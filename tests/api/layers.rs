@@ -4,7 +4,7 @@
 use crate::support::{App, places, report_at};
 use geo::{Contains, Point};
 use serde_json::{Value, json};
-use sightmap::geodesy::geodesic_distance_m;
+use sightmap_core::geospatial::geodesy::geodesic_distance_m;
 
 /// Reports at Rasht (near, 8 km), Parsabad, Lahijan (disputed) and Baku.
 async fn seeded() -> App {

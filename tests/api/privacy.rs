@@ -450,8 +450,11 @@ async fn bad_public_precision_and_contact_details_are_refused() {
 async fn an_exact_export_imported_elsewhere_keeps_reports_private() {
     let s = setup().await;
     for (format, import_format) in [
-        ("geojson", sightmap::import::Format::FeatureCollection),
-        ("csv", sightmap::import::Format::Csv),
+        (
+            "geojson",
+            sightmap_core::formats::import::Format::FeatureCollection,
+        ),
+        ("csv", sightmap_core::formats::import::Format::Csv),
     ] {
         let exact = s
             .app
@@ -464,11 +467,11 @@ async fn an_exact_export_imported_elsewhere_keeps_reports_private() {
             .await;
         assert_eq!(exact.status, 200);
         let other = App::new(None).await;
-        let options = sightmap::import::Options {
+        let options = sightmap_core::formats::import::Options {
             gazetteer: Some(places()),
             ..Default::default()
         };
-        let summary = sightmap::import::import(
+        let summary = sightmap_core::formats::import::import(
             Some(Arc::new(other.state.reports.store().clone())),
             std::io::Cursor::new(exact.bytes.to_vec()),
             import_format,

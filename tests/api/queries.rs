@@ -4,7 +4,7 @@
 
 use crate::support::{App, ids_of, report_at};
 use serde_json::json;
-use sightmap::geodesy::geodesic_distance_m;
+use sightmap_core::geospatial::geodesy::geodesic_distance_m;
 
 /// Rasht, Lahijan, Ardabil, Astara (Iran) and Baku, with distinct kinds, times and sources.
 async fn seeded() -> (App, Vec<String>) {

@@ -65,7 +65,7 @@ async fn every_file_of_the_web_folder_is_served_as_it_is() {
 
 #[tokio::test]
 async fn the_vocabulary_is_the_models_with_the_maps_colours_and_marks() {
-    use sightmap::model::{Kind, Precision, SourceType, Stance, Status};
+    use sightmap_core::domain::model::{Kind, Precision, SourceType, Stance, Status};
     let app = App::new(None).await;
     let reply = app.get("/api/vocabulary").await;
     assert_eq!(reply.status, StatusCode::OK);

@@ -1,0 +1,190 @@
+//! Events as a viewer sees them: the index finds and sums them up
+//! ([`crate::engine::index::ViewIndex::event_page`]), the store supplies an event's members, and
+//! possible duplicates of a new report.
+
+use super::*;
+use crate::domain::model::{EventId, Kind, Testimony};
+use crate::engine::index::{EventFilter, EventPage, EventView};
+
+impl ReportService {
+    /// The events with a member matching the query's place and report filters (as `viewer`
+    /// sees the reports) that pass `filter`, newest first, one page of the query's paging.
+    pub async fn events(
+        &self,
+        query: &ReportQuery,
+        filter: &EventFilter,
+        viewer: Viewer,
+    ) -> Result<EventPage, ServiceError> {
+        let text_matches = self.text_matches(query).await?;
+        Ok(self
+            .index
+            .read()
+            .event_page(query, text_matches.as_ref(), filter, viewer))
+    }
+
+    /// One event as `viewer` sees it, with the members the viewer may see listed, core
+    /// first; `None` if there is no such event.
+    pub async fn event(
+        &self,
+        id: EventId,
+        viewer: Viewer,
+    ) -> Result<Option<(EventView, Vec<Report>)>, ServiceError> {
+        let found = {
+            let index = self.index.read();
+            let events = index.events();
+            events
+                .event(&id)
+                .map(|event| EventView::of(events, event, viewer))
+        };
+        let Some(found) = found else {
+            return Ok(None);
+        };
+        let ids: Vec<ReportId> = found.core.iter().chain(&found.support).copied().collect();
+        let reports = self.get_many(ids, viewer).await?;
+        Ok(Some((found, reports)))
+    }
+
+    /// The event of each report as `viewer` may know it, with its suggested grade and
+    /// independent asserting origins, in the reports' order: for exports.
+    pub fn events_of(&self, reports: &[ReportId], viewer: Viewer) -> Vec<Option<ReportEvent>> {
+        let index = self.index.read();
+        let events = index.events();
+        reports
+            .iter()
+            .map(|report| {
+                let id = index.event_seen_by(report, viewer)?;
+                let summary = events.summary(events.event(&id)?);
+                Some(ReportEvent {
+                    id,
+                    grade: summary.grade,
+                    asserting_origins: summary.origins.asserting,
+                })
+            })
+            .collect()
+    }
+
+    /// How many events there are.
+    pub fn event_count(&self) -> usize {
+        self.index.read().events().len()
+    }
+
+    /// The event a report belongs to as `viewer` may know it (see
+    /// [`ViewIndex::event_seen_by`]).
+    pub fn event_of(&self, report: &ReportId, viewer: Viewer) -> Option<EventId> {
+        self.index.read().event_seen_by(report, viewer)
+    }
+}
+
+/// A report's event as an export names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReportEvent {
+    /// The event.
+    pub id: EventId,
+    /// Its suggested grade.
+    pub grade: crate::engine::events::summary::Grade,
+    /// Its independent asserting origins.
+    pub asserting_origins: usize,
+}
+
+/// How many possible duplicates a new report is shown at most.
+pub const MAX_DUPLICATES: usize = 10;
+
+/// A stored report that may be the same report as a new one.
+#[derive(Debug, Clone)]
+pub struct PossibleDuplicate {
+    /// The stored report, as the viewer may see it.
+    pub report: Report,
+    /// Geodesic distance between the two points, metres.
+    pub distance_m: f64,
+    /// Whether the two share an origin (a source of one folded name): the likeliest
+    /// duplicates.
+    pub shares_origin: bool,
+    /// The stored report's event, as the viewer may know it.
+    pub event: Option<EventId>,
+}
+
+impl ReportService {
+    /// Validates a report as [`ReportService::create`] would, without storing it: for
+    /// showing possible duplicates before the reporter sends it.
+    pub fn check(&self, input: ReportInput) -> Result<Report, ServiceError> {
+        input
+            .into_report(
+                Origin::Client,
+                None,
+                Timestamp::now(),
+                self.gazetteer.as_deref(),
+            )
+            .map_err(ServiceError::Invalid)
+    }
+
+    /// The stored reports that may be the same report as `report`: of a compatible kind,
+    /// their uncertainty circles overlapping its own and their observation intervals
+    /// overlapping its own; those sharing one of its origins first, then the nearest.
+    pub async fn possible_duplicates(
+        &self,
+        report: &Report,
+        viewer: Viewer,
+    ) -> Result<Vec<PossibleDuplicate>, ServiceError> {
+        let kinds: Vec<Kind> = Kind::ALL
+            .iter()
+            .copied()
+            .filter(|k| crate::engine::events::compatible(*k, report.kind))
+            .collect();
+        let query = ReportQuery {
+            spatial: crate::engine::query::Spatial::Radius {
+                lon: report.location.lon,
+                lat: report.location.lat,
+                radius_m: report.location.uncertainty_m,
+                include_uncertain: true,
+            },
+            filter: crate::engine::query::Filter {
+                since: Some(report.observed.from),
+                until: Some(report.observed.to),
+                kinds: Some(kinds),
+                ..Default::default()
+            },
+            page: crate::engine::query::Page {
+                limit: 1_000,
+                offset: 0,
+            },
+        };
+        let names: Vec<u64> = Testimony::of(&report.sources)
+            .keys()
+            .iter()
+            .map(|k| k.name)
+            .collect();
+        let mut found: Vec<(bool, f64, ReportId, Option<EventId>)> = {
+            let index = self.index.read();
+            index
+                .query(&query, None, viewer)
+                .hits
+                .iter()
+                .filter(|hit| hit.id != report.id)
+                .map(|hit| {
+                    let shares = index.events().member(&hit.id).is_some_and(|m| {
+                        m.testimony.keys().iter().any(|k| names.contains(&k.name))
+                    });
+                    let event = index.event_seen_by(&hit.id, viewer);
+                    (shares, hit.distance_m.unwrap_or(0.0), hit.id, event)
+                })
+                .collect()
+        };
+        found.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.total_cmp(&b.1)).then(a.2.cmp(&b.2)));
+        found.truncate(MAX_DUPLICATES);
+        let reports = self
+            .get_many(found.iter().map(|f| f.2).collect(), viewer)
+            .await?;
+        Ok(found
+            .into_iter()
+            .filter_map(|(shares_origin, distance_m, id, event)| {
+                let report = reports.iter().find(|r| r.id == id)?.clone();
+                Some(PossibleDuplicate {
+                    report,
+                    distance_m,
+                    shares_origin,
+                    event,
+                })
+            })
+            .collect())
+    }
+}

@@ -1,0 +1,242 @@
+//! The report service: the one place that keeps the durable store and the in-memory index in
+//! step. HTTP handlers and the CLI call it; neither touches the store or the index directly.
+//!
+//! Here: the service, how it opens and what it holds. `reports` reads and writes reports,
+//! `queries` answers queries, `export` streams exports, and `lifecycle` keeps the index
+//! beside the store (snapshots, catching up, following, bulk loads).
+
+mod as_of;
+mod events;
+mod export;
+mod lifecycle;
+mod queries;
+mod reports;
+mod timeline;
+
+pub use crate::engine::index::{EventFilter, EventPage, EventView};
+pub use as_of::DEFAULT_PAST_STATES_BYTES;
+pub use events::{MAX_DUPLICATES, PossibleDuplicate, ReportEvent};
+pub use export::{ExportCursor, FeatureChunks};
+pub use lifecycle::FOLLOW_EVERY;
+use lifecycle::{NO_SNAPSHOT, build_from_store, load_snapshot};
+pub use timeline::TimelineOf;
+
+use crate::domain::history::Revision;
+use crate::domain::model::privacy::Viewer;
+use crate::domain::model::{
+    EventId, FieldError, Gazetteer, Origin, Relation, Report, ReportId, ReportInput, Timestamp,
+    merge_patch,
+};
+use crate::engine::events::EventSettings;
+use crate::engine::feature_cache::FeatureCache;
+use crate::engine::index::{IndexRecord, MapPoint, Snapshot, SnapshotStamp, ViewIndex};
+use crate::engine::query::ReportQuery;
+use crate::engine::store::{Change, Inserted, Store, StoreError};
+use parking_lot::RwLock;
+use serde_json::{Map, Value};
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+
+/// How many times a PATCH is retried when another write changed the report meanwhile.
+const UPDATE_ATTEMPTS: usize = 5;
+
+/// Why a service call failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    /// The input is wrong; each error names its field.
+    #[error("invalid report")]
+    Invalid(Vec<FieldError>),
+    /// No live report has this id.
+    #[error("no report has id {0}")]
+    NotFound(ReportId),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// One report in a query's page, with its distance from the query's centre if it has one.
+#[derive(Debug, Clone)]
+pub struct RankedReport {
+    /// The report.
+    pub report: Report,
+    /// Geodesic distance in metres, for radius and nearest queries.
+    pub distance_m: Option<f64>,
+}
+
+/// One page of a query's answer.
+#[derive(Debug, Clone)]
+pub struct ReportPage {
+    /// Matches across all pages.
+    pub matched: usize,
+    /// This page's reports, in order.
+    pub reports: Vec<RankedReport>,
+}
+
+/// Computes the relation of records stored without one (by an older sightmap); returns what
+/// to store.
+fn fill_missing_relations(
+    records: &mut [IndexRecord],
+    gazetteer: &dyn Gazetteer,
+) -> Vec<(ReportId, Relation)> {
+    let unknown = Relation::default();
+    records
+        .iter_mut()
+        .filter(|r| r.relation == unknown)
+        .filter_map(|r| {
+            let relation = gazetteer.relate(r.lon, r.lat);
+            (relation != unknown).then(|| {
+                r.relation = relation.clone();
+                (r.id, relation)
+            })
+        })
+        .collect()
+}
+
+/// Reports as `viewer` may see them.
+fn seen_by(reports: Vec<Report>, viewer: Viewer) -> Vec<Report> {
+    reports
+        .into_iter()
+        .map(|r| r.into_seen_by(viewer))
+        .collect()
+}
+
+/// Reports: stored durably, indexed in memory.
+pub struct ReportService {
+    store: Arc<dyn Store>,
+    gazetteer: Option<Arc<dyn Gazetteer>>,
+    index: RwLock<ViewIndex>,
+    /// Serialised features of recently read reports (never of a private report, whose
+    /// features differ by viewer); every write forgets its report's.
+    features: FeatureCache,
+    /// Held shared by each write from its store call until the index has it, and exclusively
+    /// while a snapshot is written: then everything up to the store's last version is in the
+    /// index.
+    writes: Arc<tokio::sync::RwLock<()>>,
+    /// The store version of the snapshot last loaded or written ([`NO_SNAPSHOT`] for none).
+    snapshot_version: AtomicI64,
+    /// Every change up to this store version is in the index (this process's own writes
+    /// may be newer): where [`ReportService::catch_up`] reads on from.
+    applied: AtomicI64,
+    /// During a bulk load into an empty index, the records of the reports inserted so far,
+    /// built into the index in one pass when it ends (see [`ReportService::begin_bulk_load`]).
+    bulk: parking_lot::Mutex<Option<Vec<IndexRecord>>>,
+    /// The reports as they stood at past moments, kept for `as_of` reads.
+    past: as_of::PastStates,
+}
+
+/// The feature cache's budget unless [`ReportService::with_feature_cache`] sets another.
+pub const DEFAULT_FEATURE_CACHE_BYTES: usize = 512 << 20;
+
+/// How a report is serialised as a feature (the formats' `plain_json`): the service caches
+/// what it writes. Every caller passes the same one (the engine does not depend on the
+/// formats, which encode what it holds).
+pub type FeatureEncoder = fn(&Report) -> Vec<u8>;
+
+/// A serialised feature (see [`FeatureEncoder`]) with its distance in metres from
+/// the query's centre and its event as the viewer may know it.
+pub type FeatureInContext = (Arc<[u8]>, Option<f64>, Option<EventId>);
+
+/// One page of a query's answer as serialised features, in order, each with its distance
+/// from the query's centre if it has one.
+pub struct JsonFeaturePage {
+    /// Matches across all pages.
+    pub matched: usize,
+    /// This page's features (see [`FeatureEncoder`]) with their distances in metres
+    /// and their events as the viewer may know them.
+    pub features: Vec<FeatureInContext>,
+}
+
+impl ReportService {
+    /// Opens the service on a store, building the index from every live report in it.
+    /// `gazetteer` geocodes place text sent without coordinates.
+    pub async fn open(
+        store: Arc<dyn Store>,
+        gazetteer: Option<Arc<dyn Gazetteer>>,
+    ) -> Result<Self, StoreError> {
+        Self::open_grouped_by(store, gazetteer, EventSettings::default()).await
+    }
+
+    /// Opens the service as [`ReportService::open`] does, grouping events by `events`.
+    async fn open_grouped_by(
+        store: Arc<dyn Store>,
+        gazetteer: Option<Arc<dyn Gazetteer>>,
+        events: EventSettings,
+    ) -> Result<Self, StoreError> {
+        // Read first: changes made while the records are read are replayed by catch_up.
+        let applied = store.last_version().await?;
+        let index = build_from_store(&store, gazetteer.clone(), events).await?;
+        Ok(Self::with_index(
+            store,
+            gazetteer,
+            index,
+            NO_SNAPSHOT,
+            applied,
+        ))
+    }
+
+    /// Opens the service from the index snapshot at `snapshot` if it is one of this store,
+    /// replaying the store's changes since; otherwise as [`ReportService::open`] does. Events
+    /// are grouped by `events` (restored from the snapshot if it was grouped by them). See
+    /// [`ReportService::save_snapshot`].
+    pub async fn open_with_snapshot(
+        store: Arc<dyn Store>,
+        gazetteer: Option<Arc<dyn Gazetteer>>,
+        snapshot: &Path,
+        events: EventSettings,
+    ) -> Result<Self, StoreError> {
+        match load_snapshot(&store, snapshot, events).await? {
+            Some((index, version, applied)) => {
+                Ok(Self::with_index(store, gazetteer, index, version, applied))
+            }
+            None => Self::open_grouped_by(store, gazetteer, events).await,
+        }
+    }
+
+    fn with_index(
+        store: Arc<dyn Store>,
+        gazetteer: Option<Arc<dyn Gazetteer>>,
+        index: ViewIndex,
+        snapshot_version: i64,
+        applied: i64,
+    ) -> Self {
+        Self {
+            store,
+            gazetteer,
+            index: RwLock::new(index),
+            features: FeatureCache::new(DEFAULT_FEATURE_CACHE_BYTES),
+            writes: Default::default(),
+            snapshot_version: AtomicI64::new(snapshot_version),
+            applied: AtomicI64::new(applied),
+            bulk: Default::default(),
+            past: as_of::PastStates::new(DEFAULT_PAST_STATES_BYTES),
+        }
+    }
+
+    /// Sets the feature cache's budget in bytes (0 keeps none).
+    pub fn with_feature_cache(mut self, budget_bytes: usize) -> Self {
+        self.features = FeatureCache::new(budget_bytes);
+        self
+    }
+
+    /// The store underneath, for logs.
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    /// How many live reports there are.
+    pub fn len(&self) -> usize {
+        self.index.read().len()
+    }
+
+    /// The extent of every live report in space and time, if there are any.
+    pub fn extent(&self) -> Option<([f64; 4], (Timestamp, Timestamp))> {
+        self.index.read().extent()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}

@@ -1,0 +1,220 @@
+//! The reports as they stood at a past moment, held in memory and read-only: the store under
+//! the service that answers `as_of` queries (see [`crate::engine::service::ReportService::as_of`]).
+//! It answers every read the live stores answer, from the reports rebuilt from the revision
+//! history; every write is refused, since the past cannot change.
+
+use super::{Change, Inserted, PastReport, Store, StoreError};
+use crate::domain::access::TokenRecord;
+use crate::domain::history::Revision;
+use crate::domain::model::{IndexRecord, Relation, Report, ReportId, Timestamp};
+use std::collections::{HashMap, HashSet};
+
+/// The reports of one past moment, in id order.
+pub struct PastStore {
+    at: Timestamp,
+    /// Each report with the version of its revision, sorted by id.
+    reports: Vec<(Report, i64)>,
+    by_id: HashMap<ReportId, usize>,
+    identity: String,
+}
+
+impl PastStore {
+    /// The store of the reports as they stood at `at` (as a public answer must show them:
+    /// see [`crate::engine::service::ReportService::as_of`]).
+    pub fn new(at: Timestamp, identity: &str, mut reports: Vec<(Report, i64)>) -> Self {
+        reports.sort_unstable_by_key(|(r, _)| r.id);
+        let by_id = reports
+            .iter()
+            .enumerate()
+            .map(|(i, (r, _))| (r.id, i))
+            .collect();
+        Self {
+            at,
+            reports,
+            by_id,
+            identity: format!("{identity} as of {at}"),
+        }
+    }
+
+    /// An estimate of the memory the reports take, in bytes.
+    pub fn bytes(&self) -> usize {
+        self.reports
+            .iter()
+            .map(|(r, _)| {
+                std::mem::size_of::<Report>()
+                    + r.description.len()
+                    + r.location.text.as_ref().map_or(0, String::len)
+                    + r.sources.len() * 128
+                    + r.tags.iter().map(|t| t.len() + 24).sum::<usize>()
+                    + r.public.as_ref().map_or(0, |_| 256)
+            })
+            .sum()
+    }
+
+    fn refuse<T>(&self) -> Result<T, StoreError> {
+        Err(StoreError::Unavailable(format!(
+            "the reports as of {} are a record of the past and cannot be written",
+            self.at
+        )))
+    }
+}
+
+/// The words of a text as the stores' full-text search reads them: runs of letters and
+/// digits, lower-cased.
+fn words(text: &str) -> Vec<String> {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect()
+}
+
+/// Whether `words` holds `phrase` as consecutive words.
+fn holds(words: &[String], phrase: &[String]) -> bool {
+    phrase.is_empty() || words.windows(phrase.len()).any(|w| w == phrase)
+}
+
+#[async_trait::async_trait]
+impl Store for PastStore {
+    async fn insert(&self, _: Vec<Report>, _: &str) -> Result<Vec<Inserted>, StoreError> {
+        self.refuse()
+    }
+
+    async fn update(&self, _: Report, _: i64, _: &str) -> Result<Option<i64>, StoreError> {
+        self.refuse()
+    }
+
+    async fn delete(&self, _: ReportId, _: Timestamp, _: &str) -> Result<Option<i64>, StoreError> {
+        self.refuse()
+    }
+
+    async fn history(&self, _: ReportId) -> Result<Vec<Revision>, StoreError> {
+        Ok(Vec::new())
+    }
+
+    async fn reports_as_of(&self, at: Timestamp) -> Result<Vec<PastReport>, StoreError> {
+        if at < self.at {
+            return self.refuse();
+        }
+        Ok(self
+            .reports
+            .iter()
+            .map(|(report, version)| PastReport {
+                version: *version,
+                report: report.clone(),
+                later_public: None,
+            })
+            .collect())
+    }
+
+    async fn get(&self, id: ReportId) -> Result<Option<(Report, i64)>, StoreError> {
+        Ok(self.by_id.get(&id).map(|&i| self.reports[i].clone()))
+    }
+
+    async fn get_many(&self, ids: Vec<ReportId>) -> Result<Vec<Report>, StoreError> {
+        Ok(ids
+            .iter()
+            .filter_map(|id| self.by_id.get(id).map(|&i| self.reports[i].0.clone()))
+            .collect())
+    }
+
+    async fn scan(&self, after: i64, limit: usize) -> Result<Vec<(i64, Report)>, StoreError> {
+        let start = usize::try_from(after).unwrap_or(0);
+        Ok(self
+            .reports
+            .iter()
+            .enumerate()
+            .skip(start)
+            .take(limit)
+            .map(|(i, (report, _))| (i as i64 + 1, report.clone()))
+            .collect())
+    }
+
+    async fn text_matches(&self, text: String) -> Result<HashSet<ReportId>, StoreError> {
+        let phrases: Vec<Vec<String>> = text.split_whitespace().map(words).collect();
+        if phrases.iter().all(Vec::is_empty) {
+            return Ok(HashSet::new());
+        }
+        Ok(self
+            .reports
+            .iter()
+            .filter(|(report, _)| {
+                let description = words(&report.description);
+                phrases.iter().all(|p| holds(&description, p))
+            })
+            .map(|(report, _)| report.id)
+            .collect())
+    }
+
+    async fn index_records(&self) -> Result<Vec<IndexRecord>, StoreError> {
+        Ok(self
+            .reports
+            .iter()
+            .map(|(report, version)| IndexRecord::of(report, *version))
+            .collect())
+    }
+
+    fn identity(&self) -> &str {
+        &self.identity
+    }
+
+    async fn last_version(&self) -> Result<i64, StoreError> {
+        Ok(self.reports.iter().map(|(_, v)| *v).max().unwrap_or(0))
+    }
+
+    async fn changes_since(&self, _: i64, _: usize) -> Result<Vec<Change>, StoreError> {
+        Ok(Vec::new())
+    }
+
+    async fn set_relations(&self, _: Vec<(ReportId, Relation)>) -> Result<(), StoreError> {
+        self.refuse()
+    }
+
+    async fn count(&self) -> Result<u64, StoreError> {
+        Ok(self.reports.len() as u64)
+    }
+
+    fn describe(&self) -> String {
+        format!(
+            "the reports as of {}, rebuilt from the revision history",
+            self.at
+        )
+    }
+
+    async fn tokens(&self) -> Result<Vec<TokenRecord>, StoreError> {
+        Ok(Vec::new())
+    }
+
+    async fn add_token(&self, _: TokenRecord) -> Result<(), StoreError> {
+        self.refuse()
+    }
+
+    async fn revoke_token(&self, _: uuid::Uuid, _: Timestamp) -> Result<bool, StoreError> {
+        self.refuse()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words_are_matched_as_the_full_text_search_reads_them() {
+        let description = words("Drones over eastern Gilan, near Rasht's airport");
+        for (query, hit) in [
+            ("drones", true),
+            ("GILAN", true),
+            ("eastern gilan", true),
+            ("gilan,", true),
+            ("rasht", true),
+            ("western", false),
+            ("drone", false),
+        ] {
+            let phrases: Vec<Vec<String>> = query.split_whitespace().map(words).collect();
+            assert_eq!(
+                phrases.iter().all(|p| holds(&description, p)),
+                hit,
+                "{query}"
+            );
+        }
+    }
+}

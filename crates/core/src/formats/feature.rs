@@ -1,0 +1,406 @@
+//! Reports as GeoJSON (RFC 7946): `[lon, lat]` order, no `crs`, the report's id as the
+//! Feature's id, and the model's fields as flat properties. Serialised from typed structs, never
+//! through `serde_json::Value`, so large answers stay fast.
+
+use crate::domain::model::{EventId, EventReview, Report, Source, Timestamp};
+use crate::geospatial::overlap::Overlap;
+use serde::Serialize;
+use serde::ser::SerializeMap;
+
+/// A report as a GeoJSON Feature, with its distance from a query's centre if it has one.
+pub struct ReportFeature<'a> {
+    /// The report.
+    pub report: &'a Report,
+    /// Metres from the query's centre.
+    pub distance_m: Option<f64>,
+    /// How far the report's uncertainty circle reaches into the query's circle, for radius
+    /// queries with `include_uncertain`.
+    pub overlap: Option<Overlap>,
+    /// Whether to add the flat summaries GIS clients can show (see [`ReportFeature::for_gis`]).
+    pub flat: bool,
+    /// The event the report belongs to, as the viewer may know it (see [`crate::engine::events`]).
+    pub event: Option<EventId>,
+}
+
+impl<'a> ReportFeature<'a> {
+    /// A report with no query context.
+    pub fn plain(report: &'a Report) -> Self {
+        Self {
+            report,
+            distance_m: None,
+            overlap: None,
+            flat: false,
+            event: None,
+        }
+    }
+
+    /// The same feature, naming the report's event.
+    pub fn in_event(self, event: Option<EventId>) -> Self {
+        Self { event, ..self }
+    }
+
+    /// A report as the OGC API serves it: also the flat, text-valued summaries of its JSON
+    /// arrays (the [`crate::formats::fields::Ogc::Flat`] fields: `source_count`, `source_names`,
+    /// `stances`, `tags_text`), since QGIS shows arrays and objects as NULL.
+    pub fn for_gis(report: &'a Report) -> Self {
+        Self {
+            flat: true,
+            ..Self::plain(report)
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct Point {
+    r#type: &'static str,
+    coordinates: [f64; 2],
+}
+
+#[derive(Serialize)]
+struct Properties<'a> {
+    kind: &'static str,
+    status: &'static str,
+    description: &'a str,
+    location_text: Option<&'a str>,
+    precision: &'static str,
+    uncertainty_m: f64,
+    location_ambiguous: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    public_precision: Option<&'static str>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    location_coarsened: bool,
+    province: Option<&'a str>,
+    country: Option<&'a str>,
+    border_distance_km: Option<f64>,
+    border_country: Option<&'a str>,
+    coast_distance_km: Option<f64>,
+    in_sea: bool,
+    observed_from: Timestamp,
+    observed_to: Timestamp,
+    sources: &'a [Source],
+    tags: &'a [String],
+    reported_at: Timestamp,
+    updated_at: Timestamp,
+    #[serde(skip_serializing_if = "EventReview::is_auto")]
+    event_review: EventReview,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    distance_km: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    within_radius: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    uncertainty_overlap_km: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    uncertainty_overlap_share: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    event_id: Option<EventId>,
+}
+
+/// The properties with the flat summaries after them (the OGC API's items only, so the
+/// plain path, which the feature cache and exports take, stays a plain struct).
+#[derive(Serialize)]
+struct WithSummaries<'a> {
+    #[serde(flatten)]
+    properties: Properties<'a>,
+    #[serde(flatten)]
+    summaries: FlatSummaries<'a>,
+}
+
+/// A report's [`crate::formats::fields::Ogc::Flat`] fields, under their OGC names, as read by the one
+/// field list.
+struct FlatSummaries<'a>(&'a Report);
+
+impl Serialize for FlatSummaries<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(None)?;
+        for field in crate::formats::fields::FIELDS {
+            if let crate::formats::fields::Ogc::Flat(name) = field.ogc {
+                map.serialize_entry(name, &(field.read)(self.0))?;
+            }
+        }
+        map.end()
+    }
+}
+
+/// Rounds to `digits` decimal places.
+pub(crate) fn round_to(value: f64, digits: i32) -> f64 {
+    let scale = 10f64.powi(digits);
+    (value * scale).round() / scale
+}
+
+impl Serialize for ReportFeature<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let r = self.report;
+        let mut map = s.serialize_map(Some(4))?;
+        map.serialize_entry("type", "Feature")?;
+        map.serialize_entry("id", &r.id)?;
+        map.serialize_entry(
+            "geometry",
+            &Point {
+                r#type: "Point",
+                coordinates: [r.location.lon, r.location.lat],
+            },
+        )?;
+        let properties = Properties {
+            kind: r.kind.as_str(),
+            status: r.status.as_str(),
+            description: &r.description,
+            location_text: r.location.text.as_deref(),
+            precision: r.location.precision.as_str(),
+            uncertainty_m: r.location.uncertainty_m,
+            location_ambiguous: r.location.ambiguous,
+            public_precision: r.location.public_precision.map(|p| p.as_str()),
+            location_coarsened: r.location.coarsened,
+            province: r.location.province.as_deref(),
+            country: r.location.country.as_deref(),
+            border_distance_km: r
+                .relation
+                .border_distance_m
+                .map(|m| round_to(m / 1000.0, 3)),
+            border_country: r.relation.border_country.as_deref(),
+            coast_distance_km: r.relation.coast_distance_m.map(|m| round_to(m / 1000.0, 3)),
+            in_sea: r.relation.in_sea,
+            observed_from: r.observed.from,
+            observed_to: r.observed.to,
+            sources: &r.sources,
+            tags: &r.tags,
+            reported_at: r.reported_at,
+            updated_at: r.updated_at,
+            event_review: r.event_review,
+            distance_km: self.distance_m.map(|m| round_to(m / 1000.0, 6)),
+            within_radius: self.overlap.map(|o| o.point_inside),
+            uncertainty_overlap_km: self.overlap.map(|o| round_to(o.depth_m / 1000.0, 6)),
+            uncertainty_overlap_share: self.overlap.map(|o| round_to(o.share, 4)),
+            event_id: self.event,
+        };
+        if self.flat {
+            map.serialize_entry(
+                "properties",
+                &WithSummaries {
+                    properties,
+                    summaries: FlatSummaries(r),
+                },
+            )?;
+        } else {
+            map.serialize_entry("properties", &properties)?;
+        }
+        map.end()
+    }
+}
+
+/// A link in a collection (OGC API style).
+#[derive(Debug, Clone, Serialize)]
+pub struct Link {
+    /// Target.
+    pub href: String,
+    /// Relation: `self`, `next`, …
+    pub rel: &'static str,
+    /// Media type.
+    pub r#type: &'static str,
+}
+
+/// One page of reports as a FeatureCollection with OGC API paging members.
+#[derive(Serialize)]
+pub struct ReportCollection<'a> {
+    r#type: &'static str,
+    #[serde(rename = "numberMatched")]
+    number_matched: usize,
+    #[serde(rename = "numberReturned")]
+    number_returned: usize,
+    #[serde(rename = "timeStamp")]
+    time_stamp: Timestamp,
+    links: Vec<Link>,
+    features: Vec<ReportFeature<'a>>,
+}
+
+impl<'a> ReportCollection<'a> {
+    /// A page of features with how many matched in all and its links.
+    pub fn new(features: Vec<ReportFeature<'a>>, matched: usize, links: Vec<Link>) -> Self {
+        Self::at(features, matched, links, Timestamp::now())
+    }
+
+    fn at(
+        features: Vec<ReportFeature<'a>>,
+        matched: usize,
+        links: Vec<Link>,
+        time_stamp: Timestamp,
+    ) -> Self {
+        Self {
+            r#type: "FeatureCollection",
+            number_matched: matched,
+            number_returned: features.len(),
+            time_stamp,
+            links,
+            features,
+        }
+    }
+}
+
+/// A report's Feature with no query context, as JSON: what [`crate::engine::feature_cache`] keeps.
+pub fn plain_json(report: &Report) -> Vec<u8> {
+    serde_json::to_vec(&ReportFeature::plain(report)).unwrap_or_default()
+}
+
+/// Writes a feature kept as [`plain_json`], with `distance_km` and `event_id` added to its
+/// properties as [`ReportFeature`] writes them: the same bytes, without reading the report
+/// again.
+pub fn write_with_context(
+    out: &mut Vec<u8>,
+    plain: &[u8],
+    distance_m: Option<f64>,
+    event: Option<EventId>,
+) {
+    // A plain feature ends by closing its properties, then itself.
+    match plain.strip_suffix(b"}}") {
+        Some(open) if distance_m.is_some() || event.is_some() => {
+            out.extend_from_slice(open);
+            if let Some(m) = distance_m {
+                out.extend_from_slice(b",\"distance_km\":");
+                let _ = serde_json::to_writer(&mut *out, &round_to(m / 1000.0, 6));
+            }
+            if let Some(e) = event {
+                out.extend_from_slice(b",\"event_id\":");
+                let _ = serde_json::to_writer(&mut *out, &e);
+            }
+            out.extend_from_slice(b"}}");
+        }
+        _ => out.extend_from_slice(plain),
+    }
+}
+
+/// A FeatureCollection of `returned` features that `write_features` writes as JSON, comma
+/// separated: the same bytes as [`ReportCollection`] for them.
+pub fn collection_json(
+    matched: usize,
+    links: Vec<Link>,
+    returned: usize,
+    write_features: impl FnOnce(&mut Vec<u8>),
+) -> Vec<u8> {
+    collection_json_at(matched, links, returned, Timestamp::now(), write_features)
+}
+
+fn collection_json_at(
+    matched: usize,
+    links: Vec<Link>,
+    returned: usize,
+    time_stamp: Timestamp,
+    write_features: impl FnOnce(&mut Vec<u8>),
+) -> Vec<u8> {
+    let mut head = ReportCollection::at(Vec::new(), matched, links, time_stamp);
+    head.number_returned = returned;
+    let mut out = serde_json::to_vec(&head).unwrap_or_default();
+    // The head ends with its empty feature list, `[]}`: reopen it.
+    out.truncate(out.len().saturating_sub(2));
+    write_features(&mut out);
+    out.extend_from_slice(b"]}");
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::model::{
+        Interval, Kind, Location, Precision, Relation, ReportId, SourceType,
+    };
+    use crate::domain::model::{Stance, Status};
+
+    fn report(n: u8) -> Report {
+        let mut id = [0u8; 16];
+        id[15] = n;
+        Report {
+            id: ReportId(uuid::Uuid::from_bytes(id)),
+            kind: Kind::Drone,
+            description: format!("drones \"over\" the hills, report {n}\n\u{1F6E9}"),
+            location: Location {
+                text: Some("eastern Gilan".into()),
+                lon: 49.5 + f64::from(n) / 7.0,
+                lat: 37.25,
+                precision: Precision::Region,
+                uncertainty_m: 25_000.0,
+                province: Some("Gilan".into()),
+                country: Some("IR".into()),
+                ambiguous: false,
+                public_precision: None,
+                coarsened: false,
+            },
+            relation: Relation {
+                border_distance_m: Some(143_456.789),
+                border_country: Some("AZ".into()),
+                coast_distance_m: None,
+                in_sea: false,
+            },
+            observed: Interval {
+                from: Timestamp(1_750_000_000_000),
+                to: Timestamp(1_750_000_360_000),
+            },
+            sources: vec![Source {
+                name: "a resident".into(),
+                url: None,
+                source_type: SourceType::Civilian,
+                stance: Stance::Asserts,
+                statement: Some("heard them".into()),
+                via: None,
+            }],
+            status: Status::Unverified,
+            tags: vec!["night".into()],
+            reported_at: Timestamp(1_750_000_400_000),
+            updated_at: Timestamp(1_750_000_400_000),
+            event_review: Default::default(),
+            public: None,
+        }
+    }
+
+    #[test]
+    fn serialised_features_with_spliced_distances_match_the_collection_serde_writes() {
+        let reports: Vec<Report> = (0..3).map(report).collect();
+        let distances = [Some(1234.5678), None, Some(0.0)];
+        let events = [
+            None,
+            Some(EventId(ReportId(uuid::Uuid::from_u128(7)))),
+            Some(EventId(ReportId(uuid::Uuid::from_u128(9)))),
+        ];
+        let links = || {
+            vec![Link {
+                href: "http://x/api/reports?lat=1".into(),
+                rel: "self",
+                r#type: "application/geo+json",
+            }]
+        };
+        let at = Timestamp(1_760_000_000_000);
+        let features = reports
+            .iter()
+            .zip(distances)
+            .zip(events)
+            .map(|((report, distance_m), event)| ReportFeature {
+                report,
+                distance_m,
+                overlap: None,
+                flat: false,
+                event,
+            })
+            .collect();
+        let expected = serde_json::to_vec(&ReportCollection::at(features, 7, links(), at)).unwrap();
+        let cached: Vec<Vec<u8>> = reports.iter().map(plain_json).collect();
+        let written = collection_json_at(7, links(), 3, at, |out| {
+            for (i, ((plain, distance_m), event)) in
+                cached.iter().zip(distances).zip(events).enumerate()
+            {
+                if i > 0 {
+                    out.push(b',');
+                }
+                write_with_context(out, plain, distance_m, event);
+            }
+        });
+        assert_eq!(
+            String::from_utf8(written).unwrap(),
+            String::from_utf8(expected).unwrap()
+        );
+    }
+
+    #[test]
+    fn an_empty_page_is_an_empty_collection() {
+        let at = Timestamp(1_760_000_000_000);
+        let expected =
+            serde_json::to_vec(&ReportCollection::at(Vec::new(), 0, Vec::new(), at)).unwrap();
+        assert_eq!(collection_json_at(0, Vec::new(), 0, at, |_| {}), expected);
+    }
+}

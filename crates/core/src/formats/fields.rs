@@ -1,0 +1,299 @@
+//! A report's flat fields: the one list that every tabular output is written from, so that the
+//! formats cannot drift apart. CSV writes every field in this order; FlatGeobuf and KML every
+//! field but the coordinate columns (their geometry carries the point); the OGC API's report
+//! items add the [`Ogc::Flat`] summaries beside their structured properties, and its
+//! queryables and CQL2 filters read the fields marked for it.
+//!
+//! A new stored field is added here once, and every export carries it.
+
+use crate::domain::model::{Report, Timestamp};
+use std::borrow::Cow;
+
+/// What kind of value a field holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldType {
+    /// Text.
+    Text,
+    /// A floating-point number.
+    Number,
+    /// A whole number.
+    Integer,
+    /// true or false.
+    Bool,
+    /// An instant (UTC, to the second).
+    Time,
+    /// JSON text.
+    Json,
+}
+
+/// A field's value for one report.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FieldValue<'a> {
+    /// No value.
+    Null,
+    /// Text.
+    Text(Cow<'a, str>),
+    /// A number.
+    Number(f64),
+    /// A whole number.
+    Integer(i64),
+    /// true or false.
+    Bool(bool),
+    /// An instant.
+    Time(Timestamp),
+    /// JSON text.
+    Json(String),
+}
+
+impl FieldValue<'_> {
+    /// The value as CSV and KML write it: empty for none, numbers in Rust's shortest form
+    /// (distances to the metre, as `border_distance_km` is given), times in RFC 3339.
+    pub fn to_text(&self) -> Cow<'_, str> {
+        match self {
+            FieldValue::Null => Cow::Borrowed(""),
+            FieldValue::Text(text) => Cow::Borrowed(text),
+            FieldValue::Number(n) => Cow::Owned(n.to_string()),
+            FieldValue::Integer(n) => Cow::Owned(n.to_string()),
+            FieldValue::Bool(b) => Cow::Borrowed(if *b { "true" } else { "false" }),
+            FieldValue::Time(t) => Cow::Owned(t.to_string()),
+            FieldValue::Json(json) => Cow::Borrowed(json),
+        }
+    }
+}
+
+impl serde::Serialize for FieldValue<'_> {
+    /// As JSON: text, numbers and booleans as themselves, times in RFC 3339, JSON text
+    /// as the string it is.
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            FieldValue::Null => s.serialize_none(),
+            FieldValue::Text(text) => s.serialize_str(text),
+            FieldValue::Number(n) => s.serialize_f64(*n),
+            FieldValue::Integer(n) => s.serialize_i64(*n),
+            FieldValue::Bool(b) => s.serialize_bool(*b),
+            FieldValue::Time(t) => t.serialize(s),
+            FieldValue::Json(json) => s.serialize_str(json),
+        }
+    }
+}
+
+/// How the OGC API shows a field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ogc {
+    /// A property of the GeoJSON feature already, under the same name: queryable.
+    Property,
+    /// Added to OGC report items as a flat value under this name (QGIS shows JSON arrays and
+    /// objects as NULL): queryable.
+    Flat(&'static str),
+    /// Not shown as a field of its own (the geometry or a structured property carries it).
+    Hidden,
+}
+
+/// One flat field.
+#[derive(Debug, Clone, Copy)]
+pub struct Field {
+    /// Its column name.
+    pub name: &'static str,
+    /// What it holds.
+    pub kind: FieldType,
+    /// A coordinate column (`lon`, `lat`, `wkt`): CSV only, since the other formats have a
+    /// geometry.
+    pub coordinate: bool,
+    /// How the OGC API shows it.
+    pub ogc: Ogc,
+    /// Reads it from a report.
+    pub read: for<'r> fn(&'r Report) -> FieldValue<'r>,
+}
+
+fn text(value: Option<&str>) -> FieldValue<'_> {
+    value.map_or(FieldValue::Null, |t| FieldValue::Text(Cow::Borrowed(t)))
+}
+
+fn km(metres: Option<f64>) -> FieldValue<'static> {
+    // To the metre, as the GeoJSON properties give it.
+    metres.map_or(FieldValue::Null, |m| {
+        FieldValue::Number(crate::formats::feature::round_to(m / 1000.0, 3))
+    })
+}
+
+/// The sources' names, `; ` between them.
+fn source_names(report: &Report) -> String {
+    let names: Vec<&str> = report.sources.iter().map(|s| s.name.as_str()).collect();
+    names.join("; ")
+}
+
+/// The sources' stances, in the sources' order, `; ` between them.
+fn stances(report: &Report) -> String {
+    let stances: Vec<&str> = report.sources.iter().map(|s| s.stance.as_str()).collect();
+    stances.join("; ")
+}
+
+/// The tags, `; ` between them.
+fn tags_text(report: &Report) -> String {
+    report.tags.join("; ")
+}
+
+macro_rules! field {
+    ($name:literal, $kind:ident, $ogc:expr, $read:expr) => {
+        Field {
+            name: $name,
+            kind: FieldType::$kind,
+            coordinate: false,
+            ogc: $ogc,
+            read: $read,
+        }
+    };
+}
+
+/// Every flat field, in the CSV's column order.
+pub const FIELDS: &[Field] = &[
+    field!("id", Text, Ogc::Property, |r| FieldValue::Text(Cow::Owned(
+        r.id.to_string()
+    ))),
+    field!("kind", Text, Ogc::Property, |r| FieldValue::Text(
+        r.kind.as_str().into()
+    )),
+    field!("status", Text, Ogc::Property, |r| FieldValue::Text(
+        r.status.as_str().into()
+    )),
+    field!("description", Text, Ogc::Property, |r| FieldValue::Text(
+        Cow::Borrowed(&r.description)
+    )),
+    field!("location_text", Text, Ogc::Property, |r| text(
+        r.location.text.as_deref()
+    )),
+    Field {
+        coordinate: true,
+        ..field!("lon", Number, Ogc::Hidden, |r| FieldValue::Number(
+            r.location.lon
+        ))
+    },
+    Field {
+        coordinate: true,
+        ..field!("lat", Number, Ogc::Hidden, |r| FieldValue::Number(
+            r.location.lat
+        ))
+    },
+    Field {
+        coordinate: true,
+        ..field!("wkt", Text, Ogc::Hidden, |r| FieldValue::Text(Cow::Owned(
+            format!("POINT ({} {})", r.location.lon, r.location.lat)
+        )))
+    },
+    field!("precision", Text, Ogc::Property, |r| FieldValue::Text(
+        r.location.precision.as_str().into()
+    )),
+    field!("uncertainty_m", Number, Ogc::Property, |r| {
+        FieldValue::Number(r.location.uncertainty_m)
+    }),
+    field!("location_ambiguous", Bool, Ogc::Property, |r| {
+        FieldValue::Bool(r.location.ambiguous)
+    }),
+    field!("public_precision", Text, Ogc::Hidden, |r| text(
+        r.location.public_precision.map(|p| p.as_str())
+    )),
+    field!("location_coarsened", Bool, Ogc::Hidden, |r| {
+        FieldValue::Bool(r.location.coarsened)
+    }),
+    field!("province", Text, Ogc::Property, |r| text(
+        r.location.province.as_deref()
+    )),
+    field!("country", Text, Ogc::Property, |r| text(
+        r.location.country.as_deref()
+    )),
+    field!("border_distance_km", Number, Ogc::Property, |r| km(r
+        .relation
+        .border_distance_m)),
+    field!("border_country", Text, Ogc::Property, |r| text(
+        r.relation.border_country.as_deref()
+    )),
+    field!("coast_distance_km", Number, Ogc::Property, |r| km(r
+        .relation
+        .coast_distance_m)),
+    field!("in_sea", Bool, Ogc::Property, |r| FieldValue::Bool(
+        r.relation.in_sea
+    )),
+    field!("observed_from", Time, Ogc::Property, |r| FieldValue::Time(
+        r.observed.from
+    )),
+    field!("observed_to", Time, Ogc::Property, |r| FieldValue::Time(
+        r.observed.to
+    )),
+    field!("source_count", Integer, Ogc::Flat("source_count"), |r| {
+        FieldValue::Integer(r.sources.len() as i64)
+    }),
+    field!("source_names", Text, Ogc::Flat("source_names"), |r| {
+        FieldValue::Text(Cow::Owned(source_names(r)))
+    }),
+    field!("stances", Text, Ogc::Flat("stances"), |r| FieldValue::Text(
+        Cow::Owned(stances(r))
+    )),
+    // Plain structs of strings: serialising them cannot fail.
+    field!("sources_json", Json, Ogc::Hidden, |r| FieldValue::Json(
+        serde_json::to_string(&r.sources).unwrap_or_default()
+    )),
+    // Joined as text; the GeoJSON `tags` is the array, so the OGC items name it `tags_text`.
+    field!("tags", Text, Ogc::Flat("tags_text"), |r| FieldValue::Text(
+        Cow::Owned(tags_text(r))
+    )),
+    field!("reported_at", Time, Ogc::Property, |r| FieldValue::Time(
+        r.reported_at
+    )),
+    field!("updated_at", Time, Ogc::Property, |r| FieldValue::Time(
+        r.updated_at
+    )),
+];
+
+/// The fields a file with a geometry carries as attributes (all but the coordinate columns).
+pub fn attributes() -> impl Iterator<Item = &'static Field> {
+    FIELDS.iter().filter(|f| !f.coordinate)
+}
+
+/// The field the OGC API shows under `name` (its own name, or its flat name).
+pub fn ogc_field(name: &str) -> Option<&'static Field> {
+    FIELDS.iter().find(|f| match f.ogc {
+        Ogc::Property => f.name == name,
+        Ogc::Flat(flat) => flat == name,
+        Ogc::Hidden => false,
+    })
+}
+
+/// The OGC queryables of reports: name and field, in the list's order.
+pub fn ogc_queryables() -> impl Iterator<Item = (&'static str, &'static Field)> {
+    FIELDS.iter().filter_map(|f| match f.ogc {
+        Ogc::Property => Some((f.name, f)),
+        Ogc::Flat(flat) => Some((flat, f)),
+        Ogc::Hidden => None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_unique_in_every_output() {
+        let mut names: Vec<&str> = FIELDS.iter().map(|f| f.name).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), FIELDS.len());
+        let mut ogc: Vec<&str> = ogc_queryables().map(|(n, _)| n).collect();
+        let count = ogc.len();
+        ogc.sort_unstable();
+        ogc.dedup();
+        assert_eq!(ogc.len(), count);
+        assert!(ogc_field("tags_text").is_some() && ogc_field("tags").is_none());
+    }
+
+    #[test]
+    fn text_forms() {
+        assert_eq!(FieldValue::Null.to_text(), "");
+        assert_eq!(FieldValue::Bool(true).to_text(), "true");
+        assert_eq!(FieldValue::Number(143.457).to_text(), "143.457");
+        assert_eq!(FieldValue::Integer(2).to_text(), "2");
+        assert_eq!(
+            FieldValue::Time(Timestamp(1_749_772_800)).to_text(),
+            "2025-06-13T00:00:00Z"
+        );
+    }
+}

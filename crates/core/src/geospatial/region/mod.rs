@@ -1,0 +1,187 @@
+//! A region's data pack: the gazetteer, provinces, countries, land borders, coast and sea.
+//!
+//! The pack lives under `data/region/` (see `data/README.md` for its sources and licences) and
+//! is embedded in the binary, so that the service runs with no files beside it; `--region DIR`
+//! loads another pack with the same file layout instead. No region's names or coordinates are
+//! written in code.
+
+mod area;
+pub mod bands;
+mod files;
+mod place;
+
+pub(crate) use area::feature_shape;
+pub use area::{Area, Direction, Part};
+pub use files::RegionFiles;
+pub use place::Place;
+
+use crate::geospatial::geodesy::{self, AuxPoint};
+use rstar::RTree;
+use rstar::primitives::GeomWithData;
+use serde::Deserialize;
+use std::collections::HashMap;
+
+/// Towns just outside every coarse province polygon still get the nearest province within
+/// this distance.
+pub const PROVINCE_TOLERANCE_M: f64 = 5_000.0;
+
+/// What a data pack says about itself (`region.json`).
+#[derive(Debug, Clone, Deserialize)]
+pub struct RegionMeta {
+    /// The region's name.
+    pub name: String,
+    /// `[min_lon, min_lat, max_lon, max_lat]`.
+    pub bbox: [f64; 4],
+    /// ISO 3166-1 alpha-2 code of the country whose borders and coast matter.
+    pub home_country: String,
+    /// Its neighbours within the region.
+    pub neighbours: Vec<String>,
+    /// The neighbour whose border the map's buffers and links show unless asked for
+    /// another (the first neighbour if the pack names none).
+    #[serde(default)]
+    pub focus_neighbour: Option<String>,
+    /// Where the data comes from.
+    #[serde(default)]
+    pub sources: Vec<serde_json::Value>,
+}
+
+/// A loaded data pack.
+#[derive(Debug)]
+pub struct Region {
+    /// The pack's own description.
+    pub meta: RegionMeta,
+    /// Populated places, in gazetteer order.
+    pub places: Vec<Place>,
+    /// First-level divisions.
+    pub provinces: Vec<Area>,
+    /// Countries.
+    pub countries: Vec<Area>,
+    /// The files the pack was read from, for the map layers.
+    pub files: RegionFiles,
+    place_tree: RTree<GeomWithData<[f64; 3], u32>>,
+    province_by_id: HashMap<String, usize>,
+}
+
+/// Why a data pack could not be loaded.
+#[derive(Debug, thiserror::Error)]
+#[error("region data {file}: {detail}")]
+pub struct RegionError {
+    /// The file at fault.
+    pub file: String,
+    /// What is wrong with it.
+    pub detail: String,
+}
+
+impl RegionError {
+    pub(crate) fn new(file: &str, detail: impl std::fmt::Display) -> Self {
+        Self {
+            file: file.to_string(),
+            detail: detail.to_string(),
+        }
+    }
+}
+
+/// The nearest populated place to a point.
+#[derive(Debug, Clone, Copy)]
+pub struct NearestPlace<'a> {
+    /// The place.
+    pub place: &'a Place,
+    /// Geodesic distance, metres.
+    pub distance_m: f64,
+}
+
+impl Region {
+    /// Parses a pack.
+    pub fn load(files: RegionFiles) -> Result<Self, RegionError> {
+        let meta: RegionMeta =
+            serde_json::from_str(&files.region).map_err(|e| RegionError::new("region.json", e))?;
+        let places = place::parse_places(&files.places)?;
+        let provinces = area::parse_areas(&files.provinces, "provinces.geojson", true)?;
+        let countries = area::parse_areas(&files.countries, "countries.geojson", false)?;
+        let place_tree = RTree::bulk_load(
+            places
+                .iter()
+                .enumerate()
+                .map(|(i, p)| GeomWithData::new(AuxPoint::new(p.lon, p.lat).xyz, i as u32))
+                .collect(),
+        );
+        let province_by_id = provinces
+            .iter()
+            .enumerate()
+            .map(|(i, a)| (a.id.clone(), i))
+            .collect();
+        Ok(Self {
+            meta,
+            places,
+            provinces,
+            countries,
+            files,
+            place_tree,
+            province_by_id,
+        })
+    }
+
+    /// The province with this id (such as `IR.GI`).
+    pub fn province(&self, id: &str) -> Option<&Area> {
+        self.province_by_id.get(id).map(|&i| &self.provinces[i])
+    }
+
+    /// The province that holds a point, or the nearest within [`PROVINCE_TOLERANCE_M`].
+    ///
+    /// Province outlines are coarser than country outlines: the country is found first, and
+    /// only its provinces are considered.
+    pub fn province_at(&self, lon: f64, lat: f64) -> Option<&Area> {
+        self.province_and_country_at(lon, lat).0
+    }
+
+    /// The province and the country at a point, finding the country once.
+    pub fn province_and_country_at(&self, lon: f64, lat: f64) -> (Option<&Area>, Option<&Area>) {
+        let country = self.country_at(lon, lat);
+        let code = country.map(|c| c.id.as_str());
+        let inside = |a: &&Area| code.is_none_or(|c| a.country == c);
+        let provinces = self.provinces.iter().filter(inside);
+        (area_at(provinces, lon, lat, PROVINCE_TOLERANCE_M), country)
+    }
+
+    /// The country that holds a point, or the nearest within [`PROVINCE_TOLERANCE_M`].
+    pub fn country_at(&self, lon: f64, lat: f64) -> Option<&Area> {
+        area_at(self.countries.iter(), lon, lat, PROVINCE_TOLERANCE_M)
+    }
+
+    /// The country with this ISO 3166-1 alpha-2 code.
+    pub fn country(&self, code: &str) -> Option<&Area> {
+        self.countries.iter().find(|c| c.id == code)
+    }
+
+    /// The populated place nearest to a point, by geodesic distance.
+    pub fn nearest_place(&self, lon: f64, lat: f64) -> Option<NearestPlace<'_>> {
+        let centre = AuxPoint::new(lon, lat);
+        // Chord order is geodesic order to within the flattening: the best of the first few
+        // by chord is the nearest.
+        self.place_tree
+            .nearest_neighbor_iter(centre.xyz)
+            .take(4)
+            .map(|p| {
+                let place = &self.places[p.data as usize];
+                let distance_m = geodesy::geodesic_distance_m(lon, lat, place.lon, place.lat);
+                NearestPlace { place, distance_m }
+            })
+            .min_by(|a, b| a.distance_m.total_cmp(&b.distance_m))
+    }
+}
+
+/// The area that holds a point, else the nearest within `tolerance_m`.
+fn area_at<'a>(
+    areas: impl Iterator<Item = &'a Area> + Clone,
+    lon: f64,
+    lat: f64,
+    tolerance_m: f64,
+) -> Option<&'a Area> {
+    if let Some(inside) = areas.clone().find(|a| a.contains(lon, lat)) {
+        return Some(inside);
+    }
+    areas
+        .filter_map(|a| Some((a, a.boundary_distance_within(lon, lat, tolerance_m)?)))
+        .min_by(|a, b| a.1.total_cmp(&b.1))
+        .map(|(a, _)| a)
+}

@@ -1,0 +1,54 @@
+//! `as_of`: any read of reports answered from the data as the server knew it at a past
+//! moment (see [`sightmap_core::engine::service::ReportService::as_of`]).
+
+use super::AppState;
+use super::extract::QueryPairs;
+use super::problem::Problem;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use sightmap_core::domain::model::{DayEnd, FieldError, Timestamp};
+
+/// The parameter's name.
+pub const AS_OF: &str = "as_of";
+
+/// The state a read answers from: the present, or with `as_of=TIMESTAMP` the reports as
+/// they stood then (a bare date means the end of that day, UTC).
+pub struct Reading(pub AppState);
+
+/// The moment an `as_of` value names, or what to tell the client.
+pub fn parse_as_of(text: &str) -> Result<Timestamp, FieldError> {
+    let at = Timestamp::parse(text, DayEnd::End)
+        .map_err(|e| FieldError::new(AS_OF, format!("as_of: {e}")))?;
+    let now = Timestamp::now();
+    if at > now {
+        return Err(FieldError::new(
+            AS_OF,
+            format!(
+                "as_of ({at}) is in the future (now is {now}): a view of the future would change; leave as_of out for the present"
+            ),
+        ));
+    }
+    Ok(at)
+}
+
+impl FromRequestParts<AppState> for Reading {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Problem> {
+        let QueryPairs(pairs) = QueryPairs::from_request_parts(parts, state).await?;
+        let mut given = pairs.iter().filter(|(k, _)| k == AS_OF).map(|(_, v)| v);
+        let Some(text) = given.next() else {
+            return Ok(Reading(state.clone()));
+        };
+        if given.next().is_some() {
+            return Err(Problem::invalid_query(vec![FieldError::new(
+                AS_OF,
+                "'as_of' is given more than once; give it once",
+            )]));
+        }
+        let at = parse_as_of(text).map_err(|e| Problem::invalid_query(vec![e]))?;
+        let mut past = state.clone();
+        past.reports = state.reports.as_of(at).await?;
+        Ok(Reading(past))
+    }
+}

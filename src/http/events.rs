@@ -1,0 +1,204 @@
+//! `/api/events`: groups of reports that may describe one occurrence, with their suggested
+//! grades (see [`sightmap_core::engine::events`]).
+
+use super::AppState;
+use super::as_of::Reading;
+use super::extract::{JsonBody, QueryPairs};
+use super::problem::Problem;
+use super::reports::{GEO_JSON, geojson_response};
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+use sightmap_core::domain::model::privacy::Viewer;
+use sightmap_core::domain::model::{EventId, FieldError, Report, input_from_json};
+use sightmap_core::engine::events::summary::{GRADE_NOTE, Grade};
+use sightmap_core::engine::service::EventFilter;
+use sightmap_core::formats::events as formats;
+use sightmap_core::formats::feature::ReportFeature;
+
+/// The largest `min_origins` taken.
+pub const MAX_MIN_ORIGINS: usize = 1_000_000;
+
+/// The parameters `/api/events` takes beyond the report filters.
+pub const EVENT_PARAMS: &[&str] = &["grade", "min_origins", "format"];
+
+/// How `/api/events` answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum EventFormat {
+    /// A GeoJSON FeatureCollection (the default).
+    GeoJson,
+    /// CSV, a row per event, its footprint as WKT.
+    Csv,
+}
+
+/// URL parameters as pairs.
+type Pairs = Vec<(String, String)>;
+
+/// Splits the event parameters from the report filters.
+pub(super) fn event_filter(
+    pairs: &[(String, String)],
+) -> Result<(EventFilter, EventFormat, Pairs), Vec<FieldError>> {
+    let mut filter = EventFilter::default();
+    let mut format = EventFormat::GeoJson;
+    let mut errors = Vec::new();
+    let mut rest = Vec::new();
+    for (key, value) in pairs {
+        match key.as_str() {
+            "grade" => {
+                let mut grades = Vec::new();
+                for word in value.split(',') {
+                    match Grade::parse(word) {
+                        Some(g) => grades.push(g),
+                        None => errors.push(FieldError::new(
+                            "grade",
+                            format!(
+                                "unknown grade '{word}'; one or more of: {}",
+                                Grade::ALL.map(Grade::as_str).join(", ")
+                            ),
+                        )),
+                    }
+                }
+                filter.grades = Some(grades);
+            }
+            "min_origins" => match value.trim().parse::<usize>() {
+                Ok(n) if n <= MAX_MIN_ORIGINS => filter.min_origins = Some(n),
+                _ => errors.push(FieldError::new(
+                    "min_origins",
+                    format!("min_origins is a whole number of independent asserting origins from 0 to {MAX_MIN_ORIGINS}, not '{value}'"),
+                )),
+            },
+            "format" => match value.trim() {
+                "geojson" => format = EventFormat::GeoJson,
+                "csv" => format = EventFormat::Csv,
+                _ => errors.push(FieldError::new(
+                    "format",
+                    format!("format is geojson or csv, not '{value}'"),
+                )),
+            },
+            _ => rest.push((key.clone(), value.clone())),
+        }
+    }
+    if errors.is_empty() {
+        Ok((filter, format, rest))
+    } else {
+        Err(errors)
+    }
+}
+
+/// `GET /api/events`: the events with a member matching the report filters (place, time,
+/// kind, status…), filtered by `grade` and `min_origins`, newest first, paged.
+pub async fn list(
+    Reading(state): Reading,
+    viewer: Viewer,
+    uri: Uri,
+    headers: HeaderMap,
+    QueryPairs(pairs): QueryPairs,
+) -> Result<Response, Problem> {
+    let (filter, format, rest) = event_filter(&pairs).map_err(Problem::invalid_query)?;
+    let query = crate::http::params::report_query(&rest).map_err(|errors| {
+        Problem::invalid_query(
+            errors
+                .into_iter()
+                .map(|mut e| {
+                    if e.detail.starts_with("unknown parameter") {
+                        e.detail.push_str(&format!(", {}", EVENT_PARAMS.join(", ")));
+                    }
+                    e
+                })
+                .collect(),
+        )
+    })?;
+    let page = state.reports.events(&query, &filter, viewer).await?;
+    if format == EventFormat::Csv {
+        let body = formats::csv(&page.events).map_err(Problem::internal)?;
+        let mut response = (StatusCode::OK, body).into_response();
+        response.headers_mut().insert(
+            axum::http::header::CONTENT_TYPE,
+            axum::http::HeaderValue::from_static("text/csv; charset=utf-8"),
+        );
+        response.headers_mut().insert(
+            axum::http::header::CONTENT_DISPOSITION,
+            axum::http::HeaderValue::from_static("attachment; filename=\"sightmap-events.csv\""),
+        );
+        return Ok(response);
+    }
+    let base = super::base_url(&headers);
+    let mut links = vec![json!({"href": format!("{base}{uri}"), "rel": "self", "type": GEO_JSON})];
+    let next = query.page.offset + query.page.limit;
+    if next < page.matched {
+        links.push(json!({
+            "href": format!("{base}{}", super::reports::with_offset(&uri, &pairs, next)),
+            "rel": "next",
+            "type": GEO_JSON,
+        }));
+    }
+    let body = json!({
+        "type": "FeatureCollection",
+        "numberMatched": page.matched,
+        "numberReturned": page.events.len(),
+        "grade_note": GRADE_NOTE,
+        "links": links,
+        "features": page.events.iter().map(formats::feature).collect::<Vec<_>>(),
+    });
+    Ok(geojson_response(
+        StatusCode::OK,
+        serde_json::to_vec(&body).map_err(Problem::internal)?,
+    ))
+}
+
+/// `GET /api/events/{id}`: one event, its members as Features (core first) with each
+/// source and its stance.
+pub async fn get(
+    Reading(state): Reading,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> Result<Response, Problem> {
+    let not_found = || Problem::not_found(format!("no event has id '{id}'"));
+    let event: EventId = id
+        .parse()
+        .map_err(|e: String| Problem::not_found(format!("{e}; no such event")))?;
+    let (view, reports) = state
+        .reports
+        .event(event, viewer)
+        .await?
+        .ok_or_else(not_found)?;
+    let member = |r: &Report| {
+        let mut feature = serde_json::to_value(ReportFeature::plain(r)).unwrap_or(Value::Null);
+        let role = if view.core.contains(&r.id) {
+            "core"
+        } else {
+            "support"
+        };
+        feature["properties"]["event_role"] = json!(role);
+        feature
+    };
+    let mut body = formats::feature(&view);
+    body["properties"]["origins"] = formats::origin_groups(&reports);
+    body["properties"]["members"] = json!({
+        "type": "FeatureCollection",
+        "features": reports.iter().map(member).collect::<Vec<_>>(),
+    });
+    Ok(geojson_response(
+        StatusCode::OK,
+        serde_json::to_vec(&body).map_err(Problem::internal)?,
+    ))
+}
+
+/// `POST /api/possible-duplicates`: the stored reports that a report, sent as to `POST
+/// /api/reports`, may duplicate; nothing is stored. The add form shows them before the
+/// reporter sends.
+pub async fn possible_duplicates(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    JsonBody(body): JsonBody<Value>,
+) -> Result<Response, Problem> {
+    let input = input_from_json(body).map_err(Problem::invalid_report)?;
+    let report = state.reports.check(input)?;
+    let found = state.reports.possible_duplicates(&report, viewer).await?;
+    let body = json!({
+        "note": "These stored reports overlap the new one in place and time and may be the same report; sending it is still allowed.",
+        "possible_duplicates": formats::duplicates(&found),
+    });
+    Ok(axum::Json(body).into_response())
+}

@@ -1,0 +1,690 @@
+//! OGC API – Features at `/ogc`: Part 1 (Core, GeoJSON, OpenAPI 3.0) and Part 3 (Filtering
+//! with CQL2 text), so that QGIS, ArcGIS and GDAL open the reports and the region's layers live.
+//!
+//! The `reports` collection is served from the index and the store, with the report filters of
+//! `/api/reports` besides `bbox`, `datetime` and `filter`; the `events` collection from the
+//! events (see [`sightmap_core::engine::events`]), flat for GIS, with the same report filters and `grade` and
+//! `min_origins`; the region's collections (`border`, `coast`, `sea`, `provinces`) from the
+//! data pack.
+
+use super::AppState;
+use super::as_of::{AS_OF, Reading};
+use super::extract::QueryPairs;
+use super::problem::Problem;
+use super::reports::{GEO_JSON, geojson_response};
+use crate::http::params::REPORT_QUERY_PARAMS;
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Map, Value, json};
+use sightmap_core::domain::model::privacy::Viewer;
+use sightmap_core::domain::model::{EventId, FieldError, ReportId};
+use sightmap_core::engine::query::{BBox, MAX_LIMIT, Page, ReportQuery, Spatial};
+use sightmap_core::engine::service::ServiceError;
+use sightmap_core::formats::cql2::{self, Expr, JsonProperties, ReportProperties};
+use sightmap_core::formats::events::{EVENT_FIELDS, gis_feature};
+use sightmap_core::formats::feature::{Link, ReportCollection, ReportFeature};
+use sightmap_core::formats::fields::{self, FieldType};
+use sightmap_core::formats::layers::{self, Layer};
+use std::sync::Arc;
+
+/// The conformance classes this server implements.
+pub const CONFORMANCE: &[&str] = &[
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/features-filter",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-cql2",
+    "http://www.opengis.net/spec/cql2/1.0/conf/cql2-text",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions",
+];
+
+const CRS84: &str = "http://www.opengis.net/def/crs/OGC/1.3/CRS84";
+pub(super) const OPENAPI: &str = "application/vnd.oai.openapi+json;version=3.0";
+/// Events read at a time when a CQL2 filter decides which to keep.
+const FILTER_CHUNK: usize = 1_000;
+
+/// Items per page when `limit` is not given, as the standard suggests.
+pub(super) const DEFAULT_ITEMS: usize = 10;
+
+fn link(href: String, rel: &str, media_type: &str, title: &str) -> Value {
+    json!({"href": href, "rel": rel, "type": media_type, "title": title})
+}
+
+/// `GET /ogc`: the landing page.
+pub async fn landing(headers: HeaderMap) -> Json<Value> {
+    let base = super::base_url(&headers);
+    Json(json!({
+        "title": "sightmap",
+        "description": "Unverified sighting reports with their sources, and the region's borders, coast and sea, as OGC API – Features.",
+        "links": [
+            link(format!("{base}/ogc"), "self", "application/json", "This document"),
+            link(format!("{base}/ogc/api"), "service-desc", OPENAPI, "The API definition (OpenAPI 3.0)"),
+            link(format!("{base}/ogc/conformance"), "conformance", "application/json", "Conformance classes"),
+            link(format!("{base}/ogc/collections"), "data", "application/json", "The collections"),
+        ],
+    }))
+}
+
+/// `GET /ogc/conformance`.
+pub async fn conformance() -> Json<Value> {
+    Json(json!({ "conformsTo": CONFORMANCE }))
+}
+
+fn collection_json(
+    state: &AppState,
+    base: &str,
+    id: &str,
+    title: &str,
+    description: &str,
+) -> Value {
+    let region = &state.atlas.region.meta;
+    let (bbox, interval) = if takes_report_filters(id) {
+        match state.reports.extent() {
+            Some((b, (from, to))) => (b, json!([[from, to]])),
+            None => (region.bbox, json!([[null, null]])),
+        }
+    } else {
+        (region.bbox, json!([[null, null]]))
+    };
+    let href = format!("{base}/ogc/collections/{id}");
+    json!({
+        "id": id,
+        "title": title,
+        "description": description,
+        "itemType": "feature",
+        "crs": [CRS84],
+        "storageCrs": CRS84,
+        "extent": {
+            "spatial": {"bbox": [bbox], "crs": CRS84},
+            "temporal": {"interval": interval, "trs": "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian"},
+        },
+        "links": [
+            link(href.clone(), "self", "application/json", title),
+            link(format!("{href}/items"), "items", GEO_JSON, "Its features"),
+            link(format!("{href}/queryables"), "http://www.opengis.net/def/rel/ogc/1.0/queryables", "application/schema+json", "What a filter may use"),
+        ],
+    })
+}
+
+/// Whether a collection is drawn from the reports, and so takes their filters.
+fn takes_report_filters(collection: &str) -> bool {
+    matches!(collection, "reports" | "events")
+}
+
+/// The JSON Schema type and format of a field.
+fn schema_type(kind: FieldType) -> (&'static str, Option<&'static str>) {
+    match kind {
+        FieldType::Text | FieldType::Json => ("string", None),
+        FieldType::Number => ("number", None),
+        FieldType::Integer => ("integer", None),
+        FieldType::Bool => ("boolean", None),
+        FieldType::Time => ("string", Some("date-time")),
+    }
+}
+
+/// The catalogue's collection of this id: its id, title and description.
+fn find_collection(id: &str) -> Result<(&'static str, &'static str, &'static str), Problem> {
+    Layer::from_id(id)
+        .and_then(|l| l.ogc().map(|c| (l.id(), c.title, c.description)))
+        .ok_or_else(|| {
+            let ids: Vec<&str> = Layer::ogc_collections().map(|(l, _)| l.id()).collect();
+            Problem::not_found(format!(
+                "no collection '{id}'; the collections are {}",
+                ids.join(", ")
+            ))
+        })
+}
+
+/// `GET /ogc/collections`.
+pub async fn collections(State(state): State<AppState>, headers: HeaderMap) -> Json<Value> {
+    let base = super::base_url(&headers);
+    let list: Vec<Value> = Layer::ogc_collections()
+        .map(|(layer, c)| collection_json(&state, &base, layer.id(), c.title, c.description))
+        .collect();
+    Json(json!({
+        "links": [link(format!("{base}/ogc/collections"), "self", "application/json", "The collections")],
+        "collections": list,
+    }))
+}
+
+/// `GET /ogc/collections/{id}`.
+pub async fn collection(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Json<Value>, Problem> {
+    let (id, title, description) = find_collection(&id)?;
+    let base = super::base_url(&headers);
+    Ok(Json(collection_json(&state, &base, id, title, description)))
+}
+
+/// `GET /ogc/collections/{id}/queryables`: a JSON Schema of what a filter may use.
+pub async fn queryables(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, Problem> {
+    let (id, title, _) = find_collection(&id)?;
+    let base = super::base_url(&headers);
+    let mut properties = Map::new();
+    let geometry = match id {
+        "reports" => "geometry-point",
+        "events" => "geometry-multipolygon",
+        _ => "geometry-any",
+    };
+    properties.insert("geometry".into(), json!({ "format": geometry }));
+    let names: Vec<(String, &str, Option<&str>)> = if id == "reports" {
+        fields::ogc_queryables()
+            .map(|(name, field)| {
+                let (kind, format) = schema_type(field.kind);
+                (name.to_string(), kind, format)
+            })
+            .collect()
+    } else if id == "events" {
+        EVENT_FIELDS
+            .iter()
+            .map(|field| {
+                let (kind, format) = schema_type(field.kind);
+                (field.name.to_string(), kind, format)
+            })
+            .collect()
+    } else {
+        property_names(&region_features(&state, id))
+            .into_iter()
+            .map(|(n, t)| (n, t, None))
+            .collect()
+    };
+    for (name, kind, format) in names {
+        let mut schema = json!({"type": kind});
+        if let Some(f) = format {
+            schema["format"] = json!(f);
+        }
+        properties.insert(name, schema);
+    }
+    let body = json!({
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": format!("{base}/ogc/collections/{id}/queryables"),
+        "type": "object",
+        "title": title,
+        "properties": properties,
+    });
+    let mut response = Json(body).into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/schema+json"),
+    );
+    Ok(response)
+}
+
+/// The features of a region collection, each with an id from 1: built once, then shared.
+fn region_features(state: &AppState, id: &str) -> Arc<Vec<Value>> {
+    let layer = Layer::from_id(id).unwrap_or(Layer::Provinces);
+    if let Some(features) = state.layer_cache.collections.lock().get(&layer) {
+        return features.clone();
+    }
+    let g = &state.atlas.geography;
+    let collection = match layer {
+        Layer::Border => layers::lines(&g.borders, |_| true, 0.0),
+        Layer::Coast => layers::lines(&g.coast, |_| true, 0.0),
+        Layer::Sea => layers::water(&g.water, 0.0),
+        _ => layers::areas(state.atlas.region.provinces.iter(), None, 0.0),
+    };
+    let features: Vec<Value> = match collection {
+        Value::Object(mut c) => match c.remove("features") {
+            Some(Value::Array(features)) => features,
+            _ => Vec::new(),
+        },
+        _ => Vec::new(),
+    };
+    let numbered: Arc<Vec<Value>> = Arc::new(
+        features
+            .into_iter()
+            .enumerate()
+            .map(|(i, mut f)| {
+                f["id"] = json!(i + 1);
+                f
+            })
+            .collect(),
+    );
+    state
+        .layer_cache
+        .collections
+        .lock()
+        .insert(layer, numbered.clone());
+    numbered
+}
+
+/// The property names (and JSON types) of a region collection's features.
+fn property_names(features: &[Value]) -> Vec<(String, &'static str)> {
+    let mut names: Vec<(String, &'static str)> = Vec::new();
+    if let Some(Value::Object(props)) = features.first().map(|f| &f["properties"]) {
+        for (k, v) in props {
+            let kind = match v {
+                Value::Number(_) => "number",
+                Value::Bool(_) => "boolean",
+                _ => "string",
+            };
+            names.push((k.clone(), kind));
+        }
+    }
+    names
+}
+
+/// The parameters of an items request, read and checked.
+struct ItemsRequest {
+    limit: usize,
+    offset: usize,
+    bbox: Option<BBox>,
+    filter: Option<Expr>,
+    /// For reports: the query of `/api/reports` these parameters amount to.
+    report_pairs: Vec<(String, String)>,
+}
+
+fn read_items_request(
+    collection: &str,
+    pairs: &[(String, String)],
+) -> Result<ItemsRequest, Problem> {
+    let mut errors = Vec::new();
+    let mut request = ItemsRequest {
+        limit: DEFAULT_ITEMS,
+        offset: 0,
+        bbox: None,
+        filter: None,
+        report_pairs: Vec::new(),
+    };
+    let mut filter_text = None;
+    for (key, value) in pairs {
+        let bad = |detail: String| FieldError::new(key.clone(), detail);
+        match key.as_str() {
+            "limit" => match value.trim().parse::<usize>() {
+                // Larger limits are cut to the maximum, as the standard allows.
+                Ok(n) if n >= 1 => request.limit = n.min(MAX_LIMIT),
+                _ => errors.push(bad(format!("limit must be a whole number of at least 1, not '{value}'"))),
+            },
+            "offset" => match value.trim().parse::<usize>() {
+                Ok(n) => request.offset = n,
+                _ => errors.push(bad(format!("offset must be a whole number, not '{value}'"))),
+            },
+            "bbox" => {
+                let v: Vec<f64> = value.split(',').filter_map(|x| x.trim().parse().ok()).collect();
+                let b = match v.as_slice() {
+                    [a, b, c, d] => Some([*a, *b, *c, *d]),
+                    [a, b, _, d, e, _] => Some([*a, *b, *d, *e]),
+                    _ => None,
+                };
+                match b.map(BBox::from_edges) {
+                    Some(Ok(b)) => request.bbox = Some(b),
+                    Some(Err(why)) => errors.push(bad(format!("bbox '{value}': {why}"))),
+                    None => errors.push(bad(format!(
+                        "bbox must be minLon,minLat,maxLon,maxLat (or 6 numbers with heights), not '{value}'"
+                    ))),
+                }
+            }
+            "datetime" => {
+                let (since, until) = match value.split_once('/') {
+                    Some((a, b)) => (a.trim(), b.trim()),
+                    None => (value.trim(), value.trim()),
+                };
+                if !takes_report_filters(collection) {
+                    continue;
+                }
+                for (name, v) in [("since", since), ("until", until)] {
+                    if !v.is_empty() && v != ".." {
+                        request.report_pairs.push((name.into(), v.into()));
+                    }
+                }
+            }
+            "filter" => filter_text = Some(value.clone()),
+            "filter-lang" => {
+                if value != "cql2-text" {
+                    errors.push(bad(format!("filter-lang must be cql2-text, not '{value}'")));
+                }
+            }
+            "filter-crs" | "bbox-crs" | "crs" => {
+                if value != CRS84 {
+                    errors.push(bad(format!("{key} must be {CRS84}")));
+                }
+            }
+            "f" => {
+                // Clients ask for JSON in several spellings (json, geojson, application/geo+json).
+                if !value.to_ascii_lowercase().contains("json") {
+                    errors.push(bad(format!("f must ask for JSON (json or geojson), not '{value}'")));
+                }
+            }
+            // Read by the `Reading` extractor; the region's collections do not change with
+            // time, so a cited link's as_of is taken by them too.
+            AS_OF if !takes_report_filters(collection) => {}
+            other if takes_report_filters(collection) && REPORT_QUERY_PARAMS.contains(&other) && !matches!(other, "since" | "until") => {
+                request.report_pairs.push((key.clone(), value.clone()));
+            }
+            "grade" | "min_origins" if collection == "events" => {
+                request.report_pairs.push((key.clone(), value.clone()));
+            }
+            other => errors.push(bad(format!(
+                "unknown parameter '{other}'; items take limit, offset, bbox, datetime, filter, filter-lang{}",
+                match collection {
+                    "reports" => " and the report filters of /api/reports",
+                    "events" => " and the report filters, grade and min_origins of /api/events",
+                    _ => "",
+                }
+            ))),
+        }
+    }
+    if let Some(text) = filter_text {
+        match Expr::parse(&text) {
+            Ok(e) => request.filter = Some(e),
+            Err(e) => errors.push(FieldError::new(
+                "filter",
+                format!("the CQL2 text filter cannot be read: {e}"),
+            )),
+        }
+    }
+    if errors.is_empty() {
+        Ok(request)
+    } else {
+        Err(Problem::invalid_query(errors))
+    }
+}
+
+/// Checks that a filter uses only queryable properties.
+fn check_queryables(filter: &Expr, known: &[String]) -> Result<(), Problem> {
+    for name in filter.properties() {
+        if !known.iter().any(|k| k == name) {
+            return Err(Problem::invalid_query(vec![FieldError::new(
+                "filter",
+                format!(
+                    "'{name}' is not queryable here; the queryables are {}",
+                    known.join(", ")
+                ),
+            )]));
+        }
+    }
+    Ok(())
+}
+
+/// The same request URL with `offset` replaced.
+fn page_link(
+    base: &str,
+    uri: &Uri,
+    pairs: &[(String, String)],
+    offset: usize,
+    limit: usize,
+) -> String {
+    let mut params: Vec<(String, String)> = pairs
+        .iter()
+        .filter(|(k, _)| k != "offset" && k != "limit")
+        .cloned()
+        .collect();
+    params.push(("limit".into(), limit.to_string()));
+    params.push(("offset".into(), offset.to_string()));
+    format!(
+        "{base}{}?{}",
+        uri.path(),
+        serde_urlencoded::to_string(&params).unwrap_or_default()
+    )
+}
+
+fn paging_links(
+    base: &str,
+    uri: &Uri,
+    pairs: &[(String, String)],
+    request: &ItemsRequest,
+    matched: usize,
+) -> Vec<Link> {
+    let mut links = vec![Link {
+        href: format!("{base}{uri}"),
+        rel: "self",
+        r#type: GEO_JSON,
+    }];
+    let next = request.offset + request.limit;
+    if next < matched {
+        links.push(Link {
+            href: page_link(base, uri, pairs, next, request.limit),
+            rel: "next",
+            r#type: GEO_JSON,
+        });
+    }
+    if request.offset > 0 {
+        links.push(Link {
+            href: page_link(
+                base,
+                uri,
+                pairs,
+                request.offset.saturating_sub(request.limit),
+                request.limit,
+            ),
+            rel: "prev",
+            r#type: GEO_JSON,
+        });
+    }
+    links
+}
+
+/// A page of features as a GeoJSON FeatureCollection with OGC API's counts and links.
+fn feature_page(
+    matched: usize,
+    features: &[impl serde::Serialize],
+    links: &[Link],
+) -> Result<Response, Problem> {
+    let body = json!({
+        "type": "FeatureCollection",
+        "numberMatched": matched,
+        "numberReturned": features.len(),
+        "timeStamp": sightmap_core::domain::model::Timestamp::now(),
+        "links": links.iter().map(|l| json!({"href": l.href, "rel": l.rel, "type": l.r#type})).collect::<Vec<_>>(),
+        "features": features,
+    });
+    Ok(geojson_response(
+        StatusCode::OK,
+        serde_json::to_vec(&body).map_err(Problem::internal)?,
+    ))
+}
+
+/// `GET /ogc/collections/{id}/items`.
+pub async fn items(
+    Reading(state): Reading,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    uri: Uri,
+    headers: HeaderMap,
+    QueryPairs(pairs): QueryPairs,
+) -> Result<Response, Problem> {
+    let (id, _, _) = find_collection(&id)?;
+    let request = read_items_request(id, &pairs)?;
+    let base = super::base_url(&headers);
+    match id {
+        "reports" => return report_items(&state, &base, &uri, &pairs, request, viewer).await,
+        "events" => return event_items(&state, &base, &uri, &pairs, request, viewer).await,
+        _ => {}
+    }
+    let features = region_features(&state, id);
+    let known: Vec<String> = std::iter::once("id".to_string())
+        .chain(property_names(&features).into_iter().map(|(n, _)| n))
+        .collect();
+    if let Some(f) = &request.filter {
+        check_queryables(f, &known)?;
+    }
+    let bbox_shape = request.bbox.map(|b| {
+        geo::Geometry::Rect(geo::Rect::new(
+            (b.min_lon, b.min_lat),
+            (b.max_lon, b.max_lat),
+        ))
+    });
+    let kept: Vec<&Value> = features
+        .iter()
+        .filter(|f| {
+            let props = JsonProperties::new(f);
+            bbox_shape
+                .as_ref()
+                .is_none_or(|b| cql2::Properties::intersects(&props, b))
+                && request.filter.as_ref().is_none_or(|e| e.matches(&props))
+        })
+        .collect();
+    let matched = kept.len();
+    let page: Vec<&Value> = kept
+        .into_iter()
+        .skip(request.offset)
+        .take(request.limit)
+        .collect();
+    let links = paging_links(&base, &uri, &pairs, &request, matched);
+    feature_page(matched, &page, &links)
+}
+
+/// The report query of the report filters and the request's `bbox`.
+fn report_query(
+    report_pairs: &[(String, String)],
+    bbox: Option<BBox>,
+) -> Result<ReportQuery, Problem> {
+    let mut query =
+        crate::http::params::report_query(report_pairs).map_err(Problem::invalid_query)?;
+    if let Some(bbox) = bbox {
+        if query.spatial != Spatial::None {
+            return Err(Problem::invalid_query(vec![FieldError::new(
+                "bbox",
+                "bbox cannot be combined with lat/lon, radius_km or nearest",
+            )]));
+        }
+        query.spatial = Spatial::BBox(bbox);
+    }
+    Ok(query)
+}
+
+async fn report_items(
+    state: &AppState,
+    base: &str,
+    uri: &Uri,
+    pairs: &[(String, String)],
+    request: ItemsRequest,
+    viewer: Viewer,
+) -> Result<Response, Problem> {
+    let mut query = report_query(&request.report_pairs, request.bbox)?;
+    query.page = Page {
+        limit: request.limit,
+        offset: request.offset,
+    };
+    let page = match &request.filter {
+        None => state.reports.query(&query, viewer).await?,
+        Some(filter) => {
+            let known: Vec<String> = fields::ogc_queryables()
+                .map(|(name, _)| name.to_string())
+                .collect();
+            check_queryables(filter, &known)?;
+            state
+                .reports
+                .query_where(&query, |r| filter.matches(&ReportProperties(r)), viewer)
+                .await?
+        }
+    };
+    let features: Vec<ReportFeature> = page
+        .reports
+        .iter()
+        .map(|f| ReportFeature::for_gis(&f.report))
+        .collect();
+    let links = paging_links(base, uri, pairs, &request, page.matched);
+    let body = serde_json::to_vec(&ReportCollection::new(features, page.matched, links))
+        .map_err(Problem::internal)?;
+    Ok(geojson_response(StatusCode::OK, body))
+}
+
+/// The events with a member matching the report filters and `bbox`, by `grade` and
+/// `min_origins`, flat for GIS; a CQL2 filter reads their fields.
+async fn event_items(
+    state: &AppState,
+    base: &str,
+    uri: &Uri,
+    pairs: &[(String, String)],
+    request: ItemsRequest,
+    viewer: Viewer,
+) -> Result<Response, Problem> {
+    let (filter, _, rest) =
+        super::events::event_filter(&request.report_pairs).map_err(Problem::invalid_query)?;
+    let mut query = report_query(&rest, request.bbox)?;
+    let (matched, features): (usize, Vec<Value>) = match &request.filter {
+        None => {
+            query.page = Page {
+                limit: request.limit,
+                offset: request.offset,
+            };
+            let page = state.reports.events(&query, &filter, viewer).await?;
+            (page.matched, page.events.iter().map(gis_feature).collect())
+        }
+        Some(cql) => {
+            let known: Vec<String> = EVENT_FIELDS.iter().map(|f| f.name.to_string()).collect();
+            check_queryables(cql, &known)?;
+            // Every event the other filters keep, a chunk at a time (memory stays bounded),
+            // through the CQL2 filter: the page's features kept, the rest counted.
+            let wanted = request.offset..request.offset.saturating_add(request.limit);
+            let (mut matched, mut features) = (0, Vec::new());
+            let mut offset = 0;
+            loop {
+                query.page = Page {
+                    limit: FILTER_CHUNK,
+                    offset,
+                };
+                let page = state.reports.events(&query, &filter, viewer).await?;
+                for feature in page.events.iter().map(gis_feature) {
+                    if cql.matches(&JsonProperties::new(&feature)) {
+                        if wanted.contains(&matched) {
+                            features.push(feature);
+                        }
+                        matched += 1;
+                    }
+                }
+                offset += FILTER_CHUNK;
+                if offset >= page.matched {
+                    break;
+                }
+            }
+            (matched, features)
+        }
+    };
+    let links = paging_links(base, uri, pairs, &request, matched);
+    feature_page(matched, &features, &links)
+}
+
+/// `GET /ogc/collections/{id}/items/{fid}`.
+pub async fn item(
+    Reading(state): Reading,
+    viewer: Viewer,
+    Path((id, fid)): Path<(String, String)>,
+) -> Result<Response, Problem> {
+    let (id, _, _) = find_collection(&id)?;
+    let missing = || Problem::not_found(format!("no feature '{fid}' in collection '{id}'"));
+    if id == "reports" {
+        let report_id: ReportId = fid.parse().map_err(|_| missing())?;
+        let report = state
+            .reports
+            .get(report_id, viewer)
+            .await
+            .map_err(|e| match e {
+                // A store that cannot be reached is a 503, never a 404.
+                ServiceError::NotFound(_) => missing(),
+                other => other.into(),
+            })?;
+        let body =
+            serde_json::to_vec(&ReportFeature::for_gis(&report)).map_err(Problem::internal)?;
+        return Ok(geojson_response(StatusCode::OK, body));
+    }
+    if id == "events" {
+        let event: EventId = fid.parse().map_err(|_| missing())?;
+        let (view, _) = state
+            .reports
+            .event(event, viewer)
+            .await?
+            .ok_or_else(missing)?;
+        let body = serde_json::to_vec(&gis_feature(&view)).map_err(Problem::internal)?;
+        return Ok(geojson_response(StatusCode::OK, body));
+    }
+    let index: usize = fid.parse().map_err(|_| missing())?;
+    let features = region_features(&state, id);
+    let feature = features
+        .get(index.checked_sub(1).ok_or_else(missing)?)
+        .ok_or_else(missing)?;
+    Ok(geojson_response(
+        StatusCode::OK,
+        feature.to_string().into_bytes(),
+    ))
+}
