@@ -5,7 +5,7 @@
 # `cargo test` (the embedded store, and the multi-instance tests on PostgreSQL/PostGIS in
 # database sightmap_test on 127.0.0.1:5432, recreated), then the API suite again on PostGIS,
 # then schemathesis (PyPI) against /api/openapi.json and /ogc/api (scripts/schemathesis.sh).
-# Extra arguments go to both cargo test runs.
+# Extra arguments (cargo's own options, such as --release) go to both cargo test runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -30,8 +30,8 @@ echo "--- PostGIS database for the shared-store tests"
 SIGHTMAP_TEST_POSTGRES=$(scripts/postgis-db.sh sightmap_test)
 export SIGHTMAP_TEST_POSTGRES
 
-echo "--- cargo test (the embedded store; tests/postgres.rs on PostGIS)"
-cargo test --locked "$@"
+echo "--- cargo test (the embedded store; tests/postgres.rs on PostGIS and the full-disk test, ignored by a plain cargo test)"
+cargo test --locked "$@" -- --include-ignored
 
 echo "--- cargo test --test api on PostgreSQL/PostGIS"
 SIGHTMAP_TEST_API_STORE=postgres cargo test --locked --test api "$@"

@@ -30,15 +30,7 @@ fn health_reports(agent: &ureq::Agent, base: &str) -> u64 {
 }
 
 fn report_body(n: usize) -> String {
-    serde_json::json!({
-        "kind": "drone",
-        "description": format!("durability test {n}"),
-        "lat": 37.28,
-        "lon": 49.58,
-        "observed": {"from": "2025-06-13T00:00:00Z"},
-        "sources": [{"name": "test", "type": "civilian", "stance": "asserts"}],
-    })
-    .to_string()
+    common::report_json(&format!("durability test {n}"), 49.58, 37.28).to_string()
 }
 
 /// What one client saw.

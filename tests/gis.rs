@@ -5,6 +5,7 @@
 
 mod common;
 
+use common::reports::NewReport;
 use common::{Server, agent, sightmap};
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
@@ -55,18 +56,25 @@ const SEEDED: usize = 25;
 /// sources, "a resident" asserting and "a ministry" denying, and the tags "night" and "coast".
 fn report(i: usize) -> Value {
     let (step, round) = ((i % SEEDED) as f64, (i / SEEDED) as f64);
-    json!({
-        "kind": "drone",
-        "description": format!("report {i}: \"quoted\", with commas, <angle> & ampersand; شرق گیلان"),
-        "lat": 37.0 + step * 0.05, "lon": 48.5 + step * 0.1 + round * 0.001,
-        "status": if i.is_multiple_of(2) && i < 6 { "disputed" } else { "unverified" },
-        "observed": {"from": "2025-06-13T20:00:00Z"},
-        "sources": [
-            {"name": "a resident", "type": "civilian", "stance": "asserts"},
-            {"name": "a ministry", "type": "official", "stance": "denies"}
-        ],
-        "tags": ["night", "coast"],
-    })
+    NewReport::at(48.5 + step * 0.1 + round * 0.001, 37.0 + step * 0.05)
+        .description(format!(
+            "report {i}: \"quoted\", with commas, <angle> & ampersand; شرق گیلان"
+        ))
+        .status(if i.is_multiple_of(2) && i < 6 {
+            "disputed"
+        } else {
+            "unverified"
+        })
+        .observed("2025-06-13T20:00:00Z", None)
+        .set(
+            "sources",
+            json!([
+                {"name": "a resident", "type": "civilian", "stance": "asserts"},
+                {"name": "a ministry", "type": "official", "stance": "denies"}
+            ]),
+        )
+        .tags(&["night", "coast"])
+        .json()
 }
 
 /// Posts the [`SEEDED`] known reports to a running server, with `token` as a Bearer token if

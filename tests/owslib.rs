@@ -6,8 +6,9 @@
 
 mod common;
 
+use common::reports::NewReport;
 use common::{Server, agent};
-use serde_json::{Value, json};
+use serde_json::Value;
 use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
@@ -37,19 +38,15 @@ fn seed_report(i: usize) -> Value {
     let lat = round4(36.5 + 1.9 * ((i * 11) % REPORTS) as f64 / (REPORTS - 1) as f64);
     let day = 10 + i % 6;
     let hour = (i * 5) % 20;
-    let mut observed = json!({"from": format!("2025-06-{day:02}T{hour:02}:00:00Z")});
     let span_hours = i % 4; // 0: an instant
-    if span_hours > 0 {
-        observed["to"] = json!(format!("2025-06-{day:02}T{:02}:30:00Z", hour + span_hours));
-    }
-    json!({
-        "kind": kinds[i % kinds.len()],
-        "description": format!("owslib report {i}"),
-        "lon": lon, "lat": lat,
-        "status": status,
-        "observed": observed,
-        "sources": [{"name": "a resident", "type": "civilian", "stance": "asserts"}],
-    })
+    let to = (span_hours > 0).then(|| format!("2025-06-{day:02}T{:02}:30:00Z", hour + span_hours));
+    NewReport::at(lon, lat)
+        .kind(kinds[i % kinds.len()])
+        .description(format!("owslib report {i}"))
+        .status(status)
+        .observed(&format!("2025-06-{day:02}T{hour:02}:00:00Z"), to.as_deref())
+        .source("a resident", "civilian", "asserts")
+        .json()
 }
 
 /// A server holding exactly the [`REPORTS`] seeded reports.

@@ -3,12 +3,15 @@
 //! requests get 503 problem+json, the instances reconnect by themselves, and nothing
 //! acknowledged is lost.
 //!
-//! Needs `SIGHTMAP_TEST_POSTGRES` (a PostGIS database URL, which `scripts/test.sh` makes); in
-//! CI a missing one fails the test rather than skipping it. The test restarts the local
+//! Needs `SIGHTMAP_TEST_POSTGRES` (a PostGIS database URL, which `scripts/test.sh` makes): each
+//! test is ignored by a plain `cargo test`, saying so, and `scripts/test.sh` runs them, where a
+//! missing database fails them (see `tests/common/postgres.rs`). The test restarts the local
 //! PostgreSQL cluster with `pg_ctlcluster`, so the tests here run one at a time.
 
 mod common;
 
+use common::postgres::{database, fresh_store, psql};
+use common::reports::NewReport;
 use common::{Server, agent};
 use serde_json::{Value, json};
 use std::process::Command;
@@ -19,50 +22,6 @@ use std::time::{Duration, Instant};
 
 /// A write must show on the other instance within this time.
 const VISIBLE_WITHIN: Duration = Duration::from_secs(1);
-
-fn database() -> Option<String> {
-    match std::env::var("SIGHTMAP_TEST_POSTGRES") {
-        Ok(url) => Some(url),
-        Err(_) if std::env::var_os("CI").is_some() => {
-            panic!("SIGHTMAP_TEST_POSTGRES is not set in CI: run the tests through scripts/test.sh")
-        }
-        Err(_) => {
-            eprintln!("SIGHTMAP_TEST_POSTGRES is not set: skipping the PostgreSQL tests");
-            None
-        }
-    }
-}
-
-/// A schema of its own in the test database, as a store URL.
-fn fresh_store(url: &str) -> String {
-    let schema = format!("m_{}", uuid::Uuid::now_v7().simple());
-    psql(url, &format!("CREATE SCHEMA {schema}"));
-    let separator = if url.contains('?') { '&' } else { '?' };
-    format!("{url}{separator}options=-csearch_path%3D{schema}%2Cpublic")
-}
-
-fn psql(url: &str, sql: &str) -> String {
-    let out = Command::new("psql")
-        .args([
-            "-X",
-            "-q",
-            "-At",
-            "-v",
-            "ON_ERROR_STOP=1",
-            "-d",
-            url,
-            "-c",
-            sql,
-        ])
-        .output()
-        .expect("run psql");
-    assert!(
-        out.status.success(),
-        "psql {sql}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
-}
 
 /// The local PostgreSQL cluster that serves the test database, started again when dropped
 /// (so that a failing test does not leave it stopped).
@@ -93,14 +52,9 @@ impl Drop for Cluster {
 }
 
 fn report(n: usize) -> Value {
-    json!({
-        "kind": "drone",
-        "description": format!("shared store test {n}"),
-        "lon": 49.58 + (n % 50) as f64 * 0.001,
-        "lat": 37.28,
-        "observed": {"from": "2025-06-13T00:00:00Z"},
-        "sources": [{"name": "test", "type": "civilian", "stance": "asserts"}],
-    })
+    NewReport::at(49.58 + (n % 50) as f64 * 0.001, 37.28)
+        .description(format!("shared store test {n}"))
+        .json()
 }
 
 /// Ids within 20 km of Rasht, as an instance's index answers.
@@ -136,9 +90,10 @@ fn until(
 static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 #[test]
+#[ignore = "needs PostgreSQL/PostGIS (scripts/test.sh)"]
 fn two_instances_share_one_database_through_a_restart() {
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    let Some(url) = database() else { return };
+    let url = database();
     let store = fresh_store(&url);
     let (dir_a, dir_b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     let a = Server::start_with(dir_a.path(), &["--store", &store]);
@@ -294,9 +249,10 @@ fn run(args: &[&str]) -> String {
 }
 
 #[test]
+#[ignore = "needs PostgreSQL/PostGIS (scripts/test.sh)"]
 fn migrate_store_moves_every_report_both_ways() {
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    let Some(url) = database() else { return };
+    let url = database();
     let store = fresh_store(&url);
     let (first, back) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     let first_dir = first.path().to_str().unwrap();
@@ -387,9 +343,10 @@ fn sql_ids(store: &str, condition: &str) -> Vec<String> {
 }
 
 #[test]
+#[ignore = "needs PostgreSQL/PostGIS (scripts/test.sh)"]
 fn the_index_and_postgis_give_the_same_answers() {
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    let Some(url) = database() else { return };
+    let url = database();
     let store = fresh_store(&url);
     let mut rng = Lcg(20_261_122);
     let dir = tempfile::tempdir().unwrap();
@@ -481,23 +438,22 @@ fn events_of(server: &Server) -> std::collections::BTreeMap<String, (Vec<String>
 }
 
 #[test]
+#[ignore = "needs PostgreSQL/PostGIS (scripts/test.sh)"]
 fn two_instances_report_the_same_events_after_writes_through_either() {
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    let Some(url) = database() else { return };
+    let url = database();
     let store = fresh_store(&url);
     let (dir_a, dir_b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     let a = Server::start_with(dir_a.path(), &["--store", &store]);
     let b = Server::start_with(dir_b.path(), &["--store", &store]);
     let report = |lon: f64, source: &str, hour: u32| {
-        json!({
-            "kind": "explosion",
-            "description": "an explosion heard",
-            "lon": lon,
-            "lat": 37.28,
-            "uncertainty_m": 3000,
-            "observed": {"from": format!("2025-06-13T{hour:02}:00:00Z")},
-            "sources": [{"name": source, "type": "civilian", "stance": "asserts"}],
-        })
+        NewReport::at(lon, 37.28)
+            .kind("explosion")
+            .description("an explosion heard")
+            .set("uncertainty_m", json!(3000))
+            .observed(&format!("2025-06-13T{hour:02}:00:00Z"), None)
+            .source(source, "civilian", "asserts")
+            .json()
     };
     // Writes through both, alternating: a cluster near Rasht, one 60 km east, and an edit
     // and a delete that re-group.

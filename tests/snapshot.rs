@@ -6,24 +6,24 @@
 mod common;
 
 use common::Server;
+use common::reports::NewReport;
 use serde_json::{Value, json};
 use std::path::Path;
 
 const SNAPSHOT: &str = "index.snapshot";
 
 fn report(n: usize, lon: f64, lat: f64) -> Value {
-    json!({
-        "kind": "drone",
-        "description": format!("snapshot test {n}"),
-        "lon": lon,
-        "lat": lat,
-        "uncertainty_m": 2000,
-        "observed": {"from": "2025-06-13T00:00:00Z"},
+    NewReport::at(lon, lat)
+        .description(format!("snapshot test {n}"))
+        .set("uncertainty_m", json!(2000))
         // Five origins, some relayed: the events' counts must survive the snapshot too.
-        "sources": [{"name": format!("test {}", n % 5), "type": "civilian", "stance": "asserts",
-                     "via": if n.is_multiple_of(2) { Value::from("an outlet") } else { Value::Null }}],
-        "tags": [format!("batch-{}", n % 3)],
-    })
+        .set(
+            "sources",
+            json!([{"name": format!("test {}", n % 5), "type": "civilian", "stance": "asserts",
+                    "via": if n.is_multiple_of(2) { Value::from("an outlet") } else { Value::Null }}]),
+        )
+        .tags(&[&format!("batch-{}", n % 3)])
+        .json()
 }
 
 /// The ids a query finds, in its order.

@@ -1,6 +1,9 @@
 //! The HTTP API, in process, through `router(state).oneshot(...)`: every route and every bad
 //! input the API promises to refuse, checked for status, content type and problem body.
 
+#[path = "../common/mod.rs"]
+mod common;
+
 mod access;
 mod access_log;
 mod as_of;

@@ -12,6 +12,8 @@ use sightmap_core::engine::store::sqlite::SqliteStore;
 use sightmap_core::geospatial::atlas::Atlas;
 use sightmap_core::geospatial::region::RegionFiles;
 use std::sync::Arc;
+
+pub use crate::common::reports::NewReport;
 use tower::ServiceExt;
 
 pub struct App {
@@ -57,20 +59,7 @@ async fn store_under_test(dir: &std::path::Path) -> Arc<dyn Store> {
     if std::env::var("SIGHTMAP_TEST_API_STORE").as_deref() != Ok("postgres") {
         return Arc::new(SqliteStore::open(dir).unwrap());
     }
-    let url = std::env::var("SIGHTMAP_TEST_POSTGRES").expect(
-        "SIGHTMAP_TEST_API_STORE=postgres needs SIGHTMAP_TEST_POSTGRES, a PostGIS database URL",
-    );
-    let schema = format!("t_{}", uuid::Uuid::now_v7().simple());
-    let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
-        .await
-        .unwrap();
-    tokio::spawn(connection);
-    client
-        .batch_execute(&format!("CREATE SCHEMA {schema}"))
-        .await
-        .unwrap();
-    let separator = if url.contains('?') { '&' } else { '?' };
-    let url = format!("{url}{separator}options=-csearch_path%3D{schema}%2Cpublic");
+    let url = crate::common::postgres::fresh_store(&crate::common::postgres::database());
     Arc::new(PostgresStore::open(&url).await.unwrap())
 }
 
@@ -213,16 +202,18 @@ pub fn ids_of(body: &Value) -> Vec<String> {
         .collect()
 }
 
-/// A valid report at a point.
+/// A valid report at a point, as [`NewReport`] builds it (drones heard over the coast from
+/// 20:00 to 21:00 UTC on 13 June 2025, a resident asserting it); tests set what else they need.
 pub fn report_at(lon: f64, lat: f64) -> Value {
-    json!({
-        "kind": "drone",
-        "description": "drones heard over the coast",
-        "lat": lat,
-        "lon": lon,
-        "observed": {"from": "2025-06-13T20:00:00Z", "to": "2025-06-13T21:00:00Z"},
-        "sources": [{"name": "a resident", "type": "civilian", "stance": "asserts"}],
-    })
+    new_report(lon, lat).json()
+}
+
+/// The builder behind [`report_at`].
+pub fn new_report(lon: f64, lat: f64) -> NewReport {
+    NewReport::at(lon, lat)
+        .description("drones heard over the coast")
+        .observed("2025-06-13T20:00:00Z", Some("2025-06-13T21:00:00Z"))
+        .source("a resident", "civilian", "asserts")
 }
 
 /// The embedded region with its geocoder and geography, built once for all tests.

@@ -1,16 +1,16 @@
 //! `/api/timeline`: matching reports (or events) counted per bin of observation time, by
 //! status (or suggested grade), in the viewer's time zone.
 
-use crate::support::{App, report_at};
+use crate::support::{App, new_report, report_at};
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 
 /// A report at a point, observed from `from` to `to`, with a status.
 fn observed(lon: f64, lat: f64, from: &str, to: &str, status: &str) -> Value {
-    let mut report = report_at(lon, lat);
-    report["observed"] = json!({"from": from, "to": to});
-    report["status"] = json!(status);
-    report
+    new_report(lon, lat)
+        .observed(from, Some(to))
+        .status(status)
+        .json()
 }
 
 fn bin<'a>(body: &'a Value, start: &str) -> &'a Value {

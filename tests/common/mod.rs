@@ -3,6 +3,9 @@
 
 #![allow(dead_code)] // each test binary uses its own part of this module
 
+pub mod postgres;
+pub mod reports;
+
 use serde_json::Value;
 use std::net::TcpListener;
 use std::path::Path;
@@ -37,11 +40,9 @@ pub fn sightmap() -> Command {
 
 /// A valid new report (drone, one civilian source asserting it) at a point.
 pub fn report_json(description: &str, lon: f64, lat: f64) -> Value {
-    serde_json::json!({
-        "kind": "drone", "description": description, "lon": lon, "lat": lat,
-        "observed": {"from": "2025-06-13T00:00:00Z"},
-        "sources": [{"name": "test", "type": "civilian", "stance": "asserts"}],
-    })
+    reports::NewReport::at(lon, lat)
+        .description(description)
+        .json()
 }
 
 /// A port that was free a moment ago.
