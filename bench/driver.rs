@@ -14,7 +14,7 @@
 
 use sightmap_core::engine::index::ReportIndex;
 use sightmap_core::engine::query::{Page, ReportQuery, Spatial};
-use sightmap_core::engine::store::Store;
+use sightmap_core::engine::store::ReportReader;
 use sightmap_core::engine::store::sqlite::SqliteStore;
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, BufWriter, Read, Write};

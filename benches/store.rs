@@ -5,8 +5,8 @@
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use sightmap_core::engine::service::ReportService;
-use sightmap_core::engine::store::Store;
 use sightmap_core::engine::store::sqlite::SqliteStore;
+use sightmap_core::engine::store::{ReportWriter, Store};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 

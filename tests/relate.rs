@@ -189,8 +189,8 @@ fn the_sea_holds_mid_caspian_points_and_no_inland_place() {
 async fn reports_stored_without_a_relation_get_one_at_start_up() {
     use sightmap_core::domain::model::{Origin, Timestamp, input_from_json};
     use sightmap_core::engine::service::ReportService;
-    use sightmap_core::engine::store::Store;
     use sightmap_core::engine::store::sqlite::SqliteStore;
+    use sightmap_core::engine::store::{ReportReader, ReportWriter};
     use std::sync::Arc;
 
     let dir = tempfile::tempdir().unwrap();

@@ -136,7 +136,7 @@ pub trait Destination: Send + Sync {
 #[async_trait::async_trait]
 impl Destination for Arc<dyn Store> {
     async fn insert(&self, reports: Vec<Report>, by: &str) -> Result<Vec<Inserted>, StoreError> {
-        Store::insert(self.as_ref(), reports, by).await
+        crate::engine::store::ReportWriter::insert(self.as_ref(), reports, by).await
     }
 }
 

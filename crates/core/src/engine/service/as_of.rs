@@ -190,7 +190,12 @@ impl ReportService {
             (service, bytes)
         })
         .await
-        .map_err(|e| StoreError::Internal(format!("rebuilding the past failed: {e}")))?;
+        .map_err(|e| {
+            StoreError::internal(crate::engine::store::Failure::caused(
+                "rebuilding the past failed",
+                e,
+            ))
+        })?;
         Ok(built)
     }
 }

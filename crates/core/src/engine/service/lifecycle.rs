@@ -36,7 +36,12 @@ pub(super) async fn build_from_store(
         (ViewIndex::build_grouped_by(records, events), missing)
     })
     .await
-    .map_err(|e| StoreError::Internal(format!("index build failed: {e}")))?;
+    .map_err(|e| {
+        StoreError::internal(crate::engine::store::Failure::caused(
+            "index build failed",
+            e,
+        ))
+    })?;
     if !missing.is_empty() {
         tracing::info!(
             reports = missing.len(),
@@ -69,7 +74,12 @@ pub(super) async fn load_snapshot(
         Snapshot::read(std::io::BufReader::with_capacity(1 << 20, file))
     })
     .await
-    .map_err(|e| StoreError::Internal(format!("reading the index snapshot failed: {e}")))?;
+    .map_err(|e| {
+        StoreError::internal(crate::engine::store::Failure::caused(
+            "reading the index snapshot failed",
+            e,
+        ))
+    })?;
     let mut snapshot = match read {
         Ok(read) => read,
         Err(e) => {
@@ -140,7 +150,12 @@ pub(super) async fn load_snapshot(
         (public, events)
     })
     .await
-    .map_err(|e| StoreError::Internal(format!("event build failed: {e}")))?;
+    .map_err(|e| {
+        StoreError::internal(crate::engine::store::Failure::caused(
+            "event build failed",
+            e,
+        ))
+    })?;
     let public = match public {
         Ok(public) => public,
         Err(e) => {

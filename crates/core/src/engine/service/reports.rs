@@ -26,7 +26,7 @@ impl ReportService {
                     .upsert(IndexRecord::of(&report, *version));
                 Ok(report)
             }
-            _ => Err(StoreError::Internal(format!("new id {} already stored", report.id)).into()),
+            _ => Err(StoreError::internal(format!("new id {} already stored", report.id)).into()),
         }
     }
 

@@ -25,8 +25,15 @@ pub struct Copied {
     pub reports: u64,
 }
 
-fn unavailable(what: &str, path: &Path, e: impl std::fmt::Display) -> StoreError {
-    StoreError::Unavailable(format!("{what} {}: {e}", path.display()))
+fn unavailable(
+    what: &str,
+    path: &Path,
+    e: impl std::error::Error + Send + Sync + 'static,
+) -> StoreError {
+    StoreError::unavailable(super::Failure::caused(
+        format!("{what} {}", path.display()),
+        e,
+    ))
 }
 
 /// Checks a database file: readable, intact, a sightmap store this version can use. Returns
@@ -36,16 +43,16 @@ pub fn check(path: &Path) -> Result<Copied, StoreError> {
         .map_err(|e| unavailable("cannot open", path, e))?;
     let verdict: String = conn
         .query_row("PRAGMA integrity_check", [], |r| r.get(0))
-        .map_err(|e| StoreError::Corrupt(format!("{}: {e}", path.display())))?;
+        .map_err(|e| StoreError::corrupt(super::Failure::caused(path.display().to_string(), e)))?;
     if verdict != "ok" {
-        return Err(StoreError::Corrupt(format!(
+        return Err(StoreError::corrupt(format!(
             "{} fails SQLite's integrity check: {verdict}",
             path.display()
         )));
     }
     let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
     if version == 0 || version > SCHEMA_VERSION {
-        return Err(StoreError::Corrupt(format!(
+        return Err(StoreError::corrupt(format!(
             "{} is not a sightmap store this version can read (schema version {version})",
             path.display()
         )));
@@ -65,13 +72,13 @@ pub fn check(path: &Path) -> Result<Copied, StoreError> {
 pub fn backup(data_dir: &Path, out: &Path) -> Result<Copied, StoreError> {
     let db = data_dir.join(DB_FILE);
     if !db.exists() {
-        return Err(StoreError::Unavailable(format!(
+        return Err(StoreError::unavailable(format!(
             "no store at {}",
             data_dir.display()
         )));
     }
     if out.exists() {
-        return Err(StoreError::Unavailable(format!(
+        return Err(StoreError::unavailable(format!(
             "{} exists already; choose a new file",
             out.display()
         )));
@@ -83,7 +90,7 @@ pub fn backup(data_dir: &Path, out: &Path) -> Result<Copied, StoreError> {
     conn.busy_timeout(std::time::Duration::from_secs(30))?;
     let target = temporary
         .to_str()
-        .ok_or_else(|| StoreError::Unavailable("the backup path is not UTF-8".into()))?;
+        .ok_or_else(|| StoreError::unavailable("the backup path is not UTF-8"))?;
     conn.execute("VACUUM INTO ?1", [target])?;
     drop(conn);
     let copied = check(&temporary)?;

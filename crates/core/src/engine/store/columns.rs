@@ -253,7 +253,8 @@ pub enum Value<'a> {
 /// The values of [`WRITE`] for a report, in its order.
 pub fn write_values(r: &Report) -> Result<[Value<'_>; 24], StoreError> {
     fn json<T: serde::Serialize>(value: &T) -> Result<String, StoreError> {
-        serde_json::to_string(value).map_err(|e| StoreError::Internal(e.to_string()))
+        serde_json::to_string(value)
+            .map_err(|e| StoreError::internal(super::Failure::caused("", e)))
     }
     Ok([
         Value::Text(r.kind.as_str()),
@@ -337,11 +338,11 @@ where
     T::Err: std::fmt::Display,
 {
     text.parse()
-        .map_err(|e| StoreError::Corrupt(format!("{}: {e}", col.name())))
+        .map_err(|e| StoreError::corrupt(format!("{}: {e}", col.name())))
 }
 
 fn json<T: serde::de::DeserializeOwned>(text: &str, col: Col) -> Result<T, StoreError> {
-    serde_json::from_str(text).map_err(|e| StoreError::Corrupt(format!("{}: {e}", col.name())))
+    serde_json::from_str(text).map_err(|e| StoreError::corrupt(format!("{}: {e}", col.name())))
 }
 
 fn tags(text: &str) -> Result<Vec<String>, StoreError> {
@@ -354,7 +355,7 @@ fn tags(text: &str) -> Result<Vec<String>, StoreError> {
 
 fn event_review(text: &str) -> Result<EventReview, StoreError> {
     text.parse()
-        .map_err(|e| StoreError::Corrupt(format!("{}: {e}", Col::EventReview.name())))
+        .map_err(|e| StoreError::corrupt(format!("{}: {e}", Col::EventReview.name())))
 }
 
 /// The testimony of the stored sources, reading only what counts for origins.
@@ -371,7 +372,7 @@ fn testimony(text: &str) -> Result<Testimony, StoreError> {
         stance: Stance,
     }
     let sources: Vec<Keyed> = serde_json::from_str(text)
-        .map_err(|e| StoreError::Corrupt(format!("{}: {e}", Col::Sources.name())))?;
+        .map_err(|e| StoreError::corrupt(super::Failure::caused(Col::Sources.name(), e)))?;
     Ok(Testimony(
         sources
             .iter()
@@ -386,7 +387,8 @@ fn testimony(text: &str) -> Result<Testimony, StoreError> {
 }
 
 fn public_view(text: Option<&str>) -> Result<Option<Box<PublicView>>, StoreError> {
-    super::parse_public_view(text).map_err(|e| StoreError::Corrupt(format!("public_view: {e}")))
+    super::parse_public_view(text)
+        .map_err(|e| StoreError::corrupt(super::Failure::caused("public_view", e)))
 }
 
 /// The relation to the borders and coast from a row, its four columns at `at`.

@@ -22,24 +22,136 @@ use std::collections::HashSet;
 /// store as it was.
 pub const SNAPSHOT_FILE: &str = "index.snapshot";
 
-/// Why a store operation failed.
+/// Why a store operation failed. Each kind carries a [`Failure`]: what was being done and the
+/// underlying error, kept as the error's source (so logs and callers can walk the chain).
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     /// The disk or database is full; nothing was written.
     #[error("the store has no space left: {0}")]
-    Full(String),
+    Full(#[source] Failure),
     /// The store cannot be reached or is shutting down; nothing was written.
     #[error("the store is unavailable: {0}")]
-    Unavailable(String),
+    Unavailable(#[source] Failure),
     /// An update expected a version that another write has replaced.
     #[error("report {0} was changed by another write meanwhile")]
     Conflict(ReportId),
     /// The store's files are damaged or from an unknown version.
     #[error("the store is damaged or incompatible: {0}")]
-    Corrupt(String),
-    /// Anything else, with the underlying message (logged, never sent to clients).
+    Corrupt(#[source] Failure),
+    /// Anything else (logged, never sent to clients).
     #[error("the store failed: {0}")]
-    Internal(String),
+    Internal(#[source] Failure),
+}
+
+impl StoreError {
+    /// [`StoreError::Full`].
+    pub fn full(failure: impl Into<Failure>) -> Self {
+        StoreError::Full(failure.into())
+    }
+
+    /// [`StoreError::Unavailable`].
+    pub fn unavailable(failure: impl Into<Failure>) -> Self {
+        StoreError::Unavailable(failure.into())
+    }
+
+    /// [`StoreError::Corrupt`].
+    pub fn corrupt(failure: impl Into<Failure>) -> Self {
+        StoreError::Corrupt(failure.into())
+    }
+
+    /// [`StoreError::Internal`].
+    pub fn internal(failure: impl Into<Failure>) -> Self {
+        StoreError::Internal(failure.into())
+    }
+
+    /// The same error, saying which operation failed (`insert`, `reading the past`…).
+    pub fn during(self, operation: &'static str) -> Self {
+        let named = |f: Failure| Failure {
+            operation: Some(operation),
+            ..f
+        };
+        match self {
+            StoreError::Full(f) => StoreError::Full(named(f)),
+            StoreError::Unavailable(f) => StoreError::Unavailable(named(f)),
+            StoreError::Corrupt(f) => StoreError::Corrupt(named(f)),
+            StoreError::Internal(f) => StoreError::Internal(named(f)),
+            conflict @ StoreError::Conflict(_) => conflict,
+        }
+    }
+}
+
+/// What failed in a store: the operation if known, a message, and the error underneath.
+#[derive(Debug)]
+pub struct Failure {
+    operation: Option<&'static str>,
+    message: String,
+    cause: Option<Box<dyn std::error::Error + Send + Sync>>,
+}
+
+impl Failure {
+    /// A failure described by `message` alone.
+    pub fn new(message: impl Into<String>) -> Self {
+        Self {
+            operation: None,
+            message: message.into(),
+            cause: None,
+        }
+    }
+
+    /// A failure of `what` (a column, a file, a step) caused by `cause`, which is kept as the
+    /// source.
+    pub fn caused(
+        what: impl Into<String>,
+        cause: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
+        Self {
+            operation: None,
+            message: what.into(),
+            cause: Some(Box::new(cause)),
+        }
+    }
+
+    /// The operation that failed, if the store named it.
+    pub fn operation(&self) -> Option<&'static str> {
+        self.operation
+    }
+}
+
+impl std::fmt::Display for Failure {
+    /// `operation: message: cause`, leaving out what is not known.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if let Some(operation) = self.operation {
+            write!(f, "{operation}: ")?;
+        }
+        f.write_str(&self.message)?;
+        if let Some(cause) = &self.cause {
+            if !self.message.is_empty() {
+                f.write_str(": ")?;
+            }
+            write!(f, "{cause}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Failure {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.cause
+            .as_deref()
+            .map(|c| c as &(dyn std::error::Error + 'static))
+    }
+}
+
+impl From<String> for Failure {
+    fn from(message: String) -> Self {
+        Failure::new(message)
+    }
+}
+
+impl From<&str> for Failure {
+    fn from(message: &str) -> Self {
+        Failure::new(message)
+    }
 }
 
 /// What an insert did with one report.
@@ -59,7 +171,7 @@ pub(crate) fn sql_limit(limit: usize) -> i64 {
 /// The revision action a stored name stands for; a name no sightmap writes is corruption.
 pub(crate) fn revision_action(name: &str) -> Result<RevisionAction, StoreError> {
     RevisionAction::parse(name)
-        .ok_or_else(|| StoreError::Corrupt(format!("unknown revision action '{name}'")))
+        .ok_or_else(|| StoreError::corrupt(format!("unknown revision action '{name}'")))
 }
 
 /// A report as it stood at a past moment, as [`Store::reports_as_of`] reads it.
@@ -118,42 +230,20 @@ pub struct Subscription {
     pub connection: Box<dyn std::any::Any + Send + Sync>,
 }
 
-/// Durable storage of reports.
+/// Durable storage of reports, split by role: [`ReportReader`], [`ReportWriter`],
+/// [`HistoryStore`] and [`TokenStore`]. A store that plays every role is a [`Store`]; a part
+/// that needs only one role (a past view reads, a delivery queue for webhooks would be a role
+/// of its own) implements or takes only that one.
 ///
 /// Every method that writes returns only once the change is durable: acknowledged writes
 /// survive a crash of the process.
+pub trait Store: ReportReader + ReportWriter + HistoryStore + TokenStore {}
+
+impl<T: ReportReader + ReportWriter + HistoryStore + TokenStore> Store for T {}
+
+/// Reading live reports, what the index needs of them, and the store's changes since a version: all a past view or a read-only copy needs.
 #[async_trait::async_trait]
-pub trait Store: Send + Sync + 'static {
-    /// Stores new reports in one transaction, each with its first revision made `by` someone.
-    /// Reports whose id exists already are left alone.
-    async fn insert(&self, reports: Vec<Report>, by: &str) -> Result<Vec<Inserted>, StoreError>;
-
-    /// Replaces a live report if it is still at `expected_version`; returns the new version.
-    /// `Ok(None)` when no live report has the id.
-    async fn update(
-        &self,
-        report: Report,
-        expected_version: i64,
-        by: &str,
-    ) -> Result<Option<i64>, StoreError>;
-
-    /// Hides a report from every query, keeping its row. Returns the version of the deletion,
-    /// or `None` when no live report had the id.
-    async fn delete(
-        &self,
-        id: ReportId,
-        at: Timestamp,
-        by: &str,
-    ) -> Result<Option<i64>, StoreError>;
-
-    /// Every revision of a report, deleted or not, oldest first (empty for an unknown id).
-    async fn history(&self, id: ReportId) -> Result<Vec<Revision>, StoreError>;
-
-    /// Every report as it stood at `at`, from the revision history: each report with a
-    /// revision at or before `at`, after the last such revision, unless that deleted it; in
-    /// no particular order.
-    async fn reports_as_of(&self, at: Timestamp) -> Result<Vec<PastReport>, StoreError>;
-
+pub trait ReportReader: Send + Sync + 'static {
     /// One live report with its version.
     async fn get(&self, id: ReportId) -> Result<Option<(Report, i64)>, StoreError>;
 
@@ -182,17 +272,65 @@ pub trait Store: Send + Sync + 'static {
     /// newest version). Replaying them brings an index built at `after` up to date.
     async fn changes_since(&self, after: i64, limit: usize) -> Result<Vec<Change>, StoreError>;
 
-    /// Replaces the server-computed relation of reports to the borders and coast (for rows
-    /// stored before it was computed, or after the region's data changed), keeping their
-    /// versions.
-    async fn set_relations(&self, relations: Vec<(ReportId, Relation)>) -> Result<(), StoreError>;
-
     /// How many live reports are stored.
     async fn count(&self) -> Result<u64, StoreError>;
 
     /// A short name for logs: the engine and where it keeps its data.
     fn describe(&self) -> String;
 
+    /// Notices of other writers' changes, for a store that several instances share; `None`
+    /// for a store only this process writes.
+    async fn subscribe(&self) -> Result<Option<Subscription>, StoreError> {
+        Ok(None)
+    }
+}
+
+/// Writing reports. Every method returns only once the change is durable: acknowledged writes survive a crash of the process.
+#[async_trait::async_trait]
+pub trait ReportWriter: Send + Sync + 'static {
+    /// Stores new reports in one transaction, each with its first revision made `by` someone.
+    /// Reports whose id exists already are left alone.
+    async fn insert(&self, reports: Vec<Report>, by: &str) -> Result<Vec<Inserted>, StoreError>;
+
+    /// Replaces a live report if it is still at `expected_version`; returns the new version.
+    /// `Ok(None)` when no live report has the id.
+    async fn update(
+        &self,
+        report: Report,
+        expected_version: i64,
+        by: &str,
+    ) -> Result<Option<i64>, StoreError>;
+
+    /// Hides a report from every query, keeping its row. Returns the version of the deletion,
+    /// or `None` when no live report had the id.
+    async fn delete(
+        &self,
+        id: ReportId,
+        at: Timestamp,
+        by: &str,
+    ) -> Result<Option<i64>, StoreError>;
+
+    /// Replaces the server-computed relation of reports to the borders and coast (for rows
+    /// stored before it was computed, or after the region's data changed), keeping their
+    /// versions.
+    async fn set_relations(&self, relations: Vec<(ReportId, Relation)>) -> Result<(), StoreError>;
+}
+
+/// Each report's revisions, and every report as it stood at a past moment.
+#[async_trait::async_trait]
+pub trait HistoryStore: Send + Sync + 'static {
+    /// Every revision of a report, deleted or not, oldest first (empty for an unknown id).
+    async fn history(&self, id: ReportId) -> Result<Vec<Revision>, StoreError>;
+
+    /// Every report as it stood at `at`, from the revision history: each report with a
+    /// revision at or before `at`, after the last such revision, unless that deleted it; in
+    /// no particular order.
+    async fn reports_as_of(&self, at: Timestamp) -> Result<Vec<PastReport>, StoreError>;
+}
+
+/// Access tokens (see [`crate::domain::access`]).
+#[async_trait::async_trait]
+pub trait TokenStore: Send + Sync + 'static {
     /// Every access token, revoked ones too (see [`crate::domain::access`]).
     async fn tokens(&self) -> Result<Vec<TokenRecord>, StoreError>;
 
@@ -201,12 +339,6 @@ pub trait Store: Send + Sync + 'static {
 
     /// Marks a live token revoked; `false` when no live token has the id.
     async fn revoke_token(&self, id: uuid::Uuid, at: Timestamp) -> Result<bool, StoreError>;
-
-    /// Notices of other writers' changes, for a store that several instances share; `None`
-    /// for a store only this process writes.
-    async fn subscribe(&self) -> Result<Option<Subscription>, StoreError> {
-        Ok(None)
-    }
 }
 
 /// A report's public view as both stores keep it: JSON text, or NULL for a report whose
@@ -217,7 +349,7 @@ pub(crate) fn public_view_json(report: &Report) -> Result<Option<String>, StoreE
         .as_deref()
         .map(serde_json::to_string)
         .transpose()
-        .map_err(|e| StoreError::Internal(e.to_string()))
+        .map_err(|e| StoreError::internal(Failure::caused("", e)))
 }
 
 /// A public view read back from [`public_view_json`]'s text.
@@ -247,7 +379,7 @@ pub(crate) fn past_reports(
 
 /// A past report read from a revision's JSON, with the public view of a later revision's.
 fn past_report(version: i64, report: &str, later: Option<&str>) -> Result<PastReport, StoreError> {
-    let corrupt = |e: serde_json::Error| StoreError::Corrupt(format!("revision: {e}"));
+    let corrupt = |e: serde_json::Error| StoreError::corrupt(Failure::caused("revision", e));
     let later: Option<Report> = later
         .map(serde_json::from_str)
         .transpose()

@@ -3,7 +3,9 @@
 //! It answers every read the live stores answer, from the reports rebuilt from the revision
 //! history; every write is refused, since the past cannot change.
 
-use super::{Change, Inserted, PastReport, Store, StoreError};
+use super::{
+    Change, HistoryStore, Inserted, PastReport, ReportReader, ReportWriter, StoreError, TokenStore,
+};
 use crate::domain::access::TokenRecord;
 use crate::domain::history::Revision;
 use crate::domain::model::{IndexRecord, Relation, Report, ReportId, Timestamp};
@@ -52,7 +54,7 @@ impl PastStore {
     }
 
     fn refuse<T>(&self) -> Result<T, StoreError> {
-        Err(StoreError::Unavailable(format!(
+        Err(StoreError::unavailable(format!(
             "the reports as of {} are a record of the past and cannot be written",
             self.at
         )))
@@ -74,38 +76,7 @@ fn holds(words: &[String], phrase: &[String]) -> bool {
 }
 
 #[async_trait::async_trait]
-impl Store for PastStore {
-    async fn insert(&self, _: Vec<Report>, _: &str) -> Result<Vec<Inserted>, StoreError> {
-        self.refuse()
-    }
-
-    async fn update(&self, _: Report, _: i64, _: &str) -> Result<Option<i64>, StoreError> {
-        self.refuse()
-    }
-
-    async fn delete(&self, _: ReportId, _: Timestamp, _: &str) -> Result<Option<i64>, StoreError> {
-        self.refuse()
-    }
-
-    async fn history(&self, _: ReportId) -> Result<Vec<Revision>, StoreError> {
-        Ok(Vec::new())
-    }
-
-    async fn reports_as_of(&self, at: Timestamp) -> Result<Vec<PastReport>, StoreError> {
-        if at < self.at {
-            return self.refuse();
-        }
-        Ok(self
-            .reports
-            .iter()
-            .map(|(report, version)| PastReport {
-                version: *version,
-                report: report.clone(),
-                later_public: None,
-            })
-            .collect())
-    }
-
+impl ReportReader for PastStore {
     async fn get(&self, id: ReportId) -> Result<Option<(Report, i64)>, StoreError> {
         Ok(self.by_id.get(&id).map(|&i| self.reports[i].clone()))
     }
@@ -165,10 +136,6 @@ impl Store for PastStore {
         Ok(Vec::new())
     }
 
-    async fn set_relations(&self, _: Vec<(ReportId, Relation)>) -> Result<(), StoreError> {
-        self.refuse()
-    }
-
     async fn count(&self) -> Result<u64, StoreError> {
         Ok(self.reports.len() as u64)
     }
@@ -179,7 +146,51 @@ impl Store for PastStore {
             self.at
         )
     }
+}
 
+#[async_trait::async_trait]
+impl ReportWriter for PastStore {
+    async fn insert(&self, _: Vec<Report>, _: &str) -> Result<Vec<Inserted>, StoreError> {
+        self.refuse()
+    }
+
+    async fn update(&self, _: Report, _: i64, _: &str) -> Result<Option<i64>, StoreError> {
+        self.refuse()
+    }
+
+    async fn delete(&self, _: ReportId, _: Timestamp, _: &str) -> Result<Option<i64>, StoreError> {
+        self.refuse()
+    }
+
+    async fn set_relations(&self, _: Vec<(ReportId, Relation)>) -> Result<(), StoreError> {
+        self.refuse()
+    }
+}
+
+#[async_trait::async_trait]
+impl HistoryStore for PastStore {
+    async fn history(&self, _: ReportId) -> Result<Vec<Revision>, StoreError> {
+        Ok(Vec::new())
+    }
+
+    async fn reports_as_of(&self, at: Timestamp) -> Result<Vec<PastReport>, StoreError> {
+        if at < self.at {
+            return self.refuse();
+        }
+        Ok(self
+            .reports
+            .iter()
+            .map(|(report, version)| PastReport {
+                version: *version,
+                report: report.clone(),
+                later_public: None,
+            })
+            .collect())
+    }
+}
+
+#[async_trait::async_trait]
+impl TokenStore for PastStore {
     async fn tokens(&self) -> Result<Vec<TokenRecord>, StoreError> {
         Ok(Vec::new())
     }

@@ -15,7 +15,9 @@ use rows::{corrupt, id_at, report_from_row, text_ref};
 use writes::{WriteJob, WriteOp, WriteOutcome, Writer};
 
 use super::columns;
-use super::{Change, Inserted, PastReport, Store, StoreError};
+use super::{
+    Change, HistoryStore, Inserted, PastReport, ReportReader, ReportWriter, StoreError, TokenStore,
+};
 use crate::domain::access::TokenRecord;
 use crate::domain::history::Revision;
 use crate::domain::model::IndexRecord;
@@ -110,14 +112,14 @@ impl From<rusqlite::Error> for StoreError {
     fn from(e: rusqlite::Error) -> Self {
         use rusqlite::ErrorCode;
         match e.sqlite_error_code() {
-            Some(ErrorCode::DiskFull) => StoreError::Full(e.to_string()),
+            Some(ErrorCode::DiskFull) => StoreError::full(super::Failure::caused("", e)),
             Some(ErrorCode::DatabaseCorrupt | ErrorCode::NotADatabase) => {
-                StoreError::Corrupt(e.to_string())
+                StoreError::corrupt(super::Failure::caused("", e))
             }
             Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked | ErrorCode::CannotOpen) => {
-                StoreError::Unavailable(e.to_string())
+                StoreError::unavailable(super::Failure::caused("", e))
             }
-            _ => StoreError::Internal(e.to_string()),
+            _ => StoreError::internal(super::Failure::caused("", e)),
         }
     }
 }
@@ -137,13 +139,13 @@ pub struct SqliteStore {
 /// second process opens the same store.
 pub(super) fn lock_data_dir(data_dir: &Path) -> Result<File, StoreError> {
     let lock = File::create(data_dir.join(LOCK_FILE)).map_err(|e| {
-        StoreError::Unavailable(format!(
+        StoreError::unavailable(format!(
             "cannot create lock file in {}: {e}",
             data_dir.display()
         ))
     })?;
     lock.try_lock().map_err(|_| {
-        StoreError::Unavailable(format!(
+        StoreError::unavailable(format!(
             "{} is in use by another sightmap process; stop it or choose another --data-dir",
             data_dir.display()
         ))
@@ -155,7 +157,7 @@ impl SqliteStore {
     /// Opens (creating if needed) the store in `data_dir`, migrating its schema.
     pub fn open(data_dir: &Path) -> Result<Self, StoreError> {
         std::fs::create_dir_all(data_dir).map_err(|e| {
-            StoreError::Unavailable(format!(
+            StoreError::unavailable(format!(
                 "cannot create data directory {}: {e}",
                 data_dir.display()
             ))
@@ -177,7 +179,9 @@ impl SqliteStore {
         std::thread::Builder::new()
             .name("sightmap-sqlite-writer".into())
             .spawn(move || Writer { conn, next_version }.run(rx))
-            .map_err(|e| StoreError::Internal(format!("cannot start writer thread: {e}")))?;
+            .map_err(|e| {
+                StoreError::internal(super::Failure::caused("cannot start writer thread", e))
+            })?;
         Ok(Self {
             readers: Arc::new(ReaderPool {
                 path: path.clone(),
@@ -193,13 +197,13 @@ impl SqliteStore {
     async fn write(&self, op: WriteOp) -> Result<WriteOutcome, StoreError> {
         let (reply, answer) = oneshot::channel();
         let sender = self.writer.lock().clone();
-        let sender = sender.ok_or_else(|| StoreError::Unavailable("the store is closed".into()))?;
+        let sender = sender.ok_or_else(|| StoreError::unavailable("the store is closed"))?;
         sender
             .send(WriteJob { op, reply })
-            .map_err(|_| StoreError::Unavailable("the writer has stopped".into()))?;
+            .map_err(|_| StoreError::unavailable("the writer has stopped"))?;
         answer
             .await
-            .map_err(|_| StoreError::Unavailable("the writer has stopped".into()))?
+            .map_err(|_| StoreError::unavailable("the writer has stopped"))?
     }
 
     async fn read<T: Send + 'static>(
@@ -209,7 +213,7 @@ impl SqliteStore {
         let pool = self.readers.clone();
         tokio::task::spawn_blocking(move || pool.with(f))
             .await
-            .map_err(|e| StoreError::Internal(format!("read task failed: {e}")))?
+            .map_err(|e| StoreError::internal(super::Failure::caused("read task failed", e)))?
     }
 
     /// Runs a short read (a few point lookups) on the calling thread. Such reads are
@@ -234,7 +238,7 @@ impl Drop for SqliteStore {
 fn upgrade_schema(conn: &Connection) -> Result<(), StoreError> {
     let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
     if version > SCHEMA_VERSION {
-        return Err(StoreError::Corrupt(format!(
+        return Err(StoreError::corrupt(format!(
             "the store has schema version {version}, newer than this sightmap ({SCHEMA_VERSION}); upgrade sightmap"
         )));
     }
@@ -352,115 +356,7 @@ fn changes_in(conn: &Connection, after: i64, limit: usize) -> Result<Vec<Change>
 }
 
 #[async_trait::async_trait]
-impl Store for SqliteStore {
-    async fn insert(&self, reports: Vec<Report>, by: &str) -> Result<Vec<Inserted>, StoreError> {
-        let by = by.to_string();
-        match self.write(WriteOp::Insert { reports, by }).await? {
-            WriteOutcome::Inserted(v) => Ok(v),
-            _ => Err(StoreError::Internal("unexpected write outcome".into())),
-        }
-    }
-
-    async fn update(
-        &self,
-        report: Report,
-        expected_version: i64,
-        by: &str,
-    ) -> Result<Option<i64>, StoreError> {
-        match self
-            .write(WriteOp::Update {
-                report: Box::new(report),
-                expected_version,
-                by: by.to_string(),
-            })
-            .await?
-        {
-            WriteOutcome::Version(v) => Ok(v),
-            _ => Err(StoreError::Internal("unexpected write outcome".into())),
-        }
-    }
-
-    async fn delete(
-        &self,
-        id: ReportId,
-        at: Timestamp,
-        by: &str,
-    ) -> Result<Option<i64>, StoreError> {
-        let by = by.to_string();
-        match self.write(WriteOp::Delete { id, at, by }).await? {
-            WriteOutcome::Version(v) => Ok(v),
-            _ => Err(StoreError::Internal("unexpected write outcome".into())),
-        }
-    }
-
-    async fn history(&self, id: ReportId) -> Result<Vec<Revision>, StoreError> {
-        self.read(move |conn| {
-            let mut stmt = conn.prepare_cached(
-                "SELECT version, at, by, action, report FROM revisions WHERE report_id = ?1 ORDER BY version",
-            )?;
-            let mut rows = stmt.query([id.0.as_bytes()])?;
-            let mut revisions = Vec::new();
-            while let Some(row) = rows.next()? {
-                let report: Option<String> = row.get(4)?;
-                revisions.push(Revision {
-                    version: row.get(0)?,
-                    at: Timestamp(row.get(1)?),
-                    by: row.get(2)?,
-                    action: super::revision_action(text_ref(row, 3)?)?,
-                    report: report
-                        .map(|r| serde_json::from_str(&r))
-                        .transpose()
-                        .map_err(|e| StoreError::Corrupt(format!("revision: {e}")))?,
-                });
-            }
-            Ok(revisions)
-        })
-        .await
-    }
-
-    async fn reports_as_of(&self, at: Timestamp) -> Result<Vec<PastReport>, StoreError> {
-        self.read(move |conn| {
-            // One pass over every revision in key order (report, then version), which reads
-            // the table as it lies: faster than grouping by report through an index and then
-            // looking each last revision up. A report's JSON is copied only while it is the
-            // one to keep.
-            let mut stmt = conn.prepare_cached(
-                "SELECT report_id, version, at, report FROM revisions ORDER BY report_id, version",
-            )?;
-            let mut rows = stmt.query([])?;
-            let mut raw = Vec::new();
-            let mut report_id: Vec<u8> = Vec::new();
-            let mut kept: Option<(i64, String, Option<String>)> = None;
-            while let Some(row) = rows.next()? {
-                let id = row
-                    .get_ref(0)?
-                    .as_blob()
-                    .map_err(|e| corrupt("report_id", e))?;
-                if id != report_id.as_slice() {
-                    raw.extend(kept.take());
-                    report_id = id.to_vec();
-                }
-                let version: i64 = row.get(1)?;
-                let revised: i64 = row.get(2)?;
-                let report = row
-                    .get_ref(3)?
-                    .as_str_or_null()
-                    .map_err(|e| corrupt("report", e))?;
-                if revised <= at.0 {
-                    kept = report.map(|r| (version, r.to_string(), None));
-                } else if let (Some(kept), Some(later)) = (&mut kept, report)
-                    && later.contains("\"public\":")
-                {
-                    // The newest later revision that may carry a public view.
-                    kept.2 = Some(later.to_string());
-                }
-            }
-            raw.extend(kept);
-            super::past_reports(raw)
-        })
-        .await
-    }
-
+impl ReportReader for SqliteStore {
     async fn get(&self, id: ReportId) -> Result<Option<(Report, i64)>, StoreError> {
         self.read_now(move |conn| {
             let sql = format!(
@@ -581,6 +477,143 @@ impl Store for SqliteStore {
         self.read(move |conn| changes_in(conn, after, limit)).await
     }
 
+    async fn count(&self) -> Result<u64, StoreError> {
+        self.read(|conn| {
+            Ok(conn.query_row(
+                "SELECT COUNT(*) FROM reports WHERE deleted_at IS NULL",
+                [],
+                |r| r.get::<_, i64>(0),
+            )? as u64)
+        })
+        .await
+    }
+
+    fn describe(&self) -> String {
+        format!("SQLite (WAL) at {}", self.path.display())
+    }
+}
+
+#[async_trait::async_trait]
+impl ReportWriter for SqliteStore {
+    async fn insert(&self, reports: Vec<Report>, by: &str) -> Result<Vec<Inserted>, StoreError> {
+        let by = by.to_string();
+        match self.write(WriteOp::Insert { reports, by }).await? {
+            WriteOutcome::Inserted(v) => Ok(v),
+            _ => Err(StoreError::internal("unexpected write outcome")),
+        }
+    }
+
+    async fn update(
+        &self,
+        report: Report,
+        expected_version: i64,
+        by: &str,
+    ) -> Result<Option<i64>, StoreError> {
+        match self
+            .write(WriteOp::Update {
+                report: Box::new(report),
+                expected_version,
+                by: by.to_string(),
+            })
+            .await?
+        {
+            WriteOutcome::Version(v) => Ok(v),
+            _ => Err(StoreError::internal("unexpected write outcome")),
+        }
+    }
+
+    async fn delete(
+        &self,
+        id: ReportId,
+        at: Timestamp,
+        by: &str,
+    ) -> Result<Option<i64>, StoreError> {
+        let by = by.to_string();
+        match self.write(WriteOp::Delete { id, at, by }).await? {
+            WriteOutcome::Version(v) => Ok(v),
+            _ => Err(StoreError::internal("unexpected write outcome")),
+        }
+    }
+
+    async fn set_relations(&self, relations: Vec<(ReportId, Relation)>) -> Result<(), StoreError> {
+        self.write(WriteOp::SetRelations(relations)).await?;
+        Ok(())
+    }
+}
+
+#[async_trait::async_trait]
+impl HistoryStore for SqliteStore {
+    async fn history(&self, id: ReportId) -> Result<Vec<Revision>, StoreError> {
+        self.read(move |conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT version, at, by, action, report FROM revisions WHERE report_id = ?1 ORDER BY version",
+            )?;
+            let mut rows = stmt.query([id.0.as_bytes()])?;
+            let mut revisions = Vec::new();
+            while let Some(row) = rows.next()? {
+                let report: Option<String> = row.get(4)?;
+                revisions.push(Revision {
+                    version: row.get(0)?,
+                    at: Timestamp(row.get(1)?),
+                    by: row.get(2)?,
+                    action: super::revision_action(text_ref(row, 3)?)?,
+                    report: report
+                        .map(|r| serde_json::from_str(&r))
+                        .transpose()
+                        .map_err(|e| StoreError::corrupt(super::Failure::caused("revision", e)))?,
+                });
+            }
+            Ok(revisions)
+        })
+        .await
+    }
+
+    async fn reports_as_of(&self, at: Timestamp) -> Result<Vec<PastReport>, StoreError> {
+        self.read(move |conn| {
+            // One pass over every revision in key order (report, then version), which reads
+            // the table as it lies: faster than grouping by report through an index and then
+            // looking each last revision up. A report's JSON is copied only while it is the
+            // one to keep.
+            let mut stmt = conn.prepare_cached(
+                "SELECT report_id, version, at, report FROM revisions ORDER BY report_id, version",
+            )?;
+            let mut rows = stmt.query([])?;
+            let mut raw = Vec::new();
+            let mut report_id: Vec<u8> = Vec::new();
+            let mut kept: Option<(i64, String, Option<String>)> = None;
+            while let Some(row) = rows.next()? {
+                let id = row
+                    .get_ref(0)?
+                    .as_blob()
+                    .map_err(|e| corrupt("report_id", e))?;
+                if id != report_id.as_slice() {
+                    raw.extend(kept.take());
+                    report_id = id.to_vec();
+                }
+                let version: i64 = row.get(1)?;
+                let revised: i64 = row.get(2)?;
+                let report = row
+                    .get_ref(3)?
+                    .as_str_or_null()
+                    .map_err(|e| corrupt("report", e))?;
+                if revised <= at.0 {
+                    kept = report.map(|r| (version, r.to_string(), None));
+                } else if let (Some(kept), Some(later)) = (&mut kept, report)
+                    && later.contains("\"public\":")
+                {
+                    // The newest later revision that may carry a public view.
+                    kept.2 = Some(later.to_string());
+                }
+            }
+            raw.extend(kept);
+            super::past_reports(raw)
+        })
+        .await
+    }
+}
+
+#[async_trait::async_trait]
+impl TokenStore for SqliteStore {
     async fn tokens(&self) -> Result<Vec<TokenRecord>, StoreError> {
         self.read(|conn| {
             let mut stmt = conn.prepare(
@@ -617,27 +650,7 @@ impl Store for SqliteStore {
     async fn revoke_token(&self, id: uuid::Uuid, at: Timestamp) -> Result<bool, StoreError> {
         match self.write(WriteOp::RevokeToken { id, at }).await? {
             WriteOutcome::Revoked(done) => Ok(done),
-            _ => Err(StoreError::Internal("unexpected write outcome".into())),
+            _ => Err(StoreError::internal("unexpected write outcome")),
         }
-    }
-
-    async fn set_relations(&self, relations: Vec<(ReportId, Relation)>) -> Result<(), StoreError> {
-        self.write(WriteOp::SetRelations(relations)).await?;
-        Ok(())
-    }
-
-    async fn count(&self) -> Result<u64, StoreError> {
-        self.read(|conn| {
-            Ok(conn.query_row(
-                "SELECT COUNT(*) FROM reports WHERE deleted_at IS NULL",
-                [],
-                |r| r.get::<_, i64>(0),
-            )? as u64)
-        })
-        .await
-    }
-
-    fn describe(&self) -> String {
-        format!("SQLite (WAL) at {}", self.path.display())
     }
 }

@@ -47,9 +47,9 @@ impl StoredRow for rusqlite::Row<'_> {
     }
 
     fn opt_text(&self, i: usize) -> Result<Option<&str>, StoreError> {
-        self.get_ref(i)?
-            .as_str_or_null()
-            .map_err(|e| StoreError::Corrupt(format!("column {i}: {e}")))
+        self.get_ref(i)?.as_str_or_null().map_err(|e| {
+            StoreError::corrupt(super::super::Failure::caused(format!("column {i}"), e))
+        })
     }
 
     fn bits(&self, i: usize) -> Result<u16, StoreError> {

@@ -103,9 +103,9 @@ impl Writer {
                     let message = e.to_string();
                     for job in group {
                         let _ = job.reply.send(Err(match &e {
-                            StoreError::Full(_) => StoreError::Full(message.clone()),
-                            StoreError::Corrupt(_) => StoreError::Corrupt(message.clone()),
-                            _ => StoreError::Unavailable(message.clone()),
+                            StoreError::Full(_) => StoreError::full(message.clone()),
+                            StoreError::Corrupt(_) => StoreError::corrupt(message.clone()),
+                            _ => StoreError::unavailable(message.clone()),
                         }));
                     }
                 }
@@ -346,5 +346,6 @@ pub(super) fn add_revision(
 }
 
 pub(super) fn to_json<T: serde::Serialize>(value: &T) -> Result<String, StoreError> {
-    serde_json::to_string(value).map_err(|e| StoreError::Internal(e.to_string()))
+    serde_json::to_string(value)
+        .map_err(|e| StoreError::internal(super::super::Failure::caused("", e)))
 }
