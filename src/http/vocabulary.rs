@@ -9,6 +9,7 @@ use axum::Json;
 use axum::extract::State;
 use serde_json::{Value, json};
 use sightmap_core::domain::messages;
+use sightmap_core::domain::model::privacy::PUBLIC_LEVELS;
 use sightmap_core::domain::model::{Kind, Precision, SourceType, Stance, Status};
 use sightmap_core::engine::events::summary::Grade;
 
@@ -48,6 +49,7 @@ pub async fn vocabulary(State(state): State<AppState>) -> Json<Value> {
         "kinds": Kind::ALL.iter().map(|&k| json!({"id": k.as_str(), "mark": kind_mark(k)})).collect::<Vec<_>>(),
         "statuses": Status::ALL.iter().map(|&s| json!({"id": s.as_str(), "colour": status_colour(s)})).collect::<Vec<_>>(),
         "precisions": words(Precision::ALL, Precision::as_str),
+        "public_precisions": words(&PUBLIC_LEVELS, Precision::as_str),
         "source_types": words(SourceType::ALL, SourceType::as_str),
         "stances": words(Stance::ALL, Stance::as_str),
         "grades": Grade::ALL.iter().map(|&g| json!({"id": g.as_str(), "colour": g.colour()})).collect::<Vec<_>>(),
@@ -72,11 +74,12 @@ pub(super) fn schema() -> Value {
         "focus_neighbour": {"type": "string", "nullable": true},
         "initial_view": view}});
     json!({
-        "type": "object", "required": ["kinds", "statuses", "precisions", "source_types", "stances", "grades", "messages", "region"],
+        "type": "object", "required": ["kinds", "statuses", "precisions", "public_precisions", "source_types", "stances", "grades", "messages", "region"],
         "properties": {
             "kinds": {"type": "array", "items": {"type": "object", "required": ["id", "mark"]}},
             "statuses": {"type": "array", "items": {"type": "object", "required": ["id", "colour"]}},
             "precisions": {"type": "array", "items": {"type": "string"}},
+            "public_precisions": {"type": "array", "items": {"type": "string"}, "description": "The levels a report's location may be shown at to the public (public_precision)"},
             "source_types": {"type": "array", "items": {"type": "string"}},
             "stances": {"type": "array", "items": {"type": "string"}},
             "grades": {"type": "array", "description": "The events' suggested grades, strongest first, with the map's colour of each",

@@ -140,6 +140,10 @@ async fn the_vocabulary_carries_the_grades_the_messages_and_the_region() {
             .unwrap()
             .contains("if these accounts are accurate")
     );
+    assert_eq!(
+        v["public_precisions"],
+        serde_json::json!(["place", "province", "country"])
+    );
     // The region, from its data pack.
     assert_eq!(v["region"]["home_country"], "IR");
     assert_eq!(v["region"]["focus_neighbour"], "AZ");
