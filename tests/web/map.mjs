@@ -278,6 +278,12 @@ const shown = (await (await fetch(`${base}/api/events/${sampleRasht.properties.e
 assert.ok(panel.includes(`suggested: ${shown.suggested_grade}`), panel);
 assert.match(panel, /if these accounts are accurate/);
 assert.ok(panel.includes(`${shown.asserting_origins} independent asserting`), panel);
+// The grade's reasons and note are rendered from their codes and parameters, and say what
+// the server's English text says.
+for (const reason of shown.grade_reasons) assert.ok(panel.includes(reason), `${reason} in the panel`);
+const codes = await page.$$eval('#event-panel .reasons li', (lis) => lis.map((li) => li.dataset.code));
+assert.deepEqual(codes, shown.grade_reason_messages.map((m) => m.code));
+assert.ok(panel.includes(shown.grade_note), 'the grade note');
 // Each origin is listed once, with its sources and their stances.
 for (const group of shown.origins) assert.ok(panel.includes(group.origin), `${group.origin} in the panel`);
 assert.equal(await page.locator('#event-panel .origin').count(), shown.origins.length);
