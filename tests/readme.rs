@@ -88,3 +88,15 @@ fn every_exported_field_and_ogc_flat_field_is_in_the_readme() {
         }
     }
 }
+
+#[test]
+fn every_message_code_is_in_the_readme() {
+    let readme = readme();
+    for m in sightmap_core::domain::messages::MessageCode::ALL {
+        assert!(
+            readme.contains(&format!("`{}`", m.code())),
+            "the message {} is not in the README",
+            m.code()
+        );
+    }
+}

@@ -11,19 +11,29 @@ import { setUpFilters, setUpLayerToggles } from './js/filters.js';
 import { EventPanel } from './js/events.js';
 import { drawLegend } from './js/legend.js';
 import { ReportList } from './js/list.js';
-import { createMap, newPopup, refreshReportLayers, refreshToggles, refreshViewLayers, viewBbox } from './js/map.js';
-import { filterParams, state, writeUrl } from './js/state.js';
+import { addReportLayers, createMap, newPopup, onLoad, refreshReportLayers, refreshToggles, refreshViewLayers, viewBbox } from './js/map.js';
+import { DATA_CHANGED, FILTERS_CHANGED, emit, filterParams, on, state, writeUrl } from './js/state.js';
 import { Timeline, setUpAsOf } from './js/timeline.js';
 import { Tools } from './js/tools.js';
 
-const [vocab, catalogue] = await Promise.all([vocabulary(), getJson('/api/layers')]);
-if (!catalogue.ok) throw new Error('the layer catalogue could not be read');
-const map = createMap(vocab, catalogue.body.layers);
+// The base map draws as soon as the vocabulary (the region's view and home country) is read;
+// the layer catalogue is asked for at the same time, and the reports' layers follow it.
+const catalogueReply = getJson('/api/layers');
+const vocab = await vocabulary();
+const map = createMap(vocab);
 window.sightmap = { map };
 map.on('error', (e) => showError(`A map layer could not be loaded${e.error && e.error.message ? `: ${e.error.message}` : ''}.`));
+drawLegend(vocab);
+// The filter form is built at once; what a change redraws listens below, on the event bus.
+setUpFilters(vocab, () => emit(FILTERS_CHANGED, { from: 'filters' }));
+if (vocab.focusNeighbour) $('focus-neighbour').textContent = vocab.focusNeighbour;
+
+const [catalogue] = await Promise.all([catalogueReply, map.styled]);
+if (!catalogue.ok) throw new Error('the layer catalogue could not be read');
+addReportLayers(map, vocab, catalogue.body.layers);
 
 const list = new ReportList(map, newPopup(), vocab);
-const events = new EventPanel((id) => list.open(id));
+const events = new EventPanel((id) => list.open(id), vocab);
 list.onEvent = (id) => events.open(id);
 window.sightmap.events = events;
 // A click on an event's footprint opens the event, unless it was on a report's point.
@@ -42,18 +52,10 @@ function refreshList() {
   list.show(p, 'Reports in view');
 }
 
-/** Reloads everything that depends on the filters. */
-function refreshReports() {
-  refreshReportLayers(map);
-  refreshList();
-  if (tools.hasRadius()) tools.runRadius();
-  writeUrl(map);
-}
-
 const timeline = new Timeline(map, vocab, {
   bbox: () => viewBbox(map),
   // A brushed span filters everything; a new window or switch only redraws the timeline.
-  onBrush: (filters) => (filters ? refreshReports() : writeUrl(map)),
+  onBrush: (filters) => (filters ? emit(FILTERS_CHANGED, { from: 'timeline' }) : writeUrl(map)),
 });
 window.sightmap.timeline = timeline;
 setUpAsOf();
@@ -62,21 +64,25 @@ if (state.filters.as_of) {
   for (const input of document.querySelectorAll('#add-form button, #add-form input, #add-form textarea, #add-form select')) input.disabled = true;
 }
 
-const tools = new Tools(map, list, vocab, { refreshList, refreshReports });
-setUpFilters(vocab, () => { refreshReports(); timeline.refresh(); });
+const tools = new Tools(map, list, vocab, { refreshList, refreshReports: () => emit(DATA_CHANGED) });
 setUpLayerToggles(() => { refreshToggles(map); writeUrl(map); });
-drawLegend(vocab);
+
+// What the filters or the reports changing redraws: the map's report layers, the list (or the
+// radius search), the export link, the URL, and the timeline (unless it changed them itself:
+// it redraws its own brush).
+for (const type of [FILTERS_CHANGED, DATA_CHANGED]) {
+  on(type, () => refreshReportLayers(map));
+  on(type, () => (tools.hasRadius() ? tools.runRadius() : refreshList()));
+  on(type, () => tools.refreshExport());
+  on(type, () => writeUrl(map));
+  on(type, (detail) => { if (detail.from !== 'timeline') timeline.refresh(); });
+}
 
 map.on('moveend', () => { refreshList(); refreshViewLayers(map); timeline.refresh(); writeUrl(map); });
-map.on('load', () => {
+onLoad(map, () => {
   refreshToggles(map);
   writeUrl(map);
   refreshList();
   timeline.refresh();
   document.body.dataset.ready = '1';
-  const focus = catalogue.body.region && catalogue.body.region.focus_neighbour;
-  if (focus) {
-    $('focus-neighbour').textContent = focus;
-    map.setPaintProperty('border-line', 'line-color', ['match', ['get', 'country'], focus, '#d9480f', '#6b4f2a']);
-  }
 });

@@ -10,9 +10,10 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
+use sightmap_core::domain::messages::MessageCode;
 use sightmap_core::domain::model::privacy::Viewer;
 use sightmap_core::domain::model::{EventId, FieldError, Report, input_from_json};
-use sightmap_core::engine::events::summary::{GRADE_NOTE, Grade};
+use sightmap_core::engine::events::summary::{Grade, grade_note};
 use sightmap_core::engine::service::EventFilter;
 use sightmap_core::formats::events as formats;
 use sightmap_core::formats::feature::ReportFeature;
@@ -137,7 +138,8 @@ pub async fn list(
         "type": "FeatureCollection",
         "numberMatched": page.matched,
         "numberReturned": page.events.len(),
-        "grade_note": GRADE_NOTE,
+        "grade_note": grade_note().text,
+        "grade_note_message": grade_note(),
         "links": links,
         "features": page.events.iter().map(formats::feature).collect::<Vec<_>>(),
     });
@@ -197,7 +199,8 @@ pub async fn possible_duplicates(
     let report = state.reports.check(input)?;
     let found = state.reports.possible_duplicates(&report, viewer).await?;
     let body = json!({
-        "note": "These stored reports overlap the new one in place and time and may be the same report; sending it is still allowed.",
+        "note": MessageCode::PossibleDuplicatesNote.text(),
+        "note_message": MessageCode::PossibleDuplicatesNote.message(),
         "possible_duplicates": formats::duplicates(&found),
     });
     Ok(axum::Json(body).into_response())

@@ -372,6 +372,18 @@ pub fn document() -> Value {
         "The viewer's time zone as an offset from UTC (+03:30, -05:00, Z): days start at its midnight, weeks on its Monday.",
         json!({"type": "string", "pattern": "^(Z|[+-]([01][0-9]|1[0-8]):?[0-5][0-9])$"}),
     ));
+    let timeline_answer = json!({
+        "type": "object", "required": ["of", "utc_offset", "matched", "categories", "weight_note", "weight_note_message", "bins"],
+        "properties": {
+            "weight_note": {"type": "string"},
+            "weight_note_message": {"$ref": "#/components/schemas/Message"},
+            "grade_note": {"type": "string", "description": "With of=events"},
+            "grade_note_message": {"$ref": "#/components/schemas/Message"},
+            "matched": {"type": "integer", "minimum": 0},
+            "categories": {"type": "array", "items": {"type": "string"}},
+            "bins": {"type": "array", "items": {"type": "object", "required": ["start", "end", "total", "counts"],
+                "properties": {"start": {"type": "string"}, "end": {"type": "string"},
+                    "total": {"type": "number", "minimum": 0}, "counts": {"type": "object"}}}}}});
     json!({
         "openapi": "3.0.3",
         "info": {
@@ -430,34 +442,20 @@ pub fn document() -> Value {
             "/api/export": {"get": {"operationId": "export", "summary": "Every matching report as a file, streamed",
                 "parameters": export_params,
                 "responses": one("200", json!({"description": "The file", "content": export_types}))}},
-            "/api/vocabulary": {"get": {"operationId": "getVocabulary", "summary": "The report model's vocabularies (kinds, statuses, precisions, source types, stances) with the map's colours and marks",
-                "responses": one("200", ok("The vocabularies", JSON, json!({
-                    "type": "object", "required": ["kinds", "statuses", "precisions", "source_types", "stances"],
-                    "properties": {
-                        "kinds": {"type": "array", "items": {"type": "object", "required": ["id", "mark"]}},
-                        "statuses": {"type": "array", "items": {"type": "object", "required": ["id", "colour"]}},
-                        "precisions": {"type": "array", "items": {"type": "string"}},
-                        "source_types": {"type": "array", "items": {"type": "string"}},
-                        "stances": {"type": "array", "items": {"type": "string"}}}})))}},
+            "/api/vocabulary": {"get": {"operationId": "getVocabulary", "summary": "The report model's vocabularies (kinds, statuses, precisions, source types, stances) and the suggested grades with the map's colours and marks; the message catalogue; the region's home country, focus neighbour and initial view",
+                "responses": one("200", ok("The vocabularies", JSON, super::vocabulary::schema()))}},
             "/api/events": {"get": {"operationId": "listEvents",
                 "summary": "Events: groups of reports that may describe one occurrence, with counts of independent origins and a suggested grade (never a verdict), newest first",
                 "parameters": event_params,
                 "responses": one("200", {
-                    let mut answer = ok("A FeatureCollection of event footprints, or CSV with format=csv", GEO, collection());
+                    let mut answer = ok("A FeatureCollection of event footprints (each with grade_reasons and grade_note in English and, beside them, grade_reason_messages and grade_note_message: the same sentences as messages of the catalogue), or CSV with format=csv", GEO, collection());
                     answer["content"]["text/csv; charset=utf-8"] = json!({"schema": {"type": "string"}});
                     answer
                 })}},
             "/api/timeline": {"get": {"operationId": "timeline",
                 "summary": "How many matching reports (by status) or events (by suggested grade) were observed in each bin of time; an interval counts in every bin it covers, weighted so that each report adds one in all",
                 "parameters": timeline_params,
-                "responses": one("200", ok("The bins, in the viewer's zone", JSON, json!({
-                    "type": "object", "required": ["of", "utc_offset", "matched", "categories", "weight_note", "bins"],
-                    "properties": {
-                        "matched": {"type": "integer", "minimum": 0},
-                        "categories": {"type": "array", "items": {"type": "string"}},
-                        "bins": {"type": "array", "items": {"type": "object", "required": ["start", "end", "total", "counts"],
-                            "properties": {"start": {"type": "string"}, "end": {"type": "string"},
-                                "total": {"type": "number", "minimum": 0}, "counts": {"type": "object"}}}}}})))}},
+                "responses": one("200", ok("The bins, in the viewer's zone", JSON, timeline_answer))}},
             "/api/events/{id}": {"get": {"operationId": "getEvent", "summary": "One event with its members as Features",
                 "parameters": [{"name": "id", "in": "path", "required": true, "description": "The event's id ('ev-' and a UUID)",
                     "schema": {"type": "string"}}, as_of_param()],
@@ -466,8 +464,9 @@ pub fn document() -> Value {
                 "summary": "The stored reports a report (sent as to POST /api/reports) may duplicate: compatible kind, overlapping circles and intervals, those sharing an origin first; nothing is stored",
                 "requestBody": {"required": true, "content": content(JSON, report_input())},
                 "responses": one("200", ok("The possible duplicates", JSON, json!({
-                    "type": "object", "required": ["possible_duplicates"],
-                    "properties": {"possible_duplicates": {"type": "array", "items": {
+                    "type": "object", "required": ["note", "note_message", "possible_duplicates"],
+                    "properties": {"note": {"type": "string"}, "note_message": {"$ref": "#/components/schemas/Message"},
+                        "possible_duplicates": {"type": "array", "items": {
                         "type": "object", "required": ["id", "distance_km", "shares_origin"]}}}})))}},
             "/api/layers": {"get": {"operationId": "listLayers", "summary": "The map layers and what each takes",
                 "responses": one("200", ok("The layer catalogue", JSON, object()))}},
@@ -493,7 +492,15 @@ pub fn document() -> Value {
             "/api/openapi.json": {"get": {"operationId": "openapi", "summary": "This definition",
                 "responses": one("200", ok("OpenAPI 3.0", JSON, object()))}},
         },
-        "components": {"schemas": {"Problem": {
+        "components": {"schemas": {"Message": {
+            "type": "object",
+            "description": "A sentence of the API: its code in the message catalogue (GET /api/vocabulary, messages), its parameters and its English text",
+            "required": ["code", "params", "text"],
+            "properties": {
+                "code": {"type": "string", "enum": sightmap_core::domain::messages::MessageCode::ALL.iter().map(|m| m.code()).collect::<Vec<_>>()},
+                "params": {"type": "object"}, "text": {"type": "string"},
+            },
+        }, "Problem": {
             "type": "object",
             "required": ["type", "title", "status", "detail"],
             "properties": {

@@ -8,18 +8,16 @@ use super::extract::QueryPairs;
 use super::problem::Problem;
 use axum::Json;
 use serde_json::{Map, Value, json};
+use sightmap_core::domain::messages::MessageCode;
 use sightmap_core::domain::model::privacy::Viewer;
 use sightmap_core::domain::model::{FieldError, Status};
-use sightmap_core::engine::events::summary::{GRADE_NOTE, Grade};
+use sightmap_core::engine::events::summary::{Grade, grade_note};
 use sightmap_core::engine::query::ReportQuery;
 use sightmap_core::engine::service::TimelineOf;
 use sightmap_core::engine::timeline::{BinWidth, Bins, Histogram, UtcOffset, span};
 
 /// The parameters `/api/timeline` takes beyond the report filters.
 pub const TIMELINE_PARAMS: &[&str] = &["of", "bin", "utc_offset", "grade", "min_origins"];
-
-/// What the counts mean, in the answer and the web map's legend.
-pub const WEIGHT_NOTE: &str = "A report observed over an interval counts in every bin it covers, by the share of its interval that falls in the bin, so that each report adds one in all. Counts are of claims, not of occurrences.";
 
 /// A timeline request, read from the URL.
 struct TimelineRequest {
@@ -189,11 +187,13 @@ pub async fn timeline(
         "matched": items.len(),
         "category_field": field,
         "categories": categories,
-        "weight_note": WEIGHT_NOTE,
+        "weight_note": MessageCode::TimelineWeightingNote.text(),
+        "weight_note_message": MessageCode::TimelineWeightingNote.message(),
         "bins": bins,
     });
     if field == "suggested_grade" {
-        body["grade_note"] = json!(GRADE_NOTE);
+        body["grade_note"] = json!(grade_note().text);
+        body["grade_note_message"] = json!(grade_note());
     }
     Ok(Json(body))
 }

@@ -103,9 +103,27 @@ async fn one_resident_s_two_reports_are_one_independent_origin() {
             .contains("if these accounts are accurate"),
         "{p}"
     );
+    // Beside each sentence, its message: code, parameters and the same English text.
+    assert_eq!(p["grade_note_message"]["code"], "events.grade_note");
+    assert_eq!(p["grade_note_message"]["text"], p["grade_note"]);
+    let coded = p["grade_reason_messages"].as_array().unwrap();
+    assert_eq!(coded.len(), p["grade_reasons"].as_array().unwrap().len());
+    for (m, text) in coded.iter().zip(p["grade_reasons"].as_array().unwrap()) {
+        assert_eq!(&m["text"], text, "{p}");
+        assert!(m["code"].as_str().unwrap().starts_with("grade.reason."));
+    }
+    assert!(
+        coded
+            .iter()
+            .any(|m| m["code"] == "grade.reason.relayed" && m["params"]["outlets"] == 1),
+        "{p}"
+    );
     // The Ardabil drones are asserted by residents and denied by Azerbaijan's officials.
     let ardabil = event_with(&app, "Ardabil").await;
     assert_eq!(ardabil["properties"]["suggested_grade"], "contested");
+    let contested = &ardabil["properties"]["grade_reason_messages"][0];
+    assert_eq!(contested["code"], "grade.reason.contested");
+    assert_eq!(contested["params"]["denying"], 2);
     assert_eq!(ardabil["properties"]["denying_origins"], 2);
 }
 
@@ -296,6 +314,11 @@ async fn a_new_report_lists_its_possible_duplicates_those_of_its_origin_first() 
         checked.body["possible_duplicates"][0]["shares_origin"],
         true
     );
+    assert_eq!(
+        checked.body["note_message"]["code"],
+        "reports.possible_duplicates_note"
+    );
+    assert_eq!(checked.body["note_message"]["text"], checked.body["note"]);
     assert_eq!(app.get("/api/reports").await.body["numberMatched"], 5);
     // Sending is still allowed, and the response lists them too.
     let created = app.create(&new).await;

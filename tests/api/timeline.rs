@@ -127,6 +127,18 @@ async fn counts_by_status_spread_intervals_and_follow_the_box_and_zone() {
             .unwrap()
             .contains("not a finding")
     );
+    assert_eq!(
+        events.body["grade_note_message"]["code"],
+        "events.grade_note"
+    );
+    assert_eq!(
+        events.body["weight_note_message"]["code"],
+        "timeline.weighting_note"
+    );
+    assert_eq!(
+        events.body["weight_note_message"]["text"],
+        events.body["weight_note"]
+    );
     assert!(events.body["matched"].as_u64().unwrap() >= 2);
 }
 

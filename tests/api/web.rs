@@ -110,3 +110,46 @@ async fn the_vocabulary_is_the_models_with_the_maps_colours_and_marks() {
         assert_eq!(values.len(), n, "{key} share a {field}");
     }
 }
+
+#[tokio::test]
+async fn the_vocabulary_carries_the_grades_the_messages_and_the_region() {
+    use sightmap_core::domain::messages::MessageCode;
+    use sightmap_core::engine::events::summary::Grade;
+    let app = App::new(None).await;
+    let v = app.get("/api/vocabulary").await.body;
+    // Every suggested grade with its colour, in the core's order, each colour its own.
+    let grades = v["grades"].as_array().unwrap();
+    assert_eq!(grades.len(), Grade::ALL.len());
+    for (g, entry) in Grade::ALL.iter().zip(grades) {
+        assert_eq!(entry["id"], g.as_str());
+        assert_eq!(entry["colour"], g.colour());
+    }
+    let mut colours: Vec<_> = grades.iter().map(|g| g["colour"].to_string()).collect();
+    colours.sort();
+    colours.dedup();
+    assert_eq!(colours.len(), grades.len());
+    // The catalogue: every code with its English template.
+    let messages = v["messages"].as_object().unwrap();
+    assert_eq!(messages.len(), MessageCode::ALL.len());
+    for m in MessageCode::ALL {
+        assert_eq!(messages[m.code()], m.template());
+    }
+    assert!(
+        messages["events.grade_note"]
+            .as_str()
+            .unwrap()
+            .contains("if these accounts are accurate")
+    );
+    assert_eq!(
+        v["public_precisions"],
+        serde_json::json!(["place", "province", "country"])
+    );
+    // The region, from its data pack.
+    assert_eq!(v["region"]["home_country"], "IR");
+    assert_eq!(v["region"]["focus_neighbour"], "AZ");
+    assert_eq!(
+        v["region"]["initial_view"]["center"],
+        serde_json::json!([49.0, 37.8])
+    );
+    assert_eq!(v["region"]["initial_view"]["zoom"], 6.0);
+}

@@ -56,6 +56,54 @@ async function rendered(layers) {
   return page.evaluate((ls) => window.sightmap.map.queryRenderedFeatures({ layers: ls }).map((f) => ({ props: f.properties, coords: f.geometry.coordinates })), layers);
 }
 
+// The base map draws before the reports and the layer catalogue arrive: with both held back,
+// the countries, the sea and the borders are on the map and the reports' layers are not yet.
+// The grade colours come from the vocabulary: one changed there is the one the page draws.
+{
+  const early = await browser.newPage({ viewport: { width: 1280, height: 860 } });
+  early.on('pageerror', (e) => errors.push(String(e)));
+  let release;
+  const held = new Promise((resolve) => { release = resolve; });
+  const hold = async (route) => { await held; await route.continue(); };
+  await early.route('**/api/layers', hold);
+  await early.route('**/api/layers/points?*', hold);
+  await early.route('**/api/reports?*', hold);
+  await early.route('**/api/vocabulary', async (route) => {
+    const reply = await route.fetch();
+    const body = await reply.json();
+    body.grades.find((g) => g.id === 'contested').colour = '#123456';
+    await route.fulfill({ response: reply, json: body });
+  });
+  await early.goto(`${base}/?lat=38.2&lon=48.9&z=6`);
+  await early.waitForFunction(() => {
+    const m = window.sightmap && window.sightmap.map;
+    return m && m.getLayer('countries-fill') && m.isSourceLoaded('countries') && m.isSourceLoaded('sea') && m.isSourceLoaded('border')
+      && m.queryRenderedFeatures({ layers: ['countries-fill', 'sea-fill', 'border-line'] }).length > 0;
+  }, null, { timeout: 30000 });
+  const before = await early.evaluate(() => {
+    const m = window.sightmap.map;
+    const layers = (ids) => [...new Set(m.queryRenderedFeatures({ layers: ids }).map((f) => f.layer.id))].sort();
+    return { base: layers(['countries-fill', 'sea-fill', 'border-line']), reports: Boolean(m.getSource('reports')), ready: document.body.dataset.ready };
+  });
+  assert.deepEqual(before.base, ['border-line', 'countries-fill', 'sea-fill'], JSON.stringify(before));
+  assert.equal(before.reports, false, 'the reports are not drawn before they arrive');
+  assert.notEqual(before.ready, '1');
+  await early.screenshot({ path: `${artifacts}/0-base-first.png` });
+  release();
+  await early.waitForFunction(() => document.body.dataset.ready === '1' && window.sightmap.map.getSource('reports'), null, { timeout: 30000 });
+  // The colour changed in the vocabulary is the map's, the legend's and nothing else's.
+  const fill = await early.evaluate(() => JSON.stringify(window.sightmap.map.getPaintProperty('events-fill', 'fill-color')));
+  assert.ok(fill.includes('"contested","#123456"'), fill);
+  const swatch = await early.evaluate(() => getComputedStyle(document.querySelector('#legend .swatch[data-grade="contested"]')).backgroundColor);
+  assert.equal(swatch, 'rgb(18, 52, 86)');
+  // The form's stances and public levels are the vocabulary's.
+  const stances = await early.$$eval('#add-form [name=stance] option', (os) => os.map((o) => o.value));
+  assert.deepEqual(stances, ['asserts', 'denies', 'investigating']);
+  const levels = await early.$$eval('#add-form [name=public_precision] option', (os) => os.map((o) => o.value));
+  assert.deepEqual(levels, ['', 'place', 'province', 'country']);
+  await early.close();
+}
+
 const started = Date.now();
 await page.goto(`${base}/?lat=37.8&lon=49.2&z=6.5`);
 await page.waitForFunction(() => document.body.dataset.ready === '1', null, { timeout: 30000 });
@@ -170,6 +218,11 @@ await page.screenshot({ path: `${artifacts}/6-buffers.png` });
 // Export downloads exactly the reports matching the filters.
 await page.check('#kind input[value=drone]');
 await page.waitForFunction(() => new URL(location.href).searchParams.get('kind') === 'drone');
+// The export link is the server's streaming export with the filters.
+const exportHref = new URL(await page.getAttribute('#export', 'href'), base);
+assert.equal(exportHref.pathname, '/api/export');
+assert.equal(exportHref.searchParams.get('kind'), 'drone');
+assert.equal(exportHref.searchParams.get('format'), 'geojson');
 const [download] = await Promise.all([page.waitForEvent('download'), page.click('#export')]);
 const exported = JSON.parse(await (await import('node:fs/promises')).readFile(await download.path(), 'utf8'));
 const drones = await (await fetch(`${base}/api/reports?kind=drone&limit=10000`)).json();
@@ -225,6 +278,12 @@ const shown = (await (await fetch(`${base}/api/events/${sampleRasht.properties.e
 assert.ok(panel.includes(`suggested: ${shown.suggested_grade}`), panel);
 assert.match(panel, /if these accounts are accurate/);
 assert.ok(panel.includes(`${shown.asserting_origins} independent asserting`), panel);
+// The grade's reasons and note are rendered from their codes and parameters, and say what
+// the server's English text says.
+for (const reason of shown.grade_reasons) assert.ok(panel.includes(reason), `${reason} in the panel`);
+const codes = await page.$$eval('#event-panel .reasons li', (lis) => lis.map((li) => li.dataset.code));
+assert.deepEqual(codes, shown.grade_reason_messages.map((m) => m.code));
+assert.ok(panel.includes(shown.grade_note), 'the grade note');
 // Each origin is listed once, with its sources and their stances.
 for (const group of shown.origins) assert.ok(panel.includes(group.origin), `${group.origin} in the panel`);
 assert.equal(await page.locator('#event-panel .origin').count(), shown.origins.length);

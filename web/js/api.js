@@ -2,6 +2,7 @@
 // said on the page's error line, never ignored.
 
 import { $ } from './dom.js';
+import { setCatalogue } from './messages.js';
 
 /** Shows a failure on the error line; an empty message hides the line. */
 export function showError(message) {
@@ -44,10 +45,15 @@ export function layerUrl(id, params) {
   return `/api/layers/${id}?${params || ''}`;
 }
 
-/** The model's vocabularies with the map's colours and marks, fetched once. */
+/**
+ * The model's vocabularies with the map's colours and marks, the suggested grades with their
+ * colours, the region (home country, focus neighbour, initial view), fetched once; the message
+ * catalogue is handed to messages.js.
+ */
 export async function vocabulary() {
   const { ok, body } = await getJson('/api/vocabulary');
   if (!ok) throw new Error('the vocabularies could not be read');
+  setCatalogue(body.messages);
   return {
     kinds: body.kinds.map((k) => k.id),
     kindMarks: Object.fromEntries(body.kinds.map((k) => [k.id, k.mark])),
@@ -56,5 +62,11 @@ export async function vocabulary() {
     sourceTypes: body.source_types,
     stances: body.stances,
     precisions: body.precisions,
+    publicPrecisions: body.public_precisions,
+    grades: body.grades.map((g) => g.id),
+    gradeColours: Object.fromEntries(body.grades.map((g) => [g.id, g.colour])),
+    homeCountry: body.region.home_country,
+    focusNeighbour: body.region.focus_neighbour,
+    initialView: body.region.initial_view,
   };
 }

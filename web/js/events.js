@@ -5,33 +5,26 @@
 
 import { getJson } from './api.js';
 import { $, el } from './dom.js';
+import { say } from './messages.js';
 import { asOfQuery } from './state.js';
 
-/** The colour of each suggested grade, on the map, the legend and the panel. */
-export const GRADE_COLOURS = {
-  corroborated: '#2b8a3e',
-  'partly corroborated': '#74b816',
-  'single source': '#868e96',
-  contested: '#e8590c',
-  'no assertion': '#495057',
-};
-
-/** A MapLibre expression colouring features by their `suggested_grade`. */
-export function gradeColour() {
-  return ['match', ['get', 'suggested_grade'], ...Object.entries(GRADE_COLOURS).flat(), '#868e96'];
+/** A MapLibre expression colouring features by their `suggested_grade` (colours from the vocabulary). */
+export function gradeColour(vocab) {
+  return ['match', ['get', 'suggested_grade'], ...vocab.grades.flatMap((g) => [g, vocab.gradeColours[g]]), '#868e96'];
 }
 
-function gradeBadge(grade) {
+function gradeBadge(grade, vocab) {
   const b = el('span', `suggested: ${grade}`, 'badge grade');
-  b.style.background = GRADE_COLOURS[grade] || '#868e96';
+  b.style.background = vocab.gradeColours[grade] || '#868e96';
   return b;
 }
 
 /** The event panel, beside the list. */
 export class EventPanel {
   /** `openReport(id)` opens a member's popup. */
-  constructor(openReport) {
+  constructor(openReport, vocab) {
     this.openReport = openReport;
+    this.vocab = vocab;
     $('event-close').addEventListener('click', () => this.close());
   }
 
@@ -47,11 +40,17 @@ export class EventPanel {
     const box = $('event-body');
     box.replaceChildren();
     const title = el('h3');
-    title.append(gradeBadge(p.suggested_grade), `${p.kinds.join(', ')}`);
+    title.append(gradeBadge(p.suggested_grade, this.vocab), `${p.kinds.join(', ')}`);
     box.append(title);
-    box.append(el('p', p.grade_note, 'muted note'));
+    // The server's sentences, from their codes and parameters (their text if a code is new).
+    box.append(el('p', say(p.grade_note_message) || p.grade_note, 'muted note'));
     const reasons = el('ul', null, 'reasons');
-    for (const r of p.grade_reasons) reasons.append(el('li', r));
+    const coded = p.grade_reason_messages || p.grade_reasons.map((text) => ({ text }));
+    for (const r of coded) {
+      const li = el('li', say(r));
+      if (r.code) li.dataset.code = r.code;
+      reasons.append(li);
+    }
     box.append(reasons);
     box.append(el('p', `${p.reports} report${p.reports === 1 ? '' : 's'} (${p.core_reports} placed precisely, ${p.supporting_reports} vaguer${p.private_reports ? `, ${p.private_reports} with a private location` : ''}) · ${p.asserting_origins} independent asserting, ${p.denying_origins} denying, ${p.investigating_origins} investigating origin(s) · ${p.outlets} outlet(s)`, 'muted counts'));
     const when = p.observed_from === p.observed_to ? p.observed_from : `${p.observed_from} – ${p.observed_to}`;

@@ -1,7 +1,6 @@
 // The legend: what the colours, rings, marks and lines mean.
 
 import { $, el } from './dom.js';
-import { GRADE_COLOURS } from './events.js';
 
 /** Fills `#legend` from the vocabularies. */
 export function drawLegend(vocab) {
@@ -20,10 +19,11 @@ export function drawLegend(vocab) {
   box.append(el('div', `Kinds: ${vocab.kinds.map((k) => `${vocab.kindMarks[k]} ${k}`).join(', ')}`, 'muted'));
   box.append(el('div', 'Thick lines: land borders (orange: the focus neighbour); blue: the coast.', 'muted'));
   box.append(el('strong', 'Events: suggested grade'));
-  for (const [grade, colour] of Object.entries(GRADE_COLOURS)) {
+  for (const grade of vocab.grades) {
     const row = el('div');
     const sw = el('span', null, 'swatch');
-    sw.style.background = colour;
+    sw.style.background = vocab.gradeColours[grade];
+    sw.dataset.grade = grade;
     row.append(sw, grade);
     box.append(row);
   }

@@ -1,6 +1,26 @@
 // The page's state: the URL holds the view, the report filters (with the timeline's brushed
 // span as since/until), the layer toggles, the timeline's window and `as_of`, so a link opens
-// the map as it was.
+// the map as it was. One small event bus tells the map, the list and the timeline what changed
+// (`on`, `emit`): FILTERS_CHANGED when the filters do, DATA_CHANGED when the reports do.
+
+/** The filters changed (detail: `{ from }`, the part of the page that changed them). */
+export const FILTERS_CHANGED = 'filters-changed';
+/** The reports changed (a report was added, or a live feed said so). */
+export const DATA_CHANGED = 'data-changed';
+
+const listeners = new Map();
+
+/** Calls `fn(detail)` on every `emit(type, detail)`; returns the function that stops it. */
+export function on(type, fn) {
+  if (!listeners.has(type)) listeners.set(type, new Set());
+  listeners.get(type).add(fn);
+  return () => listeners.get(type).delete(fn);
+}
+
+/** Tells every listener of `type`, in the order they subscribed. */
+export function emit(type, detail = {}) {
+  for (const fn of [...(listeners.get(type) || [])]) fn(detail);
+}
 
 const FILTER_KEYS = ['since', 'until', 'kind', 'status', 'source_type', 'as_of'];
 const TIMELINE_KEYS = ['tl_from', 'tl_to'];
@@ -27,12 +47,18 @@ for (const key of SWITCH_KEYS) state.layers[key] = url.searchParams.get(key) ===
 // Events are drawn unless the URL says events=0.
 state.layers.events = url.searchParams.get('events') !== '0';
 
-/** The view the URL asks for, or the region's default. */
-export const startView = {
-  lat: parseFloat(url.searchParams.get('lat')) || 37.8,
-  lon: parseFloat(url.searchParams.get('lon')) || 49.0,
-  z: parseFloat(url.searchParams.get('z')) || 6,
-};
+/** The view the URL asks for, else the region's initial view (`{ center: [lon, lat], zoom }`). */
+export function startView(initial) {
+  const number = (key) => {
+    const v = parseFloat(url.searchParams.get(key));
+    return Number.isFinite(v) ? v : null;
+  };
+  return {
+    lat: number('lat') ?? initial.center[1],
+    lon: number('lon') ?? initial.center[0],
+    z: number('z') ?? initial.zoom,
+  };
+}
 
 /** The report filters as URL parameters. */
 export function filterParams() {

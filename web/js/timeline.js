@@ -7,7 +7,8 @@
 
 import { getJson, layerUrl, showError } from './api.js';
 import { $ } from './dom.js';
-import { GRADE_COLOURS } from './events.js';
+import { onLoad } from './map.js';
+import { say } from './messages.js';
 import { filterParams, isoSeconds, state, utcOffset } from './state.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
@@ -66,7 +67,7 @@ export class Timeline {
       if (this.playing && !this.playing.paused && !e.target.closest('#play')) this.pause();
     }, true);
     this.setUpBrushAndZoom();
-    map.on('load', () => {
+    onLoad(map, () => {
       map.addSource('playback', { type: 'geojson', data: EMPTY });
       const statusColour = ['match', ['get', 'status'], ...vocab.statuses.flatMap((s) => [s, vocab.statusColours[s]]), '#5f6b7a'];
       map.addLayer({ id: 'playback-points', type: 'circle', source: 'playback', layout: { visibility: 'none' },
@@ -135,7 +136,7 @@ export class Timeline {
     box.dataset.bin = b.bin || '';
     const of = b.of === 'events' ? 'events by suggested grade' : 'reports by status';
     chart.setAttribute('aria-label', `${b.matched} ${b.of} in view over time, ${of}`);
-    const colours = b.of === 'events' ? GRADE_COLOURS : this.vocab.statusColours;
+    const colours = b.of === 'events' ? this.vocab.gradeColours : this.vocab.statusColours;
     const highest = Math.max(1e-9, ...b.bins.map((bin) => bin.total));
     for (const bin of b.bins) {
       const x0 = this.x(Date.parse(bin.start) / 1000, width);
@@ -168,7 +169,7 @@ export class Timeline {
     box.replaceChildren(chart);
     const ends = b.bins.length ? `${local(b.start)} to ${local(b.end)}, bins of ${b.bin}` : 'no reports match';
     $('timeline-span').textContent = ends;
-    $('timeline-note').textContent = b.weight_note + (b.grade_note ? ` ${b.grade_note}` : '');
+    $('timeline-note').textContent = [b.weight_note_message, b.grade_note_message].filter(Boolean).map(say).join(' ');
   }
 
   /** Seconds at a pixel of the chart. */

@@ -35,7 +35,7 @@ export class Tools {
     this.setUpClicks();
     this.setUpRadius();
     this.setUpSearch();
-    this.setUpExport();
+    this.refreshExport();
     this.setUpAdd(vocab);
   }
 
@@ -153,28 +153,13 @@ export class Tools {
     });
   }
 
-  // ---- Export what is shown: every report matching the filters. ----
+  // ---- Export what is shown: every report matching the filters, streamed by the server. ----
 
-  setUpExport() {
-    $('export').addEventListener('click', async () => {
-      const features = [];
-      let next = `/api/reports?${filterParams()}&limit=10000`;
-      while (next) {
-        const { ok, body } = await getJson(next);
-        if (!ok) return;
-        features.push(...body.features);
-        const link = (body.links || []).find((l) => l.rel === 'next');
-        next = link ? new URL(link.href).pathname + new URL(link.href).search : null;
-      }
-      const blob = new Blob([JSON.stringify({ type: 'FeatureCollection', features })], { type: 'application/geo+json' });
-      const a = el('a');
-      a.href = URL.createObjectURL(blob);
-      a.download = 'sightmap-reports.geojson';
-      document.body.append(a);
-      a.click();
-      a.remove();
-      setTimeout(() => URL.revokeObjectURL(a.href), 1000);
-    });
+  /** Points the export link at `/api/export` with the current filters. */
+  refreshExport() {
+    const p = filterParams();
+    p.set('format', 'geojson');
+    $('export').href = `/api/export?${p}`;
   }
 
   // ---- Adding a report. ----
@@ -198,6 +183,14 @@ export class Tools {
     const form = $('add-form');
     for (const k of vocab.kinds) form.kind.append(el('option', k));
     for (const t of vocab.sourceTypes) form.source_type.append(el('option', t));
+    for (const s of vocab.stances) form.stance.append(el('option', s));
+    // The levels a location may be shown at to the public, after "the exact point".
+    const shownAs = { place: 'only the nearest town' };
+    for (const level of vocab.publicPrecisions) {
+      const option = el('option', shownAs[level] || `only the ${level}`);
+      option.value = level;
+      form.public_precision.append(option);
+    }
     $('pick-point').addEventListener('click', () => this.setMode('point'));
     form.addEventListener('submit', async (e) => {
       e.preventDefault();

@@ -3,5 +3,6 @@
 
 pub mod access;
 pub mod history;
+pub mod messages;
 pub mod model;
 pub mod text;

@@ -3,9 +3,9 @@
 //! footprint as WKT), and the OGC API's `events` collection (flat properties for GIS, whose
 //! queryables are these fields). A new figure of an event is added here once.
 
+use crate::domain::messages::MessageCode;
 use crate::domain::model::testimony::merely_relays;
 use crate::domain::model::{Report, SourceKey, Timestamp};
-use crate::engine::events::summary::GRADE_NOTE;
 use crate::engine::index::EventView;
 use crate::engine::service::{PossibleDuplicate, ReportEvent};
 use crate::formats::export::ExtraColumn;
@@ -158,7 +158,7 @@ pub const EVENT_FIELDS: &[EventField] = &[
     EventField {
         name: "grade_note",
         kind: FieldType::Text,
-        value: |_| EventValue::Flat(FieldValue::Text(GRADE_NOTE.into())),
+        value: |_| EventValue::Flat(FieldValue::Text(MessageCode::GradeNote.template().into())),
     },
 ];
 
@@ -187,8 +187,9 @@ fn geometry(view: &EventView) -> Value {
     serde_json::to_value(geojson::Geometry::from(&view.footprint)).unwrap_or(Value::Null)
 }
 
-/// An event as `/api/events` answers: its footprint, every field (lists as arrays) and the
-/// ids of the members the viewer may see listed.
+/// An event as `/api/events` answers: its footprint, every field (lists as arrays), the ids
+/// of the members the viewer may see listed, and beside the sentences their messages of the
+/// catalogue (`grade_reason_messages`, `grade_note_message`: code, parameters, English text).
 pub fn feature(view: &EventView) -> Value {
     let mut properties: Map<String, Value> = EVENT_FIELDS
         .iter()
@@ -196,6 +197,11 @@ pub fn feature(view: &EventView) -> Value {
         .collect();
     properties.insert("core".into(), json!(view.core));
     properties.insert("support".into(), json!(view.support));
+    properties.insert("grade_reason_messages".into(), json!(view.summary.reasons));
+    properties.insert(
+        "grade_note_message".into(),
+        json!(MessageCode::GradeNote.message()),
+    );
     json!({
         "type": "Feature",
         "id": view.id,

@@ -16,11 +16,16 @@
 
 use super::Event;
 use super::member::Member;
+use crate::domain::messages::{Message, MessageCode};
 use crate::domain::model::testimony::count_origins;
 use crate::domain::model::{Kind, OriginCount, SourceKey, Stance, Status};
+use serde_json::json;
 
-/// What the grade says, in one sentence, wherever events are shown.
-pub const GRADE_NOTE: &str = "A suggested grade computed from the sources' stances and independence, not a finding: if these accounts are accurate, they may describe one occurrence. Reviewers set each report's status.";
+/// What the grade says, in one sentence, wherever events are shown (the message
+/// [`MessageCode::GradeNote`]).
+pub fn grade_note() -> Message {
+    MessageCode::GradeNote.message()
+}
 
 /// The suggested grade of an event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -58,6 +63,17 @@ impl Grade {
         }
     }
 
+    /// The colour the web map gives the grade (its footprints, badges and legend).
+    pub const fn colour(self) -> &'static str {
+        match self {
+            Grade::Corroborated => "#2b8a3e",
+            Grade::PartlyCorroborated => "#74b816",
+            Grade::SingleSource => "#868e96",
+            Grade::Contested => "#e8590c",
+            Grade::NoAssertion => "#495057",
+        }
+    }
+
     /// The grade of these words (`_` may stand for the space).
     pub fn parse(text: &str) -> Option<Grade> {
         let text = text.trim().replace('_', " ").to_ascii_lowercase();
@@ -88,8 +104,8 @@ pub struct EventSummary {
     pub kinds: Vec<Kind>,
     /// The suggested grade.
     pub grade: Grade,
-    /// Why, in words.
-    pub reasons: Vec<String>,
+    /// Why, as messages of the catalogue (code, parameters and English text).
+    pub reasons: Vec<Message>,
 }
 
 /// The sources of a member that count: all but the assertions of a retracted report.
@@ -133,68 +149,157 @@ pub fn summarize<'a>(
     }
 }
 
-/// "one independent origin asserts" or "3 independent origins assert".
-fn origins_do(n: usize, verb: &str) -> String {
-    match n {
-        1 => format!("one independent origin {verb}s"),
-        n => format!("{n} independent origins {verb}"),
-    }
-}
-
 /// The grade of the counts, and why.
-fn grade(origins: &OriginCount, core_asserting: usize, reports: usize) -> (Grade, Vec<String>) {
+fn grade(origins: &OriginCount, core_asserting: usize, reports: usize) -> (Grade, Vec<Message>) {
     let mut reasons = Vec::new();
     let grade = if origins.asserting > 0 && origins.denying > 0 {
-        reasons.push(format!(
-            "{} it and {} it",
-            origins_do(origins.asserting, "assert"),
-            match origins.denying {
-                1 => "one independent origin denies".to_string(),
-                n => format!("{n} independent origins deny"),
-            }
+        reasons.push(Message::new(
+            MessageCode::ReasonContested,
+            vec![
+                ("asserting", json!(origins.asserting)),
+                ("denying", json!(origins.denying)),
+            ],
         ));
         Grade::Contested
     } else if core_asserting >= 2 {
-        reasons.push(format!(
-            "{core_asserting} independent origins assert it at a precise place (exact, place or near precision); none denies it"
+        reasons.push(Message::new(
+            MessageCode::ReasonCorroborated,
+            vec![("core_asserting", json!(core_asserting))],
         ));
         Grade::Corroborated
     } else if origins.asserting >= 2 {
-        reasons.push(format!(
-            "{} independent origins assert it, but {} it precisely; the others name only a region, province or country",
-            origins.asserting,
-            match core_asserting {
-                0 => "none places".to_string(),
-                n => origins_do(n, "place"),
-            }
+        reasons.push(Message::new(
+            MessageCode::ReasonPartlyCorroborated,
+            vec![
+                ("asserting", json!(origins.asserting)),
+                ("core_asserting", json!(core_asserting)),
+            ],
         ));
         Grade::PartlyCorroborated
     } else if origins.asserting == 1 {
-        reasons.push(if reports > 1 {
-            format!("{reports} reports, all tracing back to one origin")
-        } else {
-            "one report from one origin".to_string()
-        });
+        reasons.push(Message::new(
+            MessageCode::ReasonSingleOrigin,
+            vec![("reports", json!(reports))],
+        ));
         Grade::SingleSource
     } else {
-        reasons.push(
-            "no origin asserts it: only denials or investigations, or the assertions were retracted"
-                .to_string(),
-        );
+        reasons.push(MessageCode::ReasonNoAssertion.message());
         Grade::NoAssertion
     };
     if origins.investigating > 0 {
-        reasons.push(match origins.investigating {
-            1 => "one independent origin is investigating".to_string(),
-            n => format!("{n} independent origins are investigating"),
-        });
+        reasons.push(Message::new(
+            MessageCode::ReasonInvestigating,
+            vec![("investigating", json!(origins.investigating))],
+        ));
     }
     if origins.outlets > 0 {
-        reasons.push(format!(
-            "relayed through {} outlet{}",
-            origins.outlets,
-            if origins.outlets == 1 { "" } else { "s" }
+        reasons.push(Message::new(
+            MessageCode::ReasonRelayed,
+            vec![("outlets", json!(origins.outlets))],
         ));
     }
     (grade, reasons)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// "one independent origin asserts" or "3 independent origins assert".
+    fn origins_do(n: usize, verb: &str) -> String {
+        match n {
+            1 => format!("one independent origin {verb}s"),
+            n => format!("{n} independent origins {verb}"),
+        }
+    }
+
+    /// The grade as it was written before the catalogue, sentence by sentence.
+    fn old_grade(
+        origins: &OriginCount,
+        core_asserting: usize,
+        reports: usize,
+    ) -> (Grade, Vec<String>) {
+        let mut reasons = Vec::new();
+        let grade = if origins.asserting > 0 && origins.denying > 0 {
+            reasons.push(format!(
+                "{} it and {} it",
+                origins_do(origins.asserting, "assert"),
+                match origins.denying {
+                    1 => "one independent origin denies".to_string(),
+                    n => format!("{n} independent origins deny"),
+                }
+            ));
+            Grade::Contested
+        } else if core_asserting >= 2 {
+            reasons.push(format!(
+                "{core_asserting} independent origins assert it at a precise place (exact, place or near precision); none denies it"
+            ));
+            Grade::Corroborated
+        } else if origins.asserting >= 2 {
+            reasons.push(format!(
+                "{} independent origins assert it, but {} it precisely; the others name only a region, province or country",
+                origins.asserting,
+                match core_asserting {
+                    0 => "none places".to_string(),
+                    n => origins_do(n, "place"),
+                }
+            ));
+            Grade::PartlyCorroborated
+        } else if origins.asserting == 1 {
+            reasons.push(if reports > 1 {
+                format!("{reports} reports, all tracing back to one origin")
+            } else {
+                "one report from one origin".to_string()
+            });
+            Grade::SingleSource
+        } else {
+            reasons.push(
+                "no origin asserts it: only denials or investigations, or the assertions were retracted"
+                    .to_string(),
+            );
+            Grade::NoAssertion
+        };
+        if origins.investigating > 0 {
+            reasons.push(match origins.investigating {
+                1 => "one independent origin is investigating".to_string(),
+                n => format!("{n} independent origins are investigating"),
+            });
+        }
+        if origins.outlets > 0 {
+            reasons.push(format!(
+                "relayed through {} outlet{}",
+                origins.outlets,
+                if origins.outlets == 1 { "" } else { "s" }
+            ));
+        }
+        (grade, reasons)
+    }
+
+    #[test]
+    fn the_catalogue_says_what_the_sentences_said() {
+        for asserting in 0..4 {
+            for denying in 0..3 {
+                for core in 0..=asserting {
+                    for investigating in 0..3 {
+                        for outlets in 0..3 {
+                            for reports in 1..3 {
+                                let origins = OriginCount {
+                                    asserting,
+                                    denying,
+                                    investigating,
+                                    outlets,
+                                };
+                                let (g, reasons) = grade(&origins, core, reports);
+                                let (old_g, old_reasons) = old_grade(&origins, core, reports);
+                                assert_eq!(g, old_g);
+                                let texts: Vec<String> =
+                                    reasons.iter().map(|m| m.text.clone()).collect();
+                                assert_eq!(texts, old_reasons);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
 }

@@ -40,9 +40,42 @@ pub struct RegionMeta {
     /// another (the first neighbour if the pack names none).
     #[serde(default)]
     pub focus_neighbour: Option<String>,
+    /// Where the web map opens (the middle of `bbox` at zoom 6 if the pack says nothing).
+    #[serde(default)]
+    pub initial_view: Option<InitialView>,
     /// Where the data comes from.
     #[serde(default)]
     pub sources: Vec<serde_json::Value>,
+}
+
+/// A map view: its centre and zoom.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize, serde::Serialize)]
+pub struct InitialView {
+    /// `[lon, lat]`.
+    pub center: [f64; 2],
+    /// Web Mercator zoom level.
+    pub zoom: f64,
+}
+
+impl RegionMeta {
+    /// Where the web map opens.
+    pub fn view(&self) -> InitialView {
+        self.initial_view.unwrap_or(InitialView {
+            center: [
+                (self.bbox[0] + self.bbox[2]) / 2.0,
+                (self.bbox[1] + self.bbox[3]) / 2.0,
+            ],
+            zoom: 6.0,
+        })
+    }
+
+    /// The neighbour whose border the map shows unless asked for another: the pack's focus
+    /// neighbour, else its first neighbour.
+    pub fn focus(&self) -> Option<&str> {
+        self.focus_neighbour
+            .as_deref()
+            .or(self.neighbours.first().map(String::as_str))
+    }
 }
 
 /// A loaded data pack.
