@@ -21,6 +21,7 @@ pub mod names;
 pub mod namesakes;
 pub mod normalize;
 mod phrase;
+mod qualify;
 
 use crate::domain::model::Precision;
 use crate::geospatial::geodesy;
@@ -705,100 +706,6 @@ impl Geocoder {
         inside(a, b) || inside(b, a)
     }
 
-    /// Applies a qualifier to a reading.
-    fn qualify(&self, b: &Base, q: Qualifier, matched: &str, confidence: f64) -> Candidate {
-        let area = self.area(b.target);
-        let (name, lon, lat, precision, uncertainty_m) = match q {
-            Qualifier::None => (b.name.clone(), b.lon, b.lat, b.precision, b.radius_m),
-            Qualifier::Near => (
-                format!("near {}", b.name),
-                b.lon,
-                b.lat,
-                if b.precision == Precision::Place {
-                    Precision::Near
-                } else {
-                    b.precision
-                },
-                b.radius_m + NEAR_EXTRA_M,
-            ),
-            Qualifier::Part(direction) => {
-                let label = part_label(direction, &b.name);
-                match area {
-                    Some(area) => {
-                        let part = area.part(direction);
-                        (label, part.lon, part.lat, Precision::Region, part.radius_m)
-                    }
-                    None => {
-                        let (lon, lat) = match direction {
-                            Some(d) => geodesy::destination(
-                                b.lon,
-                                b.lat,
-                                d.bearing_deg(),
-                                b.radius_m / 2.0,
-                            ),
-                            None => (b.lon, b.lat),
-                        };
-                        (label, lon, lat, Precision::Place, b.radius_m)
-                    }
-                }
-            }
-            Qualifier::Offset(distance, direction) => match (distance, area) {
-                (None, Some(area)) => {
-                    let part = area.part(Some(direction));
-                    let label = part_label(Some(direction), &b.name);
-                    (label, part.lon, part.lat, Precision::Region, part.radius_m)
-                }
-                _ => {
-                    let d = distance.unwrap_or(b.radius_m + BESIDE_M);
-                    let (lon, lat) = geodesy::destination(b.lon, b.lat, direction.bearing_deg(), d);
-                    let label = match distance {
-                        Some(d) => {
-                            format!("{} km {} of {}", format_km(d), direction.as_str(), b.name)
-                        }
-                        None => format!("{} of {}", direction.as_str(), b.name),
-                    };
-                    let precision = if area.is_some() {
-                        Precision::Region
-                    } else {
-                        Precision::Near
-                    };
-                    (label, lon, lat, precision, b.radius_m + OFFSET_SPREAD * d)
-                }
-            },
-        };
-        let (province, country) = if q == Qualifier::None || q == Qualifier::Near {
-            let province = b
-                .province_id
-                .as_deref()
-                .and_then(|id| self.region.province(id))
-                .map(|p| p.name.clone());
-            (province, Some(b.country.clone()))
-        } else {
-            let (province, country) = self.province_and_country(lon, lat);
-            let province = match b.target {
-                Target::Country(_) => None,
-                _ => province,
-            };
-            (province, country.or(Some(b.country.clone())))
-        };
-        Candidate {
-            name,
-            lon,
-            lat,
-            precision,
-            uncertainty_m,
-            confidence: (confidence * 1000.0).round() / 1000.0,
-            province: if matches!(b.target, Target::Country(_)) && q == Qualifier::None {
-                None
-            } else {
-                province
-            },
-            country,
-            matched: matched.to_string(),
-            source_id: b.source_id.clone(),
-        }
-    }
-
     /// "between X and Y": the geodesic midpoint of the best readings of X and Y.
     fn between(&self, text: &str, tokens: &[Token], spans: &[Span]) -> Option<Geocoded> {
         let b = tokens.iter().position(|t| phrase::between_word(&t.text))?;
@@ -858,22 +765,6 @@ impl Geocoder {
     }
 }
 
-fn part_label(direction: Option<Direction>, name: &str) -> String {
-    match direction {
-        Some(d) => format!("{}ern {name}", d.as_str()),
-        None => format!("central {name}"),
-    }
-}
-
-fn format_km(metres: f64) -> String {
-    let km = metres / 1000.0;
-    if (km - km.round()).abs() < 1e-9 {
-        format!("{}", km.round())
-    } else {
-        format!("{km:.1}")
-    }
-}
-
 /// Whether a word may name a place by itself.
 fn nameable(word: &str) -> bool {
     let letters = word.chars().count();
@@ -927,131 +818,4 @@ impl Geocoder {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::geospatial::region::RegionFiles;
-
-    fn geocoder() -> Geocoder {
-        Geocoder::new(Arc::new(
-            Region::load(RegionFiles::embedded()).expect("the embedded pack"),
-        ))
-    }
-
-    fn best(g: &Geocoder, text: &str) -> (Candidate, bool) {
-        let answer = g.geocode(text, 10).expect("not blank");
-        let first = answer.candidates.first().cloned();
-        (
-            first.unwrap_or_else(|| panic!("{text}: no candidate")),
-            answer.ambiguous,
-        )
-    }
-
-    #[test]
-    fn twin_spellings_are_ambiguous_and_rank_by_spelling_then_home_country() {
-        let g = geocoder();
-        for (text, country) in [
-            ("Bileh-Savar", "IR"),
-            ("Bileh Savar", "IR"),
-            ("بیله سوار", "IR"),
-            ("Bilesavar", "IR"),
-            ("Bilasuvar", "AZ"),
-            ("Astara", "IR"),
-            ("آستارا", "IR"),
-        ] {
-            let answer = g.geocode(text, 10).unwrap();
-            assert!(answer.ambiguous, "{text} is not flagged ambiguous");
-            let countries: Vec<&str> = answer
-                .candidates
-                .iter()
-                .filter(|c| c.precision == Precision::Place)
-                .filter_map(|c| c.country.as_deref())
-                .collect();
-            assert_eq!(countries.first(), Some(&country), "{text}: {countries:?}");
-            assert!(countries.contains(&"IR") && countries.contains(&"AZ"));
-        }
-        // Context decides, and a name only one twin has is no rival.
-        for (text, country) in [
-            ("Bilasuvar, Azerbaijan", "AZ"),
-            ("Bileh Savar, Azerbaijan", "AZ"),
-            ("Bilasuvar, Ardabil", "IR"),
-            ("Pushkino", "AZ"),
-        ] {
-            let (c, ambiguous) = best(&g, text);
-            assert!(!ambiguous, "{text}");
-            assert_eq!(c.country.as_deref(), Some(country), "{text}");
-            assert_eq!(c.precision, Precision::Place, "{text}");
-        }
-    }
-
-    #[test]
-    fn a_name_shared_by_an_area_and_its_seat_means_the_seat_unless_the_text_says_area() {
-        let g = geocoder();
-        let towns = [
-            "Lankaran",
-            "لنکران",
-            "Masally",
-            "ماسالی",
-            "Ardabil",
-            "اردبیل",
-        ];
-        let areas = [
-            "Lankaran District",
-            "Lankaran rayonu",
-            "Ardabil province",
-            "استان اردبیل",
-            "شهرستان آستارا",
-        ];
-        for (texts, precision) in [
-            (&towns[..], Precision::Place),
-            (&areas[..], Precision::Province),
-        ] {
-            for text in texts {
-                let (c, _) = best(&g, text);
-                assert_eq!(c.precision, precision, "{text}: {c:?}");
-            }
-        }
-    }
-
-    #[test]
-    fn a_part_of_a_province_named_like_its_capital_is_the_provinces_part() {
-        let g = geocoder();
-        for text in [
-            "northern Ardabil",
-            "شمال اردبیل",
-            "شمال استان اردبیل",
-            "southern Zanjan",
-            "eastern Qazvin",
-        ] {
-            let answer = g.geocode(text, 10).unwrap();
-            assert_eq!(answer.candidates[0].precision, Precision::Region, "{text}");
-            // Unless the text says province, the city's part stays a lower candidate.
-            let says_province = text.contains("استان");
-            assert_eq!(
-                answer.candidates[1..]
-                    .iter()
-                    .any(|c| c.source_id.starts_with("geonames:")),
-                !says_province,
-                "{text}"
-            );
-        }
-    }
-
-    /// A town with its province written before or around it, in Latin and Persian script.
-    const PROVINCE_FIRST: [&str; 6] = [
-        "Gilan: Rasht",
-        "Gilan - Rasht",
-        "Rasht (Gilan)",
-        "Gilan province, Rasht",
-        "استان گیلان، رشت",
-        "گیلان: رشت",
-    ];
-
-    #[test]
-    fn a_province_before_its_town_is_context() {
-        let g = geocoder();
-        for text in PROVINCE_FIRST {
-            let (c, _) = best(&g, text);
-            assert_eq!(c.source_id, "geonames:118743", "{text}: {c:?}");
-        }
-    }
-}
+mod tests;
