@@ -549,3 +549,40 @@ fn two_instances_report_the_same_events_after_writes_through_either() {
     let c = Server::start_with(dir_c.path(), &["--store", &store]);
     assert_eq!(events_of(&c), events_of(&a));
 }
+
+/// The report table PostgreSQL's store creates has the columns the table of report fields
+/// declares, and its own: the insertion order and the generated geography.
+#[test]
+fn the_postgres_schema_has_the_declared_columns() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(url) = database() else { return };
+    let store = fresh_store(&url);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("one.geojsonl");
+    std::fs::write(
+        &file,
+        json!({"type": "Feature", "properties": report(0)}).to_string(),
+    )
+    .unwrap();
+    let data = dir.path().join("data");
+    run(&[
+        "import",
+        file.to_str().unwrap(),
+        "--store",
+        &store,
+        "--data-dir",
+        data.to_str().unwrap(),
+    ]);
+    let stored = psql(
+        &store,
+        "SELECT column_name FROM information_schema.columns \
+         WHERE table_schema = current_schema() AND table_name = 'reports' ORDER BY column_name",
+    );
+    let mut stored: Vec<&str> = stored.lines().collect();
+    let mut declared: Vec<&str> = sightmap_core::domain::model::fields::store_columns()
+        .chain(["seq", "geog"])
+        .collect();
+    stored.sort_unstable();
+    declared.sort_unstable();
+    assert_eq!(stored, declared);
+}

@@ -1,8 +1,10 @@
 //! The report table's columns, once for both stores: which columns a write sets and in what
 //! order, which a read selects and at which position, and how a row becomes a [`Report`] or
-//! an [`IndexRecord`]. A new stored field is a [`Col`], a place in the lists below, a
-//! [`Value`] in [`write_values`] and a line in the readers; each store only binds values and
-//! reads cells ([`StoredRow`]).
+//! an [`IndexRecord`]. The columns are those the table of report fields declares
+//! ([`crate::domain::model::fields::REPORT_FIELDS`], a test holds [`Col`] to it); a new stored
+//! column is a [`Col`], a place in the lists below, a [`Value`] in [`write_values`] and a line
+//! in the readers, whose positions are constants. Each store only binds values and reads
+//! cells ([`StoredRow`]).
 
 use super::StoreError;
 use crate::domain::model::testimony::name_key;
@@ -69,6 +71,36 @@ pub enum Col {
 }
 
 impl Col {
+    /// Every column, in declaration order.
+    pub const ALL: [Col; 26] = [
+        Col::Id,
+        Col::Version,
+        Col::Kind,
+        Col::Description,
+        Col::LocationText,
+        Col::Lon,
+        Col::Lat,
+        Col::Precision,
+        Col::UncertaintyM,
+        Col::Province,
+        Col::Country,
+        Col::ObservedFrom,
+        Col::ObservedTo,
+        Col::Sources,
+        Col::SourceTypes,
+        Col::Status,
+        Col::Tags,
+        Col::ReportedAt,
+        Col::UpdatedAt,
+        Col::LocationAmbiguous,
+        Col::BorderDistanceM,
+        Col::BorderCountry,
+        Col::CoastDistanceM,
+        Col::InSea,
+        Col::PublicView,
+        Col::EventReview,
+    ];
+
     /// The column's name in both schemas.
     pub const fn name(self) -> &'static str {
         match self {
@@ -474,6 +506,48 @@ pub fn index_record_from(row: &impl StoredRow) -> Result<IndexRecord, StoreError
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::model::fields;
+
+    #[test]
+    fn the_columns_are_those_the_table_of_report_fields_declares() {
+        // Every column but `deleted_at`, which the stores set and test themselves.
+        let mut declared: Vec<&str> = fields::store_columns()
+            .filter(|c| *c != "deleted_at")
+            .collect();
+        let mut cols: Vec<&str> = Col::ALL.iter().map(|c| c.name()).collect();
+        declared.sort_unstable();
+        cols.sort_unstable();
+        assert_eq!(cols, declared);
+        assert!(
+            Col::ALL.iter().enumerate().all(|(i, c)| *c as usize == i),
+            "Col::ALL lists every column once, in order"
+        );
+    }
+
+    /// The report table of a new SQLite store has the declared columns and its row id.
+    #[test]
+    fn the_sqlite_schema_has_the_declared_columns() {
+        let dir = tempfile::tempdir().unwrap();
+        drop(crate::engine::store::sqlite::SqliteStore::open(dir.path()).unwrap());
+        let conn =
+            rusqlite::Connection::open(dir.path().join(crate::engine::store::sqlite::DB_FILE))
+                .unwrap();
+        let mut statement = conn
+            .prepare("SELECT name FROM pragma_table_info('reports')")
+            .unwrap();
+        let mut stored: Vec<String> = statement
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        let mut declared: Vec<String> = fields::store_columns()
+            .chain(["rowid"])
+            .map(String::from)
+            .collect();
+        stored.sort_unstable();
+        declared.sort_unstable();
+        assert_eq!(stored, declared);
+    }
 
     #[test]
     fn every_written_column_but_the_source_types_is_read_back() {
