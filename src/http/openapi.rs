@@ -7,7 +7,7 @@
 
 use axum::Json;
 use serde_json::{Map, Value, json};
-use sightmap_core::domain::model::fields::{Input, REPORT_FIELDS};
+use sightmap_core::domain::model::fields::{Input, QUERY_OUTPUTS, REPORT_FIELDS};
 use sightmap_core::domain::model::{Kind, SourceType, Status};
 use sightmap_core::engine::query::{MAX_LIMIT, MAX_NEAREST};
 
@@ -134,15 +134,6 @@ fn report_filters() -> Vec<Value> {
         ),
     ]
 }
-
-/// What queries write beside a report's fields; accepted on input and ignored, so that an
-/// answer sent back imports cleanly.
-const QUERY_OUTPUTS: [&str; 4] = [
-    "distance_km",
-    "within_radius",
-    "uncertainty_overlap_km",
-    "uncertainty_overlap_share",
-];
 
 /// A report as a client sends it: flat fields (or a nested `location`), as the table of report
 /// fields describes them. Fields the server sets or computes are accepted and ignored, as in

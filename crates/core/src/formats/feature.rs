@@ -396,6 +396,25 @@ mod tests {
         );
     }
 
+    /// Every field of the table of report fields is a property of the Feature (the point is
+    /// its geometry, the id its id) when the report has it.
+    #[test]
+    fn the_properties_carry_every_field_of_the_table() {
+        let mut full = report(1);
+        full.location.public_precision = Some(Precision::Province);
+        full.location.coarsened = true;
+        full.event_review = crate::domain::model::EventReview::Exclude;
+        let feature = serde_json::to_value(ReportFeature::plain(&full)).unwrap();
+        for field in crate::domain::model::fields::REPORT_FIELDS {
+            let present = match field.name {
+                "lon" | "lat" => feature["geometry"]["coordinates"].is_array(),
+                "id" => feature["id"].is_string(),
+                name => feature["properties"].get(name).is_some(),
+            };
+            assert!(present, "{} is not in the Feature", field.name);
+        }
+    }
+
     #[test]
     fn an_empty_page_is_an_empty_collection() {
         let at = Timestamp(1_760_000_000_000);

@@ -505,6 +505,16 @@ pub const REPORT_FIELDS: &[ReportField] = &[
     },
 ];
 
+/// What queries write beside a report's fields (the distance from the query's centre, the
+/// overlap of the circles); accepted on input and ignored, so that an answer sent back
+/// imports cleanly.
+pub const QUERY_OUTPUTS: [&str; 4] = [
+    "distance_km",
+    "within_radius",
+    "uncertainty_overlap_km",
+    "uncertainty_overlap_share",
+];
+
 /// The field named `name`.
 pub fn field(name: &str) -> Option<&'static ReportField> {
     REPORT_FIELDS.iter().find(|f| f.name == name)
@@ -585,6 +595,34 @@ mod tests {
         );
         assert_eq!(export_column("tags").ogc, Ogc::Flat("tags_text"));
         assert!(field("border_distance_km").is_some());
+    }
+
+    /// A report as sent ([`crate::domain::model::ReportInput`]) has a member for every field,
+    /// for each query output, and for the nested forms `location` and `observed`: no more.
+    #[test]
+    fn the_input_takes_every_field() {
+        let error = serde_json::from_value::<crate::domain::model::ReportInput>(
+            json!({"no such field": 1}),
+        )
+        .unwrap_err()
+        .to_string();
+        let expected = error
+            .split("expected one of ")
+            .nth(1)
+            .expect("serde names the fields it expects");
+        let mut taken: Vec<&str> = expected
+            .split(", ")
+            .map(|name| name.trim_matches(|c: char| !c.is_ascii_alphanumeric() && c != '_'))
+            .collect();
+        let mut declared: Vec<&str> = REPORT_FIELDS
+            .iter()
+            .map(|f| f.name)
+            .chain(QUERY_OUTPUTS)
+            .chain(["location", "observed"])
+            .collect();
+        taken.sort_unstable();
+        declared.sort_unstable();
+        assert_eq!(taken, declared);
     }
 
     #[test]
