@@ -293,6 +293,12 @@ fn run(args: &[&str]) -> String {
     stderr
 }
 
+/// `sightmap import file --store store --data-dir data_dir`.
+fn import(file: &str, store: &str, data_dir: &std::path::Path) {
+    let data_dir = data_dir.to_str().unwrap();
+    run(&["import", file, "--store", store, "--data-dir", data_dir]);
+}
+
 #[test]
 fn migrate_store_moves_every_report_both_ways() {
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
@@ -409,16 +415,7 @@ fn the_index_and_postgis_give_the_same_answers() {
         })
         .collect();
     std::fs::write(&file, lines.join("\n")).unwrap();
-    let data = dir.path().join("data");
-    let data = data.to_str().unwrap();
-    run(&[
-        "import",
-        file.to_str().unwrap(),
-        "--store",
-        &store,
-        "--data-dir",
-        data,
-    ]);
+    import(file.to_str().unwrap(), &store, &dir.path().join("data"));
     let server = Server::start_with(dir.path(), &["--store", &store]);
     assert_eq!(server.health_reports(), 3000);
     let mut compared = 0;
@@ -558,21 +555,7 @@ fn the_postgres_schema_has_the_declared_columns() {
     let Some(url) = database() else { return };
     let store = fresh_store(&url);
     let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("one.geojsonl");
-    std::fs::write(
-        &file,
-        json!({"type": "Feature", "properties": report(0)}).to_string(),
-    )
-    .unwrap();
-    let data = dir.path().join("data");
-    run(&[
-        "import",
-        file.to_str().unwrap(),
-        "--store",
-        &store,
-        "--data-dir",
-        data.to_str().unwrap(),
-    ]);
+    import("data/sample-reports.geojson", &store, dir.path());
     let stored = psql(
         &store,
         "SELECT column_name FROM information_schema.columns \
