@@ -248,6 +248,12 @@ fn run(args: &[&str]) -> String {
     stderr
 }
 
+/// `sightmap import file --store store --data-dir data_dir`.
+fn import(file: &str, store: &str, data_dir: &std::path::Path) {
+    let data_dir = data_dir.to_str().unwrap();
+    run(&["import", file, "--store", store, "--data-dir", data_dir]);
+}
+
 #[test]
 #[ignore = "needs PostgreSQL/PostGIS (scripts/test.sh)"]
 fn migrate_store_moves_every_report_both_ways() {
@@ -366,16 +372,7 @@ fn the_index_and_postgis_give_the_same_answers() {
         })
         .collect();
     std::fs::write(&file, lines.join("\n")).unwrap();
-    let data = dir.path().join("data");
-    let data = data.to_str().unwrap();
-    run(&[
-        "import",
-        file.to_str().unwrap(),
-        "--store",
-        &store,
-        "--data-dir",
-        data,
-    ]);
+    import(file.to_str().unwrap(), &store, &dir.path().join("data"));
     let server = Server::start_with(dir.path(), &["--store", &store]);
     assert_eq!(server.health_reports(), 3000);
     let mut compared = 0;
@@ -504,4 +501,27 @@ fn two_instances_report_the_same_events_after_writes_through_either() {
     let dir_c = tempfile::tempdir().unwrap();
     let c = Server::start_with(dir_c.path(), &["--store", &store]);
     assert_eq!(events_of(&c), events_of(&a));
+}
+
+/// The report table PostgreSQL's store creates has the columns the table of report fields
+/// declares, and its own: the insertion order and the generated geography.
+#[test]
+fn the_postgres_schema_has_the_declared_columns() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(url) = database() else { return };
+    let store = fresh_store(&url);
+    let dir = tempfile::tempdir().unwrap();
+    import("data/sample-reports.geojson", &store, dir.path());
+    let stored = psql(
+        &store,
+        "SELECT column_name FROM information_schema.columns \
+         WHERE table_schema = current_schema() AND table_name = 'reports' ORDER BY column_name",
+    );
+    let mut stored: Vec<&str> = stored.lines().collect();
+    let mut declared: Vec<&str> = sightmap_core::domain::model::fields::store_columns()
+        .chain(["seq", "geog"])
+        .collect();
+    stored.sort_unstable();
+    declared.sort_unstable();
+    assert_eq!(stored, declared);
 }

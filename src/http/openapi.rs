@@ -6,15 +6,10 @@
 //! what it answers. Errors are RFC 9457 problem documents.
 
 use axum::Json;
-use serde_json::{Value, json};
-use sightmap_core::domain::model::privacy::PUBLIC_LEVELS;
-use sightmap_core::domain::model::{Kind, Precision, SourceType, Stance, Status};
+use serde_json::{Map, Value, json};
+use sightmap_core::domain::model::fields::{Input, QUERY_OUTPUTS, REPORT_FIELDS};
+use sightmap_core::domain::model::{Kind, SourceType, Status};
 use sightmap_core::engine::query::{MAX_LIMIT, MAX_NEAREST};
-
-/// The words of a vocabulary, for an `enum`.
-fn words<T: Copy>(all: &[T], name: impl Fn(T) -> &'static str) -> Vec<&'static str> {
-    all.iter().map(|w| name(*w)).collect()
-}
 
 fn query_param(name: &str, description: &str, schema: Value) -> Value {
     json!({"name": name, "in": "query", "required": false, "description": description, "schema": schema})
@@ -140,12 +135,42 @@ fn report_filters() -> Vec<Value> {
     ]
 }
 
-/// A report as a client sends it: flat fields (or a nested `location`). Fields the server
-/// sets or computes are accepted and ignored, as in an export read back.
+/// A report as a client sends it: flat fields (or a nested `location`), as the table of report
+/// fields describes them. Fields the server sets or computes are accepted and ignored, as in
+/// an export read back.
 fn report_input() -> Value {
-    let precision = words(Precision::ALL, Precision::as_str);
-    let public = words(&PUBLIC_LEVELS, Precision::as_str);
-    let anything = json!({});
+    let mut properties = Map::new();
+    let mut location = Map::new();
+    for field in REPORT_FIELDS {
+        match field.input {
+            Input::Accepted(schema, nested) => {
+                properties.insert(field.name.into(), schema());
+                if let Some(name) = nested {
+                    location.insert(name.into(), schema());
+                }
+            }
+            Input::Ignored => {
+                properties.insert(field.name.into(), json!({}));
+            }
+            Input::Undescribed => {}
+        }
+    }
+    for name in QUERY_OUTPUTS {
+        properties.insert(name.into(), json!({}));
+    }
+    properties.insert(
+        "location".into(),
+        json!({"type": "object", "additionalProperties": false, "properties": location}),
+    );
+    properties.insert(
+        "observed".into(),
+        json!({
+            "type": "object",
+            "required": ["from"],
+            "additionalProperties": false,
+            "properties": {"from": {"type": "string"}, "to": {"type": "string"}},
+        }),
+    );
     json!({
         "type": "object",
         "required": ["kind", "description", "observed"],
@@ -160,68 +185,7 @@ fn report_input() -> Value {
             "sources": [{"name": "a resident", "type": "civilian", "stance": "asserts"}],
             "tags": ["night"],
         },
-        "properties": {
-            "kind": {"type": "string", "enum": words(Kind::ALL, Kind::as_str)},
-            "description": {"type": "string", "minLength": 1, "maxLength": sightmap_core::domain::model::MAX_DESCRIPTION_CHARS},
-            "location_text": {"type": "string"},
-            "lat": {"type": "number", "minimum": -90, "maximum": 90},
-            "lon": {"type": "number", "minimum": -180, "maximum": 180},
-            "precision": {"type": "string", "enum": precision},
-            "uncertainty_m": {"type": "number", "minimum": 0, "maximum": 2_000_000},
-            "province": {"type": "string"},
-            "country": {"type": "string"},
-            "public_precision": {"type": "string", "enum": public},
-            "location": {
-                "type": "object",
-                "additionalProperties": false,
-                "properties": {
-                    "text": {"type": "string"},
-                    "lat": {"type": "number", "minimum": -90, "maximum": 90},
-                    "lon": {"type": "number", "minimum": -180, "maximum": 180},
-                    "precision": {"type": "string", "enum": precision},
-                    "uncertainty_m": {"type": "number", "minimum": 0, "maximum": 2_000_000},
-                    "province": {"type": "string"},
-                    "country": {"type": "string"},
-                    "public_precision": {"type": "string", "enum": public},
-                },
-            },
-            "observed": {
-                "type": "object",
-                "required": ["from"],
-                "additionalProperties": false,
-                "properties": {"from": {"type": "string"}, "to": {"type": "string"}},
-            },
-            "observed_from": {"type": "string"},
-            "observed_to": {"type": "string"},
-            "sources": {
-                "type": "array",
-                "items": {
-                    "type": "object",
-                    "required": ["name", "type", "stance"],
-                    "additionalProperties": false,
-                    "properties": {
-                        "name": {"type": "string", "minLength": 1},
-                        "url": {"type": "string"},
-                        "type": {"type": "string", "enum": words(SourceType::ALL, SourceType::as_str)},
-                        "stance": {"type": "string", "enum": words(Stance::ALL, Stance::as_str)},
-                        "statement": {"type": "string"},
-                        "via": {"type": "string"},
-                    },
-                },
-            },
-            "status": {"type": "string", "enum": words(Status::ALL, Status::as_str)},
-            "tags": {"type": "array", "items": {"type": "string"}},
-            "location_ambiguous": {"type": "boolean"},
-            "location_coarsened": anything,
-            "distance_km": anything,
-            "within_radius": anything,
-            "uncertainty_overlap_km": anything,
-            "uncertainty_overlap_share": anything,
-            "border_distance_km": anything,
-            "border_country": anything,
-            "coast_distance_km": anything,
-            "in_sea": anything,
-        },
+        "properties": properties,
     })
 }
 

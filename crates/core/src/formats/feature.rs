@@ -396,6 +396,78 @@ mod tests {
         );
     }
 
+    /// Every field of the table of report fields is a property of the Feature (the point is
+    /// its geometry, the id its id) when the report has it.
+    #[test]
+    fn the_properties_carry_every_field_of_the_table() {
+        let mut full = report(1);
+        full.location.public_precision = Some(Precision::Province);
+        full.location.coarsened = true;
+        full.event_review = crate::domain::model::EventReview::Exclude;
+        let feature = serde_json::to_value(ReportFeature::plain(&full)).unwrap();
+        for field in crate::domain::model::fields::REPORT_FIELDS {
+            let present = match field.name {
+                "lon" | "lat" => feature["geometry"]["coordinates"].is_array(),
+                "id" => feature["id"].is_string(),
+                name => feature["properties"].get(name).is_some(),
+            };
+            assert!(present, "{} is not in the Feature", field.name);
+        }
+    }
+
+    /// The public sees a private report's fields as the table of report fields says: a
+    /// public field as it is, the location's fields from the public view (coarsened) and the
+    /// relation's from the public point (recomputed).
+    #[test]
+    fn the_public_sees_each_field_as_its_privacy_says() {
+        use crate::domain::model::fields::{Privacy, REPORT_FIELDS};
+        use crate::domain::model::privacy::Viewer;
+        let mut exact = report(1);
+        exact.location.ambiguous = true;
+        exact.location.public_precision = Some(Precision::Province);
+        exact.relation.in_sea = true;
+        let mut public = report(2);
+        public.location.text = Some("Gilan".into());
+        public.location.lat = 37.3;
+        public.location.precision = Precision::Province;
+        public.location.uncertainty_m = 150_000.0;
+        public.location.province = Some("Gilan province".into());
+        public.location.country = Some("Iran".into());
+        public.location.public_precision = Some(Precision::Province);
+        public.location.coarsened = true;
+        public.relation = Relation {
+            border_distance_m: Some(1.0),
+            border_country: Some("TM".into()),
+            coast_distance_m: Some(2.0),
+            in_sea: false,
+        };
+        exact.public = Some(Box::new(crate::domain::model::PublicView {
+            location: public.location.clone(),
+            relation: public.relation.clone(),
+        }));
+        let seen = exact.seen_by(Viewer::Public);
+        let exact_feature = serde_json::to_value(ReportFeature::plain(&exact)).unwrap();
+        let seen_feature = serde_json::to_value(ReportFeature::plain(&seen)).unwrap();
+        let public_feature = serde_json::to_value(ReportFeature::plain(&public)).unwrap();
+        let value = |feature: &serde_json::Value, name: &str| match name {
+            "lon" => feature["geometry"]["coordinates"][0].clone(),
+            "lat" => feature["geometry"]["coordinates"][1].clone(),
+            "id" => feature["id"].clone(),
+            name => feature["properties"][name].clone(),
+        };
+        for field in REPORT_FIELDS {
+            let (name, shown) = (field.name, value(&seen_feature, field.name));
+            match field.privacy {
+                Privacy::Public => assert_eq!(shown, value(&exact_feature, name), "{name}"),
+                Privacy::Coarsened | Privacy::Recomputed => {
+                    assert_eq!(shown, value(&public_feature, name), "{name}");
+                    assert_ne!(shown, value(&exact_feature, name), "{name}");
+                }
+                Privacy::ReviewersOnly => assert!(shown.is_null(), "{name}"),
+            }
+        }
+    }
+
     #[test]
     fn an_empty_page_is_an_empty_collection() {
         let at = Timestamp(1_760_000_000_000);

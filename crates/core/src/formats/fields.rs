@@ -4,27 +4,16 @@
 //! items add the [`Ogc::Flat`] summaries beside their structured properties, and its
 //! queryables and CQL2 filters read the fields marked for it.
 //!
-//! A new stored field is added here once, and every export carries it.
+//! The columns, their order, types and OGC form are the table of report fields
+//! ([`crate::domain::model::fields::REPORT_FIELDS`]); this list adds how each is read from a
+//! report, taking the rest from the table at compile time, and a test holds the two to the
+//! same columns in the same order. A new field's export column is declared in the table and
+//! read here, and every export carries it.
 
+use crate::domain::model::fields::ExportColumn;
+pub use crate::domain::model::fields::{FieldType, Ogc};
 use crate::domain::model::{Report, Timestamp};
 use std::borrow::Cow;
-
-/// What kind of value a field holds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FieldType {
-    /// Text.
-    Text,
-    /// A floating-point number.
-    Number,
-    /// A whole number.
-    Integer,
-    /// true or false.
-    Bool,
-    /// An instant (UTC, to the second).
-    Time,
-    /// JSON text.
-    Json,
-}
 
 /// A field's value for one report.
 #[derive(Debug, Clone, PartialEq)]
@@ -77,18 +66,6 @@ impl serde::Serialize for FieldValue<'_> {
     }
 }
 
-/// How the OGC API shows a field.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Ogc {
-    /// A property of the GeoJSON feature already, under the same name: queryable.
-    Property,
-    /// Added to OGC report items as a flat value under this name (QGIS shows JSON arrays and
-    /// objects as NULL): queryable.
-    Flat(&'static str),
-    /// Not shown as a field of its own (the geometry or a structured property carries it).
-    Hidden,
-}
-
 /// One flat field.
 #[derive(Debug, Clone, Copy)]
 pub struct Field {
@@ -133,115 +110,84 @@ fn tags_text(report: &Report) -> String {
     report.tags.join("; ")
 }
 
-macro_rules! field {
-    ($name:literal, $kind:ident, $ogc:expr, $read:expr) => {
+impl Field {
+    /// The export column declared in the table of report fields, read by `read`.
+    const fn of(column: ExportColumn, read: for<'r> fn(&'r Report) -> FieldValue<'r>) -> Self {
         Field {
-            name: $name,
-            kind: FieldType::$kind,
-            coordinate: false,
-            ogc: $ogc,
-            read: $read,
+            name: column.name,
+            kind: column.kind,
+            coordinate: column.coordinate,
+            ogc: column.ogc,
+            read,
         }
+    }
+}
+
+/// A field: the table's export column `$name`, read by `$read`.
+macro_rules! field {
+    ($name:literal, $read:expr) => {
+        Field::of(
+            const { crate::domain::model::fields::export_column($name) },
+            $read,
+        )
     };
 }
 
 /// Every flat field, in the CSV's column order.
 pub const FIELDS: &[Field] = &[
-    field!("id", Text, Ogc::Property, |r| FieldValue::Text(Cow::Owned(
-        r.id.to_string()
+    field!("id", |r| FieldValue::Text(Cow::Owned(r.id.to_string()))),
+    field!("kind", |r| FieldValue::Text(r.kind.as_str().into())),
+    field!("status", |r| FieldValue::Text(r.status.as_str().into())),
+    field!("description", |r| FieldValue::Text(Cow::Borrowed(
+        &r.description
     ))),
-    field!("kind", Text, Ogc::Property, |r| FieldValue::Text(
-        r.kind.as_str().into()
-    )),
-    field!("status", Text, Ogc::Property, |r| FieldValue::Text(
-        r.status.as_str().into()
-    )),
-    field!("description", Text, Ogc::Property, |r| FieldValue::Text(
-        Cow::Borrowed(&r.description)
-    )),
-    field!("location_text", Text, Ogc::Property, |r| text(
-        r.location.text.as_deref()
-    )),
-    Field {
-        coordinate: true,
-        ..field!("lon", Number, Ogc::Hidden, |r| FieldValue::Number(
-            r.location.lon
-        ))
-    },
-    Field {
-        coordinate: true,
-        ..field!("lat", Number, Ogc::Hidden, |r| FieldValue::Number(
-            r.location.lat
-        ))
-    },
-    Field {
-        coordinate: true,
-        ..field!("wkt", Text, Ogc::Hidden, |r| FieldValue::Text(Cow::Owned(
-            format!("POINT ({} {})", r.location.lon, r.location.lat)
-        )))
-    },
-    field!("precision", Text, Ogc::Property, |r| FieldValue::Text(
+    field!("location_text", |r| text(r.location.text.as_deref())),
+    field!("lon", |r| FieldValue::Number(r.location.lon)),
+    field!("lat", |r| FieldValue::Number(r.location.lat)),
+    field!("wkt", |r| FieldValue::Text(Cow::Owned(format!(
+        "POINT ({} {})",
+        r.location.lon, r.location.lat
+    )))),
+    field!("precision", |r| FieldValue::Text(
         r.location.precision.as_str().into()
     )),
-    field!("uncertainty_m", Number, Ogc::Property, |r| {
+    field!("uncertainty_m", |r| {
         FieldValue::Number(r.location.uncertainty_m)
     }),
-    field!("location_ambiguous", Bool, Ogc::Property, |r| {
+    field!("location_ambiguous", |r| {
         FieldValue::Bool(r.location.ambiguous)
     }),
-    field!("public_precision", Text, Ogc::Hidden, |r| text(
+    field!("public_precision", |r| text(
         r.location.public_precision.map(|p| p.as_str())
     )),
-    field!("location_coarsened", Bool, Ogc::Hidden, |r| {
+    field!("location_coarsened", |r| {
         FieldValue::Bool(r.location.coarsened)
     }),
-    field!("province", Text, Ogc::Property, |r| text(
-        r.location.province.as_deref()
-    )),
-    field!("country", Text, Ogc::Property, |r| text(
-        r.location.country.as_deref()
-    )),
-    field!("border_distance_km", Number, Ogc::Property, |r| km(r
-        .relation
-        .border_distance_m)),
-    field!("border_country", Text, Ogc::Property, |r| text(
+    field!("province", |r| text(r.location.province.as_deref())),
+    field!("country", |r| text(r.location.country.as_deref())),
+    field!("border_distance_km", |r| km(r.relation.border_distance_m)),
+    field!("border_country", |r| text(
         r.relation.border_country.as_deref()
     )),
-    field!("coast_distance_km", Number, Ogc::Property, |r| km(r
-        .relation
-        .coast_distance_m)),
-    field!("in_sea", Bool, Ogc::Property, |r| FieldValue::Bool(
-        r.relation.in_sea
-    )),
-    field!("observed_from", Time, Ogc::Property, |r| FieldValue::Time(
-        r.observed.from
-    )),
-    field!("observed_to", Time, Ogc::Property, |r| FieldValue::Time(
-        r.observed.to
-    )),
-    field!("source_count", Integer, Ogc::Flat("source_count"), |r| {
+    field!("coast_distance_km", |r| km(r.relation.coast_distance_m)),
+    field!("in_sea", |r| FieldValue::Bool(r.relation.in_sea)),
+    field!("observed_from", |r| FieldValue::Time(r.observed.from)),
+    field!("observed_to", |r| FieldValue::Time(r.observed.to)),
+    field!("source_count", |r| {
         FieldValue::Integer(r.sources.len() as i64)
     }),
-    field!("source_names", Text, Ogc::Flat("source_names"), |r| {
+    field!("source_names", |r| {
         FieldValue::Text(Cow::Owned(source_names(r)))
     }),
-    field!("stances", Text, Ogc::Flat("stances"), |r| FieldValue::Text(
-        Cow::Owned(stances(r))
-    )),
+    field!("stances", |r| FieldValue::Text(Cow::Owned(stances(r)))),
     // Plain structs of strings: serialising them cannot fail.
-    field!("sources_json", Json, Ogc::Hidden, |r| FieldValue::Json(
+    field!("sources_json", |r| FieldValue::Json(
         serde_json::to_string(&r.sources).unwrap_or_default()
     )),
     // Joined as text; the GeoJSON `tags` is the array, so the OGC items name it `tags_text`.
-    field!("tags", Text, Ogc::Flat("tags_text"), |r| FieldValue::Text(
-        Cow::Owned(tags_text(r))
-    )),
-    field!("reported_at", Time, Ogc::Property, |r| FieldValue::Time(
-        r.reported_at
-    )),
-    field!("updated_at", Time, Ogc::Property, |r| FieldValue::Time(
-        r.updated_at
-    )),
+    field!("tags", |r| FieldValue::Text(Cow::Owned(tags_text(r)))),
+    field!("reported_at", |r| FieldValue::Time(r.reported_at)),
+    field!("updated_at", |r| FieldValue::Time(r.updated_at)),
 ];
 
 /// The fields a file with a geometry carries as attributes (all but the coordinate columns).
@@ -270,6 +216,7 @@ pub fn ogc_queryables() -> impl Iterator<Item = (&'static str, &'static Field)> 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::model::fields::REPORT_FIELDS;
 
     #[test]
     fn names_are_unique_in_every_output() {
@@ -283,6 +230,16 @@ mod tests {
         ogc.dedup();
         assert_eq!(ogc.len(), count);
         assert!(ogc_field("tags_text").is_some() && ogc_field("tags").is_none());
+    }
+
+    #[test]
+    fn every_export_column_of_the_table_is_read_in_the_tables_order() {
+        let declared: Vec<&str> = REPORT_FIELDS
+            .iter()
+            .flat_map(|f| f.export.iter().map(|c| c.name))
+            .collect();
+        let read: Vec<&str> = FIELDS.iter().map(|f| f.name).collect();
+        assert_eq!(read, declared);
     }
 
     #[test]

@@ -5,6 +5,7 @@
 
 mod event_ref;
 mod field_error;
+pub mod fields;
 mod gazetteer;
 mod input;
 mod json_entry;

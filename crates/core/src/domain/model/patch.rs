@@ -1,47 +1,19 @@
 //! PATCH: a JSON merge patch (RFC 7396) applied to a report's editable fields.
 
+use super::fields::{Patch, REPORT_FIELDS};
 use super::{FieldError, Report, ReportInput};
 use serde_json::{Map, Value};
 
-/// The editable fields of a report, flat, as a PATCH applies to them.
+/// The editable fields of a report, flat, as a PATCH applies to them: those the table of
+/// report fields marks [`Patch::Editable`], each as its reader gives it.
 fn editable_fields(report: &Report) -> Map<String, Value> {
-    let mut map = Map::new();
-    let mut put = |k: &str, v: Value| {
-        map.insert(k.to_string(), v);
-    };
-    put("kind", report.kind.as_str().into());
-    put("description", report.description.clone().into());
-    if let Some(t) = &report.location.text {
-        put("location_text", t.clone().into());
-    }
-    put("lat", report.location.lat.into());
-    put("lon", report.location.lon.into());
-    put("precision", report.location.precision.as_str().into());
-    put("uncertainty_m", report.location.uncertainty_m.into());
-    if let Some(p) = &report.location.province {
-        put("province", p.clone().into());
-    }
-    if let Some(c) = &report.location.country {
-        put("country", c.clone().into());
-    }
-    if let Some(level) = report.location.public_precision {
-        put("public_precision", level.as_str().into());
-    }
-    put("observed_from", report.observed.from.to_string().into());
-    put("observed_to", report.observed.to.to_string().into());
-    put(
-        "sources",
-        serde_json::to_value(&report.sources).expect("sources serialise"),
-    );
-    put("status", report.status.as_str().into());
-    if !report.event_review.is_auto() {
-        put("event_review", report.event_review.as_text().into());
-    }
-    put(
-        "tags",
-        serde_json::to_value(&report.tags).expect("tags serialise"),
-    );
-    map
+    REPORT_FIELDS
+        .iter()
+        .filter_map(|f| match f.patch {
+            Patch::Editable(read) => read(report).map(|v| (f.name.to_string(), v)),
+            _ => None,
+        })
+        .collect()
 }
 
 /// Applies a JSON merge patch (RFC 7396) to a report's editable fields and returns the input to

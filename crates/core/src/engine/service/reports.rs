@@ -1,6 +1,7 @@
 //! Reading and writing reports: create, insert in batches, get, update, delete, history.
 
 use super::*;
+use crate::domain::model::fields::{self, Patch};
 
 impl ReportService {
     /// Validates and stores a new report from a client.
@@ -105,15 +106,9 @@ impl ReportService {
         patch: &Map<String, Value>,
         by: &str,
     ) -> Result<Report, ServiceError> {
-        let mut server_fields: Vec<FieldError> = ["id", "reported_at", "updated_at"]
-            .iter()
-            .filter(|f| patch.contains_key(**f))
-            .map(|f| {
-                FieldError::new(
-                    *f,
-                    format!("{f} is set by the server and cannot be changed"),
-                )
-            })
+        let mut server_fields: Vec<FieldError> = fields::refused_by_patch()
+            .filter(|f| patch.contains_key(*f))
+            .map(|f| FieldError::new(f, Patch::refusal(f)))
             .collect();
         if !server_fields.is_empty() {
             server_fields.sort_by(|a, b| a.field.cmp(&b.field));

@@ -1,8 +1,10 @@
 //! The report table's columns, once for both stores: which columns a write sets and in what
 //! order, which a read selects and at which position, and how a row becomes a [`Report`] or
-//! an [`IndexRecord`]. A new stored field is a [`Col`], a place in the lists below, a
-//! [`Value`] in [`write_values`] and a line in the readers; each store only binds values and
-//! reads cells ([`StoredRow`]).
+//! an [`IndexRecord`]. The columns are those the table of report fields declares
+//! ([`crate::domain::model::fields::REPORT_FIELDS`], a test holds [`Col`] to it); a new stored
+//! column is a [`Col`], a place in the lists below, a [`Value`] in [`write_values`] and a line
+//! in the readers, whose positions are constants. Each store only binds values and reads
+//! cells ([`StoredRow`]).
 
 use super::StoreError;
 use crate::domain::model::testimony::name_key;
@@ -476,6 +478,49 @@ pub fn index_record_from(row: &impl StoredRow) -> Result<IndexRecord, StoreError
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::model::fields;
+
+    #[test]
+    fn the_columns_are_those_the_table_of_report_fields_declares() {
+        // Every column but `deleted_at`, which the stores set and test themselves.
+        let mut declared: Vec<&str> = fields::store_columns()
+            .filter(|c| *c != "deleted_at")
+            .collect();
+        // A write sets every column but the id and the version.
+        let mut cols: Vec<&str> = [Col::Id, Col::Version]
+            .iter()
+            .chain(&WRITE)
+            .map(|c| c.name())
+            .collect();
+        declared.sort_unstable();
+        cols.sort_unstable();
+        assert_eq!(cols, declared);
+    }
+
+    /// The report table of a new SQLite store has the declared columns and its row id.
+    #[test]
+    fn the_sqlite_schema_has_the_declared_columns() {
+        let dir = tempfile::tempdir().unwrap();
+        drop(crate::engine::store::sqlite::SqliteStore::open(dir.path()).unwrap());
+        let conn =
+            rusqlite::Connection::open(dir.path().join(crate::engine::store::sqlite::DB_FILE))
+                .unwrap();
+        let mut statement = conn
+            .prepare("SELECT name FROM pragma_table_info('reports')")
+            .unwrap();
+        let mut stored: Vec<String> = statement
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        let mut declared: Vec<String> = fields::store_columns()
+            .chain(["rowid"])
+            .map(String::from)
+            .collect();
+        stored.sort_unstable();
+        declared.sort_unstable();
+        assert_eq!(stored, declared);
+    }
 
     #[test]
     fn every_written_column_but_the_source_types_is_read_back() {
