@@ -5,6 +5,7 @@
 //! `queries` answers queries, `export` streams exports, and `lifecycle` keeps the index
 //! beside the store (snapshots, catching up, following, bulk loads).
 
+mod apply;
 mod as_of;
 mod events;
 mod export;
@@ -14,11 +15,12 @@ mod reports;
 mod timeline;
 
 pub use crate::engine::index::{EventFilter, EventPage, EventView};
+pub use apply::{FEED_CAPACITY, FeedChange};
 pub use as_of::DEFAULT_PAST_STATES_BYTES;
 pub use events::{MAX_DUPLICATES, PossibleDuplicate, ReportEvent};
 pub use export::{ExportCursor, FeatureChunks};
 pub use lifecycle::FOLLOW_EVERY;
-use lifecycle::{NO_SNAPSHOT, build_from_store, load_snapshot};
+use lifecycle::{CATCH_UP_BATCH, NO_SNAPSHOT, build_from_store, load_snapshot};
 pub use timeline::TimelineOf;
 
 use crate::domain::history::Revision;
@@ -27,6 +29,7 @@ use crate::domain::model::{
     EventId, FieldError, Gazetteer, Origin, Relation, Report, ReportId, ReportInput, Timestamp,
     merge_patch,
 };
+use crate::engine::clock::{Clock, SystemClock};
 use crate::engine::events::EventSettings;
 use crate::engine::feature_cache::FeatureCache;
 use crate::engine::index::{IndexRecord, MapPoint, Snapshot, SnapshotStamp, ViewIndex};
@@ -116,9 +119,13 @@ pub struct ReportService {
     writes: Arc<tokio::sync::RwLock<()>>,
     /// The store version of the snapshot last loaded or written ([`NO_SNAPSHOT`] for none).
     snapshot_version: AtomicI64,
-    /// Every change up to this store version is in the index (this process's own writes
-    /// may be newer): where [`ReportService::catch_up`] reads on from.
+    /// The last store version applied and published, for readers that cannot wait on the
+    /// feed's lock (it follows `feed`'s counter).
     applied: AtomicI64,
+    /// The one apply step's order and the change feed (see [`apply`]).
+    feed: apply::Feed,
+    /// Where the service reads the time (see [`crate::engine::clock`]).
+    clock: Arc<dyn Clock>,
     /// During a bulk load into an empty index, the records of the reports inserted so far,
     /// built into the index in one pass when it ends (see [`ReportService::begin_bulk_load`]).
     bulk: parking_lot::Mutex<Option<Vec<IndexRecord>>>,
@@ -209,6 +216,8 @@ impl ReportService {
             writes: Default::default(),
             snapshot_version: AtomicI64::new(snapshot_version),
             applied: AtomicI64::new(applied),
+            feed: apply::Feed::new(applied),
+            clock: Arc::new(SystemClock),
             bulk: Default::default(),
             past: as_of::PastStates::new(DEFAULT_PAST_STATES_BYTES),
         }
@@ -218,6 +227,19 @@ impl ReportService {
     pub fn with_feature_cache(mut self, budget_bytes: usize) -> Self {
         self.features = FeatureCache::new(budget_bytes);
         self
+    }
+
+    /// Sets the clock the service reads (the system's unless set): tests set a
+    /// [`crate::engine::clock::ManualClock`] and advance it instead of sleeping.
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// The current time as the service reads it: what writes are stamped with, and what an
+    /// `as_of` may not be after.
+    pub fn now(&self) -> Timestamp {
+        self.clock.now()
     }
 
     /// The store underneath, for logs.
