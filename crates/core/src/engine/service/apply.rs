@@ -31,7 +31,8 @@ use tokio::sync::broadcast;
 /// [`broadcast::error::RecvError::Lagged`] and must read the state again.
 pub const FEED_CAPACITY: usize = 4096;
 
-/// One store version's change to the live state, as the feed publishes it.
+/// One store version's change to the live state, as the feed publishes it. It holds what a
+/// reviewer may know: hand a public subscriber [`FeedChange::seen_by`] `Viewer::Public`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FeedChange {
     /// The store version.
@@ -42,7 +43,8 @@ pub struct FeedChange {
     pub before: Option<ReportViews>,
     /// The report as each viewer class sees it after (`None`: it is not live, deleted).
     pub after: Option<ReportViews>,
-    /// What the change did to the events.
+    /// What the change did to the events. Empty for a report a bulk load keeps aside: its
+    /// events are grouped when the load ends, with the index built in one pass.
     pub events: EventChanges,
     /// Reports in `events.moved` whose event the public is not told (private reports).
     hidden_moves: BTreeSet<ReportId>,
