@@ -203,6 +203,31 @@ async fn every_path_publishes_each_version_once_in_order_on_sqlite() {
 }
 
 #[tokio::test]
+async fn a_write_after_a_gap_publishes_the_missing_versions_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(dir.path()).unwrap());
+    let service = service_on(store.clone()).await;
+    let (mut feed, start) = service.subscribe().await;
+    // Another writer (as another instance would) takes the next two versions.
+    let others = vec![report(&service, 50.0, 36.5), report(&service, 50.1, 36.5)];
+    let other_ids: Vec<ReportId> = others.iter().map(|r| r.id).collect();
+    store.insert(others, "elsewhere").await.unwrap();
+    assert!(drain(&mut feed).is_empty(), "nothing applied yet");
+    // This process's write finds them missing, reads them and publishes them before its own.
+    let mine = service
+        .create(input(48.29, 38.25, false), "t")
+        .await
+        .unwrap();
+    let changes = drain(&mut feed);
+    assert_in_order(&changes, start);
+    let ids: Vec<ReportId> = changes.iter().map(|c| c.report).collect();
+    assert_eq!(ids, [other_ids[0], other_ids[1], mine.id]);
+    assert_eq!(service.len(), 3);
+    service.catch_up().await.unwrap();
+    assert!(drain(&mut feed).is_empty(), "published once");
+}
+
+#[tokio::test]
 async fn a_bulk_load_publishes_each_report_once() {
     let dir = tempfile::tempdir().unwrap();
     let store: Arc<dyn Store> = Arc::new(SqliteStore::open(dir.path()).unwrap());
