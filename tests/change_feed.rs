@@ -257,6 +257,26 @@ async fn a_bulk_load_publishes_each_report_once() {
     assert_eq!(service.applied_version().await, start + 13);
 }
 
+#[tokio::test]
+async fn a_subscriber_that_falls_behind_learns_it_lagged() {
+    let dir = tempfile::tempdir().unwrap();
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(dir.path()).unwrap());
+    let service = service_on(store).await;
+    let (mut feed, start) = service.subscribe().await;
+    let many = sightmap_core::engine::service::FEED_CAPACITY + 10;
+    let batch: Vec<Report> = (0..many)
+        .map(|i| report(&service, 50.0 + (i % 100) as f64 * 0.01, 36.5))
+        .collect();
+    service.insert_batch(batch, "import").await.unwrap();
+    assert_eq!(service.live_version(), start + many as i64);
+    match feed.try_recv() {
+        Err(TryRecvError::Lagged(missed)) => assert_eq!(missed, 10),
+        other => panic!("expected a lag, got {other:?}"),
+    }
+    // It reads on from the oldest change still held.
+    assert_eq!(feed.try_recv().unwrap().version, start + 11);
+}
+
 fn database() -> Option<String> {
     match std::env::var("SIGHTMAP_TEST_POSTGRES") {
         Ok(url) => Some(url),

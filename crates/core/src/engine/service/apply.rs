@@ -135,9 +135,16 @@ impl ReportService {
         (self.feed.sender.subscribe(), *order)
     }
 
-    /// The last store version applied to the index and published.
+    /// The last store version applied to the index and published, once every batch being
+    /// applied now is.
     pub async fn applied_version(&self) -> i64 {
         *self.feed.order.lock().await
+    }
+
+    /// The last store version published, without waiting: it moves with every change to the
+    /// live state, so it can tag what was computed from it (an ETag, say).
+    pub fn live_version(&self) -> i64 {
+        self.applied.load(Ordering::Acquire)
     }
 
     /// Applies a write of this process, whose store calls have returned: in version order
