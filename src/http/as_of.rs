@@ -15,11 +15,11 @@ pub const AS_OF: &str = "as_of";
 /// they stood then (a bare date means the end of that day, UTC).
 pub struct Reading(pub AppState);
 
-/// The moment an `as_of` value names, or what to tell the client.
-pub fn parse_as_of(text: &str) -> Result<Timestamp, FieldError> {
+/// The moment an `as_of` value names, or what to tell the client; `now` is the service's
+/// clock ([`sightmap_core::engine::service::ReportService::now`]), which stamps the writes.
+pub fn parse_as_of(text: &str, now: Timestamp) -> Result<Timestamp, FieldError> {
     let at = Timestamp::parse(text, DayEnd::End)
         .map_err(|e| FieldError::new(AS_OF, format!("as_of: {e}")))?;
-    let now = Timestamp::now();
     if at > now {
         return Err(FieldError::new(
             AS_OF,
@@ -46,7 +46,8 @@ impl FromRequestParts<AppState> for Reading {
                 "'as_of' is given more than once; give it once",
             )]));
         }
-        let at = parse_as_of(text).map_err(|e| Problem::invalid_query(vec![e]))?;
+        let at =
+            parse_as_of(text, state.reports.now()).map_err(|e| Problem::invalid_query(vec![e]))?;
         let mut past = state.clone();
         past.reports = state.reports.as_of(at).await?;
         Ok(Reading(past))

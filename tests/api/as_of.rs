@@ -5,23 +5,25 @@ use crate::privacy::{LAT, LON, assert_no_exact_point};
 use crate::support::{App, ids_of, report_at};
 use axum::http::StatusCode;
 use serde_json::json;
+use sightmap_core::engine::clock::{Clock, ManualClock};
 
 const ADMIN: &str = "admin-secret";
 
-/// Now, as `as_of` takes it, after waiting out the second the last write was stamped in
-/// (revisions are stamped to the second), and before the next write's second.
-async fn moment() -> String {
-    tokio::time::sleep(std::time::Duration::from_millis(1_100)).await;
-    let now = sightmap_core::domain::model::Timestamp::now();
-    tokio::time::sleep(std::time::Duration::from_millis(1_100)).await;
+/// Now, as `as_of` takes it, a second after the last write was stamped (revisions are
+/// stamped to the second) and a second before the next write's: the service's clock is moved
+/// on, never waited for.
+fn moment(clock: &ManualClock) -> String {
+    clock.advance(1);
+    let now = clock.now();
+    clock.advance(1);
     now.to_string()
 }
 
 #[tokio::test]
 async fn each_moment_between_edits_and_deletes_answers_as_it_was_through_every_read() {
-    let app = App::new(Some(ADMIN)).await;
+    let (app, clock) = App::with_manual_clock(Some(ADMIN)).await;
     let (_, reviewer) = app.make_token(ADMIN, "verification", "reviewer").await;
-    let before = moment().await;
+    let before = moment(&clock);
     let mut first = report_at(LON, LAT);
     first["description"] = json!("drones low over the rooftops");
     let a = app
@@ -38,7 +40,7 @@ async fn each_moment_between_edits_and_deletes_answers_as_it_was_through_every_r
         )
         .await;
     let b = b.body["id"].as_str().unwrap().to_string();
-    let created = moment().await;
+    let created = moment(&clock);
     // A is confirmed; then B is deleted and A's location made private.
     let edit = |patch| {
         let uri = format!("/api/reports/{a}");
@@ -50,13 +52,13 @@ async fn each_moment_between_edits_and_deletes_answers_as_it_was_through_every_r
         }
     };
     edit(json!({"status": "confirmed"})).await;
-    let confirmed = moment().await;
+    let confirmed = moment(&clock);
     let deleted = app
         .as_token(ADMIN, "DELETE", &format!("/api/reports/{b}"), None)
         .await;
     assert_eq!(deleted.status, StatusCode::NO_CONTENT, "{}", deleted.body);
     edit(json!({"public_precision": "province"})).await;
-    let hidden = moment().await;
+    let hidden = moment(&clock);
 
     let at = |t: &str, path: &str| {
         let separator = if path.contains('?') { '&' } else { '?' };

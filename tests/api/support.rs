@@ -5,6 +5,7 @@ use axum::http::{Request, StatusCode, header};
 use http_body_util::BodyExt;
 use serde_json::{Value, json};
 use sightmap::http::{Access, AppState, router};
+use sightmap_core::engine::clock::ManualClock;
 use sightmap_core::engine::service::ReportService;
 use sightmap_core::engine::store::Store;
 use sightmap_core::engine::store::postgres::PostgresStore;
@@ -86,6 +87,20 @@ impl App {
             access_log: Default::default(),
         };
         Self { state, dir }
+    }
+
+    /// An app whose service reads a clock the test moves (see
+    /// [`sightmap_core::engine::clock::ManualClock`]), starting at the system's time.
+    pub async fn with_manual_clock(token: Option<&str>) -> (Self, Arc<ManualClock>) {
+        let mut app = Self::new(token).await;
+        let clock = Arc::new(ManualClock::from_system());
+        let store = app.state.reports.store().clone();
+        let reports = ReportService::open(store, Some(places()))
+            .await
+            .unwrap()
+            .with_clock(clock.clone());
+        app.state.reports = Arc::new(reports);
+        (app, clock)
     }
 
     /// An app on a store written to meanwhile (by an import, say), indexing what it holds.

@@ -131,6 +131,11 @@ impl Default for Options {
 pub trait Destination: Send + Sync {
     /// Stores reports checked already, in one transaction; ids stored already are skipped.
     async fn insert(&self, reports: Vec<Report>, by: &str) -> Result<Vec<Inserted>, StoreError>;
+
+    /// The time imported reports are stamped with: the destination's clock.
+    fn now(&self) -> Timestamp {
+        Timestamp::now()
+    }
 }
 
 #[async_trait::async_trait]
@@ -144,6 +149,10 @@ impl Destination for Arc<dyn Store> {
 impl Destination for crate::engine::service::ReportService {
     async fn insert(&self, reports: Vec<Report>, by: &str) -> Result<Vec<Inserted>, StoreError> {
         self.insert_batch(reports, by).await
+    }
+
+    fn now(&self) -> Timestamp {
+        crate::engine::service::ReportService::now(self)
     }
 }
 
@@ -207,7 +216,7 @@ pub async fn import(
     // 2. The workers.
     let raw_rx = Arc::new(parking_lot::Mutex::new(raw_rx));
     let (checked_tx, mut checked_rx) = tokio::sync::mpsc::channel::<CheckedChunk>(workers * 2);
-    let now = Timestamp::now();
+    let now = to.as_ref().map_or_else(Timestamp::now, |to| to.now());
     for _ in 0..workers {
         let (raw_rx, checked_tx) = (raw_rx.clone(), checked_tx.clone());
         let gazetteer = options.gazetteer.clone();

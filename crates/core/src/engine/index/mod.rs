@@ -24,7 +24,7 @@ use names::{Interned, Names, TagInterner};
 pub use crate::domain::model::IndexRecord;
 pub use event_views::{EventFilter, EventPage, EventView};
 pub use snapshot::{ReportFacts, SavedEvents, Snapshot, SnapshotError, SnapshotStamp};
-pub use views::ViewIndex;
+pub use views::{ReportViews, SeenReport, ViewIndex};
 
 use crate::domain::model::{Kind, Precision, ReportId, Status, Timestamp, WordSet};
 use crate::engine::parallel::side_by_side;
@@ -523,23 +523,27 @@ impl ReportIndex {
     ) -> Vec<MapPoint<'_>> {
         self.every_hit(query, text_matches)
             .iter()
-            .filter_map(|hit| {
-                let e = self.entry(*self.by_id.get(&hit.id)?);
-                Some(MapPoint {
-                    id: e.id,
-                    lon: e.point.lon,
-                    lat: e.point.lat,
-                    uncertainty_m: e.uncertainty_m,
-                    precision: e.precision,
-                    kind: e.kind,
-                    status: e.status,
-                    province: self.names.name(e.province),
-                    country: self.names.name(e.country),
-                    from: e.from,
-                    to: e.to,
-                })
-            })
+            .filter_map(|hit| self.map_point(&hit.id).map(|(point, _)| point))
             .collect()
+    }
+
+    /// A live report as the index knows it, with its version.
+    pub fn map_point(&self, id: &ReportId) -> Option<(MapPoint<'_>, i64)> {
+        let e = self.entry(*self.by_id.get(id)?);
+        let point = MapPoint {
+            id: e.id,
+            lon: e.point.lon,
+            lat: e.point.lat,
+            uncertainty_m: e.uncertainty_m,
+            precision: e.precision,
+            kind: e.kind,
+            status: e.status,
+            province: self.names.name(e.province),
+            country: self.names.name(e.country),
+            from: e.from,
+            to: e.to,
+        };
+        Some((point, e.version))
     }
 
     #[inline]

@@ -7,7 +7,7 @@
 
 use super::{IdPage, IndexRecord, MapPoint, RankedId, ReportIndex};
 use crate::domain::model::privacy::Viewer;
-use crate::domain::model::{EventId, ReportId, Timestamp};
+use crate::domain::model::{EventId, Kind, Precision, ReportId, Status, Timestamp};
 use crate::engine::events::{EventChanges, EventIndex, EventSettings, Member};
 use crate::engine::parallel::side_by_side;
 use crate::engine::query::{Filter, Page, ReportQuery, Spatial};
@@ -264,6 +264,128 @@ impl ViewIndex {
         let mut found = self.public.matches(&others, text_matches);
         found.extend(self.exact.matches(&private, text_matches));
         found
+    }
+}
+
+/// A report as one viewer class sees it in the index: where it is placed and what the
+/// map shows of it (the change feed's before and after; see
+/// [`crate::engine::service::FeedChange`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SeenReport {
+    /// The store version of this state.
+    pub version: i64,
+    /// Longitude, degrees (for the public, a private report's coarsened point).
+    pub lon: f64,
+    /// Latitude, degrees.
+    pub lat: f64,
+    /// Uncertainty radius, metres.
+    pub uncertainty_m: f64,
+    /// How precisely the point locates the claim.
+    pub precision: Precision,
+    /// Kind.
+    pub kind: Kind,
+    /// Verification status.
+    pub status: Status,
+    /// Province name.
+    pub province: Option<String>,
+    /// Country code.
+    pub country: Option<String>,
+    /// Observation interval, epoch seconds.
+    pub observed: (Timestamp, Timestamp),
+}
+
+impl SeenReport {
+    fn of_point(point: &MapPoint<'_>, version: i64) -> Self {
+        Self {
+            version,
+            lon: point.lon,
+            lat: point.lat,
+            uncertainty_m: point.uncertainty_m,
+            precision: point.precision,
+            kind: point.kind,
+            status: point.status,
+            province: point.province.map(str::to_string),
+            country: point.country.map(str::to_string),
+            observed: (Timestamp(point.from), Timestamp(point.to)),
+        }
+    }
+
+    fn of_record(record: &IndexRecord) -> Self {
+        Self {
+            version: record.version,
+            lon: record.lon,
+            lat: record.lat,
+            uncertainty_m: record.uncertainty_m,
+            precision: record.precision,
+            kind: record.kind,
+            status: record.status,
+            province: record.province.clone(),
+            country: record.country.clone(),
+            observed: (record.observed_from, record.observed_to),
+        }
+    }
+}
+
+/// A report as each viewer class sees it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReportViews {
+    /// As the public sees it: a private report at its coarsened point.
+    pub public: SeenReport,
+    /// As a reviewer sees it: at its exact point. `None` when it is the public view (the
+    /// report is not private), so the views are built once.
+    exact: Option<SeenReport>,
+}
+
+impl ReportViews {
+    /// The views of a report's index record.
+    pub fn of(record: &IndexRecord) -> Self {
+        Self {
+            public: SeenReport::of_record(record),
+            exact: record.exact.as_deref().map(SeenReport::of_record),
+        }
+    }
+
+    /// Whether the public sees the report elsewhere than it is (its location is private).
+    pub fn is_private(&self) -> bool {
+        self.exact.is_some()
+    }
+
+    /// The report as `viewer` sees it.
+    pub fn seen_by(&self, viewer: Viewer) -> &SeenReport {
+        match (&self.exact, viewer) {
+            (Some(exact), Viewer::Exact) => exact,
+            _ => &self.public,
+        }
+    }
+
+    /// Only what the public may know: the exact view dropped.
+    pub fn public_only(&self) -> Self {
+        Self {
+            public: self.public.clone(),
+            exact: None,
+        }
+    }
+}
+
+impl ViewIndex {
+    /// A live report as each viewer class sees it, from the index (no store read).
+    pub fn views_of(&self, id: &ReportId) -> Option<ReportViews> {
+        let (point, version) = self.public.map_point(id)?;
+        let exact = self
+            .exact
+            .map_point(id)
+            .map(|(point, version)| SeenReport::of_point(&point, version));
+        Some(ReportViews {
+            public: SeenReport::of_point(&point, version),
+            exact,
+        })
+    }
+
+    /// Whether the public is not told a report's event (its location is private).
+    pub fn event_hidden_from_public(&self, report: &ReportId) -> bool {
+        self.events
+            .member(report)
+            .is_some_and(|m| m.public.is_some())
     }
 }
 

@@ -124,7 +124,7 @@ impl ReportService {
     /// that existed then, with the fields they had then, rebuilt from the revision history
     /// (or kept from an earlier request).
     pub async fn as_of(&self, at: Timestamp) -> Result<Arc<ReportService>, ServiceError> {
-        let settled = at.0 < Timestamp::now().0 - SETTLE_S;
+        let settled = at.0 < self.now().0 - SETTLE_S;
         let private_writes = self.index.read().private_writes();
         let key = PastKey {
             at,
@@ -161,6 +161,7 @@ impl ReportService {
         let gazetteer = self.gazetteer.clone();
         let settings = *self.index.read().events().settings();
         let identity = self.store.identity().to_string();
+        let clock = self.clock.clone();
         let built = tokio::task::spawn_blocking(move || {
             let reports: Vec<(Report, i64)> = past
                 .into_iter()
@@ -186,7 +187,8 @@ impl ReportService {
                 last_version,
             )
             .with_feature_cache(0)
-            .with_past_states(0);
+            .with_past_states(0)
+            .with_clock(clock);
             (service, bytes)
         })
         .await

@@ -108,12 +108,7 @@ impl ReportService {
     /// showing possible duplicates before the reporter sends it.
     pub fn check(&self, input: ReportInput) -> Result<Report, ServiceError> {
         input
-            .into_report(
-                Origin::Client,
-                None,
-                Timestamp::now(),
-                self.gazetteer.as_deref(),
-            )
+            .into_report(Origin::Client, None, self.now(), self.gazetteer.as_deref())
             .map_err(ServiceError::Invalid)
     }
 

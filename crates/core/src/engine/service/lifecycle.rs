@@ -180,15 +180,9 @@ pub(super) async fn load_snapshot(
 
 /// Applies changes listed by the store, oldest first.
 pub(super) fn apply_changes(index: &mut ViewIndex, changes: Vec<Change>) {
+    // Before the service exists: nobody can subscribe to these yet.
     for change in changes {
-        match change {
-            Change::Upserted(record) => {
-                index.upsert(record);
-            }
-            Change::Removed { id, version } => {
-                index.remove(&id, version);
-            }
-        }
+        super::apply::apply_one(index, change);
     }
 }
 
@@ -240,28 +234,12 @@ impl ReportService {
         Ok(true)
     }
 
-    /// Applies the store's changes since the last catch-up: other instances' writes on a
-    /// shared store (this process's own are in the index already). Returns how many changes
-    /// it read.
+    /// Applies the store's changes since the last version applied (other instances' writes
+    /// on a shared store), through the one apply step, which publishes each on the feed.
+    /// Returns how many changes it read.
     pub async fn catch_up(&self) -> Result<usize, StoreError> {
-        let mut read = 0;
-        loop {
-            let after = self.applied.load(Ordering::Acquire);
-            let changes = self.store.changes_since(after, CATCH_UP_BATCH).await?;
-            let Some(last) = changes.last().map(Change::version) else {
-                return Ok(read);
-            };
-            let batch = changes.len();
-            for change in &changes {
-                self.features.forget(change.id());
-            }
-            apply_changes(&mut self.index.write(), changes);
-            self.applied.fetch_max(last, Ordering::AcqRel);
-            read += batch;
-            if batch < CATCH_UP_BATCH {
-                return Ok(read);
-            }
-        }
+        let mut applied = self.feed.order.lock().await;
+        self.catch_up_locked(&mut applied).await
     }
 
     /// Follows other instances' writes on a shared store for as long as it runs: on each

@@ -2,9 +2,54 @@
 //! step. HTTP handlers and the CLI call it; neither touches the store or the index directly.
 //!
 //! Here: the service, how it opens and what it holds. `reports` reads and writes reports,
-//! `queries` answers queries, `export` streams exports, and `lifecycle` keeps the index
-//! beside the store (snapshots, catching up, following, bulk loads).
+//! `queries` answers queries, `export` streams exports, `lifecycle` keeps the index beside the
+//! store (snapshots, catching up, following, bulk loads), and `apply` is the one step through
+//! which every change reaches the index.
+//!
+//! # One apply step, one change feed
+//!
+//! Every change to the live state goes through one step (`apply.rs`): a create, an edit (an event review,
+//! `event_review`, is an edit), a delete, an import's batch (into the index, or kept aside
+//! during a bulk load), and another instance's write, which a catch-up
+//! ([`ReportService::catch_up`], run by [`ReportService::follow`]) reads from the store's
+//! change list. The step applies a batch to the index and the events under the index lock,
+//! tells the feature cache which reports to forget, and publishes one [`FeedChange`] per store
+//! version on a bounded broadcast channel ([`ReportService::subscribe`]).
+//!
+//! - **Order and once.** The step holds the last version applied behind one lock and applies
+//!   a batch only when its versions follow it; a batch that would leave a gap first reads the
+//!   store's change list from that version (the store commits in version order, so the list
+//!   holds the missing versions and the batch's own). A version applied by a catch-up is not
+//!   applied again by the write that made it, nor the other way round. So the index changes
+//!   and the feed publishes in increasing version order, each version once. A subscriber gets
+//!   every change after the version [`ReportService::subscribe`] returns with it.
+//! - **What a change holds.** Its version and report; the report before and after as the
+//!   public sees it (a private report at its coarsened point) and as a reviewer does, both
+//!   read from the index, never the store; and the [`crate::engine::events::EventChanges`] the
+//!   write made. [`FeedChange::seen_by`] gives the public's part only: no exact point, and no
+//!   private report's move between events.
+//! - **What the feed may fold.** The store's change list holds each report's latest state, so
+//!   another instance's report written twice between two catch-ups arrives once, at its later
+//!   version. A change applied while the store could not be read (a write whose predecessors
+//!   could not be fetched) is applied at once and published by the next catch-up.
+//! - **Cost.** With no subscriber, nothing is described: the step applies the records as
+//!   before and moves a counter; a bulk load stays one pass. A lagging subscriber learns it
+//!   lagged ([`tokio::sync::broadcast::error::RecvError::Lagged`]) and must read again.
+//! - **Who follows it.** The feature cache forgets each changed report in the step; the kept
+//!   past states follow the index's count of private writes; live streams, webhooks and
+//!   layer ETags can subscribe.
+//! - **Not through it.** Building the index (at start, from the store or a snapshot with its
+//!   replay) happens before the service exists, when nobody can subscribe; `restore` works on
+//!   a stopped server's files, whose next start rebuilds.
+//!
+//! # Time
+//!
+//! The service reads the time from its [`crate::engine::clock::Clock`] (the system's unless
+//! [`ReportService::with_clock`] sets another): writes are stamped with it, and `as_of` is
+//! checked against it, so tests move a [`crate::engine::clock::ManualClock`] instead of
+//! sleeping.
 
+mod apply;
 mod as_of;
 mod events;
 mod export;
@@ -14,11 +59,12 @@ mod reports;
 mod timeline;
 
 pub use crate::engine::index::{EventFilter, EventPage, EventView};
+pub use apply::{FEED_CAPACITY, FeedChange};
 pub use as_of::DEFAULT_PAST_STATES_BYTES;
 pub use events::{MAX_DUPLICATES, PossibleDuplicate, ReportEvent};
 pub use export::{ExportCursor, FeatureChunks};
 pub use lifecycle::FOLLOW_EVERY;
-use lifecycle::{NO_SNAPSHOT, build_from_store, load_snapshot};
+use lifecycle::{CATCH_UP_BATCH, NO_SNAPSHOT, build_from_store, load_snapshot};
 pub use timeline::TimelineOf;
 
 use crate::domain::history::Revision;
@@ -27,6 +73,7 @@ use crate::domain::model::{
     EventId, FieldError, Gazetteer, Origin, Relation, Report, ReportId, ReportInput, Timestamp,
     merge_patch,
 };
+use crate::engine::clock::{Clock, SystemClock};
 use crate::engine::events::EventSettings;
 use crate::engine::feature_cache::FeatureCache;
 use crate::engine::index::{IndexRecord, MapPoint, Snapshot, SnapshotStamp, ViewIndex};
@@ -116,9 +163,13 @@ pub struct ReportService {
     writes: Arc<tokio::sync::RwLock<()>>,
     /// The store version of the snapshot last loaded or written ([`NO_SNAPSHOT`] for none).
     snapshot_version: AtomicI64,
-    /// Every change up to this store version is in the index (this process's own writes
-    /// may be newer): where [`ReportService::catch_up`] reads on from.
+    /// The last store version applied and published, for readers that cannot wait on the
+    /// feed's lock (it follows `feed`'s counter).
     applied: AtomicI64,
+    /// The one apply step's order and the change feed (see the module doc).
+    feed: apply::Feed,
+    /// Where the service reads the time (see [`crate::engine::clock`]).
+    clock: Arc<dyn Clock>,
     /// During a bulk load into an empty index, the records of the reports inserted so far,
     /// built into the index in one pass when it ends (see [`ReportService::begin_bulk_load`]).
     bulk: parking_lot::Mutex<Option<Vec<IndexRecord>>>,
@@ -209,6 +260,8 @@ impl ReportService {
             writes: Default::default(),
             snapshot_version: AtomicI64::new(snapshot_version),
             applied: AtomicI64::new(applied),
+            feed: apply::Feed::new(applied),
+            clock: Arc::new(SystemClock),
             bulk: Default::default(),
             past: as_of::PastStates::new(DEFAULT_PAST_STATES_BYTES),
         }
@@ -218,6 +271,19 @@ impl ReportService {
     pub fn with_feature_cache(mut self, budget_bytes: usize) -> Self {
         self.features = FeatureCache::new(budget_bytes);
         self
+    }
+
+    /// Sets the clock the service reads (the system's unless set): tests set a
+    /// [`crate::engine::clock::ManualClock`] and advance it instead of sleeping.
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// The current time as the service reads it: what writes are stamped with, and what an
+    /// `as_of` may not be after.
+    pub fn now(&self) -> Timestamp {
+        self.clock.now()
     }
 
     /// The store underneath, for logs.

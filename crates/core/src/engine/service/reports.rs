@@ -7,12 +7,7 @@ impl ReportService {
     /// Validates and stores a new report from a client.
     pub async fn create(&self, input: ReportInput, by: &str) -> Result<Report, ServiceError> {
         let report = input
-            .into_report(
-                Origin::Client,
-                None,
-                Timestamp::now(),
-                self.gazetteer.as_deref(),
-            )
+            .into_report(Origin::Client, None, self.now(), self.gazetteer.as_deref())
             .map_err(ServiceError::Invalid)?;
         let _writing = self.writes.read().await;
         match self
@@ -22,9 +17,8 @@ impl ReportService {
             .as_slice()
         {
             [Inserted::New(version)] => {
-                self.index
-                    .write()
-                    .upsert(IndexRecord::of(&report, *version));
+                let record = IndexRecord::of(&report, *version);
+                self.apply_own(apply::Batch::Inserted(vec![record])).await;
                 Ok(report)
             }
             _ => Err(StoreError::internal(format!("new id {} already stored", report.id)).into()),
@@ -42,42 +36,20 @@ impl ReportService {
         // The index records are made before the reports go to the store, so the reports are
         // not copied; their versions are set once the store has given them.
         let records: Vec<IndexRecord> = reports.iter().map(|r| IndexRecord::of(r, 0)).collect();
-        let applied_before = self.applied.load(Ordering::Acquire);
         let outcomes = self.store.insert(reports, by).await?;
-        let mut versions = Vec::with_capacity(outcomes.len());
         let mut new_records = Vec::with_capacity(outcomes.len());
         for (mut record, outcome) in records.into_iter().zip(&outcomes) {
             if let Inserted::New(version) = outcome {
                 record.set_version(*version);
                 new_records.push(record);
-                versions.push(*version);
             }
         }
-        match &mut *self.bulk.lock() {
-            Some(kept) => kept.append(&mut new_records),
-            None => {
-                let mut index = self.index.write();
-                for record in new_records {
-                    index.upsert(record);
-                }
-            }
+        // In version order: the one apply step wants them so (a batch's versions are given
+        // in order, so this is seldom more than a check).
+        if !new_records.is_sorted_by_key(|r| r.version) {
+            new_records.sort_unstable_by_key(|r| r.version);
         }
-        // When this batch took the versions right after those applied (an import that has
-        // the store to itself), the index holds every change up to its last: a later
-        // catch-up need not read them back.
-        versions.sort_unstable();
-        let contiguous = versions
-            .iter()
-            .enumerate()
-            .all(|(i, &v)| v == applied_before + 1 + i as i64);
-        if let (true, Some(&last)) = (contiguous, versions.last()) {
-            let _ = self.applied.compare_exchange(
-                applied_before,
-                last,
-                Ordering::AcqRel,
-                Ordering::Acquire,
-            );
-        }
+        self.apply_own(apply::Batch::Inserted(new_records)).await;
         Ok(outcomes)
     }
 
@@ -123,23 +95,25 @@ impl ReportService {
                 .into_report(
                     Origin::Client,
                     Some(&current),
-                    Timestamp::now(),
+                    self.now(),
                     self.gazetteer.as_deref(),
                 )
                 .map_err(ServiceError::Invalid)?;
             let _writing = self.writes.read().await;
-            let outcome = self.store.update(updated.clone(), version, by).await;
-            self.features.forget(&id);
-            match outcome {
+            match self.store.update(updated.clone(), version, by).await {
                 Ok(Some(new_version)) => {
-                    self.index
-                        .write()
-                        .upsert(IndexRecord::of(&updated, new_version));
+                    let record = IndexRecord::of(&updated, new_version);
+                    self.apply_own(apply::Batch::Changed(vec![Change::Upserted(record)]))
+                        .await;
                     return Ok(updated);
                 }
                 Ok(None) => return Err(ServiceError::NotFound(id)),
                 Err(StoreError::Conflict(_)) => continue,
-                Err(e) => return Err(e.into()),
+                Err(e) => {
+                    // The edit may have been made durable: its old feature must go.
+                    self.features.forget(&id);
+                    return Err(e.into());
+                }
             }
         }
         Err(StoreError::Conflict(id).into())
@@ -148,14 +122,19 @@ impl ReportService {
     /// Hides a report from every query; the store keeps it.
     pub async fn delete(&self, id: ReportId, by: &str) -> Result<(), ServiceError> {
         let _writing = self.writes.read().await;
-        let outcome = self.store.delete(id, Timestamp::now(), by).await;
-        self.features.forget(&id);
-        match outcome? {
-            Some(version) => {
-                self.index.write().remove(&id, version);
+        let outcome = self.store.delete(id, self.now(), by).await;
+        match outcome {
+            Ok(Some(version)) => {
+                self.apply_own(apply::Batch::Changed(vec![Change::Removed { id, version }]))
+                    .await;
                 Ok(())
             }
-            None => Err(ServiceError::NotFound(id)),
+            Ok(None) => Err(ServiceError::NotFound(id)),
+            Err(e) => {
+                // The deletion may have been made durable: the feature must go.
+                self.features.forget(&id);
+                Err(e.into())
+            }
         }
     }
 
