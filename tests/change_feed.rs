@@ -5,8 +5,10 @@
 //! in what the public is given.
 //!
 //! The PostgreSQL case needs `SIGHTMAP_TEST_POSTGRES` (a PostGIS database URL, which
-//! `scripts/test.sh` makes); in CI a missing or unreachable one fails the test rather than
-//! skipping it.
+//! `scripts/test.sh` makes): a plain `cargo test` lists it as ignored, saying why, and
+//! `scripts/test.sh` runs it, where a missing or unreachable database fails it.
+
+mod common;
 
 use serde_json::{Map, Value, json};
 use sightmap_core::domain::model::privacy::Viewer;
@@ -277,42 +279,10 @@ async fn a_subscriber_that_falls_behind_learns_it_lagged() {
     assert_eq!(feed.try_recv().unwrap().version, start + 11);
 }
 
-fn database() -> Option<String> {
-    match std::env::var("SIGHTMAP_TEST_POSTGRES") {
-        Ok(url) => Some(url),
-        Err(_) if std::env::var_os("CI").is_some() => {
-            panic!("SIGHTMAP_TEST_POSTGRES is not set in CI: run the tests through scripts/test.sh")
-        }
-        Err(_) => {
-            eprintln!(
-                "SIGHTMAP_TEST_POSTGRES is not set: skipping the PostgreSQL change feed test"
-            );
-            None
-        }
-    }
-}
-
-/// A store in a schema of its own in the test database.
-async fn postgres_store(url: &str) -> String {
-    let schema = format!("f_{}", uuid::Uuid::now_v7().simple());
-    let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
-        .await
-        .expect("the PostgreSQL test database is unreachable");
-    tokio::spawn(connection);
-    client
-        .batch_execute(&format!("CREATE SCHEMA {schema}"))
-        .await
-        .unwrap();
-    let separator = if url.contains('?') { '&' } else { '?' };
-    format!("{url}{separator}options=-csearch_path%3D{schema}%2Cpublic")
-}
-
 #[tokio::test]
+#[ignore = "needs PostgreSQL/PostGIS (scripts/test.sh)"]
 async fn two_instances_on_postgres_each_publish_every_version_once_in_order() {
-    let Some(url) = database() else {
-        return;
-    };
-    let url = postgres_store(&url).await;
+    let url = common::postgres::fresh_store(&common::postgres::database());
     let one = service_on(Arc::new(PostgresStore::open(&url).await.unwrap())).await;
     let two = service_on(Arc::new(PostgresStore::open(&url).await.unwrap())).await;
     let (mut feed_one, start_one) = one.subscribe().await;
