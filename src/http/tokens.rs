@@ -36,7 +36,7 @@ fn listed(t: &TokenRecord) -> Value {
 
 /// Reloads the live tokens after a change.
 async fn reload(state: &AppState) -> Result<(), Problem> {
-    let tokens = state.reports.store().tokens().await?;
+    let tokens = state.reports.store()?.tokens().await?;
     state.auth.tokens().load(tokens);
     Ok(())
 }
@@ -68,7 +68,7 @@ pub async fn create(
         ));
     };
     let (record, secret) = new_token(&body.name, role).map_err(Problem::internal)?;
-    state.reports.store().add_token(record.clone()).await?;
+    state.reports.store()?.add_token(record.clone()).await?;
     reload(&state).await?;
     tracing::info!(token = %record.id, name = %record.name, role = %record.role, by = %caller.name, "made a token");
     let mut body = listed(&record);
@@ -78,7 +78,7 @@ pub async fn create(
 
 /// `GET /api/tokens`: every token, revoked ones too, without secrets.
 pub async fn list(State(state): State<AppState>, _: AsTokenAdmin) -> Result<Json<Value>, Problem> {
-    let tokens = state.reports.store().tokens().await?;
+    let tokens = state.reports.store()?.tokens().await?;
     Ok(Json(
         json!({ "tokens": tokens.iter().map(listed).collect::<Vec<_>>() }),
     ))
@@ -98,7 +98,7 @@ pub async fn revoke(
     })?;
     if !state
         .reports
-        .store()
+        .store()?
         .revoke_token(id, Timestamp::now())
         .await?
     {

@@ -208,7 +208,7 @@ async fn basic_credentials_whose_password_is_a_token_act_as_that_token() {
 async fn the_store_keeps_only_hashes() {
     let app = App::new(Some(ADMIN)).await;
     let (_, secret) = make(&app, "field desk", "reporter").await;
-    let stored = app.state.reports.store().tokens().await.unwrap();
+    let stored = app.state.reports.store().unwrap().tokens().await.unwrap();
     assert_eq!(stored.len(), 1);
     assert_eq!(
         stored[0].hash,

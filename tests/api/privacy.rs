@@ -472,7 +472,7 @@ async fn an_exact_export_imported_elsewhere_keeps_reports_private() {
             ..Default::default()
         };
         let summary = sightmap_core::formats::import::import(
-            Some(Arc::new(other.state.reports.store().clone())),
+            Some(Arc::new(other.state.reports.store().unwrap().clone())),
             std::io::Cursor::new(exact.bytes.to_vec()),
             import_format,
             options,
@@ -481,7 +481,7 @@ async fn an_exact_export_imported_elsewhere_keeps_reports_private() {
         .unwrap();
         assert_eq!(summary.imported, 2, "{format}: {summary:?}");
         // A store opened on what was imported serves the public the province's point.
-        let reopened = App::on_store(other.state.reports.store().clone()).await;
+        let reopened = App::on_store(other.state.reports.store().unwrap().clone()).await;
         let shown = reopened
             .get(&format!("/api/reports/{}", s.private_id))
             .await;

@@ -94,7 +94,7 @@ impl App {
     pub async fn with_manual_clock(token: Option<&str>) -> (Self, Arc<ManualClock>) {
         let mut app = Self::new(token).await;
         let clock = Arc::new(ManualClock::from_system());
-        let store = app.state.reports.store().clone();
+        let store = app.state.reports.store().unwrap().clone();
         let reports = ReportService::open(store, Some(places()))
             .await
             .unwrap()

@@ -176,7 +176,11 @@ impl ReportService {
     pub(super) async fn catch_up_locked(&self, applied: &mut i64) -> Result<usize, StoreError> {
         let mut read = 0;
         loop {
-            let changes = self.store.changes_since(*applied, CATCH_UP_BATCH).await?;
+            let changes = self
+                .store
+                .reader()
+                .changes_since(*applied, CATCH_UP_BATCH)
+                .await?;
             let batch = changes.len();
             if batch == 0 {
                 return Ok(read);

@@ -13,6 +13,7 @@
 //! flight on another instance), so its state is keyed by the store's last version as well;
 //! every write that places a private report makes every kept state stale.
 
+use super::backing::Backing;
 use super::lifecycle::NO_SNAPSHOT;
 use super::*;
 use crate::domain::model::privacy;
@@ -132,7 +133,7 @@ impl ReportService {
             last_version: if settled {
                 0
             } else {
-                self.store.last_version().await?
+                self.store.reader().last_version().await?
             },
         };
         if let Some(state) = self.past.get(&key) {
@@ -157,10 +158,10 @@ impl ReportService {
 
     /// A service over the reports as they stood at `at`, and an estimate of its memory.
     async fn rebuild_as_of(&self, at: Timestamp) -> Result<(ReportService, usize), ServiceError> {
-        let past = self.store.reports_as_of(at).await?;
+        let past = self.store.live()?.reports_as_of(at).await?;
         let gazetteer = self.gazetteer.clone();
         let settings = *self.index.read().events().settings();
-        let identity = self.store.identity().to_string();
+        let identity = self.store.reader().identity().to_string();
         let clock = self.clock.clone();
         let built = tokio::task::spawn_blocking(move || {
             let reports: Vec<(Report, i64)> = past
@@ -180,7 +181,7 @@ impl ReportService {
             let store = PastStore::new(at, &identity, reports);
             let bytes = store.bytes() + count * INDEXED_BYTES_PER_REPORT;
             let service = ReportService::with_index(
-                Arc::new(store),
+                Backing::Past(Arc::new(store)),
                 gazetteer,
                 index,
                 NO_SNAPSHOT,
@@ -209,7 +210,7 @@ mod tests {
     fn state() -> Arc<ReportService> {
         let store = PastStore::new(Timestamp(0), "test", Vec::new());
         Arc::new(ReportService::with_index(
-            Arc::new(store),
+            Backing::Past(Arc::new(store)),
             None,
             ViewIndex::default(),
             NO_SNAPSHOT,

@@ -152,6 +152,7 @@ impl ReportService {
             let writes_before = self.features.writes();
             let mut read: HashMap<ReportId, Arc<[u8]>> = self
                 .store
+                .reader()
                 .get_many(missing)
                 .await?
                 .iter()
@@ -187,12 +188,20 @@ impl ReportService {
             }
             let end = (start + cursor.chunk).min(ids.len());
             cursor.position = end as i64;
-            let reports = self.store.get_many(ids[start..end].to_vec()).await?;
+            let reports = self
+                .store
+                .reader()
+                .get_many(ids[start..end].to_vec())
+                .await?;
             return Ok(Some(seen_by(reports, cursor.viewer)));
         }
         // Many (or all): one pass over the store in its order, keeping the matches.
         loop {
-            let rows = self.store.scan(cursor.position, cursor.chunk).await?;
+            let rows = self
+                .store
+                .reader()
+                .scan(cursor.position, cursor.chunk)
+                .await?;
             let Some(&(last, _)) = rows.last() else {
                 return Ok(None);
             };

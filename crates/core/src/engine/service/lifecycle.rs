@@ -218,7 +218,7 @@ impl ReportService {
             return Ok(false);
         }
         let stamp = SnapshotStamp {
-            store: self.store.identity().to_string(),
+            store: self.store.reader().identity().to_string(),
             version,
         };
         let (service, path) = (self.clone(), path.to_path_buf());
@@ -247,7 +247,7 @@ impl ReportService {
     /// through any instance shows here within that time even if a notice is lost. Returns at
     /// once for a store that only this process writes.
     pub async fn follow(self: Arc<Self>) {
-        let mut subscription = match self.store.subscribe().await {
+        let mut subscription = match self.store.reader().subscribe().await {
             Ok(None) => return,
             Ok(some) => some,
             Err(e) => {
@@ -266,7 +266,7 @@ impl ReportService {
                 },
                 None => {
                     tokio::time::sleep(FOLLOW_EVERY).await;
-                    subscription = self.store.subscribe().await.ok().flatten();
+                    subscription = self.store.reader().subscribe().await.ok().flatten();
                 }
             }
             match self.catch_up().await {

@@ -51,6 +51,7 @@
 
 mod apply;
 mod as_of;
+mod backing;
 mod events;
 mod export;
 mod lifecycle;
@@ -151,7 +152,7 @@ fn seen_by(reports: Vec<Report>, viewer: Viewer) -> Vec<Report> {
 
 /// Reports: stored durably, indexed in memory.
 pub struct ReportService {
-    store: Arc<dyn Store>,
+    store: backing::Backing,
     gazetteer: Option<Arc<dyn Gazetteer>>,
     index: RwLock<ViewIndex>,
     /// Serialised features of recently read reports (never of a private report, whose
@@ -219,7 +220,7 @@ impl ReportService {
         let applied = store.last_version().await?;
         let index = build_from_store(&store, gazetteer.clone(), events).await?;
         Ok(Self::with_index(
-            store,
+            backing::Backing::Live(store),
             gazetteer,
             index,
             NO_SNAPSHOT,
@@ -238,15 +239,19 @@ impl ReportService {
         events: EventSettings,
     ) -> Result<Self, StoreError> {
         match load_snapshot(&store, snapshot, events).await? {
-            Some((index, version, applied)) => {
-                Ok(Self::with_index(store, gazetteer, index, version, applied))
-            }
+            Some((index, version, applied)) => Ok(Self::with_index(
+                backing::Backing::Live(store),
+                gazetteer,
+                index,
+                version,
+                applied,
+            )),
             None => Self::open_grouped_by(store, gazetteer, events).await,
         }
     }
 
     fn with_index(
-        store: Arc<dyn Store>,
+        store: backing::Backing,
         gazetteer: Option<Arc<dyn Gazetteer>>,
         index: ViewIndex,
         snapshot_version: i64,
@@ -286,9 +291,9 @@ impl ReportService {
         self.clock.now()
     }
 
-    /// The store underneath, for logs.
-    pub fn store(&self) -> &Arc<dyn Store> {
-        &self.store
+    /// The live store underneath (its tokens, logs); a past view has none.
+    pub fn store(&self) -> Result<&Arc<dyn Store>, StoreError> {
+        self.store.live()
     }
 
     /// How many live reports there are.

@@ -13,7 +13,7 @@ impl ReportService {
         query: &ReportQuery,
     ) -> Result<Option<std::collections::HashSet<ReportId>>, StoreError> {
         match &query.filter.text {
-            Some(words) => Ok(Some(self.store.text_matches(words.clone()).await?)),
+            Some(words) => Ok(Some(self.store.reader().text_matches(words.clone()).await?)),
             None => Ok(None),
         }
     }

@@ -12,6 +12,7 @@ impl ReportService {
         let _writing = self.writes.read().await;
         match self
             .store
+            .live()?
             .insert(vec![report.clone()], by)
             .await?
             .as_slice()
@@ -36,7 +37,7 @@ impl ReportService {
         // The index records are made before the reports go to the store, so the reports are
         // not copied; their versions are set once the store has given them.
         let records: Vec<IndexRecord> = reports.iter().map(|r| IndexRecord::of(r, 0)).collect();
-        let outcomes = self.store.insert(reports, by).await?;
+        let outcomes = self.store.live()?.insert(reports, by).await?;
         let mut new_records = Vec::with_capacity(outcomes.len());
         for (mut record, outcome) in records.into_iter().zip(&outcomes) {
             if let Inserted::New(version) = outcome {
@@ -55,7 +56,7 @@ impl ReportService {
 
     /// One live report, as `viewer` may see it.
     pub async fn get(&self, id: ReportId, viewer: Viewer) -> Result<Report, ServiceError> {
-        match self.store.get(id).await? {
+        match self.store.reader().get(id).await? {
             Some((report, _)) => Ok(report.into_seen_by(viewer)),
             None => Err(ServiceError::NotFound(id)),
         }
@@ -68,7 +69,7 @@ impl ReportService {
         ids: Vec<ReportId>,
         viewer: Viewer,
     ) -> Result<Vec<Report>, ServiceError> {
-        Ok(seen_by(self.store.get_many(ids).await?, viewer))
+        Ok(seen_by(self.store.reader().get_many(ids).await?, viewer))
     }
 
     /// Applies a JSON merge patch (RFC 7396) to a report's editable fields.
@@ -87,7 +88,7 @@ impl ReportService {
             return Err(ServiceError::Invalid(server_fields));
         }
         for _ in 0..UPDATE_ATTEMPTS {
-            let Some((current, version)) = self.store.get(id).await? else {
+            let Some((current, version)) = self.store.reader().get(id).await? else {
                 return Err(ServiceError::NotFound(id));
             };
             let input = merge_patch(&current, patch).map_err(ServiceError::Invalid)?;
@@ -100,7 +101,12 @@ impl ReportService {
                 )
                 .map_err(ServiceError::Invalid)?;
             let _writing = self.writes.read().await;
-            match self.store.update(updated.clone(), version, by).await {
+            match self
+                .store
+                .live()?
+                .update(updated.clone(), version, by)
+                .await
+            {
                 Ok(Some(new_version)) => {
                     let record = IndexRecord::of(&updated, new_version);
                     self.apply_own(apply::Batch::Changed(vec![Change::Upserted(record)]))
@@ -122,7 +128,7 @@ impl ReportService {
     /// Hides a report from every query; the store keeps it.
     pub async fn delete(&self, id: ReportId, by: &str) -> Result<(), ServiceError> {
         let _writing = self.writes.read().await;
-        let outcome = self.store.delete(id, self.now(), by).await;
+        let outcome = self.store.live()?.delete(id, self.now(), by).await;
         match outcome {
             Ok(Some(version)) => {
                 self.apply_own(apply::Batch::Changed(vec![Change::Removed { id, version }]))
@@ -141,8 +147,8 @@ impl ReportService {
     /// Every revision of a report, oldest first, and whether the report is live (not
     /// deleted). `NotFound` when the store never held it.
     pub async fn history(&self, id: ReportId) -> Result<(Vec<Revision>, bool), ServiceError> {
-        let revisions = self.store.history(id).await?;
-        let live = self.store.get(id).await?.is_some();
+        let revisions = self.store.live()?.history(id).await?;
+        let live = self.store.reader().get(id).await?.is_some();
         if revisions.is_empty() && !live {
             return Err(ServiceError::NotFound(id));
         }

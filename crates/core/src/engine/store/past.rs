@@ -1,14 +1,11 @@
 //! The reports as they stood at a past moment, held in memory and read-only: the store under
 //! the service that answers `as_of` queries (see [`crate::engine::service::ReportService::as_of`]).
-//! It answers every read the live stores answer, from the reports rebuilt from the revision
-//! history; every write is refused, since the past cannot change.
+//! It plays only the reading role ([`ReportReader`]), from the reports rebuilt from the
+//! revision history: the past cannot change, so it has nothing to write, and the service over
+//! it refuses writes in one place (`engine::service::backing`).
 
-use super::{
-    Change, HistoryStore, Inserted, PastReport, ReportReader, ReportWriter, StoreError, TokenStore,
-};
-use crate::domain::access::TokenRecord;
-use crate::domain::history::Revision;
-use crate::domain::model::{IndexRecord, Relation, Report, ReportId, Timestamp};
+use super::{Change, ReportReader, StoreError};
+use crate::domain::model::{IndexRecord, Report, ReportId, Timestamp};
 use std::collections::{HashMap, HashSet};
 
 /// The reports of one past moment, in id order.
@@ -51,13 +48,6 @@ impl PastStore {
                     + r.public.as_ref().map_or(0, |_| 256)
             })
             .sum()
-    }
-
-    fn refuse<T>(&self) -> Result<T, StoreError> {
-        Err(StoreError::unavailable(format!(
-            "the reports as of {} are a record of the past and cannot be written",
-            self.at
-        )))
     }
 }
 
@@ -145,62 +135,6 @@ impl ReportReader for PastStore {
             "the reports as of {}, rebuilt from the revision history",
             self.at
         )
-    }
-}
-
-#[async_trait::async_trait]
-impl ReportWriter for PastStore {
-    async fn insert(&self, _: Vec<Report>, _: &str) -> Result<Vec<Inserted>, StoreError> {
-        self.refuse()
-    }
-
-    async fn update(&self, _: Report, _: i64, _: &str) -> Result<Option<i64>, StoreError> {
-        self.refuse()
-    }
-
-    async fn delete(&self, _: ReportId, _: Timestamp, _: &str) -> Result<Option<i64>, StoreError> {
-        self.refuse()
-    }
-
-    async fn set_relations(&self, _: Vec<(ReportId, Relation)>) -> Result<(), StoreError> {
-        self.refuse()
-    }
-}
-
-#[async_trait::async_trait]
-impl HistoryStore for PastStore {
-    async fn history(&self, _: ReportId) -> Result<Vec<Revision>, StoreError> {
-        Ok(Vec::new())
-    }
-
-    async fn reports_as_of(&self, at: Timestamp) -> Result<Vec<PastReport>, StoreError> {
-        if at < self.at {
-            return self.refuse();
-        }
-        Ok(self
-            .reports
-            .iter()
-            .map(|(report, version)| PastReport {
-                version: *version,
-                report: report.clone(),
-                later_public: None,
-            })
-            .collect())
-    }
-}
-
-#[async_trait::async_trait]
-impl TokenStore for PastStore {
-    async fn tokens(&self) -> Result<Vec<TokenRecord>, StoreError> {
-        Ok(Vec::new())
-    }
-
-    async fn add_token(&self, _: TokenRecord) -> Result<(), StoreError> {
-        self.refuse()
-    }
-
-    async fn revoke_token(&self, _: uuid::Uuid, _: Timestamp) -> Result<bool, StoreError> {
-        self.refuse()
     }
 }
 
