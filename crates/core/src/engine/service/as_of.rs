@@ -163,7 +163,7 @@ impl ReportService {
         let settings = *self.index.read().events().settings();
         let identity = self.store.reader().identity().to_string();
         let clock = self.clock.clone();
-        let built = tokio::task::spawn_blocking(move || {
+        let built = off_the_runtime("rebuilding the past failed", move || {
             let reports: Vec<(Report, i64)> = past
                 .into_iter()
                 .map(|p| {
@@ -192,13 +192,7 @@ impl ReportService {
             .with_clock(clock);
             (service, bytes)
         })
-        .await
-        .map_err(|e| {
-            StoreError::internal(crate::engine::store::Failure::caused(
-                "rebuilding the past failed",
-                e,
-            ))
-        })?;
+        .await?;
         Ok(built)
     }
 }

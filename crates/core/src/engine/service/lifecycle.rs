@@ -29,19 +29,13 @@ pub(super) async fn build_from_store(
         elapsed_ms = started.elapsed().as_millis() as u64,
         "read the index records"
     );
-    let (index, missing) = tokio::task::spawn_blocking(move || {
+    let (index, missing) = off_the_runtime("index build failed", move || {
         let missing = gazetteer
             .map(|g| fill_missing_relations(&mut records, g.as_ref()))
             .unwrap_or_default();
         (ViewIndex::build_grouped_by(records, events), missing)
     })
-    .await
-    .map_err(|e| {
-        StoreError::internal(crate::engine::store::Failure::caused(
-            "index build failed",
-            e,
-        ))
-    })?;
+    .await?;
     if !missing.is_empty() {
         tracing::info!(
             reports = missing.len(),
@@ -70,16 +64,10 @@ pub(super) async fn load_snapshot(
         }
     };
     let started = std::time::Instant::now();
-    let read = tokio::task::spawn_blocking(move || {
+    let read = off_the_runtime("reading the index snapshot failed", move || {
         Snapshot::read(std::io::BufReader::with_capacity(1 << 20, file))
     })
-    .await
-    .map_err(|e| {
-        StoreError::internal(crate::engine::store::Failure::caused(
-            "reading the index snapshot failed",
-            e,
-        ))
-    })?;
+    .await?;
     let mut snapshot = match read {
         Ok(read) => read,
         Err(e) => {
@@ -121,7 +109,7 @@ pub(super) async fn load_snapshot(
         "read the index snapshot"
     );
     // The index is built and the events restored side by side.
-    let (public, events) = tokio::task::spawn_blocking(move || {
+    let (public, events) = off_the_runtime("event build failed", move || {
         let mut members = snapshot.public_members();
         members.extend(
             private_records
@@ -149,13 +137,7 @@ pub(super) async fn load_snapshot(
         );
         (public, events)
     })
-    .await
-    .map_err(|e| {
-        StoreError::internal(crate::engine::store::Failure::caused(
-            "event build failed",
-            e,
-        ))
-    })?;
+    .await?;
     let public = match public {
         Ok(public) => public,
         Err(e) => {

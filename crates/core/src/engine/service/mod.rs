@@ -122,6 +122,17 @@ pub struct ReportPage {
     pub reports: Vec<RankedReport>,
 }
 
+/// Runs CPU-bound work (an index build, a snapshot read, a past rebuilt) on the blocking
+/// pool; a panic in it is a store error that says what was being done.
+async fn off_the_runtime<T: Send + 'static>(
+    what: &'static str,
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, StoreError> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| StoreError::internal(crate::engine::store::Failure::caused(what, e)))
+}
+
 /// Computes the relation of records stored without one (by an older sightmap); returns what
 /// to store.
 fn fill_missing_relations(

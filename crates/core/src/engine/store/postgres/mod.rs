@@ -167,6 +167,21 @@ impl PostgresStore {
     async fn client(&self) -> Result<deadpool_postgres::Object, StoreError> {
         Ok(self.pool.get().await?)
     }
+
+    /// The rows of a statement that reads on from a position: `$1` is the position to read
+    /// after, `$2` the most rows.
+    async fn rows_after(
+        &self,
+        sql: &str,
+        after: i64,
+        limit: usize,
+    ) -> Result<Vec<Row>, StoreError> {
+        let client = self.client().await?;
+        let statement = client.prepare_cached(sql).await?;
+        Ok(client
+            .query(&statement, &[&after, &super::sql_limit(limit)])
+            .await?)
+    }
 }
 
 /// "PostgreSQL at host:port/db", without the password.

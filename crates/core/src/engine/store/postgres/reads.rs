@@ -43,25 +43,24 @@ impl ReportReader for PostgresStore {
     }
 
     async fn scan(&self, after: i64, limit: usize) -> Result<Vec<(i64, Report)>, StoreError> {
-        let client = self.client().await?;
-        let statement = client
-            .prepare_cached(&format!(
+        self.rows_after(
+            &format!(
                 "SELECT {}, seq FROM reports WHERE seq > $1 AND deleted_at IS NULL \
                  ORDER BY seq LIMIT $2",
                 *REPORT_COLUMNS
+            ),
+            after,
+            limit,
+        )
+        .await?
+        .iter()
+        .map(|row| {
+            Ok((
+                row.try_get(columns::REPORT.len())?,
+                columns::report_from(row)?,
             ))
-            .await?;
-        client
-            .query(&statement, &[&after, &super::super::sql_limit(limit)])
-            .await?
-            .iter()
-            .map(|row| {
-                Ok((
-                    row.try_get(columns::REPORT.len())?,
-                    columns::report_from(row)?,
-                ))
-            })
-            .collect()
+        })
+        .collect()
     }
 
     async fn text_matches(&self, words: String) -> Result<HashSet<ReportId>, StoreError> {
@@ -119,28 +118,27 @@ impl ReportReader for PostgresStore {
     }
 
     async fn changes_since(&self, after: i64, limit: usize) -> Result<Vec<Change>, StoreError> {
-        let client = self.client().await?;
-        let statement = client
-            .prepare_cached(&format!(
+        self.rows_after(
+            &format!(
                 "SELECT {}, deleted_at IS NOT NULL FROM reports WHERE version > $1 \
                  ORDER BY version LIMIT $2",
                 *INDEX_COLUMNS
-            ))
-            .await?;
-        client
-            .query(&statement, &[&after, &super::super::sql_limit(limit)])
-            .await?
-            .iter()
-            .map(|row| {
-                Ok(match row.try_get::<_, bool>(columns::INDEX.len())? {
-                    true => Change::Removed {
-                        id: ReportId(row.try_get(0)?),
-                        version: row.try_get(1)?,
-                    },
-                    false => Change::Upserted(columns::index_record_from(row)?),
-                })
+            ),
+            after,
+            limit,
+        )
+        .await?
+        .iter()
+        .map(|row| {
+            Ok(match row.try_get::<_, bool>(columns::INDEX.len())? {
+                true => Change::Removed {
+                    id: ReportId(row.try_get(0)?),
+                    version: row.try_get(1)?,
+                },
+                false => Change::Upserted(columns::index_record_from(row)?),
             })
-            .collect()
+        })
+        .collect()
     }
 
     async fn count(&self) -> Result<u64, StoreError> {
