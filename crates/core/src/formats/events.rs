@@ -64,6 +64,16 @@ fn count(n: usize) -> EventValue<'static> {
     EventValue::Flat(FieldValue::Integer(n as i64))
 }
 
+/// An event field that is one of the summary's counts.
+macro_rules! count_field {
+    ($name:literal, $($count:ident).+) => {
+        EventField {
+            name: $name,
+            kind: FieldType::Integer,
+            value: |v| count(v.summary.$($count).+),
+        }
+    };
+}
 /// Every field of an event, in the order the CSV writes them.
 pub const EVENT_FIELDS: &[EventField] = &[
     EventField {
@@ -90,51 +100,15 @@ pub const EVENT_FIELDS: &[EventField] = &[
             )
         },
     },
-    EventField {
-        name: "reports",
-        kind: FieldType::Integer,
-        value: |v| count(v.summary.reports),
-    },
-    EventField {
-        name: "core_reports",
-        kind: FieldType::Integer,
-        value: |v| count(v.summary.core_reports),
-    },
-    EventField {
-        name: "supporting_reports",
-        kind: FieldType::Integer,
-        value: |v| count(v.summary.supporting_reports),
-    },
-    EventField {
-        name: "private_reports",
-        kind: FieldType::Integer,
-        value: |v| count(v.summary.private_reports),
-    },
-    EventField {
-        name: "asserting_origins",
-        kind: FieldType::Integer,
-        value: |v| count(v.summary.origins.asserting),
-    },
-    EventField {
-        name: "core_asserting_origins",
-        kind: FieldType::Integer,
-        value: |v| count(v.summary.core_asserting),
-    },
-    EventField {
-        name: "denying_origins",
-        kind: FieldType::Integer,
-        value: |v| count(v.summary.origins.denying),
-    },
-    EventField {
-        name: "investigating_origins",
-        kind: FieldType::Integer,
-        value: |v| count(v.summary.origins.investigating),
-    },
-    EventField {
-        name: "outlets",
-        kind: FieldType::Integer,
-        value: |v| count(v.summary.origins.outlets),
-    },
+    count_field!("reports", reports),
+    count_field!("core_reports", core_reports),
+    count_field!("supporting_reports", supporting_reports),
+    count_field!("private_reports", private_reports),
+    count_field!("asserting_origins", origins.asserting),
+    count_field!("core_asserting_origins", core_asserting),
+    count_field!("denying_origins", origins.denying),
+    count_field!("investigating_origins", origins.investigating),
+    count_field!("outlets", origins.outlets),
     EventField {
         name: "observed_from",
         kind: FieldType::Time,

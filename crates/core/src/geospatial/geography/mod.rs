@@ -12,7 +12,7 @@ pub mod lines;
 
 use crate::domain::model::Relation;
 use crate::geospatial::region::bands::PolygonBands;
-use crate::geospatial::region::{Region, RegionError, feature_shape};
+use crate::geospatial::region::{Region, RegionError, feature_shape, features, text_property};
 use geo::MultiPolygon;
 use lines::LineSet;
 use std::sync::Arc;
@@ -257,10 +257,8 @@ fn parse_lines(
     file: &str,
     country: impl Fn(&serde_json::Map<String, serde_json::Value>) -> Result<Option<String>, String>,
 ) -> Result<Vec<LineFeature>, RegionError> {
-    let collection: geojson::FeatureCollection =
-        serde_json::from_str(text).map_err(|e| RegionError::new(file, e))?;
     let mut lines = Vec::new();
-    for (i, feature) in collection.features.into_iter().enumerate() {
+    for (i, feature) in features(text, file)?.into_iter().enumerate() {
         let bad = |what: &str| RegionError::new(file, format!("feature {i}: {what}"));
         let empty = serde_json::Map::new();
         let props = feature.properties.as_ref().unwrap_or(&empty);
@@ -300,20 +298,12 @@ fn to_pairs(line: &geo::LineString<f64>) -> Vec<[f64; 2]> {
 /// Parses `sea.geojson`: (Multi)Polygons with a `name` and an optional `kind`.
 fn parse_water(text: &str) -> Result<Vec<WaterBody>, RegionError> {
     const FILE: &str = "sea.geojson";
-    let collection: geojson::FeatureCollection =
-        serde_json::from_str(text).map_err(|e| RegionError::new(FILE, e))?;
-    collection
-        .features
+    features(text, FILE)?
         .into_iter()
         .enumerate()
         .map(|(i, feature)| {
             let bad = |what: &str| RegionError::new(FILE, format!("feature {i}: {what}"));
-            let text = |key: &str| {
-                feature
-                    .property(key)
-                    .and_then(|v| v.as_str())
-                    .map(str::to_string)
-            };
+            let text = |key: &str| text_property(&feature, key);
             let name = text("name").ok_or_else(|| bad("no name"))?;
             let kind = text("kind");
             let shape = feature_shape(&feature).map_err(bad)?;

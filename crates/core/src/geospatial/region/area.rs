@@ -236,6 +236,21 @@ fn min_max(values: impl Iterator<Item = f64>) -> (f64, f64) {
     })
 }
 
+/// The features of one GeoJSON file of the data pack (`file` names it in errors).
+pub(crate) fn features(text: &str, file: &str) -> Result<Vec<geojson::Feature>, RegionError> {
+    let collection: geojson::FeatureCollection =
+        serde_json::from_str(text).map_err(|e| RegionError::new(file, e))?;
+    Ok(collection.features)
+}
+
+/// A feature's text property, if it has one.
+pub(crate) fn text_property(feature: &geojson::Feature, key: &str) -> Option<String> {
+    feature
+        .property(key)
+        .and_then(|v| v.as_str())
+        .map(str::to_string)
+}
+
 /// The (Multi)Polygon of a data pack's feature, as a MultiPolygon, or what is wrong with it.
 pub(crate) fn feature_shape(feature: &geojson::Feature) -> Result<MultiPolygon<f64>, &'static str> {
     let geometry = feature.geometry.as_ref().ok_or("no geometry")?;
@@ -253,20 +268,12 @@ pub(super) fn parse_areas(
     file: &str,
     provinces: bool,
 ) -> Result<Vec<Area>, RegionError> {
-    let collection: geojson::FeatureCollection =
-        serde_json::from_str(text).map_err(|e| RegionError::new(file, e))?;
-    collection
-        .features
+    features(text, file)?
         .into_iter()
         .enumerate()
         .map(|(i, feature)| {
             let bad = |what: &str| RegionError::new(file, format!("feature {i}: {what}"));
-            let text_property = |key: &str| {
-                feature
-                    .property(key)
-                    .and_then(|v| v.as_str())
-                    .map(str::to_string)
-            };
+            let text_property = |key: &str| text_property(&feature, key);
             let id = text_property("id").ok_or_else(|| bad("no id"))?;
             let name = text_property("name").ok_or_else(|| bad("no name"))?;
             let country = if provinces {

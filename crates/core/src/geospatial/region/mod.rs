@@ -10,8 +10,8 @@ pub mod bands;
 mod files;
 mod place;
 
-pub(crate) use area::feature_shape;
 pub use area::{Area, Direction, Part};
+pub(crate) use area::{feature_shape, features, text_property};
 pub use files::RegionFiles;
 pub use place::Place;
 
