@@ -183,3 +183,63 @@ fn geometry(g: &Geometry<f64>, out: &mut Vec<u8>) {
     text(kind, out);
     out.push(b'}');
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::formats::layers::features::Properties;
+    use serde_json::json;
+
+    #[test]
+    fn writes_the_bytes_a_json_tree_of_the_layer_writes() {
+        let mut properties = Properties::default();
+        properties.set("name", "Gīlān \"north\"".to_string());
+        properties.set("country", None::<String>);
+        properties.set("km", 20.0);
+        properties.set("reports", 3u32);
+        properties.set("kind", "sea");
+        let ring = LineString::from(vec![
+            (49.123_456_789, 37.1),
+            (50.0, 37.000_000_4),
+            (49.5, 38.25),
+            (49.123_456_789, 37.1),
+        ]);
+        let point = geo::Point::new(48.000_000_51, 38.5);
+        let layer = LayerFeatures::new(vec![
+            LayerFeature {
+                geometry: Geometry::Polygon(Polygon::new(ring, vec![])),
+                properties: properties.clone(),
+            },
+            LayerFeature {
+                geometry: Geometry::Point(point),
+                properties: Properties::default(),
+            },
+        ]);
+        let expected = json!({
+            "type": "FeatureCollection",
+            "bbox": [48.000001, 37.0, 50.0, 38.5],
+            "features": [
+                {"type": "Feature",
+                 "geometry": {"type": "Polygon", "coordinates": [[[49.123457, 37.1], [50.0, 37.0], [49.5, 38.25], [49.123457, 37.1]]]},
+                 "properties": {"name": "Gīlān \"north\"", "country": null, "km": 20.0, "reports": 3, "kind": "sea"}},
+                {"type": "Feature",
+                 "geometry": {"type": "Point", "coordinates": [48.000001, 38.5]},
+                 "properties": {}},
+            ],
+        });
+        assert_eq!(
+            String::from_utf8(to_bytes(&layer)).unwrap(),
+            expected.to_string()
+        );
+        let mut one = Vec::new();
+        write_feature(&layer.features[1], Some(7), &mut one);
+        let mut feature = expected["features"][1].clone();
+        feature["id"] = json!(7);
+        assert_eq!(String::from_utf8(one).unwrap(), feature.to_string());
+        let empty = LayerFeatures::default();
+        assert_eq!(
+            String::from_utf8(to_bytes(&empty)).unwrap(),
+            r#"{"features":[],"type":"FeatureCollection"}"#
+        );
+    }
+}
