@@ -654,6 +654,18 @@ fn compaction_after_many_deletions_keeps_every_live_report() {
     }
     live.retain(|r| r.id.0.as_u128() % 3 == 0);
     assert_eq!(index.len(), 4_000);
+    // What the layer catalogue reads stays in step through deletions and compactions.
+    let figures = index.figures();
+    assert_eq!(figures.reports, 4_000);
+    let circles = live.iter().filter(|r| r.uncertainty_m > 0.0).count();
+    assert_eq!(figures.circles, circles);
+    assert!(circles > 3_000 && circles < 4_000, "{circles}");
+    let [w, s, e, n] = figures.bounds.unwrap();
+    assert!(
+        live.iter()
+            .all(|r| (w..=e).contains(&r.lon) && (s..=n).contains(&r.lat))
+    );
+    assert!(figures.max_uncertainty_m >= 18_000.0);
     let everywhere = ReportQuery {
         spatial: Spatial::BBox(BBox {
             min_lon: 43.0,

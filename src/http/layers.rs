@@ -1,8 +1,11 @@
 //! `/api/layers` and `/api/layers/{id}`: the map's layers, with ETags.
 //!
 //! Layers that depend only on the region (lines, areas, buffers) are cached by their
-//! parameters; layers drawn from reports are computed from the index on each request. Every
-//! answer carries an ETag (a hash of its body) and a matching `If-None-Match` gets a 304.
+//! parameters; layers drawn from reports are computed from the index on each request. The
+//! core builds each as typed geometry ([`layers::build`], the one place a builder is chosen)
+//! and GeoJSON encodes it. Every answer carries an ETag (a hash of its body) and a matching
+//! `If-None-Match` gets a 304. Listing the catalogue never builds a layer: its counts and
+//! boxes come from the region's data (once) and from what the index keeps up to date.
 
 use super::AppState;
 use super::as_of::{AS_OF, Reading};
@@ -14,29 +17,69 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use parking_lot::Mutex;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 use sightmap_core::domain::model::FieldError;
 use sightmap_core::domain::model::privacy::Viewer;
-use sightmap_core::formats::layers::{self, Layer, Source};
+use sightmap_core::engine::index::MapPoint;
+use sightmap_core::formats::layers::{
+    self, DEFAULT_BUFFER_KM, DEFAULT_CELL_KM, Layer, LayerFeatures, Source, Summary, geojson,
+};
+use sightmap_core::geospatial::atlas::Atlas;
 use sightmap_core::geospatial::geography::buffer::MAX_BUFFER_M;
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
 
 /// Region-only layer bodies kept at most.
 const CACHE_ENTRIES: usize = 64;
-/// Default buffer distance, km.
-const DEFAULT_BUFFER_KM: f64 = 20.0;
-/// Default density cell, km.
-const DEFAULT_CELL_KM: f64 = 25.0;
 
-/// Bodies of region-only layers by id and parameters, and the features of the region's OGC
-/// collections (the region does not change while the server runs).
+/// Bodies of region-only layers by id and parameters, the features of the region's OGC
+/// collections and what the catalogue lists of the region's layers (the region does not
+/// change while the server runs).
 #[derive(Debug, Default)]
 pub struct LayerCache {
     bodies: Mutex<HashMap<String, Arc<Body>>>,
     /// Each region collection's features, numbered from 1, built on first use.
     pub(super) collections: Mutex<HashMap<Layer, Arc<Vec<Value>>>>,
+    /// Each region layer's feature count and bbox at its default parameters, from the
+    /// region's data, on first listing.
+    summaries: OnceLock<HashMap<Layer, Summary>>,
+    /// Layers built (not served from this cache) since the server started.
+    builds: AtomicU64,
+}
+
+impl LayerCache {
+    /// How many layers have been built (rather than served from this cache) since the server
+    /// started. Listing the catalogue builds none.
+    pub fn builds(&self) -> u64 {
+        self.builds.load(Ordering::Relaxed)
+    }
+
+    /// Builds a layer with the core's builder for it, counting the build.
+    pub(super) fn build(
+        &self,
+        layer: Layer,
+        params: &layers::LayerParams,
+        atlas: &Atlas,
+        matches: Option<&[MapPoint<'_>]>,
+    ) -> Option<LayerFeatures> {
+        let built = layers::build(layer, params, atlas, matches);
+        if built.is_some() {
+            self.builds.fetch_add(1, Ordering::Relaxed);
+        }
+        built
+    }
+
+    /// What the region's data tells of each region layer (and `provinces`), computed once.
+    fn region_summaries(&self, atlas: &Atlas) -> &HashMap<Layer, Summary> {
+        self.summaries.get_or_init(|| {
+            Layer::ALL
+                .into_iter()
+                .filter_map(|l| layers::region_summary(l, atlas).map(|s| (l, s)))
+                .collect()
+        })
+    }
 }
 
 /// A layer's body with its ETag.
@@ -162,25 +205,21 @@ fn param<'a>(pairs: &'a [(String, String)], key: &str) -> Option<&'a str> {
 }
 
 /// `GET /api/layers`: every layer with its id, title, description, link, feature count and
-/// bbox (at its default parameters).
+/// bbox (at its default parameters). Nothing is built: the region's layers are counted from
+/// the region's data (once), the report layers from what the index keeps up to date, and a
+/// count or box only a build could tell is null.
 pub async fn list(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, Problem> {
     let base = super::base_url(&headers);
+    let region = state.layer_cache.region_summaries(&state.atlas);
+    let figures = state.reports.figures();
+    let events = state.reports.event_count();
     let mut entries = Vec::new();
     for layer in Layer::ALL {
-        let (count, bbox) = if matches!(layer, Layer::Reports | Layer::Points | Layer::Events) {
-            // One feature per live report or event: the index knows how many and where.
-            let bbox = state.reports.extent().map(|(b, _)| json!(b));
-            let count = match layer {
-                Layer::Events => state.reports.event_count(),
-                _ => state.reports.len(),
-            };
-            (Some(count as u64), bbox)
-        } else {
-            let body = build(&state, layer, &[], Viewer::Public).await?;
-            let value: Value = serde_json::from_slice(&body.bytes).map_err(Problem::internal)?;
-            let count = value["features"].as_array().map(|f| f.len() as u64);
-            (count, value.get("bbox").cloned())
-        };
+        let summary = region
+            .get(&layer)
+            .copied()
+            .or_else(|| layers::index_summary(layer, &figures, events))
+            .unwrap_or_default();
         entries.push(json!({
             "id": layer.id(),
             "title": layer.title(),
@@ -190,8 +229,8 @@ pub async fn list(State(state): State<AppState>, headers: HeaderMap) -> Result<R
             "ogc_collection": layer.ogc().map(|_| format!("{base}/ogc/collections/{}", layer.id())),
             "href": format!("{base}/api/layers/{}", layer.id()),
             "type": GEO_JSON,
-            "feature_count": count,
-            "bbox": bbox,
+            "feature_count": summary.feature_count,
+            "bbox": summary.bbox.map(|b| b.map(geojson::round6)),
         }));
     }
     let meta = &state.atlas.region.meta;
@@ -251,10 +290,13 @@ async fn build(
     pairs: &[(String, String)],
     viewer: Viewer,
 ) -> Result<Arc<Body>, Problem> {
-    let (params, filters) = read_params(layer, pairs)?;
-    let simplify_m = params.simplify_m.unwrap_or(0.0);
-    let places = state.atlas.clone();
-    let geography = &places.geography;
+    let (read, filters) = read_params(layer, pairs)?;
+    let mut params = layers::LayerParams {
+        simplify_m: read.simplify_m.unwrap_or(0.0),
+        km: read.km.unwrap_or(DEFAULT_BUFFER_KM),
+        cell_km: read.cell_km.unwrap_or(DEFAULT_CELL_KM),
+        ..Default::default()
+    };
     let region_only = layer.source() == Source::Region;
     let cache_key = {
         // Without as_of, which the region's layers do not depend on.
@@ -269,103 +311,42 @@ async fn build(
     if region_only && let Some(body) = state.layer_cache.bodies.lock().get(&cache_key).cloned() {
         return Ok(body);
     }
-    let value = match layer {
-        Layer::Countries => {
-            let codes = country_codes(&filters, "country")?;
-            layers::areas(
-                places
-                    .region
-                    .countries
-                    .iter()
-                    .filter(|c| codes.as_ref().is_none_or(|k| k.contains(&c.id))),
-                None,
-                simplify_m,
-            )
+    let not_built = || {
+        Problem::internal(format!(
+            "layer {} is answered from the index, not built",
+            layer.id()
+        ))
+    };
+    let built = if region_only {
+        match layer {
+            Layer::Countries => params.countries = country_codes(&filters, "country")?,
+            Layer::Border => params.border_countries = country_codes(&filters, "border_country")?,
+            Layer::BorderBuffer => params.border_country = Some(border_neighbour(state, &filters)?),
+            _ => {}
         }
-        Layer::Sea => layers::water(&geography.water, simplify_m),
-        Layer::Places => layers::places(&places.region),
-        Layer::Coast => layers::lines(&geography.coast, |_| true, simplify_m),
-        Layer::Border => {
-            let wanted = country_codes(&filters, "border_country")?;
-            layers::lines(
-                &geography.borders,
-                |l| {
-                    wanted
-                        .as_ref()
-                        .is_none_or(|w| l.country.as_ref().is_some_and(|c| w.contains(c)))
-                },
-                simplify_m,
-            )
-        }
-        Layer::BorderBuffer | Layer::CoastBuffer => {
-            let km = params.km.unwrap_or(DEFAULT_BUFFER_KM);
-            let neighbour = match layer {
-                Layer::BorderBuffer => Some(border_neighbour(state, &filters)?),
-                _ => None,
-            };
-            let places = places.clone();
-            tokio::task::spawn_blocking(move || {
-                let g = &places.geography;
-                let mut props = Map::new();
-                props.insert("km".into(), json!(km));
-                let shape = match &neighbour {
-                    Some(code) => {
-                        props.insert("border_country".into(), json!(code));
-                        let lines = g
-                            .borders
-                            .iter()
-                            .filter(|b| b.country.as_ref() == Some(code))
-                            .map(|b| b.coordinates.as_slice());
-                        layers::land_buffer(g, lines, km * 1000.0)
-                    }
-                    None => {
-                        let lines = g.coast.iter().map(|c| c.coordinates.as_slice());
-                        layers::land_buffer(g, lines, km * 1000.0)
-                    }
-                };
-                layers::buffer(&shape, props, simplify_m)
-            })
+        let (atlas, cache) = (state.atlas.clone(), state.layer_cache.clone());
+        tokio::task::spawn_blocking(move || cache.build(layer, &params, &atlas, None))
             .await
             .map_err(Problem::internal)?
-        }
-        Layer::Points | Layer::Reports | Layer::Events => {
-            return Err(Problem::internal(format!(
-                "layer {} is answered from the index, not built as a body",
-                layer.id()
-            )));
-        }
-        Layer::Provinces | Layer::Density | Layer::Uncertainty | Layer::Links => {
-            let query =
-                crate::http::params::report_query(&filters).map_err(Problem::invalid_query)?;
-            let links_to = param(&filters, "border_country").map(|c| c.trim().to_ascii_uppercase());
-            let cell_km = params.cell_km.unwrap_or(DEFAULT_CELL_KM);
-            let region = places.region.clone();
-            let provinces = query.filter.provinces.clone();
-            let countries = query.filter.countries.clone();
-            state
-                .reports
-                .with_matches(&query, viewer, |matches| match layer {
-                    Layer::Provinces => {
-                        let counts = layers::province_counts(matches);
-                        let listed = region.provinces.iter().filter(|p| {
-                            provinces
-                                .as_ref()
-                                .is_none_or(|w| w.iter().any(|n| n.eq_ignore_ascii_case(&p.name)))
-                                && countries.as_ref().is_none_or(|w| {
-                                    w.iter().any(|c| c.eq_ignore_ascii_case(&p.country))
-                                })
-                        });
-                        layers::areas(listed, Some(&counts), simplify_m)
-                    }
-                    Layer::Density => layers::density(matches, cell_km),
-                    Layer::Uncertainty => layers::uncertainty(matches),
-                    // Only the four report layers reach here: the links.
-                    _ => layers::links(matches, geography, links_to.as_deref()),
-                })
-                .await?
-        }
+            .ok_or_else(not_built)?
+    } else {
+        let query = crate::http::params::report_query(&filters).map_err(Problem::invalid_query)?;
+        params.border_country =
+            param(&filters, "border_country").map(|c| c.trim().to_ascii_uppercase());
+        params.provinces = query.filter.provinces.clone();
+        params.countries = query.filter.countries.clone();
+        let atlas = &state.atlas;
+        state
+            .reports
+            .with_matches(&query, viewer, |matches| {
+                state
+                    .layer_cache
+                    .build(layer, &params, atlas, Some(matches))
+            })
+            .await?
+            .ok_or_else(not_built)?
     };
-    let body = Arc::new(Body::new(&value)?);
+    let body = Arc::new(Body::from_bytes(geojson::to_bytes(&built)));
     if region_only {
         let mut cache = state.layer_cache.bodies.lock();
         if cache.len() >= CACHE_ENTRIES {
@@ -395,14 +376,9 @@ fn country_codes(
 /// focus neighbour.
 fn border_neighbour(state: &AppState, filters: &[(String, String)]) -> Result<String, Problem> {
     let g = &state.atlas.geography;
-    let meta = &state.atlas.region.meta;
     let code = match param(filters, "border_country") {
         Some(c) => c.trim().to_ascii_uppercase(),
-        None => meta
-            .focus_neighbour
-            .clone()
-            .or_else(|| g.neighbours().next().map(str::to_string))
-            .unwrap_or_default(),
+        None => layers::focus_neighbour(&state.atlas).unwrap_or_default(),
     };
     if g.neighbours().any(|n| n == code) {
         Ok(code)

@@ -26,7 +26,7 @@ use sightmap_core::formats::cql2::{self, Expr, JsonProperties, ReportProperties}
 use sightmap_core::formats::events::{EVENT_FIELDS, gis_feature};
 use sightmap_core::formats::feature::{Link, ReportCollection, ReportFeature};
 use sightmap_core::formats::fields::{self, FieldType};
-use sightmap_core::formats::layers::{self, Layer};
+use sightmap_core::formats::layers::{self, Layer, OgcCollection, geojson};
 use std::sync::Arc;
 
 /// The conformance classes this server implements.
@@ -125,10 +125,10 @@ fn schema_type(kind: FieldType) -> (&'static str, Option<&'static str>) {
     }
 }
 
-/// The catalogue's collection of this id: its id, title and description.
-fn find_collection(id: &str) -> Result<(&'static str, &'static str, &'static str), Problem> {
+/// The catalogue's collection of this id, or a 404 naming the collections there are.
+fn find_collection(id: &str) -> Result<(Layer, OgcCollection), Problem> {
     Layer::from_id(id)
-        .and_then(|l| l.ogc().map(|c| (l.id(), c.title, c.description)))
+        .and_then(|l| l.ogc().map(|c| (l, c)))
         .ok_or_else(|| {
             let ids: Vec<&str> = Layer::ogc_collections().map(|(l, _)| l.id()).collect();
             Problem::not_found(format!(
@@ -156,9 +156,15 @@ pub async fn collection(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Result<Json<Value>, Problem> {
-    let (id, title, description) = find_collection(&id)?;
+    let (layer, c) = find_collection(&id)?;
     let base = super::base_url(&headers);
-    Ok(Json(collection_json(&state, &base, id, title, description)))
+    Ok(Json(collection_json(
+        &state,
+        &base,
+        layer.id(),
+        c.title,
+        c.description,
+    )))
 }
 
 /// `GET /ogc/collections/{id}/queryables`: a JSON Schema of what a filter may use.
@@ -167,7 +173,8 @@ pub async fn queryables(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, Problem> {
-    let (id, title, _) = find_collection(&id)?;
+    let (layer, c) = find_collection(&id)?;
+    let (id, title) = (layer.id(), c.title);
     let base = super::base_url(&headers);
     let mut properties = Map::new();
     let geometry = match id {
@@ -192,7 +199,7 @@ pub async fn queryables(
             })
             .collect()
     } else {
-        property_names(&region_features(&state, id))
+        property_names(&region_features(&state, layer).await?)
             .into_iter()
             .map(|(n, t)| (n, t, None))
             .collect()
@@ -219,42 +226,38 @@ pub async fn queryables(
     Ok(response)
 }
 
-/// The features of a region collection, each with an id from 1: built once, then shared.
-fn region_features(state: &AppState, id: &str) -> Arc<Vec<Value>> {
-    let layer = Layer::from_id(id).unwrap_or(Layer::Provinces);
+/// The features of a region collection, each with an id from 1: built once (by the core's
+/// builder for the layer, encoded by its GeoJSON encoder), then shared.
+async fn region_features(state: &AppState, layer: Layer) -> Result<Arc<Vec<Value>>, Problem> {
     if let Some(features) = state.layer_cache.collections.lock().get(&layer) {
-        return features.clone();
+        return Ok(features.clone());
     }
-    let g = &state.atlas.geography;
-    let collection = match layer {
-        Layer::Border => layers::lines(&g.borders, |_| true, 0.0),
-        Layer::Coast => layers::lines(&g.coast, |_| true, 0.0),
-        Layer::Sea => layers::water(&g.water, 0.0),
-        _ => layers::areas(state.atlas.region.provinces.iter(), None, 0.0),
-    };
-    let features: Vec<Value> = match collection {
-        Value::Object(mut c) => match c.remove("features") {
-            Some(Value::Array(features)) => features,
-            _ => Vec::new(),
-        },
-        _ => Vec::new(),
-    };
-    let numbered: Arc<Vec<Value>> = Arc::new(
-        features
-            .into_iter()
-            .enumerate()
-            .map(|(i, mut f)| {
-                f["id"] = json!(i + 1);
-                f
-            })
-            .collect(),
-    );
+    let (atlas, cache) = (state.atlas.clone(), state.layer_cache.clone());
+    let built = tokio::task::spawn_blocking(move || {
+        cache.build(layer, &layers::LayerParams::default(), &atlas, None)
+    })
+    .await
+    .map_err(Problem::internal)?
+    .ok_or_else(|| {
+        Problem::internal(format!(
+            "collection {} is answered from the index, not built",
+            layer.id()
+        ))
+    })?;
+    let mut numbered = Vec::with_capacity(built.features.len());
+    let mut bytes = Vec::new();
+    for (i, f) in built.features.iter().enumerate() {
+        bytes.clear();
+        geojson::write_feature(f, Some(i as u64 + 1), &mut bytes);
+        numbered.push(serde_json::from_slice(&bytes).map_err(Problem::internal)?);
+    }
+    let numbered = Arc::new(numbered);
     state
         .layer_cache
         .collections
         .lock()
         .insert(layer, numbered.clone());
-    numbered
+    Ok(numbered)
 }
 
 /// The property names (and JSON types) of a region collection's features.
@@ -492,7 +495,8 @@ pub async fn items(
     headers: HeaderMap,
     QueryPairs(pairs): QueryPairs,
 ) -> Result<Response, Problem> {
-    let (id, _, _) = find_collection(&id)?;
+    let (layer, _) = find_collection(&id)?;
+    let id = layer.id();
     let request = read_items_request(id, &pairs)?;
     let base = super::base_url(&headers);
     match id {
@@ -500,7 +504,7 @@ pub async fn items(
         "events" => return event_items(&state, &base, &uri, &pairs, request, viewer).await,
         _ => {}
     }
-    let features = region_features(&state, id);
+    let features = region_features(&state, layer).await?;
     let known: Vec<String> = std::iter::once("id".to_string())
         .chain(property_names(&features).into_iter().map(|(n, _)| n))
         .collect();
@@ -651,7 +655,8 @@ pub async fn item(
     viewer: Viewer,
     Path((id, fid)): Path<(String, String)>,
 ) -> Result<Response, Problem> {
-    let (id, _, _) = find_collection(&id)?;
+    let (layer, _) = find_collection(&id)?;
+    let id = layer.id();
     let missing = || Problem::not_found(format!("no feature '{fid}' in collection '{id}'"));
     if id == "reports" {
         let report_id: ReportId = fid.parse().map_err(|_| missing())?;
@@ -679,7 +684,7 @@ pub async fn item(
         return Ok(geojson_response(StatusCode::OK, body));
     }
     let index: usize = fid.parse().map_err(|_| missing())?;
-    let features = region_features(&state, id);
+    let features = region_features(&state, layer).await?;
     let feature = features
         .get(index.checked_sub(1).ok_or_else(missing)?)
         .ok_or_else(missing)?;

@@ -225,6 +225,42 @@ fn collection() -> Value {
     })
 }
 
+/// `/api/layers`: the region and the layer catalogue. A layer's `feature_count` and `bbox`
+/// are null where only building the layer could tell them.
+fn layer_catalogue() -> Value {
+    let bbox = json!({"type": "array", "items": {"type": "number"}, "minItems": 4, "maxItems": 4});
+    let mut nullable_bbox = bbox.clone();
+    nullable_bbox["nullable"] = json!(true);
+    nullable_bbox["description"] = json!(
+        "A box holding the layer's features at its default parameters (for a layer drawn from the reports perhaps larger than needed); null where only building the layer could tell"
+    );
+    json!({
+        "type": "object",
+        "required": ["region", "layers"],
+        "properties": {
+            "region": {"type": "object", "required": ["name", "bbox"], "properties": {
+                "name": {"type": "string"}, "bbox": bbox}},
+            "layers": {"type": "array", "items": {
+                "type": "object",
+                "required": ["id", "title", "description", "params", "takes_report_filters", "href", "type", "feature_count", "bbox"],
+                "properties": {
+                    "id": {"type": "string"},
+                    "title": {"type": "string"},
+                    "description": {"type": "string"},
+                    "params": {"type": "array", "items": {"type": "string"}},
+                    "takes_report_filters": {"type": "boolean"},
+                    "ogc_collection": {"type": "string", "nullable": true},
+                    "href": {"type": "string"},
+                    "type": {"type": "string"},
+                    "feature_count": {"type": "integer", "minimum": 0, "nullable": true,
+                        "description": "How many features the layer has at its default parameters, from the region's data or what the index keeps up to date; null where only building it could tell (density, links)"},
+                    "bbox": nullable_bbox,
+                },
+            }},
+        },
+    })
+}
+
 fn content(media_type: &str, schema: Value) -> Value {
     json!({ media_type: {"schema": schema} })
 }
@@ -433,7 +469,7 @@ pub fn document() -> Value {
                         "possible_duplicates": {"type": "array", "items": {
                         "type": "object", "required": ["id", "distance_km", "shares_origin"]}}}})))}},
             "/api/layers": {"get": {"operationId": "listLayers", "summary": "The map layers and what each takes",
-                "responses": one("200", ok("The layer catalogue", JSON, object()))}},
+                "responses": one("200", ok("The layer catalogue; listing it builds no layer", JSON, layer_catalogue()))}},
             "/api/layers/{id}": {"get": {"operationId": "getLayer", "summary": "One layer as a FeatureCollection",
                 "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string", "enum": layers}}, as_of_param()],
                 "responses": one("200", ok("A FeatureCollection", GEO, collection()))}},

@@ -64,8 +64,18 @@ async fn the_catalogue_lists_every_layer_with_count_and_bbox() {
             l["title"].is_string() && l["description"].is_string(),
             "{l}"
         );
-        assert!(l["feature_count"].is_u64(), "{l}");
-        assert_eq!(l["bbox"].as_array().map(Vec::len), Some(4), "{l}");
+        // Left out where only building the layer could tell.
+        let id = l["id"].as_str().unwrap();
+        if matches!(id, "density" | "links") {
+            assert!(l["feature_count"].is_null(), "{l}");
+        } else {
+            assert!(l["feature_count"].is_u64(), "{l}");
+        }
+        if matches!(id, "density" | "links" | "border-buffer" | "coast-buffer") {
+            assert!(l["bbox"].is_null(), "{l}");
+        } else {
+            assert_eq!(l["bbox"].as_array().map(Vec::len), Some(4), "{l}");
+        }
     }
     let reports = layers.iter().find(|l| l["id"] == "reports").unwrap();
     assert_eq!(reports["feature_count"], 4);
@@ -267,4 +277,104 @@ async fn layers_send_etags_and_simplify() {
     app.get("/api/layers/sea?cell_km=5")
         .await
         .assert_problem(400, "cell_km");
+}
+
+#[tokio::test]
+async fn listing_the_catalogue_builds_no_layer() {
+    let app = seeded().await;
+    // A report without an uncertainty circle: the index counts the circles, not the reports.
+    let mut exact = report_at(49.6, 37.3);
+    exact["uncertainty_m"] = json!(0.0);
+    app.create(&exact).await;
+    let before = app.state.layer_cache.builds();
+    let reply = app.get("/api/layers").await;
+    let again = app.get("/api/layers").await;
+    assert_eq!(reply.status, 200);
+    assert_eq!(again.body, reply.body);
+    assert_eq!(
+        app.state.layer_cache.builds(),
+        before,
+        "listing built a layer"
+    );
+    let listed = |id: &str| -> Value {
+        reply.body["layers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|l| l["id"] == id)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(listed("reports")["feature_count"], 5);
+    assert_eq!(listed("points")["feature_count"], 5);
+    assert_eq!(listed("uncertainty")["feature_count"], 4);
+    // Only a build could tell these: left out.
+    for id in ["density", "links"] {
+        assert!(listed(id)["feature_count"].is_null(), "{id}");
+        assert!(listed(id)["bbox"].is_null(), "{id}");
+    }
+    for id in ["border-buffer", "coast-buffer"] {
+        assert_eq!(listed(id)["feature_count"], 1, "{id}");
+        assert!(listed(id)["bbox"].is_null(), "{id}");
+    }
+    // What the list says is what a build gives, where it says anything.
+    for id in [
+        "countries",
+        "provinces",
+        "sea",
+        "coast",
+        "border",
+        "places",
+        "uncertainty",
+        "border-buffer",
+    ] {
+        let body = app.get(&format!("/api/layers/{id}")).await.body;
+        assert_eq!(
+            listed(id)["feature_count"].as_u64(),
+            Some(features(&body).len() as u64),
+            "{id}"
+        );
+        if id == "uncertainty" {
+            // The index's box of the points, grown by the largest circle: it holds them all.
+            let (outer, inner) = (&listed(id)["bbox"], &body["bbox"]);
+            let (o, i) = (
+                |k: usize| outer[k].as_f64().unwrap(),
+                |k: usize| inner[k].as_f64().unwrap(),
+            );
+            assert!(
+                o(0) <= i(0) && o(1) <= i(1) && o(2) >= i(2) && o(3) >= i(3),
+                "{outer} {inner}"
+            );
+        } else if !listed(id)["bbox"].is_null() {
+            assert_eq!(listed(id)["bbox"], body["bbox"], "{id}");
+        }
+    }
+    assert!(app.state.layer_cache.builds() > before);
+}
+
+#[tokio::test]
+async fn an_unknown_layer_or_collection_is_a_404_everywhere() {
+    let app = seeded().await;
+    for uri in ["/api/layers/nothing", "/api/layers/nothing?simplify_m=10"] {
+        let reply = app.get(uri).await;
+        reply.assert_problem(404, "nothing");
+        let detail = reply.body["detail"].as_str().unwrap();
+        assert!(
+            detail.contains("provinces") && detail.contains("uncertainty"),
+            "{detail}"
+        );
+    }
+    // `countries` is a layer but not a collection; nothing falls back to another collection.
+    for id in ["nothing", "countries", "Provinces"] {
+        for tail in ["", "/items", "/items/1", "/queryables"] {
+            let reply = app.get(&format!("/ogc/collections/{id}{tail}")).await;
+            reply.assert_problem(404, id);
+            let detail = reply.body["detail"].as_str().unwrap();
+            assert!(
+                detail.contains("reports") && detail.contains("border"),
+                "{detail}"
+            );
+        }
+    }
+    assert_eq!(app.state.layer_cache.builds(), 0);
 }

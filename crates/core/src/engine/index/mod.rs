@@ -154,6 +154,22 @@ pub struct IdPage {
     pub hits: Vec<RankedId>,
 }
 
+/// What the index keeps up to date of the live reports, for the layer catalogue: each read
+/// without a pass over the reports.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct IndexFigures {
+    /// How many live reports there are.
+    pub reports: usize,
+    /// How many of them have an uncertainty circle (a radius above 0).
+    pub circles: usize,
+    /// `[min_lon, min_lat, max_lon, max_lat]` holding every live report: grown by each report
+    /// indexed, rebuilt only when the index is, so after deletes perhaps larger than needed.
+    pub bounds: Option<[f64; 4]>,
+    /// The largest uncertainty radius indexed since the last rebuild, metres (at least the
+    /// largest live one).
+    pub max_uncertainty_m: f64,
+}
+
 /// Every live report, indexed by place, time and id.
 #[derive(Debug, Default)]
 pub struct ReportIndex {
@@ -177,6 +193,8 @@ pub struct ReportIndex {
     /// `[min_lon, min_lat, max_lon, max_lat]` of every point indexed since the last build:
     /// it holds the live reports (and perhaps some retired ones).
     extent: Option<[f64; 4]>,
+    /// Live reports with an uncertainty circle (a radius above 0).
+    circles: usize,
     tree: RTree<TreePoint, TreeParams>,
     tags: TagInterner,
     names: Names,
@@ -251,8 +269,10 @@ impl ReportIndex {
         let extent = entries
             .iter()
             .fold(None, |extent, e| Some(grown(extent, &e.point)));
+        let circles = entries.iter().filter(|e| e.uncertainty_m > 0.0).count();
         Self {
             extent,
+            circles,
             alive: vec![u64::MAX; entries.len().div_ceil(64)],
             private: entries.iter().enumerate().filter(|(_, e)| e.private).fold(
                 vec![0; entries.len().div_ceil(64)],
@@ -365,6 +385,7 @@ impl ReportIndex {
         self.max_span = self.max_span.max(entry.to - entry.from);
         self.max_uncertainty_m = self.max_uncertainty_m.max(entry.uncertainty_m);
         self.extent = Some(grown(self.extent, &entry.point));
+        self.circles += usize::from(entry.uncertainty_m > 0.0);
         let private = entry.private;
         self.records.push(Some(entry));
         self.mark_alive(slot, private);
@@ -390,6 +411,7 @@ impl ReportIndex {
         self.alive[slot as usize / 64] &= !(1 << (slot % 64));
         self.by_id.remove(&entry.id);
         self.by_time.remove(&(entry.from, slot));
+        self.circles -= usize::from(entry.uncertainty_m > 0.0);
         self.dead += 1;
     }
 
@@ -442,6 +464,16 @@ impl ReportIndex {
                 self.page_by_id(slots, &query.page)
             }
             Spatial::None => self.scan_by_id(&filter, &query.page),
+        }
+    }
+
+    /// What the index keeps up to date of the live reports, read without a pass over them.
+    pub fn figures(&self) -> IndexFigures {
+        IndexFigures {
+            reports: self.len(),
+            circles: self.circles,
+            bounds: self.extent,
+            max_uncertainty_m: self.max_uncertainty_m,
         }
     }
 

@@ -182,6 +182,11 @@ impl ViewIndex {
         self.public.all_ids()
     }
 
+    /// What the index keeps up to date of the live reports as the public sees them.
+    pub fn figures(&self) -> super::IndexFigures {
+        self.public.figures()
+    }
+
     /// The extent of every live report as the public sees them.
     pub fn extent(&self) -> Option<([f64; 4], (Timestamp, Timestamp))> {
         self.public.extent()

@@ -133,3 +133,12 @@ impl ReportService {
         Ok(ReportPage { matched, reports })
     }
 }
+
+impl ReportService {
+    /// What the index keeps up to date of the live reports as the public sees them (how many,
+    /// how many with an uncertainty circle, a box holding them): read without a pass over
+    /// them, for the layer catalogue.
+    pub fn figures(&self) -> crate::engine::index::IndexFigures {
+        self.index.read().figures()
+    }
+}
