@@ -33,6 +33,8 @@ use std::sync::{Arc, OnceLock};
 
 /// Region-only layer bodies kept at most.
 const CACHE_ENTRIES: usize = 64;
+/// Bytes of bodies of layers drawn from the reports kept at most (a larger body is not kept).
+const REPORT_BODIES_BYTES: usize = 64 << 20;
 
 /// Bodies of region-only layers by id and parameters, the features of the region's OGC
 /// collections and what the catalogue lists of the region's layers (the region does not
@@ -47,6 +49,43 @@ pub struct LayerCache {
     summaries: OnceLock<HashMap<Layer, Summary>>,
     /// Layers built (not served from this cache) since the server started.
     builds: AtomicU64,
+    /// Bodies of layers drawn from the live reports, by request and viewer, with the live
+    /// version they were built at: a body is served again only while the change feed has
+    /// published nothing since, so its ETag follows the feed.
+    report_bodies: Mutex<ReportBodies>,
+}
+
+/// Bodies of report layers built at one live version.
+#[derive(Debug, Default)]
+struct ReportBodies {
+    /// The live version and how many reports the index held (a bulk load's end changes the
+    /// index but not the version).
+    version: (i64, usize),
+    bytes: usize,
+    bodies: HashMap<String, Arc<Body>>,
+}
+
+impl ReportBodies {
+    /// The body kept for `key` if nothing changed since `version`.
+    fn get(&mut self, key: &str, version: (i64, usize)) -> Option<Arc<Body>> {
+        if self.version != version {
+            *self = ReportBodies {
+                version,
+                ..Default::default()
+            };
+            return None;
+        }
+        self.bodies.get(key).cloned()
+    }
+
+    /// Keeps a body built at `version`, within the budget.
+    fn put(&mut self, key: String, version: (i64, usize), body: Arc<Body>) {
+        if self.version != version || self.bytes + body.bytes.len() > REPORT_BODIES_BYTES {
+            return;
+        }
+        self.bytes += body.bytes.len();
+        self.bodies.insert(key, body);
+    }
 }
 
 impl LayerCache {
@@ -311,6 +350,17 @@ async fn build(
     if region_only && let Some(body) = state.layer_cache.bodies.lock().get(&cache_key).cloned() {
         return Ok(body);
     }
+    // A live report layer is kept until the feed publishes a change (a past one, read with
+    // as_of, is not kept: its service has a version of its own).
+    let report_key = (!region_only && !pairs.iter().any(|(k, _)| k == AS_OF)).then(|| {
+        let version = (state.reports.live_version(), state.reports.len());
+        (format!("{cache_key}|{viewer:?}"), version)
+    });
+    if let Some((key, version)) = &report_key
+        && let Some(body) = state.layer_cache.report_bodies.lock().get(key, *version)
+    {
+        return Ok(body);
+    }
     let not_built = || {
         Problem::internal(format!(
             "layer {} is answered from the index, not built",
@@ -353,6 +403,12 @@ async fn build(
             cache.clear();
         }
         cache.insert(cache_key, body.clone());
+    } else if let Some((key, version)) = report_key {
+        state
+            .layer_cache
+            .report_bodies
+            .lock()
+            .put(key, version, body.clone());
     }
     Ok(body)
 }

@@ -378,3 +378,27 @@ async fn an_unknown_layer_or_collection_is_a_404_everywhere() {
     }
     assert_eq!(app.state.layer_cache.builds(), 0);
 }
+
+#[tokio::test]
+async fn a_report_layer_is_built_again_only_when_the_feed_publishes_a_change() {
+    let app = seeded().await;
+    let first = app.get("/api/layers/uncertainty").await;
+    assert_eq!(first.status, 200);
+    let builds = app.state.layer_cache.builds();
+    // Nothing changed: the same body, not built again, with the same ETag.
+    let again = app.get("/api/layers/uncertainty").await;
+    assert_eq!(again.bytes, first.bytes);
+    assert_eq!(again.headers["etag"], first.headers["etag"]);
+    assert_eq!(app.state.layer_cache.builds(), builds);
+    let count = |reply: &crate::support::Reply| reply.body["features"].as_array().unwrap().len();
+    // A write: the next request builds the layer again, with the new report.
+    app.create(&report_at(49.7, 37.2)).await;
+    let after = app.get("/api/layers/uncertainty").await;
+    assert_eq!(app.state.layer_cache.builds(), builds + 1);
+    assert_eq!(count(&after), count(&first) + 1);
+    assert_ne!(after.headers["etag"], first.headers["etag"]);
+    // A filter is a request of its own.
+    let filtered = app.get("/api/layers/uncertainty?kind=explosion").await;
+    assert_eq!(filtered.status, 200);
+    assert_eq!(app.state.layer_cache.builds(), builds + 2);
+}

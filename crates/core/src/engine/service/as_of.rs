@@ -133,7 +133,11 @@ impl ReportService {
             last_version: if settled {
                 0
             } else {
-                self.store.reader().last_version().await?
+                self.store
+                    .reader()
+                    .last_version()
+                    .await
+                    .map_err(|e| e.during("reading the last version"))?
             },
         };
         if let Some(state) = self.past.get(&key) {
@@ -158,7 +162,12 @@ impl ReportService {
 
     /// A service over the reports as they stood at `at`, and an estimate of its memory.
     async fn rebuild_as_of(&self, at: Timestamp) -> Result<(ReportService, usize), ServiceError> {
-        let past = self.store.live()?.reports_as_of(at).await?;
+        let past = self
+            .store
+            .live()?
+            .reports_as_of(at)
+            .await
+            .map_err(|e| e.during("reading the past"))?;
         let gazetteer = self.gazetteer.clone();
         let settings = *self.index.read().events().settings();
         let identity = self.store.reader().identity().to_string();

@@ -13,7 +13,13 @@ impl ReportService {
         query: &ReportQuery,
     ) -> Result<Option<std::collections::HashSet<ReportId>>, StoreError> {
         match &query.filter.text {
-            Some(words) => Ok(Some(self.store.reader().text_matches(words.clone()).await?)),
+            Some(words) => Ok(Some(
+                self.store
+                    .reader()
+                    .text_matches(words.clone())
+                    .await
+                    .map_err(|e| e.during("matching text"))?,
+            )),
             None => Ok(None),
         }
     }

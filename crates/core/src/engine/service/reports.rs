@@ -37,7 +37,12 @@ impl ReportService {
         // The index records are made before the reports go to the store, so the reports are
         // not copied; their versions are set once the store has given them.
         let records: Vec<IndexRecord> = reports.iter().map(|r| IndexRecord::of(r, 0)).collect();
-        let outcomes = self.store.live()?.insert(reports, by).await?;
+        let outcomes = self
+            .store
+            .live()?
+            .insert(reports, by)
+            .await
+            .map_err(|e| e.during("inserting reports"))?;
         let mut new_records = Vec::with_capacity(outcomes.len());
         for (mut record, outcome) in records.into_iter().zip(&outcomes) {
             if let Inserted::New(version) = outcome {
@@ -56,7 +61,13 @@ impl ReportService {
 
     /// One live report, as `viewer` may see it.
     pub async fn get(&self, id: ReportId, viewer: Viewer) -> Result<Report, ServiceError> {
-        match self.store.reader().get(id).await? {
+        match self
+            .store
+            .reader()
+            .get(id)
+            .await
+            .map_err(|e| e.during("reading a report"))?
+        {
             Some((report, _)) => Ok(report.into_seen_by(viewer)),
             None => Err(ServiceError::NotFound(id)),
         }
@@ -69,7 +80,14 @@ impl ReportService {
         ids: Vec<ReportId>,
         viewer: Viewer,
     ) -> Result<Vec<Report>, ServiceError> {
-        Ok(seen_by(self.store.reader().get_many(ids).await?, viewer))
+        Ok(seen_by(
+            self.store
+                .reader()
+                .get_many(ids)
+                .await
+                .map_err(|e| e.during("reading reports"))?,
+            viewer,
+        ))
     }
 
     /// Applies a JSON merge patch (RFC 7396) to a report's editable fields.
@@ -88,7 +106,13 @@ impl ReportService {
             return Err(ServiceError::Invalid(server_fields));
         }
         for _ in 0..UPDATE_ATTEMPTS {
-            let Some((current, version)) = self.store.reader().get(id).await? else {
+            let Some((current, version)) = self
+                .store
+                .reader()
+                .get(id)
+                .await
+                .map_err(|e| e.during("reading a report"))?
+            else {
                 return Err(ServiceError::NotFound(id));
             };
             let input = merge_patch(&current, patch).map_err(ServiceError::Invalid)?;
@@ -147,8 +171,19 @@ impl ReportService {
     /// Every revision of a report, oldest first, and whether the report is live (not
     /// deleted). `NotFound` when the store never held it.
     pub async fn history(&self, id: ReportId) -> Result<(Vec<Revision>, bool), ServiceError> {
-        let revisions = self.store.live()?.history(id).await?;
-        let live = self.store.reader().get(id).await?.is_some();
+        let revisions = self
+            .store
+            .live()?
+            .history(id)
+            .await
+            .map_err(|e| e.during("reading the history"))?;
+        let live = self
+            .store
+            .reader()
+            .get(id)
+            .await
+            .map_err(|e| e.during("reading a report"))?
+            .is_some();
         if revisions.is_empty() && !live {
             return Err(ServiceError::NotFound(id));
         }
