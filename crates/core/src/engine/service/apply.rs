@@ -73,12 +73,31 @@ impl FeedChange {
     }
 }
 
+/// How long a write of this process waits for the writes before it (of this process, as a
+/// rule: the store's group commit answers a group's writers all at once, in any order) before
+/// it reads the versions it lacks from the store.
+const OWN_WRITES_WAIT: std::time::Duration = std::time::Duration::from_millis(20);
+
 /// The change feed: a bounded broadcast channel, and the last version applied.
 pub(super) struct Feed {
     sender: broadcast::Sender<Arc<FeedChange>>,
     /// The last store version applied to the index and published; held while a batch is
     /// applied, so batches apply and publish one at a time, in version order.
     pub(super) order: tokio::sync::Mutex<i64>,
+    /// Woken whenever the last version applied moves.
+    advanced: tokio::sync::Notify,
+    /// This process's writes between their store call and their apply step.
+    in_flight: std::sync::atomic::AtomicUsize,
+}
+
+/// One of this process's writes on its way to the store and the apply step; counted while
+/// it lives.
+pub(super) struct InFlight<'a>(&'a std::sync::atomic::AtomicUsize);
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
 }
 
 impl Feed {
@@ -86,7 +105,15 @@ impl Feed {
         Self {
             sender: broadcast::channel(FEED_CAPACITY).0,
             order: tokio::sync::Mutex::new(applied),
+            advanced: tokio::sync::Notify::new(),
+            in_flight: Default::default(),
         }
+    }
+
+    /// Counts a write of this process until the guard is dropped (after its apply step).
+    pub(super) fn in_flight(&self) -> InFlight<'_> {
+        self.in_flight.fetch_add(1, Ordering::AcqRel);
+        InFlight(&self.in_flight)
     }
 }
 
@@ -150,7 +177,28 @@ impl ReportService {
     /// Applies a write of this process, whose store calls have returned: in version order
     /// after every earlier version (read from the store if they have not come yet).
     pub(super) async fn apply_own(&self, mut batch: Batch) {
-        let mut applied = self.feed.order.lock().await;
+        // The writes before this one are usually this process's own, answered by the same
+        // group commit a moment apart: while others are on their way, wait for them (woken
+        // as each is applied) rather than read them back from the store, up to
+        // OWN_WRITES_WAIT.
+        let deadline = tokio::time::Instant::now() + OWN_WRITES_WAIT;
+        let mut applied = loop {
+            let advanced = self.feed.advanced.notified();
+            tokio::pin!(advanced);
+            advanced.as_mut().enable();
+            let applied = self.feed.order.lock().await;
+            let next = batch.versions().min();
+            // Only this write is on its way: what it lacks is another instance's.
+            let alone = self.feed.in_flight.load(Ordering::Acquire) <= 1;
+            if alone || next.is_none_or(|first| first <= *applied + 1) {
+                break applied;
+            }
+            drop(applied);
+            if tokio::time::timeout_at(deadline, advanced).await.is_err() {
+                break self.feed.order.lock().await;
+            }
+        };
+        batch.after(*applied);
         let follows = batch
             .versions()
             .enumerate()
@@ -248,6 +296,7 @@ impl ReportService {
         if let Some(last) = last {
             *applied = (*applied).max(last);
             self.applied.fetch_max(*applied, Ordering::AcqRel);
+            self.feed.advanced.notify_waiters();
         }
         for change in published {
             // An error means every receiver has gone meanwhile.

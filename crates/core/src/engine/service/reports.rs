@@ -10,6 +10,7 @@ impl ReportService {
             .into_report(Origin::Client, None, self.now(), self.gazetteer.as_deref())
             .map_err(ServiceError::Invalid)?;
         let _writing = self.writes.read().await;
+        let _in_flight = self.feed.in_flight();
         match self
             .store
             .live()?
@@ -34,6 +35,7 @@ impl ReportService {
         by: &str,
     ) -> Result<Vec<Inserted>, StoreError> {
         let _writing = self.writes.read().await;
+        let _in_flight = self.feed.in_flight();
         // The index records are made before the reports go to the store, so the reports are
         // not copied; their versions are set once the store has given them.
         let records: Vec<IndexRecord> = reports.iter().map(|r| IndexRecord::of(r, 0)).collect();
@@ -125,6 +127,7 @@ impl ReportService {
                 )
                 .map_err(ServiceError::Invalid)?;
             let _writing = self.writes.read().await;
+            let _in_flight = self.feed.in_flight();
             match self
                 .store
                 .live()?
@@ -152,6 +155,7 @@ impl ReportService {
     /// Hides a report from every query; the store keeps it.
     pub async fn delete(&self, id: ReportId, by: &str) -> Result<(), ServiceError> {
         let _writing = self.writes.read().await;
+        let _in_flight = self.feed.in_flight();
         let outcome = self.store.live()?.delete(id, self.now(), by).await;
         match outcome {
             Ok(Some(version)) => {
