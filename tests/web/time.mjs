@@ -94,23 +94,26 @@ await again.close();
 
 // Playback steps a 6-hour window through the span: the reports drawn change step by step.
 await page.selectOption('#play-window', '21600');
-await page.selectOption('#play-speed', '250');
+// The normal speed: a step lasts long enough to be sampled several times on a loaded machine.
+await page.selectOption('#play-speed', '700');
 await page.evaluate(() => window.sightmap.timeline.setBrush([Date.parse('2025-06-13T21:00:00Z') / 1000, Date.parse('2025-06-17T03:00:00Z') / 1000]));
 await page.waitForFunction(() => document.querySelectorAll('#list li').length === 4, null, { timeout: 10000 });
 await page.click('#play');
 await page.waitForFunction(() => window.sightmap.timeline.playing, null, { timeout: 10000 });
 const seen = new Map();
-const deadline = Date.now() + 20000;
+const deadline = Date.now() + 40000;
 while (Date.now() < deadline) {
   const step = await page.evaluate(() => {
     const m = window.sightmap.map;
     const tl = window.sightmap.timeline;
     if (!tl.playing) return null;
+    // Until the worker has loaded the playback data, what is drawn cannot be read yet.
+    if (!m.isSourceLoaded('playback')) return { start: tl.playing.start, paused: tl.playing.paused, ids: null };
     const ids = m.querySourceFeatures('playback', { filter: m.getFilter('playback-points') }).map((f) => f.properties.id);
     return { start: tl.playing.start, paused: tl.playing.paused, ids: [...new Set(ids)].sort() };
   });
   if (!step) break;
-  seen.set(step.start, step.ids);
+  if (step.ids) seen.set(step.start, [...new Set([...(seen.get(step.start) || []), ...step.ids])].sort());
   if (step.paused) break;
   await page.waitForTimeout(60);
 }
