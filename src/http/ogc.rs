@@ -468,6 +468,7 @@ fn paging_links(
 
 /// A page of features as a GeoJSON FeatureCollection with OGC API's counts and links.
 fn feature_page(
+    state: &AppState,
     matched: usize,
     features: &[impl serde::Serialize],
     links: &[Link],
@@ -476,7 +477,7 @@ fn feature_page(
         "type": "FeatureCollection",
         "numberMatched": matched,
         "numberReturned": features.len(),
-        "timeStamp": sightmap_core::domain::model::Timestamp::now(),
+        "timeStamp": state.reports.now(),
         "links": links.iter().map(|l| json!({"href": l.href, "rel": l.rel, "type": l.r#type})).collect::<Vec<_>>(),
         "features": features,
     });
@@ -534,7 +535,7 @@ pub async fn items(
         .take(request.limit)
         .collect();
     let links = paging_links(&base, &uri, &pairs, &request, matched);
-    feature_page(matched, &page, &links)
+    feature_page(&state, matched, &page, &links)
 }
 
 /// The report query of the report filters and the request's `bbox`.
@@ -588,7 +589,8 @@ async fn report_items(
         .map(|f| ReportFeature::for_gis(&f.report))
         .collect();
     let links = paging_links(base, uri, pairs, &request, page.matched);
-    let body = serde_json::to_vec(&ReportCollection::new(features, page.matched, links))
+    let stamp = state.reports.now();
+    let body = serde_json::to_vec(&ReportCollection::at(features, page.matched, links, stamp))
         .map_err(Problem::internal)?;
     Ok(geojson_response(StatusCode::OK, body))
 }
@@ -646,7 +648,7 @@ async fn event_items(
         }
     };
     let links = paging_links(base, uri, pairs, &request, matched);
-    feature_page(matched, &features, &links)
+    feature_page(state, matched, &features, &links)
 }
 
 /// `GET /ogc/collections/{id}/items/{fid}`.

@@ -90,7 +90,8 @@ pub async fn list(
             .query_features(&query, viewer, sightmap_core::formats::feature::plain_json)
             .await?;
         let returned = page.features.len();
-        let body = collection_json(page.matched, links(page.matched), returned, |out| {
+        let stamp = state.reports.now();
+        let body = collection_json(page.matched, links(page.matched), returned, stamp, |out| {
             for (i, (feature, distance_m, event)) in page.features.iter().enumerate() {
                 if i > 0 {
                     out.push(b',');
@@ -115,10 +116,11 @@ pub async fn list(
             event: state.reports.event_of(&f.report.id, viewer),
         })
         .collect();
-    let body = serde_json::to_vec(&ReportCollection::new(
+    let body = serde_json::to_vec(&ReportCollection::at(
         features,
         page.matched,
         links(page.matched),
+        state.reports.now(),
     ))
     .map_err(Problem::internal)?;
     Ok(geojson_response(StatusCode::OK, body))

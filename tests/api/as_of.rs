@@ -193,7 +193,14 @@ async fn each_moment_between_edits_and_deletes_answers_as_it_was_through_every_r
     }
 
     // The same link gives the same answer later, whatever changed since.
-    let cited = app.get(&at(&confirmed, "/api/reports")).await.bytes;
+    let cited = app.get(&at(&confirmed, "/api/reports")).await;
+    assert_eq!(
+        cited.body["timeStamp"],
+        json!(confirmed),
+        "stamped with its moment"
+    );
+    let cited = cited.bytes;
+    clock.advance(60);
     edit(json!({"status": "disputed"})).await;
     let again = app.get(&at(&confirmed, "/api/reports")).await.bytes;
     assert_eq!(cited, again);

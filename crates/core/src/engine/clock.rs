@@ -24,7 +24,8 @@ impl Clock for SystemClock {
     }
 }
 
-/// A clock that stands still until told to move: for tests.
+/// A clock that stands still until told to move: for tests, and for a past view, whose time
+/// is its moment.
 #[derive(Debug)]
 pub struct ManualClock {
     now: AtomicI64,

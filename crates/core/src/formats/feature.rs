@@ -213,12 +213,10 @@ pub struct ReportCollection<'a> {
 }
 
 impl<'a> ReportCollection<'a> {
-    /// A page of features with how many matched in all and its links.
-    pub fn new(features: Vec<ReportFeature<'a>>, matched: usize, links: Vec<Link>) -> Self {
-        Self::at(features, matched, links, Timestamp::now())
-    }
-
-    fn at(
+    /// A page of features with how many matched in all, its links, and the `timeStamp` it
+    /// gives: the service's time for a live answer, the moment for an `as_of` one (so a cited
+    /// link answers byte for byte the same later).
+    pub fn at(
         features: Vec<ReportFeature<'a>>,
         matched: usize,
         links: Vec<Link>,
@@ -268,17 +266,8 @@ pub fn write_with_context(
 }
 
 /// A FeatureCollection of `returned` features that `write_features` writes as JSON, comma
-/// separated: the same bytes as [`ReportCollection`] for them.
+/// separated: the same bytes as [`ReportCollection`] for them, stamped `time_stamp`.
 pub fn collection_json(
-    matched: usize,
-    links: Vec<Link>,
-    returned: usize,
-    write_features: impl FnOnce(&mut Vec<u8>),
-) -> Vec<u8> {
-    collection_json_at(matched, links, returned, Timestamp::now(), write_features)
-}
-
-fn collection_json_at(
     matched: usize,
     links: Vec<Link>,
     returned: usize,
@@ -380,7 +369,7 @@ mod tests {
             .collect();
         let expected = serde_json::to_vec(&ReportCollection::at(features, 7, links(), at)).unwrap();
         let cached: Vec<Vec<u8>> = reports.iter().map(plain_json).collect();
-        let written = collection_json_at(7, links(), 3, at, |out| {
+        let written = collection_json(7, links(), 3, at, |out| {
             for (i, ((plain, distance_m), event)) in
                 cached.iter().zip(distances).zip(events).enumerate()
             {
@@ -473,6 +462,6 @@ mod tests {
         let at = Timestamp(1_760_000_000_000);
         let expected =
             serde_json::to_vec(&ReportCollection::at(Vec::new(), 0, Vec::new(), at)).unwrap();
-        assert_eq!(collection_json_at(0, Vec::new(), 0, at, |_| {}), expected);
+        assert_eq!(collection_json(0, Vec::new(), 0, at, |_| {}), expected);
     }
 }

@@ -17,6 +17,7 @@ use super::backing::Backing;
 use super::lifecycle::NO_SNAPSHOT;
 use super::*;
 use crate::domain::model::privacy;
+use crate::engine::clock::ManualClock;
 use crate::engine::store::PastReport;
 use crate::engine::store::past::PastStore;
 
@@ -171,7 +172,6 @@ impl ReportService {
         let gazetteer = self.gazetteer.clone();
         let settings = *self.index.read().events().settings();
         let identity = self.store.reader().identity().to_string();
-        let clock = self.clock.clone();
         let built = off_the_runtime("rebuilding the past failed", move || {
             let reports: Vec<(Report, i64)> = past
                 .into_iter()
@@ -198,7 +198,8 @@ impl ReportService {
             )
             .with_feature_cache(0)
             .with_past_states(0)
-            .with_clock(clock);
+            // The past's time is its moment: what its answers are stamped with.
+            .with_clock(Arc::new(ManualClock::at(at)));
             (service, bytes)
         })
         .await?;
