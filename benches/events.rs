@@ -182,7 +182,9 @@ fn main() {
     let build = started.elapsed();
     let core = records
         .iter()
-        .filter(|r| sightmap_core::engine::events::is_core(r.precision))
+        .filter(|r| {
+            sightmap_core::engine::events::is_core(r.precision, r.observed_from.0, r.observed_to.0)
+        })
         .count();
     let biggest = events.events().map(|e| e.len()).max().unwrap_or(0);
     println!(

@@ -1,8 +1,9 @@
 //! Events against a brute-force reference: every pair of reports tested for a link with
 //! Karney's geodesic distances, then the documented grouping (README, "Events") written out
-//! plainly: core reports in id order join the linked event with the nearest linked member
-//! that stays within the bounds, vague reports support the event of the nearest linked core
-//! report, pins and exclusions as the reviewer said. The engine must give the same events
+//! plainly: core reports (precise in place and time) in id order join the linked event with
+//! the nearest linked member that stays within the bounds, vague reports that assert
+//! something support the event of the linked core report before them nearest in time, then
+//! in place, pins and exclusions as the reviewer said. The engine must give the same events
 //! whether it builds them at once or follows writes one by one, and every event must keep
 //! the bounds.
 
@@ -12,7 +13,7 @@ use sightmap_core::domain::model::{
     Status, Testimony, Timestamp, WordSet,
 };
 use sightmap_core::engine::events::{EventIndex, EventSettings, Member, compatible, is_core};
-use sightmap_core::geospatial::geodesy::geodesic_distance_m;
+use sightmap_core::geospatial::geodesy::{AuxPoint, chord_squared, geodesic_distance_m};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 const HOUR: i64 = 3_600;
@@ -62,7 +63,11 @@ fn record(
             vec![SourceKey {
                 name: u64::from(n % 5) + 1,
                 via: 0,
-                stance: Stance::Asserts,
+                stance: if n % 11 == 3 {
+                    Stance::Denies
+                } else {
+                    Stance::Asserts
+                },
                 media: false,
             }]
             .into(),
@@ -74,6 +79,29 @@ fn record(
 
 fn distance(a: &IndexRecord, b: &IndexRecord) -> f64 {
     geodesic_distance_m(a.lon, a.lat, b.lon, b.lat)
+}
+
+/// The rank of a linked report by place: the chord between the points on the auxiliary
+/// sphere (the order of the distance along it).
+fn chord(a: &IndexRecord, b: &IndexRecord) -> f64 {
+    let (p, q) = (AuxPoint::new(a.lon, a.lat), AuxPoint::new(b.lon, b.lat));
+    chord_squared(&p.xyz, &q.xyz)
+}
+
+fn is_core_record(r: &IndexRecord) -> bool {
+    is_core(r.precision, r.observed_from.0, r.observed_to.0)
+}
+
+fn time_gap(a: &IndexRecord, b: &IndexRecord) -> i64 {
+    (a.observed_from.0.max(b.observed_from.0) - a.observed_to.0.min(b.observed_to.0)).max(0)
+}
+
+fn asserts(r: &IndexRecord) -> bool {
+    r.status != Status::Retracted
+        && r.testimony
+            .keys()
+            .iter()
+            .any(|k| k.stance == Stance::Asserts)
 }
 
 fn linked(a: &IndexRecord, b: &IndexRecord, s: &EventSettings) -> bool {
@@ -93,7 +121,7 @@ fn reference(records: &[IndexRecord], s: &EventSettings) -> Grouping {
         .iter()
         .copied()
         .filter(auto)
-        .filter(|r| is_core(r.precision))
+        .filter(|r| is_core_record(r))
         .collect();
     // Core reports in id order; events numbered in founding order.
     let mut events: Vec<Vec<usize>> = Vec::new();
@@ -102,7 +130,7 @@ fn reference(records: &[IndexRecord], s: &EventSettings) -> Grouping {
         let mut candidates: Vec<(f64, usize)> = Vec::new();
         for (j, y) in core[..i].iter().enumerate() {
             if linked(x, y, s) {
-                let d = distance(x, y);
+                let d = chord(x, y);
                 match candidates.iter_mut().find(|c| c.1 == event_of[j]) {
                     Some(c) => c.0 = c.0.min(d),
                     None => candidates.push((d, event_of[j])),
@@ -142,18 +170,23 @@ fn reference(records: &[IndexRecord], s: &EventSettings) -> Grouping {
             of.insert(core[m].id, eid);
         }
     }
-    // Vague reports: the event of the nearest linked core report, else alone.
+    // Vague reports that assert something: the event of the linked core report before them
+    // nearest in time, then in place, else alone.
     for v in sorted
         .iter()
         .copied()
         .filter(auto)
-        .filter(|r| !is_core(r.precision))
+        .filter(|r| !is_core_record(r))
     {
-        let nearest = core.iter().filter(|c| linked(v, c, s)).min_by(|a, b| {
-            distance(v, a)
-                .total_cmp(&distance(v, b))
-                .then(a.id.cmp(&b.id))
-        });
+        let nearest = core
+            .iter()
+            .filter(|c| c.id < v.id && asserts(v) && linked(v, c, s))
+            .min_by(|a, b| {
+                time_gap(v, a)
+                    .cmp(&time_gap(v, b))
+                    .then(chord(v, a).total_cmp(&chord(v, b)))
+                    .then(a.id.cmp(&b.id))
+            });
         let eid = nearest.map_or(EventId(v.id), |c| of[&c.id]);
         out.entry(eid).or_default().1.insert(v.id);
     }
@@ -167,7 +200,7 @@ fn reference(records: &[IndexRecord], s: &EventSettings) -> Grouping {
                 EventId(p.id)
             };
             let entry = out.entry(eid).or_default();
-            if is_core(p.precision) {
+            if is_core_record(p) {
                 entry.0.insert(p.id);
             } else {
                 entry.1.insert(p.id);
@@ -219,7 +252,10 @@ fn arb_record(n: u32) -> impl Strategy<Value = IndexRecord> {
         (49.0..49.6f64, 37.0..37.5f64),
         precision,
         kind,
-        (0..60i64, prop_oneof![6 => 0..4i64, 1 => Just(72i64)]),
+        (
+            0..60i64,
+            prop_oneof![6 => 0..4i64, 1 => 5..8i64, 1 => Just(72i64)],
+        ),
         review,
     )
         .prop_map(move |(at, p, k, time, review)| {
@@ -449,4 +485,79 @@ fn a_chain_of_linked_reports_is_cut_within_the_bound() {
     assert!(index.len() >= 2);
     assert_bounds(&index, &records, &s);
     assert_eq!(grouping(&index), reference(&records, &s));
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    /// Reports stored in id order (the order a server stores them in) never move one
+    /// another: each write places only the new report, and every event id returned before
+    /// stays.
+    #[test]
+    fn a_new_report_never_moves_an_older_one(records in arb_records()) {
+        let mut sorted = records.clone();
+        sorted.sort_by_key(|r| r.id);
+        let mut index = EventIndex::build(EventSettings::default(), &[]);
+        // A report pinned to an event that does not exist yet moves when it forms: a
+        // reviewer's word (the API refuses such a pin), not the machine's.
+        let pinned: BTreeSet<ReportId> = sorted
+            .iter()
+            .filter(|r| matches!(r.event_review, EventReview::Pin(_)))
+            .map(|r| r.id)
+            .collect();
+        let mut placed: BTreeMap<ReportId, Option<EventId>> = BTreeMap::new();
+        for r in &sorted {
+            let changes = index.upsert(r);
+            let moved: Vec<&ReportId> =
+                changes.moved.iter().filter(|m| !pinned.contains(m)).collect();
+            prop_assert!(moved.iter().all(|m| **m == r.id), "{:?}", moved);
+            for (id, event) in placed.iter().filter(|(id, _)| !pinned.contains(id)) {
+                prop_assert_eq!(index.event_of(id), *event);
+            }
+            placed.insert(r.id, index.event_of(&r.id));
+        }
+    }
+}
+
+/// A report dated only "during the war" and a vague denial never shape an event: the first
+/// supports the event of the precise reports of that evening (never its core), the second
+/// stands alone rather than making the nearest event contested.
+#[test]
+fn reports_vague_in_time_support_and_vague_denials_stand_alone() {
+    let s = EventSettings::default();
+    let review = EventReview::Auto;
+    let at = (49.58, 37.28);
+    let mut records: Vec<IndexRecord> = (1..=4)
+        .map(|n| record(n, at, Precision::Exact, Kind::Explosion, (100, 1), review))
+        .collect();
+    // Twelve days, 13 to 24 June.
+    records.push(record(
+        5,
+        at,
+        Precision::Place,
+        Kind::Strike,
+        (0, 12 * 24),
+        review,
+    ));
+    let mut denial = record(6, at, Precision::Province, Kind::Drone, (99, 3), review);
+    denial.testimony = Testimony(
+        vec![SourceKey {
+            name: 99,
+            via: 0,
+            stance: Stance::Denies,
+            media: true,
+        }]
+        .into(),
+    );
+    records.push(denial);
+    let index = EventIndex::build(s, &records);
+    let g = grouping(&index);
+    assert_eq!(g, reference(&records, &s));
+    let evening = &g[&EventId(id(1))];
+    assert_eq!(evening.0.len(), 4, "{g:?}");
+    assert_eq!(evening.1, BTreeSet::from([id(5)]), "{g:?}");
+    assert_eq!(index.event_of(&id(6)), Some(EventId(id(6))), "alone");
+    let summary = index.summary(index.event(&EventId(id(1))).unwrap());
+    assert_eq!(summary.core_reports, 4);
+    assert_eq!(summary.supporting_reports, 1);
 }

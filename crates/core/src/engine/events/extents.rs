@@ -22,7 +22,7 @@ pub struct EventExtents {
 fn extent(event: &Event, members: &MemberTable) -> Boxed {
     let (mut low, mut high) = ([f64::INFINITY; 2], [f64::NEG_INFINITY; 2]);
     for m in event.members().filter_map(|id| members.get(id)) {
-        for p in std::iter::once(&m.exact).chain(m.public.as_deref()) {
+        for p in std::iter::once(&m.exact).chain(m.public.as_deref().map(|s| &s.placement)) {
             low = [low[0].min(p.point.lon), low[1].min(p.point.lat)];
             high = [high[0].max(p.point.lon), high[1].max(p.point.lat)];
         }

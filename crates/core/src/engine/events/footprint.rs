@@ -74,21 +74,23 @@ pub const MAX_UNION: usize = 8;
 /// hemisphere), so the intersection is clipped one circle at a time (Sutherland–Hodgman):
 /// linear in the vertices, where a general boolean operation is not.
 pub fn footprint(places: &[Placement]) -> MultiPolygon<f64> {
-    let mut unique: Vec<Placement> = Vec::with_capacity(places.len());
-    for p in places {
-        if !unique.iter().any(|u| u == p) {
-            unique.push(*p);
-        }
-    }
-    // The smallest circle first: the clipped ring stays small.
-    unique.sort_by(|a, b| a.radius_m.total_cmp(&b.radius_m));
-    let circles: Vec<Polygon<f64>> = unique.iter().map(circle).collect();
-    let Some((first, rest)) = circles.split_first() else {
+    // The smallest circle first: the clipped ring stays small. Sorted, repeats are
+    // neighbours (a quadratic search would cost seconds for an event of thousands).
+    let mut unique: Vec<Placement> = places.to_vec();
+    unique.sort_by(|a, b| {
+        a.radius_m
+            .total_cmp(&b.radius_m)
+            .then(a.point.lon.total_cmp(&b.point.lon))
+            .then(a.point.lat.total_cmp(&b.point.lat))
+    });
+    unique.dedup();
+    let Some((first, rest)) = unique.split_first() else {
         return MultiPolygon::new(Vec::new());
     };
-    let mut ring: Vec<Coord<f64>> = open_ring(first);
-    for c in rest {
-        ring = clip(&ring, &open_ring(c));
+    // Circles are drawn as they are needed: where the clipping empties, the rest are not.
+    let mut ring: Vec<Coord<f64>> = open_ring(&circle(first));
+    for p in rest {
+        ring = clip(&ring, &open_ring(&circle(p)));
         if ring.len() < 3 {
             break;
         }
@@ -97,16 +99,67 @@ pub fn footprint(places: &[Placement]) -> MultiPolygon<f64> {
         ring.push(ring[0]);
         return MultiPolygon::new(vec![Polygon::new(LineString::new(ring), Vec::new())]);
     }
-    if circles.len() <= MAX_UNION {
-        return circles
+    if unique.len() <= MAX_UNION {
+        return rest
             .iter()
-            .skip(1)
-            .fold(MultiPolygon::new(vec![first.clone()]), |union, c| {
-                union.union(&MultiPolygon::new(vec![c.clone()]))
+            .fold(MultiPolygon::new(vec![circle(first)]), |union, p| {
+                union.union(&MultiPolygon::new(vec![circle(p)]))
             });
     }
-    let all: MultiPolygon<f64> = MultiPolygon::new(circles);
-    MultiPolygon::new(vec![all.convex_hull()])
+    let outer: MultiPolygon<f64> = outermost(&unique).map(circle).collect();
+    MultiPolygon::new(vec![outer.convex_hull()])
+}
+
+/// The circles that may reach the convex hull of them all: the others lie inside it, so the
+/// hull of these is the hull of all, drawn from a few dozen circles however many thousand an
+/// event has.
+///
+/// In a plane about the circles (kilometres east and north of their mean latitude), `H` is
+/// the convex hull of the centres, and `r` the smallest radius of a circle centred on one of
+/// its corners: the hull of all circles holds `H` widened by `r`. A circle whose centre lies
+/// `δ` inside `H` and whose radius is at most `δ + r` lies in that widened hull and is left
+/// out, with a margin (1 % of its radius and 10 m) for the plane and the polygons.
+fn outermost(places: &[Placement]) -> impl Iterator<Item = &Placement> {
+    let lat0 = places.iter().map(|p| p.point.lat).sum::<f64>() / places.len() as f64;
+    let east = 111.320 * lat0.to_radians().cos();
+    let plane = move |p: &Placement| Coord {
+        x: p.point.lon * east,
+        y: p.point.lat * 110.574,
+    };
+    let centres: geo::MultiPoint<f64> = places.iter().map(|p| geo::Point::from(plane(p))).collect();
+    let hull: Vec<Coord<f64>> = centres.convex_hull().exterior().0.clone();
+    let corner_radius_km = places
+        .iter()
+        .filter(|p| hull.contains(&plane(p)))
+        .map(|p| p.radius_m / 1_000.0)
+        .fold(f64::INFINITY, f64::min);
+    let corner_radius_km = if corner_radius_km.is_finite() {
+        corner_radius_km
+    } else {
+        0.0
+    };
+    places.iter().filter(move |p| {
+        let c = plane(p);
+        let depth_km = hull
+            .windows(2)
+            .map(|edge| distance_to_segment(c, edge[0], edge[1]))
+            .fold(f64::INFINITY, f64::min);
+        let radius_km = p.radius_m / 1_000.0;
+        hull.len() < 4 || radius_km * 1.01 + 0.01 > depth_km + corner_radius_km
+    })
+}
+
+/// The distance from `p` to the segment `a`–`b`, in the plane.
+fn distance_to_segment(p: Coord<f64>, a: Coord<f64>, b: Coord<f64>) -> f64 {
+    let (dx, dy) = (b.x - a.x, b.y - a.y);
+    let length2 = dx * dx + dy * dy;
+    let t = if length2 > 0.0 {
+        (((p.x - a.x) * dx + (p.y - a.y) * dy) / length2).clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
+    let (x, y) = (a.x + t * dx - p.x, a.y + t * dy - p.y);
+    (x * x + y * y).sqrt()
 }
 
 /// A closed polygon's exterior without its closing vertex, counter-clockwise.
@@ -191,6 +244,39 @@ mod tests {
         Placement {
             point: AuxPoint::new(lon, lat),
             radius_m,
+        }
+    }
+
+    #[test]
+    fn the_hull_of_the_outermost_circles_is_the_hull_of_them_all() {
+        let mut seed = 11u64;
+        let mut next = move || {
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            (seed >> 11) as f64 / (1u64 << 53) as f64
+        };
+        for round in 0..20 {
+            let n = 20 + round * 60;
+            let places: Vec<Placement> = (0..n)
+                .map(|_| {
+                    let radius = if next() < 0.1 {
+                        next() * 40_000.0
+                    } else {
+                        50.0 + next() * 3_000.0
+                    };
+                    place(49.5 + next() * 0.25, 37.2 + next() * 0.2, radius)
+                })
+                .collect();
+            let kept: Vec<&Placement> = outermost(&places).collect();
+            assert!(kept.len() < n, "{} of {n} kept", kept.len());
+            let all: MultiPolygon<f64> = places.iter().map(circle).collect();
+            let some: MultiPolygon<f64> = kept.into_iter().map(circle).collect();
+            let (a, b) = (all.convex_hull(), some.convex_hull());
+            assert!(
+                (a.unsigned_area() - b.unsigned_area()).abs() < 1e-12,
+                "{} against {}",
+                a.unsigned_area(),
+                b.unsigned_area()
+            );
         }
     }
 

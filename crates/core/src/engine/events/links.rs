@@ -1,81 +1,101 @@
-//! Where to look for the reports linked to one: a tree over place *and* time. Links need
-//! observation intervals within `gap_h`, so a tree of places alone would offer every report
-//! ever made near a busy town; here a report of an ordinary interval is a point in four
-//! dimensions (its unit vector on the auxiliary sphere and its start), and a query is a box
-//! around the member in both. Reports observed over more than [`LONG_S`] ("during the war")
-//! are kept apart in a tree of places, since their starts say little of their ends.
+//! Where to look for the reports linked to one: trees of places, one per slice of time.
+//!
+//! Links need observation intervals within `gap_h`, so one tree of places would offer every
+//! report ever made near a busy town. Here a report of an ordinary interval goes into the
+//! tree of the [`SLICE_S`]-long slice its observation starts in, and a query reads only the
+//! slices its interval (widened by the gap) can reach; reports observed over more than
+//! [`LONG_S`] ("during the war") are kept apart in one tree of places, since their starts say
+//! little of their ends. Each entry carries its interval, so that the time test needs no
+//! lookup.
+//!
+//! A query either lists every member that may be linked ([`LinkTree::candidates`]) or walks
+//! them nearest first ([`LinkTree::nearest_first`]): the leader rule stops at the first event
+//! that admits a report, so on an attack night (thousands of reports of one city and hour,
+//! each linked to most of the others) a write reads a handful of neighbours, not all of them.
 
 use super::member::Member;
 use crate::domain::model::ReportId;
-use crate::geospatial::geodesy::{chord_squared, max_chord_for};
+use crate::geospatial::geodesy::max_chord_for;
+use rstar::RTree;
 use rstar::primitives::GeomWithData;
-use rstar::{AABB, RTree};
+use std::cmp::Ordering;
+use std::collections::{BTreeMap, BinaryHeap};
 
 /// Intervals longer than this, in seconds, are kept by place alone.
 pub const LONG_S: i64 = 6 * 3_600;
 
-/// Seconds to the tree's time axis: an hour weighs about as much as 10 km of chord, so that
-/// the tree splits on time and place alike.
-const TIME_SCALE: f64 = (10_000.0 / 6_371_000.0) / 3_600.0;
+/// The length of one slice of time, in seconds: as long as the longest interval a slice
+/// holds, so a query reads three or four slices.
+const SLICE_S: i64 = LONG_S;
 
-type Timed = GeomWithData<[f64; 4], ReportId>;
-type Placed = GeomWithData<[f64; 3], ReportId>;
+/// A member in a tree: its unit vector, with its id and observation interval.
+type Entry = GeomWithData<[f64; 3], Linkable>;
 
-/// Members by place and time.
-#[derive(Debug)]
+/// What a tree keeps of a member.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Linkable {
+    /// The report.
+    pub id: ReportId,
+    /// Observation start, epoch seconds.
+    pub from: i64,
+    /// Observation end, epoch seconds.
+    pub to: i64,
+}
+
+/// Members by place, sliced by time.
+#[derive(Debug, Default)]
 pub struct LinkTree {
-    timed: RTree<Timed>,
-    long: RTree<Placed>,
+    slices: BTreeMap<i64, RTree<Entry>>,
+    long: RTree<Entry>,
     /// The largest uncertainty radius ever inserted: a query reaches this far beyond the
     /// member's own (a bound, never lowered).
     reach_m: f64,
-    /// The longest interval ever inserted into `timed` (at most [`LONG_S`]): a query looks
-    /// this far before the member's start (a bound, never lowered).
-    longest_s: i64,
-}
-
-impl Default for LinkTree {
-    fn default() -> Self {
-        Self {
-            timed: RTree::new(),
-            long: RTree::new(),
-            reach_m: 0.0,
-            longest_s: 0,
-        }
-    }
 }
 
 fn is_long(m: &Member) -> bool {
     m.to - m.from > LONG_S
 }
 
-fn timed(m: &Member) -> Timed {
-    let [x, y, z] = m.exact.point.xyz;
-    Timed::new([x, y, z, m.from as f64 * TIME_SCALE], m.id)
+fn entry(m: &Member) -> Entry {
+    Entry::new(
+        m.exact.point.xyz,
+        Linkable {
+            id: m.id,
+            from: m.from,
+            to: m.to,
+        },
+    )
 }
 
-fn placed(m: &Member) -> Placed {
-    Placed::new(m.exact.point.xyz, m.id)
+fn slice_of(m: &Member) -> i64 {
+    m.from.div_euclid(SLICE_S)
+}
+
+/// Whether an entry's interval comes within `gap_s` of `[from, to]`.
+fn near_in_time(e: &Linkable, from: i64, to: i64, gap_s: i64) -> bool {
+    from.max(e.from) - to.min(e.to) <= gap_s
 }
 
 impl LinkTree {
     /// A tree of these members, loaded at once.
     pub fn of<'a>(members: impl IntoIterator<Item = &'a Member>) -> Self {
-        let (mut t, mut l, mut reach, mut longest) = (Vec::new(), Vec::new(), 0.0f64, 0);
+        let mut slices: BTreeMap<i64, Vec<Entry>> = BTreeMap::new();
+        let (mut long, mut reach) = (Vec::new(), 0.0f64);
         for m in members {
             reach = reach.max(m.exact.radius_m);
             if is_long(m) {
-                l.push(placed(m));
+                long.push(entry(m));
             } else {
-                longest = longest.max(m.to - m.from);
-                t.push(timed(m));
+                slices.entry(slice_of(m)).or_default().push(entry(m));
             }
         }
         Self {
-            timed: RTree::bulk_load(t),
-            long: RTree::bulk_load(l),
+            slices: slices
+                .into_iter()
+                .map(|(slice, entries)| (slice, RTree::bulk_load(entries)))
+                .collect(),
+            long: RTree::bulk_load(long),
             reach_m: reach,
-            longest_s: longest,
         }
     }
 
@@ -83,51 +103,232 @@ impl LinkTree {
     pub fn insert(&mut self, m: &Member) {
         self.reach_m = self.reach_m.max(m.exact.radius_m);
         if is_long(m) {
-            self.long.insert(placed(m));
+            self.long.insert(entry(m));
         } else {
-            self.longest_s = self.longest_s.max(m.to - m.from);
-            self.timed.insert(timed(m));
+            self.slices.entry(slice_of(m)).or_default().insert(entry(m));
         }
     }
 
     /// Removes a member, as it was inserted.
     pub fn remove(&mut self, m: &Member) {
         if is_long(m) {
-            self.long.remove(&placed(m));
-        } else {
-            self.timed.remove(&timed(m));
+            self.long.remove(&entry(m));
+        } else if let Some(tree) = self.slices.get_mut(&slice_of(m)) {
+            tree.remove(&entry(m));
+            if tree.size() == 0 {
+                self.slices.remove(&slice_of(m));
+            }
         }
     }
 
+    /// The trees that may hold a member whose interval comes within `gap_s` of `m`'s: the
+    /// slices its widened interval reaches (a short interval starts at most [`LONG_S`]
+    /// before it ends), and the long intervals.
+    fn trees_near(&self, m: &Member, gap_s: i64) -> impl Iterator<Item = &RTree<Entry>> {
+        let first = (m.from - gap_s - LONG_S).div_euclid(SLICE_S);
+        let last = (m.to + gap_s).div_euclid(SLICE_S);
+        self.slices
+            .range(first..=last)
+            .map(|(_, tree)| tree)
+            .chain(std::iter::once(&self.long))
+    }
+
+    /// The chord within which a member linked to `m` lies.
+    fn reach_chord2(&self, m: &Member, gap_m: f64) -> f64 {
+        let chord = max_chord_for(m.exact.radius_m + self.reach_m + gap_m);
+        chord * chord
+    }
+
     /// Every member that could be linked to `m` (whose uncertainty circle may come within
-    /// `gap_m` of its own and whose interval may come within `gap_s` of its own), and some
+    /// `gap_m` of its own and whose interval comes within `gap_s` of its own), and some
     /// that are not: the caller decides with [`super::linked`].
     pub fn candidates(&self, m: &Member, gap_m: f64, gap_s: i64) -> Vec<ReportId> {
-        let chord = max_chord_for(m.exact.radius_m + self.reach_m + gap_m);
-        let chord2 = chord * chord;
-        let [x, y, z] = m.exact.point.xyz;
-        // A short interval that may come within the gap starts no earlier than this. A
-        // second each way covers rounding.
-        let earliest = (m.from - gap_s - self.longest_s - 1) as f64 * TIME_SCALE;
-        let latest = (m.to + gap_s + 1) as f64 * TIME_SCALE;
-        let envelope = AABB::from_corners(
-            [x - chord, y - chord, z - chord, earliest],
-            [x + chord, y + chord, z + chord, latest],
-        );
-        let mut out: Vec<ReportId> = self
-            .timed
-            .locate_in_envelope(envelope)
-            .filter(|p| {
-                let [px, py, pz, _] = *p.geom();
-                chord_squared(&[px, py, pz], &m.exact.point.xyz) <= chord2
-            })
-            .map(|p| p.data)
+        let chord2 = self.reach_chord2(m, gap_m);
+        let xyz = m.exact.point.xyz;
+        self.trees_near(m, gap_s)
+            .flat_map(|tree| tree.locate_within_distance(xyz, chord2))
+            .filter(|e| near_in_time(&e.data, m.from, m.to, gap_s))
+            .map(|e| e.data.id)
+            .collect()
+    }
+
+    /// The members that could be linked to `m`, as [`LinkTree::candidates`], nearest first
+    /// (by the chord between their points on the auxiliary sphere, given squared), read only
+    /// as far as the caller goes.
+    pub fn nearest_first<'a>(
+        &'a self,
+        m: &Member,
+        gap_m: f64,
+        gap_s: i64,
+    ) -> impl Iterator<Item = (Linkable, f64)> + 'a {
+        let reach2 = self.reach_chord2(m, gap_m);
+        let (from, to) = (m.from, m.to);
+        NearestFirst::new(self.trees_near(m, gap_s), m.exact.point.xyz)
+            .take_while(move |(_, d2)| *d2 <= reach2)
+            .filter(move |(e, _)| near_in_time(e, from, to, gap_s))
+    }
+}
+
+/// The entries of several trees merged nearest first.
+struct NearestFirst<'a> {
+    walks: Vec<Box<dyn Iterator<Item = (&'a Entry, f64)> + 'a>>,
+    heads: BinaryHeap<Head>,
+}
+
+/// The next entry of one tree's walk, ordered so that the heap gives the nearest first.
+struct Head {
+    d2: f64,
+    walk: usize,
+    entry: Linkable,
+}
+
+impl PartialEq for Head {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+
+impl Eq for Head {}
+
+impl PartialOrd for Head {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Head {
+    fn cmp(&self, other: &Self) -> Ordering {
+        // Reversed: the heap is a max-heap. Equal distances come in id order.
+        other
+            .d2
+            .total_cmp(&self.d2)
+            .then(other.entry.id.cmp(&self.entry.id))
+    }
+}
+
+impl<'a> NearestFirst<'a> {
+    fn new(trees: impl Iterator<Item = &'a RTree<Entry>>, xyz: [f64; 3]) -> Self {
+        let mut walks: Vec<Box<dyn Iterator<Item = (&'a Entry, f64)> + 'a>> = trees
+            .filter(|t| t.size() > 0)
+            .map(|t| Box::new(t.nearest_neighbor_iter_with_distance_2(xyz)) as Box<_>)
             .collect();
-        out.extend(
-            self.long
-                .locate_within_distance(m.exact.point.xyz, chord2)
-                .map(|p| p.data),
-        );
-        out
+        let mut heads = BinaryHeap::with_capacity(walks.len());
+        for (walk, it) in walks.iter_mut().enumerate() {
+            if let Some((e, d2)) = it.next() {
+                heads.push(Head {
+                    d2,
+                    walk,
+                    entry: e.data,
+                });
+            }
+        }
+        Self { walks, heads }
+    }
+}
+
+impl Iterator for NearestFirst<'_> {
+    type Item = (Linkable, f64);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let head = self.heads.pop()?;
+        if let Some((e, d2)) = self.walks[head.walk].next() {
+            self.heads.push(Head {
+                d2,
+                walk: head.walk,
+                entry: e.data,
+            });
+        }
+        Some((head.entry, head.d2))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::model::{EventReview, Kind, Status, Testimony};
+    use crate::engine::events::Placement;
+    use crate::geospatial::geodesy::{AuxPoint, chord_squared};
+
+    fn rank_chord2(a: &Member, b: &Member) -> f64 {
+        chord_squared(&a.exact.point.xyz, &b.exact.point.xyz)
+    }
+
+    fn member(i: u128, lon: f64, lat: f64, from: i64, to: i64) -> Member {
+        Member {
+            id: ReportId(uuid::Uuid::from_u128(i)),
+            version: 1,
+            exact: Placement {
+                point: AuxPoint::new(lon, lat),
+                radius_m: 100.0 + (i % 7) as f64 * 300.0,
+            },
+            public: None,
+            core: true,
+            kind: Kind::Drone,
+            from,
+            to,
+            status: Status::Unverified,
+            testimony: Testimony::default(),
+            review: EventReview::Auto,
+        }
+    }
+
+    #[test]
+    fn the_nearest_first_walk_is_the_candidates_sorted_by_distance() {
+        let mut seed = 7u64;
+        let mut next = move || {
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            (seed >> 11) as f64 / (1u64 << 53) as f64
+        };
+        let members: Vec<Member> = (0..2_000)
+            .map(|i| {
+                let from = (next() * 3.0 * 86_400.0) as i64;
+                let long = i % 17 == 0;
+                let to = from
+                    + if long {
+                        10 * 86_400
+                    } else {
+                        (next() * 7_200.0) as i64
+                    };
+                member(i, 49.0 + next() * 0.5, 37.0 + next() * 0.5, from, to)
+            })
+            .collect();
+        let mut tree = LinkTree::of(&members[..1_000]);
+        for m in &members[1_000..] {
+            tree.insert(m);
+        }
+        for m in members.iter().step_by(97) {
+            let mut expected: Vec<(f64, ReportId)> = tree
+                .candidates(m, 5_000.0, 7_200)
+                .into_iter()
+                .map(|id| {
+                    let other = members.iter().find(|o| o.id == id).unwrap();
+                    (rank_chord2(m, other), id)
+                })
+                .collect();
+            expected.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+            let walked: Vec<(f64, ReportId)> = tree
+                .nearest_first(m, 5_000.0, 7_200)
+                .map(|(e, d2)| (d2, e.id))
+                .collect();
+            assert_eq!(walked, expected);
+            // Every member truly within reach and time is offered.
+            for other in &members {
+                let gap = m.from.max(other.from) - m.to.min(other.to);
+                let d = crate::geospatial::geodesy::geodesic_distance_m(
+                    m.exact.point.lon,
+                    m.exact.point.lat,
+                    other.exact.point.lon,
+                    other.exact.point.lat,
+                );
+                if gap <= 7_200 && d <= m.exact.radius_m + other.exact.radius_m + 5_000.0 {
+                    assert!(expected.iter().any(|(_, id)| *id == other.id));
+                }
+            }
+        }
+        for m in &members[..500] {
+            tree.remove(m);
+        }
+        let left: usize = tree.slices.values().map(RTree::size).sum::<usize>() + tree.long.size();
+        assert_eq!(left, 1_500);
     }
 }

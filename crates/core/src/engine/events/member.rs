@@ -2,9 +2,9 @@
 //! observation intervals within `gap_h` hours, footprints within `gap_km`.
 
 use crate::domain::model::{
-    EventReview, IndexRecord, Kind, Precision, ReportId, Status, Testimony,
+    EventReview, IndexRecord, Kind, Precision, ReportId, Stance, Status, Testimony,
 };
-use crate::geospatial::geodesy::{AuxPoint, distance_within, lambert_distance_m};
+use crate::geospatial::geodesy::{AuxPoint, distance_within};
 
 /// The bounds of the grouping (see the README's "Events").
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -69,13 +69,20 @@ pub fn compatible(a: Kind, b: Kind) -> bool {
         .any(|&(x, y)| (x, y) == (a, b) || (y, x) == (a, b))
 }
 
-/// Whether a precision places a report well enough to shape an event (its *core*): exact,
-/// place or near. Vaguer reports only support events.
-pub fn is_core(precision: Precision) -> bool {
+/// Observation intervals longer than this, in seconds, are vague in time: six hours, a
+/// quarter of a day. A report rounded to the hour places an occurrence of an attack night
+/// among its neighbours; one dated to "that day" or "during the war" cannot tell the
+/// occurrences of a day apart, just as one placed at a province cannot tell a city's apart.
+pub const VAGUE_INTERVAL_S: i64 = 6 * 3_600;
+
+/// Whether a report is placed well enough in space and in time to shape an event (its
+/// *core*): exact, place or near precision, and an observation interval of at most
+/// [`VAGUE_INTERVAL_S`]. Vaguer reports only support events.
+pub fn is_core(precision: Precision, from: i64, to: i64) -> bool {
     matches!(
         precision,
         Precision::Exact | Precision::Place | Precision::Near
-    )
+    ) && to - from <= VAGUE_INTERVAL_S
 }
 
 /// Where a member is, as one viewer sees it.
@@ -85,6 +92,17 @@ pub struct Placement {
     pub point: AuxPoint,
     /// Its uncertainty radius, metres.
     pub radius_m: f64,
+}
+
+/// Where the public sees a private member, and whether that placement is still precise
+/// enough to shape an event's footprint (shown at `place`: yes; at province or country: no,
+/// it only supports in the public view).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PublicPlacement {
+    /// The placement shown to the public.
+    pub placement: Placement,
+    /// Whether it is precise (exact, place or near).
+    pub precise: bool,
 }
 
 /// What the events keep of one report.
@@ -98,8 +116,8 @@ pub struct Member {
     pub exact: Placement,
     /// Where the public sees it, for a private report; footprints shown to the public use it.
     /// Boxed: private reports are few, and every member carries the field.
-    pub public: Option<Box<Placement>>,
-    /// Whether it shapes events (exact, place or near precision).
+    pub public: Option<Box<PublicPlacement>>,
+    /// Whether it shapes events (placed precisely in space and time: [`is_core`]).
     pub core: bool,
     /// What was seen or heard.
     pub kind: Kind,
@@ -123,15 +141,21 @@ impl Member {
             point: AuxPoint::new(r.lon, r.lat),
             radius_m: r.uncertainty_m,
         };
+        let (from, to) = (record.observed_from.0, record.observed_to.0);
         Self {
             id: record.id,
             version: record.version,
             exact: place(exact),
-            public: record.exact.is_some().then(|| Box::new(place(record))),
-            core: is_core(exact.precision),
+            public: record.exact.is_some().then(|| {
+                Box::new(PublicPlacement {
+                    placement: place(record),
+                    precise: is_core(record.precision, from, to),
+                })
+            }),
+            core: is_core(exact.precision, from, to),
             kind: record.kind,
-            from: record.observed_from.0,
-            to: record.observed_to.0,
+            from,
+            to,
             status: record.status,
             testimony: record.testimony.clone(),
             review: record.event_review,
@@ -140,21 +164,43 @@ impl Member {
 
     /// Where `public` viewers (or, if false, reviewers) see the member.
     pub fn placement(&self, public: bool) -> Placement {
-        if public {
-            self.public.as_deref().copied().unwrap_or(self.exact)
-        } else {
-            self.exact
+        match &self.public {
+            Some(shown) if public => shown.placement,
+            _ => self.exact,
         }
     }
 
+    /// Whether the member shapes its event's footprint for `public` viewers (or, if false,
+    /// reviewers): a core member, unless the public sees it only at province or country.
+    pub fn shapes(&self, public: bool) -> bool {
+        self.core
+            && match &self.public {
+                Some(shown) if public => shown.precise,
+                _ => true,
+            }
+    }
+
+    /// Whether some source of the report asserts the claim (a retracted report asserts
+    /// nothing: its source withdrew it).
+    pub fn asserts(&self) -> bool {
+        self.status != Status::Retracted
+            && self
+                .testimony
+                .keys()
+                .iter()
+                .any(|k| k.stance == Stance::Asserts)
+    }
+
     /// Whether what groups the member differs between two versions (not its sources or
-    /// status, which only change counts).
+    /// status, which only change counts, unless they decide whether a vague report
+    /// supports an event at all).
     pub fn groups_differently(&self, other: &Member) -> bool {
         self.exact != other.exact
             || self.core != other.core
             || self.kind != other.kind
             || (self.from, self.to) != (other.from, other.to)
             || self.review != other.review
+            || (!self.core && self.asserts() != other.asserts())
     }
 }
 
@@ -175,11 +221,6 @@ pub fn linked(a: &Member, b: &Member, settings: &EventSettings) -> bool {
             a.exact.radius_m + b.exact.radius_m + settings.gap_m(),
         )
         .is_some()
-}
-
-/// The distance between two members' exact points, by which candidates are ranked.
-pub fn rank_distance_m(a: &Member, b: &Member) -> f64 {
-    lambert_distance_m(&a.exact.point, &b.exact.point)
 }
 
 /// Whether two core members may be in one event: points within `max_km` and starts within

@@ -6,11 +6,14 @@
 //! - [`summary`]: an event's counts of origins and its suggested grade, in words.
 //! - [`footprint`]: an event's footprint as a geodesic polygon.
 //!
-//! Reports placed at `exact`, `place` or `near` precision are the *core*: they are grouped.
-//! Vaguer reports (region, province, country) *support* the event of the nearest core report
-//! they are linked to, and never join two events; one linked to none stands alone. A
-//! reviewer's [`EventReview`] pins a report to an event or keeps it out of all, whatever the
-//! machine says. Every report but an excluded one belongs to exactly one event.
+//! Reports placed at `exact`, `place` or `near` precision and observed over at most six hours
+//! ([`member::VAGUE_INTERVAL_S`]) are the *core*: they are grouped. Reports vaguer in space
+//! (region, province, country) or in time ("that day", "during the war") *support* the event
+//! of the nearest earlier core report they are linked to (nearest in time, then in place),
+//! and never join two events; one linked to none, or one that asserts nothing (a vague
+//! denial), stands alone. A later report never moves a supporting report. A reviewer's
+//! [`EventReview`] pins a report to an event or keeps it out of all, whatever the machine
+//! says. Every report but an excluded one belongs to exactly one event.
 //!
 //! Each change returns [`EventChanges`]: the events that appeared, changed or went, and the
 //! reports whose event changed, for caches now and for live messages later.
@@ -30,7 +33,7 @@ use crate::domain::model::{EventId, EventReview, IndexRecord, ReportId};
 use crate::engine::parallel::side_by_side;
 use extents::EventExtents;
 use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
-use grouping::Forming;
+use grouping::Bounds;
 use links::LinkTree;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::OnceLock;
@@ -52,6 +55,9 @@ pub struct Event {
     pub support: Vec<ReportId>,
     /// Its summary and footprints once asked for, until a member changes.
     cache: Derived,
+    /// What bounds its grouped core (none if it has no grouped core member): kept up to
+    /// date as members join, forgotten when one leaves and computed again when asked for.
+    bounds: OnceLock<Option<Bounds>>,
 }
 
 /// What is computed of an event when first asked for: a page of events reads these instead
@@ -79,6 +85,7 @@ impl Event {
             core: Vec::new(),
             support: Vec::new(),
             cache: Derived::default(),
+            bounds: OnceLock::new(),
         }
     }
 
@@ -175,6 +182,9 @@ pub struct EventIndex {
     /// Most grouped core members at or after a changed one for which a change re-groups
     /// them rather than the component ([`SHORT_SUFFIX`] unless a test says otherwise).
     short_suffix: usize,
+    /// The largest id ever put into the vague tree (never lowered): a report after it has
+    /// no vague report to re-place.
+    newest_vague: Option<ReportId>,
 }
 
 impl Default for EventIndex {
@@ -227,6 +237,7 @@ impl EventIndex {
         index.core_order = core_ids.iter().copied().collect();
         let mut vague_ids = vague;
         vague_ids.sort_unstable();
+        index.newest_vague = vague_ids.last().copied();
         (index.core_tree, index.vague_tree) = link_trees(index.members.values());
         let mut changes = EventChanges::quiet();
         index.group_core(&core_ids, &mut changes);
@@ -282,6 +293,7 @@ impl EventIndex {
             pinned_to: HashMap::new(),
             extents: EventExtents::default(),
             short_suffix: SHORT_SUFFIX,
+            newest_vague: None,
         }
     }
 
@@ -329,21 +341,26 @@ impl EventIndex {
     }
 
     /// An event's footprint as the public (or, if `public` is false, a reviewer) sees it:
-    /// from its core members' placements, or its supporting members' if it has no core
-    /// (computed once until it changes).
+    /// from the placements of its core members that the viewer sees precisely (a private
+    /// report shown to the public at province or country only supports in the public view),
+    /// or every member's if none is (computed once until it changes).
     pub fn footprint<'e>(&self, event: &'e Event, public: bool) -> &'e geo::MultiPolygon<f64> {
-        let shapes = if event.core.is_empty() {
-            &event.support
-        } else {
-            &event.core
-        };
         // Without a private member, both see the same footprint.
-        let public = public && shapes.iter().any(|id| self.members[id].public.is_some());
+        let public = public && event.members().any(|id| self.members[id].public.is_some());
         event.cache.footprints[usize::from(!public)].get_or_init(|| {
-            let places: Vec<Placement> = shapes
-                .iter()
-                .map(|id| self.members[id].placement(public))
-                .collect();
+            let shaping = |m: &&Member| m.shapes(public);
+            let core: Vec<&Member> = event.core.iter().map(|id| &self.members[id]).collect();
+            let places: Vec<Placement> = if core.iter().any(shaping) {
+                core.into_iter()
+                    .filter(shaping)
+                    .map(|m| m.placement(public))
+                    .collect()
+            } else {
+                event
+                    .members()
+                    .map(|id| self.members[id].placement(public))
+                    .collect()
+            };
             Box::new(footprint::footprint(&places))
         })
     }
@@ -550,6 +567,7 @@ impl EventIndex {
             }
             EventReview::Auto => {
                 self.vague_tree.insert(&member);
+                self.newest_vague = self.newest_vague.max(Some(member.id));
             }
             EventReview::Pin(target) => {
                 self.pinned_to.entry(target).or_default().insert(member.id);
@@ -576,43 +594,63 @@ impl EventIndex {
     /// being placed and none after it: it joins the event of a linked member whose nearest
     /// linked member is nearest (the older event on a tie) that admits it, or founds one.
     fn join_or_found(&mut self, id: ReportId, changes: &mut EventChanges) {
-        let event = {
-            let member = &self.members[&id];
-            let linked = self.linked_core(member);
-            // The events of the linked members, oldest (smallest founder id) first.
-            let mut event_ids: Vec<EventId> = linked
-                .iter()
-                .filter_map(|m| self.members.event_of(m))
-                .collect();
-            event_ids.sort_unstable();
-            event_ids.dedup();
-            let mut slice: Vec<&Member> = Vec::new();
-            let mut event_of: Vec<usize> = Vec::new();
-            let mut at: HashMap<ReportId, usize> = HashMap::new();
-            let mut events: Vec<Forming> = Vec::new();
-            for (e, event_id) in event_ids.iter().enumerate() {
-                let start = slice.len();
-                // Its grouped core members (a pinned member is in it by a reviewer's word and
-                // does not bound it).
-                for m in &self.events[event_id].core {
-                    let other = &self.members[m];
-                    if other.review.is_auto() {
-                        at.insert(*m, slice.len());
-                        slice.push(other);
-                        event_of.push(e);
-                    }
-                }
-                events.push(Forming::of((start..slice.len()).collect(), &slice));
-            }
-            let linked_at: Vec<usize> = linked.iter().filter_map(|m| at.get(m).copied()).collect();
-            slice.push(member);
-            event_of.push(usize::MAX);
-            let me = slice.len() - 1;
-            grouping::join(me, &slice, &events, &event_of, &linked_at, &self.settings)
-                .map_or(EventId(id), |e| event_ids[e])
-        };
+        let event = self
+            .event_to_join(&self.members[&id])
+            .unwrap_or(EventId(id));
         self.attach(id, event, changes);
         self.settle_pins(event, changes);
+    }
+
+    /// The event a grouped core member joins by the leader rule, if any. Linked members are
+    /// read nearest first; those not yet placed (later in the rule's order) are passed over,
+    /// and the walk ends at the first event that admits the member, once no other event's
+    /// member is as near.
+    fn event_to_join(&self, me: &Member) -> Option<EventId> {
+        let mut best: Option<(f64, EventId)> = None;
+        let mut tried: HashSet<EventId> = HashSet::new();
+        let walk = self
+            .core_tree
+            .nearest_first(me, self.settings.gap_m(), self.settings.gap_s());
+        for (entry, chord2) in walk {
+            if best.is_some_and(|(nearest, _)| chord2 > nearest) {
+                break;
+            }
+            let Some(event) = self.members.event_of(&entry.id) else {
+                continue;
+            };
+            if entry.id == me.id
+                || tried.contains(&event)
+                || !linked(me, &self.members[&entry.id], &self.settings)
+            {
+                continue;
+            }
+            tried.insert(event);
+            if self.admits(event, me) && best.is_none_or(|(_, older)| event < older) {
+                best = Some((chord2, event));
+            }
+        }
+        best.map(|(_, event)| event)
+    }
+
+    /// Whether an event's grouped core stays within the bounds with `me` in it.
+    fn admits(&self, event: EventId, me: &Member) -> bool {
+        let Some(e) = self.events.get(&event) else {
+            return false;
+        };
+        let grouped = || {
+            // The founder first: a pinned member is in it by a reviewer's word and does not
+            // bound it.
+            std::iter::once(&event.0)
+                .chain(e.core.iter().filter(|m| **m != event.0))
+                .filter_map(|m| self.members.get(m))
+                .filter(|m| m.core && m.review.is_auto())
+        };
+        let Some(bounds) = e.bounds.get_or_init(|| Bounds::of(grouped())) else {
+            return false;
+        };
+        bounds
+            .admits(me, &self.settings)
+            .unwrap_or_else(|| grouping::admits_by_members(grouped(), me, &self.settings))
     }
 
     /// Re-groups the components of the core link graph that hold `seeds`, then re-attaches
@@ -687,58 +725,71 @@ impl EventIndex {
         out
     }
 
-    /// Groups grouped core members (sorted by id, making up whole components) by the leader
-    /// rule and attaches each to its event.
+    /// Groups grouped core members (sorted by id, making up whole components, out of any
+    /// event) by the leader rule, one by one in id order, and attaches each to its event.
     fn group_core(&mut self, ids: &[ReportId], changes: &mut EventChanges) {
-        if ids.is_empty() {
-            return;
-        }
-        let position: HashMap<ReportId, usize> =
-            ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
-        let slice: Vec<&Member> = ids.iter().map(|id| &self.members[id]).collect();
-        let groups = grouping::group(&slice, &self.settings, |at| {
-            self.linked_core(slice[at])
-                .into_iter()
-                .filter_map(|other| position.get(&other).copied())
-                .filter(|&p| p < at)
-                .collect()
-        });
-        let assignments: Vec<(EventId, Vec<ReportId>)> = groups
-            .into_iter()
-            .map(|g| (EventId(ids[g[0]]), g.into_iter().map(|p| ids[p]).collect()))
-            .collect();
-        for (event, members) in assignments {
-            for id in members {
-                self.attach(id, event, changes);
-            }
-            self.settle_pins(event, changes);
+        for id in ids {
+            self.join_or_found(*id, changes);
         }
     }
 
-    /// Attaches a vague grouped member to the event of the nearest core report it is linked
-    /// to (the smaller id on a tie), or to an event of its own.
+    /// Attaches a vague grouped member to the event it supports
+    /// ([`EventIndex::supported_event`]), or to an event of its own.
     fn attach_vague(&mut self, id: ReportId, changes: &mut EventChanges) {
         let Some(member) = self.members.get(&id) else {
             return;
         };
-        let nearest = self
-            .linked_core(member)
-            .into_iter()
-            .filter_map(|c| {
-                let core = &self.members[&c];
-                Some((
-                    member::rank_distance_m(member, core),
-                    c,
-                    self.members.event_of(&c)?,
-                ))
-            })
-            .min_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
-        let event = nearest.map_or(EventId(id), |(_, _, e)| e);
+        let event = self.supported_event(member).unwrap_or(EventId(id));
         if self.members.event_of(&id) != Some(event) {
             self.detach(id, changes);
             self.attach(id, event, changes);
             self.settle_pins(event, changes);
         }
+    }
+
+    /// The event a vague member supports: that of the linked core report before it in id
+    /// order (one stored earlier, so that a later report never moves it) nearest in time,
+    /// then in place, then the smaller id. None for a member that asserts nothing: a vague
+    /// denial ("no drone crossed the province") is context for every event in its area and
+    /// time or for none, never the one that happens to be nearest.
+    fn supported_event(&self, member: &Member) -> Option<EventId> {
+        if !member.asserts() {
+            return None;
+        }
+        // ((time gap, squared chord, core report), its event), the least so far.
+        let mut best: Option<((i64, f64, ReportId), EventId)> = None;
+        let walk =
+            self.core_tree
+                .nearest_first(member, self.settings.gap_m(), self.settings.gap_s());
+        for (entry, chord2) in walk {
+            if let Some(((0, nearest, _), _)) = best
+                && chord2 > nearest
+            {
+                break;
+            }
+            if entry.id >= member.id {
+                continue;
+            }
+            let core = &self.members[&entry.id];
+            if !linked(member, core, &self.settings) {
+                continue;
+            }
+            let Some(event) = self.members.event_of(&entry.id) else {
+                continue;
+            };
+            let rank = (member::time_gap_s(member, core), chord2, entry.id);
+            let better = best.as_ref().is_none_or(|((gap, chord, id), _)| {
+                rank.0
+                    .cmp(gap)
+                    .then(rank.1.total_cmp(chord))
+                    .then(rank.2.cmp(id))
+                    .is_lt()
+            });
+            if better {
+                best = Some((rank, event));
+            }
+        }
+        best.map(|(_, event)| event)
     }
 
     /// Places a pinned member: in the event it is pinned to if that exists, else alone.
@@ -801,8 +852,19 @@ impl EventIndex {
         let Some(e) = self.events.get_mut(&event) else {
             return;
         };
-        e.core.retain(|m| *m != id);
-        e.support.retain(|m| *m != id);
+        for list in [&mut e.core, &mut e.support] {
+            if let Ok(at) = list.binary_search(&id) {
+                list.remove(at);
+            }
+        }
+        if self
+            .members
+            .get(&id)
+            .is_some_and(|m| m.core && m.review.is_auto())
+        {
+            // Its bounds may have shrunk: worked out again when next asked for.
+            e.bounds = OnceLock::new();
+        }
         e.touch();
         if event == EventId(id) && !e.is_empty() {
             // The founder left: the event is no longer the one it founded (its pinned
@@ -819,7 +881,8 @@ impl EventIndex {
 
     /// Puts a report (out of any event) into one, creating it if need be.
     fn attach(&mut self, id: ReportId, event: EventId, changes: &mut EventChanges) {
-        let core = self.members.get(&id).is_some_and(|m| m.core);
+        let member = self.members.get(&id);
+        let core = member.is_some_and(|m| m.core);
         let e = self
             .events
             .entry(event)
@@ -827,6 +890,12 @@ impl EventIndex {
         let list = if core { &mut e.core } else { &mut e.support };
         if let Err(at) = list.binary_search(&id) {
             list.insert(at, id);
+        }
+        if let Some(m) = member.filter(|m| m.core && m.review.is_auto()) {
+            match e.bounds.get_mut() {
+                Some(Some(bounds)) => bounds.add(m),
+                _ => e.bounds = OnceLock::new(),
+            }
         }
         e.touch();
         self.members.set_event(&id, Some(event));
@@ -839,9 +908,15 @@ impl EventIndex {
         self.linked_in(&self.core_tree, member)
     }
 
-    /// The grouped vague members linked to `member` (not itself), in id order.
+    /// The grouped vague members linked to `member` that come after it in id order (the
+    /// only ones whose event it can decide), in id order.
     fn linked_vague(&self, member: &Member) -> Vec<ReportId> {
-        self.linked_in(&self.vague_tree, member)
+        if self.newest_vague <= Some(member.id) {
+            return Vec::new();
+        }
+        let mut out = self.linked_in(&self.vague_tree, member);
+        out.retain(|v| *v > member.id);
+        out
     }
 
     fn linked_in(&self, tree: &LinkTree, member: &Member) -> Vec<ReportId> {

@@ -13,7 +13,7 @@ use foldhash::{HashMap, HashMapExt};
 /// The version of the grouping rules (the leader rule, links, vague and pinned placement):
 /// saved events grouped under another version are grouped anew. Raise it with any change
 /// that can place a report in another event.
-pub const GROUPING_RULES: u32 = 1;
+pub const GROUPING_RULES: u32 = 2;
 
 impl EventIndex {
     /// The event of every report in one.
@@ -58,6 +58,11 @@ impl EventIndex {
             .collect();
         core.sort_unstable();
         index.core_order = core.into_iter().collect();
+        index.newest_vague = members
+            .values()
+            .filter(|m| !m.core && m.review.is_auto())
+            .map(|m| m.id)
+            .max();
         for member in members.values() {
             if let EventReview::Pin(target) = member.review {
                 index.pinned_to.entry(target).or_default().insert(member.id);

@@ -240,7 +240,7 @@ impl Snapshot {
                         radius_m: e.uncertainty_m,
                     },
                     public: None,
-                    core: is_core(e.precision),
+                    core: is_core(e.precision, e.from, e.to),
                     kind: e.kind,
                     from: e.from,
                     to: e.to,
