@@ -2,8 +2,8 @@
 //! alike), so that the events in a map's box are found among a few hundred events rather
 //! than through the thousands of reports in it. Kept up to date from [`super::EventChanges`].
 
-use super::Event;
 use super::table::MemberTable;
+use super::{Event, Member};
 use crate::domain::model::EventId;
 use foldhash::{HashMap, HashMapExt};
 use rstar::primitives::{GeomWithData, Rectangle};
@@ -18,16 +18,33 @@ pub struct EventExtents {
     of: HashMap<EventId, Boxed>,
 }
 
-/// The box around an event's members' points, exact and public.
+/// The box around an event's members' points, exact and public: kept by the event as
+/// members join, worked out again only after one left.
 fn extent(event: &Event, members: &MemberTable) -> Boxed {
-    let (mut low, mut high) = ([f64::INFINITY; 2], [f64::NEG_INFINITY; 2]);
-    for m in event.members().filter_map(|id| members.get(id)) {
-        for p in std::iter::once(&m.exact).chain(m.public.as_deref().map(|s| &s.placement)) {
-            low = [low[0].min(p.point.lon), low[1].min(p.point.lat)];
-            high = [high[0].max(p.point.lon), high[1].max(p.point.lat)];
+    let [w, s, e, n] = *event.extent.get_or_init(|| {
+        let mut b = EMPTY_BOX;
+        for m in event.members().filter_map(|id| members.get(id)) {
+            widen(&mut b, m);
         }
+        b
+    });
+    Boxed::new(Rectangle::from_corners([w, s], [e, n]), event.id)
+}
+
+/// A box around nothing, which any point widens.
+pub(super) const EMPTY_BOX: [f64; 4] = [
+    f64::INFINITY,
+    f64::INFINITY,
+    f64::NEG_INFINITY,
+    f64::NEG_INFINITY,
+];
+
+/// Widens a box `[west, south, east, north]` to hold a member's points, exact and public.
+pub(super) fn widen(b: &mut [f64; 4], m: &Member) {
+    for p in std::iter::once(&m.exact).chain(m.public.as_deref().map(|s| &s.placement)) {
+        let (lon, lat) = (p.point.lon, p.point.lat);
+        *b = [b[0].min(lon), b[1].min(lat), b[2].max(lon), b[3].max(lat)];
     }
-    Boxed::new(Rectangle::from_corners(low, high), event.id)
 }
 
 impl EventExtents {
@@ -47,11 +64,14 @@ impl EventExtents {
     /// Puts an event's box in place of its old one (`event` is `None` if it no longer
     /// exists).
     pub fn update(&mut self, id: EventId, event: Option<&Event>, members: &MemberTable) {
+        let new = event.map(|e| extent(e, members));
+        if new.is_some() && new == self.of.get(&id).copied() {
+            return;
+        }
         if let Some(old) = self.of.remove(&id) {
             self.tree.remove(&old);
         }
-        if let Some(event) = event {
-            let new = extent(event, members);
+        if let Some(new) = new {
             self.tree.insert(new);
             self.of.insert(id, new);
         }

@@ -58,6 +58,9 @@ pub struct Event {
     /// What bounds its grouped core (none if it has no grouped core member): kept up to
     /// date as members join, forgotten when one leaves and computed again when asked for.
     bounds: OnceLock<Option<Bounds>>,
+    /// The box `[west, south, east, north]` around its members' points, exact and public:
+    /// kept up to date as members join, forgotten when one leaves.
+    extent: OnceLock<[f64; 4]>,
 }
 
 /// What is computed of an event when first asked for: a page of events reads these instead
@@ -86,6 +89,7 @@ impl Event {
             support: Vec::new(),
             cache: Derived::default(),
             bounds: OnceLock::new(),
+            extent: OnceLock::new(),
         }
     }
 
@@ -382,6 +386,8 @@ impl EventIndex {
             let event = self.members.event_of(&member.id);
             self.members.insert(member);
             if let Some(e) = event.and_then(|e| self.events.get_mut(&e)) {
+                // Its public point may have moved.
+                e.extent = OnceLock::new();
                 e.touch();
             }
             changes.changed.extend(event);
@@ -865,6 +871,7 @@ impl EventIndex {
             // Its bounds may have shrunk: worked out again when next asked for.
             e.bounds = OnceLock::new();
         }
+        e.extent = OnceLock::new();
         e.touch();
         if event == EventId(id) && !e.is_empty() {
             // The founder left: the event is no longer the one it founded (its pinned
@@ -890,6 +897,9 @@ impl EventIndex {
         let list = if core { &mut e.core } else { &mut e.support };
         if let Err(at) = list.binary_search(&id) {
             list.insert(at, id);
+        }
+        if let (Some(extent), Some(m)) = (e.extent.get_mut(), member) {
+            extents::widen(extent, m);
         }
         if let Some(m) = member.filter(|m| m.core && m.review.is_auto()) {
             match e.bounds.get_mut() {
