@@ -104,12 +104,14 @@ pub struct PossibleDuplicate {
 }
 
 impl ReportService {
-    /// Validates a report as [`ReportService::create`] would, without storing it: for
-    /// showing possible duplicates before the reporter sends it.
+    /// Validates a report as [`ReportService::create`] would (its pin too), without storing
+    /// it: for showing possible duplicates before the reporter sends it.
     pub fn check(&self, input: ReportInput) -> Result<Report, ServiceError> {
-        input
+        let report = input
             .into_report(Origin::Client, None, self.now(), self.gazetteer.as_deref())
-            .map_err(ServiceError::Invalid)
+            .map_err(ServiceError::Invalid)?;
+        self.check_pin(&report, crate::domain::model::EventReview::Auto)?;
+        Ok(report)
     }
 
     /// The stored reports that may be the same report as `report`: of a compatible kind,
