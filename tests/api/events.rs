@@ -474,6 +474,71 @@ async fn a_new_report_lists_its_possible_duplicates_those_of_its_origin_first() 
     .assert_problem(422, "description");
 }
 
+/// Issue 16, item 8: possible duplicates needed exactly overlapping intervals, so a report a
+/// minute after another was missed. They match within the events' time gap
+/// (`--event-gap-h`, 2 hours unless set), as events link reports.
+#[tokio::test]
+async fn possible_duplicates_match_within_the_event_time_gap() {
+    let at = |from: &str, to: &str| {
+        crate::support::new_report(49.58, 37.28)
+            .observed(from, Some(to))
+            .json()
+    };
+    let duplicates = |reply: crate::support::Reply| -> Vec<String> {
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+        reply.body["possible_duplicates"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let app = App::new(None).await;
+    let id = |f: &Value| f["id"].as_str().unwrap().to_string();
+    // Ends a minute before the new report starts.
+    let minute_before = app
+        .create(&at("2025-06-13T20:00:00Z", "2025-06-13T21:00:00Z"))
+        .await;
+    // Starts two hours after it ends, to the second: within the gap.
+    let two_hours_after = app
+        .create(&at("2025-06-13T23:30:00Z", "2025-06-13T23:45:00Z"))
+        .await;
+    // A second more: beyond it.
+    app.create(&at("2025-06-13T23:30:01Z", "2025-06-13T23:45:00Z"))
+        .await;
+    // And ended 2 hours and a minute before it started.
+    app.create(&at("2025-06-13T18:00:00Z", "2025-06-13T19:00:00Z"))
+        .await;
+    let new = at("2025-06-13T21:01:00Z", "2025-06-13T21:30:00Z");
+    let mut found = duplicates(app.json("POST", "/api/possible-duplicates", &new).await);
+    found.sort();
+    let mut expected = vec![id(&minute_before), id(&two_hours_after)];
+    expected.sort();
+    assert_eq!(found, expected);
+
+    // The gap is the events' setting: at half an hour, the report a minute before is found,
+    // the one two hours after is not.
+    let store = app.state.reports.store().unwrap().clone();
+    let settings = sightmap_core::engine::events::EventSettings {
+        gap_h: 0.5,
+        ..Default::default()
+    };
+    let narrow = App::on_store(store.clone()).await;
+    let mut narrow = narrow;
+    narrow.state.reports = std::sync::Arc::new(
+        sightmap_core::engine::service::ReportService::open_with_snapshot(
+            store,
+            Some(crate::support::places()),
+            &app.dir.path().join("no-snapshot"),
+            settings,
+        )
+        .await
+        .unwrap(),
+    );
+    let found = duplicates(narrow.json("POST", "/api/possible-duplicates", &new).await);
+    assert_eq!(found, [id(&minute_before)]);
+}
+
 #[tokio::test]
 async fn events_export_as_csv_with_the_same_figures() {
     let app = App::new(None).await;
