@@ -359,7 +359,7 @@ fn main() {
                         timeline::UtcOffset(12_600),
                     )
                     .unwrap();
-                    timeline::Histogram::of(&items, bins, 5)
+                    timeline::Histogram::of(&items, bins, (from, to), 5)
                 });
                 samples.push(t.elapsed());
                 matched += items.len();

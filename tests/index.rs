@@ -758,11 +758,13 @@ fn equal_distances_page_by_id() {
 }
 
 /// The counts per bin and status of the matches of `q`, by testing each match against each
-/// bin: an instant counts one in the bin that holds it, an interval the share of it in each.
+/// bin: an instant counts one in the bin that holds it, an interval the share of it in each
+/// that lies within `span` (the timeline's since to until, both included).
 fn brute_force_timeline(
     records: &[IndexRecord],
     q: &ReportQuery,
     bins: &Bins,
+    (since, until): (i64, i64),
 ) -> Vec<[f64; Status::ALL.len()]> {
     let matched: HashSet<ReportId> = brute_force(records, q)
         .into_iter()
@@ -774,9 +776,12 @@ fn brute_force_timeline(
         for (i, row) in counts.iter_mut().enumerate() {
             let (start, end) = (bins.start(i), bins.start(i + 1));
             let share = if from == to {
-                f64::from(u8::from(start <= from && from < end))
+                f64::from(u8::from(
+                    start <= from && from < end && (since..=until).contains(&from),
+                ))
             } else {
-                (to.min(end) - from.max(start)).max(0) as f64 / (to - from) as f64
+                (to.min(end).min(until) - from.max(start).max(since)).max(0) as f64
+                    / (to - from) as f64
             };
             row[r.status as usize] += share;
         }
@@ -820,8 +825,8 @@ proptest! {
             // 1970-01-05 was a Monday.
             prop_assert_eq!((local_start - 4 * DAY).rem_euclid(7 * DAY), 0);
         }
-        let histogram = Histogram::of(&items, bins, Status::ALL.len());
-        let expected = brute_force_timeline(&records, &q, &bins);
+        let histogram = Histogram::of(&items, bins, (from, to), Status::ALL.len());
+        let expected = brute_force_timeline(&records, &q, &bins, (from, to));
         for (i, row) in expected.iter().enumerate() {
             for (status, want) in row.iter().enumerate() {
                 let got = histogram.bin(i)[status];

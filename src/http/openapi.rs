@@ -461,7 +461,7 @@ pub fn document() -> Value {
                     "schema": {"type": "string"}}, as_of_param()],
                 "responses": one("200", ok("A Feature: the footprint, with the members", GEO, feature()))}},
             "/api/possible-duplicates": {"post": {"operationId": "possibleDuplicates",
-                "summary": "The stored reports a report (sent as to POST /api/reports) may duplicate: compatible kind, overlapping circles and intervals, those sharing an origin first; nothing is stored",
+                "summary": "The stored reports a report (sent as to POST /api/reports) may duplicate: compatible kind, overlapping circles, observation intervals within the events' time gap (--event-gap-h) of each other, those sharing an origin first; nothing is stored",
                 "requestBody": {"required": true, "content": content(JSON, report_input())},
                 "responses": one("200", ok("The possible duplicates", JSON, json!({
                     "type": "object", "required": ["note", "note_message", "possible_duplicates"],

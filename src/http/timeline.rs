@@ -153,7 +153,7 @@ pub async fn timeline(
                 None => Bins::auto(from, to, request.offset),
             }
             .map_err(|e| Problem::invalid_query(vec![FieldError::new("bin", e.to_string())]))?;
-            Some(Histogram::of(&items, bins, categories.len()))
+            Some(Histogram::of(&items, bins, (from, to), categories.len()))
         }
     };
     let bins: Vec<Value> = histogram

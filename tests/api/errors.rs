@@ -121,6 +121,81 @@ async fn observation_time_is_required_and_checked() {
         .assert_problem(422, "observed.from");
 }
 
+/// Issue 16, item 8: an interval of 0000 to 9999 was stored; then the default timeline
+/// needed 521,776 bins (a 400) and the report's event spanned ten millennia.
+#[tokio::test]
+async fn observation_years_and_spans_are_bounded() {
+    let (app, clock) = App::with_manual_clock(None).await;
+    // 2025-06-15T00:00:00Z: observations may lie in 1900 to 2026.
+    clock.set(sightmap_core::domain::model::Timestamp(1_749_945_600));
+    let observed = |from: &str, to: &str| {
+        let mut r = report_at(49.0, 37.0);
+        r["observed"] = json!({"from": from, "to": to});
+        r
+    };
+    let post = |body: serde_json::Value| {
+        let app = &app;
+        async move { app.json("POST", "/api/reports", &body).await }
+    };
+    let fields = |reply: &crate::support::Reply| -> Vec<String> {
+        reply.body["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["field"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let millennia = post(observed("0000-01-01T00:00:00Z", "9999-12-31T23:59:59Z")).await;
+    millennia.assert_problem(422, "observed.from");
+    assert_eq!(fields(&millennia), ["observed.from", "observed.to"]);
+    assert!(
+        millennia.body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("between 1900-01-01 and 2026-12-31"),
+        "{}",
+        millennia.body
+    );
+    // The flat form, and a bare date.
+    let mut flat = report_at(49.0, 37.0);
+    flat.as_object_mut().unwrap().remove("observed");
+    flat["observed_from"] = json!("0000-01-01");
+    post(flat).await.assert_problem(422, "observed_from");
+    // Two years.
+    let two_years = post(observed("2023-06-01", "2025-06-01")).await;
+    two_years.assert_problem(422, "observed.to");
+    assert_eq!(fields(&two_years), ["observed.to"]);
+    // The edges: 1900 to the year after the clock's, and 366 days (a leap year) at most.
+    for (from, to, accepted) in [
+        ("1900-01-01T00:00:00Z", "1900-01-01T00:00:00Z", true),
+        ("1899-12-31T23:59:59Z", "1900-01-01T00:00:00Z", false),
+        ("2026-12-31T23:59:59Z", "2026-12-31T23:59:59Z", true),
+        ("2026-12-31T23:59:59Z", "2027-01-01T00:00:00Z", false),
+        ("2024-01-01T00:00:00Z", "2025-01-01T00:00:00Z", true),
+        ("2024-01-01T00:00:00Z", "2025-01-01T00:00:01Z", false),
+    ] {
+        let reply = post(observed(from, to)).await;
+        match accepted {
+            true => assert_eq!(reply.status.as_u16(), 201, "{from}..{to}: {}", reply.body),
+            false => reply.assert_problem(422, "observed."),
+        }
+    }
+    // An edit is checked too.
+    let stored = app.create(&report_at(49.0, 37.0)).await;
+    let id = stored["id"].as_str().unwrap();
+    app.json(
+        "PATCH",
+        &format!("/api/reports/{id}"),
+        &json!({"observed_from": "0000-01-01T00:00:00Z"}),
+    )
+    .await
+    .assert_problem(422, "observed_from");
+    // Whatever was stored, the default timeline answers.
+    let timeline = app.get("/api/timeline").await;
+    assert_eq!(timeline.status.as_u16(), 200, "{}", timeline.body);
+    assert_eq!(timeline.body["matched"], 4);
+}
+
 #[tokio::test]
 async fn a_body_over_one_mebibyte_is_a_413() {
     let app = App::new(None).await;

@@ -241,6 +241,148 @@ async fn a_reviewer_keeps_a_report_out_of_events_or_pins_it_to_one() {
     .assert_problem(422, "event_review");
 }
 
+/// Issue 16, item 8: a pin to an event that does not exist was accepted (200) and ignored.
+#[tokio::test]
+async fn a_pin_must_name_an_event_that_exists() {
+    let app = App::new(None).await;
+    let a = app.create(&report_at(49.58, 37.28)).await;
+    let far = app.create(&report_at(50.90, 36.60)).await;
+    let a_id = a["id"].as_str().unwrap();
+    let far_event = format!("ev-{}", far["id"].as_str().unwrap());
+    // No report founded this event (nor any other): a typo, say.
+    let nowhere = "ev-01900000-0000-7000-8000-000000000000";
+    let refused = |reply: crate::support::Reply| {
+        reply.assert_problem(422, "event_review");
+        let detail = reply.body["detail"].as_str().unwrap();
+        assert!(detail.contains(nowhere), "{detail}");
+        assert!(detail.contains("/api/events"), "{detail}");
+        assert_eq!(reply.body["errors"][0]["field"], "event_review");
+    };
+    let mut pinned = report_at(49.60, 37.29);
+    pinned["event_review"] = json!(nowhere);
+    refused(app.json("POST", "/api/reports", &pinned).await);
+    refused(app.json("POST", "/api/possible-duplicates", &pinned).await);
+    refused(
+        app.json(
+            "PATCH",
+            &format!("/api/reports/{a_id}"),
+            &json!({"event_review": nowhere}),
+        )
+        .await,
+    );
+    assert_eq!(app.get("/api/reports").await.body["numberMatched"], 2);
+    let unchanged = app.get(&format!("/api/reports/{a_id}")).await;
+    assert!(unchanged.body["properties"].get("event_review").is_none());
+    // An event that exists is taken, on creation as on an edit.
+    pinned["event_review"] = json!(far_event);
+    let b = app.create(&pinned).await;
+    assert_eq!(b["properties"]["event_id"], far_event.as_str());
+    let edited = app
+        .json(
+            "PATCH",
+            &format!("/api/reports/{a_id}"),
+            &json!({"event_review": far_event}),
+        )
+        .await;
+    assert_eq!(edited.status, StatusCode::OK, "{}", edited.body);
+    let event = app.get(&format!("/api/events/{far_event}")).await;
+    assert_eq!(event.body["properties"]["reports"], 3, "{}", event.body);
+    // Once the event is gone (its founder deleted), an edit of another field keeps the pin:
+    // only a pin the write changes is checked.
+    let deleted = app
+        .send(
+            axum::http::Request::delete(format!("/api/reports/{}", far["id"].as_str().unwrap()))
+                .body(axum::body::Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(deleted.status, StatusCode::NO_CONTENT, "{}", deleted.body);
+    assert_eq!(
+        app.get(&format!("/api/events/{far_event}")).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let tagged = app
+        .json(
+            "PATCH",
+            &format!("/api/reports/{a_id}"),
+            &json!({"tags": ["night"]}),
+        )
+        .await;
+    assert_eq!(tagged.status, StatusCode::OK, "{}", tagged.body);
+    assert_eq!(
+        tagged.body["properties"]["event_review"],
+        far_event.as_str()
+    );
+    // The report now stands alone in an event of its own, to which no pin holds (pins do
+    // not chain): a pin to it is refused too.
+    let alone = format!("ev-{a_id}");
+    assert_eq!(tagged.body["properties"]["event_id"], alone.as_str());
+    pinned["event_review"] = json!(alone);
+    let chained = app.json("POST", "/api/reports", &pinned).await;
+    chained.assert_problem(422, "event_review");
+    assert!(
+        chained.body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("pins do not chain"),
+        "{}",
+        chained.body
+    );
+}
+
+/// An import keeps pins as given: an export pins its reports to events founded by reports it
+/// holds too, which form here once they are imported.
+#[tokio::test]
+async fn an_import_keeps_pins_to_the_events_its_file_brings() {
+    let app = App::new(None).await;
+    app.create(&report_at(49.58, 37.28)).await;
+    let far = app.create(&report_at(50.90, 36.60)).await;
+    let far_event = format!("ev-{}", far["id"].as_str().unwrap());
+    let mut pinned = report_at(49.60, 37.29);
+    pinned["event_review"] = json!(far_event);
+    let pinned = app.create(&pinned).await;
+    let export = app.get("/api/export?format=geojson").await;
+    assert_eq!(export.status, StatusCode::OK);
+    // A pin to an event that exists nowhere is imported too; its report stands alone.
+    let mut file: Value = serde_json::from_slice(&export.bytes).unwrap();
+    let mut stray = file["features"][0].clone();
+    stray["id"] = json!("01900000-0000-7000-8000-000000000001");
+    stray["properties"]["event_review"] = json!("ev-01900000-0000-7000-8000-000000000000");
+    file["features"].as_array_mut().unwrap().push(stray);
+
+    let other = App::new(None).await;
+    let summary = sightmap_core::formats::import::import(
+        Some(other.state.reports.clone()),
+        std::io::Cursor::new(file.to_string().into_bytes()),
+        sightmap_core::formats::import::Format::FeatureCollection,
+        sightmap_core::formats::import::Options {
+            gazetteer: Some(crate::support::places()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        (summary.imported, summary.rejected_count),
+        (4, 0),
+        "{summary:?}"
+    );
+    let event = other.get(&format!("/api/events/{far_event}")).await;
+    assert_eq!(event.status, StatusCode::OK, "{}", event.body);
+    assert_eq!(event.body["properties"]["reports"], 2, "{}", event.body);
+    let kept = other
+        .get(&format!("/api/reports/{}", pinned["id"].as_str().unwrap()))
+        .await;
+    assert_eq!(kept.body["properties"]["event_id"], far_event.as_str());
+    let stray = other
+        .get("/api/reports/01900000-0000-7000-8000-000000000001")
+        .await;
+    assert_eq!(
+        stray.body["properties"]["event_review"],
+        "ev-01900000-0000-7000-8000-000000000000"
+    );
+}
+
 #[tokio::test]
 async fn every_report_names_its_event() {
     let app = App::new(None).await;
@@ -330,6 +472,71 @@ async fn a_new_report_lists_its_possible_duplicates_those_of_its_origin_first() 
     )
     .await
     .assert_problem(422, "description");
+}
+
+/// Issue 16, item 8: possible duplicates needed exactly overlapping intervals, so a report a
+/// minute after another was missed. They match within the events' time gap
+/// (`--event-gap-h`, 2 hours unless set), as events link reports.
+#[tokio::test]
+async fn possible_duplicates_match_within_the_event_time_gap() {
+    let at = |from: &str, to: &str| {
+        crate::support::new_report(49.58, 37.28)
+            .observed(from, Some(to))
+            .json()
+    };
+    let duplicates = |reply: crate::support::Reply| -> Vec<String> {
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+        reply.body["possible_duplicates"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let app = App::new(None).await;
+    let id = |f: &Value| f["id"].as_str().unwrap().to_string();
+    // Ends a minute before the new report starts.
+    let minute_before = app
+        .create(&at("2025-06-13T20:00:00Z", "2025-06-13T21:00:00Z"))
+        .await;
+    // Starts two hours after it ends, to the second: within the gap.
+    let two_hours_after = app
+        .create(&at("2025-06-13T23:30:00Z", "2025-06-13T23:45:00Z"))
+        .await;
+    // A second more: beyond it.
+    app.create(&at("2025-06-13T23:30:01Z", "2025-06-13T23:45:00Z"))
+        .await;
+    // And ended 2 hours and a minute before it started.
+    app.create(&at("2025-06-13T18:00:00Z", "2025-06-13T19:00:00Z"))
+        .await;
+    let new = at("2025-06-13T21:01:00Z", "2025-06-13T21:30:00Z");
+    let mut found = duplicates(app.json("POST", "/api/possible-duplicates", &new).await);
+    found.sort();
+    let mut expected = vec![id(&minute_before), id(&two_hours_after)];
+    expected.sort();
+    assert_eq!(found, expected);
+
+    // The gap is the events' setting: at half an hour, the report a minute before is found,
+    // the one two hours after is not.
+    let store = app.state.reports.store().unwrap().clone();
+    let settings = sightmap_core::engine::events::EventSettings {
+        gap_h: 0.5,
+        ..Default::default()
+    };
+    let narrow = App::on_store(store.clone()).await;
+    let mut narrow = narrow;
+    narrow.state.reports = std::sync::Arc::new(
+        sightmap_core::engine::service::ReportService::open_with_snapshot(
+            store,
+            Some(crate::support::places()),
+            &app.dir.path().join("no-snapshot"),
+            settings,
+        )
+        .await
+        .unwrap(),
+    );
+    let found = duplicates(narrow.json("POST", "/api/possible-duplicates", &new).await);
+    assert_eq!(found, [id(&minute_before)]);
 }
 
 #[tokio::test]

@@ -172,3 +172,46 @@ async fn bad_parameters_are_named() {
         app.get(uri).await.assert_problem(400, field);
     }
 }
+
+/// Issue 16, item 8: with `utc_offset`, the bins at the edges reach beyond since/until, and
+/// counted the time there too (an interval's whole share of each edge bin).
+#[tokio::test]
+async fn the_edge_bins_count_only_the_time_within_since_and_until() {
+    let app = App::new(None).await;
+    // Eight hours, 16:00 to 24:00 UTC on 13 June.
+    app.create(&observed(
+        49.58,
+        37.28,
+        "2025-06-13T16:00:00Z",
+        "2025-06-14T00:00:00Z",
+        "unverified",
+    ))
+    .await;
+    let reply = app
+        .get("/api/timeline?bin=1d&utc_offset=%2B03:30&since=2025-06-13T18:00:00Z&until=2025-06-13T23:00:00Z")
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let body = &reply.body;
+    assert_eq!(body["matched"], 1);
+    assert_eq!(body["bins"].as_array().unwrap().len(), 2, "{body}");
+    // Tehran's days start at 20:30 UTC. Since 18:00 to 20:30 lies in the 13th's bin and 20:30
+    // to until 23:00 in the 14th's: 2.5 of the interval's 8 hours in each, 5/8 in all. The
+    // bins themselves reach from 20:30 on the 12th to 20:30 on the 14th, which holds all
+    // eight hours (4.5 and 3.5).
+    let share = |start: &str| {
+        bin(body, start)["counts"]["unverified"]
+            .as_f64()
+            .unwrap_or_else(|| panic!("{body}"))
+    };
+    let day13 = share("2025-06-13T00:00:00+03:30");
+    let day14 = share("2025-06-14T00:00:00+03:30");
+    assert!((day13 - 2.5 / 8.0).abs() < 1e-6, "{day13}: {body}");
+    assert!((day14 - 2.5 / 8.0).abs() < 1e-6, "{day14}: {body}");
+    let total: f64 = body["bins"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["total"].as_f64().unwrap())
+        .sum();
+    assert!((total - 0.625).abs() < 1e-6, "{total}");
+}

@@ -3,7 +3,9 @@
 //!
 //! A claim observed over an interval counts in every bin its interval covers, by the share
 //! of the interval that falls in the bin, so that each claim adds one in all (less when part
-//! of its interval lies outside the bins asked for). An instant counts one in its bin.
+//! of its interval lies outside the span asked for, `since` to `until`: the bins at its edges,
+//! aligned in the viewer's zone, reach beyond it, and count only what lies within). An
+//! instant counts one in its bin.
 //!
 //! Bins are aligned in the viewer's time zone, given as a UTC offset: a day bin starts at
 //! local midnight, a week bin on Monday at local midnight. Spreading a claim over its bins
@@ -226,19 +228,25 @@ pub struct Histogram {
 }
 
 impl Histogram {
-    /// Counts `items` into `bins`, in `categories` columns (an item's category must be below).
-    pub fn of(items: &[Observed], bins: Bins, categories: usize) -> Histogram {
+    /// Counts the part of each of `items` that lies within `span` (epoch seconds, both ends
+    /// included, as [`span`] gives it) into `bins`, in `categories` columns (an item's category
+    /// must be below). An interval adds to each bin the share of its length that lies in both
+    /// the bin and the span; an instant adds one to its bin if it lies in the span.
+    pub fn of(items: &[Observed], bins: Bins, span: (i64, i64), categories: usize) -> Histogram {
         let n = bins.count;
         let w = bins.width.seconds();
-        let (lo, hi) = (bins.first, bins.end());
+        let (first_start, bins_end) = (bins.first, bins.end());
+        // The bins at the edges may reach beyond the span (they are aligned in the viewer's
+        // zone, the span is not): only the span is counted.
+        let (lo, hi) = (span.0.max(first_start), span.1.min(bins_end));
         let mut counts = vec![0.0; n * categories];
         // Whole bins covered by an interval: `diff[bin]` starts adding, a later bin stops.
         let mut diff = vec![0.0; (n + 1) * categories];
-        let bin_of = |t: i64| ((t - lo).div_euclid(w)) as usize;
+        let bin_of = |t: i64| ((t - first_start).div_euclid(w)) as usize;
         for item in items {
             let c = item.category as usize;
             if item.to <= item.from {
-                if (lo..hi).contains(&item.from) {
+                if (lo..=hi).contains(&item.from) && item.from < bins_end {
                     counts[bin_of(item.from) * categories + c] += 1.0;
                 }
                 continue;
@@ -347,7 +355,7 @@ mod tests {
                 category: 1,
             },
         ];
-        let h = Histogram::of(&items, bins, 2);
+        let h = Histogram::of(&items, bins, (0, 10 * 3_600 - 1), 2);
         let total: f64 = h.counts.iter().sum();
         assert!((total - 2.0).abs() < 1e-12);
         assert!((h.bin(0)[0] - 0.1).abs() < 1e-12);
@@ -355,6 +363,47 @@ mod tests {
         assert!((h.bin(5)[0] - 0.1).abs() < 1e-12);
         assert_eq!(h.bin(2)[1], 1.0);
         assert_eq!(h.bin(6)[0], 0.0);
+    }
+
+    /// Issue 16, item 8: with a zone, the bins at the edges reach beyond since/until, and
+    /// counted the time there too.
+    #[test]
+    fn the_edge_bins_count_only_the_span() {
+        let hour = 3_600;
+        let tehran = UtcOffset(12_600);
+        // An interval of 8 hours from 16:00 UTC; since 18:00 and until 23:00 keep 5 of them.
+        let item = Observed {
+            from: 16 * hour,
+            to: 24 * hour,
+            category: 0,
+        };
+        let (since, until) = (18 * hour, 23 * hour);
+        let bins = Bins::covering(since, until, BinWidth::Day, tehran).unwrap();
+        // Local days start at 20:30 UTC: the span's 18:00 to 20:30 fall in the first, 20:30 to
+        // 23:00 in the second; 2.5 of the interval's 8 hours in each.
+        assert_eq!((bins.first, bins.count), (-3 * hour - 1_800, 2));
+        let h = Histogram::of(&[item], bins, (since, until), 1);
+        assert!((h.bin(0)[0] - 2.5 / 8.0).abs() < 1e-12, "{:?}", h.counts);
+        assert!((h.bin(1)[0] - 2.5 / 8.0).abs() < 1e-12, "{:?}", h.counts);
+        // An instant outside the span, though inside an edge bin, is not counted.
+        let early = Observed {
+            from: 17 * hour,
+            to: 17 * hour,
+            category: 0,
+        };
+        assert_eq!(
+            Histogram::of(&[early], bins, (since, until), 1).bin(0)[0],
+            0.0
+        );
+        let at_until = Observed {
+            from: until,
+            to: until,
+            category: 0,
+        };
+        assert_eq!(
+            Histogram::of(&[at_until], bins, (since, until), 1).bin(1)[0],
+            1.0
+        );
     }
 
     #[test]

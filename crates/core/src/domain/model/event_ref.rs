@@ -52,8 +52,11 @@ pub enum EventReview {
     /// The machine groups the report (the default).
     #[default]
     Auto,
-    /// The report belongs to this event whatever the machine would say. While no such event
-    /// exists, the report stands alone.
+    /// The report belongs to this event whatever the machine would say. A client's write
+    /// must name an event that exists
+    /// ([`crate::engine::service::ReportService::check_pin`]); an import keeps the pin as
+    /// given. While no such event exists (not yet imported, or gone since), the report
+    /// stands alone.
     Pin(EventId),
     /// The report is kept out of every event.
     Exclude,

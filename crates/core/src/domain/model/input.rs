@@ -21,6 +21,13 @@ const MAX_TAGS: usize = 20;
 const MAX_TAG_CHARS: usize = 50;
 /// Largest uncertainty radius accepted, in metres (the size of a large country).
 const MAX_UNCERTAINTY_M: f64 = 2_000_000.0;
+/// The earliest year (UTC) an observation may lie in. The latest is the year after the
+/// server's clock's: a report is of something seen, and a typo such as 0025 or 9999 would
+/// otherwise stretch every timeline and event it touches over millennia.
+pub const EARLIEST_OBSERVED_YEAR: i32 = 1900;
+/// The longest observation interval accepted, in days: a year, leap or not. A report of
+/// "sometime in the last two years" places nothing in time.
+pub const MAX_OBSERVED_DAYS: i64 = 366;
 
 /// The observation interval as sent: `{"from": …, "to": …}`; `to` defaults to `from`, and a
 /// bare date covers the whole day.
@@ -228,6 +235,7 @@ impl ReportInput {
             self.observed,
             self.observed_from,
             self.observed_to,
+            now,
             &mut errors,
         );
         let sources = self
@@ -601,10 +609,14 @@ fn check_coordinate(errors: &mut Vec<FieldError>, field: &str, value: f64, limit
     false
 }
 
+/// The observation interval from either form, checked: it ends no earlier than it starts,
+/// both ends lie in the years [`EARLIEST_OBSERVED_YEAR`] to the year after `now`'s, and it
+/// spans at most [`MAX_OBSERVED_DAYS`].
 fn observed_interval(
     nested: Option<ObservedInput>,
     flat_from: Option<String>,
     flat_to: Option<String>,
+    now: Timestamp,
     errors: &mut Vec<FieldError>,
 ) -> Option<Interval> {
     let (prefix, from, to) = match nested {
@@ -642,10 +654,44 @@ fn observed_interval(
             return None;
         }
     };
+    let latest = now.year().map_or(i32::MAX, |y| y.saturating_add(1));
+    let mut in_range = true;
+    for (end, t) in [("from", from), ("to", to)] {
+        let year = t.year();
+        if year.is_none_or(|y| !(EARLIEST_OBSERVED_YEAR..=latest).contains(&y)) {
+            let name = field(end);
+            let year = year.map_or_else(
+                || "beyond the calendar".into(),
+                |y| format!("in the year {y}"),
+            );
+            errors.push(FieldError::new(
+                name.clone(),
+                format!(
+                    "{name} is {year}; an observation lies between {EARLIEST_OBSERVED_YEAR}-01-01 and {latest}-12-31 (UTC): correct the year"
+                ),
+            ));
+            in_range = false;
+        }
+    }
+    if !in_range {
+        return None;
+    }
     if to < from {
         errors.push(FieldError::new(
             field("to"),
             format!("the interval ends ({to}) before it starts ({from})"),
+        ));
+        return None;
+    }
+    let span = to.0 - from.0;
+    if span > MAX_OBSERVED_DAYS * 86_400 {
+        errors.push(FieldError::new(
+            field("to"),
+            format!(
+                "{} ({to}) is more than {MAX_OBSERVED_DAYS} days after {} ({from}): an observation interval spans a year at most; give the narrowest interval the report supports",
+                field("to"),
+                field("from")
+            ),
         ));
         return None;
     }
@@ -696,7 +742,8 @@ mod tests {
     use crate::domain::model::input_from_json;
     use serde_json::json;
 
-    const NOW: Timestamp = Timestamp(1_750_000_000_000);
+    /// 2025-06-15T15:06:40Z: observations may lie in 1900 to 2026.
+    const NOW: Timestamp = Timestamp(1_750_000_000);
 
     fn valid() -> serde_json::Value {
         json!({
@@ -735,6 +782,104 @@ mod tests {
         v["observed_to"] = json!("2025-06-13");
         let errors = build(v, Origin::Client).unwrap_err();
         assert_eq!(fields(&errors), ["observed_to"]);
+    }
+
+    /// Issue 16, item 8: an interval of 0000 to 9999 was stored, and then the default
+    /// timeline needed 521,776 bins and its event spanned ten millennia.
+    #[test]
+    fn observations_lie_from_1900_to_next_year_and_span_at_most_366_days() {
+        let with = |from: &str, to: &str| {
+            let mut v = valid();
+            v["observed_from"] = json!(from);
+            v["observed_to"] = json!(to);
+            v
+        };
+        let refused = |v: serde_json::Value, origin| -> Vec<String> {
+            let errors = build(v, origin).unwrap_err();
+            for e in &errors {
+                assert!(e.detail.contains(&e.field), "{}: {}", e.field, e.detail);
+            }
+            errors.into_iter().map(|e| e.field).collect()
+        };
+        // Both ends named, whoever writes.
+        for origin in [Origin::Client, Origin::Import] {
+            assert_eq!(
+                refused(with("0000-01-01T00:00:00Z", "9999-12-31T23:59:59Z"), origin),
+                ["observed_from", "observed_to"]
+            );
+        }
+        let errors = build(with("0000-01-01", "0000-01-02"), Origin::Client).unwrap_err();
+        assert!(
+            errors[0].detail.contains("in the year 0;"),
+            "{}",
+            errors[0].detail
+        );
+        assert!(errors[0].detail.contains("1900-01-01 and 2026-12-31"));
+        // The nested form names its own fields.
+        let mut v = valid();
+        v.as_object_mut().unwrap().remove("observed_from");
+        v["observed"] = json!({"from": "2025-06-14", "to": "3025-06-14"});
+        assert_eq!(refused(v, Origin::Client), ["observed.to"]);
+        // The years' edges, in UTC: NOW is in 2025, so 2026 is the last year allowed.
+        build(
+            with("1900-01-01T00:00:00Z", "1900-01-01T00:00:00Z"),
+            Origin::Client,
+        )
+        .unwrap();
+        assert_eq!(
+            refused(
+                with("1899-12-31T23:59:59Z", "1900-01-01T00:00:00Z"),
+                Origin::Client
+            ),
+            ["observed_from"]
+        );
+        assert_eq!(
+            refused(
+                with("1900-01-01T03:00:00+03:30", "1900-01-01T04:00:00Z"),
+                Origin::Client
+            ),
+            ["observed_from"]
+        );
+        build(
+            with("2026-12-31T23:59:59Z", "2026-12-31T23:59:59Z"),
+            Origin::Client,
+        )
+        .unwrap();
+        assert_eq!(
+            refused(
+                with("2026-12-31T23:59:59Z", "2027-01-01T00:00:00Z"),
+                Origin::Client
+            ),
+            ["observed_to"]
+        );
+        // At most 366 days: a leap year to the second, not a second more, nor two years.
+        let leap = build(
+            with("2024-01-01T00:00:00Z", "2025-01-01T00:00:00Z"),
+            Origin::Client,
+        )
+        .unwrap();
+        assert_eq!(leap.observed.to.0 - leap.observed.from.0, 366 * 86_400);
+        assert_eq!(
+            refused(
+                with("2024-01-01T00:00:00Z", "2025-01-01T00:00:01Z"),
+                Origin::Client
+            ),
+            ["observed_to"]
+        );
+        assert_eq!(
+            refused(with("2023-06-01", "2025-06-01"), Origin::Import),
+            ["observed_to"]
+        );
+        let errors = build(with("2023-06-01", "2025-06-01"), Origin::Client).unwrap_err();
+        assert!(
+            errors[0]
+                .detail
+                .contains("more than 366 days after observed_from"),
+            "{}",
+            errors[0].detail
+        );
+        // Twelve days "during the war", as in the sample data, are fine.
+        build(with("2025-06-13", "2025-06-24"), Origin::Client).unwrap();
     }
 
     #[test]

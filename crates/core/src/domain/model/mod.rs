@@ -20,8 +20,8 @@ pub use event_ref::{EVENT_ID_PREFIX, EventId, EventReview};
 pub use field_error::FieldError;
 pub use gazetteer::Gazetteer;
 pub use input::{
-    LocationInput, MAX_DESCRIPTION_CHARS, ObservedInput, Origin, ReportInput, SourceInput,
-    default_uncertainty_m,
+    EARLIEST_OBSERVED_YEAR, LocationInput, MAX_DESCRIPTION_CHARS, MAX_OBSERVED_DAYS, ObservedInput,
+    Origin, ReportInput, SourceInput, default_uncertainty_m,
 };
 pub use json_entry::input_from_json;
 pub use patch::merge_patch;

@@ -64,6 +64,21 @@ impl Timestamp {
 }
 
 impl Timestamp {
+    /// The calendar year of this instant in UTC (`None` beyond what the calendar holds,
+    /// ±9999 years or so).
+    ///
+    /// # Examples
+    /// ```
+    /// use sightmap_core::domain::model::Timestamp;
+    /// assert_eq!(Timestamp(1_749_772_800).year(), Some(2025));
+    /// assert_eq!(Timestamp(-1).year(), Some(1969));
+    /// ```
+    pub fn year(&self) -> Option<i32> {
+        OffsetDateTime::from_unix_timestamp(self.0)
+            .ok()
+            .map(|t| t.year())
+    }
+
     /// Reads the form sightmap writes, `YYYY-MM-DDTHH:MM:SSZ`, digit by digit: stored reports
     /// and revisions are read back in millions. `None` for anything else (or an impossible
     /// date), which the general parser then reads or refuses.

@@ -86,6 +86,12 @@ pub struct ReportEvent {
     pub asserting_origins: usize,
 }
 
+/// How far apart, in seconds, two observation intervals may lie and still be possible
+/// duplicates: the events' time gap, as events link reports.
+fn duplicate_gap_s(settings: &crate::engine::events::EventSettings) -> i64 {
+    (settings.gap_h * 3_600.0).floor() as i64
+}
+
 /// How many possible duplicates a new report is shown at most.
 pub const MAX_DUPLICATES: usize = 10;
 
@@ -104,22 +110,27 @@ pub struct PossibleDuplicate {
 }
 
 impl ReportService {
-    /// Validates a report as [`ReportService::create`] would, without storing it: for
-    /// showing possible duplicates before the reporter sends it.
+    /// Validates a report as [`ReportService::create`] would (its pin too), without storing
+    /// it: for showing possible duplicates before the reporter sends it.
     pub fn check(&self, input: ReportInput) -> Result<Report, ServiceError> {
-        input
+        let report = input
             .into_report(Origin::Client, None, self.now(), self.gazetteer.as_deref())
-            .map_err(ServiceError::Invalid)
+            .map_err(ServiceError::Invalid)?;
+        self.check_pin(&report, crate::domain::model::EventReview::Auto)?;
+        Ok(report)
     }
 
     /// The stored reports that may be the same report as `report`: of a compatible kind,
-    /// their uncertainty circles overlapping its own and their observation intervals
-    /// overlapping its own; those sharing one of its origins first, then the nearest.
+    /// their uncertainty circles overlapping its own and their observation intervals within
+    /// the events' time gap of its own (`--event-gap-h`, as events link them: two accounts
+    /// of one sighting seldom give the same minute); those sharing one of its origins first,
+    /// then the nearest.
     pub async fn possible_duplicates(
         &self,
         report: &Report,
         viewer: Viewer,
     ) -> Result<Vec<PossibleDuplicate>, ServiceError> {
+        let gap_s = duplicate_gap_s(self.index.read().events().settings());
         let kinds: Vec<Kind> = Kind::ALL
             .iter()
             .copied()
@@ -133,8 +144,8 @@ impl ReportService {
                 include_uncertain: true,
             },
             filter: crate::engine::query::Filter {
-                since: Some(report.observed.from),
-                until: Some(report.observed.to),
+                since: Some(Timestamp(report.observed.from.0.saturating_sub(gap_s))),
+                until: Some(Timestamp(report.observed.to.0.saturating_add(gap_s))),
                 kinds: Some(kinds),
                 ..Default::default()
             },

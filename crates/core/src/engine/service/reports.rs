@@ -1,14 +1,17 @@
 //! Reading and writing reports: create, insert in batches, get, update, delete, history.
 
 use super::*;
+use crate::domain::model::EventReview;
 use crate::domain::model::fields::{self, Patch};
 
 impl ReportService {
-    /// Validates and stores a new report from a client.
+    /// Validates and stores a new report from a client. A pin (`event_review`) must name an
+    /// event that exists (see [`ReportService::check_pin`]).
     pub async fn create(&self, input: ReportInput, by: &str) -> Result<Report, ServiceError> {
         let report = input
             .into_report(Origin::Client, None, self.now(), self.gazetteer.as_deref())
             .map_err(ServiceError::Invalid)?;
+        self.check_pin(&report, EventReview::Auto)?;
         let _writing = self.writes.read().await;
         let _in_flight = self.feed.in_flight();
         match self
@@ -29,6 +32,11 @@ impl ReportService {
 
     /// Stores reports that were validated already (by import), in one transaction. Reports
     /// whose id is stored already are skipped.
+    ///
+    /// Pins are kept whether or not their events exist here: an export pins its reports to
+    /// events named after their founding reports, which the same import usually brings (and
+    /// a bulk load groups none until it ends). A pin to an event that never forms leaves its
+    /// report standing alone, as when a pinned event goes.
     pub async fn insert_batch(
         &self,
         reports: Vec<Report>,
@@ -92,7 +100,9 @@ impl ReportService {
         ))
     }
 
-    /// Applies a JSON merge patch (RFC 7396) to a report's editable fields.
+    /// Applies a JSON merge patch (RFC 7396) to a report's editable fields. A pin
+    /// (`event_review`) it changes must name an event that exists (see
+    /// [`ReportService::check_pin`]).
     pub async fn update(
         &self,
         id: ReportId,
@@ -126,6 +136,7 @@ impl ReportService {
                     self.gazetteer.as_deref(),
                 )
                 .map_err(ServiceError::Invalid)?;
+            self.check_pin(&updated, current.event_review)?;
             let _writing = self.writes.read().await;
             let _in_flight = self.feed.in_flight();
             match self
@@ -150,6 +161,40 @@ impl ReportService {
             }
         }
         Err(StoreError::Conflict(id).into())
+    }
+
+    /// Refuses a report pinned to an event that does not exist, unless the pin is `before`,
+    /// the report's review before this write: a mistyped or stale event id would otherwise
+    /// be stored and silently ignored (a pinned report stands alone while its event does not
+    /// exist). So is a pin to the event of a report that stands alone by a pin of its own,
+    /// which the grouping ignores too (pins do not chain). A pin kept from before is not
+    /// checked again, so that an edit of another field of a report whose pinned event has
+    /// gone is not refused for it.
+    pub fn check_pin(&self, report: &Report, before: EventReview) -> Result<(), ServiceError> {
+        let EventReview::Pin(event) = report.event_review else {
+            return Ok(());
+        };
+        if report.event_review == before {
+            return Ok(());
+        }
+        let problem = {
+            let index = self.index.read();
+            let events = index.events();
+            let founder = events.member(&event.0).map(|m| m.review);
+            match (events.event(&event), founder) {
+                (Some(_), Some(EventReview::Auto)) => return Ok(()),
+                (Some(_), _) => {
+                    "which holds only a report pinned by a reviewer itself (pins do not chain)"
+                }
+                (None, _) => "which is no event here",
+            }
+        };
+        Err(ServiceError::Invalid(vec![FieldError::new(
+            "event_review",
+            format!(
+                "event_review pins the report to {event}, {problem}: give the id of an event the machine formed (GET /api/events lists them), or 'auto' to let the machine group the report, or 'exclude'"
+            ),
+        )]))
     }
 
     /// Hides a report from every query; the store keeps it.
