@@ -22,6 +22,7 @@ use sightmap_core::domain::model::privacy::Viewer;
 use sightmap_core::domain::model::{EventId, FieldError, ReportId};
 use sightmap_core::engine::query::{BBox, MAX_LIMIT, Page, ReportQuery, Spatial};
 use sightmap_core::engine::service::ServiceError;
+use sightmap_core::formats::coords;
 use sightmap_core::formats::cql2::{self, Expr, JsonProperties, ReportProperties};
 use sightmap_core::formats::events::{EVENT_FIELDS, gis_feature};
 use sightmap_core::formats::feature::{Link, ReportCollection, ReportFeature};
@@ -89,6 +90,8 @@ fn collection_json(
     } else {
         (region.bbox, json!([[null, null]]))
     };
+    // Rounded as the features' coordinates are, so that the box still holds them.
+    let bbox = bbox.map(coords::round);
     let href = format!("{base}/ogc/collections/{id}");
     json!({
         "id": id,

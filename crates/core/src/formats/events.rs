@@ -8,6 +8,7 @@ use crate::domain::model::testimony::merely_relays;
 use crate::domain::model::{Report, SourceKey, Timestamp};
 use crate::engine::index::EventView;
 use crate::engine::service::{PossibleDuplicate, ReportEvent};
+use crate::formats::coords;
 use crate::formats::export::ExtraColumn;
 use crate::formats::fields::{FieldType, FieldValue};
 use serde_json::{Map, Value, json};
@@ -156,9 +157,10 @@ pub fn report_event_values(event: Option<&ReportEvent>) -> Vec<FieldValue<'stati
     }
 }
 
-/// An event's footprint as a GeoJSON geometry.
+/// An event's footprint as a GeoJSON geometry, its coordinates rounded.
 fn geometry(view: &EventView) -> Value {
-    serde_json::to_value(geojson::Geometry::from(&view.footprint)).unwrap_or(Value::Null)
+    serde_json::to_value(geojson::Geometry::from(&coords::geometry(&view.footprint)))
+        .unwrap_or(Value::Null)
 }
 
 /// An event as `/api/events` answers: its footprint, every field (lists as arrays), the ids
@@ -199,10 +201,13 @@ pub fn gis_feature(view: &EventView) -> Value {
     })
 }
 
-/// A footprint as WKT.
+/// A footprint as WKT, its coordinates rounded.
 pub fn wkt(footprint: &geo::MultiPolygon<f64>) -> String {
     let ring = |r: &geo::LineString<f64>| {
-        let points: Vec<String> = r.coords().map(|c| format!("{} {}", c.x, c.y)).collect();
+        let points: Vec<String> = r
+            .coords()
+            .map(|c| format!("{} {}", coords::round(c.x), coords::round(c.y)))
+            .collect();
         format!("({})", points.join(", "))
     };
     let polygons: Vec<String> = footprint

@@ -1,5 +1,6 @@
-//! Reports as GeoJSON (RFC 7946): `[lon, lat]` order, no `crs`, the report's id as the
-//! Feature's id, and the model's fields as flat properties. Serialised from typed structs, never
+//! Reports as GeoJSON (RFC 7946): `[lon, lat]` order (rounded as [`crate::formats::coords`]
+//! says), no `crs`, the report's id as the Feature's id, and the model's fields as flat
+//! properties. Serialised from typed structs, never
 //! through `serde_json::Value`, so large answers stay fast.
 
 use crate::domain::model::{EventId, EventReview, Report, Source, Timestamp};
@@ -137,7 +138,7 @@ impl Serialize for ReportFeature<'_> {
             "geometry",
             &Point {
                 r#type: "Point",
-                coordinates: [r.location.lon, r.location.lat],
+                coordinates: crate::formats::coords::point(r.location.lon, r.location.lat),
             },
         )?;
         let properties = Properties {

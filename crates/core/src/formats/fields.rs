@@ -13,6 +13,7 @@
 use crate::domain::model::fields::ExportColumn;
 pub use crate::domain::model::fields::{FieldType, Ogc};
 use crate::domain::model::{Report, Timestamp};
+use crate::formats::coords;
 use std::borrow::Cow;
 
 /// A field's value for one report.
@@ -142,12 +143,12 @@ pub const FIELDS: &[Field] = &[
         &r.description
     ))),
     field!("location_text", |r| text(r.location.text.as_deref())),
-    field!("lon", |r| FieldValue::Number(r.location.lon)),
-    field!("lat", |r| FieldValue::Number(r.location.lat)),
-    field!("wkt", |r| FieldValue::Text(Cow::Owned(format!(
-        "POINT ({} {})",
-        r.location.lon, r.location.lat
-    )))),
+    field!("lon", |r| FieldValue::Number(coords::round(r.location.lon))),
+    field!("lat", |r| FieldValue::Number(coords::round(r.location.lat))),
+    field!("wkt", |r| {
+        let [lon, lat] = coords::point(r.location.lon, r.location.lat);
+        FieldValue::Text(Cow::Owned(format!("POINT ({lon} {lat})")))
+    }),
     field!("precision", |r| FieldValue::Text(
         r.location.precision.as_str().into()
     )),
