@@ -542,7 +542,7 @@ fn gdal_reads_the_events_as_a_layer_and_as_csv() {
 
     // The CSV export, footprints as WKT.
     let mut reply = agent(Duration::from_secs(10))
-        .get(format!("{}/api/events?limit=1000&format=csv", server.base))
+        .get(format!("{}/api/events?format=csv", server.base))
         .call()
         .expect("GET events CSV");
     assert_eq!(reply.status(), 200);
