@@ -189,7 +189,7 @@ pub async fn queryables(
     let names: Vec<(String, &str, Option<&str>)> = if id == "reports" {
         fields::ogc_queryables()
             .map(|(name, field)| {
-                let (kind, format) = schema_type(field.kind);
+                let (kind, format) = schema_type(field);
                 (name.to_string(), kind, format)
             })
             .collect()
@@ -580,16 +580,24 @@ async fn report_items(
                 .map(|(name, _)| name.to_string())
                 .collect();
             check_queryables(filter, &known)?;
-            state
-                .reports
-                .query_where(&query, |r| filter.matches(&ReportProperties(r)), viewer)
-                .await?
+            // Each report's event is looked up only for a filter that reads it.
+            let reads_event = filter.properties().contains(&fields::EVENT_ID.name);
+            let keep = |r: &sightmap_core::domain::model::Report| {
+                let event = reads_event
+                    .then(|| state.reports.event_of(&r.id, viewer))
+                    .flatten();
+                filter.matches(&ReportProperties(r, event))
+            };
+            state.reports.query_where(&query, keep, viewer).await?
         }
     };
+    let ids: Vec<ReportId> = page.reports.iter().map(|f| f.report.id).collect();
+    let events = state.reports.events_of(&ids, viewer);
     let features: Vec<ReportFeature> = page
         .reports
         .iter()
-        .map(|f| ReportFeature::for_gis(&f.report))
+        .zip(events)
+        .map(|(f, event)| ReportFeature::for_gis(&f.report).in_event(event.map(|e| e.id)))
         .collect();
     let links = paging_links(base, uri, pairs, &request, page.matched);
     let stamp = state.reports.now();
@@ -674,8 +682,9 @@ pub async fn item(
                 ServiceError::NotFound(_) => missing(),
                 other => other.into(),
             })?;
-        let body =
-            serde_json::to_vec(&ReportFeature::for_gis(&report)).map_err(Problem::internal)?;
+        let event = state.reports.event_of(&report.id, viewer);
+        let feature = ReportFeature::for_gis(&report).in_event(event);
+        let body = serde_json::to_vec(&feature).map_err(Problem::internal)?;
         return Ok(geojson_response(StatusCode::OK, body));
     }
     if id == "events" {

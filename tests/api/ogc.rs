@@ -276,3 +276,110 @@ async fn report_items_carry_flat_text_fields_that_gis_clients_can_show() {
     assert_eq!(ids_of(&by_tag), vec![id.to_string()]);
     assert_ne!(other["id"], made["id"]);
 }
+
+/// QGIS and GDAL build a layer's fields from its first features, so a field that the first
+/// reports lack never becomes a column: every report item carries `event_id`,
+/// `public_precision` and `location_coarsened`, null (or false) when unset, and filters may
+/// use all three.
+#[tokio::test]
+async fn report_items_always_carry_the_event_and_privacy_fields() {
+    let app = App::new(None).await;
+    let mut grouped = report_at(49.6, 37.3);
+    grouped["observed"] = json!({"from": "2025-06-01T12:00:00Z"});
+    let grouped = app.create(&grouped).await;
+    let mut private = report_at(50.1, 36.9);
+    private["observed"] = json!({"from": "2025-06-05T12:00:00Z"});
+    private["public_precision"] = json!("place");
+    let private = app.create(&private).await;
+    let mut alone = report_at(51.0, 36.6);
+    alone["observed"] = json!({"from": "2025-06-09T12:00:00Z"});
+    let alone = app.create(&alone).await;
+    let id = |f: &Value| f["id"].as_str().unwrap().to_string();
+    let excluded = app
+        .json(
+            "PATCH",
+            &format!("/api/reports/{}", id(&alone)),
+            &json!({"event_review": "exclude"}),
+        )
+        .await;
+    assert_eq!(excluded.status, 200, "{}", excluded.body);
+    let event = app
+        .get(&format!("/api/reports/{}", id(&grouped)))
+        .await
+        .body["properties"]["event_id"]
+        .as_str()
+        .expect("the grouped report names its event")
+        .to_string();
+
+    // The plain /api answer still leaves unset fields out.
+    let plain = app
+        .get(&format!("/api/reports/{}", id(&grouped)))
+        .await
+        .body;
+    let plain = plain["properties"].as_object().unwrap();
+    assert!(!plain.contains_key("public_precision") && !plain.contains_key("location_coarsened"));
+
+    let page = app.get("/ogc/collections/reports/items?limit=100").await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    let features = page.body["features"].as_array().unwrap();
+    assert_eq!(features.len(), 3);
+    let expected = [
+        (id(&grouped), json!(event), json!(null), json!(false)),
+        (id(&private), json!(null), json!("place"), json!(true)),
+        (id(&alone), json!(null), json!(null), json!(false)),
+    ];
+    for (report, event_id, public_precision, coarsened) in &expected {
+        let listed = features.iter().find(|f| &id(f) == report).unwrap();
+        let one = app
+            .get(&format!("/ogc/collections/reports/items/{report}"))
+            .await
+            .body;
+        for feature in [listed, &one] {
+            let p = feature["properties"].as_object().unwrap();
+            for name in ["event_id", "public_precision", "location_coarsened"] {
+                assert!(p.contains_key(name), "{report} lacks {name}: {p:?}");
+            }
+            assert_eq!(&p["event_id"], event_id, "{report}");
+            assert_eq!(&p["public_precision"], public_precision, "{report}");
+            assert_eq!(&p["location_coarsened"], coarsened, "{report}");
+        }
+    }
+
+    let q = app.get("/ogc/collections/reports/queryables").await.body;
+    assert_eq!(q["properties"]["event_id"]["type"], "string", "{q}");
+    assert_eq!(q["properties"]["public_precision"]["type"], "string");
+    assert_eq!(q["properties"]["location_coarsened"]["type"], "boolean");
+
+    let filtered = |cql: String| {
+        let app = &app;
+        async move {
+            let reply = app
+                .get(&format!(
+                    "/ogc/collections/reports/items?filter={}",
+                    cql.replace(' ', "%20")
+                        .replace('\'', "%27")
+                        .replace('=', "%3D")
+                ))
+                .await;
+            assert_eq!(reply.status, 200, "{cql}: {}", reply.body);
+            let mut ids = ids_of(&reply.body);
+            ids.sort();
+            ids
+        }
+    };
+    assert_eq!(
+        filtered(format!("event_id = '{event}'")).await,
+        [id(&grouped)]
+    );
+    let mut no_event = vec![id(&private), id(&alone)];
+    no_event.sort();
+    assert_eq!(filtered("event_id IS NULL".into()).await, no_event);
+    assert_eq!(
+        filtered("public_precision IS NOT NULL".into()).await,
+        [id(&private)]
+    );
+    assert_eq!(
+        filtered("location_coarsened = true".into()).await,
+        [id(&private)]
+    );
+}
