@@ -74,21 +74,27 @@ pub async fn conformance() -> Json<Value> {
     Json(json!({ "conformsTo": CONFORMANCE }))
 }
 
+/// A collection's description, with its extent: for `reports` the box of their points, for
+/// `events` the box of their footprints as `viewer` sees them (which reach past the members'
+/// points by their uncertainty circles), each with the span of the observations; for the
+/// region's collections, the region's box.
 fn collection_json(
     state: &AppState,
+    viewer: Viewer,
     base: &str,
     id: &str,
     title: &str,
     description: &str,
 ) -> Value {
     let region = &state.atlas.region.meta;
-    let (bbox, interval) = if takes_report_filters(id) {
-        match state.reports.extent() {
-            Some((b, (from, to))) => (b, json!([[from, to]])),
-            None => (region.bbox, json!([[null, null]])),
-        }
-    } else {
-        (region.bbox, json!([[null, null]]))
+    let extent = match id {
+        "reports" => state.reports.extent(),
+        "events" => state.reports.event_extent(viewer),
+        _ => None,
+    };
+    let (bbox, interval) = match extent {
+        Some((b, (from, to))) => (b, json!([[from, to]])),
+        None => (region.bbox, json!([[null, null]])),
     };
     // Rounded as the features' coordinates are, so that the box still holds them.
     let bbox = bbox.map(coords::round);
@@ -142,10 +148,16 @@ fn find_collection(id: &str) -> Result<(Layer, OgcCollection), Problem> {
 }
 
 /// `GET /ogc/collections`.
-pub async fn collections(State(state): State<AppState>, headers: HeaderMap) -> Json<Value> {
+pub async fn collections(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    headers: HeaderMap,
+) -> Json<Value> {
     let base = super::base_url(&headers);
     let list: Vec<Value> = Layer::ogc_collections()
-        .map(|(layer, c)| collection_json(&state, &base, layer.id(), c.title, c.description))
+        .map(|(layer, c)| {
+            collection_json(&state, viewer, &base, layer.id(), c.title, c.description)
+        })
         .collect();
     Json(json!({
         "links": [link(format!("{base}/ogc/collections"), "self", "application/json", "The collections")],
@@ -156,6 +168,7 @@ pub async fn collections(State(state): State<AppState>, headers: HeaderMap) -> J
 /// `GET /ogc/collections/{id}`.
 pub async fn collection(
     State(state): State<AppState>,
+    viewer: Viewer,
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Result<Json<Value>, Problem> {
@@ -163,6 +176,7 @@ pub async fn collection(
     let base = super::base_url(&headers);
     Ok(Json(collection_json(
         &state,
+        viewer,
         &base,
         layer.id(),
         c.title,

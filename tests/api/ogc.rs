@@ -383,3 +383,91 @@ async fn report_items_always_carry_the_event_and_privacy_fields() {
         [id(&private)]
     );
 }
+
+/// The numbers of a GeoJSON geometry's coordinates, however nested.
+fn positions(coordinates: &Value, out: &mut Vec<[f64; 2]>) {
+    match coordinates.as_array() {
+        Some(a) if a.len() >= 2 && a.iter().all(Value::is_number) => {
+            out.push([a[0].as_f64().unwrap(), a[1].as_f64().unwrap()]);
+        }
+        Some(a) => a.iter().for_each(|c| positions(c, out)),
+        None => {}
+    }
+}
+
+/// A GIS client zooms to a collection's advertised extent: the events' must hold their whole
+/// footprints, which reach past the members' points by their uncertainty circles (it was the
+/// box of the points, so the edges of the footprints lay outside it).
+#[tokio::test]
+async fn the_events_extent_holds_every_footprint() {
+    let app = App::new(None).await;
+    // Two accounts of one strike a few km apart, and three lone ones with wide circles.
+    for (lon, lat, metres, day) in [
+        (49.0, 37.0, 8_000.0, 1),
+        (49.05, 37.02, 6_000.0, 1),
+        (50.0, 38.0, 40_000.0, 3),
+        (51.5, 36.4, 20_000.0, 5),
+        (48.2, 38.6, 70_000.0, 7),
+    ] {
+        let mut r = report_at(lon, lat);
+        r["precision"] = json!("near");
+        r["uncertainty_m"] = json!(metres);
+        r["observed"] = json!({"from": format!("2025-06-{day:02}T12:00:00Z")});
+        app.create(&r).await;
+    }
+    let listed = app.get("/ogc/collections").await.body;
+    let from_list = listed["collections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "events")
+        .unwrap()["extent"]
+        .clone();
+    let extent = app.get("/ogc/collections/events").await.body["extent"].clone();
+    assert_eq!(extent, from_list, "the list and the collection agree");
+    let bbox: Vec<f64> = extent["spatial"]["bbox"][0]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap())
+        .collect();
+    let interval = &extent["temporal"]["interval"][0];
+
+    let points =
+        app.get("/ogc/collections/reports").await.body["extent"]["spatial"]["bbox"][0].clone();
+    let points: Vec<f64> = points
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap())
+        .collect();
+    let items = app
+        .get("/ogc/collections/events/items?limit=1000")
+        .await
+        .body;
+    let events = items["features"].as_array().unwrap();
+    assert_eq!(events.len(), 4, "{items}");
+    let mut beyond_points = 0;
+    for event in events {
+        let mut all = Vec::new();
+        positions(&event["geometry"]["coordinates"], &mut all);
+        assert!(!all.is_empty(), "{event}");
+        for [lon, lat] in all {
+            assert!(
+                (bbox[0]..=bbox[2]).contains(&lon) && (bbox[1]..=bbox[3]).contains(&lat),
+                "{} reaches {lon},{lat} outside the advertised extent {bbox:?}",
+                event["id"]
+            );
+            if !((points[0]..=points[2]).contains(&lon) && (points[1]..=points[3]).contains(&lat)) {
+                beyond_points += 1;
+            }
+        }
+        let p = &event["properties"];
+        assert!(interval[0].as_str().unwrap() <= p["observed_from"].as_str().unwrap());
+        assert!(interval[1].as_str().unwrap() >= p["observed_to"].as_str().unwrap());
+    }
+    assert!(
+        beyond_points > 0,
+        "the footprints reach past the points' box"
+    );
+}

@@ -59,6 +59,37 @@ impl ReportService {
         rx
     }
 
+    /// The box `[min_lon, min_lat, max_lon, max_lat]` around every event's footprint as
+    /// `viewer` sees it, and the span of their observations; `None` without events. What the
+    /// OGC collection `events` advertises as its extent: footprints reach past their
+    /// members' points by their uncertainty circles.
+    pub fn event_extent(&self, viewer: Viewer) -> Option<([f64; 4], (Timestamp, Timestamp))> {
+        use geo::BoundingRect;
+        let public = viewer == Viewer::Public;
+        let index = self.index.read();
+        let events = index.events();
+        events.events().fold(None, |acc, event| {
+            let summary = events.summary(event);
+            let span = (Timestamp(summary.from), Timestamp(summary.to));
+            let Some(rect) = events.footprint(event, public).bounding_rect() else {
+                return acc;
+            };
+            let b = [rect.min().x, rect.min().y, rect.max().x, rect.max().y];
+            Some(match acc {
+                None => (b, span),
+                Some((a, (from, to))) => (
+                    [
+                        a[0].min(b[0]),
+                        a[1].min(b[1]),
+                        a[2].max(b[2]),
+                        a[3].max(b[3]),
+                    ],
+                    (from.min(span.0), to.max(span.1)),
+                ),
+            })
+        })
+    }
+
     /// One event as `viewer` sees it, with the members the viewer may see listed, core
     /// first; `None` if there is no such event.
     pub async fn event(
