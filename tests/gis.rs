@@ -504,6 +504,40 @@ fn gdal_shows_the_flat_source_fields() {
     assert_eq!(feature_count(&none), 0, "{none}");
 }
 
+/// GDAL builds a layer's fields from its first features: the report layer has `event_id`,
+/// `public_precision` and `location_coarsened` although none of the seeded reports is private
+/// (before, a field the first page lacked never became a column), and a filter reads them.
+#[test]
+fn gdal_sees_the_event_and_privacy_fields_of_every_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = seeded(&dir.path().join("data"));
+    let summary = oapif(&server, &["-so", "reports"]);
+    for field in [
+        "event_id: String",
+        "public_precision: String",
+        "location_coarsened: Integer(Boolean)",
+    ] {
+        assert!(summary.contains(field), "{field} missing: {summary}");
+    }
+    let dump = oapif(&server, &["-al", "-q", "-oo", "PAGE_SIZE=100", "reports"]);
+    let (_, events) = server.get("/api/events?limit=1000");
+    let expected: BTreeSet<&str> = events["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["id"].as_str().unwrap())
+        .collect();
+    let named: BTreeSet<&str> = values(&dump, "event_id").into_iter().collect();
+    assert_eq!(named, expected, "every report names its event: {dump}");
+    assert_eq!(values(&dump, "location_coarsened"), ["0"; SEEDED]);
+    assert_eq!(values(&dump, "public_precision"), ["(null)"; SEEDED]);
+    let none = oapif(
+        &server,
+        &["-so", "-where", "location_coarsened = 1", "reports"],
+    );
+    assert_eq!(feature_count(&none), 0, "{none}");
+}
+
 /// GDAL reads the events through the OGC API as polygons with flat fields, the same events
 /// that `/api/events` lists, filters them by a field, and reads the events' CSV export with
 /// its footprints from the WKT column.
@@ -542,7 +576,7 @@ fn gdal_reads_the_events_as_a_layer_and_as_csv() {
 
     // The CSV export, footprints as WKT.
     let mut reply = agent(Duration::from_secs(10))
-        .get(format!("{}/api/events?limit=1000&format=csv", server.base))
+        .get(format!("{}/api/events?format=csv", server.base))
         .call()
         .expect("GET events CSV");
     assert_eq!(reply.status(), 200);

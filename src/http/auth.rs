@@ -44,6 +44,11 @@ impl Access {
         }
     }
 
+    /// Whether reading needs a token (`--private`).
+    pub fn is_private(&self) -> bool {
+        self.private
+    }
+
     /// The live tokens, to reload when they change.
     pub fn tokens(&self) -> &Arc<TokenBook> {
         &self.tokens

@@ -3,6 +3,7 @@
 
 use super::AppState;
 use super::as_of::Reading;
+use super::export::{Body, download};
 use super::extract::{JsonBody, QueryPairs};
 use super::problem::Problem;
 use super::reports::{GEO_JSON, geojson_response};
@@ -14,8 +15,9 @@ use sightmap_core::domain::messages::MessageCode;
 use sightmap_core::domain::model::privacy::Viewer;
 use sightmap_core::domain::model::{EventId, FieldError, Report, input_from_json};
 use sightmap_core::engine::events::summary::{Grade, grade_note};
-use sightmap_core::engine::service::EventFilter;
+use sightmap_core::engine::service::{EventFilter, EventView};
 use sightmap_core::formats::events as formats;
+use sightmap_core::formats::export::SharedBuffer;
 use sightmap_core::formats::feature::ReportFeature;
 
 /// The largest `min_origins` taken.
@@ -87,8 +89,41 @@ pub(super) fn event_filter(
     }
 }
 
+/// Events per chunk of a CSV download.
+const CSV_CHUNK: usize = 500;
+/// Chunks of CSV in flight between the writer and the connection: bounds memory when the
+/// client is slower than the index.
+const CSV_CHUNKS_IN_FLIGHT: usize = 4;
+
+/// Writes the events as CSV as their chunks come, and sends each chunk's bytes.
+async fn send_csv(
+    mut chunks: tokio::sync::mpsc::Receiver<
+        Result<Vec<EventView>, sightmap_core::engine::service::ServiceError>,
+    >,
+    tx: &Body,
+) -> std::io::Result<()> {
+    use std::io::Write;
+    let buffer = SharedBuffer::default();
+    let out = std::io::BufWriter::with_capacity(1 << 16, buffer.clone());
+    let mut writer = formats::EventCsvWriter::new(out).map_err(std::io::Error::other)?;
+    while let Some(batch) = chunks.recv().await {
+        for view in &batch.map_err(std::io::Error::other)? {
+            writer.write(view).map_err(std::io::Error::other)?;
+        }
+        writer.flush()?;
+        if tx.send(Ok(buffer.take().into())).await.is_err() {
+            return Ok(()); // The client went away.
+        }
+    }
+    writer.finish().map_err(std::io::Error::other)?.flush()?;
+    let _ = tx.send(Ok(buffer.take().into())).await;
+    Ok(())
+}
+
 /// `GET /api/events`: the events with a member matching the report filters (place, time,
-/// kind, status…), filtered by `grade` and `min_origins`, newest first, paged.
+/// kind, status…), filtered by `grade` and `min_origins`, newest first: paged as GeoJSON,
+/// every one of them as CSV (`format=csv`, streamed a chunk at a time, so memory stays
+/// bounded whatever their number).
 pub async fn list(
     Reading(state): Reading,
     viewer: Viewer,
@@ -97,6 +132,22 @@ pub async fn list(
     QueryPairs(pairs): QueryPairs,
 ) -> Result<Response, Problem> {
     let (filter, format, rest) = event_filter(&pairs).map_err(Problem::invalid_query)?;
+    if format == EventFormat::Csv {
+        // A CSV holds every matching event: a page of it would be a file cut short unseen.
+        let paged: Vec<FieldError> = rest
+            .iter()
+            .filter(|(key, _)| key == "limit" || key == "offset")
+            .map(|(key, _)| {
+                FieldError::new(
+                    key.clone(),
+                    format!("format=csv gives every matching event: leave out '{key}'"),
+                )
+            })
+            .collect();
+        if !paged.is_empty() {
+            return Err(Problem::invalid_query(paged));
+        }
+    }
     let query = crate::http::params::report_query(&rest).map_err(|errors| {
         Problem::invalid_query(
             errors
@@ -110,20 +161,19 @@ pub async fn list(
                 .collect(),
         )
     })?;
-    let page = state.reports.events(&query, &filter, viewer).await?;
     if format == EventFormat::Csv {
-        let body = formats::csv(&page.events).map_err(Problem::internal)?;
-        let mut response = (StatusCode::OK, body).into_response();
-        response.headers_mut().insert(
-            axum::http::header::CONTENT_TYPE,
-            axum::http::HeaderValue::from_static("text/csv; charset=utf-8"),
-        );
-        response.headers_mut().insert(
-            axum::http::header::CONTENT_DISPOSITION,
-            axum::http::HeaderValue::from_static("attachment; filename=\"sightmap-events.csv\""),
-        );
-        return Ok(response);
+        let chunks = state
+            .reports
+            .events_stream(query, filter, CSV_CHUNK, 2, viewer);
+        let (tx, rx) = tokio::sync::mpsc::channel(CSV_CHUNKS_IN_FLIGHT);
+        tokio::spawn(async move {
+            if let Err(e) = send_csv(chunks, &tx).await {
+                let _ = tx.send(Err(e)).await;
+            }
+        });
+        return download(rx, "text/csv; charset=utf-8", "sightmap-events.csv");
     }
+    let page = state.reports.events(&query, &filter, viewer).await?;
     let base = super::base_url(&headers);
     let mut links = vec![json!({"href": format!("{base}{uri}"), "rel": "self", "type": GEO_JSON})];
     let next = query.page.offset + query.page.limit;

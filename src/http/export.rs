@@ -94,7 +94,10 @@ fn read_params(pairs: &[(String, String)]) -> Result<ExportParams, Problem> {
 type Chunks = tokio::sync::mpsc::Receiver<
     Result<Vec<sightmap_core::domain::model::Report>, sightmap_core::engine::service::ServiceError>,
 >;
-type Body = tokio::sync::mpsc::Sender<Result<Bytes, std::io::Error>>;
+/// Where a streamed download's bytes go, a chunk at a time.
+pub(super) type Body = tokio::sync::mpsc::Sender<Result<Bytes, std::io::Error>>;
+/// Where a streamed download's bytes come from.
+pub(super) type BodyChunks = tokio::sync::mpsc::Receiver<Result<Bytes, std::io::Error>>;
 
 /// The writer of a streamed export: its bytes collect in a buffer sent a chunk at a time.
 type StreamWriter = ExportWriter<std::io::BufWriter<SharedBuffer>>;
@@ -265,20 +268,28 @@ pub async fn export(
             let _ = tx.send(Err(e)).await;
         }
     });
-    let stream = futures_util::stream::unfold(rx, |mut rx| async move {
-        rx.recv().await.map(|item| (item, rx))
-    });
     let file_name = format!(
         "sightmap-reports-{}.{}",
         Timestamp::now().to_string().get(..10).unwrap_or("export"),
         format.extension()
     );
+    download(rx, format.media_type(), &file_name)
+}
+
+/// A file download (`Content-Disposition: attachment`) of `media_type` named `file_name`,
+/// whose body is the chunks `rx` receives, sent as they come. A writer that fails sends the
+/// error, which ends the body early: the client sees a broken transfer, not a short file.
+pub(super) fn download(
+    rx: BodyChunks,
+    media_type: &'static str,
+    file_name: &str,
+) -> Result<Response, Problem> {
+    let stream = futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|item| (item, rx))
+    });
     let mut response = (StatusCode::OK, axum::body::Body::from_stream(stream)).into_response();
     let h = response.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static(format.media_type()),
-    );
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(media_type));
     h.insert(
         header::CONTENT_DISPOSITION,
         HeaderValue::from_str(&format!("attachment; filename=\"{file_name}\""))

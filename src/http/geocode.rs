@@ -9,6 +9,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::{Value, json};
 use sightmap_core::domain::model::FieldError;
+use sightmap_core::formats::coords;
 use sightmap_core::geospatial::geocode::{Candidate, MAX_LIMIT};
 
 /// Candidates returned when `limit` is not given.
@@ -78,7 +79,7 @@ pub async fn geocode(
 fn candidate_feature(c: &Candidate) -> Value {
     json!({
         "type": "Feature",
-        "geometry": {"type": "Point", "coordinates": [round6(c.lon), round6(c.lat)]},
+        "geometry": {"type": "Point", "coordinates": coords::point(c.lon, c.lat)},
         "properties": {
             "name": c.name,
             "precision": c.precision.as_str(),
@@ -103,7 +104,7 @@ pub async fn reverse(
     let r = state.atlas.geocoder.reverse(lon, lat);
     let body = json!({
         "type": "Feature",
-        "geometry": {"type": "Point", "coordinates": [lon, lat]},
+        "geometry": {"type": "Point", "coordinates": coords::point(lon, lat)},
         "properties": {
             "province": r.province.as_ref().map(|p| &p.1),
             "province_id": r.province.as_ref().map(|p| &p.0),
@@ -111,7 +112,7 @@ pub async fn reverse(
             "nearest_place": r.nearest.as_ref().map(|n| json!({
                 "name": n.name,
                 "source_id": n.source_id,
-                "coordinates": [n.lon, n.lat],
+                "coordinates": coords::point(n.lon, n.lat),
                 "distance_km": (n.distance_m / 10.0).round() / 100.0,
             })),
         }
@@ -164,8 +165,4 @@ pub(super) fn point_params(
         (Some(lat), Some(lon)) if errors.is_empty() => Ok((lon, lat)),
         _ => Err(Problem::invalid_query(errors)),
     }
-}
-
-fn round6(v: f64) -> f64 {
-    (v * 1e6).round() / 1e6
 }

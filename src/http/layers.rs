@@ -21,6 +21,7 @@ use serde_json::{Value, json};
 use sightmap_core::domain::model::FieldError;
 use sightmap_core::domain::model::privacy::Viewer;
 use sightmap_core::engine::index::MapPoint;
+use sightmap_core::formats::coords;
 use sightmap_core::formats::layers::{
     self, DEFAULT_BUFFER_KM, DEFAULT_CELL_KM, Layer, LayerFeatures, Source, Summary, geojson,
 };
@@ -269,14 +270,14 @@ pub async fn list(State(state): State<AppState>, headers: HeaderMap) -> Result<R
             "href": format!("{base}/api/layers/{}", layer.id()),
             "type": GEO_JSON,
             "feature_count": summary.feature_count,
-            "bbox": summary.bbox.map(|b| b.map(geojson::round6)),
+            "bbox": summary.bbox.map(|b| b.map(coords::round)),
         }));
     }
     let meta = &state.atlas.region.meta;
     let body = Body::new(&json!({
         "region": {
             "name": meta.name,
-            "bbox": meta.bbox,
+            "bbox": meta.bbox.map(coords::round),
             "home_country": meta.home_country,
             "neighbours": meta.neighbours,
             "focus_neighbour": meta.focus_neighbour,

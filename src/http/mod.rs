@@ -140,6 +140,10 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(axum::middleware::map_response(limits::security_headers))
         .layer(axum::middleware::from_fn_with_state(
+            state.auth.clone(),
+            no_store_with_credentials,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
             state.access_log.clone(),
             access_log::log_requests,
         ))
@@ -169,6 +173,30 @@ async fn private_reads(
     };
     next.run(axum::extract::Request::from_parts(parts, body))
         .await
+}
+
+/// What answers to credentials, and every answer of a `--private` server, tell caches.
+pub const PRIVATE_CACHE_CONTROL: &str = "private, no-store";
+
+/// Middleware: `Cache-Control: private, no-store` on every answer (errors, 401s and 429s too)
+/// to a request that carries credentials (an `Authorization` header, in whatever form: what
+/// [`Access`] reads a token from), and on every answer of a `--private` server. QGIS
+/// otherwise keeps a page read with one password and shows it after the password changed.
+/// Other answers keep the caching their handler chose (the layers' ETags and `no-cache`).
+async fn no_store_with_credentials(
+    State(auth): State<Arc<Access>>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let credentials = request.headers().contains_key(header::AUTHORIZATION);
+    let mut response = next.run(request).await;
+    if credentials || auth.is_private() {
+        response.headers_mut().insert(
+            header::CACHE_CONTROL,
+            header::HeaderValue::from_static(PRIVATE_CACHE_CONTROL),
+        );
+    }
+    response
 }
 
 /// `GET /health`.

@@ -22,6 +22,7 @@ use sightmap_core::domain::model::privacy::Viewer;
 use sightmap_core::domain::model::{EventId, FieldError, ReportId};
 use sightmap_core::engine::query::{BBox, MAX_LIMIT, Page, ReportQuery, Spatial};
 use sightmap_core::engine::service::ServiceError;
+use sightmap_core::formats::coords;
 use sightmap_core::formats::cql2::{self, Expr, JsonProperties, ReportProperties};
 use sightmap_core::formats::events::{EVENT_FIELDS, gis_feature};
 use sightmap_core::formats::feature::{Link, ReportCollection, ReportFeature};
@@ -73,22 +74,30 @@ pub async fn conformance() -> Json<Value> {
     Json(json!({ "conformsTo": CONFORMANCE }))
 }
 
+/// A collection's description, with its extent: for `reports` the box of their points, for
+/// `events` the box of their footprints as `viewer` sees them (which reach past the members'
+/// points by their uncertainty circles), each with the span of the observations; for the
+/// region's collections, the region's box.
 fn collection_json(
     state: &AppState,
+    viewer: Viewer,
     base: &str,
     id: &str,
     title: &str,
     description: &str,
 ) -> Value {
     let region = &state.atlas.region.meta;
-    let (bbox, interval) = if takes_report_filters(id) {
-        match state.reports.extent() {
-            Some((b, (from, to))) => (b, json!([[from, to]])),
-            None => (region.bbox, json!([[null, null]])),
-        }
-    } else {
-        (region.bbox, json!([[null, null]]))
+    let extent = match id {
+        "reports" => state.reports.extent(),
+        "events" => state.reports.event_extent(viewer),
+        _ => None,
     };
+    let (bbox, interval) = match extent {
+        Some((b, (from, to))) => (b, json!([[from, to]])),
+        None => (region.bbox, json!([[null, null]])),
+    };
+    // Rounded as the features' coordinates are, so that the box still holds them.
+    let bbox = bbox.map(coords::round);
     let href = format!("{base}/ogc/collections/{id}");
     json!({
         "id": id,
@@ -139,10 +148,16 @@ fn find_collection(id: &str) -> Result<(Layer, OgcCollection), Problem> {
 }
 
 /// `GET /ogc/collections`.
-pub async fn collections(State(state): State<AppState>, headers: HeaderMap) -> Json<Value> {
+pub async fn collections(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    headers: HeaderMap,
+) -> Json<Value> {
     let base = super::base_url(&headers);
     let list: Vec<Value> = Layer::ogc_collections()
-        .map(|(layer, c)| collection_json(&state, &base, layer.id(), c.title, c.description))
+        .map(|(layer, c)| {
+            collection_json(&state, viewer, &base, layer.id(), c.title, c.description)
+        })
         .collect();
     Json(json!({
         "links": [link(format!("{base}/ogc/collections"), "self", "application/json", "The collections")],
@@ -153,6 +168,7 @@ pub async fn collections(State(state): State<AppState>, headers: HeaderMap) -> J
 /// `GET /ogc/collections/{id}`.
 pub async fn collection(
     State(state): State<AppState>,
+    viewer: Viewer,
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Result<Json<Value>, Problem> {
@@ -160,6 +176,7 @@ pub async fn collection(
     let base = super::base_url(&headers);
     Ok(Json(collection_json(
         &state,
+        viewer,
         &base,
         layer.id(),
         c.title,
@@ -186,7 +203,7 @@ pub async fn queryables(
     let names: Vec<(String, &str, Option<&str>)> = if id == "reports" {
         fields::ogc_queryables()
             .map(|(name, field)| {
-                let (kind, format) = schema_type(field.kind);
+                let (kind, format) = schema_type(field);
                 (name.to_string(), kind, format)
             })
             .collect()
@@ -577,16 +594,24 @@ async fn report_items(
                 .map(|(name, _)| name.to_string())
                 .collect();
             check_queryables(filter, &known)?;
-            state
-                .reports
-                .query_where(&query, |r| filter.matches(&ReportProperties(r)), viewer)
-                .await?
+            // Each report's event is looked up only for a filter that reads it.
+            let reads_event = filter.properties().contains(&fields::EVENT_ID.name);
+            let keep = |r: &sightmap_core::domain::model::Report| {
+                let event = reads_event
+                    .then(|| state.reports.event_of(&r.id, viewer))
+                    .flatten();
+                filter.matches(&ReportProperties(r, event))
+            };
+            state.reports.query_where(&query, keep, viewer).await?
         }
     };
+    let ids: Vec<ReportId> = page.reports.iter().map(|f| f.report.id).collect();
+    let events = state.reports.events_of(&ids, viewer);
     let features: Vec<ReportFeature> = page
         .reports
         .iter()
-        .map(|f| ReportFeature::for_gis(&f.report))
+        .zip(events)
+        .map(|(f, event)| ReportFeature::for_gis(&f.report).in_event(event.map(|e| e.id)))
         .collect();
     let links = paging_links(base, uri, pairs, &request, page.matched);
     let stamp = state.reports.now();
@@ -671,8 +696,9 @@ pub async fn item(
                 ServiceError::NotFound(_) => missing(),
                 other => other.into(),
             })?;
-        let body =
-            serde_json::to_vec(&ReportFeature::for_gis(&report)).map_err(Problem::internal)?;
+        let event = state.reports.event_of(&report.id, viewer);
+        let feature = ReportFeature::for_gis(&report).in_event(event);
+        let body = serde_json::to_vec(&feature).map_err(Problem::internal)?;
         return Ok(geojson_response(StatusCode::OK, body));
     }
     if id == "events" {

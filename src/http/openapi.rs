@@ -346,7 +346,7 @@ pub fn document() -> Value {
     ));
     event_params.push(query_param(
         "format",
-        "geojson (a FeatureCollection, the default) or csv (a row per event, the footprint as WKT).",
+        "geojson (a FeatureCollection, the default, paged by limit and offset) or csv (every matching event, a row each, the footprint as WKT, streamed; limit and offset are refused with it).",
         json!({"type": "string", "enum": ["geojson", "csv"]}),
     ));
     event_params.push(query_param(
@@ -448,7 +448,7 @@ pub fn document() -> Value {
                 "summary": "Events: groups of reports that may describe one occurrence, with counts of independent origins and a suggested grade (never a verdict), newest first",
                 "parameters": event_params,
                 "responses": one("200", {
-                    let mut answer = ok("A FeatureCollection of event footprints (each with grade_reasons and grade_note in English and, beside them, grade_reason_messages and grade_note_message: the same sentences as messages of the catalogue), or CSV with format=csv", GEO, collection());
+                    let mut answer = ok("A FeatureCollection of event footprints (each with grade_reasons and grade_note in English and, beside them, grade_reason_messages and grade_note_message: the same sentences as messages of the catalogue), or, with format=csv, every matching event as CSV (a download)", GEO, collection());
                     answer["content"]["text/csv; charset=utf-8"] = json!({"schema": {"type": "string"}});
                     answer
                 })}},

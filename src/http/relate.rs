@@ -7,15 +7,11 @@ use super::problem::Problem;
 use axum::Json;
 use axum::extract::State;
 use serde_json::{Value, json};
+use sightmap_core::formats::coords;
 
 /// Kilometres, to the metre.
 fn km(metres: f64) -> f64 {
     metres.round() / 1000.0
-}
-
-/// Degrees, to about 1 cm.
-fn degrees(v: f64) -> f64 {
-    (v * 1e7).round() / 1e7
 }
 
 /// `GET /api/relate`: country, province, whether at sea, each neighbour's border within
@@ -26,10 +22,10 @@ pub async fn relate(
 ) -> Result<Json<Value>, Problem> {
     let (lon, lat) = point_params(&pairs, "/api/relate")?;
     let r = state.atlas.geography.relate(lon, lat);
-    let point = |p: [f64; 2]| [degrees(p[0]), degrees(p[1])];
+    let point = |p: [f64; 2]| coords::point(p[0], p[1]);
     Ok(Json(json!({
-        "lon": lon,
-        "lat": lat,
+        "lon": coords::round(lon),
+        "lat": coords::round(lat),
         "country": r.country,
         "province": r.province,
         "in_sea": r.in_sea,

@@ -242,3 +242,94 @@ async fn tokens_are_never_managed_anonymously() {
         "reports stay open to write"
     );
 }
+
+/// The `Cache-Control` of an answer, empty if it has none.
+fn cache_control(reply: &crate::support::Reply) -> &str {
+    reply
+        .headers
+        .get("cache-control")
+        .map_or("", |v| v.to_str().unwrap())
+}
+
+/// An answer to a request with a token is never kept by a cache, the client's own included
+/// (QGIS kept pages read with one password and showed them after it changed); public answers
+/// keep their caching (a layer's ETag and `no-cache`, a 304 for a matching `If-None-Match`).
+#[tokio::test]
+async fn answers_to_a_token_are_never_stored_and_public_ones_keep_their_caching() {
+    let app = App::new(Some(ADMIN)).await;
+    app.as_token(ADMIN, "POST", "/api/reports", Some(&report_at(49.6, 37.3)))
+        .await;
+    let (_, reader) = make(&app, "qgis desk", "reader").await;
+
+    let layer = app.get("/api/layers/border").await;
+    assert_eq!(layer.status, 200);
+    assert_eq!(cache_control(&layer), "no-cache");
+    let etag = layer.headers["etag"].to_str().unwrap().to_string();
+    let again = app
+        .send(
+            axum::http::Request::get("/api/layers/border")
+                .header("if-none-match", &etag)
+                .body(axum::body::Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(again.status, 304, "the public still revalidates by ETag");
+    for uri in ["/api/reports", "/ogc/collections/reports/items", "/health"] {
+        let public = app.get(uri).await;
+        assert_eq!(public.status, 200, "{uri}");
+        assert!(
+            !cache_control(&public).contains("no-store"),
+            "{uri}: a public answer is not marked private"
+        );
+    }
+
+    for uri in [
+        "/api/reports",
+        "/api/layers/border",
+        "/ogc/collections",
+        "/ogc/collections/reports/items",
+        "/api/events?format=csv",
+        "/api/export?format=csv",
+        "/api/nothing-here",
+    ] {
+        for reply in [
+            app.as_token(&reader, "GET", uri, None).await,
+            with_basic(&app, uri, "qgis", &reader).await,
+        ] {
+            assert_eq!(cache_control(&reply), "private, no-store", "{uri}");
+        }
+    }
+    // Credentials that name no live token are credentials all the same.
+    for reply in [
+        with_basic(&app, "/api/reports", "qgis", "smt_wrong").await,
+        app.as_token("smt_wrong", "GET", "/api/layers/border", None)
+            .await,
+    ] {
+        assert_eq!(cache_control(&reply), "private, no-store");
+    }
+}
+
+/// On a `--private` server no answer is stored by a cache, with a token or without one (the
+/// 401 that asks for one included), whatever caching its handler chose.
+#[tokio::test]
+async fn a_private_server_s_answers_are_never_stored() {
+    let app = App::private(ADMIN).await;
+    let (_, reader) = make(&app, "qgis desk", "reader").await;
+    // A wrong password's 401 is not replayed once the password is right.
+    let wrong = with_basic(&app, "/ogc/collections/reports/items", "qgis", "smt_wrong").await;
+    assert_eq!(wrong.status, 401);
+    assert_eq!(cache_control(&wrong), "private, no-store");
+    for uri in ["/api/reports", "/api/layers/border", "/ogc/collections"] {
+        let refused = app.get(uri).await;
+        assert_eq!(refused.status, 401, "{uri}");
+        assert_eq!(cache_control(&refused), "private, no-store", "{uri}");
+        let read = app.as_token(&reader, "GET", uri, None).await;
+        assert_eq!(read.status, 200, "{uri}");
+        assert_eq!(cache_control(&read), "private, no-store", "{uri}");
+    }
+    for uri in ["/", "/health"] {
+        let public = app.get(uri).await;
+        assert_eq!(public.status, 200, "{uri}");
+        assert_eq!(cache_control(&public), "private, no-store", "{uri}");
+    }
+}

@@ -546,7 +546,7 @@ async fn events_export_as_csv_with_the_same_figures() {
         app.create(&feature).await;
     }
     let json = app.get("/api/events?limit=100").await;
-    let csv = app.get("/api/events?limit=100&format=csv").await;
+    let csv = app.get("/api/events?format=csv").await;
     assert_eq!(csv.status, StatusCode::OK);
     assert!(
         csv.content_type.starts_with("text/csv"),
@@ -575,6 +575,107 @@ async fn events_export_as_csv_with_the_same_figures() {
     app.get("/api/events?format=kml")
         .await
         .assert_problem(400, "format");
+}
+
+/// The rows of a CSV answer, by its header's names.
+fn csv_rows(bytes: &[u8]) -> Vec<std::collections::HashMap<String, String>> {
+    let mut reader = csv::Reader::from_reader(bytes);
+    let headers = reader.headers().unwrap().clone();
+    reader
+        .records()
+        .map(|r| {
+            let r = r.unwrap();
+            headers
+                .iter()
+                .zip(r.iter())
+                .map(|(h, v)| (h.to_string(), v.to_string()))
+                .collect()
+        })
+        .collect()
+}
+
+/// `/api/events?format=csv` holds every matching event, not the first page of 100 it held
+/// without saying so: 130 events (a report a day, so none links to another) come as 130 rows,
+/// the events that `/api/events` pages through; filters still apply, and a page is refused
+/// rather than given as a file cut short.
+#[tokio::test]
+async fn the_events_csv_holds_every_event_however_many() {
+    const N: usize = 130;
+    let app = App::new(None).await;
+    for i in 0..N {
+        let day = nth_day(i);
+        let mut r = report_at(49.5 + (i % 10) as f64 * 0.2, 37.2);
+        r["observed"] =
+            json!({"from": format!("{day}T12:00:00Z"), "to": format!("{day}T12:30:00Z")});
+        app.create(&r).await;
+    }
+    let mut paged = Vec::new();
+    let mut next = Some("/api/events?limit=50".to_string());
+    while let Some(uri) = next {
+        let page = app.get(&uri).await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+        assert_eq!(page.body["numberMatched"], N);
+        paged.extend(feature_ids(&page.body));
+        next = page.body["links"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|l| l["rel"] == "next")
+            .map(|l| {
+                let href = l["href"].as_str().unwrap();
+                href[href.find("/api/").unwrap()..].to_string()
+            });
+    }
+    paged.sort();
+    assert_eq!(paged.len(), N);
+
+    let csv = app.get("/api/events?format=csv").await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert!(
+        csv.content_type.starts_with("text/csv"),
+        "{}",
+        csv.content_type
+    );
+    assert_eq!(
+        csv.headers["content-disposition"],
+        "attachment; filename=\"sightmap-events.csv\""
+    );
+    let rows = csv_rows(&csv.bytes);
+    assert_eq!(rows.len(), N, "every event, not a page of 100");
+    let mut ids: Vec<String> = rows.iter().map(|r| r["id"].clone()).collect();
+    ids.sort();
+    assert_eq!(
+        ids, paged,
+        "the same events as the GeoJSON pages, each once"
+    );
+    // Newest first, as the GeoJSON.
+    let froms: Vec<&str> = rows.iter().map(|r| r["observed_from"].as_str()).collect();
+    assert!(froms.windows(2).all(|w| w[0] >= w[1]), "{froms:?}");
+
+    // Filters apply: the events of the first 40 days.
+    let until = format!("{}T23:59:59Z", nth_day(39));
+    let some = app
+        .get(&format!("/api/events?format=csv&until={until}"))
+        .await;
+    assert_eq!(some.status, StatusCode::OK, "{}", some.body);
+    assert_eq!(csv_rows(&some.bytes).len(), 40);
+
+    for (query, field) in [
+        ("format=csv&limit=100", "limit"),
+        ("format=csv&offset=100", "offset"),
+        ("limit=10&format=csv&grade=single%20source", "limit"),
+    ] {
+        app.get(&format!("/api/events?{query}"))
+            .await
+            .assert_problem(400, field);
+    }
+}
+
+/// The `i`th day from 1 June 2025, as `YYYY-MM-DD`.
+fn nth_day(i: usize) -> String {
+    let start = 1_748_736_000i64; // 2025-06-01T00:00:00Z
+    let at = sightmap_core::domain::model::Timestamp(start + i as i64 * 86_400);
+    at.to_string()[..10].to_string()
 }
 
 /// The ids of a FeatureCollection's features, sorted.

@@ -7,6 +7,7 @@ mod common;
 mod access;
 mod access_log;
 mod as_of;
+mod coordinates;
 mod errors;
 mod events;
 mod export;

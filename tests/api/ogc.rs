@@ -276,3 +276,198 @@ async fn report_items_carry_flat_text_fields_that_gis_clients_can_show() {
     assert_eq!(ids_of(&by_tag), vec![id.to_string()]);
     assert_ne!(other["id"], made["id"]);
 }
+
+/// QGIS and GDAL build a layer's fields from its first features, so a field that the first
+/// reports lack never becomes a column: every report item carries `event_id`,
+/// `public_precision` and `location_coarsened`, null (or false) when unset, and filters may
+/// use all three.
+#[tokio::test]
+async fn report_items_always_carry_the_event_and_privacy_fields() {
+    let app = App::new(None).await;
+    let mut grouped = report_at(49.6, 37.3);
+    grouped["observed"] = json!({"from": "2025-06-01T12:00:00Z"});
+    let grouped = app.create(&grouped).await;
+    let mut private = report_at(50.1, 36.9);
+    private["observed"] = json!({"from": "2025-06-05T12:00:00Z"});
+    private["public_precision"] = json!("place");
+    let private = app.create(&private).await;
+    let mut alone = report_at(51.0, 36.6);
+    alone["observed"] = json!({"from": "2025-06-09T12:00:00Z"});
+    let alone = app.create(&alone).await;
+    let id = |f: &Value| f["id"].as_str().unwrap().to_string();
+    let excluded = app
+        .json(
+            "PATCH",
+            &format!("/api/reports/{}", id(&alone)),
+            &json!({"event_review": "exclude"}),
+        )
+        .await;
+    assert_eq!(excluded.status, 200, "{}", excluded.body);
+    let event = app
+        .get(&format!("/api/reports/{}", id(&grouped)))
+        .await
+        .body["properties"]["event_id"]
+        .as_str()
+        .expect("the grouped report names its event")
+        .to_string();
+
+    // The plain /api answer still leaves unset fields out.
+    let plain = app
+        .get(&format!("/api/reports/{}", id(&grouped)))
+        .await
+        .body;
+    let plain = plain["properties"].as_object().unwrap();
+    assert!(!plain.contains_key("public_precision") && !plain.contains_key("location_coarsened"));
+
+    let page = app.get("/ogc/collections/reports/items?limit=100").await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    let features = page.body["features"].as_array().unwrap();
+    assert_eq!(features.len(), 3);
+    let expected = [
+        (id(&grouped), json!(event), json!(null), json!(false)),
+        (id(&private), json!(null), json!("place"), json!(true)),
+        (id(&alone), json!(null), json!(null), json!(false)),
+    ];
+    for (report, event_id, public_precision, coarsened) in &expected {
+        let listed = features.iter().find(|f| &id(f) == report).unwrap();
+        let one = app
+            .get(&format!("/ogc/collections/reports/items/{report}"))
+            .await
+            .body;
+        for feature in [listed, &one] {
+            let p = feature["properties"].as_object().unwrap();
+            for name in ["event_id", "public_precision", "location_coarsened"] {
+                assert!(p.contains_key(name), "{report} lacks {name}: {p:?}");
+            }
+            assert_eq!(&p["event_id"], event_id, "{report}");
+            assert_eq!(&p["public_precision"], public_precision, "{report}");
+            assert_eq!(&p["location_coarsened"], coarsened, "{report}");
+        }
+    }
+
+    let q = app.get("/ogc/collections/reports/queryables").await.body;
+    assert_eq!(q["properties"]["event_id"]["type"], "string", "{q}");
+    assert_eq!(q["properties"]["public_precision"]["type"], "string");
+    assert_eq!(q["properties"]["location_coarsened"]["type"], "boolean");
+
+    let filtered = |cql: String| {
+        let app = &app;
+        async move {
+            let reply = app
+                .get(&format!(
+                    "/ogc/collections/reports/items?filter={}",
+                    cql.replace(' ', "%20")
+                        .replace('\'', "%27")
+                        .replace('=', "%3D")
+                ))
+                .await;
+            assert_eq!(reply.status, 200, "{cql}: {}", reply.body);
+            let mut ids = ids_of(&reply.body);
+            ids.sort();
+            ids
+        }
+    };
+    assert_eq!(
+        filtered(format!("event_id = '{event}'")).await,
+        [id(&grouped)]
+    );
+    let mut no_event = vec![id(&private), id(&alone)];
+    no_event.sort();
+    assert_eq!(filtered("event_id IS NULL".into()).await, no_event);
+    assert_eq!(
+        filtered("public_precision IS NOT NULL".into()).await,
+        [id(&private)]
+    );
+    assert_eq!(
+        filtered("location_coarsened = true".into()).await,
+        [id(&private)]
+    );
+}
+
+/// The numbers of a GeoJSON geometry's coordinates, however nested.
+fn positions(coordinates: &Value, out: &mut Vec<[f64; 2]>) {
+    match coordinates.as_array() {
+        Some(a) if a.len() >= 2 && a.iter().all(Value::is_number) => {
+            out.push([a[0].as_f64().unwrap(), a[1].as_f64().unwrap()]);
+        }
+        Some(a) => a.iter().for_each(|c| positions(c, out)),
+        None => {}
+    }
+}
+
+/// A GIS client zooms to a collection's advertised extent: the events' must hold their whole
+/// footprints, which reach past the members' points by their uncertainty circles (it was the
+/// box of the points, so the edges of the footprints lay outside it).
+#[tokio::test]
+async fn the_events_extent_holds_every_footprint() {
+    let app = App::new(None).await;
+    // Two accounts of one strike a few km apart, and three lone ones with wide circles.
+    for (lon, lat, metres, day) in [
+        (49.0, 37.0, 8_000.0, 1),
+        (49.05, 37.02, 6_000.0, 1),
+        (50.0, 38.0, 40_000.0, 3),
+        (51.5, 36.4, 20_000.0, 5),
+        (48.2, 38.6, 70_000.0, 7),
+    ] {
+        let mut r = report_at(lon, lat);
+        r["precision"] = json!("near");
+        r["uncertainty_m"] = json!(metres);
+        r["observed"] = json!({"from": format!("2025-06-{day:02}T12:00:00Z")});
+        app.create(&r).await;
+    }
+    let listed = app.get("/ogc/collections").await.body;
+    let from_list = listed["collections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "events")
+        .unwrap()["extent"]
+        .clone();
+    let extent = app.get("/ogc/collections/events").await.body["extent"].clone();
+    assert_eq!(extent, from_list, "the list and the collection agree");
+    let bbox: Vec<f64> = extent["spatial"]["bbox"][0]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap())
+        .collect();
+    let interval = &extent["temporal"]["interval"][0];
+
+    let points =
+        app.get("/ogc/collections/reports").await.body["extent"]["spatial"]["bbox"][0].clone();
+    let points: Vec<f64> = points
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap())
+        .collect();
+    let items = app
+        .get("/ogc/collections/events/items?limit=1000")
+        .await
+        .body;
+    let events = items["features"].as_array().unwrap();
+    assert_eq!(events.len(), 4, "{items}");
+    let mut beyond_points = 0;
+    for event in events {
+        let mut all = Vec::new();
+        positions(&event["geometry"]["coordinates"], &mut all);
+        assert!(!all.is_empty(), "{event}");
+        for [lon, lat] in all {
+            assert!(
+                (bbox[0]..=bbox[2]).contains(&lon) && (bbox[1]..=bbox[3]).contains(&lat),
+                "{} reaches {lon},{lat} outside the advertised extent {bbox:?}",
+                event["id"]
+            );
+            if !((points[0]..=points[2]).contains(&lon) && (points[1]..=points[3]).contains(&lat)) {
+                beyond_points += 1;
+            }
+        }
+        let p = &event["properties"];
+        assert!(interval[0].as_str().unwrap() <= p["observed_from"].as_str().unwrap());
+        assert!(interval[1].as_str().unwrap() >= p["observed_to"].as_str().unwrap());
+    }
+    assert!(
+        beyond_points > 0,
+        "the footprints reach past the points' box"
+    );
+}

@@ -1,13 +1,15 @@
 //! Events as every format shows them, from one list of an event's fields ([`EVENT_FIELDS`]):
 //! `/api/events` as GeoJSON (lists as arrays, with the members' ids) and CSV (a row each, the
-//! footprint as WKT), and the OGC API's `events` collection (flat properties for GIS, whose
-//! queryables are these fields). A new figure of an event is added here once.
+//! footprint as WKT, streamed by [`EventCsvWriter`]), and the OGC API's `events` collection
+//! (flat properties for GIS, whose queryables are these fields). A new figure of an event is
+//! added here once.
 
 use crate::domain::messages::MessageCode;
 use crate::domain::model::testimony::merely_relays;
 use crate::domain::model::{Report, SourceKey, Timestamp};
 use crate::engine::index::EventView;
 use crate::engine::service::{PossibleDuplicate, ReportEvent};
+use crate::formats::coords;
 use crate::formats::export::ExtraColumn;
 use crate::formats::fields::{FieldType, FieldValue};
 use serde_json::{Map, Value, json};
@@ -156,9 +158,10 @@ pub fn report_event_values(event: Option<&ReportEvent>) -> Vec<FieldValue<'stati
     }
 }
 
-/// An event's footprint as a GeoJSON geometry.
+/// An event's footprint as a GeoJSON geometry, its coordinates rounded.
 fn geometry(view: &EventView) -> Value {
-    serde_json::to_value(geojson::Geometry::from(&view.footprint)).unwrap_or(Value::Null)
+    serde_json::to_value(geojson::Geometry::from(&coords::geometry(&view.footprint)))
+        .unwrap_or(Value::Null)
 }
 
 /// An event as `/api/events` answers: its footprint, every field (lists as arrays), the ids
@@ -199,10 +202,13 @@ pub fn gis_feature(view: &EventView) -> Value {
     })
 }
 
-/// A footprint as WKT.
+/// A footprint as WKT, its coordinates rounded.
 pub fn wkt(footprint: &geo::MultiPolygon<f64>) -> String {
     let ring = |r: &geo::LineString<f64>| {
-        let points: Vec<String> = r.coords().map(|c| format!("{} {}", c.x, c.y)).collect();
+        let points: Vec<String> = r
+            .coords()
+            .map(|c| format!("{} {}", coords::round(c.x), coords::round(c.y)))
+            .collect();
         format!("({})", points.join(", "))
     };
     let polygons: Vec<String> = footprint
@@ -222,21 +228,50 @@ pub fn wkt(footprint: &geo::MultiPolygon<f64>) -> String {
     }
 }
 
-/// Events as CSV, a row each: every field, then the footprint as WKT.
-pub fn csv(events: &[EventView]) -> Result<Vec<u8>, csv::Error> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    let mut header: Vec<&str> = EVENT_FIELDS.iter().map(|f| f.name).collect();
-    header.push("wkt");
-    w.write_record(&header)?;
-    for view in events {
+/// Writes events as CSV a row at a time, so that a list of any length streams: a header,
+/// then a row per event with every field and the footprint as WKT.
+pub struct EventCsvWriter<W: std::io::Write> {
+    out: csv::Writer<W>,
+}
+
+impl<W: std::io::Write> EventCsvWriter<W> {
+    /// Starts the CSV: writes its header.
+    pub fn new(out: W) -> Result<Self, csv::Error> {
+        let mut out = csv::Writer::from_writer(out);
+        out.write_record(EVENT_FIELDS.iter().map(|f| f.name).chain(["wkt"]))?;
+        Ok(Self { out })
+    }
+
+    /// Writes one event's row.
+    pub fn write(&mut self, view: &EventView) -> Result<(), csv::Error> {
         let mut row: Vec<String> = EVENT_FIELDS
             .iter()
             .map(|f| f.flat(view).to_text().into_owned())
             .collect();
         row.push(wkt(&view.footprint));
-        w.write_record(&row)?;
+        self.out.write_record(&row)
     }
-    w.into_inner().map_err(|e| csv::Error::from(e.into_error()))
+
+    /// Pushes the rows written so far to the output.
+    pub fn flush(&mut self) -> std::io::Result<()> {
+        self.out.flush()
+    }
+
+    /// Ends the CSV and returns the output.
+    pub fn finish(self) -> Result<W, csv::Error> {
+        self.out
+            .into_inner()
+            .map_err(|e| csv::Error::from(e.into_error()))
+    }
+}
+
+/// Events as CSV, a row each: every field, then the footprint as WKT.
+pub fn csv(events: &[EventView]) -> Result<Vec<u8>, csv::Error> {
+    let mut w = EventCsvWriter::new(Vec::new())?;
+    for view in events {
+        w.write(view)?;
+    }
+    w.finish()
 }
 
 /// The members' sources grouped by origin (folded name, as [`crate::domain::model::testimony`]

@@ -1,9 +1,11 @@
 //! Reports as files GIS software reads: GeoJSON, GeoJSON text sequences (RFC 8142), CSV
 //! (RFC 4180, with lon, lat and WKT columns), KML and FlatGeobuf. The tabular formats write the
-//! one list of fields of [`crate::formats::fields`]. A [`ExportWriter`] writes one report at a time, so
+//! one list of fields of [`crate::formats::fields`]; every format rounds the point as
+//! [`crate::formats::coords`] does. A [`ExportWriter`] writes one report at a time, so
 //! an export of any size streams in constant memory (FlatGeobuf spools to a temporary file).
 
 use crate::domain::model::Report;
+use crate::formats::coords;
 use crate::formats::feature::ReportFeature;
 use crate::formats::fields::{self, FIELDS, FieldType, FieldValue};
 use std::io::Write;
@@ -313,7 +315,8 @@ fn write_fgb_feature(
         .map(|(name, value)| (*name, value))
         .chain(extra.iter().copied())
         .collect();
-    let point = geo::Geometry::Point(geo::Point::new(r.location.lon, r.location.lat));
+    let [lon, lat] = coords::point(r.location.lon, r.location.lat);
+    let point = geo::Geometry::Point(geo::Point::new(lon, lat));
     let mut failed = None;
     w.add_feature_geom(point, |feature| {
         for (i, (name, value)) in values.iter().enumerate() {
@@ -361,7 +364,7 @@ fn xml(text: &str) -> String {
 }
 
 fn write_placemark(out: &mut impl Write, r: &Report, extra: &Extra) -> std::io::Result<()> {
-    let l = &r.location;
+    let [lon, lat] = coords::point(r.location.lon, r.location.lat);
     write!(
         out,
         "<Placemark id=\"r{}\"><name>{} ({})</name><description>{}</description>\
@@ -391,8 +394,7 @@ fn write_placemark(out: &mut impl Write, r: &Report, extra: &Extra) -> std::io::
     }
     writeln!(
         out,
-        "</ExtendedData><Point><coordinates>{},{}</coordinates></Point></Placemark>",
-        l.lon, l.lat
+        "</ExtendedData><Point><coordinates>{lon},{lat}</coordinates></Point></Placemark>"
     )
 }
 

@@ -1,5 +1,6 @@
-//! Reports as GeoJSON (RFC 7946): `[lon, lat]` order, no `crs`, the report's id as the
-//! Feature's id, and the model's fields as flat properties. Serialised from typed structs, never
+//! Reports as GeoJSON (RFC 7946): `[lon, lat]` order (rounded as [`crate::formats::coords`]
+//! says), no `crs`, the report's id as the Feature's id, and the model's fields as flat
+//! properties. Serialised from typed structs, never
 //! through `serde_json::Value`, so large answers stay fast.
 
 use crate::domain::model::{EventId, EventReview, Report, Source, Timestamp};
@@ -41,7 +42,10 @@ impl<'a> ReportFeature<'a> {
 
     /// A report as the OGC API serves it: also the flat, text-valued summaries of its JSON
     /// arrays (the [`crate::formats::fields::Ogc::Flat`] fields: `source_count`, `source_names`,
-    /// `stances`, `tags_text`), since QGIS shows arrays and objects as NULL.
+    /// `stances`, `tags_text`), since QGIS shows arrays and objects as NULL; and, set or not,
+    /// `public_precision` (null when unset), `location_coarsened` (false when not) and
+    /// `event_id` (null without one; give it with [`ReportFeature::in_event`]), since QGIS and
+    /// GDAL build a layer's fields from its first features.
     pub fn for_gis(report: &'a Report) -> Self {
         Self {
             flat: true,
@@ -65,10 +69,12 @@ struct Properties<'a> {
     precision: &'static str,
     uncertainty_m: f64,
     location_ambiguous: bool,
+    /// Outer `None`: left out (unset, in the plain form).
     #[serde(skip_serializing_if = "Option::is_none")]
-    public_precision: Option<&'static str>,
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
-    location_coarsened: bool,
+    public_precision: Option<Option<&'static str>>,
+    /// `None`: left out (false, in the plain form).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    location_coarsened: Option<bool>,
     province: Option<&'a str>,
     country: Option<&'a str>,
     border_distance_km: Option<f64>,
@@ -91,8 +97,9 @@ struct Properties<'a> {
     uncertainty_overlap_km: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     uncertainty_overlap_share: Option<f64>,
+    /// Outer `None`: left out (no event, in the plain form).
     #[serde(skip_serializing_if = "Option::is_none")]
-    event_id: Option<EventId>,
+    event_id: Option<Option<EventId>>,
 }
 
 /// The properties with the flat summaries after them (the OGC API's items only, so the
@@ -121,6 +128,16 @@ impl Serialize for FlatSummaries<'_> {
     }
 }
 
+/// An optional property as a form writes it: the flat form (for GIS clients, which build a
+/// layer's fields from its first features) whether set or not, as null when not; the plain
+/// form only when set. The outer `None` leaves the property out.
+fn written<T>(flat: bool, value: Option<T>) -> Option<Option<T>> {
+    match flat {
+        true => Some(value),
+        false => value.map(Some),
+    }
+}
+
 /// Rounds to `digits` decimal places.
 pub(crate) fn round_to(value: f64, digits: i32) -> f64 {
     let scale = 10f64.powi(digits);
@@ -137,7 +154,7 @@ impl Serialize for ReportFeature<'_> {
             "geometry",
             &Point {
                 r#type: "Point",
-                coordinates: [r.location.lon, r.location.lat],
+                coordinates: crate::formats::coords::point(r.location.lon, r.location.lat),
             },
         )?;
         let properties = Properties {
@@ -148,8 +165,11 @@ impl Serialize for ReportFeature<'_> {
             precision: r.location.precision.as_str(),
             uncertainty_m: r.location.uncertainty_m,
             location_ambiguous: r.location.ambiguous,
-            public_precision: r.location.public_precision.map(|p| p.as_str()),
-            location_coarsened: r.location.coarsened,
+            public_precision: written(self.flat, r.location.public_precision.map(|p| p.as_str())),
+            location_coarsened: match self.flat {
+                true => Some(r.location.coarsened),
+                false => r.location.coarsened.then_some(true),
+            },
             province: r.location.province.as_deref(),
             country: r.location.country.as_deref(),
             border_distance_km: r
@@ -170,7 +190,7 @@ impl Serialize for ReportFeature<'_> {
             within_radius: self.overlap.map(|o| o.point_inside),
             uncertainty_overlap_km: self.overlap.map(|o| round_to(o.depth_m / 1000.0, 6)),
             uncertainty_overlap_share: self.overlap.map(|o| round_to(o.share, 4)),
-            event_id: self.event,
+            event_id: written(self.flat, self.event),
         };
         if self.flat {
             map.serialize_entry(

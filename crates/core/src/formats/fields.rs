@@ -11,8 +11,9 @@
 //! read here, and every export carries it.
 
 use crate::domain::model::fields::ExportColumn;
-pub use crate::domain::model::fields::{FieldType, Ogc};
+pub use crate::domain::model::fields::{CONTEXT_COLUMNS, EVENT_ID, FieldType, Ogc};
 use crate::domain::model::{Report, Timestamp};
+use crate::formats::coords;
 use std::borrow::Cow;
 
 /// A field's value for one report.
@@ -142,12 +143,12 @@ pub const FIELDS: &[Field] = &[
         &r.description
     ))),
     field!("location_text", |r| text(r.location.text.as_deref())),
-    field!("lon", |r| FieldValue::Number(r.location.lon)),
-    field!("lat", |r| FieldValue::Number(r.location.lat)),
-    field!("wkt", |r| FieldValue::Text(Cow::Owned(format!(
-        "POINT ({} {})",
-        r.location.lon, r.location.lat
-    )))),
+    field!("lon", |r| FieldValue::Number(coords::round(r.location.lon))),
+    field!("lat", |r| FieldValue::Number(coords::round(r.location.lat))),
+    field!("wkt", |r| {
+        let [lon, lat] = coords::point(r.location.lon, r.location.lat);
+        FieldValue::Text(Cow::Owned(format!("POINT ({lon} {lat})")))
+    }),
     field!("precision", |r| FieldValue::Text(
         r.location.precision.as_str().into()
     )),
@@ -204,13 +205,19 @@ pub fn ogc_field(name: &str) -> Option<&'static Field> {
     })
 }
 
-/// The OGC queryables of reports: name and field, in the list's order.
-pub fn ogc_queryables() -> impl Iterator<Item = (&'static str, &'static Field)> {
-    FIELDS.iter().filter_map(|f| match f.ogc {
-        Ogc::Property => Some((f.name, f)),
-        Ogc::Flat(flat) => Some((flat, f)),
+/// The OGC queryables of reports: name and type, the fields in the list's order, then the
+/// report's context (its `event_id`, [`CONTEXT_COLUMNS`]).
+pub fn ogc_queryables() -> impl Iterator<Item = (&'static str, FieldType)> {
+    let own = FIELDS.iter().filter_map(|f| match f.ogc {
+        Ogc::Property => Some((f.name, f.kind)),
+        Ogc::Flat(flat) => Some((flat, f.kind)),
         Ogc::Hidden => None,
-    })
+    });
+    let context = CONTEXT_COLUMNS
+        .iter()
+        .filter(|c| c.ogc != Ogc::Hidden)
+        .map(|c| (c.name, c.kind));
+    own.chain(context)
 }
 
 #[cfg(test)]
@@ -230,6 +237,9 @@ mod tests {
         ogc.dedup();
         assert_eq!(ogc.len(), count);
         assert!(ogc_field("tags_text").is_some() && ogc_field("tags").is_none());
+        for name in ["event_id", "public_precision", "location_coarsened"] {
+            assert!(ogc.contains(&name), "{name} is not queryable");
+        }
     }
 
     #[test]

@@ -344,7 +344,7 @@ pub const REPORT_FIELDS: &[ReportField] = &[
         columns: &["public_view"],
         set_by: SetBy::Client,
         patch: Patch::Editable(|r| opt_text(r.location.public_precision.map(|p| p.as_str()))),
-        export: &[column("public_precision", Text, Ogc::Hidden)],
+        export: &[queryable("public_precision", Text)],
         privacy: Privacy::Public,
         input: Input::Accepted(
             || one_of(&PUBLIC_LEVELS, Precision::as_str),
@@ -357,7 +357,7 @@ pub const REPORT_FIELDS: &[ReportField] = &[
         columns: &[],
         set_by: SetBy::Computed,
         patch: Patch::Ignored,
-        export: &[column("location_coarsened", Bool, Ogc::Hidden)],
+        export: &[queryable("location_coarsened", Bool)],
         privacy: Privacy::Coarsened,
         input: Input::Ignored,
     },
@@ -504,6 +504,16 @@ pub const REPORT_FIELDS: &[ReportField] = &[
         input: Input::Undescribed,
     },
 ];
+
+/// The column of a report's event, as the viewer may know it (none for a report kept out of
+/// events, or a private report's for the public).
+pub const EVENT_ID: ExportColumn = queryable("event_id", Text);
+
+/// The columns of what the server knows around a report rather than in it, read from the
+/// report's context, never from the report: its event. They are stored with no report, taken
+/// on no input, and written by the exports only when asked for (`events=true`); the OGC API's
+/// report items always carry them (null when unknown), and its filters may use them.
+pub const CONTEXT_COLUMNS: &[ExportColumn] = &[EVENT_ID];
 
 /// What queries write beside a report's fields (the distance from the query's centre, the
 /// overlap of the circles); accepted on input and ignored, so that an answer sent back

@@ -162,6 +162,27 @@ impl ViewIndex {
             .collect()
     }
 
+    /// The ids of the events with a member matching the query's place and report filters (as
+    /// `viewer` sees the reports) that pass `filter`, newest first (the query's paging
+    /// ignored): the order [`Self::event_page`] pages through, and a list held for a download
+    /// of every event (16 bytes an event).
+    pub fn event_order(
+        &self,
+        query: &ReportQuery,
+        text_matches: Option<&HashSet<ReportId>>,
+        filter: &EventFilter,
+        viewer: Viewer,
+    ) -> Vec<EventId> {
+        let events = self.events();
+        let mut kept: Vec<(i64, EventId)> = self
+            .matching_events(query, text_matches, filter, viewer)
+            .into_iter()
+            .filter_map(|id| Some((events.summary(events.event(&id)?).to, id)))
+            .collect();
+        kept.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+        kept.into_iter().map(|(_, id)| id).collect()
+    }
+
     /// The events with a member matching the query's place and report filters (as `viewer`
     /// sees the reports) that pass `filter`, newest first, one page of the query's paging.
     pub fn event_page(
@@ -171,23 +192,28 @@ impl ViewIndex {
         filter: &EventFilter,
         viewer: Viewer,
     ) -> EventPage {
-        let events = self.events();
-        let mut kept: Vec<(i64, EventId)> = self
-            .matching_events(query, text_matches, filter, viewer)
-            .into_iter()
-            .filter_map(|id| Some((events.summary(events.event(&id)?).to, id)))
-            .collect();
-        kept.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+        let kept = self.event_order(query, text_matches, filter, viewer);
         let matched = kept.len();
-        let events_page = kept
-            .into_iter()
-            .skip(query.page.offset)
-            .take(query.page.limit)
-            .filter_map(|(_, id)| Some(EventView::of(events, events.event(&id)?, viewer)))
-            .collect();
+        let events_page = self.event_views(
+            kept.iter().skip(query.page.offset).take(query.page.limit),
+            viewer,
+        );
         EventPage {
             matched,
             events: events_page,
         }
+    }
+
+    /// These events as `viewer` sees them, in this order; an id that names no event now (it
+    /// was regrouped since it was listed) is left out.
+    pub fn event_views<'a>(
+        &self,
+        ids: impl IntoIterator<Item = &'a EventId>,
+        viewer: Viewer,
+    ) -> Vec<EventView> {
+        let events = self.events();
+        ids.into_iter()
+            .filter_map(|id| Some(EventView::of(events, events.event(id)?, viewer)))
+            .collect()
     }
 }

@@ -22,6 +22,74 @@ impl ReportService {
             .event_page(query, text_matches.as_ref(), filter, viewer))
     }
 
+    /// Every event [`Self::events`] would page through, newest first, in chunks of `chunk`
+    /// events on a task of its own, `ahead` chunks ahead of the receiver: for a download of
+    /// every event. Holds the matching ids (16 bytes an event) and a chunk of events at a
+    /// time; an event regrouped away while the download runs is left out.
+    pub fn events_stream(
+        self: &Arc<Self>,
+        query: ReportQuery,
+        filter: EventFilter,
+        chunk: usize,
+        ahead: usize,
+        viewer: Viewer,
+    ) -> tokio::sync::mpsc::Receiver<Result<Vec<EventView>, ServiceError>> {
+        let (tx, rx) = tokio::sync::mpsc::channel(ahead.max(1));
+        let service = self.clone();
+        tokio::spawn(async move {
+            let ids = match service.text_matches(&query).await {
+                Ok(text_matches) => {
+                    service
+                        .index
+                        .read()
+                        .event_order(&query, text_matches.as_ref(), &filter, viewer)
+                }
+                Err(e) => {
+                    let _ = tx.send(Err(e.into())).await;
+                    return;
+                }
+            };
+            for ids in ids.chunks(chunk.max(1)) {
+                let views = service.index.read().event_views(ids, viewer);
+                if tx.send(Ok(views)).await.is_err() {
+                    return; // The receiver went away.
+                }
+            }
+        });
+        rx
+    }
+
+    /// The box `[min_lon, min_lat, max_lon, max_lat]` around every event's footprint as
+    /// `viewer` sees it, and the span of their observations; `None` without events. What the
+    /// OGC collection `events` advertises as its extent: footprints reach past their
+    /// members' points by their uncertainty circles.
+    pub fn event_extent(&self, viewer: Viewer) -> Option<([f64; 4], (Timestamp, Timestamp))> {
+        use geo::BoundingRect;
+        let public = viewer == Viewer::Public;
+        let index = self.index.read();
+        let events = index.events();
+        events.events().fold(None, |acc, event| {
+            let summary = events.summary(event);
+            let span = (Timestamp(summary.from), Timestamp(summary.to));
+            let Some(rect) = events.footprint(event, public).bounding_rect() else {
+                return acc;
+            };
+            let b = [rect.min().x, rect.min().y, rect.max().x, rect.max().y];
+            Some(match acc {
+                None => (b, span),
+                Some((a, (from, to))) => (
+                    [
+                        a[0].min(b[0]),
+                        a[1].min(b[1]),
+                        a[2].max(b[2]),
+                        a[3].max(b[3]),
+                    ],
+                    (from.min(span.0), to.max(span.1)),
+                ),
+            })
+        })
+    }
+
     /// One event as `viewer` sees it, with the members the viewer may see listed, core
     /// first; `None` if there is no such event.
     pub async fn event(

@@ -1,17 +1,21 @@
-//! What CQL2 reads of the things it filters: a report's exported fields and point, and a
-//! GeoJSON feature's properties and geometry.
+//! What CQL2 reads of the things it filters: a report's exported fields, its event and its
+//! point, and a GeoJSON feature's properties and geometry.
 
 use super::{Properties, point_intersects};
-use crate::domain::model::Report;
-use crate::formats::fields::{self, FieldValue};
+use crate::domain::model::{EventId, Report};
+use crate::formats::fields::{self, EVENT_ID, FieldValue};
 use serde_json::Value;
 
-/// A report as CQL2 sees it: its feature properties and its point.
-pub struct ReportProperties<'a>(pub &'a Report);
+/// A report as CQL2 sees it: its feature properties, its event as the viewer may know it
+/// (`event_id`), and its point.
+pub struct ReportProperties<'a>(pub &'a Report, pub Option<EventId>);
 
 impl Properties for ReportProperties<'_> {
     fn get(&self, name: &str) -> Option<super::Value> {
         use super::Value as V;
+        if name == EVENT_ID.name {
+            return Some(self.1.map_or(V::Null, |e| V::Text(e.to_string())));
+        }
         Some(match (fields::ogc_field(name)?.read)(self.0) {
             FieldValue::Null => V::Null,
             FieldValue::Text(t) => V::Text(t.into_owned()),

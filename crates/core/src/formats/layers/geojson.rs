@@ -1,17 +1,14 @@
 //! GeoJSON, one encoder of a built layer: a FeatureCollection with a `bbox` member, written
 //! straight to bytes a feature at a time (no intermediate JSON tree).
 //!
-//! Coordinates and the bbox are rounded to 6 decimals (about 0.1 m); members and properties
+//! Coordinates and the bbox are rounded as every output rounds them ([`crate::formats::coords`]:
+//! 7 decimals, about 1 cm); members and properties
 //! are written by name, as a JSON object map writes them, so that a layer's bytes (and its
 //! ETag) depend only on its content.
 
 use super::features::{LayerFeature, LayerFeatures, PropertyValue};
+use crate::formats::coords::round;
 use geo::{Coord, Geometry, LineString, Polygon};
-
-/// Rounds to 6 decimals.
-pub fn round6(v: f64) -> f64 {
-    (v * 1e6).round() / 1e6
-}
 
 /// A whole layer as a GeoJSON FeatureCollection.
 pub fn to_bytes(layer: &LayerFeatures) -> Vec<u8> {
@@ -29,7 +26,7 @@ pub fn write_collection(layer: &LayerFeatures, out: &mut Vec<u8>) {
             if i > 0 {
                 out.push(b',');
             }
-            number(round6(*v), out);
+            number(round(*v), out);
         }
         out.extend_from_slice(b"],");
     }
@@ -83,9 +80,9 @@ fn number(v: f64, out: &mut Vec<u8>) {
 
 fn position(c: &Coord<f64>, out: &mut Vec<u8>) {
     out.push(b'[');
-    number(round6(c.x), out);
+    number(round(c.x), out);
     out.push(b',');
-    number(round6(c.y), out);
+    number(round(c.y), out);
     out.push(b']');
 }
 
@@ -200,11 +197,11 @@ mod tests {
         properties.set("kind", "sea");
         let ring = LineString::from(vec![
             (49.123_456_789, 37.1),
-            (50.0, 37.000_000_4),
+            (50.0, 37.000_000_04),
             (49.5, 38.25),
             (49.123_456_789, 37.1),
         ]);
-        let point = geo::Point::new(48.000_000_51, 38.5);
+        let point = geo::Point::new(48.000_000_051, 38.5);
         let layer = LayerFeatures::new(vec![
             LayerFeature {
                 geometry: Geometry::Polygon(Polygon::new(ring, vec![])),
@@ -217,13 +214,13 @@ mod tests {
         ]);
         let expected = json!({
             "type": "FeatureCollection",
-            "bbox": [48.000001, 37.0, 50.0, 38.5],
+            "bbox": [48.0000001, 37.0, 50.0, 38.5],
             "features": [
                 {"type": "Feature",
-                 "geometry": {"type": "Polygon", "coordinates": [[[49.123457, 37.1], [50.0, 37.0], [49.5, 38.25], [49.123457, 37.1]]]},
+                 "geometry": {"type": "Polygon", "coordinates": [[[49.1234568, 37.1], [50.0, 37.0], [49.5, 38.25], [49.1234568, 37.1]]]},
                  "properties": {"name": "Gīlān \"north\"", "country": null, "km": 20.0, "reports": 3, "kind": "sea"}},
                 {"type": "Feature",
-                 "geometry": {"type": "Point", "coordinates": [48.000001, 38.5]},
+                 "geometry": {"type": "Point", "coordinates": [48.0000001, 38.5]},
                  "properties": {}},
             ],
         });

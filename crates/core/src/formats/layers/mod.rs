@@ -65,7 +65,7 @@ pub fn points(matches: &[MapPoint<'_>]) -> Result<Vec<u8>, serde_json::Error> {
             r#type: "Feature",
             geometry: PointGeometry {
                 r#type: "Point",
-                coordinates: [m.lon, m.lat],
+                coordinates: crate::formats::coords::point(m.lon, m.lat),
             },
             properties: PointProperties {
                 id: m.id,
