@@ -114,11 +114,13 @@ pub fn footprint(places: &[Placement]) -> MultiPolygon<f64> {
 /// hull of these is the hull of all, drawn from a few dozen circles however many thousand an
 /// event has.
 ///
-/// In a plane about the circles (kilometres east and north of their mean latitude), `H` is
-/// the convex hull of the centres, and `r` the smallest radius of a circle centred on one of
-/// its corners: the hull of all circles holds `H` widened by `r`. A circle whose centre lies
-/// `δ` inside `H` and whose radius is at most `δ + r` lies in that widened hull and is left
-/// out, with a margin (1 % of its radius and 10 m) for the plane and the polygons.
+/// In a plane about the circles (kilometres east and north of their mean latitude), the
+/// circles are taken in classes of radius (each a power of two in metres). For a class, `H`
+/// is the convex hull of its centres and `r` the smallest radius of its circles centred on a
+/// corner of `H`: the hull of all circles holds `H` widened by `r`. A circle whose centre
+/// lies `δ` inside some class's `H` and whose radius is at most `δ + r` lies in that widened
+/// hull and is left out, with a margin (1 % of its radius and 10 m) for the plane and the
+/// polygons.
 fn outermost(places: &[Placement]) -> impl Iterator<Item = &Placement> {
     let lat0 = places.iter().map(|p| p.point.lat).sum::<f64>() / places.len() as f64;
     let east = 111.320 * lat0.to_radians().cos();
@@ -126,26 +128,52 @@ fn outermost(places: &[Placement]) -> impl Iterator<Item = &Placement> {
         x: p.point.lon * east,
         y: p.point.lat * 110.574,
     };
-    let centres: geo::MultiPoint<f64> = places.iter().map(|p| geo::Point::from(plane(p))).collect();
-    let hull: Vec<Coord<f64>> = centres.convex_hull().exterior().0.clone();
-    let corner_radius_km = places
-        .iter()
-        .filter(|p| hull.contains(&plane(p)))
-        .map(|p| p.radius_m / 1_000.0)
-        .fold(f64::INFINITY, f64::min);
-    let corner_radius_km = if corner_radius_km.is_finite() {
-        corner_radius_km
-    } else {
-        0.0
-    };
+    let class_of = |p: &Placement| p.radius_m.max(1.0).log2().floor() as i32;
+    let mut classes: std::collections::BTreeMap<i32, Vec<&Placement>> = Default::default();
+    for p in places {
+        classes.entry(class_of(p)).or_default().push(p);
+    }
+    // Each class's hull (counter-clockwise, closed) and its corners' least radius, km; the
+    // largest circles first, which hold the most.
+    let hulls: Vec<(Vec<Coord<f64>>, f64)> = classes
+        .values()
+        .rev()
+        .map(|members| {
+            let centres: geo::MultiPoint<f64> =
+                members.iter().map(|p| geo::Point::from(plane(p))).collect();
+            let hull = centres.convex_hull();
+            // A class of one or two centres, or of centres on a line, has no inside.
+            if geo::Area::unsigned_area(&hull) <= 0.0 {
+                return (Vec::new(), 0.0);
+            }
+            let hull = hull.exterior().0.clone();
+            let corner_km = members
+                .iter()
+                .filter(|p| hull.contains(&plane(p)))
+                .map(|p| p.radius_m / 1_000.0)
+                .fold(f64::INFINITY, f64::min);
+            (
+                hull,
+                if corner_km.is_finite() {
+                    corner_km
+                } else {
+                    0.0
+                },
+            )
+        })
+        .collect();
     places.iter().filter(move |p| {
-        let c = plane(p);
-        let depth_km = hull
-            .windows(2)
-            .map(|edge| distance_to_segment(c, edge[0], edge[1]))
-            .fold(f64::INFINITY, f64::min);
-        let radius_km = p.radius_m / 1_000.0;
-        hull.len() < 4 || radius_km * 1.01 + 0.01 > depth_km + corner_radius_km
+        let (c, radius_km) = (plane(p), p.radius_m / 1_000.0);
+        !hulls.iter().any(|(hull, corner_km)| {
+            let inside = !hull.is_empty() && hull.windows(2).all(|e| side(e[0], e[1], c) >= 0.0);
+            inside && {
+                let depth_km = hull
+                    .windows(2)
+                    .map(|e| distance_to_segment(c, e[0], e[1]))
+                    .fold(f64::INFINITY, f64::min);
+                radius_km * 1.01 + 0.01 <= depth_km + corner_km
+            }
+        })
     })
 }
 
