@@ -13,8 +13,10 @@ export function gradeColour(vocab) {
   return ['match', ['get', 'suggested_grade'], ...vocab.grades.flatMap((g) => [g, vocab.gradeColours[g]]), '#868e96'];
 }
 
+/** The badge of a suggested grade, in its words (its id for a grade the page does not know). */
 function gradeBadge(grade, vocab) {
-  const b = el('span', `suggested: ${grade}`, 'badge grade');
+  const b = el('span', `suggested: ${vocab.gradeLabels[grade] || grade}`, 'badge grade');
+  b.dataset.grade = grade;
   b.style.background = vocab.gradeColours[grade] || '#868e96';
   return b;
 }
