@@ -167,6 +167,61 @@ async fn reports_close_in_place_and_time_form_one_event_and_far_ones_do_not() {
     assert_eq!(two.body["numberMatched"], 1);
 }
 
+/// Issue 16, item 3: two outlets each report an explosion themselves, and two province-wide
+/// reports carry one shepherd through them. Each outlet is an origin in its own report and a
+/// relay only in the shepherd's: three asserting origins, two placed precisely, so the event
+/// has several origins and a filter for at least two finds it.
+#[tokio::test]
+async fn an_outlet_s_own_report_counts_though_it_relays_in_another() {
+    let app = App::new(None).await;
+    let outlet = |name: &str| json!({"name": name, "type": "media", "stance": "asserts"});
+    let shepherd = |via: &str| json!({"name": "A shepherd", "type": "civilian", "stance": "asserts", "via": via});
+    let mut one = report_at(49.58, 37.28);
+    one["sources"] = json!([outlet("Outlet One")]);
+    let mut two = report_at(49.59, 37.28);
+    two["sources"] = json!([outlet("Outlet Two")]);
+    let mut relayed_one = report_at(49.6, 37.3);
+    relayed_one["precision"] = json!("province");
+    relayed_one["sources"] = json!([shepherd("Outlet One"), outlet("Outlet One")]);
+    let mut relayed_two = report_at(49.6, 37.3);
+    relayed_two["precision"] = json!("province");
+    relayed_two["sources"] = json!([shepherd("Outlet Two"), outlet("Outlet Two")]);
+    for r in [&one, &two, &relayed_one, &relayed_two] {
+        app.create(r).await;
+    }
+    let all = app.get("/api/events").await;
+    assert_eq!(all.body["numberMatched"], 1, "{}", all.body);
+    let p = &all.body["features"][0]["properties"];
+    assert_eq!(p["reports"], 4, "{p}");
+    assert_eq!(p["asserting_origins"], 3, "{p}");
+    assert_eq!(p["core_asserting_origins"], 2, "{p}");
+    assert_eq!(p["outlets"], 2, "{p}");
+    assert_eq!(p["suggested_grade"], "several_origins", "{p}");
+    // The filters agree with the counts, and the former word still finds the event.
+    for query in [
+        "grade=several_origins&min_origins=2",
+        "grade=corroborated&min_origins=2",
+        "grade=Several%20origins&min_origins=3",
+    ] {
+        let found = app.get(&format!("/api/events?{query}")).await;
+        assert_eq!(found.status, StatusCode::OK, "{query}: {}", found.body);
+        assert_eq!(found.body["numberMatched"], 1, "{query}");
+    }
+    // The panel's groups: each outlet once as an origin (its own report) and once as a
+    // relay (the shepherd's report).
+    let id = all.body["features"][0]["id"].as_str().unwrap();
+    let event = app.get(&format!("/api/events/{id}")).await.body;
+    let groups = event["properties"]["origins"].as_array().unwrap();
+    for name in ["Outlet One", "Outlet Two"] {
+        let roles: Vec<bool> = groups
+            .iter()
+            .filter(|g| g["origin"] == name)
+            .map(|g| g["relays_only"].as_bool().unwrap())
+            .collect();
+        assert_eq!(roles, [false, true], "{name}: {groups:?}");
+    }
+}
+
 /// Former grade words (before the grades were renamed so that none reads as a report status)
 /// still filter: an old link keeps finding what it found.
 #[tokio::test]

@@ -62,7 +62,7 @@ export class EventPanel {
     for (const group of p.origins) {
       const li = el('li', null, 'origin');
       li.append(el('strong', group.origin));
-      if (group.relays_only) li.append(' ', el('span', '(an outlet relaying the accounts above, not an origin of its own)', 'muted'));
+      if (group.relays_only) li.append(' ', el('span', '(an outlet relaying the accounts above in these reports, not an origin in them)', 'muted'));
       const sources = el('ul');
       for (const s of group.sources) {
         const item = el('li', null, 'source');

@@ -7,12 +7,15 @@
 //!   are one name, and sources of one folded name are one origin wherever they appear.
 //! - A source with a `via` ("Residents of Gilan province" via "Tehran Times") is its own
 //!   origin; the `via` is an *outlet*, not an origin.
-//! - An outlet that also appears as a source with the stance of someone it relays is merely
-//!   relaying them: it adds no origin of its own for that stance. Tehran Times asserting what
-//!   it relays from residents is the residents' account, once. An outlet asserting with no
-//!   asserting source relayed through it is an origin like any other.
-//! - Origins are counted per stance (asserting, denying, investigating); one origin may be
-//!   counted under two stances if it said both.
+//! - Relaying is decided *within each report*: in a report where an outlet appears as a
+//!   source with the stance of someone that report relays through it, the outlet is merely
+//!   relaying there and adds no origin for that stance. Tehran Times asserting what it relays
+//!   from residents is the residents' account, once. In a report where nobody is relayed
+//!   through it with that stance, the outlet's own statement makes it an origin like any
+//!   other, whatever it relays in other reports.
+//! - Origins are then counted distinct over the reports counted together (an event), per
+//!   stance (asserting, denying, investigating); one origin may be counted under two stances
+//!   if it said both.
 //! - The *outlets* are the distinct `via`s and the media sources named without one.
 //!
 //! Names are kept as 64-bit FNV-1a hashes of their folded form ([`name_key`]): the same on
@@ -20,7 +23,6 @@
 
 use super::{Source, SourceType, Stance};
 use crate::domain::text::fold;
-use std::collections::HashSet;
 
 /// The key of a folded name: its FNV-1a hash (never 0, which marks "no `via`").
 pub fn name_key(name: &str) -> u64 {
@@ -86,49 +88,82 @@ pub struct OriginCount {
     pub outlets: usize,
 }
 
-/// Counts the independent origins of a set of sources (of one report or of many counted
-/// together) by stance, and their outlets, by the rule of this module.
-pub fn count_origins<'a>(keys: impl IntoIterator<Item = &'a SourceKey> + Clone) -> OriginCount {
-    let relays: HashSet<(u64, Stance)> = keys
-        .clone()
-        .into_iter()
-        .filter(|k| k.via != 0)
-        .map(|k| (k.via, k.stance))
-        .collect();
-    let mut by_stance: [Vec<u64>; 3] = Default::default();
-    let mut outlets: Vec<u64> = Vec::new();
-    for key in keys {
-        if key.via != 0 {
-            outlets.push(key.via);
-        } else if key.media {
-            outlets.push(key.name);
-        }
-        if key.via == 0 && relays.contains(&(key.name, key.stance)) {
-            continue;
-        }
-        by_stance[key.stance as usize].push(key.name);
+/// Whether a source of a report only relays, with its stance, what another source of the
+/// same report says through it (and so adds no origin in that report). `report` holds that
+/// report's sources; other reports do not matter.
+pub fn merely_relays<'a>(key: &SourceKey, report: impl IntoIterator<Item = &'a SourceKey>) -> bool {
+    key.via == 0
+        && report
+            .into_iter()
+            .any(|k| k.via == key.name && k.stance == key.stance)
+}
+
+/// The origins of a set of reports, gathered report by report ([`Origins::add_report`])
+/// and counted distinct over all of them ([`Origins::count`]).
+#[derive(Debug, Clone, Default)]
+pub struct Origins {
+    /// Each origin's source as it counted: name, stance and the `via` it came through, in
+    /// no order, repeats kept until counted.
+    origins: Vec<SourceKey>,
+    /// The outlets met: the `via`s and the media sources named directly.
+    outlets: Vec<u64>,
+}
+
+impl Origins {
+    /// No reports yet.
+    pub fn new() -> Self {
+        Self::default()
     }
-    let distinct = |mut v: Vec<u64>| {
-        v.sort_unstable();
-        v.dedup();
-        v.len()
-    };
-    let [asserting, denying, investigating] = by_stance;
-    OriginCount {
-        asserting: distinct(asserting),
-        denying: distinct(denying),
-        investigating: distinct(investigating),
-        outlets: distinct(outlets),
+
+    /// Adds one report's sources (those that count: the caller leaves out what does not,
+    /// such as a retracted report's assertions). An outlet relaying with its stance someone
+    /// of *this* report is no origin here ([`merely_relays`]).
+    pub fn add_report<'a>(&mut self, report: impl IntoIterator<Item = &'a SourceKey> + Clone) {
+        for key in report.clone() {
+            if key.via != 0 {
+                self.outlets.push(key.via);
+            } else if key.media {
+                self.outlets.push(key.name);
+            }
+            if !merely_relays(key, report.clone()) {
+                self.origins.push(*key);
+            }
+        }
+    }
+
+    /// The distinct origins by stance, and the distinct outlets.
+    pub fn count(&self) -> OriginCount {
+        let distinct = |stance: Stance| {
+            let mut names: Vec<u64> = self
+                .origins
+                .iter()
+                .filter(|k| k.stance == stance)
+                .map(|k| k.name)
+                .collect();
+            names.sort_unstable();
+            names.dedup();
+            names.len()
+        };
+        let mut outlets = self.outlets.clone();
+        outlets.sort_unstable();
+        outlets.dedup();
+        OriginCount {
+            asserting: distinct(Stance::Asserts),
+            denying: distinct(Stance::Denies),
+            investigating: distinct(Stance::Investigating),
+            outlets: outlets.len(),
+        }
     }
 }
 
-/// Whether a source only relays, with its stance, what another source of the set says
-/// through it (and so is no origin of its own).
-pub fn merely_relays(key: &SourceKey, all: &[SourceKey]) -> bool {
-    key.via == 0
-        && all
-            .iter()
-            .any(|k| k.via == key.name && k.stance == key.stance)
+/// Counts the independent origins of a set of reports (each item one report's sources) by
+/// stance, and their outlets, by the rule of this module.
+pub fn count_origins<'a>(reports: impl IntoIterator<Item = &'a [SourceKey]>) -> OriginCount {
+    let mut origins = Origins::new();
+    for report in reports {
+        origins.add_report(report);
+    }
+    origins.count()
 }
 
 #[cfg(test)]
@@ -150,6 +185,15 @@ mod tests {
         source(name, via, Stance::Asserts, SourceType::Civilian)
     }
 
+    fn outlet(name: &str, stance: Stance) -> SourceKey {
+        source(name, None, stance, SourceType::Media)
+    }
+
+    /// The origins of reports, each a slice of sources.
+    fn count(reports: &[&[SourceKey]]) -> OriginCount {
+        count_origins(reports.iter().copied())
+    }
+
     #[test]
     fn names_fold_case_diacritics_punctuation_and_persian_forms() {
         assert_eq!(name_key("Tehran Times"), name_key("TEHRAN  TIMES."));
@@ -164,65 +208,96 @@ mod tests {
 
     #[test]
     fn the_same_name_twice_is_one_origin() {
-        let keys = [civilian("A resident", None), civilian("a resident!", None)];
-        assert_eq!(count_origins(&keys).asserting, 1);
-        let keys = [civilian("A resident", None), civilian("Another", None)];
-        assert_eq!(count_origins(&keys).asserting, 2);
+        let one = [civilian("A resident", None)];
+        let again = [civilian("a resident!", None)];
+        assert_eq!(count(&[&one, &again]).asserting, 1);
+        let other = [civilian("Another", None)];
+        assert_eq!(count(&[&one, &other]).asserting, 2);
     }
 
     #[test]
-    fn an_outlet_relaying_a_source_is_that_source_s_origin() {
-        // One report: residents via Tehran Times; another: Tehran Times itself.
-        let keys = [
+    fn an_outlet_relaying_a_source_in_its_report_is_that_source_s_origin() {
+        // Residents via Tehran Times, and Tehran Times asserting in the same report.
+        let report = [
             civilian("Residents of Gilan province", Some("Tehran Times")),
-            source("Tehran Times", None, Stance::Asserts, SourceType::Media),
+            outlet("Tehran Times", Stance::Asserts),
         ];
-        let count = count_origins(&keys);
-        assert_eq!(count.asserting, 1);
-        assert_eq!(count.outlets, 1);
+        let counted = count(&[&report]);
+        assert_eq!(counted.asserting, 1);
+        assert_eq!(counted.outlets, 1);
+        assert!(merely_relays(&report[1], &report));
+    }
+
+    /// Issue 16, item 3: relays were pooled over the event, so an outlet's own report was
+    /// dropped because it relayed someone in another report.
+    #[test]
+    fn an_outlet_asserting_in_its_own_report_is_an_origin_wherever_else_it_relays() {
+        let first = [outlet("Outlet One", Stance::Asserts)];
+        let second = [outlet("Outlet Two", Stance::Asserts)];
+        let shepherd_one = [
+            civilian("A shepherd", Some("Outlet One")),
+            outlet("Outlet One", Stance::Asserts),
+        ];
+        let shepherd_two = [
+            civilian("A shepherd", Some("Outlet Two")),
+            outlet("Outlet Two", Stance::Asserts),
+        ];
+        let counted = count(&[&first, &second, &shepherd_one, &shepherd_two]);
+        // The two outlets on their own, and the shepherd: three origins, two outlets.
+        assert_eq!((counted.asserting, counted.outlets), (3, 2));
+        assert!(!merely_relays(&first[0], &first));
+        assert!(merely_relays(&shepherd_one[1], &shepherd_one));
+        // Without their own reports, the outlets only relay the shepherd.
+        assert_eq!(count(&[&shepherd_one, &shepherd_two]).asserting, 1);
     }
 
     #[test]
     fn two_people_relayed_by_one_outlet_stay_two_origins() {
-        let keys = [
-            civilian("A resident of eastern Gilan", Some("Tehran Times")),
-            civilian("Residents of Mazandaran", Some("Tehran Times")),
-            civilian("D", Some("E")),
-        ];
-        let count = count_origins(&keys);
-        assert_eq!(count.asserting, 3);
-        assert_eq!(count.outlets, 2);
+        let a = [civilian(
+            "A resident of eastern Gilan",
+            Some("Tehran Times"),
+        )];
+        let b = [civilian("Residents of Mazandaran", Some("Tehran Times"))];
+        let c = [civilian("D", Some("E"))];
+        let counted = count(&[&a, &b, &c]);
+        assert_eq!(counted.asserting, 3);
+        assert_eq!(counted.outlets, 2);
     }
 
     #[test]
-    fn an_outlet_asserting_on_its_own_is_an_origin() {
+    fn an_outlet_asserting_while_relaying_another_stance_is_an_origin() {
         // Tehran Times relays an official who investigates, and itself asserts: nothing it
-        // relays asserts, so its assertion is its own.
-        let keys = [
+        // relays in this report asserts, so its assertion is its own.
+        let report = [
             source(
                 "Spokesman",
                 Some("Tehran Times"),
                 Stance::Investigating,
                 SourceType::Official,
             ),
-            source("Tehran Times", None, Stance::Asserts, SourceType::Media),
+            outlet("Tehran Times", Stance::Asserts),
         ];
-        let count = count_origins(&keys);
-        assert_eq!((count.asserting, count.investigating), (1, 1));
-        assert!(!merely_relays(&keys[1], &keys));
+        let counted = count(&[&report]);
+        assert_eq!((counted.asserting, counted.investigating), (1, 1));
+        assert!(!merely_relays(&report[1], &report));
     }
 
     #[test]
     fn stances_count_per_origin() {
-        let keys = [
-            civilian("A resident", None),
+        let a = [civilian("A resident", None)];
+        let b = [
             source("Army", None, Stance::Denies, SourceType::Official),
             source("army", None, Stance::Denies, SourceType::Official),
-            source("Monitor", None, Stance::Investigating, SourceType::Other),
         ];
-        let count = count_origins(&keys);
+        let c = [source(
+            "Monitor",
+            None,
+            Stance::Investigating,
+            SourceType::Other,
+        )];
+        let counted = count(&[&a, &b, &c]);
         assert_eq!(
-            (count.asserting, count.denying, count.investigating),
+            (counted.asserting, counted.denying, counted.investigating),
             (1, 1, 1)
         );
     }

@@ -13,13 +13,15 @@
 //! - `no_assertion`: nobody asserts it (only denials or investigations, or every assertion
 //!   was retracted).
 //!
-//! A retracted report's assertions do not count: its source withdrew them.
+//! Origins are counted by [`crate::domain::model::testimony`]'s rule, report by report: an
+//! outlet relays or asserts within each of its reports. A retracted report's assertions do
+//! not count: its source withdrew them.
 
 use super::Event;
 use super::member::Member;
 use crate::domain::messages::{Message, MessageCode};
-use crate::domain::model::testimony::count_origins;
-use crate::domain::model::{Kind, OriginCount, SourceKey, Stance, Status};
+use crate::domain::model::testimony::Origins;
+use crate::domain::model::{Kind, OriginCount, ReportId, SourceKey, Stance, Status};
 use serde_json::json;
 
 /// What the grade says, in one sentence, wherever events are shown (the message
@@ -138,7 +140,8 @@ pub struct EventSummary {
     pub private_reports: usize,
     /// Independent origins of all members, by stance, and outlets.
     pub origins: OriginCount,
-    /// Independent asserting origins among the core members.
+    /// Independent asserting origins among the core members (never more than
+    /// `origins.asserting`: origins are counted report by report).
     pub core_asserting: usize,
     /// Earliest start of an observation, epoch seconds.
     pub from: i64,
@@ -162,31 +165,33 @@ fn counted(member: &Member) -> impl Iterator<Item = &SourceKey> + Clone {
         .filter(move |k| !(retracted && k.stance == Stance::Asserts))
 }
 
-/// Sums up an event from its members.
-pub fn summarize<'a>(
-    event: &Event,
-    member: impl Fn(&crate::domain::model::ReportId) -> &'a Member,
-) -> EventSummary {
-    let core: Vec<&Member> = event.core.iter().map(&member).collect();
-    let support: Vec<&Member> = event.support.iter().map(&member).collect();
-    let all = || core.iter().chain(&support).copied();
-    let keys: Vec<SourceKey> = all().flat_map(counted).copied().collect();
-    let origins = count_origins(&keys);
-    let core_keys: Vec<SourceKey> = core.iter().copied().flat_map(counted).copied().collect();
-    let core_asserting = count_origins(&core_keys).asserting;
-    let mut kinds: Vec<Kind> = all().map(|m| m.kind).collect();
+/// Sums up an event from its members. A member counts as core by [`Member::core`].
+pub fn summarize<'a>(event: &Event, member: impl Fn(&ReportId) -> &'a Member) -> EventSummary {
+    let all: Vec<&Member> = event.members().map(&member).collect();
+    let mut origins = Origins::new();
+    let mut core_origins = Origins::new();
+    for m in &all {
+        origins.add_report(counted(m));
+        if m.core {
+            core_origins.add_report(counted(m));
+        }
+    }
+    let counts = origins.count();
+    let core_asserting = core_origins.count().asserting;
+    let mut kinds: Vec<Kind> = all.iter().map(|m| m.kind).collect();
     kinds.sort_unstable();
     kinds.dedup();
-    let (grade, reasons) = grade(&origins, core_asserting, event.len());
+    let (grade, reasons) = grade(&counts, core_asserting, all.len());
+    let core_reports = all.iter().filter(|m| m.core).count();
     EventSummary {
-        reports: event.len(),
-        core_reports: core.len(),
-        supporting_reports: support.len(),
-        private_reports: all().filter(|m| m.public.is_some()).count(),
-        origins,
+        reports: all.len(),
+        core_reports,
+        supporting_reports: all.len() - core_reports,
+        private_reports: all.iter().filter(|m| m.public.is_some()).count(),
+        origins: counts,
         core_asserting,
-        from: all().map(|m| m.from).min().unwrap_or_default(),
-        to: all().map(|m| m.to).max().unwrap_or_default(),
+        from: all.iter().map(|m| m.from).min().unwrap_or_default(),
+        to: all.iter().map(|m| m.to).max().unwrap_or_default(),
         kinds,
         grade,
         reasons,
