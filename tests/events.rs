@@ -58,15 +58,12 @@ fn record(
         province: None,
         country: None,
         relation: Relation::default(),
-        testimony: Testimony(
-            vec![SourceKey {
-                name: u64::from(n % 5) + 1,
-                via: 0,
-                stance: Stance::Asserts,
-                media: false,
-            }]
-            .into(),
-        ),
+        testimony: Testimony::from_keys(vec![SourceKey {
+            name: u64::from(n % 5) + 1,
+            via: 0,
+            stance: Stance::Asserts,
+            media: false,
+        }]),
         event_review: review,
         exact: None,
     }
@@ -457,6 +454,7 @@ fn a_chain_of_linked_reports_is_cut_within_the_bound() {
 
 mod grades {
     use super::*;
+    use serde_json::json;
     use sightmap_core::domain::model::{Source, SourceType};
     use sightmap_core::engine::events::summary::{EventSummary, Grade};
 
@@ -568,6 +566,8 @@ mod grades {
         investigating: BTreeSet<String>,
         core_asserting: BTreeSet<String>,
         outlets: BTreeSet<String>,
+        /// The `via` of each asserting origin's source in each report ("" for none).
+        asserting_vias: BTreeSet<String>,
     }
 
     /// Counts by the README's rule: in each report, an outlet with the stance of someone
@@ -602,6 +602,7 @@ mod grades {
                 match s.stance {
                     Stance::Asserts => {
                         e.asserting.insert(name.clone());
+                        e.asserting_vias.insert(via.unwrap_or_default());
                         if core {
                             e.core_asserting.insert(name);
                         }
@@ -666,6 +667,29 @@ mod grades {
             summary.reasons[0].code.code(),
             format!("grade.reason.{}", summary.grade.as_str())
         );
+        // Every asserting origin (two or more) through one outlet: said, with the outlet's
+        // name as the first member naming it spelt it.
+        let sole = match (e.asserting.len() >= 2, e.asserting_vias.len()) {
+            (true, 1) => e.asserting_vias.first().filter(|v| !v.is_empty()),
+            _ => None,
+        };
+        let said = summary
+            .reasons
+            .iter()
+            .find(|m| m.code.code() == "grade.reason.one_outlet");
+        match (sole, said) {
+            (None, None) => {}
+            (Some(outlet), Some(m)) => {
+                let spelt = members
+                    .iter()
+                    .flat_map(|(sources, _, _)| sources.iter())
+                    .filter_map(|s| s.via.as_deref())
+                    .find(|via| folded(via) == *outlet)
+                    .unwrap();
+                assert_eq!(m.params, vec![("outlet", json!(spelt))]);
+            }
+            (sole, said) => panic!("one outlet {sole:?}, said {said:?}: {summary:?}"),
+        }
     }
 
     /// The event's members as the reference reads them, core first (as the summary names
@@ -757,5 +781,12 @@ mod grades {
         assert_eq!(summary.core_asserting, 2, "{summary:?}");
         assert_eq!(summary.origins.outlets, 2, "{summary:?}");
         assert_eq!(summary.grade, Grade::SeveralOrigins);
+        // Some asserting origins spoke for themselves: no one outlet carried them all.
+        assert!(
+            summary
+                .reasons
+                .iter()
+                .all(|m| m.code.code() != "grade.reason.one_outlet")
+        );
     }
 }

@@ -121,6 +121,17 @@ async fn one_resident_s_two_reports_are_one_independent_origin() {
             .any(|m| m["code"] == "grade.reason.relayed" && m["params"]["outlets"] == 1),
         "{p}"
     );
+    // Both groups of residents reached us only through Tehran Times: their two origins
+    // rest on one outlet's relaying, and a reason says so, naming it.
+    let one_outlet = coded
+        .iter()
+        .find(|m| m["code"] == "grade.reason.one_outlet")
+        .unwrap_or_else(|| panic!("no one_outlet reason: {p}"));
+    assert_eq!(one_outlet["params"]["outlet"], "Tehran Times");
+    assert_eq!(
+        one_outlet["text"],
+        "every asserting origin reached us through one outlet (Tehran Times)"
+    );
     // The Ardabil drones are asserted by residents and denied by Azerbaijan's officials.
     let ardabil = event_with(&app, "Ardabil").await;
     assert_eq!(

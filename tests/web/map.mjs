@@ -284,6 +284,8 @@ const shown = (await (await fetch(`${base}/api/events/${sampleRasht.properties.e
 const grades = (await (await fetch(`${base}/api/vocabulary`)).json()).grades;
 assert.equal(shown.suggested_grade, 'several_origins_placed_vaguely');
 assert.ok(panel.includes(`suggested: ${grades.find((g) => g.id === shown.suggested_grade).label}`), panel);
+// Both groups of residents reached us only through Tehran Times, and the panel says so.
+assert.ok(panel.includes('every asserting origin reached us through one outlet (Tehran Times)'), panel);
 assert.match(panel, /if these accounts are accurate/);
 assert.ok(panel.includes(`${shown.asserting_origins} independent asserting`), panel);
 // The grade's reasons and note are rendered from their codes and parameters, and say what

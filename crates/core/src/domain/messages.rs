@@ -55,6 +55,9 @@ catalogue! {
     ReasonOneOrigin = "grade.reason.one_origin" => "{reports, plural, one {one report from one origin} other {# reports, all tracing back to one origin}}",
     /// Nobody asserts: the grade `no_assertion`.
     ReasonNoAssertion = "grade.reason.no_assertion" => "no origin asserts it: only denials or investigations, or the assertions were retracted",
+    /// Every asserting origin (two or more) came through one outlet (`outlet`: its name as
+    /// a report wrote it), so their independence rests on that outlet's relaying.
+    ReasonOneOutlet = "grade.reason.one_outlet" => "every asserting origin reached us through one outlet ({outlet})",
     /// Origins investigate (`investigating`).
     ReasonInvestigating = "grade.reason.investigating" => "{investigating, plural, one {one independent origin is investigating} other {# independent origins are investigating}}",
     /// Outlets relay the accounts (`outlets`).

@@ -19,7 +19,9 @@
 //! - The *outlets* are the distinct `via`s and the media sources named without one.
 //!
 //! Names are kept as 64-bit FNV-1a hashes of their folded form ([`name_key`]): the same on
-//! every instance and in every snapshot, and small enough to hold for a million reports.
+//! every instance and in every snapshot, and small enough to hold for a million reports. Only
+//! the outlets' names are also kept as written (few reports name one), so that a sentence can
+//! name the outlet every account came through.
 
 use super::{Source, SourceType, Stance};
 use crate::domain::text::fold;
@@ -59,19 +61,65 @@ impl SourceKey {
     }
 }
 
-/// A report's sources as keys, in the report's order.
+/// A report's sources as keys, in the report's order, and the names of the outlets its
+/// sources came through, as written.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Testimony(pub Box<[SourceKey]>);
+pub struct Testimony {
+    keys: Box<[SourceKey]>,
+    /// One name per distinct `via`, the first spelling met; `None` when no source has a
+    /// `via` (most reports), so that those pay one word for it.
+    outlets: Option<Box<OutletNames>>,
+}
+
+/// The names of a report's outlets, as written.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct OutletNames(Vec<Box<str>>);
 
 impl Testimony {
     /// The testimony of a report's sources.
     pub fn of(sources: &[Source]) -> Self {
-        Self(sources.iter().map(SourceKey::of).collect())
+        Self::new(
+            sources.iter().map(SourceKey::of).collect(),
+            sources.iter().filter_map(|s| s.via.as_deref()),
+        )
+    }
+
+    /// A testimony of these keys and the outlets' names as written (one per distinct `via`
+    /// is kept, the first of each folded name).
+    pub fn new<'a>(keys: Vec<SourceKey>, outlet_names: impl IntoIterator<Item = &'a str>) -> Self {
+        let mut names: Vec<Box<str>> = Vec::new();
+        let mut seen: Vec<u64> = Vec::new();
+        for name in outlet_names {
+            let key = name_key(name);
+            if !seen.contains(&key) {
+                seen.push(key);
+                names.push(name.into());
+            }
+        }
+        Self {
+            keys: keys.into_boxed_slice(),
+            outlets: (!names.is_empty()).then(|| Box::new(OutletNames(names))),
+        }
+    }
+
+    /// A testimony of keys alone, its outlets unnamed (tests and benches).
+    pub fn from_keys(keys: Vec<SourceKey>) -> Self {
+        Self::new(keys, [])
     }
 
     /// The sources' keys.
     pub fn keys(&self) -> &[SourceKey] {
-        &self.0
+        &self.keys
+    }
+
+    /// The outlets' names as written, one per distinct `via`.
+    pub fn outlet_names(&self) -> impl Iterator<Item = &str> {
+        self.outlets.iter().flat_map(|o| o.0.iter().map(|n| &**n))
+    }
+
+    /// The name, as written here, of the outlet whose [`name_key`] is `key`.
+    pub fn outlet_name(&self, key: u64) -> Option<&str> {
+        self.outlet_names().find(|n| name_key(n) == key)
     }
 }
 
@@ -153,6 +201,19 @@ impl Origins {
             investigating: distinct(Stance::Investigating),
             outlets: outlets.len(),
         }
+    }
+
+    /// The one outlet ([`name_key`]) that every asserting origin came through, in every
+    /// report where it asserts; `None` if nobody asserts, or some asserting origin spoke
+    /// directly or through another outlet.
+    pub fn sole_asserting_outlet(&self) -> Option<u64> {
+        let mut vias = self
+            .origins
+            .iter()
+            .filter(|k| k.stance == Stance::Asserts)
+            .map(|k| k.via);
+        let first = vias.next()?;
+        (first != 0 && vias.all(|v| v == first)).then_some(first)
     }
 }
 
@@ -300,5 +361,70 @@ mod tests {
             (counted.asserting, counted.denying, counted.investigating),
             (1, 1, 1)
         );
+    }
+
+    #[test]
+    fn the_sole_asserting_outlet_is_found_only_when_every_assertion_came_through_it() {
+        let gilan = [
+            civilian("Residents of Gilan province", Some("Tehran Times")),
+            outlet("Tehran Times", Stance::Asserts),
+        ];
+        let her = [civilian(
+            "A resident of eastern Gilan",
+            Some("tehran times."),
+        )];
+        let mut origins = Origins::new();
+        origins.add_report(&gilan);
+        origins.add_report(&her);
+        assert_eq!(origins.count().asserting, 2);
+        assert_eq!(
+            origins.sole_asserting_outlet(),
+            Some(name_key("Tehran Times"))
+        );
+        // A denial through another outlet does not matter; an assertion made directly does.
+        origins.add_report(&[source(
+            "Army",
+            Some("Argumentum"),
+            Stance::Denies,
+            SourceType::Official,
+        )]);
+        assert_eq!(
+            origins.sole_asserting_outlet(),
+            Some(name_key("Tehran Times"))
+        );
+        origins.add_report(&[civilian("A farmer", None)]);
+        assert_eq!(origins.sole_asserting_outlet(), None);
+        assert_eq!(Origins::new().sole_asserting_outlet(), None);
+    }
+
+    #[test]
+    fn a_testimony_keeps_one_name_per_outlet_as_first_written() {
+        let sources: Vec<Source> = [
+            ("A", Some("Tehran Times")),
+            ("B", Some("TEHRAN TIMES.")),
+            ("C", None),
+            ("D", Some("Argumentum")),
+        ]
+        .into_iter()
+        .map(|(name, via)| Source {
+            name: name.into(),
+            url: None,
+            source_type: SourceType::Civilian,
+            stance: Stance::Asserts,
+            statement: None,
+            via: via.map(Into::into),
+        })
+        .collect();
+        let testimony = Testimony::of(&sources);
+        assert_eq!(testimony.keys().len(), 4);
+        assert_eq!(
+            testimony.outlet_names().collect::<Vec<_>>(),
+            ["Tehran Times", "Argumentum"]
+        );
+        assert_eq!(
+            testimony.outlet_name(name_key("tehran-times")),
+            Some("Tehran Times")
+        );
+        assert_eq!(Testimony::of(&sources[2..3]).outlet_names().count(), 0);
     }
 }

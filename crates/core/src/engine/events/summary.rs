@@ -178,10 +178,14 @@ pub fn summarize<'a>(event: &Event, member: impl Fn(&ReportId) -> &'a Member) ->
     }
     let counts = origins.count();
     let core_asserting = core_origins.count().asserting;
+    // The outlet's name as the first member naming it wrote it (core first, then by id).
+    let sole_outlet = origins
+        .sole_asserting_outlet()
+        .and_then(|key| all.iter().find_map(|m| m.testimony.outlet_name(key)));
     let mut kinds: Vec<Kind> = all.iter().map(|m| m.kind).collect();
     kinds.sort_unstable();
     kinds.dedup();
-    let (grade, reasons) = grade(&counts, core_asserting, all.len());
+    let (grade, reasons) = grade(&counts, core_asserting, all.len(), sole_outlet);
     let core_reports = all.iter().filter(|m| m.core).count();
     EventSummary {
         reports: all.len(),
@@ -198,8 +202,14 @@ pub fn summarize<'a>(event: &Event, member: impl Fn(&ReportId) -> &'a Member) ->
     }
 }
 
-/// The grade of the counts, and why.
-fn grade(origins: &OriginCount, core_asserting: usize, reports: usize) -> (Grade, Vec<Message>) {
+/// The grade of the counts, and why. `sole_outlet` names the one outlet every asserting
+/// origin came through, if there is one.
+fn grade(
+    origins: &OriginCount,
+    core_asserting: usize,
+    reports: usize,
+    sole_outlet: Option<&str>,
+) -> (Grade, Vec<Message>) {
     let mut reasons = Vec::new();
     let grade = if origins.asserting > 0 && origins.denying > 0 {
         reasons.push(Message::new(
@@ -235,6 +245,12 @@ fn grade(origins: &OriginCount, core_asserting: usize, reports: usize) -> (Grade
         reasons.push(MessageCode::ReasonNoAssertion.message());
         Grade::NoAssertion
     };
+    if let Some(outlet) = sole_outlet.filter(|_| origins.asserting >= 2) {
+        reasons.push(Message::new(
+            MessageCode::ReasonOneOutlet,
+            vec![("outlet", json!(outlet))],
+        ));
+    }
     if origins.investigating > 0 {
         reasons.push(Message::new(
             MessageCode::ReasonInvestigating,
@@ -339,7 +355,7 @@ mod tests {
                                     investigating,
                                     outlets,
                                 };
-                                let (g, reasons) = grade(&origins, core, reports);
+                                let (g, reasons) = grade(&origins, core, reports, None);
                                 let (old_g, old_reasons) = old_grade(&origins, core, reports);
                                 assert_eq!(g, old_g);
                                 let texts: Vec<String> =
@@ -354,6 +370,43 @@ mod tests {
     }
 
     #[test]
+    fn every_asserting_origin_through_one_outlet_is_said_with_its_name() {
+        let origins = OriginCount {
+            asserting: 2,
+            denying: 0,
+            investigating: 1,
+            outlets: 1,
+        };
+        let (g, reasons) = grade(&origins, 1, 3, Some("Tehran Times"));
+        assert_eq!(g, Grade::SeveralOriginsPlacedVaguely);
+        let codes: Vec<&str> = reasons.iter().map(|m| m.code.code()).collect();
+        assert_eq!(
+            codes,
+            [
+                "grade.reason.several_origins_placed_vaguely",
+                "grade.reason.one_outlet",
+                "grade.reason.investigating",
+                "grade.reason.relayed"
+            ]
+        );
+        assert_eq!(
+            reasons[1].text,
+            "every asserting origin reached us through one outlet (Tehran Times)"
+        );
+        // One origin through one outlet is what "relayed through one outlet" already says.
+        let one = OriginCount {
+            asserting: 1,
+            ..origins
+        };
+        let (_, reasons) = grade(&one, 1, 1, Some("Tehran Times"));
+        assert!(
+            reasons
+                .iter()
+                .all(|m| m.code != MessageCode::ReasonOneOutlet)
+        );
+    }
+
+    #[test]
     fn the_first_reason_of_each_grade_is_coded_by_its_id() {
         for asserting in 0..4 {
             for denying in 0..3 {
@@ -363,7 +416,7 @@ mod tests {
                         denying,
                         ..OriginCount::default()
                     };
-                    let (g, reasons) = grade(&origins, core, 2);
+                    let (g, reasons) = grade(&origins, core, 2, None);
                     assert_eq!(
                         reasons[0].code.code(),
                         format!("grade.reason.{}", g.as_str())
