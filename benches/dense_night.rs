@@ -78,19 +78,16 @@ fn record(id: u128, draw: Draw, rng: &mut Rng) -> IndexRecord {
         province: None,
         country: None,
         relation: Relation::default(),
-        testimony: Testimony(
-            vec![SourceKey {
-                name: draw.witness,
-                via: draw.outlet,
-                stance: if rng.next_u64().is_multiple_of(25) {
-                    Stance::Denies
-                } else {
-                    Stance::Asserts
-                },
-                media: false,
-            }]
-            .into(),
-        ),
+        testimony: Testimony::from_keys(vec![SourceKey {
+            name: draw.witness,
+            via: draw.outlet,
+            stance: if rng.next_u64().is_multiple_of(25) {
+                Stance::Denies
+            } else {
+                Stance::Asserts
+            },
+            media: false,
+        }]),
         event_review: EventReview::Auto,
         exact: None,
     }

@@ -116,19 +116,16 @@ impl Generator {
                 province: None,
                 country: None,
                 relation: Relation::default(),
-                testimony: Testimony(
-                    vec![SourceKey {
-                        name: self.next_id as u64 / 1_000 * 100 + witness,
-                        via,
-                        stance: if self.rng.next_u64().is_multiple_of(20) {
-                            Stance::Denies
-                        } else {
-                            Stance::Asserts
-                        },
-                        media: false,
-                    }]
-                    .into(),
-                ),
+                testimony: Testimony::from_keys(vec![SourceKey {
+                    name: self.next_id as u64 / 1_000 * 100 + witness,
+                    via,
+                    stance: if self.rng.next_u64().is_multiple_of(20) {
+                        Stance::Denies
+                    } else {
+                        Stance::Asserts
+                    },
+                    media: false,
+                }]),
                 event_review: EventReview::Auto,
                 exact: None,
             });

@@ -59,19 +59,16 @@ fn record(
         province: None,
         country: None,
         relation: Relation::default(),
-        testimony: Testimony(
-            vec![SourceKey {
-                name: u64::from(n % 5) + 1,
-                via: 0,
-                stance: if n % 11 == 3 {
-                    Stance::Denies
-                } else {
-                    Stance::Asserts
-                },
-                media: false,
-            }]
-            .into(),
-        ),
+        testimony: Testimony::from_keys(vec![SourceKey {
+            name: u64::from(n % 5) + 1,
+            via: 0,
+            stance: if n % 11 == 3 {
+                Stance::Denies
+            } else {
+                Stance::Asserts
+            },
+            media: false,
+        }]),
         event_review: review,
         exact: None,
     }
@@ -540,15 +537,12 @@ fn reports_vague_in_time_support_and_vague_denials_stand_alone() {
         review,
     ));
     let mut denial = record(6, at, Precision::Province, Kind::Drone, (99, 3), review);
-    denial.testimony = Testimony(
-        vec![SourceKey {
-            name: 99,
-            via: 0,
-            stance: Stance::Denies,
-            media: true,
-        }]
-        .into(),
-    );
+    denial.testimony = Testimony::from_keys(vec![SourceKey {
+        name: 99,
+        via: 0,
+        stance: Stance::Denies,
+        media: true,
+    }]);
     records.push(denial);
     let index = EventIndex::build(s, &records);
     let g = grouping(&index);
@@ -560,4 +554,347 @@ fn reports_vague_in_time_support_and_vague_denials_stand_alone() {
     let summary = index.summary(index.event(&EventId(id(1))).unwrap());
     assert_eq!(summary.core_reports, 4);
     assert_eq!(summary.supporting_reports, 1);
+}
+
+// Suggested grades against their definitions (README, "The suggested grade"): every event's
+// origins counted again plainly from its members' sources, report by report, and its grade
+// checked against those counts.
+
+mod grades {
+    use super::*;
+    use serde_json::json;
+    use sightmap_core::domain::model::{Source, SourceType};
+    use sightmap_core::engine::events::summary::{EventSummary, Grade};
+
+    /// People who speak for themselves, and outlets that relay them or speak on their own.
+    const PEOPLE: [&str; 4] = ["Resident A", "Resident B", "A shepherd", "Army"];
+    /// Each outlet as two reports may spell it.
+    const OUTLETS: [[&str; 2]; 2] = [["Outlet One", "OUTLET ONE."], ["Outlet Two", "outlet two"]];
+
+    /// A name as the test compares names: enough folding for the spellings above.
+    fn folded(name: &str) -> String {
+        name.to_lowercase().replace('.', "")
+    }
+
+    fn source(name: &str, via: Option<&str>, stance: Stance, media: bool) -> Source {
+        Source {
+            name: name.into(),
+            url: None,
+            source_type: if media {
+                SourceType::Media
+            } else {
+                SourceType::Civilian
+            },
+            stance,
+            statement: None,
+            via: via.map(Into::into),
+        }
+    }
+
+    fn arb_stance() -> impl Strategy<Value = Stance> {
+        prop_oneof![
+            6 => Just(Stance::Asserts),
+            1 => Just(Stance::Denies),
+            1 => Just(Stance::Investigating),
+        ]
+    }
+
+    fn arb_outlet() -> impl Strategy<Value = &'static str> {
+        (0..OUTLETS.len(), 0..2usize).prop_map(|(o, spelling)| OUTLETS[o][spelling])
+    }
+
+    /// One source: a person directly, a person through an outlet, or an outlet itself.
+    fn arb_source() -> impl Strategy<Value = Source> {
+        (0..3u8, 0..PEOPLE.len(), arb_outlet(), arb_stance()).prop_map(
+            |(form, person, outlet, stance)| match form {
+                0 => source(PEOPLE[person], None, stance, false),
+                1 => source(PEOPLE[person], Some(outlet), stance, false),
+                _ => source(outlet, None, stance, true),
+            },
+        )
+    }
+
+    /// A report's sources: often someone through an outlet with the outlet itself (as the
+    /// sample data has them), else a few sources at random; and whether it is retracted.
+    fn arb_sourcing() -> impl Strategy<Value = (Vec<Source>, bool)> {
+        let relayed = (0..PEOPLE.len(), arb_outlet(), arb_stance(), arb_stance()).prop_map(
+            |(person, outlet, said, outlet_says)| {
+                vec![
+                    source(PEOPLE[person], Some(outlet), said, false),
+                    source(outlet, None, outlet_says, true),
+                ]
+            },
+        );
+        (
+            prop_oneof![
+                1 => relayed,
+                1 => prop::collection::vec(arb_source(), 0..4),
+            ],
+            prop::bool::weighted(0.15),
+        )
+    }
+
+    /// Records near one another (so that events gather several members), each with its
+    /// sources.
+    fn arb_sourced_records() -> impl Strategy<Value = Vec<(IndexRecord, Vec<Source>)>> {
+        arb_records().prop_flat_map(|records| {
+            let n = records.len();
+            (
+                Just(records),
+                prop::collection::vec(arb_sourcing(), n),
+                prop::collection::vec((49.0..49.15f64, 37.0..37.1f64), n),
+            )
+                .prop_map(|(records, sourcing, places)| {
+                    records
+                        .into_iter()
+                        .zip(sourcing)
+                        .zip(places)
+                        .map(|((mut r, (sources, retracted)), (lon, lat))| {
+                            (r.lon, r.lat) = (lon, lat);
+                            r.testimony = Testimony::of(&sources);
+                            if retracted {
+                                r.status = Status::Retracted;
+                            }
+                            (r, sources)
+                        })
+                        .collect()
+                })
+        })
+    }
+
+    /// One member as the reference reads it: its sources, whether it is core, whether it
+    /// is retracted.
+    type Sourced<'a> = (&'a [Source], bool, bool);
+
+    /// An event's origins counted plainly from its members' sources (folded names).
+    #[derive(Debug, Default)]
+    struct Expected {
+        asserting: BTreeSet<String>,
+        denying: BTreeSet<String>,
+        investigating: BTreeSet<String>,
+        core_asserting: BTreeSet<String>,
+        outlets: BTreeSet<String>,
+        /// The `via` of each asserting origin's source in each report ("" for none).
+        asserting_vias: BTreeSet<String>,
+    }
+
+    /// Counts by the README's rule: in each report, an outlet with the stance of someone
+    /// that report relays through it is no origin there; origins are distinct names over
+    /// the event; a retracted report's assertions do not count.
+    fn expected(members: &[Sourced]) -> Expected {
+        let mut e = Expected::default();
+        for &(sources, core, retracted) in members {
+            let counted: Vec<&Source> = sources
+                .iter()
+                .filter(|s| !(retracted && s.stance == Stance::Asserts))
+                .collect();
+            for s in &counted {
+                let name = folded(&s.name);
+                let via = s.via.as_deref().map(folded);
+                match &via {
+                    Some(via) => {
+                        e.outlets.insert(via.clone());
+                    }
+                    None if s.source_type == SourceType::Media => {
+                        e.outlets.insert(name.clone());
+                    }
+                    None => {}
+                }
+                let relays = via.is_none()
+                    && counted.iter().any(|o| {
+                        o.via.as_deref().map(folded) == Some(name.clone()) && o.stance == s.stance
+                    });
+                if relays {
+                    continue;
+                }
+                match s.stance {
+                    Stance::Asserts => {
+                        e.asserting.insert(name.clone());
+                        e.asserting_vias.insert(via.unwrap_or_default());
+                        if core {
+                            e.core_asserting.insert(name);
+                        }
+                    }
+                    Stance::Denies => {
+                        e.denying.insert(name);
+                    }
+                    Stance::Investigating => {
+                        e.investigating.insert(name);
+                    }
+                }
+            }
+        }
+        e
+    }
+
+    /// The grade the definitions give these counts.
+    fn defined_grade(asserting: usize, core_asserting: usize, denying: usize) -> Grade {
+        if asserting > 0 && denying > 0 {
+            Grade::AssertedAndDenied
+        } else if core_asserting >= 2 {
+            Grade::SeveralOrigins
+        } else if asserting >= 2 {
+            Grade::SeveralOriginsPlacedVaguely
+        } else if asserting == 1 {
+            Grade::OneOrigin
+        } else {
+            Grade::NoAssertion
+        }
+    }
+
+    /// Checks one event's summary against its members' sources and the definitions.
+    fn check(summary: &EventSummary, members: &[Sourced]) {
+        let e = expected(members);
+        let o = &summary.origins;
+        assert_eq!(o.asserting, e.asserting.len(), "asserting: {e:?}");
+        assert_eq!(o.denying, e.denying.len(), "denying: {e:?}");
+        assert_eq!(
+            o.investigating,
+            e.investigating.len(),
+            "investigating: {e:?}"
+        );
+        assert_eq!(o.outlets, e.outlets.len(), "outlets: {e:?}");
+        assert_eq!(
+            summary.core_asserting,
+            e.core_asserting.len(),
+            "core: {e:?}"
+        );
+        // The grade is what its definition says of the event's own counts.
+        assert_eq!(
+            summary.grade,
+            defined_grade(o.asserting, summary.core_asserting, o.denying),
+            "{summary:?}"
+        );
+        assert!(summary.core_asserting <= o.asserting, "{summary:?}");
+        if summary.grade == Grade::SeveralOrigins {
+            // Two or more independent asserting origins among the precisely placed
+            // members, none denying: `grade=several_origins&min_origins=2` finds it.
+            assert!(summary.core_asserting >= 2 && o.asserting >= 2 && o.denying == 0);
+        }
+        assert_eq!(
+            summary.reasons[0].code.code(),
+            format!("grade.reason.{}", summary.grade.as_str())
+        );
+        // Every asserting origin (two or more) through one outlet: said, with the outlet's
+        // name as the first member naming it spelt it.
+        let sole = match (e.asserting.len() >= 2, e.asserting_vias.len()) {
+            (true, 1) => e.asserting_vias.first().filter(|v| !v.is_empty()),
+            _ => None,
+        };
+        let said = summary
+            .reasons
+            .iter()
+            .find(|m| m.code.code() == "grade.reason.one_outlet");
+        match (sole, said) {
+            (None, None) => {}
+            (Some(outlet), Some(m)) => {
+                let spelt = members
+                    .iter()
+                    .flat_map(|(sources, _, _)| sources.iter())
+                    .filter_map(|s| s.via.as_deref())
+                    .find(|via| folded(via) == *outlet)
+                    .unwrap();
+                assert_eq!(m.params, vec![("outlet", json!(spelt))]);
+            }
+            (sole, said) => panic!("one outlet {sole:?}, said {said:?}: {summary:?}"),
+        }
+    }
+
+    /// The event's members as the reference reads them, core first (as the summary names
+    /// the outlet).
+    fn sourced<'a>(
+        index: &EventIndex,
+        event: &sightmap_core::engine::events::Event,
+        by_id: &'a HashMap<ReportId, (IndexRecord, Vec<Source>)>,
+    ) -> Vec<Sourced<'a>> {
+        event
+            .members()
+            .map(|id| {
+                let (record, sources) = &by_id[id];
+                let core = index.member(id).unwrap().core;
+                (&sources[..], core, record.status == Status::Retracted)
+            })
+            .collect()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+
+        /// Issue 16, item 3: origins are counted report by report, and every event's grade
+        /// is what its definition says of its own counts.
+        #[test]
+        fn every_event_s_grade_follows_from_its_own_counts(sourced_records in arb_sourced_records()) {
+            let records: Vec<IndexRecord> = sourced_records.iter().map(|(r, _)| r.clone()).collect();
+            let by_id: HashMap<ReportId, (IndexRecord, Vec<Source>)> =
+                sourced_records.into_iter().map(|(r, s)| (r.id, (r, s))).collect();
+            let index = EventIndex::build(EventSettings::default(), &records);
+            for event in index.events() {
+                check(index.summary(event), &sourced(&index, event, &by_id));
+            }
+        }
+    }
+
+    /// Issue 16, item 3: two outlets each report an explosion themselves, and two
+    /// province-wide reports carry one shepherd through them. The outlets are origins in
+    /// their own reports and relays only in the shepherd's: three origins, two of them
+    /// placed precisely.
+    #[test]
+    fn outlets_speaking_for_themselves_count_though_they_relay_elsewhere() {
+        let reports = [
+            (
+                Precision::Exact,
+                vec![source("Outlet One", None, Stance::Asserts, true)],
+            ),
+            (
+                Precision::Exact,
+                vec![source("Outlet Two", None, Stance::Asserts, true)],
+            ),
+            (
+                Precision::Province,
+                vec![
+                    source("A shepherd", Some("Outlet One"), Stance::Asserts, false),
+                    source("Outlet One", None, Stance::Asserts, true),
+                ],
+            ),
+            (
+                Precision::Province,
+                vec![
+                    source("A shepherd", Some("Outlet Two"), Stance::Asserts, false),
+                    source("Outlet Two", None, Stance::Asserts, true),
+                ],
+            ),
+        ];
+        let records: Vec<IndexRecord> = reports
+            .iter()
+            .enumerate()
+            .map(|(n, (precision, sources))| {
+                let at = (49.58 + 0.002 * n as f64, 37.28);
+                let mut r = record(
+                    n as u32,
+                    at,
+                    *precision,
+                    Kind::Explosion,
+                    (10, 1),
+                    EventReview::Auto,
+                );
+                r.testimony = Testimony::of(sources);
+                r
+            })
+            .collect();
+        let index = EventIndex::build(EventSettings::default(), &records);
+        assert_eq!(index.len(), 1);
+        let event = index.events().next().unwrap();
+        let summary = index.summary(event);
+        assert_eq!(summary.origins.asserting, 3, "{summary:?}");
+        assert_eq!(summary.core_asserting, 2, "{summary:?}");
+        assert_eq!(summary.origins.outlets, 2, "{summary:?}");
+        assert_eq!(summary.grade, Grade::SeveralOrigins);
+        // Some asserting origins spoke for themselves: no one outlet carried them all.
+        assert!(
+            summary
+                .reasons
+                .iter()
+                .all(|m| m.code.code() != "grade.reason.one_outlet")
+        );
+    }
 }

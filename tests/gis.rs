@@ -567,7 +567,7 @@ fn gdal_reads_the_events_as_a_layer_and_as_csv() {
     );
     // Every seeded report has an asserting resident and a denying ministry.
     let grades: BTreeSet<&str> = values(&dump, "suggested_grade").into_iter().collect();
-    assert_eq!(grades, BTreeSet::from(["contested"]), "{dump}");
+    assert_eq!(grades, BTreeSet::from(["asserted_and_denied"]), "{dump}");
     let summary = oapif(&server, &["-so", "events"]);
     assert!(summary.contains("asserting_origins: Integer"), "{summary}");
     assert!(summary.contains("observed_from: DateTime"), "{summary}");
@@ -610,6 +610,6 @@ fn gdal_reads_the_events_as_a_layer_and_as_csv() {
     assert_eq!(named, expected, "every report names its event: {dump}");
     assert_eq!(
         values(&dump, "event_suggested_grade"),
-        ["contested"; SEEDED]
+        ["asserted_and_denied"; SEEDED]
     );
 }

@@ -486,7 +486,7 @@ fn two_instances_report_the_same_events_after_writes_through_either() {
             assert_eq!(on_a.len(), 2, "{on_a:?}");
             assert!(
                 on_a.values()
-                    .any(|(m, g)| m.len() == 3 && g == "corroborated"),
+                    .any(|(m, g)| m.len() == 3 && g == "several_origins"),
                 "{on_a:?}"
             );
             break;

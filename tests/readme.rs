@@ -100,3 +100,19 @@ fn every_message_code_is_in_the_readme() {
         );
     }
 }
+
+#[test]
+fn every_grade_its_words_and_its_former_word_are_in_the_readme() {
+    use sightmap_core::engine::events::summary::Grade;
+    let readme = readme();
+    for g in Grade::ALL {
+        let row = format!("| `{}` | {} |", g.as_str(), g.label());
+        assert!(readme.contains(&row), "no README row {row}");
+    }
+    for (word, _) in Grade::FORMER_WORDS {
+        assert!(
+            readme.contains(&format!("`{word}`")),
+            "the former grade word {word} is not in the README"
+        );
+    }
+}

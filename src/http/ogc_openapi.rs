@@ -96,7 +96,7 @@ pub async fn api(headers: HeaderMap) -> Response {
     let mut event_params = report_params.clone();
     event_params.push(param(
         "grade",
-        "Suggested grades, comma-separated (events only).",
+        "Suggested grades, comma-separated ids: several_origins, several_origins_placed_vaguely, one_origin, asserted_and_denied, no_assertion (events only; the former words corroborated, partly corroborated, single source and contested are still taken).",
         json!({"type": "string"}),
     ));
     event_params.push(param(

@@ -341,7 +341,7 @@ pub fn document() -> Value {
     let mut event_params = report_filters();
     event_params.push(query_param(
         "grade",
-        "Only events of these suggested grades (comma-separated).",
+        "Only events of these suggested grades (comma-separated ids). The former words corroborated, partly corroborated, single source and contested are still taken for the grades they became.",
         json!({"type": "string", "enum": sightmap_core::engine::events::summary::Grade::ALL.map(|g| g.as_str())}),
     ));
     event_params.push(query_param(

@@ -52,7 +52,7 @@ pub async fn vocabulary(State(state): State<AppState>) -> Json<Value> {
         "public_precisions": words(&PUBLIC_LEVELS, Precision::as_str),
         "source_types": words(SourceType::ALL, SourceType::as_str),
         "stances": words(Stance::ALL, Stance::as_str),
-        "grades": Grade::ALL.iter().map(|&g| json!({"id": g.as_str(), "colour": g.colour()})).collect::<Vec<_>>(),
+        "grades": Grade::ALL.iter().map(|&g| json!({"id": g.as_str(), "label": g.label(), "colour": g.colour()})).collect::<Vec<_>>(),
         "messages": messages::catalogue(),
         "region": {
             "name": meta.name,
@@ -82,8 +82,11 @@ pub(super) fn schema() -> Value {
             "public_precisions": {"type": "array", "items": {"type": "string"}, "description": "The levels a report's location may be shown at to the public (public_precision)"},
             "source_types": {"type": "array", "items": {"type": "string"}},
             "stances": {"type": "array", "items": {"type": "string"}},
-            "grades": {"type": "array", "description": "The events' suggested grades, strongest first, with the map's colour of each",
-                "items": {"type": "object", "required": ["id", "colour"]}},
+            "grades": {"type": "array", "description": "The events' suggested grades, most origins first: each id (as suggested_grade and the grade filter write it), its words as the map shows them, and the map's colour; no grade shares a word with a report status",
+                "items": {"type": "object", "required": ["id", "label", "colour"], "properties": {
+                    "id": {"type": "string", "enum": Grade::ALL.map(Grade::as_str)},
+                    "label": {"type": "string"},
+                    "colour": {"type": "string"}}}},
             "messages": {"type": "object", "description": "Every sentence the API sends, by code: its English template (an ICU MessageFormat subset: {name}, and {name, plural, =0 {…} one {…} other {…}} with # for the number)",
                 "additionalProperties": {"type": "string"}},
             "region": region}})

@@ -97,7 +97,10 @@ async fn one_resident_s_two_reports_are_one_independent_origin() {
     assert_eq!(hers, 2);
     assert_eq!(p["reports"], 3, "{p}");
     assert_eq!(p["asserting_origins"], 2, "{p}");
-    assert_eq!(p["suggested_grade"], "partly corroborated", "{p}");
+    assert_eq!(
+        p["suggested_grade"], "several_origins_placed_vaguely",
+        "{p}"
+    );
     // The panel's groups: her two statements under one origin, Tehran Times as the outlet
     // that only relays.
     let groups = p["origins"].as_array().unwrap();
@@ -138,12 +141,26 @@ async fn one_resident_s_two_reports_are_one_independent_origin() {
             .any(|m| m["code"] == "grade.reason.relayed" && m["params"]["outlets"] == 1),
         "{p}"
     );
+    // Both groups of residents reached us only through Tehran Times: their two origins
+    // rest on one outlet's relaying, and a reason says so, naming it.
+    let one_outlet = coded
+        .iter()
+        .find(|m| m["code"] == "grade.reason.one_outlet")
+        .unwrap_or_else(|| panic!("no one_outlet reason: {p}"));
+    assert_eq!(one_outlet["params"]["outlet"], "Tehran Times");
+    assert_eq!(
+        one_outlet["text"],
+        "every asserting origin reached us through one outlet (Tehran Times)"
+    );
     // The Ardabil drones are asserted by residents and denied by Azerbaijan's officials.
     let ardabil = event_with(&app, "Ardabil").await;
-    assert_eq!(ardabil["properties"]["suggested_grade"], "contested");
-    let contested = &ardabil["properties"]["grade_reason_messages"][0];
-    assert_eq!(contested["code"], "grade.reason.contested");
-    assert_eq!(contested["params"]["denying"], 2);
+    assert_eq!(
+        ardabil["properties"]["suggested_grade"],
+        "asserted_and_denied"
+    );
+    let denied = &ardabil["properties"]["grade_reason_messages"][0];
+    assert_eq!(denied["code"], "grade.reason.asserted_and_denied");
+    assert_eq!(denied["params"]["denying"], 2);
     assert_eq!(ardabil["properties"]["denying_origins"], 2);
 }
 
@@ -161,13 +178,13 @@ async fn reports_close_in_place_and_time_form_one_event_and_far_ones_do_not() {
     }
     let all = app.get("/api/events").await;
     assert_eq!(all.body["numberMatched"], 2, "{}", all.body);
-    let corroborated = app.get("/api/events?grade=corroborated").await;
-    assert_eq!(corroborated.body["numberMatched"], 1);
-    let p = &corroborated.body["features"][0]["properties"];
+    let several = app.get("/api/events?grade=several_origins").await;
+    assert_eq!(several.body["numberMatched"], 1);
+    let p = &several.body["features"][0]["properties"];
     assert_eq!(p["asserting_origins"], 2);
     assert_eq!(p["core_reports"], 2);
     assert_eq!(
-        corroborated.body["features"][0]["geometry"]["type"],
+        several.body["features"][0]["geometry"]["type"],
         "MultiPolygon"
     );
     // The report filters pick events by their members.
@@ -175,10 +192,98 @@ async fn reports_close_in_place_and_time_form_one_event_and_far_ones_do_not() {
     assert_eq!(east.body["numberMatched"], 1);
     assert_eq!(
         east.body["features"][0]["properties"]["suggested_grade"],
-        "single source"
+        "one_origin"
     );
     let two = app.get("/api/events?min_origins=2").await;
     assert_eq!(two.body["numberMatched"], 1);
+}
+
+/// Issue 16, item 3: two outlets each report an explosion themselves, and two province-wide
+/// reports carry one shepherd through them. Each outlet is an origin in its own report and a
+/// relay only in the shepherd's: three asserting origins, two placed precisely, so the event
+/// has several origins and a filter for at least two finds it.
+#[tokio::test]
+async fn an_outlet_s_own_report_counts_though_it_relays_in_another() {
+    let app = App::new(None).await;
+    let outlet = |name: &str| json!({"name": name, "type": "media", "stance": "asserts"});
+    let shepherd = |via: &str| json!({"name": "A shepherd", "type": "civilian", "stance": "asserts", "via": via});
+    let mut one = report_at(49.58, 37.28);
+    one["sources"] = json!([outlet("Outlet One")]);
+    let mut two = report_at(49.59, 37.28);
+    two["sources"] = json!([outlet("Outlet Two")]);
+    let mut relayed_one = report_at(49.6, 37.3);
+    relayed_one["precision"] = json!("province");
+    relayed_one["sources"] = json!([shepherd("Outlet One"), outlet("Outlet One")]);
+    let mut relayed_two = report_at(49.6, 37.3);
+    relayed_two["precision"] = json!("province");
+    relayed_two["sources"] = json!([shepherd("Outlet Two"), outlet("Outlet Two")]);
+    for r in [&one, &two, &relayed_one, &relayed_two] {
+        app.create(r).await;
+    }
+    let all = app.get("/api/events").await;
+    assert_eq!(all.body["numberMatched"], 1, "{}", all.body);
+    let p = &all.body["features"][0]["properties"];
+    assert_eq!(p["reports"], 4, "{p}");
+    assert_eq!(p["asserting_origins"], 3, "{p}");
+    assert_eq!(p["core_asserting_origins"], 2, "{p}");
+    assert_eq!(p["outlets"], 2, "{p}");
+    assert_eq!(p["suggested_grade"], "several_origins", "{p}");
+    // The filters agree with the counts, and the former word still finds the event.
+    for query in [
+        "grade=several_origins&min_origins=2",
+        "grade=corroborated&min_origins=2",
+        "grade=Several%20origins&min_origins=3",
+    ] {
+        let found = app.get(&format!("/api/events?{query}")).await;
+        assert_eq!(found.status, StatusCode::OK, "{query}: {}", found.body);
+        assert_eq!(found.body["numberMatched"], 1, "{query}");
+    }
+    // The panel's groups: each outlet once as an origin (its own report) and once as a
+    // relay (the shepherd's report).
+    let id = all.body["features"][0]["id"].as_str().unwrap();
+    let event = app.get(&format!("/api/events/{id}")).await.body;
+    let groups = event["properties"]["origins"].as_array().unwrap();
+    for name in ["Outlet One", "Outlet Two"] {
+        let roles: Vec<bool> = groups
+            .iter()
+            .filter(|g| g["origin"] == name)
+            .map(|g| g["relays_only"].as_bool().unwrap())
+            .collect();
+        assert_eq!(roles, [false, true], "{name}: {groups:?}");
+    }
+}
+
+/// Former grade words (before the grades were renamed so that none reads as a report status)
+/// still filter: an old link keeps finding what it found.
+#[tokio::test]
+async fn former_grade_words_filter_as_the_grades_they_became() {
+    let app = App::new(None).await;
+    for feature in sample_features() {
+        app.create(&feature).await;
+    }
+    for (old, new) in [
+        ("corroborated", "several_origins"),
+        ("partly%20corroborated", "several_origins_placed_vaguely"),
+        ("partly_corroborated", "several_origins_placed_vaguely"),
+        ("single%20source", "one_origin"),
+        ("contested", "asserted_and_denied"),
+        ("no%20assertion", "no_assertion"),
+    ] {
+        let was = app.get(&format!("/api/events?grade={old}")).await;
+        let is = app.get(&format!("/api/events?grade={new}")).await;
+        assert_eq!(was.status, StatusCode::OK, "{old}: {}", was.body);
+        assert_eq!(feature_ids(&was.body), feature_ids(&is.body), "{old}");
+    }
+    let bad = app.get("/api/events?grade=confirmed").await;
+    bad.assert_problem(400, "grade");
+    assert!(
+        bad.body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("several_origins, several_origins_placed_vaguely, one_origin"),
+        "{}",
+        bad.body
+    );
 }
 
 #[tokio::test]
@@ -746,7 +851,10 @@ async fn the_ogc_events_collection_serves_the_events_flat_with_queryables() {
     }
     for (cql, api) in [
         ("asserting_origins >= 2", "min_origins=2"),
-        ("suggested_grade = 'contested'", "grade=contested"),
+        (
+            "suggested_grade = 'asserted_and_denied'",
+            "grade=asserted_and_denied",
+        ),
     ] {
         let filtered = app
             .get(&format!(

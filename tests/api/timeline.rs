@@ -162,7 +162,7 @@ async fn bad_parameters_are_named() {
         ("/api/timeline?of=claims", "of"),
         ("/api/timeline?limit=5", "limit"),
         ("/api/timeline?format=csv", "format"),
-        ("/api/timeline?grade=contested", "grade"),
+        ("/api/timeline?grade=asserted_and_denied", "grade"),
         (
             "/api/timeline?bin=1h&since=2000-01-01&until=2025-01-01",
             "bin",

@@ -117,12 +117,35 @@ async fn the_vocabulary_carries_the_grades_the_messages_and_the_region() {
     use sightmap_core::engine::events::summary::Grade;
     let app = App::new(None).await;
     let v = app.get("/api/vocabulary").await.body;
-    // Every suggested grade with its colour, in the core's order, each colour its own.
+    // Every suggested grade with its words and colour, in the core's order, each colour its
+    // own; no grade reads as a report status, nor shares a status's colour.
     let grades = v["grades"].as_array().unwrap();
     assert_eq!(grades.len(), Grade::ALL.len());
     for (g, entry) in Grade::ALL.iter().zip(grades) {
         assert_eq!(entry["id"], g.as_str());
+        assert_eq!(entry["label"], g.label());
         assert_eq!(entry["colour"], g.colour());
+    }
+    assert_eq!(
+        grades
+            .iter()
+            .map(|g| g["id"].as_str().unwrap())
+            .collect::<Vec<_>>(),
+        [
+            "several_origins",
+            "several_origins_placed_vaguely",
+            "one_origin",
+            "asserted_and_denied",
+            "no_assertion",
+        ]
+    );
+    for status in v["statuses"].as_array().unwrap() {
+        let word = status["id"].as_str().unwrap();
+        for grade in grades {
+            assert!(!grade["id"].as_str().unwrap().contains(word), "{grade}");
+            assert!(!grade["label"].as_str().unwrap().contains(word), "{grade}");
+            assert_ne!(grade["colour"], status["colour"], "{grade}");
+        }
     }
     let mut colours: Vec<_> = grades.iter().map(|g| g["colour"].to_string()).collect();
     colours.sort();

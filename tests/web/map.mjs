@@ -71,7 +71,7 @@ async function rendered(layers) {
   await early.route('**/api/vocabulary', async (route) => {
     const reply = await route.fetch();
     const body = await reply.json();
-    body.grades.find((g) => g.id === 'contested').colour = '#123456';
+    body.grades.find((g) => g.id === 'asserted_and_denied').colour = '#123456';
     await route.fulfill({ response: reply, json: body });
   });
   await early.goto(`${base}/?lat=38.2&lon=48.9&z=6`);
@@ -93,9 +93,14 @@ async function rendered(layers) {
   await early.waitForFunction(() => document.body.dataset.ready === '1' && window.sightmap.map.getSource('reports'), null, { timeout: 30000 });
   // The colour changed in the vocabulary is the map's, the legend's and nothing else's.
   const fill = await early.evaluate(() => JSON.stringify(window.sightmap.map.getPaintProperty('events-fill', 'fill-color')));
-  assert.ok(fill.includes('"contested","#123456"'), fill);
-  const swatch = await early.evaluate(() => getComputedStyle(document.querySelector('#legend .swatch[data-grade="contested"]')).backgroundColor);
+  assert.ok(fill.includes('"asserted_and_denied","#123456"'), fill);
+  const swatch = await early.evaluate(() => getComputedStyle(document.querySelector('#legend .swatch[data-grade="asserted_and_denied"]')).backgroundColor);
   assert.equal(swatch, 'rgb(18, 52, 86)');
+  // The legend names each grade in its words, which are no report status's.
+  const legend = await early.textContent('#legend');
+  for (const words of ['several origins', 'several origins, placed vaguely', 'one origin', 'asserted and denied', 'no assertion']) {
+    assert.ok(legend.includes(words), `${words} in the legend`);
+  }
   // The form's stances and public levels are the vocabulary's.
   const stances = await early.$$eval('#add-form [name=stance] option', (os) => os.map((o) => o.value));
   assert.deepEqual(stances, ['asserts', 'denies', 'investigating']);
@@ -275,7 +280,13 @@ await page.evaluate((id) => window.sightmap.events.open(id), sampleRasht.propert
 await page.waitForSelector('#event-panel:not([hidden]) .origin', { timeout: 10000 });
 const panel = await page.textContent('#event-panel');
 const shown = (await (await fetch(`${base}/api/events/${sampleRasht.properties.event_id}`)).json()).properties;
-assert.ok(panel.includes(`suggested: ${shown.suggested_grade}`), panel);
+// The grade in its words, as the vocabulary gives them for the event's grade id.
+const grades = (await (await fetch(`${base}/api/vocabulary`)).json()).grades;
+// Dated only "during the war", the strike stands alone: one resident, through Tehran Times.
+assert.equal(shown.suggested_grade, 'one_origin');
+assert.ok(panel.includes(`suggested: ${grades.find((g) => g.id === shown.suggested_grade).label}`), panel);
+assert.ok(shown.grade_reason_messages.some((m) => m.code === 'grade.reason.relayed'), JSON.stringify(shown));
+assert.ok(panel.includes('Tehran Times'), panel);
 assert.match(panel, /if these accounts are accurate/);
 assert.ok(panel.includes(`${shown.asserting_origins} independent asserting`), panel);
 // The grade's reasons and note are rendered from their codes and parameters, and say what

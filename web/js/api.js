@@ -47,7 +47,7 @@ export function layerUrl(id, params) {
 
 /**
  * The model's vocabularies with the map's colours and marks, the suggested grades with their
- * colours, the region (home country, focus neighbour, initial view), fetched once; the message
+ * words and colours, the region (home country, focus neighbour, initial view), fetched once; the message
  * catalogue is handed to messages.js.
  */
 export async function vocabulary() {
@@ -65,6 +65,7 @@ export async function vocabulary() {
     publicPrecisions: body.public_precisions,
     grades: body.grades.map((g) => g.id),
     gradeColours: Object.fromEntries(body.grades.map((g) => [g.id, g.colour])),
+    gradeLabels: Object.fromEntries(body.grades.map((g) => [g.id, g.label || g.id])),
     homeCountry: body.region.home_country,
     focusNeighbour: body.region.focus_neighbour,
     initialView: body.region.initial_view,

@@ -13,8 +13,10 @@ export function gradeColour(vocab) {
   return ['match', ['get', 'suggested_grade'], ...vocab.grades.flatMap((g) => [g, vocab.gradeColours[g]]), '#868e96'];
 }
 
+/** The badge of a suggested grade, in its words (its id for a grade the page does not know). */
 function gradeBadge(grade, vocab) {
-  const b = el('span', `suggested: ${grade}`, 'badge grade');
+  const b = el('span', `suggested: ${vocab.gradeLabels[grade] || grade}`, 'badge grade');
+  b.dataset.grade = grade;
   b.style.background = vocab.gradeColours[grade] || '#868e96';
   return b;
 }
@@ -60,7 +62,7 @@ export class EventPanel {
     for (const group of p.origins) {
       const li = el('li', null, 'origin');
       li.append(el('strong', group.origin));
-      if (group.relays_only) li.append(' ', el('span', '(an outlet relaying the accounts above, not an origin of its own)', 'muted'));
+      if (group.relays_only) li.append(' ', el('span', '(an outlet relaying the accounts above in these reports, not an origin in them)', 'muted'));
       const sources = el('ul');
       for (const s of group.sources) {
         const item = el('li', null, 'source');

@@ -148,7 +148,8 @@ export class Timeline {
         y -= h;
         const bar = svg('rect', { x: x0, y, width: Math.max(1, x1 - x0 - 0.5), height: h, fill: colours[category] || '#868e96' });
         const title = svg('title');
-        title.textContent = `${local(bin.start)} – ${local(bin.end)}: ${category} ${+bin.counts[category].toFixed(2)} (of ${+bin.total.toFixed(2)})`;
+        const name = b.of === 'events' ? `suggested: ${this.vocab.gradeLabels[category] || category}` : category;
+        title.textContent = `${local(bin.start)} – ${local(bin.end)}: ${name} ${+bin.counts[category].toFixed(2)} (of ${+bin.total.toFixed(2)})`;
         bar.append(title);
         chart.append(bar);
       }

@@ -43,16 +43,21 @@ macro_rules! catalogue {
 catalogue! {
     /// What an event's grade is, wherever events are shown.
     GradeNote = "events.grade_note" => "A suggested grade computed from the sources' stances and independence, not a finding: if these accounts are accurate, they may describe one occurrence. Reviewers set each report's status.",
-    /// Origins assert and origins deny (`asserting`, `denying`).
-    ReasonContested = "grade.reason.contested" => "{asserting, plural, one {one independent origin asserts} other {# independent origins assert}} it and {denying, plural, one {one independent origin denies} other {# independent origins deny}} it",
-    /// Two or more origins assert at a precise place (`core_asserting`).
-    ReasonCorroborated = "grade.reason.corroborated" => "{core_asserting} independent origins assert it at a precise place (exact, place or near precision); none denies it",
-    /// Two or more origins assert, fewer than two precisely (`asserting`, `core_asserting`).
-    ReasonPartlyCorroborated = "grade.reason.partly_corroborated" => "{asserting} independent origins assert it, but {core_asserting, plural, =0 {none places} one {one independent origin places} other {# independent origins place}} it precisely; the others name only a region, province or country",
-    /// One origin asserts (`reports`: the event's reports).
-    ReasonSingleOrigin = "grade.reason.single_origin" => "{reports, plural, one {one report from one origin} other {# reports, all tracing back to one origin}}",
-    /// Nobody asserts.
+    /// Origins assert and origins deny (`asserting`, `denying`): the grade `asserted_and_denied`.
+    ReasonAssertedAndDenied = "grade.reason.asserted_and_denied" => "{asserting, plural, one {one independent origin asserts} other {# independent origins assert}} it and {denying, plural, one {one independent origin denies} other {# independent origins deny}} it",
+    /// Two or more origins assert among the precisely placed members (`core_asserting`): the
+    /// grade `several_origins`.
+    ReasonSeveralOrigins = "grade.reason.several_origins" => "{core_asserting} independent origins assert it at a precise place (exact, place or near precision); none denies it",
+    /// Two or more origins assert, fewer than two precisely (`asserting`, `core_asserting`):
+    /// the grade `several_origins_placed_vaguely`.
+    ReasonSeveralOriginsPlacedVaguely = "grade.reason.several_origins_placed_vaguely" => "{asserting} independent origins assert it, but {core_asserting, plural, =0 {none places} one {one independent origin places} other {# independent origins place}} it precisely; the others name only a region, province or country",
+    /// One origin asserts (`reports`: the event's reports): the grade `one_origin`.
+    ReasonOneOrigin = "grade.reason.one_origin" => "{reports, plural, one {one report from one origin} other {# reports, all tracing back to one origin}}",
+    /// Nobody asserts: the grade `no_assertion`.
     ReasonNoAssertion = "grade.reason.no_assertion" => "no origin asserts it: only denials or investigations, or the assertions were retracted",
+    /// Every asserting origin (two or more) came through one outlet (`outlet`: its name as
+    /// a report wrote it), so their independence rests on that outlet's relaying.
+    ReasonOneOutlet = "grade.reason.one_outlet" => "every asserting origin reached us through one outlet ({outlet})",
     /// Origins investigate (`investigating`).
     ReasonInvestigating = "grade.reason.investigating" => "{investigating, plural, one {one independent origin is investigating} other {# independent origins are investigating}}",
     /// Outlets relay the accounts (`outlets`).

@@ -275,18 +275,15 @@ pub fn csv(events: &[EventView]) -> Result<Vec<u8>, csv::Error> {
 }
 
 /// The members' sources grouped by origin (folded name, as [`crate::domain::model::testimony`]
-/// counts them), each with its stance and report; an outlet that only relays what it relays
-/// through others is a group of its own, marked `relays_only`.
+/// counts them), each with its stance and report; an outlet's statements in reports where it
+/// only relays, with its stance, someone it carries in that same report are a group of their
+/// own, marked `relays_only`.
 pub fn origin_groups(reports: &[Report]) -> Value {
-    let keys: Vec<SourceKey> = reports
-        .iter()
-        .flat_map(|r| r.sources.iter().map(SourceKey::of))
-        .collect();
     let mut groups: Vec<(u64, bool, Vec<Value>, String)> = Vec::new();
     for report in reports {
-        for source in &report.sources {
-            let key = SourceKey::of(source);
-            let relays = merely_relays(&key, &keys);
+        let keys: Vec<SourceKey> = report.sources.iter().map(SourceKey::of).collect();
+        for (source, key) in report.sources.iter().zip(&keys) {
+            let relays = merely_relays(key, &keys);
             let entry = json!({
                 "report": report.id,
                 "name": source.name,

@@ -23,7 +23,7 @@ use crate::geospatial::geodesy::AuxPoint;
 use std::io::{self, Read, Write};
 
 /// The first eight bytes of a snapshot: a name and the format's number.
-const MAGIC: &[u8; 8] = b"SMINDEX\x04";
+const MAGIC: &[u8; 8] = b"SMINDEX\x05";
 
 /// Bits of an entry's flags byte.
 const IN_SEA: u8 = 1;
@@ -58,7 +58,7 @@ pub enum SnapshotError {
 /// What the events keep of a report beyond its entry.
 #[derive(Debug, Clone, Default)]
 pub struct ReportFacts {
-    /// Its sources as keys.
+    /// Its sources as keys, with its outlets' names.
     pub testimony: Testimony,
     /// A reviewer's correction.
     pub review: EventReview,
@@ -121,12 +121,11 @@ impl ReportIndex {
         out.write_all(&GROUPING_RULES.to_le_bytes())?;
         write_settings(&mut out, events.settings())?;
         for entry in self.records.iter().flatten() {
-            let (keys, review) = events
+            let empty = Testimony::default();
+            let (testimony, review) = events
                 .member(&entry.id)
-                .map_or((&[][..], EventReview::Auto), |m| {
-                    (m.testimony.keys(), m.review)
-                });
-            write_facts(&mut out, keys, review, events.event_of(&entry.id))?;
+                .map_or((&empty, EventReview::Auto), |m| (&m.testimony, m.review));
+            write_facts(&mut out, testimony, review, events.event_of(&entry.id))?;
         }
         let crc = out.crc.clone().finalize();
         out.inner.write_all(&crc.to_le_bytes())?;
@@ -299,7 +298,7 @@ fn read_settings(input: &mut impl Read) -> Result<EventSettings, SnapshotError> 
 
 fn write_facts(
     out: &mut impl Write,
-    keys: &[SourceKey],
+    testimony: &Testimony,
     review: EventReview,
     event: Option<EventId>,
 ) -> io::Result<()> {
@@ -317,11 +316,17 @@ fn write_facts(
     };
     out.write_all(&[tag])?;
     out.write_all(&target)?;
+    let keys = testimony.keys();
     out.write_all(&(keys.len() as u32).to_le_bytes())?;
     for key in keys {
         out.write_all(&key.name.to_le_bytes())?;
         out.write_all(&key.via.to_le_bytes())?;
         out.write_all(&[key.stance as u8, u8::from(key.media)])?;
+    }
+    let outlets: Vec<&str> = testimony.outlet_names().collect();
+    out.write_all(&(outlets.len() as u32).to_le_bytes())?;
+    for name in outlets {
+        write_bytes(out, name.as_bytes())?;
     }
     Ok(())
 }
@@ -355,9 +360,15 @@ fn read_facts(input: &mut impl Read) -> Result<ReportFacts, SnapshotError> {
                 media: media != 0,
             })
         })
-        .collect::<Result<Box<[SourceKey]>, SnapshotError>>()?;
+        .collect::<Result<Vec<SourceKey>, SnapshotError>>()?;
+    let outlets = (0..read_len(input)?)
+        .map(|_| {
+            String::from_utf8(read_bytes(input)?)
+                .map_err(|_| SnapshotError::Invalid("an outlet's name is not UTF-8"))
+        })
+        .collect::<Result<Vec<String>, SnapshotError>>()?;
     Ok(ReportFacts {
-        testimony: Testimony(keys),
+        testimony: Testimony::new(keys, outlets.iter().map(String::as_str)),
         review,
         event,
     })
@@ -614,5 +625,38 @@ impl<R: Read> Read for Checksummed<R> {
         let n = self.inner.read(buf)?;
         self.crc.update(&buf[..n]);
         Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::model::{Source, SourceType};
+
+    #[test]
+    fn a_report_s_facts_come_back_with_its_outlets_names() {
+        let source = |name: &str, via: Option<&str>| Source {
+            name: name.into(),
+            url: None,
+            source_type: SourceType::Civilian,
+            stance: Stance::Asserts,
+            statement: None,
+            via: via.map(Into::into),
+        };
+        let testimony = Testimony::of(&[
+            source("Residents of Gilan province", Some("Tehran Times")),
+            source("Tehran Times", None),
+            source("A spokesman", Some("Argumentum")),
+        ]);
+        let event = Some(EventId(ReportId(uuid::Uuid::from_u128(7))));
+        let mut saved = Vec::new();
+        write_facts(&mut saved, &testimony, EventReview::Auto, event).unwrap();
+        let facts = read_facts(&mut saved.as_slice()).unwrap();
+        assert_eq!(facts.testimony, testimony);
+        assert_eq!(
+            facts.testimony.outlet_names().collect::<Vec<_>>(),
+            ["Tehran Times", "Argumentum"]
+        );
+        assert_eq!((facts.review, facts.event), (EventReview::Auto, event));
     }
 }

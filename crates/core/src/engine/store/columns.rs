@@ -360,7 +360,8 @@ fn event_review(text: &str) -> Result<EventReview, StoreError> {
         .map_err(|e| StoreError::corrupt(format!("{}: {e}", Col::EventReview.name())))
 }
 
-/// The testimony of the stored sources, reading only what counts for origins.
+/// The testimony of the stored sources, reading only what counts for origins (and the
+/// outlets' names).
 fn testimony(text: &str) -> Result<Testimony, StoreError> {
     /// A stored source, borrowed, without what origins do not need.
     #[derive(serde::Deserialize)]
@@ -375,7 +376,7 @@ fn testimony(text: &str) -> Result<Testimony, StoreError> {
     }
     let sources: Vec<Keyed> = serde_json::from_str(text)
         .map_err(|e| StoreError::corrupt(super::Failure::caused(Col::Sources.name(), e)))?;
-    Ok(Testimony(
+    Ok(Testimony::new(
         sources
             .iter()
             .map(|s| SourceKey {
@@ -385,6 +386,7 @@ fn testimony(text: &str) -> Result<Testimony, StoreError> {
                 media: s.source_type == SourceType::Media,
             })
             .collect(),
+        sources.iter().filter_map(|s| s.via.as_deref()),
     ))
 }
 
