@@ -40,7 +40,7 @@ struct Floors {
     two_origins_true: f64,
 }
 
-/// The quiet scenario reached precision 0.575, recall 0.510 and 83.1 % (2026-12-08).
+/// The quiet scenario reached precision 0.575, recall 0.510 and 83.1 % (2026-12-07).
 const QUIET_FLOORS: Floors = Floors {
     precision: 0.55,
     recall: 0.48,
@@ -48,7 +48,7 @@ const QUIET_FLOORS: Floors = Floors {
 };
 
 /// The attack night reached precision 0.043 (its 100 occurrences fall into 18 events), recall
-/// 0.743 and 75.0 % (2026-12-08). Precision that low is what grouping by place and time can do
+/// 0.743 and 75.0 % (2026-12-07). Precision that low is what grouping by place and time can do
 /// when a hundred occurrences share 10 km and two hours: the floor catches a collapse into
 /// one event (0.01) and a grouping that splits what it now keeps together.
 const ATTACK_FLOORS: Floors = Floors {
