@@ -4,6 +4,7 @@
 //! `tests/readme.rs` holds the README's table to every flag.
 
 use clap::{Args, Parser, Subcommand};
+use sightmap_core::engine::events::EventSettings;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
@@ -230,16 +231,16 @@ pub struct ServeArgs {
     #[arg(long, env = "SIGHTMAP_ACCESS_LOG", default_value = "stderr")]
     pub access_log: String,
     /// Reports whose uncertainty circles come within this many km may describe one event.
-    #[arg(long, env = "SIGHTMAP_EVENT_GAP_KM", default_value_t = 5.0, value_parser = positive)]
+    #[arg(long, env = "SIGHTMAP_EVENT_GAP_KM", default_value_t = EventSettings::DEFAULT.gap_km, value_parser = positive)]
     pub event_gap_km: f64,
     /// Reports whose observation intervals come within this many hours may describe one event.
-    #[arg(long, env = "SIGHTMAP_EVENT_GAP_H", default_value_t = 2.0, value_parser = positive)]
+    #[arg(long, env = "SIGHTMAP_EVENT_GAP_H", default_value_t = EventSettings::DEFAULT.gap_h, value_parser = positive)]
     pub event_gap_h: f64,
     /// No two core points of an event lie more than this many km apart.
-    #[arg(long, env = "SIGHTMAP_EVENT_MAX_KM", default_value_t = 50.0, value_parser = positive)]
+    #[arg(long, env = "SIGHTMAP_EVENT_MAX_KM", default_value_t = EventSettings::DEFAULT.max_km, value_parser = positive)]
     pub event_max_km: f64,
     /// No two core observations of an event start more than this many hours apart.
-    #[arg(long, env = "SIGHTMAP_EVENT_MAX_H", default_value_t = 24.0, value_parser = positive)]
+    #[arg(long, env = "SIGHTMAP_EVENT_MAX_H", default_value_t = EventSettings::DEFAULT.max_h, value_parser = positive)]
     pub event_max_h: f64,
 }
 
@@ -256,8 +257,8 @@ pub const DEFAULT_RATE_LIMIT: u32 = 50;
 
 impl ServeArgs {
     /// The event grouping these flags ask for.
-    pub fn event_settings(&self) -> sightmap_core::engine::events::EventSettings {
-        sightmap_core::engine::events::EventSettings {
+    pub fn event_settings(&self) -> EventSettings {
+        EventSettings {
             gap_km: self.event_gap_km,
             gap_h: self.event_gap_h,
             max_km: self.event_max_km,

@@ -601,7 +601,7 @@ async fn a_new_report_lists_its_possible_duplicates_those_of_its_origin_first() 
 
 /// Issue 16, item 8: possible duplicates needed exactly overlapping intervals, so a report a
 /// minute after another was missed. They match within the events' time gap
-/// (`--event-gap-h`, 2 hours unless set), as events link reports.
+/// (`--event-gap-h`, an hour unless set), as events link reports.
 #[tokio::test]
 async fn possible_duplicates_match_within_the_event_time_gap() {
     let at = |from: &str, to: &str| {
@@ -624,25 +624,25 @@ async fn possible_duplicates_match_within_the_event_time_gap() {
     let minute_before = app
         .create(&at("2025-06-13T20:00:00Z", "2025-06-13T21:00:00Z"))
         .await;
-    // Starts two hours after it ends, to the second: within the gap.
-    let two_hours_after = app
-        .create(&at("2025-06-13T23:30:00Z", "2025-06-13T23:45:00Z"))
+    // Starts an hour after it ends, to the second: within the gap.
+    let hour_after = app
+        .create(&at("2025-06-13T22:30:00Z", "2025-06-13T22:45:00Z"))
         .await;
     // A second more: beyond it.
-    app.create(&at("2025-06-13T23:30:01Z", "2025-06-13T23:45:00Z"))
+    app.create(&at("2025-06-13T22:30:01Z", "2025-06-13T22:45:00Z"))
         .await;
-    // And ended 2 hours and a minute before it started.
-    app.create(&at("2025-06-13T18:00:00Z", "2025-06-13T19:00:00Z"))
+    // And ended an hour and a minute before it started.
+    app.create(&at("2025-06-13T19:00:00Z", "2025-06-13T20:00:00Z"))
         .await;
     let new = at("2025-06-13T21:01:00Z", "2025-06-13T21:30:00Z");
     let mut found = duplicates(app.json("POST", "/api/possible-duplicates", &new).await);
     found.sort();
-    let mut expected = vec![id(&minute_before), id(&two_hours_after)];
+    let mut expected = vec![id(&minute_before), id(&hour_after)];
     expected.sort();
     assert_eq!(found, expected);
 
     // The gap is the events' setting: at half an hour, the report a minute before is found,
-    // the one two hours after is not.
+    // the one an hour after is not.
     let store = app.state.reports.store().unwrap().clone();
     let settings = sightmap_core::engine::events::EventSettings {
         gap_h: 0.5,

@@ -593,7 +593,7 @@ fn record(n: usize, draft: &Draft) -> IndexRecord {
         province: None,
         country: None,
         relation: Relation::default(),
-        testimony: Testimony(draft.testimony.clone().into()),
+        testimony: Testimony::from_keys(draft.testimony.clone()),
         event_review: EventReview::Auto,
         exact: None,
     }
