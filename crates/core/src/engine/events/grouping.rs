@@ -32,9 +32,11 @@ const SLACK_M: f64 = 2.0;
 
 /// What bounds an event's grouped core: its founder's point, the earliest and latest start,
 /// the largest Lambert distance from the founder to a member (with the triangle inequality,
-/// a quick accept or reject of a candidate before checking every member), and the box of
-/// its points (a second quick accept: no point is much farther than the box's corners).
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// a quick accept or reject of a candidate before checking every member), the box of its
+/// points, and the convex hull of its points in a plane about the founder: in the plane the
+/// farthest point from a candidate is a corner of the hull, so the corners (a few dozen
+/// however many thousand members) decide, within the plane's distortion.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Bounds {
     founder: AuxPoint,
     first_start: i64,
@@ -42,13 +44,23 @@ pub struct Bounds {
     reach_m: f64,
     /// West, south, east, north, degrees.
     boxed: [f64; 4],
+    /// The hull's corners, counter-clockwise.
+    hull: Vec<Corner>,
 }
 
-/// What the farthest point of a box of parallels and meridians may lie beyond the farthest
-/// of its corners: a parallel bows away from the great circle through its ends, by about
-/// 13 m over 30 km at 37°; this allows 100 m and 0.1 %.
-const BOX_SLACK_M: f64 = 100.0;
-const BOX_SLACK_RELATIVE: f64 = 1e-3;
+/// A corner of an event's hull: where it lies in the plane about the founder (km east and
+/// north, by the founder's latitude) and on the ellipsoid.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Corner {
+    x: f64,
+    y: f64,
+    point: AuxPoint,
+}
+
+/// The plane is used only while the points and the candidate span less than this, in
+/// degrees of latitude and longitude, away from the poles.
+const PLANE_SPAN_DEG: f64 = 2.0;
+const PLANE_MAX_LAT: f64 = 70.0;
 
 impl Bounds {
     /// The bounds of an event of these grouped core members, the founder first.
@@ -61,7 +73,9 @@ impl Bounds {
             last_start: founder.from,
             reach_m: 0.0,
             boxed: [lon, lat, lon, lat],
+            hull: Vec::new(),
         };
+        bounds.hull.push(bounds.corner(founder.exact.point));
         for m in members {
             bounds.add(m);
         }
@@ -78,6 +92,26 @@ impl Bounds {
         let (lon, lat) = (member.exact.point.lon, member.exact.point.lat);
         let b = &mut self.boxed;
         *b = [b[0].min(lon), b[1].min(lat), b[2].max(lon), b[3].max(lat)];
+        let corner = self.corner(member.exact.point);
+        if !inside(&self.hull, &corner) {
+            self.hull.push(corner);
+            self.hull = convex_hull(std::mem::take(&mut self.hull));
+        }
+    }
+
+    /// A point in the plane about the founder.
+    fn corner(&self, point: AuxPoint) -> Corner {
+        let mut dlon = point.lon - self.founder.lon;
+        if dlon > 180.0 {
+            dlon -= 360.0;
+        } else if dlon < -180.0 {
+            dlon += 360.0;
+        }
+        Corner {
+            x: dlon * 111.320 * self.founder.lat.to_radians().cos(),
+            y: (point.lat - self.founder.lat) * 110.574,
+            point,
+        }
     }
 
     /// Whether `candidate` may join without breaking a bound, if the bounds alone tell:
@@ -97,16 +131,30 @@ impl Bounds {
         if d + slack(d) + self.reach_m + slack(self.reach_m) <= settings.max_m() {
             return Some(true);
         }
+        // The hull: its farthest corner is a member (so farther than the bound rejects), and
+        // no member lies farther than it by more than the plane's distortion (so well within
+        // the bound accepts). The distortion is the spread of the east-west scale over the
+        // latitudes spanned, with room for the ellipsoid's curvature.
         let [w, s, e, n] = self.boxed;
-        // Only a box narrower than a few degrees, away from the poles, is bounded so.
-        if e - w < 3.0 && n - s < 3.0 && s > -75.0 && n < 75.0 {
-            let farthest = [(w, s), (w, n), (e, s), (e, n)]
-                .into_iter()
-                .map(|(lon, lat)| {
-                    lambert_distance_m(&AuxPoint::new(lon, lat), &candidate.exact.point)
-                })
+        let (lon, lat) = (candidate.exact.point.lon, candidate.exact.point.lat);
+        let (south, north) = (s.min(lat), n.max(lat));
+        if e.max(lon) - w.min(lon) < PLANE_SPAN_DEG
+            && north - south < PLANE_SPAN_DEG
+            && south > -PLANE_MAX_LAT
+            && north < PLANE_MAX_LAT
+        {
+            let farthest = self
+                .hull
+                .iter()
+                .map(|c| lambert_distance_m(&c.point, &candidate.exact.point))
                 .fold(0.0, f64::max);
-            if farthest * (1.0 + BOX_SLACK_RELATIVE) + BOX_SLACK_M <= settings.max_m() {
+            if farthest - slack(farthest) > settings.max_m() {
+                return Some(false);
+            }
+            let steepest = south.abs().max(north.abs()).to_radians().tan();
+            let distortion = (north - south).to_radians() * steepest + 2e-3;
+            let most = farthest * (1.0 + distortion).powi(2);
+            if most + slack(most) <= settings.max_m() {
                 return Some(true);
             }
         }
@@ -122,4 +170,75 @@ pub fn admits_by_members<'a>(
     settings: &EventSettings,
 ) -> bool {
     members.all(|m| within_bounds(m, candidate, settings))
+}
+
+/// Whether a point lies inside (or on) a counter-clockwise hull of three or more corners.
+fn inside(hull: &[Corner], p: &Corner) -> bool {
+    hull.len() >= 3
+        && (0..hull.len()).all(|i| {
+            let (a, b) = (hull[i], hull[(i + 1) % hull.len()]);
+            (b.x - a.x) * (p.y - a.y) - (b.y - a.y) * (p.x - a.x) >= 0.0
+        })
+}
+
+/// The convex hull of points, counter-clockwise, without collinear corners (Andrew's
+/// monotone chain).
+fn convex_hull(mut points: Vec<Corner>) -> Vec<Corner> {
+    points.sort_by(|a, b| a.x.total_cmp(&b.x).then(a.y.total_cmp(&b.y)));
+    points.dedup_by(|a, b| a.x == b.x && a.y == b.y);
+    if points.len() < 3 {
+        return points;
+    }
+    let turn =
+        |o: &Corner, a: &Corner, b: &Corner| (a.x - o.x) * (b.y - o.y) - (a.y - o.y) * (b.x - o.x);
+    let mut hull: Vec<Corner> = Vec::with_capacity(points.len() + 1);
+    for pass in [
+        &points[..],
+        &points.iter().rev().copied().collect::<Vec<_>>()[..],
+    ] {
+        let start = hull.len();
+        for p in pass {
+            while hull.len() >= start + 2
+                && turn(&hull[hull.len() - 2], &hull[hull.len() - 1], p) <= 0.0
+            {
+                hull.pop();
+            }
+            hull.push(*p);
+        }
+        hull.pop();
+    }
+    hull
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_hull_holds_every_point_and_its_corners_are_points() {
+        let mut seed = 3u64;
+        let mut next = move || {
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            (seed >> 11) as f64 / (1u64 << 53) as f64
+        };
+        let corner = |x: f64, y: f64| Corner {
+            x,
+            y,
+            point: AuxPoint::new(x, y),
+        };
+        let points: Vec<Corner> = (0..500).map(|_| corner(next(), next())).collect();
+        let hull = convex_hull(points.clone());
+        assert!(hull.len() >= 3 && hull.len() < 60, "{}", hull.len());
+        for p in &points {
+            assert!(inside(&hull, p));
+        }
+        for c in &hull {
+            assert!(points.contains(c));
+        }
+        // Points on a line: its two ends.
+        let line: Vec<Corner> = (0..10)
+            .map(|i| corner(f64::from(i), 2.0 * f64::from(i)))
+            .collect();
+        assert_eq!(convex_hull(line).len(), 2);
+    }
 }
