@@ -898,3 +898,66 @@ mod grades {
         );
     }
 }
+
+/// A private report shown to the public only at its province supports in the public view:
+/// the public footprint of a Rasht event is drawn from what the public sees precisely, not
+/// widened to the province (289 km before), while reviewers see its exact circle shape it.
+#[test]
+fn a_report_shown_only_at_its_province_does_not_widen_the_public_footprint() {
+    use geo::BoundingRect;
+    let s = EventSettings::default();
+    let review = EventReview::Auto;
+    let rasht = (49.58, 37.28);
+    let mut records: Vec<IndexRecord> = (1..=2)
+        .map(|n| {
+            record(
+                n,
+                rasht,
+                Precision::Exact,
+                Kind::Explosion,
+                (100, 1),
+                review,
+            )
+        })
+        .collect();
+    let exact = record(
+        3,
+        (49.60, 37.27),
+        Precision::Exact,
+        Kind::Explosion,
+        (100, 1),
+        review,
+    );
+    let mut shown = record(
+        3,
+        (49.52, 37.50),
+        Precision::Province,
+        Kind::Explosion,
+        (100, 1),
+        review,
+    );
+    shown.exact = Some(Box::new(exact));
+    records.push(shown);
+    let index = EventIndex::build(s, &records);
+    let event = index.event(&EventId(id(1))).unwrap();
+    assert_eq!(event.core.len(), 3, "the private report is in the event");
+    let width_km = |public: bool| {
+        let b = index.footprint(event, public).bounding_rect().unwrap();
+        (b.max().x - b.min().x) * 88.0
+    };
+    assert!(
+        width_km(true) < 5.0,
+        "public footprint {} km wide",
+        width_km(true)
+    );
+    assert!(
+        width_km(false) < 5.0,
+        "reviewers' footprint {} km wide",
+        width_km(false)
+    );
+    assert_ne!(
+        index.footprint(event, true),
+        index.footprint(event, false),
+        "reviewers see the exact circle shape it"
+    );
+}
