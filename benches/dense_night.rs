@@ -9,6 +9,9 @@
 //! - a page of 100 events in a 1° box around the city, with summaries and footprints;
 //! - the largest event's summary and public footprint, computed from nothing.
 //!
+//! With `SIGHTMAP_BENCH_INSTANT=1`, a third case: the reports spread over the region but all
+//! observed at one instant (a bulk import of reports dated alike), grouping and writes only.
+//!
 //! `cargo bench --bench dense_night`
 
 use sightmap_core::domain::model::privacy::Viewer;
@@ -251,4 +254,17 @@ fn main() {
     let year = spread(n, base, &mut rng);
     let fresh = spread(WRITES, base + n as u128, &mut rng);
     run("spread", year, &fresh);
+    if std::env::var_os("SIGHTMAP_BENCH_INSTANT").is_some() {
+        let at_once = |mut records: Vec<IndexRecord>| {
+            for r in &mut records {
+                r.observed_from = Timestamp(NIGHT_START);
+                r.observed_to = Timestamp(NIGHT_START);
+            }
+            records
+        };
+        let mut rng = Rng::new(synthetic::SEED + 2);
+        let year = at_once(spread(n, base, &mut rng));
+        let fresh = at_once(spread(WRITES, base + n as u128, &mut rng));
+        run("instant", year, &fresh);
+    }
 }
