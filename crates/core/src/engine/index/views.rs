@@ -25,8 +25,6 @@ pub struct ViewIndex {
     /// Whether event pages of a box find the events by their own boxes (always, but for
     /// tests that compare both ways).
     pub(super) events_by_box: bool,
-    /// How many writes placed a private report (see [`ViewIndex::private_writes`]).
-    private_writes: u64,
 }
 
 impl Default for ViewIndex {
@@ -36,7 +34,6 @@ impl Default for ViewIndex {
             exact: ReportIndex::default(),
             events: EventIndex::default(),
             events_by_box: true,
-            private_writes: 0,
         }
     }
 }
@@ -64,7 +61,6 @@ impl ViewIndex {
             exact,
             events,
             events_by_box: true,
-            private_writes: 0,
         }
     }
 
@@ -76,7 +72,6 @@ impl ViewIndex {
             exact: ReportIndex::build(exact),
             events,
             events_by_box: true,
-            private_writes: 0,
         }
     }
 
@@ -107,12 +102,6 @@ impl ViewIndex {
         }
     }
 
-    /// How many writes since the build placed a private report: a past answer computed
-    /// before such a write may show the public a point now hidden, and is computed again.
-    pub fn private_writes(&self) -> u64 {
-        self.private_writes
-    }
-
     /// The index the public reads, which a snapshot saves.
     pub fn public(&self) -> &ReportIndex {
         &self.public
@@ -124,9 +113,6 @@ impl ViewIndex {
             return EventChanges::default();
         }
         let changes = self.events.upsert(&record);
-        if record.exact.is_some() {
-            self.private_writes += 1;
-        }
         self.upsert_placement(record);
         changes
     }

@@ -143,6 +143,17 @@ impl Batch {
         }
     }
 
+    /// Whether a change places a private report (then what the public saw of it in any
+    /// past may be hidden now).
+    fn places_private(&self) -> bool {
+        match self {
+            Batch::Inserted(records) => records.iter().any(|r| r.exact.is_some()),
+            Batch::Changed(changes) => changes
+                .iter()
+                .any(|c| matches!(c, Change::Upserted(r) if r.exact.is_some())),
+        }
+    }
+
     fn is_empty(&self) -> bool {
         match self {
             Batch::Inserted(records) => records.is_empty(),
@@ -244,6 +255,7 @@ impl ReportService {
     /// Applies a batch in order, tells the feature cache, and publishes a change per version
     /// if anyone listens. The caller holds the order lock (`applied`).
     fn apply_locked(&self, applied: &mut i64, batch: Batch) {
+        self.past.follow(batch.places_private(), self.now());
         let listened = self.feed.sender.receiver_count() > 0;
         let last = batch.versions().max();
         let mut published = Vec::new();
@@ -306,6 +318,7 @@ impl ReportService {
 
     /// Applies a batch without publishing it (the store cannot say what came before it).
     fn apply_unpublished(&self, batch: Batch) {
+        self.past.follow(batch.places_private(), self.now());
         match batch {
             Batch::Inserted(records) => {
                 let mut index = self.index.write();

@@ -31,23 +31,32 @@ const SETTLE_S: i64 = 60;
 /// An estimate of the memory one report takes in a past state's indexes and events, bytes.
 const INDEXED_BYTES_PER_REPORT: usize = 700;
 
-/// What makes two past states the same.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct PastKey {
-    at: Timestamp,
-    /// [`ViewIndex::private_writes`] of the live index when the state was built.
-    private_writes: u64,
-    /// The store's last version, for a moment that has not settled (else 0).
-    last_version: i64,
-}
-
-/// Rebuilt past states, most recently used last.
+/// Rebuilt past states, most recently used last, each kept until the change feed says it
+/// may differ ([`PastStates::follow`]).
 pub(super) struct PastStates {
     budget_bytes: usize,
-    kept: parking_lot::Mutex<Vec<(PastKey, Arc<ReportService>, usize)>>,
+    kept: parking_lot::Mutex<Kept>,
     /// One rebuild at a time: two requests for one moment share it, and memory holds at most
     /// one state being built.
     building: tokio::sync::Mutex<()>,
+}
+
+/// The kept states, by moment, and how many changes have dropped them: a state built while
+/// a change was applied is not kept.
+#[derive(Default)]
+struct Kept {
+    states: Vec<(Timestamp, Arc<ReportService>, usize)>,
+    /// Changes applied: each may add a revision to a moment that has not settled.
+    changes: u64,
+    /// Changes that placed a private report: each may hide a point in every past.
+    private_changes: u64,
+}
+
+/// What the feed had applied when a rebuild began.
+#[derive(Debug, Clone, Copy)]
+struct Seen {
+    changes: u64,
+    private_changes: u64,
 }
 
 impl PastStates {
@@ -59,37 +68,79 @@ impl PastStates {
         }
     }
 
-    fn get(&self, key: &PastKey) -> Option<Arc<ReportService>> {
-        let mut kept = self.kept.lock();
-        let at = kept.iter().position(|(k, _, _)| k == key)?;
-        let entry = kept.remove(at);
+    fn get(&self, at: Timestamp) -> Option<Arc<ReportService>> {
+        let states = &mut self.kept.lock().states;
+        let i = states.iter().position(|(t, _, _)| *t == at)?;
+        let entry = states.remove(i);
         let state = entry.1.clone();
-        kept.push(entry);
+        states.push(entry);
         Some(state)
+    }
+
+    fn seen(&self) -> Seen {
+        let kept = self.kept.lock();
+        Seen {
+            changes: kept.changes,
+            private_changes: kept.private_changes,
+        }
+    }
+
+    /// Follows the change feed: a batch of changes applied at `now` drops the states of the
+    /// moments that may still gain its revisions (within [`SETTLE_S`] of it), and every state
+    /// if it placed a private report (what is hidden now stays hidden in every past).
+    pub(super) fn follow(&self, private: bool, now: Timestamp) {
+        let mut kept = self.kept.lock();
+        kept.changes += 1;
+        if private {
+            kept.private_changes += 1;
+            kept.states.clear();
+        } else {
+            kept.states.retain(|(at, _, _)| settled(*at, now));
+        }
     }
 
     /// Keeps a state, dropping the least recently used ones beyond the budget. The newest is
     /// kept even alone over the budget (a million reports take more than the default), so
     /// that a cited moment is rebuilt once, not on every read; memory stays bounded by the
-    /// larger of the budget and one state.
-    fn keep(&self, key: PastKey, state: Arc<ReportService>, bytes: usize) {
+    /// larger of the budget and one state. Not kept if the feed applied a change since `seen`
+    /// that could have altered it (`settled`: whether its moment can gain revisions no more).
+    fn keep(
+        &self,
+        at: Timestamp,
+        state: Arc<ReportService>,
+        bytes: usize,
+        seen: Seen,
+        settled: bool,
+    ) {
         if self.budget_bytes == 0 {
             return;
         }
         let mut kept = self.kept.lock();
-        kept.push((key, state, bytes));
-        while kept.len() > 1
-            && (kept.len() > MAX_PAST_STATES
-                || kept.iter().map(|(_, _, b)| b).sum::<usize>() > self.budget_bytes)
+        if kept.private_changes != seen.private_changes
+            || (!settled && kept.changes != seen.changes)
         {
-            kept.remove(0);
+            return;
+        }
+        let states = &mut kept.states;
+        states.push((at, state, bytes));
+        while states.len() > 1
+            && (states.len() > MAX_PAST_STATES
+                || states.iter().map(|(_, _, b)| b).sum::<usize>() > self.budget_bytes)
+        {
+            states.remove(0);
         }
     }
 
     /// Forgets every kept state.
     pub(super) fn clear(&self) {
-        self.kept.lock().clear();
+        self.kept.lock().states.clear();
     }
+}
+
+/// Whether a moment can gain no more revisions: it lies more than [`SETTLE_S`] before `now`
+/// (writes are stamped with their instance's clock, which may run a little behind).
+fn settled(at: Timestamp, now: Timestamp) -> bool {
+    at.0 < now.0 - SETTLE_S
 }
 
 /// A past report as it may be shown: coarsened for the public if it was private then or
@@ -126,28 +177,16 @@ impl ReportService {
     /// that existed then, with the fields they had then, rebuilt from the revision history
     /// (or kept from an earlier request).
     pub async fn as_of(&self, at: Timestamp) -> Result<Arc<ReportService>, ServiceError> {
-        let settled = at.0 < self.now().0 - SETTLE_S;
-        let private_writes = self.index.read().private_writes();
-        let key = PastKey {
-            at,
-            private_writes,
-            last_version: if settled {
-                0
-            } else {
-                self.store
-                    .reader()
-                    .last_version()
-                    .await
-                    .map_err(|e| e.during("reading the last version"))?
-            },
-        };
-        if let Some(state) = self.past.get(&key) {
+        if let Some(state) = self.past.get(at) {
             return Ok(state);
         }
         let _one_at_a_time = self.past.building.lock().await;
-        if let Some(state) = self.past.get(&key) {
+        if let Some(state) = self.past.get(at) {
             return Ok(state);
         }
+        // What the feed has applied: a state built while it applies more is not kept.
+        let seen = self.past.seen();
+        let settled = settled(at, self.now());
         let started = std::time::Instant::now();
         let (state, bytes) = self.rebuild_as_of(at).await?;
         let state = Arc::new(state);
@@ -157,7 +196,7 @@ impl ReportService {
             started.elapsed().as_secs_f64(),
             bytes >> 20
         );
-        self.past.keep(key, state.clone(), bytes);
+        self.past.keep(at, state.clone(), bytes, seen, settled);
         Ok(state)
     }
 
@@ -222,38 +261,63 @@ mod tests {
         ))
     }
 
-    fn key(at: i64) -> PastKey {
-        PastKey {
-            at: Timestamp(at),
-            private_writes: 0,
-            last_version: 0,
-        }
+    fn keep(states: &PastStates, at: i64, bytes: usize) {
+        states.keep(Timestamp(at), state(), bytes, states.seen(), true);
+    }
+
+    fn has(states: &PastStates, at: i64) -> bool {
+        states.get(Timestamp(at)).is_some()
     }
 
     #[test]
     fn the_least_recently_used_go_first_and_the_newest_stays_even_over_the_budget() {
         let states = PastStates::new(100);
-        states.keep(key(1), state(), 40);
-        states.keep(key(2), state(), 40);
-        assert!(states.get(&key(1)).is_some(), "both fit");
+        keep(&states, 1, 40);
+        keep(&states, 2, 40);
+        assert!(has(&states, 1), "both fit");
         // 1 was used last: 2 goes.
-        states.keep(key(3), state(), 40);
-        assert!(states.get(&key(2)).is_none());
-        assert!(states.get(&key(1)).is_some() && states.get(&key(3)).is_some());
+        keep(&states, 3, 40);
+        assert!(!has(&states, 2));
+        assert!(has(&states, 1) && has(&states, 3));
         // A state over the budget is kept alone.
-        states.keep(key(4), state(), 1_000);
-        assert!(states.get(&key(4)).is_some());
-        assert!(states.get(&key(1)).is_none() && states.get(&key(3)).is_none());
+        keep(&states, 4, 1_000);
+        assert!(has(&states, 4));
+        assert!(!has(&states, 1) && !has(&states, 3));
         // No more than MAX_PAST_STATES however small.
         let many = PastStates::new(usize::MAX);
         for at in 0..20 {
-            many.keep(key(at), state(), 1);
+            keep(&many, at, 1);
         }
-        assert_eq!(many.kept.lock().len(), MAX_PAST_STATES);
-        assert!(many.get(&key(19)).is_some() && many.get(&key(0)).is_none());
+        assert_eq!(many.kept.lock().states.len(), MAX_PAST_STATES);
+        assert!(has(&many, 19) && !has(&many, 0));
         // A budget of 0 keeps nothing.
         let none = PastStates::new(0);
-        none.keep(key(1), state(), 1);
-        assert!(none.get(&key(1)).is_none());
+        keep(&none, 1, 1);
+        assert!(!has(&none, 1));
+    }
+
+    #[test]
+    fn the_feed_drops_what_a_change_may_alter_and_a_rebuild_it_overtook() {
+        let now = Timestamp(10_000);
+        let states = PastStates::new(usize::MAX);
+        keep(&states, 1_000, 1);
+        keep(&states, 9_990, 1);
+        // A change: the moment within a minute of it may gain its revision; the old one not.
+        states.follow(false, now);
+        assert!(has(&states, 1_000) && !has(&states, 9_990));
+        // A private report placed: every past may hide it now.
+        states.follow(true, now);
+        assert!(!has(&states, 1_000));
+        // A rebuild that a change overtook is not kept: unsettled after any change, settled
+        // after a private one.
+        let seen = states.seen();
+        states.follow(false, now);
+        states.keep(Timestamp(9_990), state(), 1, seen, false);
+        states.keep(Timestamp(1_000), state(), 1, seen, true);
+        assert!(!has(&states, 9_990) && has(&states, 1_000));
+        let seen = states.seen();
+        states.follow(true, now);
+        states.keep(Timestamp(2_000), state(), 1, seen, true);
+        assert!(!has(&states, 2_000));
     }
 }
