@@ -277,11 +277,7 @@ mod tests {
 
     #[test]
     fn the_hull_of_the_outermost_circles_is_the_hull_of_them_all() {
-        let mut seed = 11u64;
-        let mut next = move || {
-            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
-            (seed >> 11) as f64 / (1u64 << 53) as f64
-        };
+        let mut next = super::super::uniform(11);
         for round in 0..20 {
             let n = 20 + round * 60;
             let places: Vec<Placement> = (0..n)

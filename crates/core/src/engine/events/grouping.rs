@@ -216,11 +216,7 @@ mod tests {
 
     #[test]
     fn the_hull_holds_every_point_and_its_corners_are_points() {
-        let mut seed = 3u64;
-        let mut next = move || {
-            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
-            (seed >> 11) as f64 / (1u64 << 53) as f64
-        };
+        let mut next = super::super::uniform(3);
         let corner = |x: f64, y: f64| Corner {
             x,
             y,

@@ -274,11 +274,7 @@ mod tests {
 
     #[test]
     fn the_nearest_first_walk_is_the_candidates_sorted_by_distance() {
-        let mut seed = 7u64;
-        let mut next = move || {
-            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
-            (seed >> 11) as f64 / (1u64 << 53) as f64
-        };
+        let mut next = super::super::uniform(7);
         let members: Vec<Member> = (0..2_000)
             .map(|i| {
                 let from = (next() * 3.0 * 86_400.0) as i64;

@@ -844,3 +844,13 @@ impl EventIndex {
         out
     }
 }
+
+/// Numbers uniform in [0, 1) from a seed (a linear congruential generator): for the tests'
+/// random points.
+#[cfg(test)]
+fn uniform(mut seed: u64) -> impl FnMut() -> f64 {
+    move || {
+        seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+        (seed >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
