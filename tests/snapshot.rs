@@ -154,14 +154,14 @@ fn restarts_from_the_snapshot_answer_as_the_store_says() {
 
     // Other event settings than the snapshot was grouped by: the events are grouped anew;
     // the next start restores them as grouped by these, and so does a rebuild.
-    let wide = ["--event-gap-km", "10"];
+    let wide = ["--event-max-km", "50"];
     let mut server = Server::start_with(dir.path(), &wide);
     let regrouped = events(&server);
     server.stop();
     assert_ne!(
         Some(&regrouped),
         after.last(),
-        "reports 11 km apart are linked within 10 km"
+        "a chain of reports 12 km apart groups by fives within 50 km, not by threes"
     );
     let mut server = Server::start_with(dir.path(), &wide);
     assert_eq!(
