@@ -15,7 +15,7 @@
 
 use super::member::Member;
 use crate::domain::model::ReportId;
-use crate::geospatial::geodesy::max_chord_for;
+use crate::geospatial::geodesy::{chord_squared, max_chord_for};
 use rstar::RTree;
 use rstar::primitives::GeomWithData;
 use std::cmp::Ordering;
@@ -50,6 +50,9 @@ pub struct LinkTree {
     /// The largest uncertainty radius ever inserted: a query reaches this far beyond the
     /// member's own (a bound, never lowered).
     reach_m: f64,
+    /// The longest interval ever inserted into a slice (at most [`LONG_S`]): a query reads
+    /// the slices this far before the member's start (a bound, never lowered).
+    longest_s: i64,
 }
 
 fn is_long(m: &Member) -> bool {
@@ -80,12 +83,13 @@ impl LinkTree {
     /// A tree of these members, loaded at once.
     pub fn of<'a>(members: impl IntoIterator<Item = &'a Member>) -> Self {
         let mut slices: BTreeMap<i64, Vec<Entry>> = BTreeMap::new();
-        let (mut long, mut reach) = (Vec::new(), 0.0f64);
+        let (mut long, mut reach, mut longest) = (Vec::new(), 0.0f64, 0);
         for m in members {
             reach = reach.max(m.exact.radius_m);
             if is_long(m) {
                 long.push(entry(m));
             } else {
+                longest = longest.max(m.to - m.from);
                 slices.entry(slice_of(m)).or_default().push(entry(m));
             }
         }
@@ -96,6 +100,7 @@ impl LinkTree {
                 .collect(),
             long: RTree::bulk_load(long),
             reach_m: reach,
+            longest_s: longest,
         }
     }
 
@@ -105,6 +110,7 @@ impl LinkTree {
         if is_long(m) {
             self.long.insert(entry(m));
         } else {
+            self.longest_s = self.longest_s.max(m.to - m.from);
             self.slices.entry(slice_of(m)).or_default().insert(entry(m));
         }
     }
@@ -122,10 +128,10 @@ impl LinkTree {
     }
 
     /// The trees that may hold a member whose interval comes within `gap_s` of `m`'s: the
-    /// slices its widened interval reaches (a short interval starts at most [`LONG_S`]
-    /// before it ends), and the long intervals.
+    /// slices its widened interval reaches (a short interval starts at most the longest
+    /// inserted before it ends), and the long intervals.
     fn trees_near(&self, m: &Member, gap_s: i64) -> impl Iterator<Item = &RTree<Entry>> {
-        let first = (m.from - gap_s - LONG_S).div_euclid(SLICE_S);
+        let first = (m.from - gap_s - self.longest_s).div_euclid(SLICE_S);
         let last = (m.to + gap_s).div_euclid(SLICE_S);
         self.slices
             .range(first..=last)
@@ -153,21 +159,48 @@ impl LinkTree {
     }
 
     /// The members that could be linked to `m`, as [`LinkTree::candidates`], nearest first
-    /// (by the chord between their points on the auxiliary sphere, given squared), read only
-    /// as far as the caller goes.
+    /// (by the chord between their points on the auxiliary sphere, given squared, then by
+    /// id), read only as far as the caller goes.
+    ///
+    /// Where few members are within reach (the common case), they are listed and sorted:
+    /// cheaper than starting a walk in every slice the interval reaches. Beyond
+    /// [`WALK_BEYOND`] of them (an attack night), the slices are walked nearest first.
     pub fn nearest_first<'a>(
         &'a self,
         m: &Member,
         gap_m: f64,
         gap_s: i64,
-    ) -> impl Iterator<Item = (Linkable, f64)> + 'a {
+    ) -> Box<dyn Iterator<Item = (Linkable, f64)> + 'a> {
         let reach2 = self.reach_chord2(m, gap_m);
-        let (from, to) = (m.from, m.to);
-        NearestFirst::new(self.trees_near(m, gap_s), m.exact.point.xyz)
-            .take_while(move |(_, d2)| *d2 <= reach2)
-            .filter(move |(e, _)| near_in_time(e, from, to, gap_s))
+        let (from, to, xyz) = (m.from, m.to, m.exact.point.xyz);
+        let mut listed: Vec<(Linkable, f64)> = Vec::new();
+        let mut many = false;
+        'trees: for tree in self.trees_near(m, gap_s) {
+            for e in tree.locate_within_distance(xyz, reach2) {
+                if near_in_time(&e.data, from, to, gap_s) {
+                    if listed.len() == WALK_BEYOND {
+                        many = true;
+                        break 'trees;
+                    }
+                    listed.push((e.data, chord_squared(e.geom(), &xyz)));
+                }
+            }
+        }
+        if !many {
+            listed.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.id.cmp(&b.0.id)));
+            return Box::new(listed.into_iter());
+        }
+        Box::new(
+            NearestFirst::new(self.trees_near(m, gap_s), xyz)
+                .take_while(move |(_, d2)| *d2 <= reach2)
+                .filter(move |(e, _)| near_in_time(e, from, to, gap_s)),
+        )
     }
 }
+
+/// How many members within reach a query lists and sorts before it walks the trees
+/// nearest first instead.
+const WALK_BEYOND: usize = 256;
 
 /// The entries of several trees merged nearest first.
 struct NearestFirst<'a> {
@@ -247,7 +280,7 @@ mod tests {
     use super::*;
     use crate::domain::model::{EventReview, Kind, Status, Testimony};
     use crate::engine::events::Placement;
-    use crate::geospatial::geodesy::{AuxPoint, chord_squared};
+    use crate::geospatial::geodesy::AuxPoint;
 
     fn rank_chord2(a: &Member, b: &Member) -> f64 {
         chord_squared(&a.exact.point.xyz, &b.exact.point.xyz)
@@ -288,11 +321,19 @@ mod tests {
                 member(i, 49.0 + next() * 0.5, 37.0 + next() * 0.5, from, to)
             })
             .collect();
+        // And a dense cluster, more than WALK_BEYOND within reach of one another: the walk.
+        let members: Vec<Member> = members
+            .into_iter()
+            .chain(
+                (2_000..2_400)
+                    .map(|i| member(i, 49.2 + next() * 0.01, 37.2 + next() * 0.01, 3_600, 3_700)),
+            )
+            .collect();
         let mut tree = LinkTree::of(&members[..1_000]);
         for m in &members[1_000..] {
             tree.insert(m);
         }
-        for m in members.iter().step_by(97) {
+        for m in members.iter().step_by(97).chain(&members[2_100..2_103]) {
             let mut expected: Vec<(f64, ReportId)> = tree
                 .candidates(m, 5_000.0, 7_200)
                 .into_iter()
@@ -325,6 +366,6 @@ mod tests {
             tree.remove(m);
         }
         let left: usize = tree.slices.values().map(RTree::size).sum::<usize>() + tree.long.size();
-        assert_eq!(left, 1_500);
+        assert_eq!(left, 1_900);
     }
 }
