@@ -200,7 +200,7 @@ impl LinkTree {
 
 /// How many members within reach a query lists and sorts before it walks the trees
 /// nearest first instead.
-const WALK_BEYOND: usize = 256;
+const WALK_BEYOND: usize = 32;
 
 /// The entries of several trees merged nearest first.
 struct NearestFirst<'a> {
