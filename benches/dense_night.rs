@@ -23,11 +23,11 @@ use sightmap_core::engine::events::{EventIndex, EventSettings};
 use sightmap_core::engine::index::{EventFilter, IndexRecord, ViewIndex};
 use sightmap_core::engine::query::{BBox, Page, ReportQuery, Spatial};
 use std::hint::black_box;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 #[path = "synthetic.rs"]
 mod synthetic;
-use synthetic::Rng;
+use synthetic::{Rng, percentiles};
 
 /// Rasht.
 const CITY: (f64, f64) = (49.58, 37.28);
@@ -159,17 +159,6 @@ fn spread(n: usize, first_id: u128, rng: &mut Rng) -> Vec<IndexRecord> {
         r.id = ReportId(uuid::Uuid::from_u128(first_id + i as u128));
     }
     out
-}
-
-fn percentiles(mut samples: Vec<Duration>) -> String {
-    samples.sort_unstable();
-    let at = |q: f64| samples[((samples.len() - 1) as f64 * q) as usize];
-    format!(
-        "p50 {:>8.1} µs  p99 {:>8.1} µs  max {:>9.1} µs",
-        at(0.5).as_secs_f64() * 1e6,
-        at(0.99).as_secs_f64() * 1e6,
-        samples.last().unwrap().as_secs_f64() * 1e6
-    )
 }
 
 fn run(label: &str, records: Vec<IndexRecord>, fresh: &[IndexRecord]) {

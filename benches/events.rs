@@ -24,11 +24,11 @@ use sightmap_core::engine::query::{BBox, Page, ReportQuery, Spatial};
 use sightmap_core::engine::timeline;
 use std::collections::HashMap;
 use std::hint::black_box;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 #[path = "synthetic.rs"]
 mod synthetic;
-use synthetic::Rng;
+use synthetic::{Rng, percentiles};
 
 const N: usize = 1_000_000;
 const CENTRES: usize = 1_000;
@@ -150,17 +150,6 @@ impl Generator {
         out.truncate(n);
         out
     }
-}
-
-fn percentiles(mut samples: Vec<Duration>) -> String {
-    samples.sort_unstable();
-    let at = |q: f64| samples[((samples.len() - 1) as f64 * q) as usize];
-    format!(
-        "p50 {:>7.1} µs  p99 {:>7.1} µs  max {:>8.1} µs",
-        at(0.5).as_secs_f64() * 1e6,
-        at(0.99).as_secs_f64() * 1e6,
-        samples.last().unwrap().as_secs_f64() * 1e6
-    )
 }
 
 fn main() {

@@ -122,3 +122,15 @@ pub fn reports(n: usize, seed: u64) -> Vec<Report> {
         })
         .collect()
 }
+
+/// p50, p99 and the largest of some timings, in microseconds, as the benches print them.
+pub fn percentiles(mut samples: Vec<std::time::Duration>) -> String {
+    samples.sort_unstable();
+    let at = |q: f64| samples[((samples.len() - 1) as f64 * q) as usize];
+    format!(
+        "p50 {:>8.1} µs  p99 {:>8.1} µs  max {:>9.1} µs",
+        at(0.5).as_secs_f64() * 1e6,
+        at(0.99).as_secs_f64() * 1e6,
+        samples.last().unwrap().as_secs_f64() * 1e6
+    )
+}

@@ -21,8 +21,9 @@ use rstar::primitives::GeomWithData;
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BinaryHeap};
 
-/// Intervals longer than this, in seconds, are kept by place alone.
-pub const LONG_S: i64 = 6 * 3_600;
+/// Intervals longer than this, in seconds, are kept by place alone: those vague in time,
+/// which never shape an event.
+pub const LONG_S: i64 = super::member::VAGUE_INTERVAL_S;
 
 /// The length of one slice of time, in seconds: as long as the longest interval a slice
 /// holds, so a query reads three or four slices.
