@@ -148,6 +148,28 @@ pub struct Source {
     pub via: Option<String>,
 }
 
+impl Source {
+    /// A source by name, kind and stance, with no URL, statement or relaying outlet.
+    pub fn new(name: impl Into<String>, source_type: SourceType, stance: Stance) -> Self {
+        Source {
+            name: name.into(),
+            url: None,
+            source_type,
+            stance,
+            statement: None,
+            via: None,
+        }
+    }
+
+    /// The same source, relayed through `outlet`.
+    pub fn via(self, outlet: Option<&str>) -> Self {
+        Source {
+            via: outlet.map(Into::into),
+            ..self
+        }
+    }
+}
+
 /// A claim, as stored.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Report {

@@ -406,14 +406,7 @@ mod tests {
             ("D", Some("Argumentum")),
         ]
         .into_iter()
-        .map(|(name, via)| Source {
-            name: name.into(),
-            url: None,
-            source_type: SourceType::Civilian,
-            stance: Stance::Asserts,
-            statement: None,
-            via: via.map(Into::into),
-        })
+        .map(|(name, via)| Source::new(name, SourceType::Civilian, Stance::Asserts).via(via))
         .collect();
         let testimony = Testimony::of(&sources);
         assert_eq!(testimony.keys().len(), 4);

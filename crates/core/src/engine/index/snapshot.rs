@@ -635,13 +635,8 @@ mod tests {
 
     #[test]
     fn a_report_s_facts_come_back_with_its_outlets_names() {
-        let source = |name: &str, via: Option<&str>| Source {
-            name: name.into(),
-            url: None,
-            source_type: SourceType::Civilian,
-            stance: Stance::Asserts,
-            statement: None,
-            via: via.map(Into::into),
+        let source = |name: &str, via: Option<&str>| {
+            Source::new(name, SourceType::Civilian, Stance::Asserts).via(via)
         };
         let testimony = Testimony::of(&[
             source("Residents of Gilan province", Some("Tehran Times")),

@@ -6,6 +6,7 @@ use super::catalogue::Layer;
 use super::features::{LayerFeatures, Properties, bbox_of};
 use crate::engine::index::{IndexFigures, MapPoint};
 use crate::geospatial::atlas::Atlas;
+use crate::geospatial::region::Area;
 use geo::BoundingRect;
 
 /// Default buffer distance, km.
@@ -168,25 +169,13 @@ pub fn region_summary(layer: Layer, atlas: &Atlas) -> Option<Summary> {
             line.bounding_rect()
         }))
     };
+    let areas = |areas: &[Area]| Summary {
+        feature_count: count(areas.len()),
+        bbox: bbox_of(areas.iter().filter_map(|a| a.shape.bounding_rect())),
+    };
     Some(match layer {
-        Layer::Countries => Summary {
-            feature_count: count(region.countries.len()),
-            bbox: bbox_of(
-                region
-                    .countries
-                    .iter()
-                    .filter_map(|a| a.shape.bounding_rect()),
-            ),
-        },
-        Layer::Provinces => Summary {
-            feature_count: count(region.provinces.len()),
-            bbox: bbox_of(
-                region
-                    .provinces
-                    .iter()
-                    .filter_map(|a| a.shape.bounding_rect()),
-            ),
-        },
+        Layer::Countries => areas(&region.countries),
+        Layer::Provinces => areas(&region.provinces),
         Layer::Sea => Summary {
             feature_count: count(g.water.len()),
             bbox: bbox_of(g.water.iter().filter_map(|w| w.shape.bounding_rect())),

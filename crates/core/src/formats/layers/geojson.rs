@@ -87,26 +87,15 @@ fn position(c: &Coord<f64>, out: &mut Vec<u8>) {
 }
 
 fn line(l: &LineString<f64>, out: &mut Vec<u8>) {
-    out.push(b'[');
-    for (i, c) in l.coords().enumerate() {
-        if i > 0 {
-            out.push(b',');
-        }
-        position(c, out);
-    }
-    out.push(b']');
+    list(&l.0, out, position);
 }
 
 fn rings(p: &Polygon<f64>, out: &mut Vec<u8>) {
     out.push(b'[');
-    for (i, r) in std::iter::once(p.exterior())
-        .chain(p.interiors())
-        .enumerate()
-    {
-        if i > 0 {
-            out.push(b',');
-        }
-        line(r, out);
+    line(p.exterior(), out);
+    for ring in p.interiors() {
+        out.push(b',');
+        line(ring, out);
     }
     out.push(b']');
 }
@@ -124,54 +113,49 @@ fn list<T>(items: &[T], out: &mut Vec<u8>, each: impl Fn(&T, &mut Vec<u8>)) {
 
 /// A GeoJSON geometry object: `{"coordinates":…,"type":…}`.
 fn geometry(g: &Geometry<f64>, out: &mut Vec<u8>) {
+    let member: &[u8] = match g {
+        Geometry::GeometryCollection(_) => b"{\"geometries\":",
+        _ => b"{\"coordinates\":",
+    };
+    out.extend_from_slice(member);
     let kind = match g {
         Geometry::Point(p) => {
-            out.extend_from_slice(b"{\"coordinates\":");
             position(&p.0, out);
             "Point"
         }
         Geometry::MultiPoint(m) => {
-            out.extend_from_slice(b"{\"coordinates\":");
             list(&m.0, out, |p, out| position(&p.0, out));
             "MultiPoint"
         }
         Geometry::Line(l) => {
-            out.extend_from_slice(b"{\"coordinates\":");
-            line(&LineString::from(vec![l.start, l.end]), out);
+            list(&[l.start, l.end], out, position);
             "LineString"
         }
         Geometry::LineString(l) => {
-            out.extend_from_slice(b"{\"coordinates\":");
             line(l, out);
             "LineString"
         }
         Geometry::MultiLineString(m) => {
-            out.extend_from_slice(b"{\"coordinates\":");
             list(&m.0, out, line);
             "MultiLineString"
         }
         Geometry::Polygon(p) => {
-            out.extend_from_slice(b"{\"coordinates\":");
             rings(p, out);
             "Polygon"
         }
         Geometry::Rect(r) => {
-            out.extend_from_slice(b"{\"coordinates\":");
             rings(&r.to_polygon(), out);
             "Polygon"
         }
         Geometry::Triangle(t) => {
-            out.extend_from_slice(b"{\"coordinates\":");
             rings(&t.to_polygon(), out);
             "Polygon"
         }
         Geometry::MultiPolygon(m) => {
-            out.extend_from_slice(b"{\"coordinates\":");
             list(&m.0, out, rings);
             "MultiPolygon"
         }
         Geometry::GeometryCollection(c) => {
-            out.extend_from_slice(b"{\"geometries\":");
             list(&c.0, out, geometry);
             "GeometryCollection"
         }
