@@ -59,95 +59,96 @@ pub struct SourceInput {
     pub via: Option<String>,
 }
 
-/// The location as a nested object: `"location": {"text": "eastern Gilan"}` or with
-/// coordinates. The same fields may instead be sent flat (`location_text`, `lat`, `lon`, …).
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct LocationInput {
-    /// The place as reported.
-    pub text: Option<String>,
-    /// WGS84 latitude.
-    pub lat: Option<f64>,
-    /// WGS84 longitude.
-    pub lon: Option<f64>,
-    /// exact | place | near | region | province | country.
-    pub precision: Option<Precision>,
-    /// Uncertainty radius in metres.
-    pub uncertainty_m: Option<f64>,
-    /// Province name.
-    pub province: Option<String>,
-    /// ISO 3166-1 alpha-2 code.
-    pub country: Option<String>,
-    /// place | province | country: how coarsely the public may see the location.
-    pub public_precision: Option<Precision>,
+/// Declares an input struct with the location's fields (the place text named `$text`) and
+/// then `$rest`: the nested [`LocationInput`] and the flat fields of [`ReportInput`] are one
+/// list, which [`ReportInput::flatten_location`] moves from the one to the other. (serde's
+/// `flatten` cannot be combined with `deny_unknown_fields`.)
+macro_rules! with_location_fields {
+    ($(#[$meta:meta])* struct $name:ident { $text:ident; $($rest:tt)* }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Default, Deserialize)]
+        #[serde(deny_unknown_fields)]
+        pub struct $name {
+            /// The place as reported.
+            pub $text: Option<String>,
+            /// WGS84 latitude.
+            pub lat: Option<f64>,
+            /// WGS84 longitude.
+            pub lon: Option<f64>,
+            /// exact | place | near | region | province | country.
+            pub precision: Option<Precision>,
+            /// Uncertainty radius in metres.
+            pub uncertainty_m: Option<f64>,
+            /// Province name.
+            pub province: Option<String>,
+            /// ISO 3166-1 alpha-2 code.
+            pub country: Option<String>,
+            /// place | province | country: how coarsely the public may see the location.
+            pub public_precision: Option<Precision>,
+            $($rest)*
+        }
+    };
 }
 
-/// A report as sent to `POST /api/reports`, as a GeoJSON Feature's properties, or as a CSV row.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ReportInput {
-    /// Kept only by import, so that a re-imported export keeps its ids.
-    pub id: Option<String>,
-    /// What was seen or heard.
-    pub kind: Option<Kind>,
-    /// The claim in the reporter's words.
-    pub description: Option<String>,
-    /// The location as a nested object, instead of the flat fields.
-    pub location: Option<LocationInput>,
-    /// The place as reported.
-    pub location_text: Option<String>,
-    /// WGS84 latitude.
-    pub lat: Option<f64>,
-    /// WGS84 longitude.
-    pub lon: Option<f64>,
-    /// exact | place | near | region | province | country.
-    pub precision: Option<Precision>,
-    /// Uncertainty radius in metres.
-    pub uncertainty_m: Option<f64>,
-    /// Province name.
-    pub province: Option<String>,
-    /// ISO 3166-1 alpha-2 code.
-    pub country: Option<String>,
-    /// place | province | country: how coarsely the public may see the location.
-    pub public_precision: Option<Precision>,
-    /// Written on a private location's public view; ignored on input.
-    pub location_coarsened: Option<IgnoredAny>,
-    /// Observation interval.
-    pub observed: Option<ObservedInput>,
-    /// Observation start (flat form, as written in GeoJSON properties).
-    pub observed_from: Option<String>,
-    /// Observation end (flat form).
-    pub observed_to: Option<String>,
-    /// Who claims, denies or investigates it.
-    pub sources: Option<Vec<SourceInput>>,
-    /// unverified | corroborated | confirmed | disputed | retracted.
-    pub status: Option<Status>,
-    /// Short labels.
-    pub tags: Option<Vec<String>>,
-    /// A reviewer's correction of the report's event: `auto`, `exclude` or an event id.
-    pub event_review: Option<EventReview>,
-    /// Kept only by import.
-    pub reported_at: Option<String>,
-    /// Kept only by import.
-    pub updated_at: Option<String>,
-    /// Written by queries; ignored on input so that exports import cleanly.
-    pub distance_km: Option<IgnoredAny>,
-    /// Written by radius queries with `include_uncertain`; ignored on input.
-    pub within_radius: Option<IgnoredAny>,
-    /// Written by radius queries with `include_uncertain`; ignored on input.
-    pub uncertainty_overlap_km: Option<IgnoredAny>,
-    /// Written by radius queries with `include_uncertain`; ignored on input.
-    pub uncertainty_overlap_share: Option<IgnoredAny>,
-    /// Computed by the server from the point; ignored on input.
-    pub border_distance_km: Option<IgnoredAny>,
-    /// Computed by the server from the point; ignored on input.
-    pub border_country: Option<IgnoredAny>,
-    /// Computed by the server from the point; ignored on input.
-    pub coast_distance_km: Option<IgnoredAny>,
-    /// Computed by the server from the point; ignored on input.
-    pub in_sea: Option<IgnoredAny>,
-    /// Set by the geocoder; kept by import, ignored from clients.
-    pub location_ambiguous: Option<bool>,
+with_location_fields! {
+    /// The location as a nested object: `"location": {"text": "eastern Gilan"}` or with
+    /// coordinates. The same fields may instead be sent flat (`location_text`, `lat`, `lon`,
+    /// …).
+    struct LocationInput { text; }
+}
+
+with_location_fields! {
+    /// A report as sent to `POST /api/reports`, as a GeoJSON Feature's properties, or as a
+    /// CSV row. The location's fields come first, flat (the place text as `location_text`).
+    struct ReportInput {
+        location_text;
+        /// Kept only by import, so that a re-imported export keeps its ids.
+        pub id: Option<String>,
+        /// What was seen or heard.
+        pub kind: Option<Kind>,
+        /// The claim in the reporter's words.
+        pub description: Option<String>,
+        /// The location as a nested object, instead of the flat fields.
+        pub location: Option<LocationInput>,
+        /// Written on a private location's public view; ignored on input.
+        pub location_coarsened: Option<IgnoredAny>,
+        /// Observation interval.
+        pub observed: Option<ObservedInput>,
+        /// Observation start (flat form, as written in GeoJSON properties).
+        pub observed_from: Option<String>,
+        /// Observation end (flat form).
+        pub observed_to: Option<String>,
+        /// Who claims, denies or investigates it.
+        pub sources: Option<Vec<SourceInput>>,
+        /// unverified | corroborated | confirmed | disputed | retracted.
+        pub status: Option<Status>,
+        /// Short labels.
+        pub tags: Option<Vec<String>>,
+        /// A reviewer's correction of the report's event: `auto`, `exclude` or an event id.
+        pub event_review: Option<EventReview>,
+        /// Kept only by import.
+        pub reported_at: Option<String>,
+        /// Kept only by import.
+        pub updated_at: Option<String>,
+        /// Written by queries; ignored on input so that exports import cleanly.
+        pub distance_km: Option<IgnoredAny>,
+        /// Written by radius queries with `include_uncertain`; ignored on input.
+        pub within_radius: Option<IgnoredAny>,
+        /// Written by radius queries with `include_uncertain`; ignored on input.
+        pub uncertainty_overlap_km: Option<IgnoredAny>,
+        /// Written by radius queries with `include_uncertain`; ignored on input.
+        pub uncertainty_overlap_share: Option<IgnoredAny>,
+        /// Computed by the server from the point; ignored on input.
+        pub border_distance_km: Option<IgnoredAny>,
+        /// Computed by the server from the point; ignored on input.
+        pub border_country: Option<IgnoredAny>,
+        /// Computed by the server from the point; ignored on input.
+        pub coast_distance_km: Option<IgnoredAny>,
+        /// Computed by the server from the point; ignored on input.
+        pub in_sea: Option<IgnoredAny>,
+        /// Set by the geocoder; kept by import, ignored from clients.
+        pub location_ambiguous: Option<bool>,
+    }
 }
 
 /// Who is writing, which decides whether server-set fields may be given.
