@@ -214,7 +214,11 @@ abc,49.58,drone,csv test 2,2025-06-13T00:00:00Z,,test,civilian,asserts,
     let run = import(&file, &data, &[]);
     assert_eq!(run.code, Some(1));
     // Rows count from 1 after the header; the file line is given too.
-    run.assert_line(&["row 2 (line 3)", "lat", "'abc' is not a finite number"]);
+    run.assert_line(&[
+        "row 2 (line 3)",
+        "lat",
+        "lat must be a finite number, not 'abc'",
+    ]);
     assert!(
         run.line_with(&["row 1"]).is_none() && run.line_with(&["row 3"]).is_none(),
         "{}",

@@ -18,15 +18,10 @@ pub struct Reading(pub AppState);
 /// The moment an `as_of` value names, or what to tell the client; `now` is the service's
 /// clock ([`sightmap_core::engine::service::ReportService::now`]), which stamps the writes.
 pub fn parse_as_of(text: &str, now: Timestamp) -> Result<Timestamp, FieldError> {
-    let at = Timestamp::parse(text, DayEnd::End)
-        .map_err(|e| FieldError::new(AS_OF, format!("as_of: {e}")))?;
+    let at =
+        Timestamp::parse(text, DayEnd::End).map_err(|e| FieldError::not_a_time(AS_OF, &e.0))?;
     if at > now {
-        return Err(FieldError::new(
-            AS_OF,
-            format!(
-                "as_of ({at}) is in the future (now is {now}): a view of the future would change; leave as_of out for the present"
-            ),
-        ));
+        return Err(FieldError::in_future(AS_OF, at, now));
     }
     Ok(at)
 }
@@ -41,10 +36,7 @@ impl FromRequestParts<AppState> for Reading {
             return Ok(Reading(state.clone()));
         };
         if given.next().is_some() {
-            return Err(Problem::invalid_query(vec![FieldError::new(
-                AS_OF,
-                "'as_of' is given more than once; give it once",
-            )]));
+            return Err(Problem::invalid_query(vec![FieldError::repeated(AS_OF)]));
         }
         let at =
             parse_as_of(text, state.reports.now()).map_err(|e| Problem::invalid_query(vec![e]))?;

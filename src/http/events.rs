@@ -53,12 +53,10 @@ pub(super) fn event_filter(
                 for word in value.split(',') {
                     match Grade::parse(word) {
                         Some(g) => grades.push(g),
-                        None => errors.push(FieldError::new(
+                        None => errors.push(FieldError::not_one_of(
                             "grade",
-                            format!(
-                                "unknown grade '{word}'; one or more of: {}",
-                                Grade::ALL.map(Grade::as_str).join(", ")
-                            ),
+                            word,
+                            &Grade::ALL.map(Grade::as_str),
                         )),
                     }
                 }
@@ -66,18 +64,17 @@ pub(super) fn event_filter(
             }
             "min_origins" => match value.trim().parse::<usize>() {
                 Ok(n) if n <= MAX_MIN_ORIGINS => filter.min_origins = Some(n),
-                _ => errors.push(FieldError::new(
+                _ => errors.push(FieldError::whole_number(
                     "min_origins",
-                    format!("min_origins is a whole number of independent asserting origins from 0 to {MAX_MIN_ORIGINS}, not '{value}'"),
+                    value,
+                    0,
+                    MAX_MIN_ORIGINS,
                 )),
             },
             "format" => match value.trim() {
                 "geojson" => format = EventFormat::GeoJson,
                 "csv" => format = EventFormat::Csv,
-                _ => errors.push(FieldError::new(
-                    "format",
-                    format!("format is geojson or csv, not '{value}'"),
-                )),
+                _ => errors.push(FieldError::not_one_of("format", value, &["geojson", "csv"])),
             },
             _ => rest.push((key.clone(), value.clone())),
         }
@@ -137,29 +134,14 @@ pub async fn list(
         let paged: Vec<FieldError> = rest
             .iter()
             .filter(|(key, _)| key == "limit" || key == "offset")
-            .map(|(key, _)| {
-                FieldError::new(
-                    key.clone(),
-                    format!("format=csv gives every matching event: leave out '{key}'"),
-                )
-            })
+            .map(|(key, _)| FieldError::not_applicable(key.clone()))
             .collect();
         if !paged.is_empty() {
             return Err(Problem::invalid_query(paged));
         }
     }
     let query = crate::http::params::report_query(&rest).map_err(|errors| {
-        Problem::invalid_query(
-            errors
-                .into_iter()
-                .map(|mut e| {
-                    if e.detail.starts_with("unknown parameter") {
-                        e.detail.push_str(&format!(", {}", EVENT_PARAMS.join(", ")));
-                    }
-                    e
-                })
-                .collect(),
-        )
+        Problem::invalid_query(crate::http::params::also_known(errors, EVENT_PARAMS))
     })?;
     if format == EventFormat::Csv {
         let chunks = state

@@ -37,10 +37,7 @@ fn flag(key: &str, value: &str, errors: &mut Vec<FieldError>) -> bool {
         "true" => true,
         "false" => false,
         _ => {
-            errors.push(FieldError::new(
-                key,
-                format!("{key} must be true or false, not '{value}'"),
-            ));
+            errors.push(FieldError::not_a_boolean(key, value));
             false
         }
     }
@@ -58,20 +55,12 @@ fn read_params(pairs: &[(String, String)]) -> Result<ExportParams, Problem> {
         match key.as_str() {
             "format" => match Format::parse(value) {
                 Some(f) => format = f,
-                None => errors.push(FieldError::new(
-                    "format",
-                    format!(
-                        "format must be one of {}, not '{value}'",
-                        Format::NAMES.join(", ")
-                    ),
-                )),
+                None => errors.push(FieldError::not_one_of("format", value, Format::NAMES)),
             },
             "exact_locations" => exact = flag(key, value, &mut errors),
             "events" => events = flag(key, value, &mut errors),
-            "limit" | "offset" => errors.push(FieldError::new(
-                key.clone(),
-                format!("an export holds every matching report: leave out '{key}'"),
-            )),
+            // An export holds every matching report: it is not paged.
+            "limit" | "offset" => errors.push(FieldError::not_applicable(key.clone())),
             _ => rest.push((key.clone(), value.clone())),
         }
     }

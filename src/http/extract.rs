@@ -21,12 +21,7 @@ impl<S: Send + Sync> FromRequestParts<S> for QueryPairs {
         let query = parts.uri.query().unwrap_or("");
         serde_urlencoded::from_str::<Vec<(String, String)>>(query)
             .map(QueryPairs)
-            .map_err(|e| {
-                Problem::invalid_query(vec![FieldError::new(
-                    "query",
-                    format!("the query string cannot be read: {e}"),
-                )])
-            })
+            .map_err(|e| Problem::invalid_query(vec![FieldError::unreadable("query", e)]))
     }
 }
 
@@ -92,7 +87,7 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Problem> {
             } else {
                 path
             };
-            Problem::invalid_report(vec![FieldError::new(field, inner.to_string())])
+            Problem::invalid_report(vec![FieldError::from_serde(&field, &inner.to_string())])
         }
     })?;
     de.end().map_err(|e| {

@@ -10,7 +10,10 @@ use axum::response::Response;
 use serde_json::{Value, json};
 use sightmap_core::domain::model::FieldError;
 use sightmap_core::formats::coords;
-use sightmap_core::geospatial::geocode::{Candidate, MAX_LIMIT};
+use sightmap_core::geospatial::geocode::{Candidate, GeocodeError, MAX_LIMIT};
+
+/// The longest place text looked up, in characters.
+const MAX_Q_CHARS: usize = 500;
 
 /// Candidates returned when `limit` is not given.
 const DEFAULT_LIMIT: usize = 5;
@@ -29,30 +32,18 @@ pub async fn geocode(
             "q" => q = Some(value.as_str()),
             "limit" => match value.parse::<usize>() {
                 Ok(n) if (1..=MAX_LIMIT).contains(&n) => limit = n,
-                _ => errors.push(FieldError::new(
-                    "limit",
-                    format!("limit must be a whole number from 1 to {MAX_LIMIT}, not '{value}'"),
-                )),
+                _ => errors.push(FieldError::whole_number("limit", value, 1, MAX_LIMIT)),
             },
-            other => errors.push(FieldError::new(
-                other,
-                format!("unknown parameter '{other}'; /api/geocode takes q and limit"),
-            )),
+            other => errors.push(FieldError::unknown_parameter(other, &["q", "limit"])),
         }
     }
     match q.map(str::trim) {
-        None => errors.push(FieldError::new(
-            "q",
-            "q is required: the place text to look up, such as q=eastern Gilan",
-        )),
-        Some("") => errors.push(FieldError::new(
-            "q",
-            "q is blank: give the place text to look up, such as q=Rasht",
-        )),
-        Some(text) if text.chars().count() > 500 => errors.push(FieldError::new(
-            "q",
-            "q is longer than 500 characters: give the place, not the whole report",
-        )),
+        // The place text to look up, such as q=eastern Gilan.
+        None | Some("") => errors.push(FieldError::required("q")),
+        // The place, not the whole report.
+        Some(text) if text.chars().count() > MAX_Q_CHARS => {
+            errors.push(FieldError::too_long("q", text.chars().count(), MAX_Q_CHARS))
+        }
         Some(_) => {}
     }
     if !errors.is_empty() {
@@ -62,7 +53,9 @@ pub async fn geocode(
         .atlas
         .geocoder
         .geocode(q.unwrap_or_default(), limit)
-        .map_err(|e| Problem::invalid_query(vec![FieldError::new("q", e.to_string())]))?;
+        .map_err(|e| match e {
+            GeocodeError::Blank => Problem::invalid_query(vec![FieldError::required("q")]),
+        })?;
     let features: Vec<Value> = answer.candidates.iter().map(candidate_feature).collect();
     let body = json!({
         "type": "FeatureCollection",
@@ -100,7 +93,7 @@ pub async fn reverse(
     State(state): State<AppState>,
     QueryPairs(pairs): QueryPairs,
 ) -> Result<Response, Problem> {
-    let (lon, lat) = point_params(&pairs, "/api/reverse")?;
+    let (lon, lat) = point_params(&pairs)?;
     let r = state.atlas.geocoder.reverse(lon, lat);
     let body = json!({
         "type": "Feature",
@@ -124,10 +117,7 @@ pub async fn reverse(
 }
 
 /// Reads the `lat` and `lon` of an endpoint that takes only those, as `(lon, lat)`.
-pub(super) fn point_params(
-    pairs: &[(String, String)],
-    endpoint: &str,
-) -> Result<(f64, f64), Problem> {
+pub(super) fn point_params(pairs: &[(String, String)]) -> Result<(f64, f64), Problem> {
     let mut errors = Vec::new();
     let mut lat = None;
     let mut lon = None;
@@ -136,29 +126,25 @@ pub(super) fn point_params(
             "lat" => (&mut lat, 90.0),
             "lon" => (&mut lon, 180.0),
             other => {
-                errors.push(FieldError::new(
-                    other,
-                    format!("unknown parameter '{other}'; {endpoint} takes lat and lon"),
-                ));
+                errors.push(FieldError::unknown_parameter(other, &["lat", "lon"]));
                 continue;
             }
         };
         match value.parse::<f64>() {
             Ok(v) if v.is_finite() && v.abs() <= limit => *slot = Some(v),
-            _ => errors.push(FieldError::new(
+            _ => errors.push(FieldError::out_of_range(
                 key.as_str(),
-                format!(
-                    "{key} must be a number of degrees from -{limit} to {limit}, not '{value}'"
-                ),
+                value
+                    .parse::<f64>()
+                    .map_or_else(|_| json!(value), |v| json!(v)),
+                -limit,
+                limit,
             )),
         }
     }
     for (name, value) in [("lat", lat), ("lon", lon)] {
         if value.is_none() && !errors.iter().any(|e| e.field == name) {
-            errors.push(FieldError::new(
-                name,
-                format!("{name} is required (WGS84 degrees)"),
-            ));
+            errors.push(FieldError::required(name));
         }
     }
     match (lat, lon) {

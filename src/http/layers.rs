@@ -199,32 +199,32 @@ fn read_params(
     let mut rest = Vec::new();
     for (key, value) in pairs {
         if !accepts(layer, key) {
-            errors.push(FieldError::new(
-                key.clone(),
-                format!(
-                    "layer '{}' does not take '{key}'; see /api/layers for what each takes",
-                    layer.id()
-                ),
-            ));
+            // /api/layers lists what each layer takes.
+            let mut known = vec![AS_OF];
+            known.extend(layer.params());
+            if layer.takes_report_filters() {
+                known.extend(REPORT_QUERY_PARAMS.iter().filter(|p| **p != AS_OF));
+            }
+            errors.push(FieldError::unknown_parameter(key.clone(), &known));
             continue;
         }
-        let number = |min: f64, max: f64, unit: &str, errors: &mut Vec<FieldError>| match value
-            .trim()
-            .parse::<f64>()
-        {
-            Ok(v) if (min..=max).contains(&v) => Some(v),
-            _ => {
-                errors.push(FieldError::new(
-                    key.clone(),
-                    format!("{key} must be a number of {unit} from {min} to {max}, not '{value}'"),
-                ));
-                None
-            }
-        };
+        // The unit is the parameter's: `_km` or `_m`.
+        let number =
+            |min: f64, max: f64, errors: &mut Vec<FieldError>| match value.trim().parse::<f64>() {
+                Ok(v) if (min..=max).contains(&v) => Some(v),
+                _ => {
+                    let given = value
+                        .trim()
+                        .parse::<f64>()
+                        .map_or_else(|_| json!(value), |v| json!(v));
+                    errors.push(FieldError::out_of_range(key.clone(), given, min, max));
+                    None
+                }
+            };
         match key.as_str() {
-            "km" => params.km = number(0.1, MAX_BUFFER_M / 1000.0, "kilometres", &mut errors),
-            "cell_km" => params.cell_km = number(1.0, 500.0, "kilometres", &mut errors),
-            "simplify_m" => params.simplify_m = number(0.0, 100_000.0, "metres", &mut errors),
+            "km" => params.km = number(0.1, MAX_BUFFER_M / 1000.0, &mut errors),
+            "cell_km" => params.cell_km = number(1.0, 500.0, &mut errors),
+            "simplify_m" => params.simplify_m = number(0.0, 100_000.0, &mut errors),
             AS_OF => {}
             _ => rest.push((key.clone(), value.clone())),
         }
@@ -441,12 +441,11 @@ fn border_neighbour(state: &AppState, filters: &[(String, String)]) -> Result<St
         Ok(code)
     } else {
         let known: Vec<&str> = g.neighbours().collect();
-        Err(Problem::invalid_query(vec![FieldError::new(
+        // The neighbours whose border the region holds.
+        Err(Problem::invalid_query(vec![FieldError::not_one_of(
             "border_country",
-            format!(
-                "border_country must be one of the neighbours whose border the region holds ({}), not '{code}'",
-                known.join(", ")
-            ),
+            &code,
+            &known,
         )]))
     }
 }

@@ -303,6 +303,35 @@ struct ItemsRequest {
     report_pairs: Vec<(String, String)>,
 }
 
+/// The parameters the items of `collection` take.
+fn items_params(collection: &str) -> Vec<&'static str> {
+    let mut known = vec![
+        "limit",
+        "offset",
+        "bbox",
+        "datetime",
+        "filter",
+        "filter-lang",
+        "filter-crs",
+        "bbox-crs",
+        "crs",
+        "f",
+    ];
+    if takes_report_filters(collection) {
+        known.extend(
+            REPORT_QUERY_PARAMS
+                .iter()
+                .filter(|p| !matches!(**p, "since" | "until")),
+        );
+    } else {
+        known.push(AS_OF);
+    }
+    if collection == "events" {
+        known.extend(["grade", "min_origins"]);
+    }
+    known
+}
+
 fn read_items_request(
     collection: &str,
     pairs: &[(String, String)],
@@ -317,30 +346,30 @@ fn read_items_request(
     };
     let mut filter_text = None;
     for (key, value) in pairs {
-        let bad = |detail: String| FieldError::new(key.clone(), detail);
         match key.as_str() {
             "limit" => match value.trim().parse::<usize>() {
                 // Larger limits are cut to the maximum, as the standard allows.
                 Ok(n) if n >= 1 => request.limit = n.min(MAX_LIMIT),
-                _ => errors.push(bad(format!("limit must be a whole number of at least 1, not '{value}'"))),
+                _ => errors.push(FieldError::whole_number("limit", value, 1, usize::MAX)),
             },
             "offset" => match value.trim().parse::<usize>() {
                 Ok(n) => request.offset = n,
-                _ => errors.push(bad(format!("offset must be a whole number, not '{value}'"))),
+                _ => errors.push(FieldError::whole_number("offset", value, 0, usize::MAX)),
             },
             "bbox" => {
-                let v: Vec<f64> = value.split(',').filter_map(|x| x.trim().parse().ok()).collect();
+                let v: Vec<f64> = value
+                    .split(',')
+                    .filter_map(|x| x.trim().parse().ok())
+                    .collect();
                 let b = match v.as_slice() {
                     [a, b, c, d] => Some([*a, *b, *c, *d]),
                     [a, b, _, d, e, _] => Some([*a, *b, *d, *e]),
                     _ => None,
                 };
+                // Six numbers are the corners with heights, which are ignored.
                 match b.map(BBox::from_edges) {
                     Some(Ok(b)) => request.bbox = Some(b),
-                    Some(Err(why)) => errors.push(bad(format!("bbox '{value}': {why}"))),
-                    None => errors.push(bad(format!(
-                        "bbox must be minLon,minLat,maxLon,maxLat (or 6 numbers with heights), not '{value}'"
-                    ))),
+                    _ => errors.push(FieldError::not_a_bbox("bbox", value)),
                 }
             }
             "datetime" => {
@@ -360,46 +389,43 @@ fn read_items_request(
             "filter" => filter_text = Some(value.clone()),
             "filter-lang" => {
                 if value != "cql2-text" {
-                    errors.push(bad(format!("filter-lang must be cql2-text, not '{value}'")));
+                    errors.push(FieldError::not_one_of(key.clone(), value, &["cql2-text"]));
                 }
             }
             "filter-crs" | "bbox-crs" | "crs" => {
                 if value != CRS84 {
-                    errors.push(bad(format!("{key} must be {CRS84}")));
+                    errors.push(FieldError::not_one_of(key.clone(), value, &[CRS84]));
                 }
             }
             "f" => {
                 // Clients ask for JSON in several spellings (json, geojson, application/geo+json).
                 if !value.to_ascii_lowercase().contains("json") {
-                    errors.push(bad(format!("f must ask for JSON (json or geojson), not '{value}'")));
+                    errors.push(FieldError::not_one_of("f", value, &["json", "geojson"]));
                 }
             }
             // Read by the `Reading` extractor; the region's collections do not change with
             // time, so a cited link's as_of is taken by them too.
             AS_OF if !takes_report_filters(collection) => {}
-            other if takes_report_filters(collection) && REPORT_QUERY_PARAMS.contains(&other) && !matches!(other, "since" | "until") => {
+            other
+                if takes_report_filters(collection)
+                    && REPORT_QUERY_PARAMS.contains(&other)
+                    && !matches!(other, "since" | "until") =>
+            {
                 request.report_pairs.push((key.clone(), value.clone()));
             }
             "grade" | "min_origins" if collection == "events" => {
                 request.report_pairs.push((key.clone(), value.clone()));
             }
-            other => errors.push(bad(format!(
-                "unknown parameter '{other}'; items take limit, offset, bbox, datetime, filter, filter-lang{}",
-                match collection {
-                    "reports" => " and the report filters of /api/reports",
-                    "events" => " and the report filters, grade and min_origins of /api/events",
-                    _ => "",
-                }
-            ))),
+            other => errors.push(FieldError::unknown_parameter(
+                other,
+                &items_params(collection),
+            )),
         }
     }
     if let Some(text) = filter_text {
         match Expr::parse(&text) {
             Ok(e) => request.filter = Some(e),
-            Err(e) => errors.push(FieldError::new(
-                "filter",
-                format!("the CQL2 text filter cannot be read: {e}"),
-            )),
+            Err(e) => errors.push(FieldError::unreadable("filter", e)),
         }
     }
     if errors.is_empty() {
@@ -413,12 +439,10 @@ fn read_items_request(
 fn check_queryables(filter: &Expr, known: &[String]) -> Result<(), Problem> {
     for name in filter.properties() {
         if !known.iter().any(|k| k == name) {
-            return Err(Problem::invalid_query(vec![FieldError::new(
-                "filter",
-                format!(
-                    "'{name}' is not queryable here; the queryables are {}",
-                    known.join(", ")
-                ),
+            // Only the queryables may be filtered on.
+            let known: Vec<&str> = known.iter().map(String::as_str).collect();
+            return Err(Problem::invalid_query(vec![FieldError::not_one_of(
+                "filter", name, &known,
             )]));
         }
     }
@@ -564,9 +588,9 @@ fn report_query(
         crate::http::params::report_query(report_pairs).map_err(Problem::invalid_query)?;
     if let Some(bbox) = bbox {
         if query.spatial != Spatial::None {
-            return Err(Problem::invalid_query(vec![FieldError::new(
+            return Err(Problem::invalid_query(vec![FieldError::conflict(
                 "bbox",
-                "bbox cannot be combined with lat/lon, radius_km or nearest",
+                &["lat", "lon", "radius_km", "nearest"],
             )]));
         }
         query.spatial = Spatial::BBox(bbox);

@@ -506,7 +506,18 @@ pub fn document() -> Value {
             "properties": {
                 "type": {"type": "string"}, "title": {"type": "string"},
                 "status": {"type": "integer"}, "detail": {"type": "string"},
-                "errors": {"type": "array", "items": {"type": "object", "required": ["field", "detail"]}},
+                "errors": {"type": "array", "items": {"$ref": "#/components/schemas/FieldError"}},
+            },
+        }, "FieldError": {
+            "type": "object",
+            "description": "One field at fault: its path, the message of the catalogue saying what is wrong (code and parameters, which always hold field) and that message in English (detail)",
+            "required": ["field", "code", "params", "detail"],
+            "properties": {
+                "field": {"type": "string", "description": "The field's path, such as sources[1].stance, or the query parameter"},
+                "code": {"type": "string", "enum": sightmap_core::domain::messages::MessageCode::ALL.iter().map(|m| m.code()).filter(|c| c.starts_with("field.")).collect::<Vec<_>>()},
+                "params": {"type": "object", "required": ["field"], "additionalProperties": true,
+                    "description": "The message's parameters by name: strings, numbers or arrays of strings (lists)"},
+                "detail": {"type": "string", "description": "The message in English"},
             },
         }}},
     })

@@ -2,6 +2,7 @@
 //! ([`sightmap_core::engine::query::ReportQuery`]) with every mistake named. Parsing does no
 //! I/O.
 
+use sightmap_core::domain::messages::MessageCode;
 use sightmap_core::domain::model::{DayEnd, FieldError, Timestamp};
 use sightmap_core::engine::query::{
     BBox, DEFAULT_LIMIT, Filter, MAX_LIMIT, MAX_NEAREST, Page, ReportQuery, Spatial,
@@ -36,26 +37,34 @@ pub const REPORT_QUERY_PARAMS: &[&str] = &[
     "as_of",
 ];
 
+/// `errors` of [`report_query`] for an endpoint that takes `more` parameters besides the
+/// report filters: an unknown parameter's known list names those too.
+pub fn also_known(errors: Vec<FieldError>, more: &[&str]) -> Vec<FieldError> {
+    errors
+        .into_iter()
+        .map(|e| {
+            if e.code == MessageCode::FieldUnknownParameter {
+                let known: Vec<&str> = REPORT_QUERY_PARAMS.iter().chain(more).copied().collect();
+                FieldError::unknown_parameter(e.field, &known)
+            } else {
+                e
+            }
+        })
+        .collect()
+}
+
 /// Reads a report query from URL parameters, naming every parameter that is wrong.
 pub fn report_query(pairs: &[(String, String)]) -> Result<ReportQuery, Vec<FieldError>> {
     let mut errors = Vec::new();
     let mut seen: Vec<&str> = Vec::new();
     for (key, _) in pairs {
         if !REPORT_QUERY_PARAMS.contains(&key.as_str()) {
-            errors.push(FieldError::new(
+            errors.push(FieldError::unknown_parameter(
                 key.clone(),
-                format!(
-                    "unknown parameter '{key}'; known: {}",
-                    REPORT_QUERY_PARAMS.join(", ")
-                ),
+                REPORT_QUERY_PARAMS,
             ));
         } else if seen.contains(&key.as_str()) {
-            errors.push(FieldError::new(
-                key.clone(),
-                format!(
-                    "'{key}' is given more than once; give it once (lists are comma-separated)"
-                ),
-            ));
+            errors.push(FieldError::repeated(key.clone()));
         } else {
             seen.push(key);
         }
@@ -68,39 +77,38 @@ pub fn report_query(pairs: &[(String, String)]) -> Result<ReportQuery, Vec<Field
     };
 
     let lat = parse_number(get("lat"), "lat", &mut errors)
-        .filter(|v| check_range(*v, -90.0, 90.0, "lat", "degrees", &mut errors));
+        .filter(|v| check_range(*v, -90.0, 90.0, "lat", &mut errors));
     let lon = parse_number(get("lon"), "lon", &mut errors)
-        .filter(|v| check_range(*v, -180.0, 180.0, "lon", "degrees", &mut errors));
+        .filter(|v| check_range(*v, -180.0, 180.0, "lon", &mut errors));
     let radius_km = parse_number(get("radius_km"), "radius_km", &mut errors);
     let nearest = parse_count(get("nearest"), "nearest", 1, MAX_NEAREST, &mut errors);
     let bbox = get("bbox").and_then(|b| BBox::parse(b).map_err(|e| errors.push(e)).ok());
     let include_uncertain = parse_bool(get("include_uncertain"), "include_uncertain", &mut errors);
     if include_uncertain.is_some() && radius_km.is_none() {
-        errors.push(FieldError::new(
+        errors.push(FieldError::requires(
             "include_uncertain",
-            "include_uncertain applies to a radius search: give lat, lon and radius_km too",
+            &["lat", "lon", "radius_km"],
         ));
     }
 
     let spatial = match (radius_km, nearest, bbox) {
         (None, None, None) => {
             if get("lat").is_some() || get("lon").is_some() {
-                errors.push(FieldError::new(
+                errors.push(FieldError::requires_one_of(
                     "lat",
-                    "lat and lon need radius_km or nearest",
+                    &["radius_km", "nearest"],
                 ));
             }
             Spatial::None
         }
         (Some(r), None, None) => {
             let max_km = MAX_RADIUS_M / 1000.0;
-            if !(r > 0.0 && r <= max_km) {
-                errors.push(FieldError::new(
-                    "radius_km",
-                    format!("radius_km must be greater than 0 and at most {max_km}, not {r}"),
-                ));
+            if r <= 0.0 {
+                errors.push(FieldError::not_positive("radius_km", r));
+            } else if r > max_km {
+                errors.push(FieldError::out_of_range("radius_km", r, 0.0, max_km));
             }
-            match centre(lat, lon, get("lat"), get("lon"), "radius_km", &mut errors) {
+            match centre(lat, lon, get("lat"), get("lon"), &mut errors) {
                 Some((lon, lat)) => Spatial::Radius {
                     lon,
                     lat,
@@ -110,26 +118,27 @@ pub fn report_query(pairs: &[(String, String)]) -> Result<ReportQuery, Vec<Field
                 None => Spatial::None,
             }
         }
-        (None, Some(k), None) => {
-            match centre(lat, lon, get("lat"), get("lon"), "nearest", &mut errors) {
-                Some((lon, lat)) => Spatial::Nearest { lon, lat, k },
-                None => Spatial::None,
-            }
-        }
+        (None, Some(k), None) => match centre(lat, lon, get("lat"), get("lon"), &mut errors) {
+            Some((lon, lat)) => Spatial::Nearest { lon, lat, k },
+            None => Spatial::None,
+        },
         (None, None, Some(b)) => {
             if get("lat").is_some() || get("lon").is_some() {
-                errors.push(FieldError::new(
-                    "bbox",
-                    "bbox cannot be combined with lat/lon",
-                ));
+                errors.push(FieldError::conflict("bbox", &["lat", "lon"]));
             }
             Spatial::BBox(b)
         }
         _ => {
-            errors.push(FieldError::new(
-                "bbox",
-                "give only one of radius_km, nearest and bbox",
-            ));
+            let given: Vec<&str> = [
+                ("radius_km", radius_km.is_some()),
+                ("nearest", nearest.is_some()),
+            ]
+            .into_iter()
+            .filter_map(|(name, given)| given.then_some(name))
+            .collect();
+            let field = if bbox.is_some() { "bbox" } else { "nearest" };
+            let others: Vec<&str> = given.into_iter().filter(|n| *n != field).collect();
+            errors.push(FieldError::conflict(field, &others));
             Spatial::None
         }
     };
@@ -139,10 +148,7 @@ pub fn report_query(pairs: &[(String, String)]) -> Result<ReportQuery, Vec<Field
     if let (Some(s), Some(u)) = (since, until)
         && s > u
     {
-        errors.push(FieldError::new(
-            "until",
-            format!("until ({u}) is before since ({s})"),
-        ));
+        errors.push(FieldError::interval_order("until", s, u));
     }
     let filter = Filter {
         since,
@@ -195,17 +201,16 @@ fn centre(
     lon: Option<f64>,
     lat_text: Option<&str>,
     lon_text: Option<&str>,
-    what: &str,
     errors: &mut Vec<FieldError>,
 ) -> Option<(f64, f64)> {
     match (lat, lon) {
         (Some(lat), Some(lon)) => Some((lon, lat)),
         _ => {
             if lat_text.is_none() {
-                errors.push(FieldError::new("lat", format!("{what} needs lat and lon")));
+                errors.push(FieldError::required("lat"));
             }
             if lon_text.is_none() {
-                errors.push(FieldError::new("lon", format!("{what} needs lat and lon")));
+                errors.push(FieldError::required("lon"));
             }
             None
         }
@@ -217,10 +222,7 @@ fn parse_number(text: Option<&str>, field: &str, errors: &mut Vec<FieldError>) -
     match text.trim().parse::<f64>() {
         Ok(v) if v.is_finite() => Some(v),
         _ => {
-            errors.push(FieldError::new(
-                field,
-                format!("{field} must be a finite number, not '{text}'"),
-            ));
+            errors.push(FieldError::not_a_number(field, text));
             None
         }
     }
@@ -230,12 +232,11 @@ fn parse_number(text: Option<&str>, field: &str, errors: &mut Vec<FieldError>) -
 fn parse_distance_km(text: Option<&str>, field: &str, errors: &mut Vec<FieldError>) -> Option<f64> {
     let km = parse_number(text, field, errors)?;
     if !(0.0..=MAX_RADIUS_M / 1000.0).contains(&km) {
-        errors.push(FieldError::new(
+        errors.push(FieldError::out_of_range(
             field,
-            format!(
-                "{field} must be a number of kilometres from 0 to {}, not {km}",
-                MAX_RADIUS_M / 1000.0
-            ),
+            km,
+            0.0,
+            MAX_RADIUS_M / 1000.0,
         ));
         return None;
     }
@@ -263,10 +264,7 @@ pub fn parse_codes(
     let codes = parse_names(text)?;
     for code in &codes {
         if code.len() != 2 || !code.chars().all(|c| c.is_ascii_alphabetic()) {
-            errors.push(FieldError::new(
-                field,
-                format!("{field} takes ISO 3166-1 alpha-2 codes such as AZ or IR, not '{code}'"),
-            ));
+            errors.push(FieldError::not_a_country_code(field, code));
         }
     }
     Some(codes.into_iter().map(|c| c.to_ascii_uppercase()).collect())
@@ -278,29 +276,16 @@ fn parse_bool(text: Option<&str>, field: &str, errors: &mut Vec<FieldError>) -> 
         "true" | "1" | "yes" => Some(true),
         "false" | "0" | "no" => Some(false),
         _ => {
-            errors.push(FieldError::new(
-                field,
-                format!("{field} must be true or false, not '{text}'"),
-            ));
+            errors.push(FieldError::not_a_boolean(field, text));
             None
         }
     }
 }
 
-fn check_range(
-    v: f64,
-    min: f64,
-    max: f64,
-    field: &str,
-    unit: &str,
-    errors: &mut Vec<FieldError>,
-) -> bool {
+fn check_range(v: f64, min: f64, max: f64, field: &str, errors: &mut Vec<FieldError>) -> bool {
     let ok = (min..=max).contains(&v);
     if !ok {
-        errors.push(FieldError::new(
-            field,
-            format!("{field} must lie from {min} to {max} {unit}, not {v}"),
-        ));
+        errors.push(FieldError::out_of_range(field, v, min, max));
     }
     ok
 }
@@ -316,15 +301,7 @@ fn parse_count(
     match text.trim().parse::<usize>() {
         Ok(v) if (min..=max).contains(&v) => Some(v),
         _ => {
-            let range = if max == usize::MAX {
-                format!("a whole number of at least {min}")
-            } else {
-                format!("a whole number from {min} to {max}")
-            };
-            errors.push(FieldError::new(
-                field,
-                format!("{field} must be {range}, not '{text}'"),
-            ));
+            errors.push(FieldError::whole_number(field, text, min, max));
             None
         }
     }
@@ -337,7 +314,7 @@ fn parse_time(
     errors: &mut Vec<FieldError>,
 ) -> Option<Timestamp> {
     Timestamp::parse(text, end)
-        .map_err(|e| errors.push(FieldError::new(field, e.to_string())))
+        .map_err(|e| errors.push(FieldError::not_a_time(field, &e.0)))
         .ok()
 }
 
@@ -351,7 +328,7 @@ fn parse_list<T: FromStr<Err = sightmap_core::domain::model::UnknownWord>>(
     for word in text.split(',').map(str::trim).filter(|w| !w.is_empty()) {
         match word.parse::<T>() {
             Ok(v) => out.push(v),
-            Err(e) => errors.push(FieldError::new(field, e.to_string())),
+            Err(e) => errors.push(FieldError::unknown_word(field, &e)),
         }
     }
     // An empty list (`kind=`) filters nothing, as if it were left out.

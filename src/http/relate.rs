@@ -20,7 +20,7 @@ pub async fn relate(
     State(state): State<AppState>,
     QueryPairs(pairs): QueryPairs,
 ) -> Result<Json<Value>, Problem> {
-    let (lon, lat) = point_params(&pairs, "/api/relate")?;
+    let (lon, lat) = point_params(&pairs)?;
     let r = state.atlas.geography.relate(lon, lat);
     let point = |p: [f64; 2]| coords::point(p[0], p[1]);
     Ok(Json(json!({

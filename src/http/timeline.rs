@@ -14,7 +14,7 @@ use sightmap_core::domain::model::{FieldError, Status};
 use sightmap_core::engine::events::summary::{Grade, grade_note};
 use sightmap_core::engine::query::ReportQuery;
 use sightmap_core::engine::service::TimelineOf;
-use sightmap_core::engine::timeline::{BinWidth, Bins, Histogram, UtcOffset, span};
+use sightmap_core::engine::timeline::{BinWidth, Bins, Histogram, MAX_BINS, UtcOffset, span};
 
 /// The parameters `/api/timeline` takes beyond the report filters.
 pub const TIMELINE_PARAMS: &[&str] = &["of", "bin", "utc_offset", "grade", "min_origins"];
@@ -37,39 +37,25 @@ fn read_request(pairs: &[(String, String)]) -> Result<TimelineRequest, Vec<Field
         match key.as_str() {
             "of" => match value.as_str() {
                 "reports" | "events" => of = Some(value.as_str()),
-                _ => errors.push(FieldError::new(
-                    "of",
-                    format!("of is reports or events, not '{value}'"),
-                )),
+                _ => errors.push(FieldError::not_one_of("of", value, &["reports", "events"])),
             },
             "bin" => match value.as_str() {
                 "auto" => bin = None,
                 text => match BinWidth::parse(text) {
                     Some(width) => bin = Some(width),
-                    None => errors.push(FieldError::new(
-                        "bin",
-                        format!(
-                            "bin is auto or one of {}, not '{value}'",
-                            BinWidth::ALL.map(BinWidth::as_str).join(", ")
-                        ),
-                    )),
+                    None => {
+                        let mut allowed = vec!["auto"];
+                        allowed.extend(BinWidth::ALL.map(BinWidth::as_str));
+                        errors.push(FieldError::not_one_of("bin", value, &allowed));
+                    }
                 },
             },
             "utc_offset" => match UtcOffset::parse(value) {
                 Some(o) => offset = o,
-                None => errors.push(FieldError::new(
-                    "utc_offset",
-                    format!("utc_offset is the viewer's offset from UTC such as +03:30, -05:00 or Z (at most 18 hours), not '{value}'"),
-                )),
+                None => errors.push(FieldError::not_a_utc_offset("utc_offset", value)),
             },
-            "format" => errors.push(FieldError::new(
-                "format",
-                "a timeline is JSON only: leave out format",
-            )),
-            "limit" | "offset" => errors.push(FieldError::new(
-                key.clone(),
-                format!("a timeline counts every match and is not paged: leave out {key}"),
-            )),
+            // A timeline is JSON only, and counts every match: it is not paged.
+            "format" | "limit" | "offset" => errors.push(FieldError::not_applicable(key.clone())),
             _ => rest.push((key.clone(), value.clone())),
         }
     }
@@ -82,26 +68,18 @@ fn read_request(pairs: &[(String, String)]) -> Result<TimelineRequest, Vec<Field
         }
     };
     if !events && (filter.grades.is_some() || filter.min_origins.is_some()) {
-        errors.push(FieldError::new(
+        // grade and min_origins filter events.
+        errors.push(FieldError::requires(
             if filter.grades.is_some() {
                 "grade"
             } else {
                 "min_origins"
             },
-            "grade and min_origins filter events: give of=events too",
+            &["of=events"],
         ));
     }
-    let query = crate::http::params::report_query(&rest).map_err(|more| {
-        more.into_iter()
-            .map(|mut e| {
-                if e.detail.starts_with("unknown parameter") {
-                    e.detail
-                        .push_str(&format!(", {}", TIMELINE_PARAMS.join(", ")));
-                }
-                e
-            })
-            .collect::<Vec<_>>()
-    });
+    let query = crate::http::params::report_query(&rest)
+        .map_err(|more| crate::http::params::also_known(more, TIMELINE_PARAMS));
     let query = match query {
         Ok(q) if errors.is_empty() => q,
         Ok(_) => return Err(errors),
@@ -152,7 +130,14 @@ pub async fn timeline(
                 Some(width) => Bins::covering(from, to, width, request.offset),
                 None => Bins::auto(from, to, request.offset),
             }
-            .map_err(|e| Problem::invalid_query(vec![FieldError::new("bin", e.to_string())]))?;
+            .map_err(|e| {
+                Problem::invalid_query(vec![FieldError::too_many_bins(
+                    "bin",
+                    e.needed,
+                    e.width.as_str(),
+                    MAX_BINS,
+                )])
+            })?;
             Some(Histogram::of(&items, bins, (from, to), categories.len()))
         }
     };

@@ -13,6 +13,9 @@ use serde_json::{Value, json};
 use sightmap_core::domain::access::{Role, TokenRecord, new_token};
 use sightmap_core::domain::model::{FieldError, Timestamp};
 
+/// The longest token name, in characters.
+const MAX_NAME_CHARS: usize = 200;
+
 /// What `POST /api/tokens` takes.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -51,13 +54,17 @@ pub async fn create(
     let role = body
         .role
         .parse::<Role>()
-        .map_err(|e| errors.push(FieldError::new("role", e)))
+        .map_err(|_| {
+            let allowed = Role::ALL.map(Role::as_str);
+            errors.push(FieldError::not_one_of("role", &body.role, &allowed));
+        })
         .ok();
-    if body.name.trim().is_empty() || body.name.len() > 200 {
-        errors.push(FieldError::new(
-            "name",
-            "name must say who or what the token is for, in 1 to 200 characters",
-        ));
+    // The name says who or what the token is for.
+    let chars = body.name.chars().count();
+    if body.name.trim().is_empty() {
+        errors.push(FieldError::required("name"));
+    } else if chars > MAX_NAME_CHARS {
+        errors.push(FieldError::too_long("name", chars, MAX_NAME_CHARS));
     }
     let Some(role) = role.filter(|_| errors.is_empty()) else {
         return Err(Problem::with_fields(
@@ -91,10 +98,8 @@ pub async fn revoke(
     Path(id): Path<String>,
 ) -> Result<StatusCode, Problem> {
     let id = uuid::Uuid::parse_str(&id).map_err(|_| {
-        Problem::invalid_query(vec![FieldError::new(
-            "id",
-            format!("'{id}' is not a token id (a UUID, as GET /api/tokens lists them)"),
-        )])
+        // A token id is a UUID, as GET /api/tokens lists them.
+        Problem::invalid_query(vec![FieldError::not_a_uuid("id", &id)])
     })?;
     if !state
         .reports

@@ -272,3 +272,96 @@ async fn bad_query_parameters_are_400s_naming_them() {
         reply.assert_problem(400, field);
     }
 }
+
+/// Every error in `reply` is a message of the catalogue: its `detail` is its code's English
+/// template rendered with its `params`, which name its `field`.
+#[track_caller]
+fn assert_coded(reply: &crate::support::Reply) {
+    use sightmap_core::domain::messages::{MessageCode, render};
+    let errors = reply.body["errors"].as_array().expect("errors");
+    assert!(!errors.is_empty(), "{}", reply.body);
+    for e in errors {
+        let code = MessageCode::parse(e["code"].as_str().unwrap()).expect("a known code");
+        assert!(code.code().starts_with("field."), "{e}");
+        let params: Vec<(&str, serde_json::Value)> = e["params"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.clone()))
+            .collect();
+        assert_eq!(e["params"]["field"], e["field"], "{e}");
+        assert_eq!(e["detail"], render(code.template(), &params), "{e}");
+    }
+}
+
+/// Issue 15, item 5: a field error carries its catalogue code and parameters beside the
+/// English detail, so that a client may render it in its own language.
+#[tokio::test]
+async fn field_errors_carry_a_code_and_its_params() {
+    use sightmap_core::domain::model::Stance;
+    let app = App::new(None).await;
+    // A word of a closed vocabulary, read by serde: the allowed words as a list.
+    let mut stance = report_at(49.0, 37.0);
+    stance["sources"][0]["stance"] = json!("maybe");
+    let reply = app.json("POST", "/api/reports", &stance).await;
+    reply.assert_problem(422, "stance");
+    assert_coded(&reply);
+    let e = &reply.body["errors"][0];
+    assert_eq!(e["field"], "sources[0].stance");
+    assert_eq!(e["code"], "field.not_one_of");
+    assert_eq!(e["params"]["given"], "maybe");
+    assert_eq!(e["params"]["allowed"], json!(Stance::WORDS));
+    // An unknown field, and the checks after reading.
+    let mut unknown = report_at(49.0, 37.0);
+    unknown["colour"] = json!("red");
+    let reply = app.json("POST", "/api/reports", &unknown).await;
+    assert_coded(&reply);
+    assert_eq!(reply.body["errors"][0]["code"], "field.unknown");
+    assert_eq!(reply.body["errors"][0]["field"], "colour");
+    let body = json!({"kind": "drone", "description": "", "lat": 95, "lon": 49,
+        "observed": {"from": "2025-06-14", "to": "2025-06-13"}});
+    let reply = app.json("POST", "/api/reports", &body).await;
+    assert_coded(&reply);
+    let codes: Vec<(&str, &str)> = reply.body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["field"].as_str().unwrap(), e["code"].as_str().unwrap()))
+        .collect();
+    assert!(
+        codes.contains(&("description", "field.required")),
+        "{codes:?}"
+    );
+    assert!(codes.contains(&("lat", "field.out_of_range")), "{codes:?}");
+    assert!(
+        codes.contains(&("observed.to", "field.interval_order")),
+        "{codes:?}"
+    );
+    // Query parameters.
+    let reply = app.get("/api/reports?lat=37&lon=49&radius_km=-1").await;
+    reply.assert_problem(400, "radius_km");
+    assert_coded(&reply);
+    let e = &reply.body["errors"][0];
+    assert_eq!(e["code"], "field.not_positive");
+    assert_eq!(e["params"]["given"], json!(-1));
+    let reply = app.get("/api/reports?lat=37&lon=49&radius_km=90000").await;
+    assert_coded(&reply);
+    let e = &reply.body["errors"][0];
+    assert_eq!(e["code"], "field.out_of_range");
+    assert_eq!(e["params"]["max"], json!(20000));
+    let reply = app.get("/api/reports?kind=ufo&colour=red").await;
+    assert_coded(&reply);
+    let codes: Vec<&str> = reply.body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, ["field.unknown_parameter", "field.not_one_of"]);
+    assert!(
+        reply.body["errors"][0]["params"]["known"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("kind"))
+    );
+}

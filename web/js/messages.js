@@ -36,7 +36,9 @@ function choose(branches, n) {
   return found[`=${n}`] ?? found[plurals.select(n)] ?? found.other ?? '';
 }
 
+/** A parameter as text: a list (such as a field error's allowed words) joined by ", ". */
 function show(value) {
+  if (Array.isArray(value)) return value.map(show).join(', ');
   return value === null || value === undefined ? '' : String(value);
 }
 

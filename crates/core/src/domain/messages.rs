@@ -66,6 +66,93 @@ catalogue! {
     TimelineWeightingNote = "timeline.weighting_note" => "A report observed over an interval counts in every bin it covers, by the share of its interval that falls in the bin, so that each report adds one in all. Counts are of claims, not of occurrences.",
     /// What possible duplicates are.
     PossibleDuplicatesNote = "reports.possible_duplicates_note" => "These stored reports overlap the new one in place and time and may be the same report; sending it is still allowed.",
+    // Field errors: every one names the field at fault in `field` (its path, such as
+    // `sources[1].stance`), among its other parameters. Lists are arrays, rendered joined
+    // by ", ".
+    /// A field is missing (`field`).
+    FieldRequired = "field.required" => "{field} is required",
+    /// A field is missing that takes one of a closed list of words (`field`, `allowed`).
+    FieldRequiredChoice = "field.required_choice" => "{field} is required; one of {allowed}",
+    /// A report has no location (`field`: where the location goes, `lat`).
+    FieldLocationRequired = "field.location_required" => "a location is required: give lat and lon (WGS84 degrees), or location.text to geocode",
+    /// A body field the object does not have (`field`, `known`: the names it has).
+    FieldUnknown = "field.unknown" => "unknown field '{field}'; known: {known}",
+    /// A query parameter the endpoint does not take (`field`, `known`: the ones it takes).
+    FieldUnknownParameter = "field.unknown_parameter" => "unknown parameter '{field}'; known: {known}",
+    /// A query parameter given twice (`field`).
+    FieldRepeated = "field.repeated" => "'{field}' is given more than once; give it once (lists are comma-separated)",
+    /// A word outside a closed list (`field`, `given`, `allowed`).
+    FieldNotOneOf = "field.not_one_of" => "{field} must be one of {allowed}, not '{given}'",
+    /// Not a boolean (`field`, `given`).
+    FieldNotABoolean = "field.not_a_boolean" => "{field} must be true or false, not '{given}'",
+    /// Not a finite number (`field`, `given`).
+    FieldNotANumber = "field.not_a_number" => "{field} must be a finite number, not '{given}'",
+    /// A number outside its range, the ends included (`field`, `given`, `min`, `max`; the
+    /// unit is the field's: `_km`, `_m`, degrees for `lat` and `lon`).
+    FieldOutOfRange = "field.out_of_range" => "{field} must be a number from {min} to {max}, not {given}",
+    /// A number that must be greater than 0 (`field`, `given`).
+    FieldNotPositive = "field.not_positive" => "{field} must be greater than 0, not {given}",
+    /// Not a whole number within a range (`field`, `given`, `min`, `max`).
+    FieldWholeNumber = "field.whole_number" => "{field} must be a whole number from {min} to {max}, not '{given}'",
+    /// Not a whole number at least `min` (`field`, `given`, `min`).
+    FieldWholeNumberAtLeast = "field.whole_number_at_least" => "{field} must be a whole number of at least {min}, not '{given}'",
+    /// Text too long (`field`, `chars`: its length, `max_chars`).
+    FieldTooLong = "field.too_long" => "{field} has {chars} characters; at most {max_chars} are allowed",
+    /// A list too long (`field`, `max`: the most items allowed).
+    FieldTooMany = "field.too_many" => "at most {max} {field}",
+    /// A JSON value of the wrong type (`field`, `expected`: object, array, string, number
+    /// or boolean).
+    FieldWrongType = "field.wrong_type" => "{field} must be a JSON {expected}",
+    /// Not a timestamp or date (`field`, `given`).
+    FieldNotATime = "field.not_a_time" => "'{given}' is not an RFC 3339 timestamp (such as 2025-06-13T21:30:00Z or 2025-06-13T21:30:00+03:30) or a date (2025-06-13)",
+    /// A time in the future where only the past makes sense (`field`, `given`, `now`).
+    FieldInFuture = "field.in_future" => "{field} ({given}) is in the future (now is {now}): a view of the future would change; leave {field} out for the present",
+    /// An observation's year out of bounds (`field`, `year`, `earliest` and `latest`: dates).
+    FieldYearOutOfRange = "field.year_out_of_range" => "{field} is in the year {year}; an observation lies between {earliest} and {latest} (UTC): correct the year",
+    /// An interval that ends before it starts (`field`: its end, `from`, `to`).
+    FieldIntervalOrder = "field.interval_order" => "the interval ends ({to}) before it starts ({from})",
+    /// An observation interval too long (`field`: its end, `from_field`: its start, `from`,
+    /// `to`, `max_days`).
+    FieldIntervalTooLong = "field.interval_too_long" => "{field} ({to}) is more than {max_days} days after {from_field} ({from}): an observation interval spans a year at most; give the narrowest interval the report supports",
+    /// Fields given together that exclude each other (`field`, `other`: the others).
+    FieldConflict = "field.conflict" => "{field} cannot be combined with {other}",
+    /// A field that needs others given too (`field`, `requires`).
+    FieldRequires = "field.requires" => "{field} needs {requires} as well",
+    /// A field that needs one of others given too (`field`, `options`).
+    FieldRequiresOneOf = "field.requires_one_of" => "{field} needs one of {options} as well",
+    /// A parameter the request takes but that does not apply to this one (`field`).
+    FieldNotApplicable = "field.not_applicable" => "{field} does not apply here: leave it out",
+    /// A field the server sets (`field`).
+    FieldServerSet = "field.server_set" => "{field} is set by the server; leave it out",
+    /// Not an ISO 3166-1 alpha-2 country code (`field`, `given`).
+    FieldNotACountryCode = "field.not_a_country_code" => "{field} must be an ISO 3166-1 alpha-2 code such as IR or AZ, not '{given}'",
+    /// Not a UUID (`field`, `given`).
+    FieldNotAUuid = "field.not_a_uuid" => "{field} must be a UUID, not '{given}'",
+    /// Not an http(s) address (`field`, `given`).
+    FieldNotAUrl = "field.not_a_url" => "{field} must be an http:// or https:// address, not '{given}'",
+    /// Not a GeoJSON Point (`field`).
+    FieldNotAPoint = "field.not_a_point" => "{field} must be a GeoJSON Point with [lon, lat] coordinates, or null when location_text is given",
+    /// Not a bounding box (`field`, `given`).
+    FieldNotABbox = "field.not_a_bbox" => "{field} must be minLon,minLat,maxLon,maxLat in WGS84 degrees (longitudes from -180 to 180, latitudes from -90 to 90, minLat at most maxLat), such as 48.5,36.5,50.5,38.5, not '{given}'",
+    /// Not a tag (`field`, `given`, `max_chars`).
+    FieldNotATag = "field.not_a_tag" => "a tag is 1 to {max_chars} characters with no comma, not '{given}'",
+    /// Not an offset from UTC (`field`, `given`).
+    FieldNotAUtcOffset = "field.not_a_utc_offset" => "{field} is the viewer's offset from UTC such as +03:30, -05:00 or Z (at most 18 hours), not '{given}'",
+    /// A timeline whose span needs too many bins of the width asked (`field`, `needed`,
+    /// `width`, `max`).
+    FieldTooManyBins = "field.too_many_bins" => "{needed} bins of {width} would be needed to cover the span, more than the {max} allowed; choose a wider bin or narrow since/until",
+    /// Place text the gazetteer does not know (`field`, `given`, `suggestions`: names it
+    /// might mean, `suggested`: how many).
+    FieldPlaceUnknown = "field.place_unknown" => "no known place matches '{given}'; {suggested, plural, =0 {check the spelling, or give lat and lon} other {did you mean {suggestions}? Or give lat and lon}}",
+    /// A private location no area of the region at the public level holds (`field`, `level`).
+    FieldNoAreaAtPrecision = "field.no_area_at_precision" => "no {level} of the region holds this point, so it cannot be shown at {level} precision; choose a coarser {field}",
+    /// A pin to an event that is none or that a pin founded (`field`, `event`).
+    FieldPinRefused = "field.pin_refused" => "{field} pins the report to {event}, which is no event here or holds only a report pinned by a reviewer itself (pins do not chain): give the id of an event the machine formed (GET /api/events lists them), or 'auto' to let the machine group the report, or 'exclude'",
+    /// The last resort: text a parser could not read (`field`, `reason`: the parser's own
+    /// words, in English, such as a CQL2 or CSV syntax error).
+    FieldUnreadable = "field.unreadable" => "{field} cannot be read: {reason}",
+    /// The server failed while checking the field (`field`); the error is logged.
+    FieldInternal = "field.internal" => "sightmap failed while checking this {field} (an internal error, logged)",
 }
 
 impl MessageCode {
@@ -117,7 +204,7 @@ impl Message {
 }
 
 /// Serialises parameters as a JSON object, in order.
-struct Params<'a>(&'a [(&'static str, Value)]);
+pub struct Params<'a>(pub &'a [(&'static str, Value)]);
 
 impl Serialize for Params<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -162,6 +249,11 @@ fn show(value: Option<&Value>) -> String {
     match value {
         Some(Value::String(s)) => s.clone(),
         Some(Value::Null) | None => String::new(),
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|v| show(Some(v)))
+            .collect::<Vec<_>>()
+            .join(", "),
         Some(v) => v.to_string(),
     }
 }

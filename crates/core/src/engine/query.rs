@@ -52,17 +52,10 @@ impl BBox {
 
     /// Reads `minLon,minLat,maxLon,maxLat`.
     pub fn parse(text: &str) -> Result<Self, FieldError> {
-        let bad = |why: &str| {
-            FieldError::new(
-                "bbox",
-                format!(
-                    "bbox must be minLon,minLat,maxLon,maxLat in WGS84 degrees, such as 48.5,36.5,50.5,38.5: {why}"
-                ),
-            )
-        };
+        let bad = || FieldError::not_a_bbox("bbox", text);
         let parts: Vec<&str> = text.split(',').map(str::trim).collect();
         if parts.len() != 4 {
-            return Err(bad(&format!("got {} numbers, not 4", parts.len())));
+            return Err(bad());
         }
         let mut v = [0.0; 4];
         for (slot, part) in v.iter_mut().zip(&parts) {
@@ -70,9 +63,9 @@ impl BBox {
                 .parse::<f64>()
                 .ok()
                 .filter(|x| x.is_finite())
-                .ok_or_else(|| bad(&format!("'{part}' is not a finite number")))?;
+                .ok_or_else(bad)?;
         }
-        Self::from_edges(v).map_err(bad)
+        Self::from_edges(v).map_err(|_| bad())
     }
 
     /// A box from `[minLon, minLat, maxLon, maxLat]`, or why those edges make none.

@@ -331,10 +331,7 @@ fn check(
             tracing::error!(%position, "checking this record panicked; it is rejected");
             Err(Rejected {
                 position,
-                errors: vec![FieldError::new(
-                    "record",
-                    "sightmap failed while checking this record (an internal error, logged)",
-                )],
+                errors: vec![FieldError::internal("record")],
             })
         }
     }
@@ -389,8 +386,12 @@ impl Record {
     fn parse(self) -> Result<Value, Vec<FieldError>> {
         match self {
             Record::Read(value) => value,
-            Record::JsonText(text) => serde_json::from_str::<Value>(&text)
-                .map_err(|e| vec![FieldError::new("line", format!("not valid JSON: {e}"))]),
+            Record::JsonText(text) => serde_json::from_str::<Value>(&text).map_err(|e| {
+                vec![FieldError::unreadable(
+                    "line",
+                    format!("not valid JSON: {e}"),
+                )]
+            }),
         }
     }
 }
@@ -575,10 +576,7 @@ fn read_csv(reader: impl BufRead, sink: &mut RecordSink<'_>) -> Result<(), Impor
         let position = format!("row {} (line {line})", i + 1);
         let value = match record {
             Ok(record) => csv_row(&headers, &record),
-            Err(e) => Err(vec![FieldError::new(
-                "row",
-                format!("cannot read this row: {e}"),
-            )]),
+            Err(e) => Err(vec![FieldError::unreadable("row", e)]),
         };
         if !sink(position, Record::Read(value)) {
             break;
@@ -613,10 +611,7 @@ fn csv_row(headers: &[String], record: &csv::StringRecord) -> Result<Value, Vec<
                 "true" => Value::Bool(true),
                 "false" => Value::Bool(false),
                 _ => {
-                    errors.push(FieldError::new(
-                        header,
-                        format!("'{cell}' is not true or false"),
-                    ));
+                    errors.push(FieldError::not_a_boolean(header, cell));
                     continue;
                 }
             }
@@ -624,10 +619,7 @@ fn csv_row(headers: &[String], record: &csv::StringRecord) -> Result<Value, Vec<
             match cell.parse::<f64>() {
                 Ok(n) if n.is_finite() => Value::from(n),
                 _ => {
-                    errors.push(FieldError::new(
-                        header,
-                        format!("'{cell}' is not a finite number"),
-                    ));
+                    errors.push(FieldError::not_a_number(header, cell));
                     continue;
                 }
             }
@@ -635,10 +627,7 @@ fn csv_row(headers: &[String], record: &csv::StringRecord) -> Result<Value, Vec<
             match serde_json::from_str(cell) {
                 Ok(v) => v,
                 Err(e) => {
-                    errors.push(FieldError::new(
-                        "sources",
-                        format!("the sources column must hold a JSON array: {e}"),
-                    ));
+                    errors.push(FieldError::unreadable("sources", e));
                     continue;
                 }
             }
@@ -656,10 +645,7 @@ fn csv_row(headers: &[String], record: &csv::StringRecord) -> Result<Value, Vec<
     }
     if !source.is_empty() {
         if object.contains_key("sources") {
-            errors.push(FieldError::new(
-                "sources",
-                "give sources either as a JSON column or as source_* columns, not both",
-            ));
+            errors.push(FieldError::conflict("sources", &["source_*"]));
         }
         object.insert("sources".into(), Value::Array(vec![Value::Object(source)]));
     }

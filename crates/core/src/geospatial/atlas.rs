@@ -2,7 +2,7 @@
 //! the report model uses (as a [`Gazetteer`]) to place, name and relate every report it writes.
 
 use crate::domain::model::privacy::CoarsePlace;
-use crate::domain::model::{Gazetteer, Location, Precision, Relation};
+use crate::domain::model::{Gazetteer, Location, Precision, Relation, Unresolved};
 use crate::geospatial::geocode::Geocoder;
 use crate::geospatial::geography::Geography;
 use crate::geospatial::region::{Region, RegionError, RegionFiles};
@@ -32,7 +32,7 @@ impl Atlas {
 }
 
 impl Gazetteer for Atlas {
-    fn resolve(&self, text: &str) -> Result<Location, String> {
+    fn resolve(&self, text: &str) -> Result<Location, Unresolved> {
         self.geocoder.resolve(text)
     }
 

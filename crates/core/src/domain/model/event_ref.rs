@@ -99,10 +99,15 @@ impl Serialize for EventReview {
     }
 }
 
+/// What an [`EventReview`] may be, as error messages list it.
+pub const EVENT_REVIEW_WORDS: &[&str] = &["auto", "exclude", "ev-<uuid>"];
+
 impl<'de> Deserialize<'de> for EventReview {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let text = <std::borrow::Cow<'de, str>>::deserialize(d)?;
-        text.parse().map_err(serde::de::Error::custom)
+        // serde's "unknown variant" message, read back as `field.not_one_of`.
+        text.parse()
+            .map_err(|_| serde::de::Error::unknown_variant(&text, EVENT_REVIEW_WORDS))
     }
 }
 

@@ -55,17 +55,10 @@ pub enum Patch {
     /// Editable: the patch applies to the current value, read by this function (`None` when
     /// the field is absent).
     Editable(fn(&Report) -> Option<Value>),
-    /// Set by the server: a patch naming it is refused ([`Patch::refusal`]).
+    /// Set by the server: a patch naming it is refused (`field.server_set`).
     Refused,
     /// Computed: accepted in a patch (as in an exported report sent back) and ignored.
     Ignored,
-}
-
-impl Patch {
-    /// What a client is told when a patch names a server-set field.
-    pub fn refusal(field: &str) -> String {
-        format!("{field} is set by the server and cannot be changed")
-    }
 }
 
 /// How the OGC API shows an export column.

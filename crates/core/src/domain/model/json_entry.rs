@@ -4,6 +4,9 @@
 use super::{FieldError, ReportInput};
 use serde_json::{Map, Value};
 
+/// The members a GeoJSON Feature may have; the report's fields go in `properties`.
+const FEATURE_MEMBERS: [&str; 5] = ["type", "id", "geometry", "properties", "bbox"];
+
 /// Reads a report sent as flat JSON or as a GeoJSON Feature whose properties are the report's
 /// fields (as sightmap writes them), naming the field at fault.
 pub fn input_from_json(value: Value) -> Result<ReportInput, Vec<FieldError>> {
@@ -15,13 +18,10 @@ pub fn input_from_json(value: Value) -> Result<ReportInput, Vec<FieldError>> {
             (pre, ".") => pre.trim_end_matches('.').to_string(),
             (pre, p) => format!("{pre}{p}"),
         };
-        vec![FieldError::new(field, e.into_inner().to_string())]
+        vec![FieldError::from_serde(&field, &e.into_inner().to_string())]
     };
     let Value::Object(mut object) = value else {
-        return Err(vec![FieldError::new(
-            "body",
-            "a report is a JSON object, or a GeoJSON Feature",
-        )]);
+        return Err(vec![FieldError::wrong_type("body", "object")]);
     };
     if object.get("type").and_then(Value::as_str) != Some("Feature") {
         return serde_path_to_error::deserialize(Value::Object(object))
@@ -29,21 +29,15 @@ pub fn input_from_json(value: Value) -> Result<ReportInput, Vec<FieldError>> {
     }
     let mut errors = Vec::new();
     for key in object.keys() {
-        if !["type", "id", "geometry", "properties", "bbox"].contains(&key.as_str()) {
-            errors.push(FieldError::new(
-                key.clone(),
-                format!("unknown Feature member '{key}'; put report fields in properties"),
-            ));
+        if !FEATURE_MEMBERS.contains(&key.as_str()) {
+            errors.push(FieldError::unknown(key.clone(), &FEATURE_MEMBERS));
         }
     }
     let properties = match object.remove("properties") {
         None | Some(Value::Null) => Value::Object(Map::new()),
         Some(p @ Value::Object(_)) => p,
         Some(_) => {
-            errors.push(FieldError::new(
-                "properties",
-                "properties must be an object",
-            ));
+            errors.push(FieldError::wrong_type("properties", "object"));
             Value::Object(Map::new())
         }
     };
@@ -59,25 +53,19 @@ pub fn input_from_json(value: Value) -> Result<ReportInput, Vec<FieldError>> {
         Some(geometry) => match point_coordinates(&geometry) {
             Some((lon, lat)) => {
                 if input.lon.is_some() || input.lat.is_some() {
-                    errors.push(FieldError::new("properties.lat", "give the point either as geometry or as lat/lon, not both"));
+                    errors.push(FieldError::conflict("properties.lat", &["geometry"]));
                 }
                 input.lon = Some(lon);
                 input.lat = Some(lat);
             }
-            None => errors.push(FieldError::new(
-                "geometry",
-                "geometry must be a GeoJSON Point with [lon, lat] coordinates, or null when location_text is given",
-            )),
+            None => errors.push(FieldError::not_a_point("geometry")),
         },
     }
     match object.remove("id") {
         None | Some(Value::Null) => {}
         Some(Value::String(id)) if input.id.is_none() => input.id = Some(id),
         Some(Value::String(_)) => {}
-        Some(other) => errors.push(FieldError::new(
-            "id",
-            format!("a Feature id here is a UUID string, not {other}"),
-        )),
+        Some(other) => errors.push(FieldError::not_a_uuid("id", &other.to_string())),
     }
     if errors.is_empty() {
         Ok(input)

@@ -16,9 +16,9 @@ pub mod testimony;
 mod timestamp;
 mod vocab;
 
-pub use event_ref::{EVENT_ID_PREFIX, EventId, EventReview};
+pub use event_ref::{EVENT_ID_PREFIX, EVENT_REVIEW_WORDS, EventId, EventReview};
 pub use field_error::FieldError;
-pub use gazetteer::Gazetteer;
+pub use gazetteer::{Gazetteer, Unresolved};
 pub use input::{
     EARLIEST_OBSERVED_YEAR, LocationInput, MAX_DESCRIPTION_CHARS, MAX_OBSERVED_DAYS, ObservedInput,
     Origin, ReportInput, SourceInput, default_uncertainty_m,

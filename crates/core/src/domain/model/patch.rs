@@ -44,6 +44,6 @@ pub fn merge_patch(
     }
     serde_path_to_error::deserialize(Value::Object(fields)).map_err(|e| {
         let field = e.path().to_string();
-        vec![FieldError::new(field, e.into_inner().to_string())]
+        vec![FieldError::from_serde(&field, &e.into_inner().to_string())]
     })
 }

@@ -11,7 +11,7 @@
 //! Reviewers and admins see the exact location.
 
 use crate::domain::model::{
-    Gazetteer, Location, Precision, PublicView, Report, default_uncertainty_m,
+    FieldError, Gazetteer, Location, Precision, PublicView, Report, default_uncertainty_m,
 };
 use crate::geospatial::geodesy;
 use std::borrow::Cow;
@@ -103,21 +103,20 @@ pub fn public_view(
     location: &Location,
     level: Precision,
     gazetteer: &dyn Gazetteer,
-) -> Result<PublicView, String> {
+) -> Result<PublicView, FieldError> {
     if !PUBLIC_LEVELS.contains(&level) {
-        return Err(format!(
-            "public_precision must be place, province or country, not {level}"
+        let allowed = PUBLIC_LEVELS.map(Precision::as_str);
+        return Err(FieldError::not_one_of(
+            "public_precision",
+            level.as_str(),
+            &allowed,
         ));
     }
     let asked = level;
     let level = public_level(location, level);
     let place = gazetteer
         .coarse_place(location.lon, location.lat, level)
-        .ok_or_else(|| {
-            format!(
-                "no {level} of the region holds this point, so it cannot be shown at {level} precision; choose a coarser public_precision"
-            )
-        })?;
+        .ok_or_else(|| FieldError::no_area_at_precision("public_precision", level.as_str()))?;
     let reach_m = geodesy::geodesic_distance_m(place.lon, place.lat, location.lon, location.lat)
         + location.uncertainty_m;
     let step = uncertainty_step_m(level);

@@ -30,6 +30,8 @@ macro_rules! vocabulary {
             pub const ALL: &'static [$name] = &[$($name::$variant),+];
             /// The vocabulary's name, as used in error messages.
             pub const LABEL: &'static str = $label;
+            /// Every spelling, in declaration order.
+            pub const WORDS: &'static [&'static str] = &[$($word),+];
 
             /// The one spelling used everywhere.
             pub const fn as_str(self) -> &'static str {
@@ -73,7 +75,11 @@ macro_rules! vocabulary {
         impl<'de> serde::Deserialize<'de> for $name {
             fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
                 let word = <std::borrow::Cow<'de, str>>::deserialize(d)?;
-                word.parse().map_err(serde::de::Error::custom)
+                // serde's own "unknown variant" message, which names the word and the
+                // allowed ones in a form the field errors read back
+                // ([`crate::domain::model::FieldError::from_serde`]).
+                word.parse()
+                    .map_err(|_| serde::de::Error::unknown_variant(&word, Self::WORDS))
             }
         }
     };

@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::domain::model::EventReview;
-use crate::domain::model::fields::{self, Patch};
+use crate::domain::model::fields;
 
 impl ReportService {
     /// Validates and stores a new report from a client. A pin (`event_review`) must name an
@@ -111,7 +111,7 @@ impl ReportService {
     ) -> Result<Report, ServiceError> {
         let mut server_fields: Vec<FieldError> = fields::refused_by_patch()
             .filter(|f| patch.contains_key(*f))
-            .map(|f| FieldError::new(f, Patch::refusal(f)))
+            .map(FieldError::server_set)
             .collect();
         if !server_fields.is_empty() {
             server_fields.sort_by(|a, b| a.field.cmp(&b.field));
@@ -177,23 +177,18 @@ impl ReportService {
         if report.event_review == before {
             return Ok(());
         }
-        let problem = {
+        {
             let index = self.index.read();
             let events = index.events();
             let founder = events.member(&event.0).map(|m| m.review);
-            match (events.event(&event), founder) {
-                (Some(_), Some(EventReview::Auto)) => return Ok(()),
-                (Some(_), _) => {
-                    "which holds only a report pinned by a reviewer itself (pins do not chain)"
-                }
-                (None, _) => "which is no event here",
+            // An event a pin founded holds only that report: pins do not chain.
+            if let (Some(_), Some(EventReview::Auto)) = (events.event(&event), founder) {
+                return Ok(());
             }
-        };
-        Err(ServiceError::Invalid(vec![FieldError::new(
+        }
+        Err(ServiceError::Invalid(vec![FieldError::pin_refused(
             "event_review",
-            format!(
-                "event_review pins the report to {event}, {problem}: give the id of an event the machine formed (GET /api/events lists them), or 'auto' to let the machine group the report, or 'exclude'"
-            ),
+            event,
         )]))
     }
 

@@ -782,12 +782,16 @@ fn is_filler_or_stop(t: &Token) -> bool {
 
 /// What the report model needs of the geocoder (see [`crate::geospatial::atlas::Atlas`]).
 impl Geocoder {
-    /// The best place for a report's text, or what to tell the client (with "did you mean"
+    /// The best place for a report's text, or why there is none (with "did you mean"
     /// suggestions).
-    pub fn resolve(&self, text: &str) -> Result<crate::domain::model::Location, String> {
-        let answer = self
-            .geocode(text, 5)
-            .map_err(|e| format!("{e}: give the place as text, or lat and lon"))?;
+    pub fn resolve(
+        &self,
+        text: &str,
+    ) -> Result<crate::domain::model::Location, crate::domain::model::Unresolved> {
+        use crate::domain::model::Unresolved;
+        let answer = self.geocode(text, 5).map_err(|e| match e {
+            GeocodeError::Blank => Unresolved::Blank,
+        })?;
         match answer.candidates.first() {
             Some(best) => Ok(crate::domain::model::Location {
                 text: None,
@@ -801,13 +805,9 @@ impl Geocoder {
                 public_precision: None,
                 coarsened: false,
             }),
-            None if answer.suggestions.is_empty() => Err(format!(
-                "no known place matches '{text}'; check the spelling, or give lat and lon"
-            )),
-            None => Err(format!(
-                "no known place matches '{text}'; did you mean {}? Or give lat and lon",
-                answer.suggestions.join(", ")
-            )),
+            None => Err(Unresolved::NoMatch {
+                suggestions: answer.suggestions,
+            }),
         }
     }
 

@@ -59,95 +59,96 @@ pub struct SourceInput {
     pub via: Option<String>,
 }
 
-/// The location as a nested object: `"location": {"text": "eastern Gilan"}` or with
-/// coordinates. The same fields may instead be sent flat (`location_text`, `lat`, `lon`, …).
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct LocationInput {
-    /// The place as reported.
-    pub text: Option<String>,
-    /// WGS84 latitude.
-    pub lat: Option<f64>,
-    /// WGS84 longitude.
-    pub lon: Option<f64>,
-    /// exact | place | near | region | province | country.
-    pub precision: Option<Precision>,
-    /// Uncertainty radius in metres.
-    pub uncertainty_m: Option<f64>,
-    /// Province name.
-    pub province: Option<String>,
-    /// ISO 3166-1 alpha-2 code.
-    pub country: Option<String>,
-    /// place | province | country: how coarsely the public may see the location.
-    pub public_precision: Option<Precision>,
+/// Declares an input struct with the location's fields (the place text named `$text`) and
+/// then `$rest`: the nested [`LocationInput`] and the flat fields of [`ReportInput`] are one
+/// list, which [`ReportInput::flatten_location`] moves from the one to the other. (serde's
+/// `flatten` cannot be combined with `deny_unknown_fields`.)
+macro_rules! with_location_fields {
+    ($(#[$meta:meta])* struct $name:ident { $text:ident; $($rest:tt)* }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Default, Deserialize)]
+        #[serde(deny_unknown_fields)]
+        pub struct $name {
+            /// The place as reported.
+            pub $text: Option<String>,
+            /// WGS84 latitude.
+            pub lat: Option<f64>,
+            /// WGS84 longitude.
+            pub lon: Option<f64>,
+            /// exact | place | near | region | province | country.
+            pub precision: Option<Precision>,
+            /// Uncertainty radius in metres.
+            pub uncertainty_m: Option<f64>,
+            /// Province name.
+            pub province: Option<String>,
+            /// ISO 3166-1 alpha-2 code.
+            pub country: Option<String>,
+            /// place | province | country: how coarsely the public may see the location.
+            pub public_precision: Option<Precision>,
+            $($rest)*
+        }
+    };
 }
 
-/// A report as sent to `POST /api/reports`, as a GeoJSON Feature's properties, or as a CSV row.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ReportInput {
-    /// Kept only by import, so that a re-imported export keeps its ids.
-    pub id: Option<String>,
-    /// What was seen or heard.
-    pub kind: Option<Kind>,
-    /// The claim in the reporter's words.
-    pub description: Option<String>,
-    /// The location as a nested object, instead of the flat fields.
-    pub location: Option<LocationInput>,
-    /// The place as reported.
-    pub location_text: Option<String>,
-    /// WGS84 latitude.
-    pub lat: Option<f64>,
-    /// WGS84 longitude.
-    pub lon: Option<f64>,
-    /// exact | place | near | region | province | country.
-    pub precision: Option<Precision>,
-    /// Uncertainty radius in metres.
-    pub uncertainty_m: Option<f64>,
-    /// Province name.
-    pub province: Option<String>,
-    /// ISO 3166-1 alpha-2 code.
-    pub country: Option<String>,
-    /// place | province | country: how coarsely the public may see the location.
-    pub public_precision: Option<Precision>,
-    /// Written on a private location's public view; ignored on input.
-    pub location_coarsened: Option<IgnoredAny>,
-    /// Observation interval.
-    pub observed: Option<ObservedInput>,
-    /// Observation start (flat form, as written in GeoJSON properties).
-    pub observed_from: Option<String>,
-    /// Observation end (flat form).
-    pub observed_to: Option<String>,
-    /// Who claims, denies or investigates it.
-    pub sources: Option<Vec<SourceInput>>,
-    /// unverified | corroborated | confirmed | disputed | retracted.
-    pub status: Option<Status>,
-    /// Short labels.
-    pub tags: Option<Vec<String>>,
-    /// A reviewer's correction of the report's event: `auto`, `exclude` or an event id.
-    pub event_review: Option<EventReview>,
-    /// Kept only by import.
-    pub reported_at: Option<String>,
-    /// Kept only by import.
-    pub updated_at: Option<String>,
-    /// Written by queries; ignored on input so that exports import cleanly.
-    pub distance_km: Option<IgnoredAny>,
-    /// Written by radius queries with `include_uncertain`; ignored on input.
-    pub within_radius: Option<IgnoredAny>,
-    /// Written by radius queries with `include_uncertain`; ignored on input.
-    pub uncertainty_overlap_km: Option<IgnoredAny>,
-    /// Written by radius queries with `include_uncertain`; ignored on input.
-    pub uncertainty_overlap_share: Option<IgnoredAny>,
-    /// Computed by the server from the point; ignored on input.
-    pub border_distance_km: Option<IgnoredAny>,
-    /// Computed by the server from the point; ignored on input.
-    pub border_country: Option<IgnoredAny>,
-    /// Computed by the server from the point; ignored on input.
-    pub coast_distance_km: Option<IgnoredAny>,
-    /// Computed by the server from the point; ignored on input.
-    pub in_sea: Option<IgnoredAny>,
-    /// Set by the geocoder; kept by import, ignored from clients.
-    pub location_ambiguous: Option<bool>,
+with_location_fields! {
+    /// The location as a nested object: `"location": {"text": "eastern Gilan"}` or with
+    /// coordinates. The same fields may instead be sent flat (`location_text`, `lat`, `lon`,
+    /// …).
+    struct LocationInput { text; }
+}
+
+with_location_fields! {
+    /// A report as sent to `POST /api/reports`, as a GeoJSON Feature's properties, or as a
+    /// CSV row. The location's fields come first, flat (the place text as `location_text`).
+    struct ReportInput {
+        location_text;
+        /// Kept only by import, so that a re-imported export keeps its ids.
+        pub id: Option<String>,
+        /// What was seen or heard.
+        pub kind: Option<Kind>,
+        /// The claim in the reporter's words.
+        pub description: Option<String>,
+        /// The location as a nested object, instead of the flat fields.
+        pub location: Option<LocationInput>,
+        /// Written on a private location's public view; ignored on input.
+        pub location_coarsened: Option<IgnoredAny>,
+        /// Observation interval.
+        pub observed: Option<ObservedInput>,
+        /// Observation start (flat form, as written in GeoJSON properties).
+        pub observed_from: Option<String>,
+        /// Observation end (flat form).
+        pub observed_to: Option<String>,
+        /// Who claims, denies or investigates it.
+        pub sources: Option<Vec<SourceInput>>,
+        /// unverified | corroborated | confirmed | disputed | retracted.
+        pub status: Option<Status>,
+        /// Short labels.
+        pub tags: Option<Vec<String>>,
+        /// A reviewer's correction of the report's event: `auto`, `exclude` or an event id.
+        pub event_review: Option<EventReview>,
+        /// Kept only by import.
+        pub reported_at: Option<String>,
+        /// Kept only by import.
+        pub updated_at: Option<String>,
+        /// Written by queries; ignored on input so that exports import cleanly.
+        pub distance_km: Option<IgnoredAny>,
+        /// Written by radius queries with `include_uncertain`; ignored on input.
+        pub within_radius: Option<IgnoredAny>,
+        /// Written by radius queries with `include_uncertain`; ignored on input.
+        pub uncertainty_overlap_km: Option<IgnoredAny>,
+        /// Written by radius queries with `include_uncertain`; ignored on input.
+        pub uncertainty_overlap_share: Option<IgnoredAny>,
+        /// Computed by the server from the point; ignored on input.
+        pub border_distance_km: Option<IgnoredAny>,
+        /// Computed by the server from the point; ignored on input.
+        pub border_country: Option<IgnoredAny>,
+        /// Computed by the server from the point; ignored on input.
+        pub coast_distance_km: Option<IgnoredAny>,
+        /// Computed by the server from the point; ignored on input.
+        pub in_sea: Option<IgnoredAny>,
+        /// Set by the geocoder; kept by import, ignored from clients.
+        pub location_ambiguous: Option<bool>,
+    }
 }
 
 /// Who is writing, which decides whether server-set fields may be given.
@@ -182,10 +183,7 @@ impl ReportInput {
                 ("updated_at", self.updated_at.is_some()),
             ] {
                 if given {
-                    errors.push(FieldError::new(
-                        field,
-                        format!("{field} is set by the server; leave it out"),
-                    ));
+                    errors.push(FieldError::server_set(field));
                 }
             }
         }
@@ -193,29 +191,20 @@ impl ReportInput {
         let id = match (&self.id, existing) {
             (_, Some(report)) => report.id,
             (Some(text), None) => text.parse().unwrap_or_else(|_| {
-                errors.push(FieldError::new(
-                    "id",
-                    format!("'{text}' is not a UUID; leave id out to get a new one"),
-                ));
+                errors.push(FieldError::not_a_uuid("id", text));
                 ReportId::new()
             }),
             (None, None) => ReportId::new(),
         };
 
         let kind = self.kind.unwrap_or_else(|| {
-            errors.push(FieldError::new(
-                "kind",
-                format!("kind is required; one of {}", Kind::allowed()),
-            ));
+            errors.push(FieldError::required_choice("kind", Kind::WORDS));
             Kind::Other
         });
 
         let description = match self.description.as_deref().map(str::trim) {
             None | Some("") => {
-                errors.push(FieldError::new(
-                    "description",
-                    "description is required: the claim in the reporter's words",
-                ));
+                errors.push(FieldError::required("description"));
                 String::new()
             }
             Some(text) => {
@@ -246,10 +235,7 @@ impl ReportInput {
             .filter_map(|(i, s)| s.into_source(i, &mut errors))
             .collect::<Vec<_>>();
         if sources.len() > MAX_SOURCES {
-            errors.push(FieldError::new(
-                "sources",
-                format!("at most {MAX_SOURCES} sources"),
-            ));
+            errors.push(FieldError::too_many("sources", MAX_SOURCES));
         }
         let tags = normalise_tags(self.tags.unwrap_or_default(), &mut errors);
 
@@ -272,14 +258,12 @@ impl ReportInput {
                 location.public_precision = Some(level);
                 match crate::domain::model::privacy::public_view(&location, level, g) {
                     Ok(view) => Some(Box::new(view)),
-                    Err(detail) => return Err(vec![FieldError::new("public_precision", detail)]),
+                    Err(e) => return Err(vec![e]),
                 }
             }
             (Some(_), None) => {
-                return Err(vec![FieldError::new(
-                    "public_precision",
-                    "public_precision needs the region's gazetteer, which is not available here",
-                )]);
+                // Only where no gazetteer is loaded (tests, tools): the server has one.
+                return Err(vec![FieldError::not_applicable("public_precision")]);
             }
         };
         Ok(Report {
@@ -315,9 +299,14 @@ impl ReportInput {
         ) {
             if nested.is_some() {
                 if flat.is_some() {
-                    errors.push(FieldError::new(
+                    let flat_name = if name == "text" {
+                        "location_text"
+                    } else {
+                        name
+                    };
+                    errors.push(FieldError::conflict(
                         format!("location.{name}"),
-                        format!("give the location's {name} once, in location or flat, not both"),
+                        &[flat_name],
                     ));
                 }
                 *flat = nested;
@@ -372,40 +361,25 @@ impl ReportInput {
                 (lon, lat)
             }
             (Some(_), None) => {
-                errors.push(FieldError::new(
-                    "lat",
-                    "lon was given without lat: give both",
-                ));
+                errors.push(FieldError::required("lat"));
                 return None;
             }
             (None, Some(_)) => {
-                errors.push(FieldError::new(
-                    "lon",
-                    "lat was given without lon: give both",
-                ));
+                errors.push(FieldError::required("lon"));
                 return None;
             }
             (None, None) => {
                 return match (&text, gazetteer) {
                     (Some(t), Some(g)) => match g.resolve(t) {
                         Ok(place) => self.geocoded_location(text.clone(), place, errors),
-                        Err(detail) => {
-                            errors.push(FieldError::new("location_text", detail));
+                        Err(unresolved) => {
+                            errors.push(unresolved.field_error("location_text", t));
                             None
                         }
                     },
-                    (Some(t), None) => {
-                        errors.push(FieldError::new(
-                            "lat",
-                            format!("location_text '{t}' needs geocoding, which is not available here: give lat and lon as well"),
-                        ));
-                        None
-                    }
-                    (None, _) => {
-                        errors.push(FieldError::new(
-                            "lat",
-                            "a location is required: give lat and lon (WGS84 degrees), or location.text to geocode",
-                        ));
+                    // No text, or no gazetteer loaded (tests, tools; the server has one).
+                    _ => {
+                        errors.push(FieldError::location_required("lat"));
                         None
                     }
                 };
@@ -463,9 +437,11 @@ impl ReportInput {
             None => Some(default),
             Some(u) if u.is_finite() && (0.0..=MAX_UNCERTAINTY_M).contains(&u) => Some(u),
             Some(u) => {
-                errors.push(FieldError::new(
+                errors.push(FieldError::out_of_range(
                     "uncertainty_m",
-                    format!("uncertainty_m must be a number of metres from 0 to {MAX_UNCERTAINTY_M}, not {u}"),
+                    u,
+                    0.0,
+                    MAX_UNCERTAINTY_M,
                 ));
                 None
             }
@@ -494,12 +470,7 @@ impl ReportInput {
                 Some(c.to_ascii_uppercase())
             }
             Some(c) => {
-                errors.push(FieldError::new(
-                    "country",
-                    format!(
-                        "country must be an ISO 3166-1 alpha-2 code such as IR or AZ, not '{c}'"
-                    ),
-                ));
+                errors.push(FieldError::not_a_country_code("country", c));
                 None
             }
         }
@@ -517,10 +488,7 @@ impl SourceInput {
             .unwrap_or_default()
             .to_string();
         if name.is_empty() {
-            errors.push(FieldError::new(
-                at("name"),
-                "each source needs a name: who makes, denies or investigates the claim",
-            ));
+            errors.push(FieldError::required(at("name")));
         }
         check_length(errors, &at("name"), &name, MAX_SHORT_TEXT_CHARS);
         let url = self
@@ -532,24 +500,15 @@ impl SourceInput {
             if !(lower.starts_with("https://") || lower.starts_with("http://"))
                 || u.contains(char::is_whitespace)
             {
-                errors.push(FieldError::new(
-                    at("url"),
-                    format!("url must be an http:// or https:// address, not '{u}'"),
-                ));
+                errors.push(FieldError::not_a_url(at("url"), u));
             }
             check_length(errors, &at("url"), u, MAX_URL_CHARS);
         }
         if self.source_type.is_none() {
-            errors.push(FieldError::new(
-                at("type"),
-                format!("each source needs a type; one of {}", SourceType::allowed()),
-            ));
+            errors.push(FieldError::required_choice(at("type"), SourceType::WORDS));
         }
         if self.stance.is_none() {
-            errors.push(FieldError::new(
-                at("stance"),
-                format!("each source needs a stance; one of {}", Stance::allowed()),
-            ));
+            errors.push(FieldError::required_choice(at("stance"), Stance::WORDS));
         }
         let statement = self
             .statement
@@ -591,10 +550,7 @@ pub fn default_uncertainty_m(precision: Precision) -> f64 {
 fn check_length(errors: &mut Vec<FieldError>, field: &str, text: &str, max: usize) {
     let chars = text.chars().count();
     if chars > max {
-        errors.push(FieldError::new(
-            field,
-            format!("{field} has {chars} characters; at most {max} are allowed"),
-        ));
+        errors.push(FieldError::too_long(field, chars, max));
     }
 }
 
@@ -602,10 +558,7 @@ fn check_coordinate(errors: &mut Vec<FieldError>, field: &str, value: f64, limit
     if value.is_finite() && (-limit..=limit).contains(&value) {
         return true;
     }
-    errors.push(FieldError::new(
-        field,
-        format!("{field} must be a finite number of degrees from -{limit} to {limit} (WGS84), not {value}"),
-    ));
+    errors.push(FieldError::out_of_range(field, value, -limit, limit));
     false
 }
 
@@ -621,9 +574,9 @@ fn observed_interval(
 ) -> Option<Interval> {
     let (prefix, from, to) = match nested {
         Some(_) if flat_from.is_some() || flat_to.is_some() => {
-            errors.push(FieldError::new(
+            errors.push(FieldError::conflict(
                 "observed",
-                "give either observed {from, to} or observed_from/observed_to, not both",
+                &["observed_from", "observed_to"],
             ));
             return None;
         }
@@ -632,16 +585,13 @@ fn observed_interval(
     };
     let field = |end: &str| format!("{prefix}{end}");
     let Some(from_text) = from else {
-        errors.push(FieldError::new(
-            field("from"),
-            "when it was observed is required: observed {from, to} in RFC 3339 or as dates; one instant has from == to",
-        ));
+        errors.push(FieldError::required(field("from")));
         return None;
     };
     let from = match Timestamp::parse(&from_text, DayEnd::Start) {
         Ok(t) => t,
         Err(e) => {
-            errors.push(FieldError::new(field("from"), e.to_string()));
+            errors.push(FieldError::not_a_time(field("from"), &e.0));
             return None;
         }
     };
@@ -650,7 +600,7 @@ fn observed_interval(
     let to = match Timestamp::parse(&to_text, DayEnd::End) {
         Ok(t) => t,
         Err(e) => {
-            errors.push(FieldError::new(field("to"), e.to_string()));
+            errors.push(FieldError::not_a_time(field("to"), &e.0));
             return None;
         }
     };
@@ -659,16 +609,13 @@ fn observed_interval(
     for (end, t) in [("from", from), ("to", to)] {
         let year = t.year();
         if year.is_none_or(|y| !(EARLIEST_OBSERVED_YEAR..=latest).contains(&y)) {
-            let name = field(end);
-            let year = year.map_or_else(
-                || "beyond the calendar".into(),
-                |y| format!("in the year {y}"),
-            );
-            errors.push(FieldError::new(
-                name.clone(),
-                format!(
-                    "{name} is {year}; an observation lies between {EARLIEST_OBSERVED_YEAR}-01-01 and {latest}-12-31 (UTC): correct the year"
-                ),
+            // Beyond the calendar, the year of the seconds at an average year's length.
+            let year = year.map_or(t.0.div_euclid(31_556_952) + 1970, i64::from);
+            errors.push(FieldError::year_out_of_range(
+                field(end),
+                year,
+                &format!("{EARLIEST_OBSERVED_YEAR}-01-01"),
+                &format!("{latest}-12-31"),
             ));
             in_range = false;
         }
@@ -677,21 +624,17 @@ fn observed_interval(
         return None;
     }
     if to < from {
-        errors.push(FieldError::new(
-            field("to"),
-            format!("the interval ends ({to}) before it starts ({from})"),
-        ));
+        errors.push(FieldError::interval_order(field("to"), from, to));
         return None;
     }
     let span = to.0 - from.0;
     if span > MAX_OBSERVED_DAYS * 86_400 {
-        errors.push(FieldError::new(
+        errors.push(FieldError::interval_too_long(
             field("to"),
-            format!(
-                "{} ({to}) is more than {MAX_OBSERVED_DAYS} days after {} ({from}): an observation interval spans a year at most; give the narrowest interval the report supports",
-                field("to"),
-                field("from")
-            ),
+            &field("from"),
+            from,
+            to,
+            MAX_OBSERVED_DAYS,
         ));
         return None;
     }
@@ -704,16 +647,13 @@ fn normalise_tags(tags: Vec<String>, errors: &mut Vec<FieldError>) -> Vec<String
         let tag = tag.trim().to_lowercase();
         let field = format!("tags[{i}]");
         if tag.is_empty() || tag.chars().count() > MAX_TAG_CHARS || tag.contains(',') {
-            errors.push(FieldError::new(
-                field,
-                format!("a tag is 1 to {MAX_TAG_CHARS} characters with no comma, not '{tag}'"),
-            ));
+            errors.push(FieldError::not_a_tag(field, &tag, MAX_TAG_CHARS));
         } else if !out.contains(&tag) {
             out.push(tag);
         }
     }
     if out.len() > MAX_TAGS {
-        errors.push(FieldError::new("tags", format!("at most {MAX_TAGS} tags")));
+        errors.push(FieldError::too_many("tags", MAX_TAGS));
     }
     out
 }
@@ -728,7 +668,7 @@ fn server_time(
     match (origin, given) {
         (Origin::Import, Some(text)) => {
             Timestamp::parse(&text, DayEnd::Start).unwrap_or_else(|e| {
-                errors.push(FieldError::new(field, e.to_string()));
+                errors.push(FieldError::not_a_time(field, &e.0));
                 now
             })
         }
