@@ -290,7 +290,6 @@ mod tests {
     fn member(i: u128, lon: f64, lat: f64, from: i64, to: i64) -> Member {
         Member {
             id: ReportId(uuid::Uuid::from_u128(i)),
-            version: 1,
             exact: Placement {
                 point: AuxPoint::new(lon, lat),
                 radius_m: 100.0 + (i % 7) as f64 * 300.0,

@@ -118,8 +118,6 @@ pub struct PublicPlacement {
 pub struct Member {
     /// The report.
     pub id: ReportId,
-    /// The store version of the report's record.
-    pub version: i64,
     /// The exact placement, which groups.
     pub exact: Placement,
     /// Where the public sees it, for a private report; footprints shown to the public use it.
@@ -152,7 +150,6 @@ impl Member {
         let (from, to) = (record.observed_from.0, record.observed_to.0);
         Self {
             id: record.id,
-            version: record.version,
             exact: place(exact),
             public: record.exact.is_some().then(|| {
                 Box::new(PublicPlacement {

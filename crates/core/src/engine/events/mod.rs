@@ -54,19 +54,20 @@ pub struct Event {
     pub core: Vec<ReportId>,
     /// Vaguer members.
     pub support: Vec<ReportId>,
-    /// Its summary and footprints once asked for, until a member changes.
-    cache: Derived,
+    /// Its summary and footprints once asked for, until a member changes (boxed: most
+    /// events of a million reports are never looked at).
+    cache: OnceLock<Box<Derived>>,
     /// What bounds its grouped core (none if it has no grouped core member): kept up to
     /// date as members join, forgotten when one leaves and computed again when asked for.
-    bounds: OnceLock<Option<Bounds>>,
+    /// Boxed: a start restores the events without them.
+    bounds: OnceLock<Option<Box<Bounds>>>,
     /// The box `[west, south, east, north]` around its members' points, exact and public:
     /// kept up to date as members join, forgotten when one leaves.
     extent: OnceLock<[f64; 4]>,
 }
 
 /// What is computed of an event when first asked for: a page of events reads these instead
-/// of summing up and clipping circles again. Boxed, so that an event not yet looked at stays
-/// small.
+/// of summing up and clipping circles again.
 #[derive(Debug, Clone, Default)]
 struct Derived {
     summary: OnceLock<Box<EventSummary>>,
@@ -88,7 +89,7 @@ impl Event {
             id,
             core: Vec::new(),
             support: Vec::new(),
-            cache: Derived::default(),
+            cache: OnceLock::new(),
             bounds: OnceLock::new(),
             extent: OnceLock::new(),
         }
@@ -96,7 +97,11 @@ impl Event {
 
     /// Forgets what was computed of it, when a member comes, goes or changes.
     fn touch(&mut self) {
-        self.cache = Derived::default();
+        self.cache = OnceLock::new();
+    }
+
+    fn derived(&self) -> &Derived {
+        self.cache.get_or_init(Box::default)
     }
 
     /// Whether it has no members (never so for a live event).
@@ -340,7 +345,7 @@ impl EventIndex {
     /// An event's counts, time span and suggested grade (computed once until it changes).
     pub fn summary<'e>(&self, event: &'e Event) -> &'e EventSummary {
         event
-            .cache
+            .derived()
             .summary
             .get_or_init(|| Box::new(summary::summarize(event, |id| &self.members[id])))
     }
@@ -352,7 +357,7 @@ impl EventIndex {
     pub fn footprint<'e>(&self, event: &'e Event, public: bool) -> &'e geo::MultiPolygon<f64> {
         // Without a private member, both see the same footprint.
         let public = public && event.members().any(|id| self.members[id].public.is_some());
-        event.cache.footprints[usize::from(!public)].get_or_init(|| {
+        event.derived().footprints[usize::from(!public)].get_or_init(|| {
             let shaping = |m: &&Member| m.shapes(public);
             let core: Vec<&Member> = event.core.iter().map(|id| &self.members[id]).collect();
             let places: Vec<Placement> = if core.iter().any(shaping) {

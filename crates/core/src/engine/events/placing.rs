@@ -52,7 +52,7 @@ impl EventIndex {
                 .filter_map(|m| self.members.get(m))
                 .filter(|m| m.core && m.review.is_auto())
         };
-        let Some(bounds) = e.bounds.get_or_init(|| Bounds::of(grouped())) else {
+        let Some(bounds) = e.bounds.get_or_init(|| Bounds::of(grouped()).map(Box::new)) else {
             return false;
         };
         bounds

@@ -74,6 +74,9 @@ impl EventIndex {
             .map(|(id, mut event)| {
                 event.core.sort_unstable();
                 event.support.sort_unstable();
+                // Most events hold a report or two: no room kept for more.
+                event.core.shrink_to_fit();
+                event.support.shrink_to_fit();
                 (id, event)
             })
             .collect();

@@ -233,7 +233,6 @@ impl Snapshot {
                 let review = facts.review;
                 Member {
                     id: e.id,
-                    version: e.version,
                     exact: Placement {
                         point: e.point,
                         radius_m: e.uncertainty_m,
