@@ -1,0 +1,92 @@
+//! Where the memory of a start goes: reads an index snapshot (as `sightmap serve` does on a
+//! restart) and prints the bytes held after each step, counted by the allocator, per report.
+//!
+//! Usage: `cargo run --release --example memory -- DATA_DIR/index.snapshot`
+
+use sightmap_core::engine::events::EventSettings;
+use sightmap_core::engine::index::Snapshot;
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// The system allocator, counting the bytes it holds.
+struct Counting;
+
+static HELD: AtomicUsize = AtomicUsize::new(0);
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        HELD.fetch_add(layout.size(), Ordering::Relaxed);
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        HELD.fetch_sub(layout.size(), Ordering::Relaxed);
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        HELD.fetch_add(new_size, Ordering::Relaxed);
+        HELD.fetch_sub(layout.size(), Ordering::Relaxed);
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
+
+fn held() -> usize {
+    HELD.load(Ordering::Relaxed)
+}
+
+fn main() {
+    let path = std::env::args()
+        .nth(1)
+        .expect("usage: memory DATA_DIR/index.snapshot");
+    let file = std::fs::File::open(&path).expect("the snapshot opens");
+    let base = held();
+    let mut snapshot =
+        Snapshot::read(std::io::BufReader::with_capacity(1 << 20, file)).expect("it reads");
+    let read = held() - base;
+    let members = snapshot.public_members();
+    let n = members.len().max(1);
+    let saved = snapshot.take_saved();
+    let before_index = held();
+    let index = snapshot.build_index().expect("the index builds");
+    let after_index = held();
+    let mark = held();
+    let table = sightmap_core::engine::events::table::MemberTable::of(members.clone());
+    let table_bytes = held() - mark;
+    drop(table);
+    let mark = held();
+    let core: Vec<_> = members.iter().filter(|m| m.core).collect();
+    let n_core = core.len();
+    let tree = sightmap_core::engine::events::links::LinkTree::of(core);
+    let tree_bytes = held() - mark;
+    drop(tree);
+    let mark = held();
+    let events = saved.into_events(EventSettings::default(), members);
+    let after_events = held();
+    println!(
+        "{} events, {n_core} core members; members' table {:.1} MB, core link tree {:.1} MB, events in all {:.1} MB",
+        events.len(),
+        table_bytes as f64 / 1e6,
+        tree_bytes as f64 / 1e6,
+        (after_events - mark) as f64 / 1e6
+    );
+    let line = |what: &str, bytes: usize| {
+        println!(
+            "{what:<40} {:>8.1} MB {:>6} B/report",
+            bytes as f64 / 1e6,
+            bytes / n
+        )
+    };
+    println!("{n} reports");
+    line("snapshot as read", read);
+    line(
+        "the index (after the snapshot's entries)",
+        after_index.saturating_sub(before_index),
+    );
+    line("everything held, index and events", after_events - base);
+    drop(events);
+    line("held without the events", held() - base);
+    drop(index);
+    line("held without the index either", held() - base);
+}
