@@ -5,6 +5,7 @@
 //! saved assignment that does not fit its members (a report without an event that needs one,
 //! an event without its founder) is refused, and the caller groups anew.
 
+use super::extents::{EMPTY_BOX, widen};
 use super::table::MemberTable;
 use super::{Event, EventIndex, EventSettings, Member};
 use crate::domain::model::{EventId, EventReview, ReportId};
@@ -100,7 +101,15 @@ fn saved_events(table: &MemberTable) -> Option<HashMap<EventId, Event>> {
             return None;
         }
         if let Some(event) = event {
-            let e = events.entry(event).or_insert_with(|| Event::new(event));
+            let e = events.entry(event).or_insert_with(|| {
+                let e = Event::new(event);
+                e.extent.get_or_init(|| EMPTY_BOX);
+                e
+            });
+            // Boxed here, in the table's order, rather than by looking each member up again.
+            if let Some(extent) = e.extent.get_mut() {
+                widen(extent, member);
+            }
             if member.core {
                 e.core.push(member.id);
             } else {

@@ -222,9 +222,12 @@ impl Snapshot {
 
     /// The events' members of the reports whose location is public (a private report's
     /// member needs its exact placement, which the snapshot does not hold), with their
-    /// sources taken from the saved events.
+    /// sources taken from the saved events; with room for the private ones, which the caller
+    /// adds (growing a vector of a million members would copy it).
     pub fn public_members(&mut self) -> Vec<Member> {
-        self.entries
+        let mut members = Vec::with_capacity(self.entries.len());
+        let public = self
+            .entries
             .iter()
             .zip(&mut self.saved.facts)
             .filter(|(e, _)| !e.private)
@@ -246,8 +249,9 @@ impl Snapshot {
                     testimony,
                     review,
                 }
-            })
-            .collect()
+            });
+        members.extend(public);
+        members
     }
 
     /// The saved events, taken out (call [`Snapshot::public_members`] first).
