@@ -10,8 +10,7 @@
 //! digits ([`searchable_words`], [`query_phrases`], [`matches`]): every store and the past
 //! match on these words, computed here, so all of them answer a query alike.
 
-use unicode_normalization::UnicodeNormalization;
-use unicode_normalization::char::is_combining_mark;
+use unicode_normalization::char::{decompose_compatible, is_combining_mark};
 
 /// A word of the input: its folded text and where it came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -72,18 +71,21 @@ fn fold_char(c: char, out: &mut String) -> bool {
         'ł' | 'Ł' => "l",
         'ß' => "ss",
         _ => {
+            // Its compatibility decomposition (NFKD of one character; the order of the marks,
+            // which NFKD would sort, does not matter as they are dropped).
             let start = out.len();
-            for d in std::iter::once(c).nfkd() {
-                if is_combining_mark(d) {
-                    continue;
+            let mut boundary = false;
+            decompose_compatible(c, |d| {
+                if boundary || is_combining_mark(d) {
+                    return;
                 }
                 if d.is_alphanumeric() {
                     out.extend(d.to_lowercase());
                 } else if out.len() == start {
-                    return false;
+                    boundary = true;
                 }
-            }
-            return true;
+            });
+            return !boundary;
         }
     };
     out.push_str(folded);
