@@ -1,12 +1,16 @@
-//! Names folded for matching: one form for every way a name is written, shared by the
-//! geocoder (place names) and the origins of sources (who says what).
+//! Text folded for matching: one form for every way a word is written, shared by the
+//! geocoder (place names), the origins of sources (who says what) and the full-text search
+//! of descriptions (the `q` filter).
 //!
 //! [`fold`] removes case, diacritics and harakat, unifies Arabic and Persian letter forms
 //! (ي ى → ی, ك → ک, ة → ه), turns the zero-width non-joiner, hyphens and other punctuation
 //! into spaces, drops apostrophes, and writes Persian and Arabic-Indic digits as ASCII.
+//!
+//! The text search folds letters the same way but keeps its words plain runs of letters and
+//! digits ([`searchable_words`], [`query_phrases`], [`matches`]): every store and the past
+//! match on these words, computed here, so all of them answer a query alike.
 
-use unicode_normalization::UnicodeNormalization;
-use unicode_normalization::char::is_combining_mark;
+use unicode_normalization::char::{decompose_compatible, is_combining_mark};
 
 /// A word of the input: its folded text and where it came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,52 +39,62 @@ impl Token {
     }
 }
 
-/// What one input character becomes.
-enum Folded {
-    /// Part of a word: these characters (none for a removed mark).
-    Word(String),
-    /// A word boundary.
-    Break,
-}
-
-fn fold_char(c: char) -> Folded {
-    match c {
+/// Folds one input character onto the end of `out`: its folded characters (none for a
+/// removed mark). False, with `out` unchanged, for a word boundary.
+fn fold_char(c: char, out: &mut String) -> bool {
+    if c.is_ascii() {
+        // Most text, and the answer NFKD would give.
+        return match c {
+            // Apostrophes: removed within a word.
+            '\'' | '`' => true,
+            _ if c.is_ascii_alphanumeric() => {
+                out.push(c.to_ascii_lowercase());
+                true
+            }
+            _ => false,
+        };
+    }
+    let folded = match c {
         // Apostrophes and modifier letters for ʿayn and hamza: removed within a word.
-        '\'' | '’' | '‘' | 'ʼ' | 'ʻ' | 'ʿ' | 'ʾ' | '`' | '´' => {
-            Folded::Word(String::new())
-        }
-        'ـ' => Folded::Word(String::new()), // tatweel
-        '\u{200c}' | '\u{200d}' => Folded::Break,
-        'ي' | 'ى' | 'ئ' => Folded::Word("ی".into()),
-        'ك' => Folded::Word("ک".into()),
-        'ة' => Folded::Word("ه".into()),
-        '۰'..='۹' => Folded::Word(digit(c as u32 - '۰' as u32)),
-        '٠'..='٩' => Folded::Word(digit(c as u32 - '٠' as u32)),
-        'ə' | 'Ə' => Folded::Word("a".into()),
-        'ı' => Folded::Word("i".into()),
-        'đ' | 'Đ' => Folded::Word("d".into()),
-        'ø' | 'Ø' => Folded::Word("o".into()),
-        'ł' | 'Ł' => Folded::Word("l".into()),
-        'ß' => Folded::Word("ss".into()),
+        '’' | '‘' | 'ʼ' | 'ʻ' | 'ʿ' | 'ʾ' | '´' => "",
+        'ـ' => "", // tatweel
+        '\u{200c}' | '\u{200d}' => return false,
+        'ي' | 'ى' | 'ئ' => "ی",
+        'ك' => "ک",
+        'ة' => "ه",
+        '۰'..='۹' => return push_digit(c as u32 - '۰' as u32, out),
+        '٠'..='٩' => return push_digit(c as u32 - '٠' as u32, out),
+        'ə' | 'Ə' => "a",
+        'ı' => "i",
+        'đ' | 'Đ' => "d",
+        'ø' | 'Ø' => "o",
+        'ł' | 'Ł' => "l",
+        'ß' => "ss",
         _ => {
-            let mut out = String::new();
-            for d in std::iter::once(c).nfkd() {
-                if is_combining_mark(d) {
-                    continue;
+            // Its compatibility decomposition (NFKD of one character; the order of the marks,
+            // which NFKD would sort, does not matter as they are dropped).
+            let start = out.len();
+            let mut boundary = false;
+            decompose_compatible(c, |d| {
+                if boundary || is_combining_mark(d) {
+                    return;
                 }
                 if d.is_alphanumeric() {
                     out.extend(d.to_lowercase());
-                } else if out.is_empty() {
-                    return Folded::Break;
+                } else if out.len() == start {
+                    boundary = true;
                 }
-            }
-            Folded::Word(out)
+            });
+            return !boundary;
         }
-    }
+    };
+    out.push_str(folded);
+    true
 }
 
-fn digit(n: u32) -> String {
-    char::from_digit(n, 10).expect("a digit").to_string()
+fn push_digit(n: u32, out: &mut String) -> bool {
+    out.push(char::from_digit(n, 10).expect("a digit"));
+    true
 }
 
 /// Splits text into folded words, keeping where each came from. A decimal point between
@@ -89,6 +103,7 @@ pub fn tokenize(text: &str) -> Vec<Token> {
     let mut tokens: Vec<Token> = Vec::new();
     let mut current: Option<Token> = None;
     let mut chars = text.char_indices().peekable();
+    let mut folded = String::new();
     while let Some((at, c)) = chars.next() {
         let end = at + c.len_utf8();
         // "37.5": the point joins the digits around it.
@@ -99,23 +114,25 @@ pub fn tokenize(text: &str) -> Vec<Token> {
             && chars
                 .peek()
                 .is_some_and(|&(_, n)| n.is_ascii_digit() || ('۰'..='۹').contains(&n));
-        let folded = if decimal_point {
-            Folded::Word(".".into())
+        folded.clear();
+        let word = if decimal_point {
+            folded.push('.');
+            true
         } else {
-            fold_char(c)
+            fold_char(c, &mut folded)
         };
-        match folded {
-            Folded::Break => {
+        match (word, folded.as_str()) {
+            (false, _) => {
                 if let Some(t) = current.take() {
                     tokens.push(t);
                 }
             }
-            Folded::Word(w) if w.is_empty() => {
+            (true, "") => {
                 if let Some(t) = current.as_mut() {
                     t.end = end;
                 }
             }
-            Folded::Word(w) => {
+            (true, w) => {
                 let numeric = w.starts_with(|d: char| d.is_ascii_digit() || d == '.');
                 if let Some(t) = current.as_mut() {
                     let was_numeric = t.text.starts_with(|d: char| d.is_ascii_digit());
@@ -125,12 +142,12 @@ pub fn tokenize(text: &str) -> Vec<Token> {
                 }
                 match current.as_mut() {
                     Some(t) => {
-                        t.text.push_str(&w);
+                        t.text.push_str(w);
                         t.end = end;
                     }
                     None => {
                         current = Some(Token {
-                            text: w,
+                            text: w.to_string(),
                             start: at,
                             end,
                         })
@@ -158,6 +175,73 @@ pub fn join<'a>(words: impl Iterator<Item = &'a str>) -> String {
         out.push_str(w);
     }
     out
+}
+
+/// Folds one character of a description or a query for the text search, as [`fold_char`]
+/// but for apostrophes, which part words here ("Rasht's airport" holds "rasht", as the
+/// stores' search always read it) where names drop them ("Ma'ku" is "maku").
+fn search_char(c: char, out: &mut String) -> bool {
+    match c {
+        '\'' | '’' | '‘' | '`' | '´' => false,
+        _ => fold_char(c, out),
+    }
+}
+
+/// The words of a description as the text search matches them: runs of letters and digits,
+/// folded as names are (case, diacritics and harakat removed, ي/ك written ی/ک, Persian and
+/// Arabic-Indic digits as ASCII), joined by single spaces. Everything else parts words
+/// (punctuation, hyphens, apostrophes, the zero-width non-joiner), and unlike [`tokenize`]
+/// a decimal point parts its digits and digits stay with the letters beside them.
+///
+/// Both SQL stores keep this beside the description (the `search_words` column) and index
+/// it; the past computes it in memory. So the only tokenizer is this one: the stores' own
+/// split these words on their spaces and nothing else.
+pub fn searchable_words(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut word_start = 0;
+    for c in text.chars() {
+        if !search_char(c, &mut out) && out.len() > word_start {
+            out.push(' ');
+            word_start = out.len();
+        }
+    }
+    if out.ends_with(' ') {
+        out.pop();
+    }
+    out
+}
+
+/// The phrases of a `q` filter: each of its whitespace-separated parts as its
+/// [`searchable_words`] (so "Rasht's" is the phrase "rasht s"), parts without a word left
+/// out. A report matches when its words hold every phrase ([`matches`]); no phrase matches
+/// nothing.
+pub fn query_phrases(q: &str) -> Vec<Vec<String>> {
+    q.split_whitespace()
+        .map(|part| {
+            searchable_words(part)
+                .split(' ')
+                .filter(|w| !w.is_empty())
+                .map(String::from)
+                .collect::<Vec<_>>()
+        })
+        .filter(|phrase| !phrase.is_empty())
+        .collect()
+}
+
+/// Whether `words` (a [`searchable_words`] text) holds every phrase, each as consecutive
+/// words; false for no phrase. The in-memory match, which the SQL stores' full-text indexes
+/// answer alike on the same words.
+pub fn matches(words: &str, phrases: &[Vec<String>]) -> bool {
+    if phrases.is_empty() {
+        return false;
+    }
+    let words: Vec<&str> = words.split(' ').collect();
+    phrases.iter().all(|phrase| {
+        phrase.is_empty()
+            || words
+                .windows(phrase.len())
+                .any(|w| w.iter().zip(phrase).all(|(a, b)| *a == b))
+    })
 }
 
 #[cfg(test)]
@@ -191,5 +275,52 @@ mod tests {
             words,
             ["30", "km", "nw", "of", "rasht", "10", "کیلومتری", "37.5"]
         );
+    }
+    #[test]
+    fn searchable_words_are_folded_runs_of_letters_and_digits() {
+        assert_eq!(
+            searchable_words("Drones over EASTERN Gīlān, near Rasht's airport!"),
+            "drones over eastern gilan near rasht s airport"
+        );
+        assert_eq!(
+            searchable_words("Shahed-136 at 03:40, 10km; 37.5°N"),
+            "shahed 136 at 03 40 10km 37 5 n"
+        );
+        assert_eq!(
+            searchable_words("پهپاد در كرج، ۳ عدد"),
+            "پهپاد در کرج 3 عدد"
+        );
+        assert_eq!(searchable_words("لاهيجان"), searchable_words("لاهیجان"));
+        assert_eq!(searchable_words("می\u{200c}روند"), "می روند");
+        assert_eq!(searchable_words("  ... "), "");
+        assert_eq!(searchable_words("Ma'ku ʿAli"), "ma ku ali");
+    }
+
+    #[test]
+    fn queries_are_phrases_of_the_same_words() {
+        assert_eq!(
+            query_phrases("Rasht's  gilan, -- ۱۳۶"),
+            [vec!["rasht", "s"], vec!["gilan"], vec!["136"]]
+        );
+        assert!(query_phrases(" , - ").is_empty());
+        let words = searchable_words("Drones over eastern Gīlān, near Rasht's airport");
+        for (query, hit) in [
+            ("drones", true),
+            ("GILAN", true),
+            ("gīlān", true),
+            ("eastern gilan", true),
+            ("eastern-gilan", true),
+            ("gilan,", true),
+            ("rasht", true),
+            ("rasht's airport", true),
+            ("airport rasht's", true),
+            ("over-near", false),
+            ("western", false),
+            ("drone", false),
+            ("", false),
+            ("!", false),
+        ] {
+            assert_eq!(matches(&words, &query_phrases(query)), hit, "{query}");
+        }
     }
 }

@@ -134,7 +134,8 @@ pub struct Filter {
     pub source_types: Option<Vec<SourceType>>,
     /// At least one of these tags.
     pub tags: Option<Vec<String>>,
-    /// Words that must all appear in the description.
+    /// Words that must all appear in the description: each whitespace-separated part as a
+    /// phrase of its folded words ([`crate::domain::text::query_phrases`]).
     pub text: Option<String>,
     /// At most this many metres from the nearest land border.
     pub border_within_m: Option<f64>,

@@ -162,6 +162,9 @@ pub const BOOKKEEPING_COLUMNS: &[&str] = &[
     "version",
     // When the report was deleted (hidden from queries, kept for its history).
     "deleted_at",
+    // The description's words as the text search matches them, written from Rust on every
+    // write and indexed by each store's full-text search (`crate::domain::text`).
+    "search_words",
 ];
 
 fn text(value: &str) -> Option<Value> {

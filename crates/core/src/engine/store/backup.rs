@@ -8,7 +8,9 @@
 //! `restore` checks a backup the same way, then, with the data directory's lock held (the
 //! server must be stopped), moves the current database aside (nothing is deleted), puts the
 //! backup in its place with a new store identity, and drops the index snapshot, so the next
-//! start rebuilds the index from what was restored.
+//! start rebuilds the index from what was restored. A backup of an older schema is restored as
+//! it is and upgraded by that start like any store (the search words of schema 6 are written
+//! then, from the descriptions).
 //!
 //! For PostgreSQL, use its own tools (`pg_dump`, `pg_basebackup`).
 

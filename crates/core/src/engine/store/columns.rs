@@ -68,6 +68,9 @@ pub enum Col {
     PublicView,
     /// [`Report::event_review`], as its text (`auto`, `exclude` or an event id).
     EventReview,
+    /// The description's [`crate::domain::text::searchable_words`], for the full-text
+    /// search: written with every write, never read back into a report.
+    SearchWords,
 }
 
 impl Col {
@@ -100,6 +103,7 @@ impl Col {
             Col::InSea => "in_sea",
             Col::PublicView => "public_view",
             Col::EventReview => "event_review",
+            Col::SearchWords => "search_words",
         }
     }
 
@@ -111,7 +115,7 @@ impl Col {
 
 /// The columns a write sets after the id, in the order of [`write_values`]. The version is
 /// set by each store its own way.
-pub const WRITE: [Col; 24] = [
+pub const WRITE: [Col; 25] = [
     Col::Kind,
     Col::Description,
     Col::LocationText,
@@ -136,17 +140,19 @@ pub const WRITE: [Col; 24] = [
     Col::InSea,
     Col::PublicView,
     Col::EventReview,
+    Col::SearchWords,
 ];
 
 /// The columns [`report_from`] reads, in their select order: the id, then what a write sets
-/// but the source types (derived from the sources).
+/// but the source types (derived from the sources) and the search words (from the
+/// description).
 pub const REPORT: [Col; 24] = report_columns();
 
 const fn report_columns() -> [Col; 24] {
     let mut out = [Col::Id; 24];
     let (mut i, mut j) = (0, 1);
     while i < WRITE.len() {
-        if !matches!(WRITE[i], Col::SourceTypes) {
+        if !matches!(WRITE[i], Col::SourceTypes | Col::SearchWords) {
             out[j] = WRITE[i];
             j += 1;
         }
@@ -253,7 +259,7 @@ pub enum Value<'a> {
 }
 
 /// The values of [`WRITE`] for a report, in its order.
-pub fn write_values(r: &Report) -> Result<[Value<'_>; 24], StoreError> {
+pub fn write_values(r: &Report) -> Result<[Value<'_>; 25], StoreError> {
     fn json<T: serde::Serialize>(value: &T) -> Result<String, StoreError> {
         serde_json::to_string(value)
             .map_err(|e| StoreError::internal(super::Failure::caused("", e)))
@@ -283,7 +289,16 @@ pub fn write_values(r: &Report) -> Result<[Value<'_>; 24], StoreError> {
         Value::Bool(r.relation.in_sea),
         Value::OptOwned(super::public_view_json(r)?),
         Value::Owned(r.event_review.as_text()),
+        Value::Owned(crate::domain::text::searchable_words(&r.description)),
     ])
+}
+
+/// The search words among a report's [`write_values`], for a store's full-text index.
+pub fn search_words<'a>(values: &'a [Value<'a>; WRITE.len()]) -> &'a str {
+    match &values[const { position(&WRITE, Col::SearchWords) }] {
+        Value::Owned(words) => words,
+        _ => unreachable!("write_values gives the search words as owned text"),
+    }
 }
 
 /// The [`StoredRow`] methods that a store's row answers with its own typed getter (`get` for
@@ -525,10 +540,10 @@ mod tests {
     }
 
     #[test]
-    fn every_written_column_but_the_source_types_is_read_back() {
+    fn every_written_column_but_the_derived_ones_is_read_back() {
         for col in WRITE {
             assert!(
-                REPORT.contains(&col) || col == Col::SourceTypes,
+                REPORT.contains(&col) || matches!(col, Col::SourceTypes | Col::SearchWords),
                 "{} is written but never read",
                 col.name()
             );

@@ -254,7 +254,9 @@ pub trait ReportReader: Send + Sync + 'static {
     /// each with its position: for streaming exports a chunk at a time.
     async fn scan(&self, after: i64, limit: usize) -> Result<Vec<(i64, Report)>, StoreError>;
 
-    /// Ids of live reports whose description has every word of `words`.
+    /// Ids of live reports whose description holds every phrase of the query `words`, as
+    /// [`crate::domain::text::matches`] decides on the description's search words: one
+    /// definition for every store.
     async fn text_matches(&self, words: String) -> Result<HashSet<ReportId>, StoreError>;
 
     /// What the index needs of every live report, to rebuild it at start-up.

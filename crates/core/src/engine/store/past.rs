@@ -6,13 +6,18 @@
 
 use super::{Change, ReportReader, StoreError};
 use crate::domain::model::{IndexRecord, Report, ReportId, Timestamp};
+use crate::domain::text;
 use std::collections::{HashMap, HashSet};
+use std::sync::OnceLock;
 
 /// The reports of one past moment, in id order.
 pub struct PastStore {
     at: Timestamp,
     /// Each report with the version of its revision, sorted by id.
     reports: Vec<(Report, i64)>,
+    /// Each report's [`text::searchable_words`], in the same order (what the stores index),
+    /// made at the first text query.
+    words: OnceLock<Vec<String>>,
     by_id: HashMap<ReportId, usize>,
     identity: String,
 }
@@ -30,6 +35,7 @@ impl PastStore {
         Self {
             at,
             reports,
+            words: OnceLock::new(),
             by_id,
             identity: format!("{identity} as of {at}"),
         }
@@ -40,8 +46,11 @@ impl PastStore {
         self.reports
             .iter()
             .map(|(r, _)| {
+                // The description, and its search words once a text query made them (about
+                // as long).
                 std::mem::size_of::<Report>()
-                    + r.description.len()
+                    + 2 * r.description.len()
+                    + std::mem::size_of::<String>()
                     + r.location.text.as_ref().map_or(0, String::len)
                     + r.sources.len() * 128
                     + r.tags.iter().map(|t| t.len() + 24).sum::<usize>()
@@ -49,20 +58,6 @@ impl PastStore {
             })
             .sum()
     }
-}
-
-/// The words of a text as the stores' full-text search reads them: runs of letters and
-/// digits, lower-cased.
-fn words(text: &str) -> Vec<String> {
-    text.split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(str::to_lowercase)
-        .collect()
-}
-
-/// Whether `words` holds `phrase` as consecutive words.
-fn holds(words: &[String], phrase: &[String]) -> bool {
-    phrase.is_empty() || words.windows(phrase.len()).any(|w| w == phrase)
 }
 
 #[async_trait::async_trait]
@@ -91,18 +86,23 @@ impl ReportReader for PastStore {
     }
 
     async fn text_matches(&self, text: String) -> Result<HashSet<ReportId>, StoreError> {
-        let phrases: Vec<Vec<String>> = text.split_whitespace().map(words).collect();
-        if phrases.iter().all(Vec::is_empty) {
+        // The stores' match, on the same words: see `text::matches`.
+        let phrases = text::query_phrases(&text);
+        if phrases.is_empty() {
             return Ok(HashSet::new());
         }
+        let words = self.words.get_or_init(|| {
+            self.reports
+                .iter()
+                .map(|(r, _)| text::searchable_words(&r.description))
+                .collect()
+        });
         Ok(self
             .reports
             .iter()
-            .filter(|(report, _)| {
-                let description = words(&report.description);
-                phrases.iter().all(|p| holds(&description, p))
-            })
-            .map(|(report, _)| report.id)
+            .zip(words)
+            .filter(|(_, words)| text::matches(words, &phrases))
+            .map(|((report, _), _)| report.id)
             .collect())
     }
 
@@ -135,31 +135,5 @@ impl ReportReader for PastStore {
             "the reports as of {}, rebuilt from the revision history",
             self.at
         )
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn words_are_matched_as_the_full_text_search_reads_them() {
-        let description = words("Drones over eastern Gilan, near Rasht's airport");
-        for (query, hit) in [
-            ("drones", true),
-            ("GILAN", true),
-            ("eastern gilan", true),
-            ("gilan,", true),
-            ("rasht", true),
-            ("western", false),
-            ("drone", false),
-        ] {
-            let phrases: Vec<Vec<String>> = query.split_whitespace().map(words).collect();
-            assert_eq!(
-                phrases.iter().all(|p| holds(&description, p)),
-                hit,
-                "{query}"
-            );
-        }
     }
 }

@@ -4,8 +4,9 @@
 //! `search_path` (PostGIS must be installed in the database, or creatable by the user):
 //! `reports` holds the embedded store's columns, with the point also as a generated
 //! `geography(Point,4326)` column `geog` under a GiST index (for SQL and GIS clients reading
-//! the table), and a full-text index on the description; `sightmap_meta` holds the store's
-//! identity and schema version; `sightmap_version` is a one-row counter of changes.
+//! the table), and a full-text index on the search words sightmap writes beside the
+//! description; `sightmap_meta` holds the store's identity and schema version;
+//! `sightmap_version` is a one-row counter of changes.
 //!
 //! **Versions.** Each write transaction takes its versions from the counter with
 //! `UPDATE … RETURNING`; the row lock it takes is held until commit, so transactions commit in

@@ -64,17 +64,23 @@ impl ReportReader for PostgresStore {
     }
 
     async fn text_matches(&self, words: String) -> Result<HashSet<ReportId>, StoreError> {
-        // Each word must appear (as a phrase of its own tokens), as with the embedded store.
-        let words: Vec<&str> = words.split_whitespace().collect();
-        if words.is_empty() {
+        // Every phrase of the query's search words must appear in the row's, as with the
+        // embedded store: the 'simple' configuration splits both on their spaces alike (see
+        // `text::matches`).
+        let phrases: Vec<String> = crate::domain::text::query_phrases(&words)
+            .iter()
+            .map(|phrase| phrase.join(" "))
+            .collect();
+        if phrases.is_empty() {
             return Ok(HashSet::new());
         }
         let client = self.client().await?;
         let rows = client
             .query(
-                "SELECT id FROM reports WHERE deleted_at IS NULL AND to_tsvector('simple', description) @@ \
-                 ALL (SELECT phraseto_tsquery('simple', w) FROM unnest($1::text[]) AS w)",
-                &[&words],
+                "SELECT id FROM reports WHERE deleted_at IS NULL \
+                 AND to_tsvector('simple', search_words) @@ \
+                 ALL (SELECT phraseto_tsquery('simple', p) FROM unnest($1::text[]) AS p)",
+                &[&phrases],
             )
             .await?;
         rows.iter()

@@ -3,7 +3,7 @@
 use super::*;
 
 /// The schema this code writes; bumped with every migration.
-pub(super) const SCHEMA_VERSION: i64 = 3;
+pub(super) const SCHEMA_VERSION: i64 = 4;
 
 pub(super) const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS sightmap_meta (key text PRIMARY KEY, value text NOT NULL);
@@ -46,6 +46,9 @@ CREATE TABLE IF NOT EXISTS reports (
 ALTER TABLE reports ADD COLUMN IF NOT EXISTS public_view jsonb;
 -- Version 3: a reviewer's correction of the report's event.
 ALTER TABLE reports ADD COLUMN IF NOT EXISTS event_review text NOT NULL DEFAULT 'auto';
+-- Version 4: the description's search words (domain::text::searchable_words), written by
+-- sightmap, indexed below in place of the description (filled in by `fill_search_words`).
+ALTER TABLE reports ADD COLUMN IF NOT EXISTS search_words text NOT NULL DEFAULT '';
 CREATE TABLE IF NOT EXISTS sightmap_revisions (
     report_id uuid NOT NULL,
     version   bigint NOT NULL,
@@ -65,9 +68,52 @@ CREATE TABLE IF NOT EXISTS sightmap_tokens (
 );
 CREATE UNIQUE INDEX IF NOT EXISTS reports_version ON reports (version);
 CREATE INDEX IF NOT EXISTS reports_geog ON reports USING gist (geog);
-CREATE INDEX IF NOT EXISTS reports_text ON reports
-    USING gin (to_tsvector('simple', description)) WHERE deleted_at IS NULL;
 ";
+
+/// The full-text index, made once the search words are in: the 'simple' configuration only
+/// splits them on their spaces and keeps each word as it is (sightmap folded them).
+const TEXT_INDEX: &str = "
+DROP INDEX IF EXISTS reports_text;
+CREATE INDEX IF NOT EXISTS reports_words ON reports
+    USING gin (to_tsvector('simple', search_words)) WHERE deleted_at IS NULL;
+";
+
+/// Rows given their search words at a time while the schema is upgraded to 4.
+const FILL_BATCH: i64 = 10_000;
+
+/// Version 4: gives every row its search words, written from its description here as every
+/// write writes them, a batch of rows at a time (in the upgrade's transaction), before the
+/// index on them is made.
+async fn fill_search_words(tx: &tokio_postgres::Transaction<'_>) -> Result<(), StoreError> {
+    tx.batch_execute("DROP INDEX IF EXISTS reports_text")
+        .await?;
+    let read = tx
+        .prepare("SELECT seq, description FROM reports WHERE seq > $1 ORDER BY seq LIMIT $2")
+        .await?;
+    let write = tx
+        .prepare(
+            "UPDATE reports AS r SET search_words = u.words \
+             FROM unnest($1::bigint[], $2::text[]) AS u(seq, words) WHERE r.seq = u.seq",
+        )
+        .await?;
+    let mut after = i64::MIN;
+    loop {
+        let rows = tx.query(&read, &[&after, &FILL_BATCH]).await?;
+        let mut seqs = Vec::with_capacity(rows.len());
+        let mut words = Vec::with_capacity(rows.len());
+        for row in &rows {
+            seqs.push(row.try_get::<_, i64>(0)?);
+            words.push(crate::domain::text::searchable_words(row.try_get(1)?));
+        }
+        if !seqs.is_empty() {
+            tx.execute(&write, &[&seqs, &words]).await?;
+        }
+        match seqs.last() {
+            Some(&last) if rows.len() as i64 == FILL_BATCH => after = last,
+            _ => return Ok(()),
+        }
+    }
+}
 
 /// Creates or upgrades the schema under an advisory lock (instances may start together);
 /// returns the store's identity and whether the schema was created now.
@@ -108,7 +154,8 @@ pub(super) async fn upgrade_schema(
             .map(|r| r.get(0)),
         false => None,
     };
-    if let Some(v) = existing.and_then(|v| v.parse::<i64>().ok())
+    let existing = existing.and_then(|v| v.parse::<i64>().ok());
+    if let Some(v) = existing
         && v > SCHEMA_VERSION
     {
         return Err(StoreError::corrupt(format!(
@@ -116,6 +163,11 @@ pub(super) async fn upgrade_schema(
         )));
     }
     tx.batch_execute(SCHEMA).await?;
+    // A new schema's table is empty: filling it costs nothing.
+    if existing.is_none_or(|v| v < 4) {
+        fill_search_words(&tx).await?;
+    }
+    tx.batch_execute(TEXT_INDEX).await?;
     tx.execute(
         "INSERT INTO sightmap_meta (key, value) VALUES ('schema_version', $1) \
          ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",

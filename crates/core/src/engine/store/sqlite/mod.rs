@@ -22,6 +22,7 @@ use crate::domain::access::TokenRecord;
 use crate::domain::history::Revision;
 use crate::domain::model::IndexRecord;
 use crate::domain::model::{Relation, Report, ReportId, Timestamp};
+use crate::domain::text;
 use parking_lot::Mutex;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use std::collections::HashSet;
@@ -34,7 +35,7 @@ use tokio::sync::oneshot;
 pub const DB_FILE: &str = "sightmap.db";
 const LOCK_FILE: &str = "sightmap.lock";
 /// The schema this code writes; bumped with every migration.
-pub(super) const SCHEMA_VERSION: i64 = 5;
+pub(super) const SCHEMA_VERSION: i64 = 6;
 /// How much of the database file each reader maps into memory (SQLite caps it at its
 /// compile-time maximum, 2 GiB in the bundled build).
 const READER_MMAP_BYTES: i64 = 1 << 40;
@@ -48,6 +49,9 @@ const SHORT_READ_IDS: usize = 2_000;
 
 /// Most writes committed in one group.
 const MAX_GROUP: usize = 512;
+
+/// Rows given their search words in one transaction while the schema is upgraded to 6.
+const FILL_BATCH: usize = 10_000;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS reports (
@@ -78,7 +82,8 @@ CREATE TABLE IF NOT EXISTS reports (
     updated_at    INTEGER NOT NULL,
     deleted_at    INTEGER,
     public_view   TEXT,
-    event_review  TEXT NOT NULL DEFAULT 'auto'
+    event_review  TEXT NOT NULL DEFAULT 'auto',
+    search_words  TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS reports_version ON reports (version);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -99,7 +104,10 @@ CREATE TABLE IF NOT EXISTS tokens (
     created_at INTEGER NOT NULL,
     revoked_at INTEGER
 );
-CREATE VIRTUAL TABLE IF NOT EXISTS report_text USING fts5 (description, content = '', contentless_delete = 1);
+-- The live reports' search words (see domain::text::searchable_words), split on their spaces
+-- only: the ASCII tokenizer takes every other character they hold for a word's.
+CREATE VIRTUAL TABLE IF NOT EXISTS report_words
+    USING fts5 (search_words, content = '', contentless_delete = 1, tokenize = 'ascii');
 ";
 
 /// The select list of [`columns::INDEX`].
@@ -246,7 +254,7 @@ fn upgrade_schema(conn: &Connection) -> Result<(), StoreError> {
     // Version 2: reports whose place text was ambiguous are marked. Version 3: each report's
     // relation to the borders and coast (filled in by the service for older rows). Version 4:
     // the public view of a private location. Version 5: a reviewer's correction of the
-    // report's event.
+    // report's event. Version 6: the search words, filled in below.
     for (column, definition) in [
         ("location_ambiguous", "INTEGER NOT NULL DEFAULT 0"),
         ("border_distance_m", "REAL"),
@@ -255,6 +263,7 @@ fn upgrade_schema(conn: &Connection) -> Result<(), StoreError> {
         ("in_sea", "INTEGER NOT NULL DEFAULT 0"),
         ("public_view", "TEXT"),
         ("event_review", "TEXT NOT NULL DEFAULT 'auto'"),
+        ("search_words", "TEXT NOT NULL DEFAULT ''"),
     ] {
         let exists: bool = conn.query_row(
             "SELECT EXISTS (SELECT 1 FROM pragma_table_info('reports') WHERE name = ?1)",
@@ -267,7 +276,50 @@ fn upgrade_schema(conn: &Connection) -> Result<(), StoreError> {
             ))?;
         }
     }
+    if version < 6 {
+        fill_search_words(conn)?;
+    }
     conn.pragma_update(None, "user_version", SCHEMA_VERSION)?;
+    Ok(())
+}
+
+/// Version 6: gives every row its search words, written from its description here as every
+/// write writes them, a batch of rows to a transaction (an interrupted upgrade starts again
+/// at the next open); then indexes the live rows' words in place of the descriptions.
+fn fill_search_words(conn: &Connection) -> Result<(), StoreError> {
+    let mut read = conn.prepare(
+        "SELECT rowid, description FROM reports WHERE rowid > ?1 ORDER BY rowid LIMIT ?2",
+    )?;
+    let mut write = conn.prepare("UPDATE reports SET search_words = ?2 WHERE rowid = ?1")?;
+    let mut after = i64::MIN;
+    loop {
+        let tx = conn.unchecked_transaction()?;
+        let mut rows = read.query(params![after, FILL_BATCH as i64])?;
+        let mut words = Vec::with_capacity(FILL_BATCH);
+        while let Some(row) = rows.next()? {
+            words.push((
+                row.get::<_, i64>(0)?,
+                text::searchable_words(text_ref(row, 1)?),
+            ));
+        }
+        drop(rows);
+        for (rowid, words) in &words {
+            write.execute(params![rowid, words])?;
+        }
+        tx.commit()?;
+        match words.last() {
+            Some(&(last, _)) if words.len() == FILL_BATCH => after = last,
+            _ => break,
+        }
+    }
+    let tx = conn.unchecked_transaction()?;
+    tx.execute_batch(
+        "DROP TABLE IF EXISTS report_text;
+         INSERT INTO report_words (report_words) VALUES ('delete-all');
+         INSERT INTO report_words (rowid, search_words)
+             SELECT rowid, search_words FROM reports WHERE deleted_at IS NULL;",
+    )?;
+    tx.commit()?;
     Ok(())
 }
 
@@ -425,19 +477,22 @@ impl ReportReader for SqliteStore {
     }
 
     async fn text_matches(&self, words: String) -> Result<HashSet<ReportId>, StoreError> {
-        // Each word is quoted, so FTS5 reads the user's text as words, never as query syntax.
-        let expr = words
-            .split_whitespace()
-            .map(|w| format!("\"{}\"", w.replace('"', "\"\"")))
-            .collect::<Vec<_>>()
-            .join(" ");
-        if expr.is_empty() {
+        // Each phrase of the query's search words quoted (they hold letters and digits only,
+        // so FTS5 reads them as words, never as query syntax); phrases side by side must all
+        // match. The index holds the same words: see `text::matches`.
+        let phrases = text::query_phrases(&words);
+        if phrases.is_empty() {
             return Ok(HashSet::new());
         }
+        let expr = phrases
+            .iter()
+            .map(|phrase| format!("\"{}\"", phrase.join(" ").replace('"', "\"\"")))
+            .collect::<Vec<_>>()
+            .join(" ");
         self.read(move |conn| {
             let mut stmt = conn.prepare_cached(
-                "SELECT r.id FROM report_text t JOIN reports r ON r.rowid = t.rowid \
-                 WHERE report_text MATCH ?1 AND r.deleted_at IS NULL",
+                "SELECT r.id FROM report_words t JOIN reports r ON r.rowid = t.rowid \
+                 WHERE report_words MATCH ?1 AND r.deleted_at IS NULL",
             )?;
             let ids = stmt
                 .query_map([expr], |row| id_at(row, 0))?

@@ -35,6 +35,11 @@ pub(super) static UPDATE_SQL: LazyLock<String> = LazyLock::new(|| {
     )
 });
 
+/// Indexes a live row's search words for the full-text search.
+const INSERT_WORDS_SQL: &str = "INSERT INTO report_words (rowid, search_words) VALUES (?1, ?2)";
+/// Takes a row out of the full-text index.
+const DELETE_WORDS_SQL: &str = "DELETE FROM report_words WHERE rowid = ?1";
+
 pub(super) enum WriteOp {
     Insert {
         reports: Vec<Report>,
@@ -182,8 +187,7 @@ pub(super) fn insert_reports(
     next_version: &mut i64,
 ) -> Result<WriteOutcome, StoreError> {
     let mut insert = conn.prepare_cached(&INSERT_SQL)?;
-    let mut text =
-        conn.prepare_cached("INSERT INTO report_text (rowid, description) VALUES (?1, ?2)")?;
+    let mut text = conn.prepare_cached(INSERT_WORDS_SQL)?;
     let mut results = Vec::with_capacity(reports.len());
     for r in reports {
         let version = *next_version;
@@ -192,7 +196,10 @@ pub(super) fn insert_reports(
         let changed = insert.execute(bind(&id, &version, &values).as_slice())?;
         if changed == 1 {
             *next_version += 1;
-            text.execute(params![conn.last_insert_rowid(), r.description])?;
+            text.execute(params![
+                conn.last_insert_rowid(),
+                columns::search_words(&values)
+            ])?;
             add_revision(
                 conn,
                 &r.id,
@@ -228,10 +235,9 @@ pub(super) fn update_report(
     let values = columns::write_values(r)?;
     conn.prepare_cached(&UPDATE_SQL)?
         .execute(bind(&rowid, &version, &values).as_slice())?;
-    conn.prepare_cached("DELETE FROM report_text WHERE rowid = ?1")?
-        .execute([rowid])?;
-    conn.prepare_cached("INSERT INTO report_text (rowid, description) VALUES (?1, ?2)")?
-        .execute(params![rowid, r.description])?;
+    conn.prepare_cached(DELETE_WORDS_SQL)?.execute([rowid])?;
+    conn.prepare_cached(INSERT_WORDS_SQL)?
+        .execute(params![rowid, columns::search_words(&values)])?;
     add_revision(
         conn,
         &r.id,
@@ -257,8 +263,7 @@ pub(super) fn delete_report(
     let version = take_version(next_version);
     conn.prepare_cached("UPDATE reports SET deleted_at = ?2, version = ?3 WHERE rowid = ?1")?
         .execute(params![rowid, at.0, version])?;
-    conn.prepare_cached("DELETE FROM report_text WHERE rowid = ?1")?
-        .execute([rowid])?;
+    conn.prepare_cached(DELETE_WORDS_SQL)?.execute([rowid])?;
     add_revision(conn, id, version, at, by, RevisionAction::Deleted, None)?;
     Ok(WriteOutcome::Version(Some(version)))
 }
