@@ -9,7 +9,6 @@ use super::extents::{EMPTY_BOX, widen};
 use super::table::MemberTable;
 use super::{Event, EventIndex, EventSettings, Member};
 use crate::domain::model::{EventId, EventReview, ReportId};
-use foldhash::{HashMap, HashMapExt};
 
 /// The version of the grouping rules (the leader rule, links, vague and pinned placement):
 /// saved events grouped under another version are grouped anew. Raise it with any change
@@ -45,11 +44,7 @@ impl EventIndex {
     }
 
     /// The index of these members in these events.
-    fn with_events(
-        settings: EventSettings,
-        members: MemberTable,
-        events: HashMap<EventId, Event>,
-    ) -> Self {
+    fn with_events(settings: EventSettings, members: MemberTable, events: Vec<Event>) -> Self {
         let mut index = Self::empty(settings);
         (index.core_tree, index.vague_tree) = super::link_trees(members.values());
         let mut core: Vec<ReportId> = members
@@ -70,60 +65,54 @@ impl EventIndex {
             }
         }
         index.members = members;
-        index.events = events
-            .into_iter()
-            .map(|(id, mut event)| {
-                event.core.sort_unstable();
-                event.support.sort_unstable();
-                // Most events hold a report or two: no room kept for more.
-                event.core.shrink_to_fit();
-                event.support.shrink_to_fit();
-                (id, event)
-            })
-            .collect();
+        index.events = events.into_iter().map(|e| (e.id, e)).collect();
         index.locate_events();
         index
     }
 }
 
-/// The events the table's saved assignment makes, if it fits: every member but an excluded
-/// one in an event, and every event holding its founder.
-fn saved_events(table: &MemberTable) -> Option<HashMap<EventId, Event>> {
-    // Sized at once: growing a map of a few hundred thousand events rehashes it again and
-    // again, each time into fresh memory.
-    let founders = table
-        .assignments()
-        .filter(|(report, event)| event.0 == *report)
-        .count();
-    let mut events: HashMap<EventId, Event> = HashMap::with_capacity(founders);
+/// The events the table's saved assignment makes, in id order, if it fits: every member but
+/// an excluded one in an event, and every event holding its founder.
+///
+/// The members are sorted by event and id once, so that each event's lists come out sorted
+/// and sized and the events in the order a map of them is built from at once: no map of
+/// events grows or rehashes on the way.
+fn saved_events(table: &MemberTable) -> Option<Vec<Event>> {
+    let mut placed: Vec<(EventId, ReportId, &Member)> = Vec::with_capacity(table.len());
     for (member, event) in table.with_events() {
         if event.is_none() != (member.review == EventReview::Exclude) {
             return None;
         }
         if let Some(event) = event {
-            let e = events.entry(event).or_insert_with(|| {
-                let e = Event::new(event);
-                e.extent.get_or_init(|| EMPTY_BOX);
-                e
-            });
-            // Boxed here, in the table's order, rather than by looking each member up again.
-            if let Some(extent) = e.extent.get_mut() {
-                widen(extent, member);
-            }
-            if member.core {
-                e.core.push(member.id);
-            } else {
-                e.support.push(member.id);
-            }
+            placed.push((event, member.id, member));
         }
     }
-    if events.len() != founders
-        || events
-            .keys()
-            .any(|event| table.event_of(&event.0) != Some(*event))
-    {
-        // An event without its founder.
-        return None;
+    placed.sort_unstable_by_key(|&(event, id, _)| (event, id));
+    let mut events: Vec<Event> = Vec::new();
+    for run in placed.chunk_by(|a, b| a.0 == b.0) {
+        let id = run[0].0;
+        // An event without its founder does not fit.
+        if run
+            .binary_search_by_key(&id.0, |&(_, report, _)| report)
+            .is_err()
+        {
+            return None;
+        }
+        let mut event = Event::new(id);
+        let mut extent = EMPTY_BOX;
+        let cores = run.iter().filter(|(_, _, m)| m.core).count();
+        event.core.reserve_exact(cores);
+        event.support.reserve_exact(run.len() - cores);
+        for &(_, report, member) in run {
+            // Boxed here, in passing, rather than by looking each member up again.
+            widen(&mut extent, member);
+            match member.core {
+                true => event.core.push(report),
+                false => event.support.push(report),
+            }
+        }
+        event.extent.get_or_init(|| extent);
+        events.push(event);
     }
     Some(events)
 }
