@@ -15,6 +15,7 @@
 
 use super::member::Member;
 use crate::domain::model::ReportId;
+use crate::engine::parallel::side_by_side;
 use crate::geospatial::geodesy::{chord_squared, max_chord_for};
 use rstar::RTree;
 use rstar::primitives::GeomWithData;
@@ -94,11 +95,26 @@ impl LinkTree {
                 slices.entry(slice_of(m)).or_default().push(entry(m));
             }
         }
-        Self {
-            slices: slices
+        // The slices are loaded on two threads, each taking about half of the entries.
+        let mut slices: Vec<(i64, Vec<Entry>)> = slices.into_iter().collect();
+        let total: usize = slices.iter().map(|(_, e)| e.len()).sum();
+        let mut first = 0;
+        let mut counted = 0;
+        while first < slices.len() && counted < total / 2 {
+            counted += slices[first].1.len();
+            first += 1;
+        }
+        let later = slices.split_off(first);
+        let load = |slices: Vec<(i64, Vec<Entry>)>| -> Vec<(i64, RTree<Entry>)> {
+            slices
                 .into_iter()
                 .map(|(slice, entries)| (slice, RTree::bulk_load(entries)))
-                .collect(),
+                .collect()
+        };
+        let (mut loaded, later) = side_by_side(|| load(slices), || load(later));
+        loaded.extend(later);
+        Self {
+            slices: loaded.into_iter().collect(),
             long: RTree::bulk_load(long),
             reach_m: reach,
             longest_s: longest,
