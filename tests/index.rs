@@ -365,6 +365,13 @@ proptest! {
         let mut index = ReportIndex::build(initial.clone());
         let mut live: Vec<IndexRecord> = initial.clone();
         let mut version = 2;
+        // The extent, kept as reports come and go, is always that of a pass over the live ones.
+        let extent_of = |live: &[IndexRecord]| live.iter().fold(None, |acc: Option<([f64; 4], (Timestamp, Timestamp))>, r| {
+            let (b, (from, to)) = acc.unwrap_or(([r.lon, r.lat, r.lon, r.lat], (r.observed_from, r.observed_to)));
+            Some(([b[0].min(r.lon), b[1].min(r.lat), b[2].max(r.lon), b[3].max(r.lat)],
+                (from.min(r.observed_from), to.max(r.observed_to))))
+        });
+        prop_assert_eq!(index.extent(), extent_of(&live));
         for (pick, lon, lat, delete) in changes {
             version += 1;
             if delete && !live.is_empty() {
@@ -391,6 +398,7 @@ proptest! {
                 index.upsert(fresh.clone());
                 live.push(fresh);
             }
+            prop_assert_eq!(index.extent(), extent_of(&live));
         }
         prop_assert_eq!(index.len(), live.len());
         assert_same(&index, &live, ReportQuery { spatial: spatial.clone(), ..Default::default() })?;

@@ -277,6 +277,20 @@ pub fn distance_within_chord2(
     }
 }
 
+/// A lon/lat box grown by `m` metres on every side (generously: a degree of latitude is
+/// never shorter than 110.5 km, and longitude degrees are taken at the box's poleward edge).
+pub fn box_grown_by(b: [f64; 4], m: f64) -> [f64; 4] {
+    let dlat = m / 110_495.0;
+    let north = (b[1].abs().max(b[3].abs()) + dlat).min(89.0);
+    let dlon = (dlat / north.to_radians().cos()).min(180.0);
+    [
+        (b[0] - dlon).max(-180.0),
+        (b[1] - dlat).max(-90.0),
+        (b[2] + dlon).min(180.0),
+        (b[3] + dlat).min(90.0),
+    ]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

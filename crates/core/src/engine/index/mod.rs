@@ -193,6 +193,10 @@ pub struct ReportIndex {
     /// `[min_lon, min_lat, max_lon, max_lat]` of every point indexed since the last build:
     /// it holds the live reports (and perhaps some retired ones).
     extent: Option<[f64; 4]>,
+    /// The exact extent of the live reports in place and time ([`ReportIndex::extent`]),
+    /// once asked for: grown by each report indexed, and forgotten only when a report on
+    /// its edge leaves, so that it is worked out again from the records rarely.
+    exact_extent: std::sync::OnceLock<Option<Extent>>,
     /// Live reports with an uncertainty circle (a radius above 0).
     circles: usize,
     tree: RTree<TreePoint, TreeParams>,
@@ -385,6 +389,9 @@ impl ReportIndex {
         self.max_span = self.max_span.max(entry.to - entry.from);
         self.max_uncertainty_m = self.max_uncertainty_m.max(entry.uncertainty_m);
         self.extent = Some(grown(self.extent, &entry.point));
+        if let Some(exact) = self.exact_extent.get_mut() {
+            *exact = Some(with_entry(*exact, &entry));
+        }
         self.circles += usize::from(entry.uncertainty_m > 0.0);
         let private = entry.private;
         self.records.push(Some(entry));
@@ -411,6 +418,11 @@ impl ReportIndex {
         self.alive[slot as usize / 64] &= !(1 << (slot % 64));
         self.by_id.remove(&entry.id);
         self.by_time.remove(&(entry.from, slot));
+        if let Some(Some(exact)) = self.exact_extent.get()
+            && on_edge(exact, &entry)
+        {
+            self.exact_extent = std::sync::OnceLock::new();
+        }
         self.circles -= usize::from(entry.uncertainty_m > 0.0);
         self.dead += 1;
     }
@@ -426,6 +438,8 @@ impl ReportIndex {
         rebuilt.tags = std::mem::take(&mut self.tags);
         rebuilt.names = std::mem::take(&mut self.names);
         rebuilt.tombstones = std::mem::take(&mut self.tombstones);
+        // Only dead slots went: the extent of the live reports stands.
+        rebuilt.exact_extent = std::mem::take(&mut self.exact_extent);
         *self = rebuilt;
     }
 
@@ -478,17 +492,14 @@ impl ReportIndex {
     }
 
     /// The extent of every live report: `[min_lon, min_lat, max_lon, max_lat]` and the first
-    /// and last moment of their observation intervals. A pass over the records.
-    pub fn extent(&self) -> Option<([f64; 4], (Timestamp, Timestamp))> {
-        self.records.iter().flatten().fold(None, |acc, e| {
-            let (lon, lat) = (e.point.lon, e.point.lat);
-            Some(match acc {
-                None => ([lon, lat, lon, lat], (Timestamp(e.from), Timestamp(e.to))),
-                Some((b, (from, to))) => (
-                    [b[0].min(lon), b[1].min(lat), b[2].max(lon), b[3].max(lat)],
-                    (Timestamp(from.0.min(e.from)), Timestamp(to.0.max(e.to))),
-                ),
-            })
+    /// and last moment of their observation intervals. Kept as reports come and go; a pass
+    /// over the records only on the first call and after a report on the edge left.
+    pub fn extent(&self) -> Option<Extent> {
+        *self.exact_extent.get_or_init(|| {
+            self.records
+                .iter()
+                .flatten()
+                .fold(None, |extent, e| Some(with_entry(extent, e)))
         })
     }
 
@@ -590,6 +601,28 @@ impl ReportIndex {
     fn live(&self, slot: Slot) -> Option<&Entry> {
         self.records[slot as usize].as_ref()
     }
+}
+
+/// An extent in place, `[min_lon, min_lat, max_lon, max_lat]`, and in time, the first and
+/// last moment of the observation intervals.
+pub type Extent = ([f64; 4], (Timestamp, Timestamp));
+
+/// An extent grown to hold an entry's point and interval.
+fn with_entry(extent: Option<Extent>, e: &Entry) -> Extent {
+    let (lon, lat) = (e.point.lon, e.point.lat);
+    match extent {
+        None => ([lon, lat, lon, lat], (Timestamp(e.from), Timestamp(e.to))),
+        Some((b, (from, to))) => (
+            [b[0].min(lon), b[1].min(lat), b[2].max(lon), b[3].max(lat)],
+            (Timestamp(from.0.min(e.from)), Timestamp(to.0.max(e.to))),
+        ),
+    }
+}
+
+/// Whether an entry lies on an extent's edge, so that the extent may shrink without it.
+fn on_edge((b, (from, to)): &Extent, e: &Entry) -> bool {
+    let (lon, lat) = (e.point.lon, e.point.lat);
+    lon <= b[0] || lat <= b[1] || lon >= b[2] || lat >= b[3] || e.from <= from.0 || e.to >= to.0
 }
 
 /// A lon/lat extent grown to hold a point.

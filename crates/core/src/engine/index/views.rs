@@ -5,12 +5,13 @@
 //! exact point; a reviewer's queries read the main index without the flagged entries, and the
 //! small one, and merge the two in the query's order.
 
-use super::{IdPage, IndexRecord, MapPoint, RankedId, ReportIndex};
+use super::{Extent, IdPage, IndexRecord, MapPoint, RankedId, ReportIndex};
 use crate::domain::model::privacy::Viewer;
 use crate::domain::model::{EventId, Kind, Precision, ReportId, Status, Timestamp};
 use crate::engine::events::{EventChanges, EventIndex, EventSettings, Member};
 use crate::engine::parallel::side_by_side;
 use crate::engine::query::{Filter, Page, ReportQuery, Spatial};
+use crate::geospatial::geodesy;
 use std::collections::HashSet;
 
 /// Every live report, indexed for the public and, for private reports, at the exact point.
@@ -174,8 +175,35 @@ impl ViewIndex {
     }
 
     /// The extent of every live report as the public sees them.
-    pub fn extent(&self) -> Option<([f64; 4], (Timestamp, Timestamp))> {
+    pub fn extent(&self) -> Option<Extent> {
         self.public.extent()
+    }
+
+    /// A box holding every event's footprint as `viewer` sees it, and the span of their
+    /// observations (see [`crate::engine::service::ReportService::event_extent`]).
+    pub fn event_extent(&self, viewer: Viewer) -> Option<Extent> {
+        let mut indexes = vec![&self.public];
+        if !self.public_only(viewer) {
+            indexes.push(&self.exact);
+        }
+        indexes
+            .into_iter()
+            .filter_map(|index| {
+                let (b, span) = index.extent()?;
+                let grown = geodesy::box_grown_by(b, index.figures().max_uncertainty_m);
+                Some((grown, span))
+            })
+            .reduce(|(a, (af, at)), (b, (bf, bt))| {
+                (
+                    [
+                        a[0].min(b[0]),
+                        a[1].min(b[1]),
+                        a[2].max(b[2]),
+                        a[3].max(b[3]),
+                    ],
+                    (af.min(bf), at.max(bt)),
+                )
+            })
     }
 
     /// Whether `viewer` reads the main index alone.

@@ -4,7 +4,7 @@
 
 use super::*;
 use crate::domain::model::{EventId, Kind, Testimony};
-use crate::engine::index::{EventFilter, EventPage, EventView};
+use crate::engine::index::{EventFilter, EventPage, EventView, Extent};
 
 impl ReportService {
     /// The events with a member matching the query's place and report filters (as `viewer`
@@ -59,35 +59,14 @@ impl ReportService {
         rx
     }
 
-    /// The box `[min_lon, min_lat, max_lon, max_lat]` around every event's footprint as
-    /// `viewer` sees it, and the span of their observations; `None` without events. What the
-    /// OGC collection `events` advertises as its extent: footprints reach past their
-    /// members' points by their uncertainty circles.
-    pub fn event_extent(&self, viewer: Viewer) -> Option<([f64; 4], (Timestamp, Timestamp))> {
-        use geo::BoundingRect;
-        let public = viewer == Viewer::Public;
-        let index = self.index.read();
-        let events = index.events();
-        events.events().fold(None, |acc, event| {
-            let summary = events.summary(event);
-            let span = (Timestamp(summary.from), Timestamp(summary.to));
-            let Some(rect) = events.footprint(event, public).bounding_rect() else {
-                return acc;
-            };
-            let b = [rect.min().x, rect.min().y, rect.max().x, rect.max().y];
-            Some(match acc {
-                None => (b, span),
-                Some((a, (from, to))) => (
-                    [
-                        a[0].min(b[0]),
-                        a[1].min(b[1]),
-                        a[2].max(b[2]),
-                        a[3].max(b[3]),
-                    ],
-                    (from.min(span.0), to.max(span.1)),
-                ),
-            })
-        })
+    /// A box `[min_lon, min_lat, max_lon, max_lat]` holding every event's footprint as
+    /// `viewer` sees it, and the span of their observations; `None` without reports. What the
+    /// OGC collection `events` advertises as its extent: the reports' extent (the points
+    /// `viewer` sees) grown by the widest uncertainty circle, since footprints reach past
+    /// their members' points by their circles. Read from what the index keeps, with no pass
+    /// over the events.
+    pub fn event_extent(&self, viewer: Viewer) -> Option<Extent> {
+        self.index.read().event_extent(viewer)
     }
 
     /// One event as `viewer` sees it, with the members the viewer may see listed, core

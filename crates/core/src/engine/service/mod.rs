@@ -313,7 +313,7 @@ impl ReportService {
     }
 
     /// The extent of every live report in space and time, if there are any.
-    pub fn extent(&self) -> Option<([f64; 4], (Timestamp, Timestamp))> {
+    pub fn extent(&self) -> Option<crate::engine::index::Extent> {
         self.index.read().extent()
     }
 

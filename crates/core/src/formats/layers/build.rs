@@ -1,11 +1,12 @@
 //! The one place that chooses a layer's builder from the catalogue, and what the catalogue
 //! says of each layer without building it (its feature count and extent).
 
-use super::builders::{self, METRES_PER_DEGREE};
+use super::builders;
 use super::catalogue::Layer;
 use super::features::{LayerFeatures, Properties, bbox_of};
 use crate::engine::index::{IndexFigures, MapPoint};
 use crate::geospatial::atlas::Atlas;
+use crate::geospatial::geodesy;
 use crate::geospatial::region::Area;
 use geo::BoundingRect;
 
@@ -225,7 +226,7 @@ pub fn index_summary(layer: Layer, figures: &IndexFigures, events: usize) -> Opt
             bbox: figures
                 .bounds
                 .filter(|_| figures.circles > 0)
-                .map(|b| grown_by(b, figures.max_uncertainty_m)),
+                .map(|b| geodesy::box_grown_by(b, figures.max_uncertainty_m)),
         },
         // How many cells, and which border points each report links to, only a build tells.
         Layer::Density | Layer::Links => Summary::default(),
@@ -238,18 +239,4 @@ pub fn index_summary(layer: Layer, figures: &IndexFigures, events: usize) -> Opt
         | Layer::CoastBuffer
         | Layer::Places => return None,
     })
-}
-
-/// A lon/lat box grown by `m` metres on every side (generously: a degree of latitude is
-/// never shorter than 110.5 km, and longitude degrees are taken at the box's poleward edge).
-fn grown_by(b: [f64; 4], m: f64) -> [f64; 4] {
-    let dlat = m / (METRES_PER_DEGREE - 700.0);
-    let north = (b[1].abs().max(b[3].abs()) + dlat).min(89.0);
-    let dlon = (dlat / north.to_radians().cos()).min(180.0);
-    [
-        (b[0] - dlon).max(-180.0),
-        (b[1] - dlat).max(-90.0),
-        (b[2] + dlon).min(180.0),
-        (b[3] + dlat).min(90.0),
-    ]
 }
