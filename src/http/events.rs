@@ -6,7 +6,7 @@ use super::as_of::Reading;
 use super::export::{Body, download};
 use super::extract::{JsonBody, QueryPairs};
 use super::problem::Problem;
-use super::reports::{GEO_JSON, geojson_response};
+use super::reports::geojson_response;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
@@ -156,16 +156,13 @@ pub async fn list(
         return download(rx, "text/csv; charset=utf-8", "sightmap-events.csv");
     }
     let page = state.reports.events(&query, &filter, viewer).await?;
-    let base = super::base_url(&headers);
-    let mut links = vec![json!({"href": format!("{base}{uri}"), "rel": "self", "type": GEO_JSON})];
-    let next = query.page.offset + query.page.limit;
-    if next < page.matched {
-        links.push(json!({
-            "href": format!("{base}{}", super::reports::with_offset(&uri, &pairs, next)),
-            "rel": "next",
-            "type": GEO_JSON,
-        }));
-    }
+    let links = super::paging::links(
+        &super::base_url(&headers),
+        &uri,
+        &pairs,
+        query.page,
+        page.matched,
+    );
     let body = json!({
         "type": "FeatureCollection",
         "numberMatched": page.matched,

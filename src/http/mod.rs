@@ -12,6 +12,7 @@ pub mod limits;
 mod ogc;
 mod ogc_openapi;
 mod openapi;
+mod paging;
 pub mod params;
 mod problem;
 mod relate;

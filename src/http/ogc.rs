@@ -303,6 +303,16 @@ struct ItemsRequest {
     report_pairs: Vec<(String, String)>,
 }
 
+impl ItemsRequest {
+    /// The page asked for.
+    fn page(&self) -> Page {
+        Page {
+            limit: self.limit,
+            offset: self.offset,
+        }
+    }
+}
+
 /// The parameters the items of `collection` take.
 fn items_params(collection: &str) -> Vec<&'static str> {
     let mut known = vec![
@@ -450,63 +460,6 @@ fn check_queryables(filter: &Expr, known: &[String]) -> Result<(), Problem> {
 }
 
 /// The same request URL with `offset` replaced.
-fn page_link(
-    base: &str,
-    uri: &Uri,
-    pairs: &[(String, String)],
-    offset: usize,
-    limit: usize,
-) -> String {
-    let mut params: Vec<(String, String)> = pairs
-        .iter()
-        .filter(|(k, _)| k != "offset" && k != "limit")
-        .cloned()
-        .collect();
-    params.push(("limit".into(), limit.to_string()));
-    params.push(("offset".into(), offset.to_string()));
-    format!(
-        "{base}{}?{}",
-        uri.path(),
-        serde_urlencoded::to_string(&params).unwrap_or_default()
-    )
-}
-
-fn paging_links(
-    base: &str,
-    uri: &Uri,
-    pairs: &[(String, String)],
-    request: &ItemsRequest,
-    matched: usize,
-) -> Vec<Link> {
-    let mut links = vec![Link {
-        href: format!("{base}{uri}"),
-        rel: "self",
-        r#type: GEO_JSON,
-    }];
-    let next = request.offset + request.limit;
-    if next < matched {
-        links.push(Link {
-            href: page_link(base, uri, pairs, next, request.limit),
-            rel: "next",
-            r#type: GEO_JSON,
-        });
-    }
-    if request.offset > 0 {
-        links.push(Link {
-            href: page_link(
-                base,
-                uri,
-                pairs,
-                request.offset.saturating_sub(request.limit),
-                request.limit,
-            ),
-            rel: "prev",
-            r#type: GEO_JSON,
-        });
-    }
-    links
-}
-
 /// A page of features as a GeoJSON FeatureCollection with OGC API's counts and links.
 fn feature_page(
     state: &AppState,
@@ -575,7 +528,7 @@ pub async fn items(
         .skip(request.offset)
         .take(request.limit)
         .collect();
-    let links = paging_links(&base, &uri, &pairs, &request, matched);
+    let links = super::paging::links(&base, &uri, &pairs, request.page(), matched);
     feature_page(&state, matched, &page, &links)
 }
 
@@ -607,10 +560,7 @@ async fn report_items(
     viewer: Viewer,
 ) -> Result<Response, Problem> {
     let mut query = report_query(&request.report_pairs, request.bbox)?;
-    query.page = Page {
-        limit: request.limit,
-        offset: request.offset,
-    };
+    query.page = request.page();
     let page = match &request.filter {
         None => state.reports.query(&query, viewer).await?,
         Some(filter) => {
@@ -637,7 +587,7 @@ async fn report_items(
         .zip(events)
         .map(|(f, event)| ReportFeature::for_gis(&f.report).in_event(event.map(|e| e.id)))
         .collect();
-    let links = paging_links(base, uri, pairs, &request, page.matched);
+    let links = super::paging::links(base, uri, pairs, request.page(), page.matched);
     let stamp = state.reports.now();
     let body = serde_json::to_vec(&ReportCollection::at(features, page.matched, links, stamp))
         .map_err(Problem::internal)?;
@@ -659,10 +609,7 @@ async fn event_items(
     let mut query = report_query(&rest, request.bbox)?;
     let (matched, features): (usize, Vec<Value>) = match &request.filter {
         None => {
-            query.page = Page {
-                limit: request.limit,
-                offset: request.offset,
-            };
+            query.page = request.page();
             let page = state.reports.events(&query, &filter, viewer).await?;
             (page.matched, page.events.iter().map(gis_feature).collect())
         }
@@ -696,7 +643,7 @@ async fn event_items(
             (matched, features)
         }
     };
-    let links = paging_links(base, uri, pairs, &request, matched);
+    let links = super::paging::links(base, uri, pairs, request.page(), matched);
     feature_page(state, matched, &features, &links)
 }
 

@@ -14,7 +14,7 @@ use sightmap_core::domain::model::privacy::Viewer;
 use sightmap_core::domain::model::{Report, ReportId, input_from_json};
 use sightmap_core::engine::query::Spatial;
 use sightmap_core::formats::feature::{
-    Link, ReportCollection, ReportFeature, collection_json, write_with_context,
+    ReportCollection, ReportFeature, collection_json, write_with_context,
 };
 use sightmap_core::geospatial::overlap::Overlap;
 
@@ -59,21 +59,13 @@ pub async fn list(
 ) -> Result<Response, Problem> {
     let query = crate::http::params::report_query(&pairs).map_err(Problem::invalid_query)?;
     let links = |matched: usize| {
-        let base = super::base_url(&headers);
-        let mut links = vec![Link {
-            href: format!("{base}{uri}"),
-            rel: "self",
-            r#type: GEO_JSON,
-        }];
-        let next_offset = query.page.offset + query.page.limit;
-        if next_offset < matched {
-            links.push(Link {
-                href: format!("{base}{}", with_offset(&uri, &pairs, next_offset)),
-                rel: "next",
-                r#type: GEO_JSON,
-            });
-        }
-        links
+        super::paging::links(
+            &super::base_url(&headers),
+            &uri,
+            &pairs,
+            query.page,
+            matched,
+        )
     };
     let overlap_radius_m = match query.spatial {
         Spatial::Radius {
@@ -124,18 +116,6 @@ pub async fn list(
     ))
     .map_err(Problem::internal)?;
     Ok(geojson_response(StatusCode::OK, body))
-}
-
-/// The same path and parameters with `offset` replaced.
-pub(super) fn with_offset(uri: &Uri, pairs: &[(String, String)], offset: usize) -> String {
-    let mut params: Vec<(String, String)> = pairs
-        .iter()
-        .filter(|(k, _)| k != "offset")
-        .cloned()
-        .collect();
-    params.push(("offset".into(), offset.to_string()));
-    let query = serde_urlencoded::to_string(&params).unwrap_or_default();
-    format!("{}?{query}", uri.path())
 }
 
 /// `POST /api/reports`: stores a new report, sent as flat JSON or as a GeoJSON Feature.

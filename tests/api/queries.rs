@@ -109,6 +109,20 @@ async fn a_collection_is_rfc7946_with_paging_members() {
             .all(|l| l["rel"] != "next"),
         "no next link on the last page"
     );
+    // The last page links back to the one before it, with the same parameters.
+    let prev = last["links"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["rel"] == "prev")
+        .expect("a prev link after the first page");
+    let href = prev["href"].as_str().unwrap();
+    assert!(
+        href.contains("offset=2") && href.contains("limit=2"),
+        "{href}"
+    );
+    let before = app.get(&href[href.find("/api/").unwrap()..]).await.body;
+    assert_eq!(ids_of(&before), vec![ids[2].clone(), ids[1].clone()]);
 }
 
 #[tokio::test]
