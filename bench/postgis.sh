@@ -19,6 +19,8 @@
 #      them to WORKDIR/results.jsonl.
 # Progress goes to stderr. The database is left in place.
 set -euo pipefail
+# shellcheck source=bench/pg-copy.sh
+source "$(dirname "$0")/pg-copy.sh"   # sqlq, copy_points_sql
 
 usage() { echo "usage: $0 WORKDIR [SECONDS_PER_RUN]" >&2; exit 2; }
 [ $# -ge 1 ] && [ $# -le 2 ] || usage
@@ -81,7 +83,6 @@ postgis_version=$(psql_db -d "$DB" -c 'SELECT postgis_lib_version()')
 log "$(psql_db -d "$DB" -c 'SELECT postgis_full_version()')"
 
 # --- 2. load -----------------------------------------------------------------------------------
-sqlq() { printf "'%s'" "${1//\'/\'\'}"; }   # quote a path for psql's \copy
 n=$(wc -l <"$WORKDIR/points.csv")
 log "loading $n points"
 stamp() { echo "SELECT extract(epoch FROM clock_timestamp()) AS t_$1 \\gset"; }
@@ -114,14 +115,7 @@ log "load ${load_s} s (ms: $steps)"
 # The fastest plain load (the field notes' form): COPY straight into a table whose geography
 # column is generated from lon/lat, then the GiST index. No validation, no relations; the
 # figure sightmap's import is compared with.
-cat >"$TMP/load_copy.sql" <<SQL
-SET maintenance_work_mem = '1GB';
-DROP TABLE IF EXISTS pts_copy;
-CREATE TABLE pts_copy (id uuid NOT NULL, lon float8 NOT NULL, lat float8 NOT NULL,
-  geog geography(Point,4326) GENERATED ALWAYS AS (ST_SetSRID(ST_MakePoint(lon, lat), 4326)::geography) STORED);
-\\copy pts_copy (id, lon, lat) FROM $(sqlq "$WORKDIR/points.csv") WITH (FORMAT csv)
-CREATE INDEX pts_copy_gist ON pts_copy USING gist (geog);
-SQL
+copy_points_sql pts_copy "$WORKDIR/points.csv" >"$TMP/load_copy.sql"
 t0=$(now)
 psql_db -d "$DB" -f "$TMP/load_copy.sql" >/dev/null
 t1=$(now)
