@@ -128,6 +128,16 @@ def targets_table(results):
                     f"{'' if not peer else fmt(peer) + ' a second (PostGIS COPY into a generated geography column + GiST)'} | "
                     f"{'' if not peer else f'{rate / peer:.2f}×'} | ≥ 150,000 a second | "
                     f"{'met' if rate >= 150_000 else 'missed'} |")
+    pipeline = measure(results, "postgis", "pipeline")
+    if imported and pipeline:
+        rate = imported["n"] / imported["seconds"]
+        peer = pipeline["n"] / pipeline["seconds"]
+        scaled = "" if pipeline.get("relate_n", pipeline["n"]) == pipeline["n"] else \
+            f", relations timed on {fmt(pipeline['relate_n'])} and scaled"
+        rows.append(f"| `sightmap import` vs what a PostGIS user runs for the same columns "
+                    f"(`bench/postgis-relate.sh`: COPY + GiST, the region's outlines, one "
+                    f"CREATE TABLE AS relating every point) | {fmt(rate)} a second | "
+                    f"{fmt(peer)} a second{scaled} | {rate / peer:.1f}× | | |")
     head = ("| what | sightmap | peer | ratio | target | |\n"
             "| --- | --- | --- | --- | --- | --- |\n")
     return head + "\n".join(rows)
@@ -154,6 +164,26 @@ def other_measures(results):
         if m:
             out.append(f"- load {fmt(m['n'])} points into {system}: {m['seconds']:.1f} s "
                        f"({fmt(m['n'] / m['seconds'])} a second)")
+    stages = [measure(results, "postgis", m) for m in
+              ("pipeline_copy", "pipeline_outlines", "pipeline_relate", "pipeline")]
+    if all(stages):
+        copy, outlines, relate, whole = stages
+        out.append(f"- PostGIS computing the import's relations (`bench/postgis-relate.sh`): "
+                   f"COPY + GiST {copy['seconds']:.1f} s ({fmt(copy['n'] / copy['seconds'])} a "
+                   f"second); the region's outlines {outlines['seconds']:.1f} s "
+                   f"({fmt(outlines['pieces'])} pieces); relating {fmt(relate['n'])} points "
+                   f"{relate['seconds']:.1f} s ({fmt(relate['n'] / relate['seconds'])} a second); "
+                   f"the whole {whole['seconds']:.1f} s ({fmt(whole['n'] / whole['seconds'])} a second)")
+    agree_rel = next((r for r in results if r.get("measure") == "relate_agreement"), None)
+    if agree_rel:
+        nulls = agree_rel["nulls"]
+        out.append(f"- relations of {fmt(agree_rel['compared'])} points, PostGIS against sightmap's "
+                   f"store: {agree_rel['mismatches']} disagree beyond tolerance; border distances "
+                   f"within {agree_rel['max_rel_border_diff']:.3%}, coast within "
+                   f"{agree_rel['max_rel_coast_diff']:.3%} (tolerance {agree_rel['tolerance']:.1%}); "
+                   f"{agree_rel['neighbour_ties']} neighbours differ where two borders are equally "
+                   f"near; no country on both sides for {nulls['country']['both']}, no province "
+                   f"for {nulls['province']['both']}")
     rss = measure(results, "sightmap", "rss")
     if rss:
         mapped = (f"; the whole resident set, with the store's memory-mapped pages, "

@@ -9,7 +9,9 @@
 #
 # Steps: generate N synthetic reports and 10,000 query centres (bench/gen.py); load them into
 # sightmap (`sightmap import`), PostGIS (bench/postgis.sh) and Redis GEO (a Redis of its own on
-# port 6390 with no persistence); check that sightmap's and PostGIS's answers at 10 km agree
+# port 6390 with no persistence); time PostGIS computing the relations the import computes
+# (bench/postgis-relate.sh) and check them against sightmap's store (the run fails if they
+# disagree); check that sightmap's and PostGIS's answers at 10 km agree
 # exactly (the run fails if not) and count where Redis's sphere differs; measure radius queries
 # in process (bench-driver), over HTTP (wrk, bench/radius.lua), in PostGIS (pgbench) and Redis
 # (GEOSEARCH from bench-driver); measure import, cold start, export and memory; then
@@ -113,6 +115,11 @@ record "{\"system\":\"redis\",\"measure\":\"version\",\"redis\":\"$(redis-server
 # --- load and queries: PostGIS ---------------------------------------------------------------
 log "PostGIS: load, agreement and pgbench"
 bench/postgis.sh "$work" "$seconds" >/dev/null
+# The fair yardstick for the import: COPY + GiST, the region's outlines, and the relations
+# sightmap's import computes (country, province, at sea, nearest border and neighbour, coast),
+# checked against sightmap's store (the run fails if they disagree beyond tolerance).
+log "PostGIS pipeline: COPY, outlines, relations; agreement with sightmap's import"
+bench/postgis-relate.sh "$work" >/dev/null
 
 # --- agreement -------------------------------------------------------------------------------
 log "answers at 10 km: sightmap, Redis"
