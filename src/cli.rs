@@ -97,7 +97,8 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             args.event_settings(),
         )
         .await?
-        .with_feature_cache(args.feature_cache_mb << 20),
+        .with_feature_cache(args.feature_cache_mb << 20)
+        .with_past_rebuilds(args.past_rebuilds, args.past_rebuild_queue),
     );
     tracing::info!(
         reports = reports.len(),

@@ -208,6 +208,14 @@ pub struct ServeArgs {
     /// copied from it instead of read from the store; writes keep it current.
     #[arg(long, env = "SIGHTMAP_FEATURE_CACHE_MB", default_value_t = sightmap_core::engine::service::DEFAULT_FEATURE_CACHE_BYTES >> 20)]
     pub feature_cache_mb: usize,
+    /// Past moments (`as_of`) whose state is rebuilt at once; a rebuild takes about a second
+    /// of a core per 100,000 reports.
+    #[arg(long, env = "SIGHTMAP_PAST_REBUILDS", default_value_t = sightmap_core::engine::service::DEFAULT_PAST_REBUILDS, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=64))]
+    pub past_rebuilds: usize,
+    /// Past rebuilds that may wait for their turn; a read that would need one more gets 503
+    /// with Retry-After. Reads of a moment kept or being rebuilt never wait in this line.
+    #[arg(long, env = "SIGHTMAP_PAST_REBUILD_QUEUE", default_value_t = sightmap_core::engine::service::DEFAULT_PAST_REBUILD_QUEUE, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(0..=1024))]
+    pub past_rebuild_queue: usize,
     /// Requests answered at once; more get 503 with Retry-After.
     #[arg(long, env = "SIGHTMAP_MAX_CONCURRENT_REQUESTS", default_value_t = crate::http::limits::DEFAULT_MAX_IN_FLIGHT, value_parser = clap::value_parser!(u32).range(1..))]
     pub max_concurrent_requests: u32,

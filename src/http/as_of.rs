@@ -1,8 +1,12 @@
 //! `as_of`: any read of reports answered from the data as the server knew it at a past
-//! moment (see [`sightmap_core::engine::service::ReportService::as_of`]).
+//! moment (see [`sightmap_core::engine::service::ReportService::as_of`]). A read that
+//! starts a rebuild of its moment is charged to its client's rate limit as the work it is
+//! ([`super::limits::RateCharge::past_rebuild`]); one refused because every place for a
+//! rebuild is taken gets 503 `/problems/past-busy` with `Retry-After`.
 
 use super::AppState;
 use super::extract::QueryPairs;
+use super::limits::RateCharge;
 use super::problem::Problem;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
@@ -40,6 +44,11 @@ impl FromRequestParts<AppState> for Reading {
         }
         let at =
             parse_as_of(text, state.reports.now()).map_err(|e| Problem::invalid_query(vec![e]))?;
+        if let Some(charge) = parts.extensions.get::<RateCharge>()
+            && !state.reports.past_at_hand(at)
+        {
+            charge.past_rebuild(state.reports.len())?;
+        }
         let mut past = state.clone();
         past.reports = state.reports.as_of(at).await?;
         Ok(Reading(past))

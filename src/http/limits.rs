@@ -9,6 +9,13 @@
 //!   arrives from loopback): then the token, else the forwarded address, names the client.
 //!   Requests that carry no peer address (in-process tests) are not limited. The limiter is
 //!   `governor`'s GCRA, keyed.
+//! - **Past rebuilds:** a read whose `as_of` moment is neither kept nor being rebuilt starts
+//!   a rebuild of the whole state of that moment (about a second of a core per 100,000
+//!   reports), so it costs its client one more cell per [`DEFAULT_PAST_REPORTS_PER_CELL`]
+//!   reports the present holds (at least 1, at most the burst less the request's own cell),
+//!   taken before the rebuild is queued; a client without them gets 429 and the rebuild is
+//!   not started. The charge stands even if the rebuild is then refused as busy (503): the
+//!   limiter cannot give cells back, and a refused client should wait anyway.
 //! - **Security headers** on every response that does not set its own: `X-Content-Type-Options:
 //!   nosniff`, `Referrer-Policy: no-referrer` and a `Content-Security-Policy` that allows
 //!   nothing (API answers are data, never pages; the web map sets its own policy).
@@ -29,6 +36,14 @@ use tokio::sync::Semaphore;
 /// Requests answered at once unless configured otherwise.
 pub const DEFAULT_MAX_IN_FLIGHT: u32 = 1024;
 
+/// Reports of a past rebuild that cost one rate-limit cell unless
+/// [`Limits::with_past_reports_per_cell`] sets another number: at 1 s per 100,000 reports
+/// a cell is 10 ms of a core, so at the default 50 requests a second (bursts of 100) a client
+/// may keep a rebuild running about half of the time; above 100,000 reports the charge is
+/// capped below the burst, so a client that has waited long enough can still read any
+/// moment, and a rebuild's place in line (see `--past-rebuild-queue`) bounds the rest.
+pub const DEFAULT_PAST_REPORTS_PER_CELL: usize = 1_000;
+
 /// The policy every API answer carries unless its handler sets one.
 const API_CONTENT_SECURITY_POLICY: &str = "default-src 'none'; frame-ancestors 'none'";
 
@@ -45,7 +60,10 @@ enum ClientKey {
 pub struct Limits {
     in_flight: Arc<Semaphore>,
     rate: Option<DefaultKeyedRateLimiter<ClientKey>>,
+    /// The rate's burst, in cells.
+    burst: u32,
     trust_forwarded: bool,
+    past_reports_per_cell: usize,
 }
 
 impl Default for Limits {
@@ -59,6 +77,7 @@ impl Limits {
     /// `per_second` 0 turns the rate limit off. `trust_forwarded`: the server is behind a
     /// proxy that sets `X-Forwarded-For`, whose first address then names the client.
     pub fn new(max_in_flight: u32, per_second: u32, trust_forwarded: bool) -> Self {
+        let burst = per_second.saturating_mul(2);
         let rate = NonZeroU32::new(per_second).map(|rate| {
             let burst = rate.saturating_mul(NonZeroU32::MIN.saturating_add(1));
             RateLimiter::keyed(Quota::per_second(rate).allow_burst(burst))
@@ -66,8 +85,23 @@ impl Limits {
         Self {
             in_flight: Arc::new(Semaphore::new(max_in_flight.max(1) as usize)),
             rate,
+            burst,
             trust_forwarded,
+            past_reports_per_cell: DEFAULT_PAST_REPORTS_PER_CELL,
         }
+    }
+
+    /// Sets how many reports of a past rebuild cost one cell (see the module's
+    /// documentation; at least 1).
+    pub fn with_past_reports_per_cell(mut self, reports: usize) -> Self {
+        self.past_reports_per_cell = reports.max(1);
+        self
+    }
+
+    /// The cells a rebuild of `reports` costs on top of the request's own.
+    fn past_rebuild_cells(&self, reports: usize) -> u32 {
+        let cells = u32::try_from(reports.div_ceil(self.past_reports_per_cell)).unwrap_or(u32::MAX);
+        cells.clamp(1, self.burst.saturating_sub(1).max(1))
     }
 
     /// Forgets clients whose allowance is full again, so the limiter's memory stays bounded
@@ -117,48 +151,85 @@ pub(super) fn forwarded_for(headers: &HeaderMap) -> Option<IpAddr> {
         .ok()
 }
 
+/// A limited client's account, put in the request's extensions by [`enforce`] for a
+/// handler that finds the request costs more than one cell (see [`RateCharge::past_rebuild`]).
+#[derive(Clone)]
+pub struct RateCharge {
+    limits: Arc<Limits>,
+    client: ClientKey,
+}
+
+impl RateCharge {
+    /// Charges the client for rebuilding a past state over `reports` (the present's count,
+    /// which the past's is near): 429 problem+json with `Retry-After` if it has not the cells.
+    pub fn past_rebuild(&self, reports: usize) -> Result<(), Problem> {
+        let Some(rate) = &self.limits.rate else {
+            return Ok(());
+        };
+        let cells = self.limits.past_rebuild_cells(reports);
+        let refused = match rate.check_key_n(
+            &self.client,
+            NonZeroU32::new(cells).unwrap_or(NonZeroU32::MIN),
+        ) {
+            Ok(Ok(())) => return Ok(()),
+            Ok(Err(not_until)) => not_until.wait_time_from(rate.clock().now()).as_secs(),
+            // More than the burst: cannot happen (the cells are clamped below it).
+            Err(_) => 1,
+        };
+        Err(Problem::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "/problems/rate-limited",
+            "Too many requests",
+            format!(
+                "as_of: reading this moment rebuilds the reports as they stood then, which costs \
+                 {cells} requests of this client's rate limit; wait for the time in Retry-After, \
+                 or read a moment already asked for"
+            ),
+        )
+        .retry_after(refused))
+    }
+}
+
 /// Middleware: the concurrency and rate limits.
-pub async fn enforce(State(limits): State<Arc<Limits>>, request: Request, next: Next) -> Response {
+pub async fn enforce(
+    State(limits): State<Arc<Limits>>,
+    mut request: Request,
+    next: Next,
+) -> Response {
     let Ok(_permit) = limits.in_flight.clone().try_acquire_owned() else {
         tracing::warn!("too many requests at once: answered 503");
-        return with_retry_after(
-            Problem::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "/problems/busy",
-                "Server busy",
-                "the server is answering as many requests as it may at once; retry shortly",
-            ),
-            1,
-        );
+        return Problem::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "/problems/busy",
+            "Server busy",
+            "the server is answering as many requests as it may at once; retry shortly",
+        )
+        .retry_after(1)
+        .into_response();
     };
     let peer = request
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map(|c| c.0.ip());
-    if let (Some(rate), Some(client)) = (&limits.rate, limits.client(request.headers(), peer))
-        && let Err(not_until) = rate.check_key(&client)
-    {
-        let wait = not_until.wait_time_from(rate.clock().now());
-        return with_retry_after(
-            Problem::new(
+    if let (Some(rate), Some(client)) = (&limits.rate, limits.client(request.headers(), peer)) {
+        if let Err(not_until) = rate.check_key(&client) {
+            let wait = not_until.wait_time_from(rate.clock().now());
+            return Problem::new(
                 StatusCode::TOO_MANY_REQUESTS,
                 "/problems/rate-limited",
                 "Too many requests",
                 "this client sent more requests than the server's rate limit allows; \
                  wait for the time in Retry-After",
-            ),
-            wait.as_secs().max(1),
-        );
+            )
+            .retry_after(wait.as_secs())
+            .into_response();
+        }
+        request.extensions_mut().insert(RateCharge {
+            limits: limits.clone(),
+            client,
+        });
     }
     next.run(request).await
-}
-
-fn with_retry_after(problem: Problem, seconds: u64) -> Response {
-    let mut response = problem.into_response();
-    response
-        .headers_mut()
-        .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
-    response
 }
 
 /// Middleware: the security headers, where the response has not set them, and `Vary:

@@ -136,6 +136,7 @@ pub async fn api(headers: HeaderMap) -> Response {
         .as_object_mut()
         .expect("paths is an object")
         .extend(items_paths);
+    super::openapi::list_past_busy(&mut doc, json!({"type": "object"}));
     let mut response = Json(doc).into_response();
     response
         .headers_mut()

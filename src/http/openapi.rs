@@ -384,7 +384,7 @@ pub fn document() -> Value {
             "bins": {"type": "array", "items": {"type": "object", "required": ["start", "end", "total", "counts"],
                 "properties": {"start": {"type": "string"}, "end": {"type": "string"},
                     "total": {"type": "number", "minimum": 0}, "counts": {"type": "object"}}}}}});
-    json!({
+    let mut doc = json!({
         "openapi": "3.0.3",
         "info": {
             "title": "sightmap API",
@@ -520,7 +520,33 @@ pub fn document() -> Value {
                 "detail": {"type": "string", "description": "The message in English"},
             },
         }}},
-    })
+    });
+    list_past_busy(&mut doc, json!({"$ref": "#/components/schemas/Problem"}));
+    doc
+}
+
+/// Lists, on every operation that takes `as_of`, the 503 it gets when its moment needs a
+/// rebuild and every place for one is taken (`/problems/past-busy`, with `Retry-After`);
+/// `problem` is the document's schema of a problem.
+pub(super) fn list_past_busy(doc: &mut Value, problem: Value) {
+    let busy = json!({
+        "description": "Reading this past moment needs a rebuild of its state and the server is rebuilding as many as it may (/problems/past-busy): retry after Retry-After, or read a moment already asked for",
+        "headers": {"Retry-After": {"description": "Seconds to wait", "schema": {"type": "integer", "minimum": 1}}},
+        "content": content("application/problem+json", problem),
+    });
+    let Some(paths) = doc["paths"].as_object_mut() else {
+        return;
+    };
+    for operation in paths.values_mut().filter_map(Value::as_object_mut) {
+        for operation in operation.values_mut() {
+            let takes_as_of = operation["parameters"]
+                .as_array()
+                .is_some_and(|ps| ps.iter().any(|p| p["name"] == super::as_of::AS_OF));
+            if takes_as_of && let Some(responses) = operation["responses"].as_object_mut() {
+                responses.insert("503".into(), busy.clone());
+            }
+        }
+    }
 }
 
 /// `GET /api/openapi.json`.

@@ -32,6 +32,9 @@ pub struct Problem {
     /// Every field at fault, when the problem is with input.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
+    /// Seconds after which the request may succeed, sent as `Retry-After` (429 and 503).
+    #[serde(skip)]
+    pub retry_after: Option<u64>,
 }
 
 impl Problem {
@@ -48,7 +51,33 @@ impl Problem {
             status: status.as_u16(),
             detail: detail.into(),
             errors: Vec::new(),
+            retry_after: None,
         }
+    }
+
+    /// The problem with a `Retry-After` of `seconds` (at least 1).
+    pub fn retry_after(self, seconds: u64) -> Self {
+        Self {
+            retry_after: Some(seconds.max(1)),
+            ..self
+        }
+    }
+
+    /// 503: reading a past moment needs a rebuild of its state and every place for one is
+    /// taken (see [`sightmap_core::engine::service::ReportService::with_past_rebuilds`]).
+    pub fn past_busy(retry_after: std::time::Duration) -> Self {
+        let seconds = retry_after.as_secs().max(1);
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "/problems/past-busy",
+            "Past moments busy",
+            format!(
+                "as_of: this moment is not at hand and the server is already rebuilding as many \
+                 past moments as it may; retry after {seconds} s (Retry-After), or read a \
+                 moment already asked for (a link's as_of), or the present without as_of"
+            ),
+        )
+        .retry_after(seconds)
     }
 
     /// 400: the query string is wrong.
@@ -138,6 +167,11 @@ impl IntoResponse for Problem {
         response
             .headers_mut()
             .insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
+        if let Some(seconds) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
         if self.status == StatusCode::UNAUTHORIZED.as_u16() {
             response.headers_mut().insert(
                 header::WWW_AUTHENTICATE,
@@ -190,6 +224,7 @@ impl From<ServiceError> for Problem {
             ServiceError::Invalid(errors) => Problem::invalid_report(errors),
             ServiceError::NotFound(id) => Problem::not_found(format!("no report has id {id}")),
             ServiceError::Store(e) => e.into(),
+            ServiceError::PastBusy { retry_after } => Problem::past_busy(retry_after),
         }
     }
 }

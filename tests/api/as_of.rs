@@ -2,10 +2,16 @@
 //! through every read that takes it; what was hidden then or since stays hidden.
 
 use crate::privacy::{LAT, LON, assert_no_exact_point};
-use crate::support::{App, ids_of, report_at};
-use axum::http::StatusCode;
+use crate::support::{App, ids_of, places, report_at};
+use axum::body::Body;
+use axum::extract::ConnectInfo;
+use axum::http::{Request, StatusCode, header};
 use serde_json::json;
+use sightmap::http::Limits;
 use sightmap_core::engine::clock::{Clock, ManualClock};
+use sightmap_core::engine::service::ReportService;
+use std::net::SocketAddr;
+use std::sync::Arc;
 
 const ADMIN: &str = "admin-secret";
 
@@ -217,4 +223,161 @@ async fn a_bad_or_future_as_of_is_refused() {
     app.get("/api/reports?as_of=2025-01-01&as_of=2025-01-02")
         .await
         .assert_problem(400, "as_of");
+}
+
+/// An app whose service rebuilds one past state at a time with `waiting` more in line, its
+/// clock, and three moments: after one report, after two, after three.
+async fn app_rebuilding_one_at_a_time(waiting: usize) -> (Arc<App>, [String; 3]) {
+    let (mut app, clock) = App::with_manual_clock(Some(ADMIN)).await;
+    let store = app.state.reports.store().unwrap().clone();
+    app.state.reports = Arc::new(
+        ReportService::open(store, Some(places()))
+            .await
+            .unwrap()
+            .with_clock(clock.clone())
+            .with_past_rebuilds(1, waiting),
+    );
+    let mut moments = Vec::new();
+    for lon in [48.1, 48.2, 48.3] {
+        let created = app
+            .as_token(ADMIN, "POST", "/api/reports", Some(&report_at(lon, 38.2)))
+            .await;
+        assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+        moments.push(format!("/api/reports?as_of={}", moment(&clock)));
+    }
+    (Arc::new(app), moments.try_into().unwrap())
+}
+
+/// Lets spawned requests run until `done` holds (no sleeping: the runtime is yielded to).
+async fn until(what: &str, mut done: impl FnMut() -> bool) {
+    for _ in 0..100_000 {
+        if done() {
+            return;
+        }
+        tokio::task::yield_now().await;
+    }
+    panic!("never came to pass: {what}");
+}
+
+fn spawn_get(app: &Arc<App>, uri: &str) -> tokio::task::JoinHandle<crate::support::Reply> {
+    let (app, uri) = (app.clone(), uri.to_string());
+    tokio::spawn(async move { app.get(&uri).await })
+}
+
+#[tokio::test]
+async fn past_rebuilds_are_bounded_and_reads_of_one_moment_share_one() {
+    let (app, [first, second, _]) = app_rebuilding_one_at_a_time(0).await;
+    let reports = app.state.reports.clone();
+    let hold = reports.pause_past_rebuilds().await;
+    let a = spawn_get(&app, &first);
+    until("the first moment's rebuild is admitted", || {
+        reports.past_rebuilds().admitted == 1
+    })
+    .await;
+    // The same moment waits for that rebuild and takes no place.
+    let same = spawn_get(&app, &first);
+    until("a second read joins it", || {
+        reports.past_rebuilds().joined == 1
+    })
+    .await;
+    // Another moment finds no place: 503 at once, with when to retry.
+    let busy = app.get(&second).await;
+    busy.assert_problem(503, "as_of");
+    assert_eq!(busy.body["type"], "/problems/past-busy");
+    let retry: u64 = busy.headers[header::RETRY_AFTER]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(retry >= 1, "Retry-After {retry}");
+
+    drop(hold);
+    let (a, same) = (a.await.unwrap(), same.await.unwrap());
+    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+    assert_eq!(a.body["numberMatched"], 1);
+    assert_eq!(same.status, StatusCode::OK, "{}", same.body);
+    assert_eq!(a.bytes, same.bytes, "one answer");
+    let load = reports.past_rebuilds();
+    assert_eq!(
+        (load.done, load.admitted, load.joined),
+        (1, 0, 0),
+        "one rebuild"
+    );
+    // The place is free again.
+    let second = app.get(&second).await;
+    assert_eq!(second.status, StatusCode::OK, "{}", second.body);
+    assert_eq!(second.body["numberMatched"], 2);
+}
+
+#[tokio::test]
+async fn a_read_that_goes_away_while_waiting_gives_its_place_back() {
+    let (app, [first, second, third]) = app_rebuilding_one_at_a_time(1).await;
+    let reports = app.state.reports.clone();
+    let hold = reports.pause_past_rebuilds().await;
+    let running = spawn_get(&app, &first);
+    until("one rebuild admitted", || {
+        reports.past_rebuilds().admitted == 1
+    })
+    .await;
+    let waiting = spawn_get(&app, &second);
+    until("a second one in line", || {
+        reports.past_rebuilds().admitted == 2
+    })
+    .await;
+    app.get(&third).await.assert_problem(503, "as_of");
+    // The waiting client goes away: its place is free.
+    waiting.abort();
+    assert!(waiting.await.is_err_and(|e| e.is_cancelled()));
+    assert_eq!(reports.past_rebuilds().admitted, 1);
+    let third = spawn_get(&app, &third);
+    until("the third one in line", || {
+        reports.past_rebuilds().admitted == 2
+    })
+    .await;
+    drop(hold);
+    assert_eq!(running.await.unwrap().status, StatusCode::OK);
+    let third = third.await.unwrap();
+    assert_eq!(third.status, StatusCode::OK, "{}", third.body);
+    assert_eq!(third.body["numberMatched"], 3);
+    assert_eq!(
+        reports.past_rebuilds().done,
+        2,
+        "the abandoned moment never rebuilt"
+    );
+}
+
+#[tokio::test]
+async fn a_read_that_rebuilds_costs_its_client_more_of_the_rate_limit() {
+    let (app, [first, second, _]) = app_rebuilding_one_at_a_time(2).await;
+    let mut app = Arc::into_inner(app).unwrap();
+    // 1 request a second, bursts of 2; a rebuild costs a cell per report (here 1 or 2 more,
+    // at most the burst less the request's own).
+    app.state.limits = Arc::new(Limits::new(64, 1, false).with_past_reports_per_cell(1));
+    let from = |peer: &str, uri: &str| {
+        let mut request = Request::get(uri).body(Body::empty()).unwrap();
+        let peer: SocketAddr = peer.parse().unwrap();
+        request.extensions_mut().insert(ConnectInfo(peer));
+        request
+    };
+    let done = || app.state.reports.past_rebuilds().done;
+    // The client that rebuilt has spent its burst; a kept read costs one cell as usual.
+    let rebuilt = app.send(from("203.0.113.7:40000", &first)).await;
+    assert_eq!(rebuilt.status, StatusCode::OK, "{}", rebuilt.body);
+    assert_eq!(done(), 1);
+    app.send(from("203.0.113.7:40001", &first))
+        .await
+        .assert_problem(429, "rate limit");
+    for _ in 0..2 {
+        let kept = app.send(from("198.51.100.2:40000", &first)).await;
+        assert_eq!(kept.status, StatusCode::OK, "{}", kept.body);
+    }
+    // A client with a cell left is refused a rebuild, which is not started.
+    assert_eq!(
+        app.send(from("192.0.2.5:40000", &first)).await.status,
+        StatusCode::OK
+    );
+    let refused = app.send(from("192.0.2.5:40001", &second)).await;
+    refused.assert_problem(429, "as_of");
+    assert!(refused.headers.contains_key(header::RETRY_AFTER));
+    assert_eq!(done(), 1, "no rebuild started");
 }

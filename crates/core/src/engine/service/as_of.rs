@@ -12,9 +12,13 @@
 //! the newest always kept. A moment in the last minute may still gain revisions (a write in
 //! flight on another instance), so its state is keyed by the store's last version as well;
 //! every write that places a private report makes every kept state stale.
+//!
+//! Rebuilds are bounded (see [`super::past_rebuilds`]): a few at once, a few more waiting,
+//! the rest refused; reads of one moment share one rebuild.
 
 use super::backing::Backing;
 use super::lifecycle::NO_SNAPSHOT;
+use super::past_rebuilds::{Admitted, PastRebuilds, Rebuilds};
 use super::*;
 use crate::domain::model::privacy;
 use crate::engine::clock::ManualClock;
@@ -36,9 +40,8 @@ const INDEXED_BYTES_PER_REPORT: usize = 700;
 pub(super) struct PastStates {
     budget_bytes: usize,
     kept: parking_lot::Mutex<Kept>,
-    /// One rebuild at a time: two requests for one moment share it, and memory holds at most
-    /// one state being built.
-    building: tokio::sync::Mutex<()>,
+    /// The rebuilds under way and waiting, and the reads that share them.
+    rebuilds: Rebuilds,
 }
 
 /// The kept states, by moment, and how many changes have dropped them: a state built while
@@ -60,11 +63,11 @@ struct Seen {
 }
 
 impl PastStates {
-    pub(super) fn new(budget_bytes: usize) -> Self {
+    pub(super) fn new(budget_bytes: usize, rebuilds: Rebuilds) -> Self {
         Self {
             budget_bytes,
             kept: Default::default(),
-            building: Default::default(),
+            rebuilds,
         }
     }
 
@@ -169,48 +172,133 @@ fn kept_private(past: PastReport, gazetteer: Option<&dyn Gazetteer>) -> Report {
 impl ReportService {
     /// Sets the memory budget, in bytes, of the past states kept for `as_of` (0 keeps none).
     pub fn with_past_states(mut self, budget_bytes: usize) -> Self {
-        self.past = PastStates::new(budget_bytes);
+        self.past = Arc::new(PastStates::new(budget_bytes, self.past.rebuilds.fresh()));
         self
+    }
+
+    /// Sets how many past states are rebuilt at once (at least 1) and how many more
+    /// rebuilds may wait for a turn; a read that would start one more is refused with
+    /// [`ServiceError::PastBusy`]. See [`super::past_rebuilds`].
+    pub fn with_past_rebuilds(mut self, at_once: usize, waiting: usize) -> Self {
+        self.past = Arc::new(PastStates::new(
+            self.past.budget_bytes,
+            Rebuilds::new(at_once, waiting),
+        ));
+        self
+    }
+
+    /// Whether a read of `at` would be answered without a rebuild of its own: its state is
+    /// kept, or another read is rebuilding it.
+    pub fn past_at_hand(&self, at: Timestamp) -> bool {
+        self.past
+            .kept
+            .lock()
+            .states
+            .iter()
+            .any(|(t, _, _)| *t == at)
+            || self.past.rebuilds.in_flight(at)
+    }
+
+    /// What the past's rebuilds are doing now.
+    pub fn past_rebuilds(&self) -> PastRebuilds {
+        self.past.rebuilds.load()
+    }
+
+    /// For tests: holds every past rebuild before it starts (with its place and turn taken)
+    /// until the guard is dropped, so that a test can keep one in progress without timing.
+    #[doc(hidden)]
+    pub async fn pause_past_rebuilds(&self) -> tokio::sync::OwnedRwLockWriteGuard<()> {
+        self.past.rebuilds.pause().await
     }
 
     /// The reports as the server knew them at `at`: a read-only service over the reports
     /// that existed then, with the fields they had then, rebuilt from the revision history
-    /// (or kept from an earlier request).
+    /// (or kept from an earlier request, or shared with a read rebuilding it now). Refused
+    /// with [`ServiceError::PastBusy`] when it needs a rebuild and every place is taken.
     pub async fn as_of(&self, at: Timestamp) -> Result<Arc<ReportService>, ServiceError> {
         if let Some(state) = self.past.get(at) {
             return Ok(state);
         }
-        let _one_at_a_time = self.past.building.lock().await;
-        if let Some(state) = self.past.get(at) {
-            return Ok(state);
-        }
-        // What the feed has applied: a state built while it applies more is not kept.
-        let seen = self.past.seen();
-        let settled = settled(at, self.now());
-        let started = std::time::Instant::now();
-        let (state, bytes) = self.rebuild_as_of(at).await?;
-        let state = Arc::new(state);
-        tracing::info!(
-            "rebuilt the {} reports as of {at} in {:.3} s (about {} MiB)",
-            state.len(),
-            started.elapsed().as_secs_f64(),
-            bytes >> 20
-        );
-        self.past.keep(at, state.clone(), bytes, seen, settled);
+        let (flight, _joined) = self.past.rebuilds.flight(at);
+        let state = flight
+            .get_or_try_init(|| self.rebuild_in_turn(at))
+            .await?
+            .clone();
+        self.past.rebuilds.landed(at, &flight);
         Ok(state)
     }
 
-    /// A service over the reports as they stood at `at`, and an estimate of its memory.
-    async fn rebuild_as_of(&self, at: Timestamp) -> Result<(ReportService, usize), ServiceError> {
-        let past = self
-            .store
-            .live()?
+    /// Takes a place and waits for a turn, then rebuilds `at` in a task of its own, which
+    /// holds both until it is done (the work cannot be stopped half way) and keeps its state
+    /// even if every read of it went away.
+    async fn rebuild_in_turn(&self, at: Timestamp) -> Result<Arc<ReportService>, ServiceError> {
+        let admitted: Admitted = self.past.rebuilds.admit(self.len()).await?;
+        // A rebuild of the moment that ended while this one waited may have kept it.
+        if let Some(state) = self.past.get(at) {
+            return Ok(state);
+        }
+        let job = Rebuild {
+            at,
+            store: self.store.live()?.clone(),
+            gazetteer: self.gazetteer.clone(),
+            settings: *self.index.read().events().settings(),
+            identity: self.store.reader().identity().to_string(),
+        };
+        let settled = settled(at, self.now());
+        let past = self.past.clone();
+        tokio::spawn(async move {
+            let _admitted = admitted;
+            past.rebuilds.go().await;
+            // What the feed has applied: a state built while it applies more is not kept.
+            let seen = past.seen();
+            let started = std::time::Instant::now();
+            let (state, bytes) = job.run().await?;
+            let state = Arc::new(state);
+            let took = started.elapsed();
+            past.rebuilds.finished(took, state.len());
+            tracing::info!(
+                "rebuilt the {} reports as of {at} in {:.3} s (about {} MiB)",
+                state.len(),
+                took.as_secs_f64(),
+                bytes >> 20
+            );
+            past.keep(at, state.clone(), bytes, seen, settled);
+            Ok(state)
+        })
+        .await
+        .map_err(|e| {
+            StoreError::internal(crate::engine::store::Failure::caused(
+                "rebuilding the past failed",
+                e,
+            ))
+        })?
+    }
+}
+
+/// What rebuilding a past state needs, taken from the present.
+struct Rebuild {
+    at: Timestamp,
+    store: Arc<dyn Store>,
+    gazetteer: Option<Arc<dyn Gazetteer>>,
+    settings: EventSettings,
+    identity: String,
+}
+
+impl Rebuild {
+    /// A service over the reports as they stood at the moment, and an estimate of its
+    /// memory.
+    async fn run(self) -> Result<(ReportService, usize), ServiceError> {
+        let Rebuild {
+            at,
+            store,
+            gazetteer,
+            settings,
+            identity,
+        } = self;
+        let past = store
             .reports_as_of(at)
             .await
             .map_err(|e| e.during("reading the past"))?;
-        let gazetteer = self.gazetteer.clone();
-        let settings = *self.index.read().events().settings();
-        let identity = self.store.reader().identity().to_string();
         let built = off_the_runtime("rebuilding the past failed", move || {
             let reports: Vec<(Report, i64)> = past
                 .into_iter()
@@ -271,7 +359,7 @@ mod tests {
 
     #[test]
     fn the_least_recently_used_go_first_and_the_newest_stays_even_over_the_budget() {
-        let states = PastStates::new(100);
+        let states = PastStates::new(100, Rebuilds::new(1, 0));
         keep(&states, 1, 40);
         keep(&states, 2, 40);
         assert!(has(&states, 1), "both fit");
@@ -284,14 +372,14 @@ mod tests {
         assert!(has(&states, 4));
         assert!(!has(&states, 1) && !has(&states, 3));
         // No more than MAX_PAST_STATES however small.
-        let many = PastStates::new(usize::MAX);
+        let many = PastStates::new(usize::MAX, Rebuilds::new(1, 0));
         for at in 0..20 {
             keep(&many, at, 1);
         }
         assert_eq!(many.kept.lock().states.len(), MAX_PAST_STATES);
         assert!(has(&many, 19) && !has(&many, 0));
         // A budget of 0 keeps nothing.
-        let none = PastStates::new(0);
+        let none = PastStates::new(0, Rebuilds::new(1, 0));
         keep(&none, 1, 1);
         assert!(!has(&none, 1));
     }
@@ -299,7 +387,7 @@ mod tests {
     #[test]
     fn the_feed_drops_what_a_change_may_alter_and_a_rebuild_it_overtook() {
         let now = Timestamp(10_000);
-        let states = PastStates::new(usize::MAX);
+        let states = PastStates::new(usize::MAX, Rebuilds::new(1, 0));
         keep(&states, 1_000, 1);
         keep(&states, 9_990, 1);
         // A change: the moment within a minute of it may gain its revision; the old one not.

@@ -55,6 +55,7 @@ mod backing;
 mod events;
 mod export;
 mod lifecycle;
+mod past_rebuilds;
 mod queries;
 mod reports;
 mod timeline;
@@ -66,6 +67,7 @@ pub use events::{MAX_DUPLICATES, PossibleDuplicate, ReportEvent};
 pub use export::{ExportCursor, FeatureChunks};
 pub use lifecycle::FOLLOW_EVERY;
 use lifecycle::{CATCH_UP_BATCH, NO_SNAPSHOT, build_from_store, load_snapshot};
+pub use past_rebuilds::{DEFAULT_PAST_REBUILD_QUEUE, DEFAULT_PAST_REBUILDS, PastRebuilds};
 pub use timeline::TimelineOf;
 
 use crate::domain::history::Revision;
@@ -102,6 +104,13 @@ pub enum ServiceError {
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// A past state (`as_of`) would need a rebuild and every place for one is taken (see
+    /// [`ReportService::with_past_rebuilds`]); a place may be free after `retry_after`.
+    #[error("every place for rebuilding a past state is taken")]
+    PastBusy {
+        /// When a place may be free: the rebuilds ahead at the last one's pace.
+        retry_after: std::time::Duration,
+    },
 }
 
 /// One report in a query's page, with its distance from the query's centre if it has one.
@@ -186,7 +195,7 @@ pub struct ReportService {
     /// built into the index in one pass when it ends (see [`ReportService::begin_bulk_load`]).
     bulk: parking_lot::Mutex<Option<Vec<IndexRecord>>>,
     /// The reports as they stood at past moments, kept for `as_of` reads.
-    past: as_of::PastStates,
+    past: Arc<as_of::PastStates>,
 }
 
 /// The feature cache's budget unless [`ReportService::with_feature_cache`] sets another.
@@ -279,7 +288,10 @@ impl ReportService {
             feed: apply::Feed::new(applied),
             clock: Arc::new(SystemClock),
             bulk: Default::default(),
-            past: as_of::PastStates::new(DEFAULT_PAST_STATES_BYTES),
+            past: Arc::new(as_of::PastStates::new(
+                DEFAULT_PAST_STATES_BYTES,
+                past_rebuilds::Rebuilds::new(DEFAULT_PAST_REBUILDS, DEFAULT_PAST_REBUILD_QUEUE),
+            )),
         }
     }
 
