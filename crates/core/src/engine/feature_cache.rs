@@ -8,8 +8,9 @@
 //! write can never leave the old version in the cache.
 
 use crate::domain::model::ReportId;
+use foldhash::HashMap;
 use parking_lot::Mutex;
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 

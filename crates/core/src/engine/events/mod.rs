@@ -337,6 +337,12 @@ impl EventIndex {
         self.members.event_of(report)
     }
 
+    /// The event of a report as the public (if `public`) or a reviewer may know it (see
+    /// [`MemberTable::event_shown`]).
+    pub fn event_shown(&self, report: &ReportId, public: bool) -> Option<EventId> {
+        self.members.event_shown(report, public)
+    }
+
     /// What is kept of a report.
     pub fn member(&self, report: &ReportId) -> Option<&Member> {
         self.members.get(report)

@@ -66,6 +66,17 @@ impl MemberTable {
         self.events[*self.slot_of.get(id)? as usize]
     }
 
+    /// The event of a member as the public (if `public`) or a reviewer may know it: none for
+    /// the public when the member's location is private, since its event would place it. One
+    /// lookup of the member's slot for both.
+    pub fn event_shown(&self, id: &ReportId, public: bool) -> Option<EventId> {
+        let slot = *self.slot_of.get(id)? as usize;
+        if public && self.slots[slot].as_ref()?.public.is_some() {
+            return None;
+        }
+        self.events[slot]
+    }
+
     /// Sets the event of a member, returning its event before; nothing for a report that
     /// is not a member.
     pub fn set_event(&mut self, id: &ReportId, event: Option<EventId>) -> Option<EventId> {

@@ -91,16 +91,7 @@ impl ViewIndex {
     /// The event a report belongs to (none for an excluded or unknown report). The public
     /// is not told the event of a private report, which would place it.
     pub fn event_seen_by(&self, report: &ReportId, viewer: Viewer) -> Option<EventId> {
-        let hidden = viewer == Viewer::Public
-            && self
-                .events
-                .member(report)
-                .is_some_and(|m| m.public.is_some());
-        if hidden {
-            None
-        } else {
-            self.events.event_of(report)
-        }
+        self.events.event_shown(report, viewer == Viewer::Public)
     }
 
     /// The index the public reads, which a snapshot saves.
