@@ -3,7 +3,8 @@
 # index snapshot the import wrote), a restart (from the snapshot written at the stop), and a
 # start without a snapshot (the index and the events built from the store). Each is timed from
 # launch until /health answers; the server's own "index built" line says how long the index
-# and the events took. Prints a line per start.
+# and the events took. Prints a line per start, with the server's peak resident set and its
+# anonymous memory once it answers.
 #
 # Usage: bench/start.sh [--n N] [--work DIR]
 set -euo pipefail
@@ -38,8 +39,11 @@ start() { # what
   local built events
   built=$(sed 's/\x1b\[[0-9;]*m//g' "$work/serve.log" | grep 'index built' | grep -o 'elapsed_ms=[0-9]*' | head -1 | cut -d= -f2)
   events=$(curl -fs "127.0.0.1:$port/api/events?limit=1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["numberMatched"])')
-  printf '%-40s %6.2f s to /health (index and events built in %s ms; %s events)\n' \
-    "$1" "$(python3 -c "print($t1 - $t0)")" "$built" "$events"
+  local peak anon
+  peak=$(awk '/^VmHWM/ {print $2}' "/proc/$server/status")
+  anon=$(awk '/^RssAnon/ {print $2}' "/proc/$server/status")
+  printf '%-40s %6.2f s to /health (index and events built in %s ms; %s events); peak resident %s MB, anonymous %s MB\n' \
+    "$1" "$(python3 -c "print($t1 - $t0)")" "$built" "$events" "$((peak / 1024))" "$((anon / 1024))"
   kill -TERM "$server"; wait "$server" 2>/dev/null || true
 }
 start "first start after the import"
