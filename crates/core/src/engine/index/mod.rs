@@ -609,14 +609,14 @@ pub type Extent = ([f64; 4], (Timestamp, Timestamp));
 
 /// An extent grown to hold an entry's point and interval.
 fn with_entry(extent: Option<Extent>, e: &Entry) -> Extent {
-    let (lon, lat) = (e.point.lon, e.point.lat);
-    match extent {
-        None => ([lon, lat, lon, lat], (Timestamp(e.from), Timestamp(e.to))),
-        Some((b, (from, to))) => (
-            [b[0].min(lon), b[1].min(lat), b[2].max(lon), b[3].max(lat)],
-            (Timestamp(from.0.min(e.from)), Timestamp(to.0.max(e.to))),
-        ),
-    }
+    let span = match extent {
+        None => (e.from, e.to),
+        Some((_, (from, to))) => (from.0.min(e.from), to.0.max(e.to)),
+    };
+    (
+        grown(extent.map(|(b, _)| b), &e.point),
+        (Timestamp(span.0), Timestamp(span.1)),
+    )
 }
 
 /// Whether an entry lies on an extent's edge, so that the extent may shrink without it.
