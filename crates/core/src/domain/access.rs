@@ -189,7 +189,10 @@ mod tests {
                 role: Role::Reviewer
             })
         );
-        assert_eq!(book.verify(&secret.replace('a', "b")), None);
+        let mut wrong = secret.clone();
+        let last = wrong.pop().unwrap();
+        wrong.push(if last == '0' { '1' } else { '0' });
+        assert_eq!(book.verify(&wrong), None);
         let revoked = TokenRecord {
             revoked_at: Some(Timestamp::now()),
             ..record
