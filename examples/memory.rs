@@ -12,10 +12,17 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 struct Counting;
 
 static HELD: AtomicUsize = AtomicUsize::new(0);
+/// The most ever held at once.
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+fn grew(by: usize) {
+    let now = HELD.fetch_add(by, Ordering::Relaxed) + by;
+    PEAK.fetch_max(now, Ordering::Relaxed);
+}
 
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        HELD.fetch_add(layout.size(), Ordering::Relaxed);
+        grew(layout.size());
         unsafe { System.alloc(layout) }
     }
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
@@ -23,7 +30,8 @@ unsafe impl GlobalAlloc for Counting {
         unsafe { System.dealloc(ptr, layout) }
     }
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        HELD.fetch_add(new_size, Ordering::Relaxed);
+        // Both blocks are held while the old one is copied.
+        grew(new_size);
         HELD.fetch_sub(layout.size(), Ordering::Relaxed);
         unsafe { System.realloc(ptr, layout, new_size) }
     }
@@ -36,10 +44,32 @@ fn held() -> usize {
     HELD.load(Ordering::Relaxed)
 }
 
+/// A restart's steps as the server takes them (the snapshot read, the members taken from it,
+/// the index and the events built side by side): the most held at once, and what stays.
+fn restart(path: &str) -> (usize, usize) {
+    let base = held();
+    PEAK.store(base, Ordering::Relaxed);
+    let file = std::fs::File::open(path).expect("the snapshot opens");
+    let mut snapshot =
+        Snapshot::read(std::io::BufReader::with_capacity(1 << 20, file)).expect("it reads");
+    let members = snapshot.public_members();
+    let saved = snapshot.take_saved();
+    let (events, index) = std::thread::scope(|s| {
+        let events = s.spawn(|| saved.into_events(EventSettings::default(), members));
+        let index = snapshot.build_index().expect("the index builds");
+        (events.join().expect("events restore"), index)
+    });
+    let kept = held() - base;
+    let peak = PEAK.load(Ordering::Relaxed) - base;
+    drop((events, index));
+    (peak, kept)
+}
+
 fn main() {
     let path = std::env::args()
         .nth(1)
         .expect("usage: memory DATA_DIR/index.snapshot");
+    let (restart_peak, restart_kept) = restart(&path);
     let file = std::fs::File::open(&path).expect("the snapshot opens");
     let base = held();
     let mut snapshot =
@@ -85,6 +115,8 @@ fn main() {
         after_index.saturating_sub(before_index),
     );
     line("everything held, index and events", after_events - base);
+    line("a restart's peak (index and events at once)", restart_peak);
+    line("what the restart kept", restart_kept);
     drop(events);
     line("held without the events", held() - base);
     drop(index);
