@@ -500,6 +500,9 @@ impl EventIndex {
             self.put_in(member);
             if core {
                 order.insert(id);
+                // It may have supported one of the touched events while it was vague: it
+                // joins or founds one now, and is not attached as a support as well.
+                vague.remove(&id);
             } else {
                 // No longer grouped core: placed as any other member.
                 vague.insert(id);
