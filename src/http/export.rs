@@ -226,7 +226,7 @@ pub async fn export(
                     CHUNK,
                     2,
                     viewer,
-                    sightmap_core::formats::feature::plain_json,
+                    sightmap_core::formats::feature::packed_json,
                 )
                 .await?
         }

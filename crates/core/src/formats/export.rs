@@ -77,6 +77,8 @@ pub struct ExportWriter<W: Write> {
     written: usize,
     /// Columns after each report's own fields.
     extra: &'static [ExtraColumn],
+    /// A feature unpacked for [`ExportWriter::write_feature_json`].
+    unpacked: Vec<u8>,
 }
 
 /// Where bytes go: straight out, or through a CSV writer that owns the output.
@@ -133,6 +135,7 @@ impl<W: Write> ExportWriter<W> {
             out,
             written: 0,
             extra,
+            unpacked: Vec::new(),
         })
     }
 
@@ -176,10 +179,14 @@ impl<W: Write> ExportWriter<W> {
         Ok(())
     }
 
-    /// Writes one report given as its plain GeoJSON Feature ([`crate::formats::feature::plain_json`]):
-    /// the same bytes [`ExportWriter::write`] writes for it. GeoJSON formats only.
-    pub fn write_feature_json(&mut self, feature: &[u8]) -> std::io::Result<()> {
+    /// Writes one report given as its packed GeoJSON Feature
+    /// ([`crate::formats::feature::packed_json`], as the feature cache keeps it): the same
+    /// bytes [`ExportWriter::write`] writes for it. GeoJSON formats only.
+    pub fn write_feature_json(&mut self, packed: &[u8]) -> std::io::Result<()> {
         let first = self.written == 0;
+        let feature = &mut self.unpacked;
+        feature.clear();
+        crate::formats::feature::unpack_feature(feature, packed);
         match (&mut self.out, self.format) {
             (Sink::Plain(out), Format::GeoJson) => {
                 if !first {

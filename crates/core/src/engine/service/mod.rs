@@ -201,8 +201,8 @@ pub struct ReportService {
 /// The feature cache's budget unless [`ReportService::with_feature_cache`] sets another.
 pub const DEFAULT_FEATURE_CACHE_BYTES: usize = 512 << 20;
 
-/// How a report is serialised as a feature (the formats' `plain_json`): the service caches
-/// what it writes. Every caller passes the same one (the engine does not depend on the
+/// How a report is serialised as a feature (the formats' `packed_json`): the service caches
+/// what it writes, and the cache's budget counts its bytes. Every caller passes the same one (the engine does not depend on the
 /// formats, which encode what it holds).
 pub type FeatureEncoder = fn(&Report) -> Vec<u8>;
 
