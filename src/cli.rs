@@ -245,21 +245,21 @@ pub async fn import(args: ImportArgs) -> anyhow::Result<Summary> {
     // real one imports through the service, whose index follows, so that the index snapshot
     // is written at the end and the first `serve` starts as fast as a restart.
     let snapshot = args.store.data_dir.join(SNAPSHOT_FILE);
-    let service: Option<Arc<ReportService>> = match args.dry_run {
-        true => None,
+    let (service, store): (Option<Arc<ReportService>>, Option<Arc<dyn Store>>) = match args.dry_run
+    {
+        true => (None, None),
         false => {
             let store = open_store(&args.store).await?.0;
             std::fs::create_dir_all(&args.store.data_dir)
                 .with_context(|| format!("cannot create {}", args.store.data_dir.display()))?;
-            Some(Arc::new(
-                ReportService::open_with_snapshot(
-                    store,
-                    Some(places.clone()),
-                    &snapshot,
-                    EventSettings::default(),
-                )
-                .await?,
-            ))
+            let service = ReportService::open_with_snapshot(
+                store.clone(),
+                Some(places.clone()),
+                &snapshot,
+                EventSettings::default(),
+            )
+            .await?;
+            (Some(Arc::new(service)), Some(store))
         }
     };
     let bar = indicatif::ProgressBar::new(size);
@@ -284,13 +284,26 @@ pub async fn import(args: ImportArgs) -> anyhow::Result<Summary> {
     if let Some(service) = &service {
         service.begin_bulk_load();
     }
-    let summary = import::import(
+    // The store may leave its commits to the operating system while the file is read
+    // (consistent through a crash, see SqliteStore); every one is made durable below, before
+    // anything is reported, whether the import succeeded or stopped.
+    if let Some(store) = &store {
+        store.bulk_load(true).await?;
+    }
+    let imported = import::import(
         service.clone().map(|s| s as Arc<dyn import::Destination>),
         BufReader::with_capacity(1 << 20, file),
         format,
         options,
     )
-    .await?;
+    .await;
+    if let Some(store) = &store {
+        store
+            .bulk_load(false)
+            .await
+            .context("making the imported reports durable")?;
+    }
+    let summary = imported?;
     bar.finish_and_clear();
     let seconds = started.elapsed().as_secs_f64();
     let verb = if args.dry_run {

@@ -23,7 +23,7 @@ pub use input::{
     EARLIEST_OBSERVED_YEAR, LocationInput, MAX_DESCRIPTION_CHARS, MAX_OBSERVED_DAYS, ObservedInput,
     Origin, ReportInput, SourceInput, default_uncertainty_m,
 };
-pub use json_entry::input_from_json;
+pub use json_entry::{feature_input_from_text, input_from_json};
 pub use patch::merge_patch;
 pub use record::IndexRecord;
 pub use testimony::{OriginCount, SourceKey, Testimony};

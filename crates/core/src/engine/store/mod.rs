@@ -316,6 +316,15 @@ pub trait ReportWriter: Send + Sync + 'static {
     /// stored before it was computed, or after the region's data changed), keeping their
     /// versions.
     async fn set_relations(&self, relations: Vec<(ReportId, Relation)>) -> Result<(), StoreError>;
+
+    /// Begins (`true`) or ends (`false`) a bulk load. While one runs, a store may leave its
+    /// commits to the operating system rather than wait for each to reach the disk, as long
+    /// as a crash leaves it consistent (losing at most the last commits); ending it makes
+    /// every commit durable before it returns, so the caller reports success only after.
+    /// Stores that have no such setting do nothing.
+    async fn bulk_load(&self, _on: bool) -> Result<(), StoreError> {
+        Ok(())
+    }
 }
 
 /// Each report's revisions, and every report as it stood at a past moment.

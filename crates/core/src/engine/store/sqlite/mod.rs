@@ -1,7 +1,9 @@
 //! The embedded default store: one SQLite database in WAL mode under the data directory.
 //!
 //! Durability: every write commits with `synchronous=FULL`, so the WAL is on disk before the
-//! write is acknowledged; a `kill -9` (or a power cut) loses nothing acknowledged.
+//! write is acknowledged; a `kill -9` (or a power cut) loses nothing acknowledged. A bulk
+//! load (`sightmap import`) commits with `synchronous=NORMAL` instead and makes everything
+//! durable when it ends, before the import reports success: see [`writes::set_bulk_load`].
 //!
 //! Throughput: one writer thread owns the only writing connection and commits *groups* of
 //! waiting writes in one transaction (group commit), each write in its own savepoint so one bad
@@ -592,6 +594,11 @@ impl ReportWriter for SqliteStore {
 
     async fn set_relations(&self, relations: Vec<(ReportId, Relation)>) -> Result<(), StoreError> {
         self.write(WriteOp::SetRelations(relations)).await?;
+        Ok(())
+    }
+
+    async fn bulk_load(&self, on: bool) -> Result<(), StoreError> {
+        self.write(WriteOp::BulkLoad(on)).await?;
         Ok(())
     }
 }
