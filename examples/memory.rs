@@ -55,7 +55,11 @@ fn restart(path: &str) -> (usize, usize) {
     let members = snapshot.public_members();
     let saved = snapshot.take_saved();
     let (events, index) = std::thread::scope(|s| {
-        let events = s.spawn(|| saved.into_events(EventSettings::default(), members));
+        let events = s.spawn(|| {
+            let events = saved.into_events(EventSettings::default(), members);
+            events.wait_for_link_trees();
+            events
+        });
         let index = snapshot.build_index().expect("the index builds");
         (events.join().expect("events restore"), index)
     });
@@ -93,6 +97,7 @@ fn main() {
     drop(tree);
     let mark = held();
     let events = saved.into_events(EventSettings::default(), members);
+    events.wait_for_link_trees();
     let after_events = held();
     println!(
         "{} events, {n_core} core members; members' table {:.1} MB, core link tree {:.1} MB, events in all {:.1} MB",

@@ -17,10 +17,13 @@ use super::member::Member;
 use crate::domain::model::ReportId;
 use crate::engine::parallel::side_by_side;
 use crate::geospatial::geodesy::{chord_squared, max_chord_for};
+use parking_lot::Mutex;
 use rstar::RTree;
 use rstar::primitives::GeomWithData;
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BinaryHeap};
+use std::sync::OnceLock;
+use std::thread::JoinHandle;
 
 /// Intervals longer than this, in seconds, are kept by place alone: those vague in time,
 /// which never shape an event.
@@ -42,6 +45,114 @@ pub struct Linkable {
     pub from: i64,
     /// Observation end, epoch seconds.
     pub to: i64,
+}
+
+/// The trees of the grouped core members and of the grouped vague ones. Grouping loads them
+/// at once; putting saved events back loads them on a thread of their own, so that a restart
+/// answers before they are loaded (only writes read them): the first write waits for them.
+#[derive(Debug)]
+pub struct LinkTrees {
+    loaded: OnceLock<(LinkTree, LinkTree)>,
+    loading: Mutex<Option<JoinHandle<(LinkTree, LinkTree)>>>,
+}
+
+impl Default for LinkTrees {
+    fn default() -> Self {
+        Self::loaded(LinkTree::default(), LinkTree::default())
+    }
+}
+
+/// The entries of the grouped core members and of the grouped vague ones among `members`.
+fn unloaded<'a>(members: impl Iterator<Item = &'a Member>) -> (Unloaded, Unloaded) {
+    let (core, vague): (Vec<&Member>, Vec<&Member>) =
+        members.filter(|m| m.review.is_auto()).partition(|m| m.core);
+    (Unloaded::of(core), Unloaded::of(vague))
+}
+
+/// Both trees loaded, on two threads.
+fn load_both((core, vague): (Unloaded, Unloaded)) -> (LinkTree, LinkTree) {
+    let (vague, core) = side_by_side(|| vague.load(), || core.load());
+    (core, vague)
+}
+
+impl LinkTrees {
+    fn loaded(core: LinkTree, vague: LinkTree) -> Self {
+        Self {
+            loaded: OnceLock::from((core, vague)),
+            loading: Mutex::new(None),
+        }
+    }
+
+    /// The trees of the grouped members among `members`, loaded now.
+    pub fn of<'a>(members: impl Iterator<Item = &'a Member>) -> Self {
+        let (core, vague) = load_both(unloaded(members));
+        Self::loaded(core, vague)
+    }
+
+    /// The trees of the grouped members among `members`, loaded on a thread of their own
+    /// (at once if no thread can be started).
+    pub fn in_background<'a>(members: impl Iterator<Item = &'a Member>) -> Self {
+        let entries = unloaded(members);
+        let (sender, entries_back) = std::sync::mpsc::sync_channel(1);
+        let started = std::thread::Builder::new()
+            .name("link-trees".into())
+            .spawn(move || {
+                let entries = entries_back.recv().unwrap_or_default();
+                load_both(entries)
+            });
+        match started {
+            Ok(handle) => {
+                // Sent once the thread runs, so that they are still here to load at once
+                // if it cannot start.
+                let _ = sender.send(entries);
+                Self {
+                    loaded: OnceLock::new(),
+                    loading: Mutex::new(Some(handle)),
+                }
+            }
+            Err(e) => {
+                tracing::warn!("cannot start a thread to load the link trees: {e}");
+                let (core, vague) = load_both(entries);
+                Self::loaded(core, vague)
+            }
+        }
+    }
+
+    /// Both trees, waiting for them if they are being loaded.
+    fn both(&self) -> &(LinkTree, LinkTree) {
+        self.loaded.get_or_init(|| {
+            let handle = self
+                .loading
+                .lock()
+                .take()
+                .expect("link trees are loaded or loading");
+            handle
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+        })
+    }
+
+    /// The core members' tree.
+    pub fn core(&self) -> &LinkTree {
+        &self.both().0
+    }
+
+    /// The vague members' tree.
+    pub fn vague(&self) -> &LinkTree {
+        &self.both().1
+    }
+
+    /// Both trees, to change.
+    pub fn both_mut(&mut self) -> (&mut LinkTree, &mut LinkTree) {
+        self.both();
+        let (core, vague) = self.loaded.get_mut().expect("loaded just now");
+        (core, vague)
+    }
+
+    /// Waits until both are loaded.
+    pub fn wait(&self) {
+        self.both();
+    }
 }
 
 /// Members by place, sliced by time.
@@ -81,22 +192,40 @@ fn near_in_time(e: &Linkable, from: i64, to: i64, gap_s: i64) -> bool {
     from.max(e.from) - to.min(e.to) <= gap_s
 }
 
-impl LinkTree {
-    /// A tree of these members, loaded at once.
+/// The entries of a tree not yet loaded: what [`LinkTree::of`] takes from the members,
+/// owned, so that the loading can run on another thread.
+#[derive(Debug, Default)]
+pub struct Unloaded {
+    slices: BTreeMap<i64, Vec<Entry>>,
+    long: Vec<Entry>,
+    reach_m: f64,
+    longest_s: i64,
+}
+
+impl Unloaded {
+    /// The entries of these members.
     pub fn of<'a>(members: impl IntoIterator<Item = &'a Member>) -> Self {
-        let mut slices: BTreeMap<i64, Vec<Entry>> = BTreeMap::new();
-        let (mut long, mut reach, mut longest) = (Vec::new(), 0.0f64, 0);
+        let mut unloaded = Self::default();
         for m in members {
-            reach = reach.max(m.exact.radius_m);
+            unloaded.reach_m = unloaded.reach_m.max(m.exact.radius_m);
             if is_long(m) {
-                long.push(entry(m));
+                unloaded.long.push(entry(m));
             } else {
-                longest = longest.max(m.to - m.from);
-                slices.entry(slice_of(m)).or_default().push(entry(m));
+                unloaded.longest_s = unloaded.longest_s.max(m.to - m.from);
+                unloaded
+                    .slices
+                    .entry(slice_of(m))
+                    .or_default()
+                    .push(entry(m));
             }
         }
-        // The slices are loaded on two threads, each taking about half of the entries.
-        let mut slices: Vec<(i64, Vec<Entry>)> = slices.into_iter().collect();
+        unloaded
+    }
+
+    /// The tree of the entries, its slices loaded on two threads, each taking about half
+    /// of the entries.
+    pub fn load(self) -> LinkTree {
+        let mut slices: Vec<(i64, Vec<Entry>)> = self.slices.into_iter().collect();
         let total: usize = slices.iter().map(|(_, e)| e.len()).sum();
         let mut first = 0;
         let mut counted = 0;
@@ -113,12 +242,19 @@ impl LinkTree {
         };
         let (mut loaded, later) = side_by_side(|| load(slices), || load(later));
         loaded.extend(later);
-        Self {
+        LinkTree {
             slices: loaded.into_iter().collect(),
-            long: RTree::bulk_load(long),
-            reach_m: reach,
-            longest_s: longest,
+            long: RTree::bulk_load(self.long),
+            reach_m: self.reach_m,
+            longest_s: self.longest_s,
         }
+    }
+}
+
+impl LinkTree {
+    /// A tree of these members, loaded at once.
+    pub fn of<'a>(members: impl IntoIterator<Item = &'a Member>) -> Self {
+        Unloaded::of(members).load()
     }
 
     /// Adds a member.

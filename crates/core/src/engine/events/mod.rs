@@ -31,11 +31,10 @@ pub mod table;
 pub use member::{EventSettings, Member, Placement, compatible, is_core, linked};
 
 use crate::domain::model::{EventId, EventReview, IndexRecord, ReportId};
-use crate::engine::parallel::side_by_side;
 use extents::EventExtents;
 use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use grouping::Bounds;
-use links::LinkTree;
+use links::{LinkTree, LinkTrees};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::OnceLock;
 use summary::EventSummary;
@@ -120,15 +119,6 @@ impl Event {
     }
 }
 
-/// The trees of the grouped core members and of the grouped vague ones among `members`,
-/// built on two threads.
-fn link_trees<'a>(members: impl Iterator<Item = &'a Member>) -> (LinkTree, LinkTree) {
-    let (core, vague): (Vec<&Member>, Vec<&Member>) =
-        members.filter(|m| m.review.is_auto()).partition(|m| m.core);
-    let (vague, core) = side_by_side(|| LinkTree::of(vague), || LinkTree::of(core));
-    (core, vague)
-}
-
 /// What one change did to the events.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct EventChanges {
@@ -177,10 +167,8 @@ impl EventChanges {
 pub struct EventIndex {
     settings: EventSettings,
     members: MemberTable,
-    /// Core members the machine groups, by place and time.
-    core_tree: LinkTree,
-    /// Vaguer members the machine attaches, by place and time.
-    vague_tree: LinkTree,
+    /// Core members the machine groups, and vaguer ones it attaches, by place and time.
+    trees: LinkTrees,
     /// The grouped core members in id order, the order the leader rule takes them in: a
     /// change to one re-groups it and those after it ([`EventIndex::regroup_after`]).
     core_order: BTreeSet<ReportId>,
@@ -248,7 +236,7 @@ impl EventIndex {
         let mut vague_ids = vague;
         vague_ids.sort_unstable();
         index.newest_vague = vague_ids.last().copied();
-        (index.core_tree, index.vague_tree) = link_trees(index.members.values());
+        index.trees = LinkTrees::of(index.members.values());
         let mut changes = EventChanges::quiet();
         index.group_core(&core_ids, &mut changes);
         for id in vague_ids {
@@ -296,8 +284,7 @@ impl EventIndex {
         Self {
             settings,
             members: MemberTable::default(),
-            core_tree: LinkTree::default(),
-            vague_tree: LinkTree::default(),
+            trees: LinkTrees::default(),
             core_order: BTreeSet::new(),
             events: BTreeMap::new(),
             pinned_to: HashMap::new(),
@@ -341,6 +328,12 @@ impl EventIndex {
     /// [`MemberTable::event_shown`]).
     pub fn event_shown(&self, report: &ReportId, public: bool) -> Option<EventId> {
         self.members.event_shown(report, public)
+    }
+
+    /// Waits until the trees that writes read are loaded (a restart loads them in the
+    /// background: see [`LinkTrees`]).
+    pub fn wait_for_link_trees(&self) {
+        self.trees.wait();
     }
 
     /// What is kept of a report.
@@ -527,11 +520,8 @@ impl EventIndex {
         let id = member.id;
         match member.review {
             EventReview::Auto => {
-                let tree = if member.core {
-                    &mut self.core_tree
-                } else {
-                    &mut self.vague_tree
-                };
+                let (core, vague) = self.trees.both_mut();
+                let tree = if member.core { core } else { vague };
                 tree.remove(member);
                 self.core_order.remove(&id);
             }
@@ -584,10 +574,10 @@ impl EventIndex {
         match member.review {
             EventReview::Auto if member.core => {
                 self.core_order.insert(member.id);
-                self.core_tree.insert(&member);
+                self.trees.both_mut().0.insert(&member);
             }
             EventReview::Auto => {
-                self.vague_tree.insert(&member);
+                self.trees.both_mut().1.insert(&member);
                 self.newest_vague = self.newest_vague.max(Some(member.id));
             }
             EventReview::Pin(target) => {
@@ -833,7 +823,7 @@ impl EventIndex {
 
     /// The grouped core members linked to `member` (not itself), in id order.
     fn linked_core(&self, member: &Member) -> Vec<ReportId> {
-        self.linked_in(&self.core_tree, member)
+        self.linked_in(self.trees.core(), member)
     }
 
     /// The grouped vague members linked to `member` that come after it in id order (the
@@ -842,7 +832,7 @@ impl EventIndex {
         if self.newest_vague <= Some(member.id) {
             return Vec::new();
         }
-        let mut out = self.linked_in(&self.vague_tree, member);
+        let mut out = self.linked_in(self.trees.vague(), member);
         out.retain(|v| *v > member.id);
         out
     }

@@ -15,9 +15,10 @@ impl EventIndex {
     pub(super) fn event_to_join(&self, me: &Member) -> Option<EventId> {
         let mut best: Option<(f64, EventId)> = None;
         let mut tried: HashSet<EventId> = HashSet::new();
-        let walk = self
-            .core_tree
-            .nearest_first(me, self.settings.gap_m(), self.settings.gap_s());
+        let walk =
+            self.trees
+                .core()
+                .nearest_first(me, self.settings.gap_m(), self.settings.gap_s());
         for (entry, chord2) in walk {
             if best.is_some_and(|(nearest, _)| chord2 > nearest) {
                 break;
@@ -72,7 +73,8 @@ impl EventIndex {
         // ((time gap, squared chord, core report), its event), the least so far.
         let mut best: Option<((i64, f64, ReportId), EventId)> = None;
         let walk =
-            self.core_tree
+            self.trees
+                .core()
                 .nearest_first(member, self.settings.gap_m(), self.settings.gap_s());
         for (entry, chord2) in walk {
             if let Some(((0, nearest, _), _)) = best

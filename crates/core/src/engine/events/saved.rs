@@ -30,9 +30,19 @@ impl EventIndex {
     ) -> Result<Self, Vec<Member>> {
         let mut table = MemberTable::of(members);
         let mut fits = table.len() == table.values().count();
+        // The saved assignment names the members mostly in the order given: each is looked
+        // for where the one before it was found, then looked up.
+        let mut next = 0;
         for (report, event) in event_of {
             // A report that is not a member, or named twice, does not fit.
-            if !table.contains_key(&report) || table.set_event(&report, Some(event)).is_some() {
+            let Some(slot) = table.slot(&report, next) else {
+                fits = false;
+                break;
+            };
+            if slot == next {
+                next += 1;
+            }
+            if table.set_event_at(slot, Some(event)).is_some() {
                 fits = false;
                 break;
             }
@@ -46,7 +56,8 @@ impl EventIndex {
     /// The index of these members in these events.
     fn with_events(settings: EventSettings, members: MemberTable, events: Vec<Event>) -> Self {
         let mut index = Self::empty(settings);
-        (index.core_tree, index.vague_tree) = super::link_trees(members.values());
+        // Only writes read the trees: a restart answers while they load.
+        index.trees = super::LinkTrees::in_background(members.values());
         let mut core: Vec<ReportId> = members
             .values()
             .filter(|m| m.core && m.review.is_auto())

@@ -113,6 +113,22 @@ impl MemberTable {
         std::mem::replace(&mut self.events[slot], event)
     }
 
+    /// The slot of a member, looked for at `hint` first: a table made by [`MemberTable::of`]
+    /// keeps the members in the order given, so a caller walking them in that order finds
+    /// each without a lookup.
+    pub fn slot(&self, id: &ReportId, hint: usize) -> Option<usize> {
+        match self.slots.get(hint) {
+            Some(Some(member)) if member.id == *id => Some(hint),
+            _ => self.slot_of.get(id).map(|&slot| slot as usize),
+        }
+    }
+
+    /// Sets the event of the member in `slot` (from [`MemberTable::slot`]), returning its
+    /// event before.
+    pub fn set_event_at(&mut self, slot: usize, event: Option<EventId>) -> Option<EventId> {
+        std::mem::replace(&mut self.events[slot], event)
+    }
+
     /// Every member in an event, with its event.
     pub fn assignments(&self) -> impl Iterator<Item = (ReportId, EventId)> + '_ {
         self.slots
