@@ -1,5 +1,6 @@
 //! The engine: the in-memory index, the durable stores, the service that keeps them in
-//! step, queries, the feature cache, copying between stores, and work split over two cores.
+//! step, queries, the feature cache, copying between stores, work split over two cores, and a bit per
+//! slot of a table.
 
 pub mod clock;
 pub mod events;
@@ -9,5 +10,6 @@ pub mod migrate;
 pub mod parallel;
 pub mod query;
 pub mod service;
+pub mod slot_bits;
 pub mod store;
 pub mod timeline;

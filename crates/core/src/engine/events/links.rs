@@ -195,7 +195,7 @@ fn near_in_time(e: &Linkable, from: i64, to: i64, gap_s: i64) -> bool {
 /// The entries of a tree not yet loaded: what [`LinkTree::of`] takes from the members,
 /// owned, so that the loading can run on another thread.
 #[derive(Debug, Default)]
-pub struct Unloaded {
+struct Unloaded {
     slices: BTreeMap<i64, Vec<Entry>>,
     long: Vec<Entry>,
     reach_m: f64,
@@ -204,7 +204,7 @@ pub struct Unloaded {
 
 impl Unloaded {
     /// The entries of these members.
-    pub fn of<'a>(members: impl IntoIterator<Item = &'a Member>) -> Self {
+    fn of<'a>(members: impl IntoIterator<Item = &'a Member>) -> Self {
         let mut unloaded = Self::default();
         for m in members {
             unloaded.reach_m = unloaded.reach_m.max(m.exact.radius_m);
@@ -224,7 +224,7 @@ impl Unloaded {
 
     /// The tree of the entries, its slices loaded on two threads, each taking about half
     /// of the entries.
-    pub fn load(self) -> LinkTree {
+    fn load(self) -> LinkTree {
         let mut slices: Vec<(i64, Vec<Entry>)> = self.slices.into_iter().collect();
         let total: usize = slices.iter().map(|(_, e)| e.len()).sum();
         let mut first = 0;

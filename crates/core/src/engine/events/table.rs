@@ -5,6 +5,7 @@
 
 use super::member::Member;
 use crate::domain::model::{EventId, ReportId};
+use crate::engine::slot_bits::SlotBits;
 use foldhash::{HashMap, HashMapExt};
 
 /// Members by id.
@@ -16,7 +17,7 @@ pub struct MemberTable {
     /// One bit per slot, set where the member is private (placed elsewhere for the public):
     /// what [`MemberTable::event_shown`] asks of every hit of a query, in 128 kB a million
     /// slots, rather than from the member itself.
-    private: Vec<u64>,
+    private: SlotBits,
     /// Slots emptied by removals, reused first.
     free: Vec<u32>,
     slot_of: HashMap<ReportId, u32>,
@@ -28,7 +29,7 @@ impl MemberTable {
         Self {
             slots: Vec::with_capacity(n),
             events: Vec::with_capacity(n),
-            private: Vec::with_capacity(n.div_ceil(64)),
+            private: SlotBits::default(),
             free: Vec::new(),
             slot_of: HashMap::with_capacity(n),
         }
@@ -37,13 +38,10 @@ impl MemberTable {
     /// A table of these members (of distinct ids), in their order.
     pub fn of(members: Vec<Member>) -> Self {
         let mut slot_of = HashMap::with_capacity(members.len());
-        let mut private = vec![0u64; members.len().div_ceil(64)];
         for (slot, member) in members.iter().enumerate() {
             slot_of.insert(member.id, slot as u32);
-            if member.public.is_some() {
-                private[slot / 64] |= 1 << (slot % 64);
-            }
         }
+        let private = SlotBits::from_fn(members.len(), |slot| members[slot].public.is_some());
         Self {
             events: vec![None; members.len()],
             private,
@@ -57,7 +55,7 @@ impl MemberTable {
     pub fn reserve(&mut self, n: usize) {
         self.slots.reserve(n);
         self.events.reserve(n);
-        self.private.reserve(n.div_ceil(64));
+        self.private.reserve(n);
         self.slot_of.reserve(n);
     }
 
@@ -65,11 +63,6 @@ impl MemberTable {
     pub fn get(&self, id: &ReportId) -> Option<&Member> {
         let slot = *self.slot_of.get(id)?;
         self.slots[slot as usize].as_ref()
-    }
-
-    /// Whether a report is a member.
-    pub fn contains_key(&self, id: &ReportId) -> bool {
-        self.slot_of.contains_key(id)
     }
 
     /// The event of a member (none for an excluded or unknown report).
@@ -82,35 +75,17 @@ impl MemberTable {
     /// lookup of the member's slot for both.
     pub fn event_shown(&self, id: &ReportId, public: bool) -> Option<EventId> {
         let slot = *self.slot_of.get(id)? as usize;
-        if public && self.is_private(slot) {
+        if public && self.private.get(slot) {
             return None;
         }
         self.events[slot]
-    }
-
-    fn is_private(&self, slot: usize) -> bool {
-        self.private
-            .get(slot / 64)
-            .is_some_and(|word| word & (1 << (slot % 64)) != 0)
-    }
-
-    /// Marks a slot's member private or not.
-    fn set_private(&mut self, slot: usize, private: bool) {
-        let word = slot / 64;
-        if word >= self.private.len() {
-            self.private.resize(word + 1, 0);
-        }
-        match private {
-            true => self.private[word] |= 1 << (slot % 64),
-            false => self.private[word] &= !(1 << (slot % 64)),
-        }
     }
 
     /// Sets the event of a member, returning its event before; nothing for a report that
     /// is not a member.
     pub fn set_event(&mut self, id: &ReportId, event: Option<EventId>) -> Option<EventId> {
         let slot = *self.slot_of.get(id)? as usize;
-        std::mem::replace(&mut self.events[slot], event)
+        self.set_event_at(slot, event)
     }
 
     /// The slot of a member, looked for at `hint` first: a table made by [`MemberTable::of`]
@@ -150,7 +125,7 @@ impl MemberTable {
         let private = member.public.is_some();
         if let Some(&slot) = self.slot_of.get(&member.id) {
             self.slots[slot as usize] = Some(member);
-            self.set_private(slot as usize, private);
+            self.private.set(slot as usize, private);
             return;
         }
         let id = member.id;
@@ -166,7 +141,7 @@ impl MemberTable {
                 u32::try_from(self.slots.len() - 1).expect("fewer than 4 billion members")
             }
         };
-        self.set_private(slot as usize, private);
+        self.private.set(slot as usize, private);
         self.slot_of.insert(id, slot);
     }
 
@@ -175,7 +150,7 @@ impl MemberTable {
         let slot = self.slot_of.remove(id)?;
         self.free.push(slot);
         self.events[slot as usize] = None;
-        self.set_private(slot as usize, false);
+        self.private.set(slot as usize, false);
         self.slots[slot as usize].take()
     }
 

@@ -29,6 +29,7 @@ pub use views::{ReportViews, SeenReport, ViewIndex};
 use crate::domain::model::{Kind, Precision, ReportId, Status, Timestamp, WordSet};
 use crate::engine::parallel::side_by_side;
 use crate::engine::query::{Page, ReportQuery, Spatial};
+use crate::engine::slot_bits::SlotBits;
 use crate::geospatial::geodesy::AuxPoint;
 use rstar::primitives::GeomWithData;
 use rstar::{RStarInsertionStrategy, RTree, RTreeParams};
@@ -176,10 +177,10 @@ pub struct ReportIndex {
     records: Vec<Option<Entry>>,
     /// One bit per slot, set while the slot is live: small enough to stay in cache, so tree
     /// scans skip retired points without touching `records`.
-    alive: Vec<u64>,
+    alive: SlotBits,
     /// One bit per slot, set for entries that place private reports where the public sees
     /// them: a reviewer's radius walk skips them without reading records.
-    private: Vec<u64>,
+    private: SlotBits,
     /// Slots retired since the last compaction; their points are still in the tree.
     dead: usize,
     by_id: BTreeMap<ReportId, Slot>,
@@ -277,14 +278,8 @@ impl ReportIndex {
         Self {
             extent,
             circles,
-            alive: vec![u64::MAX; entries.len().div_ceil(64)],
-            private: entries.iter().enumerate().filter(|(_, e)| e.private).fold(
-                vec![0; entries.len().div_ceil(64)],
-                |mut bits, (slot, _)| {
-                    bits[slot / 64] |= 1 << (slot % 64);
-                    bits
-                },
-            ),
+            alive: SlotBits::all(entries.len()),
+            private: SlotBits::from_fn(entries.len(), |slot| entries[slot].private),
             records: entries.into_iter().map(Some).collect(),
             by_id,
             by_time,
@@ -296,29 +291,18 @@ impl ReportIndex {
     }
 
     fn mark_alive(&mut self, slot: Slot, private: bool) {
-        let word = slot as usize / 64;
-        if self.alive.len() <= word {
-            self.alive.resize(word + 1, 0);
-            self.private.resize(word + 1, 0);
-        }
-        self.alive[word] |= 1 << (slot % 64);
-        if private {
-            self.private[word] |= 1 << (slot % 64);
-        }
+        self.alive.set(slot as usize, true);
+        self.private.set(slot as usize, private);
     }
 
     #[inline]
     fn is_private(&self, slot: Slot) -> bool {
-        self.private
-            .get(slot as usize / 64)
-            .is_some_and(|w| w & (1 << (slot % 64)) != 0)
+        self.private.get(slot as usize)
     }
 
     #[inline]
     fn is_alive(&self, slot: Slot) -> bool {
-        self.alive
-            .get(slot as usize / 64)
-            .is_some_and(|w| w & (1 << (slot % 64)) != 0)
+        self.alive.get(slot as usize)
     }
 
     /// How many live reports there are.
@@ -415,7 +399,7 @@ impl ReportIndex {
         let entry = self.records[slot as usize]
             .take()
             .expect("indexed slot is live");
-        self.alive[slot as usize / 64] &= !(1 << (slot % 64));
+        self.alive.set(slot as usize, false);
         self.by_id.remove(&entry.id);
         self.by_time.remove(&(entry.from, slot));
         if let Some(Some(exact)) = self.exact_extent.get()
