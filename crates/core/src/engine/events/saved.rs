@@ -58,11 +58,13 @@ impl EventIndex {
         let mut index = Self::empty(settings);
         // Only writes read the trees: a restart answers while they load.
         index.trees = super::LinkTrees::in_background(members.values());
-        let mut core: Vec<ReportId> = members
-            .values()
-            .filter(|m| m.core && m.review.is_auto())
-            .map(|m| m.id)
-            .collect();
+        let mut core: Vec<ReportId> = Vec::with_capacity(members.len());
+        core.extend(
+            members
+                .values()
+                .filter(|m| m.core && m.review.is_auto())
+                .map(|m| m.id),
+        );
         core.sort_unstable();
         index.core_order = core.into_iter().collect();
         index.newest_vague = members
@@ -85,41 +87,75 @@ impl EventIndex {
 /// The events the table's saved assignment makes, in id order, if it fits: every member but
 /// an excluded one in an event, and every event holding its founder.
 ///
-/// The members are sorted by event and id once, so that each event's lists come out sorted
-/// and sized and the events in the order a map of them is built from at once: no map of
-/// events grows or rehashes on the way.
+/// An event's id is its founder's, so the members are counted into buckets by their
+/// founder's slot (one pass, no sort of a million members); each event's lists are sorted
+/// and sized from its bucket, and the events come out in id order, from which a map of them
+/// is built at once: no map of events grows or rehashes on the way.
 fn saved_events(table: &MemberTable) -> Option<Vec<Event>> {
-    let mut placed: Vec<(EventId, ReportId, &Member)> = Vec::with_capacity(table.len());
-    for (member, event) in table.with_events() {
+    let slots = table.slot_count();
+    // Each member's founder's slot, and how many members each founder's event has.
+    let mut founder_of = vec![u32::MAX; slots];
+    let mut sizes = vec![0u32; slots];
+    for (slot, member, event) in table.slots_with_events() {
         if event.is_none() != (member.review == EventReview::Exclude) {
             return None;
         }
-        if let Some(event) = event {
-            placed.push((event, member.id, member));
-        }
-    }
-    placed.sort_unstable_by_key(|&(event, id, _)| (event, id));
-    let mut events: Vec<Event> = Vec::new();
-    for run in placed.chunk_by(|a, b| a.0 == b.0) {
-        let id = run[0].0;
-        // An event without its founder does not fit.
-        if run
-            .binary_search_by_key(&id.0, |&(_, report, _)| report)
-            .is_err()
-        {
+        let Some(event) = event else { continue };
+        // An event without its founder (a member of that very event) does not fit.
+        let founder = table.slot(&event.0, slot)?;
+        if table.event_at(founder) != Some(event) {
             return None;
         }
-        let mut event = Event::new(id);
+        founder_of[slot] = founder as u32;
+        sizes[founder] += 1;
+    }
+    // Where each founder's bucket begins, then the members in their buckets.
+    let mut starts = Vec::with_capacity(slots + 1);
+    let mut at = 0u32;
+    for &size in &sizes {
+        starts.push(at);
+        at += size;
+    }
+    starts.push(at);
+    let mut fill = starts.clone();
+    let mut bucketed = vec![0u32; at as usize];
+    for (slot, &founder) in founder_of.iter().enumerate() {
+        if founder != u32::MAX {
+            let f = founder as usize;
+            bucketed[fill[f] as usize] = slot as u32;
+            fill[f] += 1;
+        }
+    }
+    drop((founder_of, fill));
+    let mut founders: Vec<(ReportId, u32)> = sizes
+        .iter()
+        .enumerate()
+        .filter(|(_, size)| **size > 0)
+        .filter_map(|(slot, _)| Some((table.at(slot)?.id, slot as u32)))
+        .collect();
+    founders.sort_unstable();
+    let mut events = Vec::with_capacity(founders.len());
+    let mut run: Vec<&Member> = Vec::new();
+    for (id, founder) in founders {
+        let f = founder as usize;
+        run.clear();
+        run.extend(
+            bucketed[starts[f] as usize..starts[f + 1] as usize]
+                .iter()
+                .filter_map(|&slot| table.at(slot as usize)),
+        );
+        run.sort_unstable_by_key(|m| m.id);
+        let mut event = Event::new(EventId(id));
         let mut extent = EMPTY_BOX;
-        let cores = run.iter().filter(|(_, _, m)| m.core).count();
+        let cores = run.iter().filter(|m| m.core).count();
         event.core.reserve_exact(cores);
         event.support.reserve_exact(run.len() - cores);
-        for &(_, report, member) in run {
+        for member in &run {
             // Boxed here, in passing, rather than by looking each member up again.
             widen(&mut extent, member);
             match member.core {
-                true => event.core.push(report),
-                false => event.support.push(report),
+                true => event.core.push(member.id),
+                false => event.support.push(member.id),
             }
         }
         event.extent.get_or_init(|| extent);

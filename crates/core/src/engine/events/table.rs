@@ -112,12 +112,28 @@ impl MemberTable {
             .filter_map(|(m, e)| Some((m.as_ref()?.id, (*e)?)))
     }
 
-    /// Every member with its event.
-    pub fn with_events(&self) -> impl Iterator<Item = (&Member, Option<EventId>)> {
+    /// How many slots there are, filled or empty: slots run from 0 to this.
+    pub fn slot_count(&self) -> usize {
+        self.slots.len()
+    }
+
+    /// The member in a slot, if it is filled.
+    pub fn at(&self, slot: usize) -> Option<&Member> {
+        self.slots.get(slot)?.as_ref()
+    }
+
+    /// The event of the member in a slot.
+    pub fn event_at(&self, slot: usize) -> Option<EventId> {
+        *self.events.get(slot)?
+    }
+
+    /// Every member with its slot and its event, in slot order.
+    pub fn slots_with_events(&self) -> impl Iterator<Item = (usize, &Member, Option<EventId>)> {
         self.slots
             .iter()
             .zip(&self.events)
-            .filter_map(|(m, e)| Some((m.as_ref()?, *e)))
+            .enumerate()
+            .filter_map(|(slot, (m, e))| Some((slot, m.as_ref()?, *e)))
     }
 
     /// Adds a member or replaces the one of its id (which keeps its event).
