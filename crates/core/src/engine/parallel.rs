@@ -1,4 +1,5 @@
-//! Two pieces of work at once, one on each of the machine's two cores.
+//! Two pieces of work at once, one on each of the machine's two cores, and work that waits
+//! for a core nothing else wants until someone waits for it.
 
 /// Runs `first` on a second thread while `second` runs on this one, and returns both
 /// results. A panic in either is raised here, as if both had run on this thread.
@@ -14,4 +15,54 @@ pub fn side_by_side<A: Send, B>(
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
         (first, second)
     })
+}
+
+/// A thread that does background work in idle time (Linux's `SCHED_IDLE`: it runs only on a
+/// core that no other thread wants), until a caller about to wait for that work raises it
+/// back to normal priority, so that the wait is as short as the work and never starved by a
+/// busy server. Elsewhere than on Linux, nothing is lowered.
+#[derive(Debug, Default)]
+pub struct IdleTime {
+    /// The thread lowered (its kernel id), and whether it has been raised since.
+    thread: parking_lot::Mutex<(Option<i32>, bool)>,
+}
+
+impl IdleTime {
+    /// Lowers the calling thread into idle time, unless a caller has raised it already.
+    pub fn enter(&self) {
+        let mut thread = self.thread.lock();
+        if thread.1 {
+            return;
+        }
+        #[cfg(target_os = "linux")]
+        if set_policy(0, libc::SCHED_IDLE) {
+            // SAFETY: gettid takes nothing and cannot fail.
+            thread.0 = Some(unsafe { libc::gettid() });
+        }
+    }
+
+    /// Raises the thread back to normal priority, for a caller about to wait for it.
+    pub fn raise(&self) {
+        let mut thread = self.thread.lock();
+        thread.1 = true;
+        #[cfg(target_os = "linux")]
+        if let Some(tid) = thread.0.take() {
+            set_policy(tid, libc::SCHED_OTHER);
+        }
+    }
+}
+
+/// Sets a thread's scheduling policy (0: the calling thread); whether that was done.
+#[cfg(target_os = "linux")]
+fn set_policy(tid: i32, policy: libc::c_int) -> bool {
+    let param = libc::sched_param { sched_priority: 0 };
+    // SAFETY: reads `param` only while the call runs.
+    let done = unsafe { libc::sched_setscheduler(tid, policy, &param) } == 0;
+    if !done {
+        tracing::debug!(
+            "cannot set a background thread's priority: {}",
+            std::io::Error::last_os_error()
+        );
+    }
+    done
 }

@@ -15,14 +15,14 @@
 
 use super::member::Member;
 use crate::domain::model::ReportId;
-use crate::engine::parallel::side_by_side;
+use crate::engine::parallel::{IdleTime, side_by_side};
 use crate::geospatial::geodesy::{chord_squared, max_chord_for};
 use parking_lot::Mutex;
 use rstar::RTree;
 use rstar::primitives::GeomWithData;
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BinaryHeap};
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 use std::thread::JoinHandle;
 
 /// Intervals longer than this, in seconds, are kept by place alone: those vague in time,
@@ -54,6 +54,8 @@ pub struct Linkable {
 pub struct LinkTrees {
     loaded: OnceLock<(LinkTree, LinkTree)>,
     loading: Mutex<Option<JoinHandle<(LinkTree, LinkTree)>>>,
+    /// The loading thread's priority, raised by the first caller that waits for it.
+    idle: Arc<IdleTime>,
 }
 
 impl Default for LinkTrees {
@@ -71,8 +73,14 @@ fn unloaded<'a>(members: impl Iterator<Item = &'a Member>) -> (Unloaded, Unloade
 
 /// Both trees loaded, on two threads.
 fn load_both((core, vague): (Unloaded, Unloaded)) -> (LinkTree, LinkTree) {
-    let (vague, core) = side_by_side(|| vague.load(), || core.load());
+    let (vague, core) = side_by_side(|| vague.load(true), || core.load(true));
     (core, vague)
+}
+
+/// Both trees loaded on this thread alone: in the background, where more threads would only
+/// take the cores from the work in front.
+fn load_both_here((core, vague): (Unloaded, Unloaded)) -> (LinkTree, LinkTree) {
+    (core.load(false), vague.load(false))
 }
 
 impl LinkTrees {
@@ -80,6 +88,7 @@ impl LinkTrees {
         Self {
             loaded: OnceLock::from((core, vague)),
             loading: Mutex::new(None),
+            idle: Default::default(),
         }
     }
 
@@ -93,12 +102,17 @@ impl LinkTrees {
     /// (at once if no thread can be started).
     pub fn in_background<'a>(members: impl Iterator<Item = &'a Member>) -> Self {
         let entries = unloaded(members);
+        let idle = Arc::new(IdleTime::default());
+        let lowered = idle.clone();
         let (sender, entries_back) = std::sync::mpsc::sync_channel(1);
         let started = std::thread::Builder::new()
             .name("link-trees".into())
             .spawn(move || {
+                // Only writes wait for the trees: the start's own work comes first, until
+                // a write waits.
+                lowered.enter();
                 let entries = entries_back.recv().unwrap_or_default();
-                load_both(entries)
+                load_both_here(entries)
             });
         match started {
             Ok(handle) => {
@@ -108,6 +122,7 @@ impl LinkTrees {
                 Self {
                     loaded: OnceLock::new(),
                     loading: Mutex::new(Some(handle)),
+                    idle,
                 }
             }
             Err(e) => {
@@ -121,6 +136,7 @@ impl LinkTrees {
     /// Both trees, waiting for them if they are being loaded.
     fn both(&self) -> &(LinkTree, LinkTree) {
         self.loaded.get_or_init(|| {
+            self.idle.raise();
             let handle = self
                 .loading
                 .lock()
@@ -222,9 +238,9 @@ impl Unloaded {
         unloaded
     }
 
-    /// The tree of the entries, its slices loaded on two threads, each taking about half
-    /// of the entries.
-    fn load(self) -> LinkTree {
+    /// The tree of the entries, its slices loaded on two threads (if `two`), each taking
+    /// about half of the entries.
+    fn load(self, two: bool) -> LinkTree {
         let mut slices: Vec<(i64, Vec<Entry>)> = self.slices.into_iter().collect();
         let total: usize = slices.iter().map(|(_, e)| e.len()).sum();
         let mut first = 0;
@@ -240,7 +256,10 @@ impl Unloaded {
                 .map(|(slice, entries)| (slice, RTree::bulk_load(entries)))
                 .collect()
         };
-        let (mut loaded, later) = side_by_side(|| load(slices), || load(later));
+        let (mut loaded, later) = match two {
+            true => side_by_side(|| load(slices), || load(later)),
+            false => (load(slices), load(later)),
+        };
         loaded.extend(later);
         LinkTree {
             slices: loaded.into_iter().collect(),
@@ -254,7 +273,7 @@ impl Unloaded {
 impl LinkTree {
     /// A tree of these members, loaded at once.
     pub fn of<'a>(members: impl IntoIterator<Item = &'a Member>) -> Self {
-        Unloaded::of(members).load()
+        Unloaded::of(members).load(true)
     }
 
     /// Adds a member.
