@@ -8,6 +8,7 @@ use crate::http::access_log::{AccessLog, AccessLogger};
 use crate::http::{Access, AppState, Limits, router};
 use anyhow::{Context, bail};
 use sightmap_core::domain::access::{Role, TokenBook, new_token};
+use sightmap_core::domain::model::Gazetteer;
 use sightmap_core::engine::events::EventSettings;
 use sightmap_core::engine::service::ReportService;
 use sightmap_core::engine::store::postgres::PostgresStore;
@@ -53,6 +54,53 @@ pub async fn open_store(args: &StoreArgs) -> anyhow::Result<(Arc<dyn Store>, boo
     Ok((Arc::new(SqliteStore::open(&args.data_dir)?), is_new))
 }
 
+/// The service opened from the index snapshot (or the store) while the region's places
+/// load, and the places.
+async fn open_service(
+    store: Arc<dyn Store>,
+    places: impl std::future::Future<Output = anyhow::Result<Arc<Atlas>>>,
+    snapshot: &std::path::Path,
+    events: EventSettings,
+) -> anyhow::Result<(ReportService, Arc<Atlas>)> {
+    let mut loaded = None;
+    let gazetteer = async {
+        let places = loaded.insert(places.await);
+        places
+            .as_ref()
+            .ok()
+            .map(|p| p.clone() as Arc<dyn Gazetteer>)
+    };
+    let opened = ReportService::open_with_snapshot_while(store, gazetteer, snapshot, events).await;
+    let places = loaded.context("the region's places were not loaded")??;
+    Ok((opened?, places))
+}
+
+/// Loads the sample reports into a new store.
+async fn load_sample(store: &Arc<dyn Store>, places: &Arc<Atlas>) -> anyhow::Result<()> {
+    let summary = import::import(
+        Some(Arc::new(store.clone())),
+        BufReader::new(SAMPLE_REPORTS.as_bytes()),
+        Format::FeatureCollection,
+        Options {
+            gazetteer: Some(places.clone()),
+            ..Options::default()
+        },
+    )
+    .await
+    .context("loading the sample reports")?;
+    if summary.rejected_count > 0 {
+        bail!(
+            "the built-in sample reports are invalid: {:?}",
+            summary.rejected
+        );
+    }
+    tracing::info!(
+        reports = summary.imported,
+        "loaded the sample reports into a new store"
+    );
+    Ok(())
+}
+
 /// `sightmap serve`.
 pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     args.validate().map_err(anyhow::Error::msg)?;
@@ -63,42 +111,34 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .map_err(anyhow::Error::msg)?;
     std::fs::create_dir_all(&args.store.data_dir)
         .with_context(|| format!("cannot create {}", args.store.data_dir.display()))?;
-    let places = places(&args.region)?;
-    if is_new && !args.no_sample {
-        let summary = import::import(
-            Some(Arc::new(store.clone())),
-            BufReader::new(SAMPLE_REPORTS.as_bytes()),
-            Format::FeatureCollection,
-            Options {
-                gazetteer: Some(places.clone()),
-                ..Options::default()
-            },
-        )
-        .await
-        .context("loading the sample reports")?;
-        if summary.rejected_count > 0 {
-            bail!(
-                "the built-in sample reports are invalid: {:?}",
-                summary.rejected
-            );
-        }
-        tracing::info!(
-            reports = summary.imported,
-            "loaded the sample reports into a new store"
-        );
-    }
+    // The region's places load on another core while the index snapshot is read.
+    let region = args.region.clone();
+    let loading = tokio::task::spawn_blocking(move || {
+        let started = Instant::now();
+        let places = places(&region);
+        let elapsed_ms = started.elapsed().as_millis() as u64;
+        tracing::debug!(elapsed_ms, "loaded the region's places");
+        places
+    });
+    let loading = async {
+        loading
+            .await
+            .context("loading the region's places failed")?
+    };
     let started = Instant::now();
     let snapshot = args.store.data_dir.join(SNAPSHOT_FILE);
+    let (opened, places) = if is_new && !args.no_sample {
+        let places = loading.await?;
+        load_sample(&store, &places).await?;
+        let ready = std::future::ready(Ok(places));
+        open_service(store.clone(), ready, &snapshot, args.event_settings()).await?
+    } else {
+        open_service(store.clone(), loading, &snapshot, args.event_settings()).await?
+    };
     let reports = Arc::new(
-        ReportService::open_with_snapshot(
-            store.clone(),
-            Some(places.clone()),
-            &snapshot,
-            args.event_settings(),
-        )
-        .await?
-        .with_feature_cache(args.feature_cache_mb << 20)
-        .with_past_rebuilds(args.past_rebuilds, args.past_rebuild_queue),
+        opened
+            .with_feature_cache(args.feature_cache_mb << 20)
+            .with_past_rebuilds(args.past_rebuilds, args.past_rebuild_queue),
     );
     tracing::info!(
         reports = reports.len(),

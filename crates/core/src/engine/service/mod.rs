@@ -258,7 +258,19 @@ impl ReportService {
         snapshot: &Path,
         events: EventSettings,
     ) -> Result<Self, StoreError> {
-        match load_snapshot(&store, snapshot, events).await? {
+        Self::open_with_snapshot_while(store, std::future::ready(gazetteer), snapshot, events).await
+    }
+
+    /// As [`ReportService::open_with_snapshot`], reading the snapshot while `gazetteer`
+    /// loads (a region's places take a few hundred milliseconds, on another core).
+    pub async fn open_with_snapshot_while(
+        store: Arc<dyn Store>,
+        gazetteer: impl std::future::Future<Output = Option<Arc<dyn Gazetteer>>>,
+        snapshot: &Path,
+        events: EventSettings,
+    ) -> Result<Self, StoreError> {
+        let (loaded, gazetteer) = tokio::join!(load_snapshot(&store, snapshot, events), gazetteer);
+        match loaded? {
             Some((index, version, applied)) => Ok(Self::with_index(
                 backing::Backing::Live(store),
                 gazetteer,
