@@ -66,3 +66,41 @@ fn set_policy(tid: i32, policy: libc::c_int) -> bool {
     }
     done
 }
+
+#[cfg(all(test, target_os = "linux"))]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+    use std::sync::mpsc::channel;
+
+    fn policy() -> libc::c_int {
+        // SAFETY: takes no pointers.
+        unsafe { libc::sched_getscheduler(0) }
+    }
+
+    /// A thread in idle time is raised back by a waiter; one entering after that stays
+    /// at normal priority.
+    #[test]
+    fn a_waiter_raises_the_thread_in_idle_time() {
+        let idle = Arc::new(IdleTime::default());
+        let (told, policies) = channel();
+        let (go, wait) = channel::<()>();
+        let lowered = idle.clone();
+        let thread = std::thread::spawn(move || {
+            lowered.enter();
+            told.send(policy()).unwrap();
+            wait.recv().unwrap();
+            told.send(policy()).unwrap();
+        });
+        assert_eq!(policies.recv().unwrap(), libc::SCHED_IDLE);
+        idle.raise();
+        go.send(()).unwrap();
+        assert_eq!(policies.recv().unwrap(), libc::SCHED_OTHER);
+        thread.join().unwrap();
+        let late = std::thread::spawn(move || {
+            idle.enter();
+            policy()
+        });
+        assert_eq!(late.join().unwrap(), libc::SCHED_OTHER);
+    }
+}
