@@ -1,6 +1,9 @@
 //! Two pieces of work at once, one on each of the machine's two cores, and work that waits
 //! for a core nothing else wants until someone waits for it.
 
+use std::sync::{Arc, OnceLock};
+use std::thread::JoinHandle;
+
 /// Runs `first` on a second thread while `second` runs on this one, and returns both
 /// results. A panic in either is raised here, as if both had run on this thread.
 pub fn side_by_side<A: Send, B>(
@@ -49,6 +52,79 @@ impl IdleTime {
         if let Some(tid) = thread.0.take() {
             set_policy(tid, libc::SCHED_OTHER);
         }
+    }
+}
+
+/// A value made on a thread of its own in idle time ([`IdleTime`]), or made already: the
+/// first caller that needs it raises the thread and waits for it. For what a start can
+/// leave until it is first needed.
+#[derive(Debug)]
+pub struct Background<T> {
+    made: OnceLock<T>,
+    making: parking_lot::Mutex<Option<JoinHandle<T>>>,
+    idle: Arc<IdleTime>,
+}
+
+impl<T: Send + 'static> Background<T> {
+    /// A value made already.
+    pub fn ready(value: T) -> Self {
+        Self {
+            made: OnceLock::from(value),
+            making: parking_lot::Mutex::new(None),
+            idle: Default::default(),
+        }
+    }
+
+    /// Makes `input` into the value with `make` on a thread named `name`, in idle time;
+    /// here and now if no thread can be started.
+    pub fn spawn<I: Send + 'static>(name: &str, input: I, make: fn(I) -> T) -> Self {
+        let idle = Arc::new(IdleTime::default());
+        let lowered = idle.clone();
+        let (sender, input_back) = std::sync::mpsc::sync_channel(1);
+        let started = std::thread::Builder::new()
+            .name(name.into())
+            .spawn(move || {
+                lowered.enter();
+                let input = input_back.recv().expect("sent once the thread runs");
+                make(input)
+            });
+        match started {
+            Ok(handle) => {
+                // Sent once the thread runs, so that the input is still here to make the
+                // value now if it cannot start.
+                let _ = sender.send(input);
+                Self {
+                    made: OnceLock::new(),
+                    making: parking_lot::Mutex::new(Some(handle)),
+                    idle,
+                }
+            }
+            Err(e) => {
+                tracing::warn!("cannot start a thread for {name}: {e}");
+                Self::ready(make(input))
+            }
+        }
+    }
+
+    /// The value, waiting for it (at normal priority) if it is being made.
+    pub fn get(&self) -> &T {
+        self.made.get_or_init(|| {
+            self.idle.raise();
+            let handle = self
+                .making
+                .lock()
+                .take()
+                .expect("a background value is made or being made");
+            handle
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+        })
+    }
+
+    /// The value, to change.
+    pub fn get_mut(&mut self) -> &mut T {
+        self.get();
+        self.made.get_mut().expect("made just now")
     }
 }
 

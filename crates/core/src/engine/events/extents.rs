@@ -9,7 +9,8 @@ use foldhash::{HashMap, HashMapExt};
 use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::{AABB, Envelope, RTree, RTreeObject};
 
-type Boxed = GeomWithData<Rectangle<[f64; 2]>, EventId>;
+/// An event's box in the tree.
+pub(super) type Boxed = GeomWithData<Rectangle<[f64; 2]>, EventId>;
 
 /// The boxes of every event.
 #[derive(Debug, Default)]
@@ -20,7 +21,7 @@ pub struct EventExtents {
 
 /// The box around an event's members' points, exact and public: kept by the event as
 /// members join, worked out again only after one left.
-fn extent(event: &Event, members: &MemberTable) -> Boxed {
+pub(super) fn extent(event: &Event, members: &MemberTable) -> Boxed {
     let [w, s, e, n] = *event.extent.get_or_init(|| {
         let mut b = EMPTY_BOX;
         for m in event.members().filter_map(|id| members.get(id)) {
@@ -50,7 +51,11 @@ pub(super) fn widen(b: &mut [f64; 4], m: &Member) {
 impl EventExtents {
     /// The boxes of these events, loaded at once.
     pub fn of<'a>(events: impl Iterator<Item = &'a Event>, members: &MemberTable) -> Self {
-        let boxes: Vec<Boxed> = events.map(|e| extent(e, members)).collect();
+        Self::from_boxes(events.map(|e| extent(e, members)).collect())
+    }
+
+    /// The tree of these boxes (from [`extent`]), loaded at once.
+    pub(super) fn from_boxes(boxes: Vec<Boxed>) -> Self {
         let mut of = HashMap::with_capacity(boxes.len());
         for b in &boxes {
             of.insert(b.data, *b);

@@ -15,15 +15,12 @@
 
 use super::member::Member;
 use crate::domain::model::ReportId;
-use crate::engine::parallel::{IdleTime, side_by_side};
+use crate::engine::parallel::{Background, side_by_side};
 use crate::geospatial::geodesy::{chord_squared, max_chord_for};
-use parking_lot::Mutex;
 use rstar::RTree;
 use rstar::primitives::GeomWithData;
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BinaryHeap};
-use std::sync::{Arc, OnceLock};
-use std::thread::JoinHandle;
 
 /// Intervals longer than this, in seconds, are kept by place alone: those vague in time,
 /// which never shape an event.
@@ -48,19 +45,14 @@ pub struct Linkable {
 }
 
 /// The trees of the grouped core members and of the grouped vague ones. Grouping loads them
-/// at once; putting saved events back loads them on a thread of their own, so that a restart
+/// at once; putting saved events back loads them in the background, so that a restart
 /// answers before they are loaded (only writes read them): the first write waits for them.
 #[derive(Debug)]
-pub struct LinkTrees {
-    loaded: OnceLock<(LinkTree, LinkTree)>,
-    loading: Mutex<Option<JoinHandle<(LinkTree, LinkTree)>>>,
-    /// The loading thread's priority, raised by the first caller that waits for it.
-    idle: Arc<IdleTime>,
-}
+pub struct LinkTrees(Background<(LinkTree, LinkTree)>);
 
 impl Default for LinkTrees {
     fn default() -> Self {
-        Self::loaded(LinkTree::default(), LinkTree::default())
+        Self(Background::ready(Default::default()))
     }
 }
 
@@ -84,68 +76,24 @@ fn load_both_here((core, vague): (Unloaded, Unloaded)) -> (LinkTree, LinkTree) {
 }
 
 impl LinkTrees {
-    fn loaded(core: LinkTree, vague: LinkTree) -> Self {
-        Self {
-            loaded: OnceLock::from((core, vague)),
-            loading: Mutex::new(None),
-            idle: Default::default(),
-        }
-    }
-
     /// The trees of the grouped members among `members`, loaded now.
     pub fn of<'a>(members: impl Iterator<Item = &'a Member>) -> Self {
-        let (core, vague) = load_both(unloaded(members));
-        Self::loaded(core, vague)
+        Self(Background::ready(load_both(unloaded(members))))
     }
 
-    /// The trees of the grouped members among `members`, loaded on a thread of their own
-    /// (at once if no thread can be started).
+    /// The trees of the grouped members among `members`, loaded in the background until a
+    /// write needs them.
     pub fn in_background<'a>(members: impl Iterator<Item = &'a Member>) -> Self {
-        let entries = unloaded(members);
-        let idle = Arc::new(IdleTime::default());
-        let lowered = idle.clone();
-        let (sender, entries_back) = std::sync::mpsc::sync_channel(1);
-        let started = std::thread::Builder::new()
-            .name("link-trees".into())
-            .spawn(move || {
-                // Only writes wait for the trees: the start's own work comes first, until
-                // a write waits.
-                lowered.enter();
-                let entries = entries_back.recv().unwrap_or_default();
-                load_both_here(entries)
-            });
-        match started {
-            Ok(handle) => {
-                // Sent once the thread runs, so that they are still here to load at once
-                // if it cannot start.
-                let _ = sender.send(entries);
-                Self {
-                    loaded: OnceLock::new(),
-                    loading: Mutex::new(Some(handle)),
-                    idle,
-                }
-            }
-            Err(e) => {
-                tracing::warn!("cannot start a thread to load the link trees: {e}");
-                let (core, vague) = load_both(entries);
-                Self::loaded(core, vague)
-            }
-        }
+        Self(Background::spawn(
+            "link-trees",
+            unloaded(members),
+            load_both_here,
+        ))
     }
 
     /// Both trees, waiting for them if they are being loaded.
     fn both(&self) -> &(LinkTree, LinkTree) {
-        self.loaded.get_or_init(|| {
-            self.idle.raise();
-            let handle = self
-                .loading
-                .lock()
-                .take()
-                .expect("link trees are loaded or loading");
-            handle
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-        })
+        self.0.get()
     }
 
     /// The core members' tree.
@@ -160,8 +108,7 @@ impl LinkTrees {
 
     /// Both trees, to change.
     pub fn both_mut(&mut self) -> (&mut LinkTree, &mut LinkTree) {
-        self.both();
-        let (core, vague) = self.loaded.get_mut().expect("loaded just now");
+        let (core, vague) = self.0.get_mut();
         (core, vague)
     }
 

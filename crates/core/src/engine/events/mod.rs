@@ -32,6 +32,7 @@ pub use member::{EventSettings, Member, Placement, compatible, is_core, linked};
 
 use crate::domain::model::{EventId, EventReview, IndexRecord, ReportId};
 use extents::EventExtents;
+use crate::engine::parallel::Background;
 use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use grouping::Bounds;
 use links::{LinkTree, LinkTrees};
@@ -175,8 +176,9 @@ pub struct EventIndex {
     events: BTreeMap<EventId, Event>,
     /// Reports pinned by a reviewer, by the event they are pinned to.
     pinned_to: HashMap<EventId, BTreeSet<ReportId>>,
-    /// Where each event lies.
-    extents: EventExtents,
+    /// Where each event lies (boxed in the background after a restart, until a query of a
+    /// box or a write needs them).
+    extents: Background<EventExtents>,
     /// Most grouped core members at or after a changed one for which a change re-groups
     /// them rather than the component ([`SHORT_SUFFIX`] unless a test says otherwise).
     short_suffix: usize,
@@ -253,13 +255,14 @@ impl EventIndex {
 
     /// Boxes every event, at once.
     fn locate_events(&mut self) {
-        self.extents = EventExtents::of(self.events.values(), &self.members);
+        self.extents = Background::ready(EventExtents::of(self.events.values(), &self.members));
     }
 
     /// Re-boxes the events a change touched.
     fn relocate(&mut self, changes: &EventChanges) {
+        let extents = self.extents.get_mut();
         for id in changes.changed.iter().chain(&changes.removed) {
-            self.extents.update(*id, self.events.get(id), &self.members);
+            extents.update(*id, self.events.get(id), &self.members);
         }
     }
 
@@ -267,7 +270,7 @@ impl EventIndex {
     /// `[min_lon, min_lat]` to `[max_lon, max_lat]`: every one that has one there, and some
     /// that do not.
     pub fn events_near(&self, low: [f64; 2], high: [f64; 2]) -> impl Iterator<Item = EventId> + '_ {
-        self.extents.meeting(low, high)
+        self.extents.get().meeting(low, high)
     }
 
     /// As [`EventIndex::events_near`], each with whether every member's point (exact and
@@ -277,7 +280,7 @@ impl EventIndex {
         low: [f64; 2],
         high: [f64; 2],
     ) -> impl Iterator<Item = (EventId, bool)> + '_ {
-        self.extents.meeting_or_inside(low, high)
+        self.extents.get().meeting_or_inside(low, high)
     }
 
     fn empty(settings: EventSettings) -> Self {
@@ -288,7 +291,7 @@ impl EventIndex {
             core_order: BTreeSet::new(),
             events: BTreeMap::new(),
             pinned_to: HashMap::new(),
-            extents: EventExtents::default(),
+            extents: Background::ready(EventExtents::default()),
             short_suffix: SHORT_SUFFIX,
             newest_vague: None,
         }

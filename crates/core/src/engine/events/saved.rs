@@ -5,7 +5,8 @@
 //! saved assignment that does not fit its members (a report without an event that needs one,
 //! an event without its founder) is refused, and the caller groups anew.
 
-use super::extents::{EMPTY_BOX, widen};
+use super::extents::{EMPTY_BOX, EventExtents, extent, widen};
+use crate::engine::parallel::Background;
 use super::table::MemberTable;
 use super::{Event, EventIndex, EventSettings, Member};
 use crate::domain::model::{EventId, EventReview, ReportId};
@@ -77,9 +78,12 @@ impl EventIndex {
                 index.pinned_to.entry(target).or_default().insert(member.id);
             }
         }
+        // Boxed by the saved events already; only queries of a box and writes read the
+        // tree of the boxes, which loads in the background.
+        let boxes = events.iter().map(|e| extent(e, &members)).collect();
+        index.extents = Background::spawn("event-boxes", boxes, EventExtents::from_boxes);
         index.members = members;
         index.events = events.into_iter().map(|e| (e.id, e)).collect();
-        index.locate_events();
         index
     }
 }
