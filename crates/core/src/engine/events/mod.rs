@@ -172,7 +172,8 @@ pub struct EventIndex {
     trees: LinkTrees,
     /// The grouped core members in id order, the order the leader rule takes them in: a
     /// change to one re-groups it and those after it ([`EventIndex::regroup_after`]).
-    core_order: BTreeSet<ReportId>,
+    /// (Put in order in the background after a restart, until a write needs it.)
+    core_order: Background<BTreeSet<ReportId>>,
     events: BTreeMap<EventId, Event>,
     /// Reports pinned by a reviewer, by the event they are pinned to.
     pinned_to: HashMap<EventId, BTreeSet<ReportId>>,
@@ -234,7 +235,7 @@ impl EventIndex {
         }
         let mut core_ids = core;
         core_ids.sort_unstable();
-        index.core_order = core_ids.iter().copied().collect();
+        index.core_order = Background::ready(core_ids.iter().copied().collect());
         let mut vague_ids = vague;
         vague_ids.sort_unstable();
         index.newest_vague = vague_ids.last().copied();
@@ -288,7 +289,7 @@ impl EventIndex {
             settings,
             members: MemberTable::default(),
             trees: LinkTrees::default(),
-            core_order: BTreeSet::new(),
+            core_order: Background::ready(BTreeSet::new()),
             events: BTreeMap::new(),
             pinned_to: HashMap::new(),
             extents: Background::ready(EventExtents::default()),
@@ -446,7 +447,7 @@ impl EventIndex {
     /// Whether few grouped core members come at or after `id` in the leader rule's order
     /// (as for a new report, or one written on another instance a moment before).
     fn suffix_is_short(&self, id: ReportId) -> bool {
-        self.core_order.range(id..).nth(self.short_suffix).is_none()
+        self.core_order.get().range(id..).nth(self.short_suffix).is_none()
     }
 
     /// Sets how many grouped core members after a changed one are re-grouped one by one
@@ -463,7 +464,7 @@ impl EventIndex {
     /// leader rule placed them without looking at later reports. Exact, and cheap while
     /// those after `id` are few.
     fn regroup_after(&mut self, id: ReportId, new: Option<Member>, changes: &mut EventChanges) {
-        let suffix: Vec<ReportId> = self.core_order.range(id..).copied().collect();
+        let suffix: Vec<ReportId> = self.core_order.get().range(id..).copied().collect();
         let mut touched: BTreeSet<EventId> = BTreeSet::new();
         for m in &suffix {
             touched.extend(self.members.event_of(m));
@@ -526,7 +527,7 @@ impl EventIndex {
                 let (core, vague) = self.trees.both_mut();
                 let tree = if member.core { core } else { vague };
                 tree.remove(member);
-                self.core_order.remove(&id);
+                self.core_order.get_mut().remove(&id);
             }
             EventReview::Pin(target) => {
                 if let Some(set) = self.pinned_to.get_mut(&target) {
@@ -576,7 +577,7 @@ impl EventIndex {
     fn put_in(&mut self, member: Member) {
         match member.review {
             EventReview::Auto if member.core => {
-                self.core_order.insert(member.id);
+                self.core_order.get_mut().insert(member.id);
                 self.trees.both_mut().0.insert(&member);
             }
             EventReview::Auto => {

@@ -57,7 +57,8 @@ impl EventIndex {
     /// The index of these members in these events.
     fn with_events(settings: EventSettings, members: MemberTable, events: Vec<Event>) -> Self {
         let mut index = Self::empty(settings);
-        // Only writes read the trees: a restart answers while they load.
+        // Only writes read the link trees and the core order: a restart answers while they
+        // are made in the background.
         index.trees = super::LinkTrees::in_background(members.values());
         let mut core: Vec<ReportId> = Vec::with_capacity(members.len());
         core.extend(
@@ -66,8 +67,10 @@ impl EventIndex {
                 .filter(|m| m.core && m.review.is_auto())
                 .map(|m| m.id),
         );
-        core.sort_unstable();
-        index.core_order = core.into_iter().collect();
+        index.core_order = Background::spawn("core-order", core, |mut core| {
+            core.sort_unstable();
+            core.into_iter().collect()
+        });
         index.newest_vague = members
             .values()
             .filter(|m| !m.core && m.review.is_auto())
