@@ -57,7 +57,7 @@ fn restart(path: &str) -> (usize, usize) {
     let (events, index) = std::thread::scope(|s| {
         let events = s.spawn(|| {
             let events = saved.into_events(EventSettings::default(), members);
-            events.wait_for_link_trees();
+            events.wait_for_background();
             events
         });
         let index = snapshot.build_index().expect("the index builds");
@@ -97,7 +97,7 @@ fn main() {
     drop(tree);
     let mark = held();
     let events = saved.into_events(EventSettings::default(), members);
-    events.wait_for_link_trees();
+    events.wait_for_background();
     let after_events = held();
     println!(
         "{} events, {n_core} core members; members' table {:.1} MB, core link tree {:.1} MB, events in all {:.1} MB",

@@ -1,6 +1,6 @@
 //! Times a restart's steps one after another (read, members, events, index, then the wait
-//! for the link trees that the events load in the background), the best of three: where a
-//! restart's time goes.
+//! for what the events make in the background: link trees, core order, boxes), the best of
+//! three: where a restart's time goes.
 //!
 //! Usage: `cargo run --release --example restart_steps -- DATA_DIR/index.snapshot`
 
@@ -34,7 +34,7 @@ fn main() {
         let index = snapshot.build_index().expect("the index builds");
         took[3] = t.elapsed().as_secs_f64();
         let t = Instant::now();
-        events.wait_for_link_trees();
+        events.wait_for_background();
         took[4] = t.elapsed().as_secs_f64();
         drop((events, index));
         for (b, t) in best.iter_mut().zip(took) {
@@ -46,7 +46,7 @@ fn main() {
         "members from it",
         "events restored",
         "index built",
-        "link trees, after",
+        "background, after",
     ];
     for (name, s) in names.iter().zip(best) {
         println!("{name:<20} {:>7.0} ms", s * 1e3);

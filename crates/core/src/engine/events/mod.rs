@@ -334,10 +334,12 @@ impl EventIndex {
         self.members.event_shown(report, public)
     }
 
-    /// Waits until the trees that writes read are loaded (a restart loads them in the
-    /// background: see [`LinkTrees`]).
-    pub fn wait_for_link_trees(&self) {
+    /// Waits for what a restart makes in the background (the link trees, the core order
+    /// and the events' boxes), raising it to normal priority: for measurements.
+    pub fn wait_for_background(&self) {
         self.trees.wait();
+        self.core_order.get();
+        self.extents.get();
     }
 
     /// What is kept of a report.
