@@ -2,20 +2,19 @@
 //! in microseconds.
 //!
 //! Each segment is stored as the straight chord between its end points on the auxiliary
-//! sphere (see [`crate::geospatial::geodesy`]) in an rstar R-tree. A depth-first branch-and-bound walk
-//! visits nodes nearest first: a node's or segment's 3-D distance from the query point bounds
-//! the geodesic distance from below once the segments' bulge (their sagitta) is allowed for, so
-//! any subtree that cannot hold a nearer segment than the best so far is skipped. Each
-//! candidate's nearest point is the foot of the perpendicular on the chord, pushed back onto
-//! the sphere; candidates are ranked by Lambert's formula straight from the unit vectors (no
-//! trigonometry but one `asin`), and only the winner is turned into longitude and latitude and
-//! measured with Karney's algorithm.
+//! sphere (see [`crate::geospatial::geodesy`]) in an rstar R-tree, searched by a depth-first
+//! branch-and-bound walk ([`walk`]). Each candidate's nearest point is the foot of the
+//! perpendicular on the chord, pushed back onto the sphere ([`walk::foot_on_arc`]);
+//! candidates are ranked by Lambert's formula straight from the unit vectors (no trigonometry
+//! but one `asin`), and only the winner is turned into longitude and latitude and measured
+//! with Karney's algorithm.
+
+mod walk;
 
 use crate::geospatial::geodesy::{self, AuxPoint};
-use rstar::primitives::{GeomWithData, Line};
-use rstar::{ParentNode, PointDistance, RTree, RTreeNode};
-
-type Segment = GeomWithData<Line<[f64; 3]>, u32>;
+use rstar::RTree;
+use rstar::primitives::Line;
+use walk::Segment;
 
 /// The nearest point of a line set to a query point.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -52,9 +51,7 @@ impl LineSet {
                 .map(|v| AuxPoint::new(v[0], v[1]).xyz)
                 .collect();
             for pair in points.windows(2) {
-                let chord2 = geodesy::chord_squared(&pair[0], &pair[1]);
-                // A chord of length c lies 1 - sqrt(1 - c²/4) inside its arc at the middle.
-                max_sagitta = max_sagitta.max(1.0 - (1.0 - chord2 / 4.0).max(0.0).sqrt());
+                max_sagitta = max_sagitta.max(sagitta(geodesy::chord_squared(&pair[0], &pair[1])));
                 let id = line_of.len() as u32;
                 segments.push(Segment::new(Line::new(pair[0], pair[1]), id));
                 line_of.push(line as u32);
@@ -74,18 +71,8 @@ impl LineSet {
 
     /// The nearest point of any line to `(lon, lat)`.
     pub fn nearest(&self, lon: f64, lat: f64) -> Option<Nearest> {
-        if self.is_empty() {
-            return None;
-        }
         let p = AuxPoint::new(lon, lat);
-        let mut search = Search {
-            p: &p,
-            max_sagitta: self.max_sagitta,
-            best: None,
-            bound_2: f64::INFINITY,
-        };
-        search.walk(self.tree.root());
-        let Best { foot, segment, .. } = search.best?;
+        let (foot, segment) = walk::nearest(&self.tree, self.max_sagitta, &p)?;
         let (foot_lon, foot_lat) = geodesy::geodetic_of(&foot);
         let (distance_m, bearing_deg) = geodesy::distance_and_bearing(lon, lat, foot_lon, foot_lat);
         Some(Nearest {
@@ -97,105 +84,10 @@ impl LineSet {
     }
 }
 
-/// The nearest candidate so far.
-struct Best {
-    /// Lambert distance, metres.
-    distance_m: f64,
-    /// The foot on the arc, a unit vector on the auxiliary sphere.
-    foot: [f64; 3],
-    segment: u32,
-}
-
-/// One nearest-point search: a depth-first branch and bound over the tree.
-struct Search<'a> {
-    p: &'a AuxPoint,
-    max_sagitta: f64,
-    best: Option<Best>,
-    /// The squared chord beyond which nothing can beat the best so far (infinite at first).
-    bound_2: f64,
-}
-
-/// Children of one node, kept on the stack (rstar's nodes hold at most 6).
-const MAX_CHILDREN: usize = 8;
-
-impl Search<'_> {
-    /// Records a candidate if it is the nearest so far, and tightens the bound: a segment
-    /// whose chord, less the sagitta, spans more than the best distance cannot be nearer.
-    fn offer(&mut self, distance_m: f64, foot: [f64; 3], segment: u32) {
-        if self
-            .best
-            .as_ref()
-            .is_some_and(|b| distance_m >= b.distance_m)
-        {
-            return;
-        }
-        self.best = Some(Best {
-            distance_m,
-            foot,
-            segment,
-        });
-        let chord = geodesy::chord_for_min_distance(distance_m) + self.max_sagitta;
-        self.bound_2 = chord * chord;
-    }
-
-    fn walk(&mut self, node: &ParentNode<Segment>) {
-        // Children nearest first, so that a good bound is found early.
-        let children = node.children();
-        if children.len() > MAX_CHILDREN {
-            let mut order: Vec<(f64, &RTreeNode<Segment>)> =
-                children.iter().map(|c| (self.distance_2(c), c)).collect();
-            order.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
-            return self.visit(&order);
-        }
-        let mut order = [(f64::INFINITY, &children[0]); MAX_CHILDREN];
-        for (slot, child) in order.iter_mut().zip(children) {
-            *slot = (self.distance_2(child), child);
-        }
-        let order = &mut order[..children.len()];
-        order.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
-        self.visit(order);
-    }
-
-    fn distance_2(&self, child: &RTreeNode<Segment>) -> f64 {
-        match child {
-            RTreeNode::Leaf(segment) => segment.distance_2(&self.p.xyz),
-            RTreeNode::Parent(parent) => parent.envelope().distance_2(&self.p.xyz),
-        }
-    }
-
-    fn visit(&mut self, order: &[(f64, &RTreeNode<Segment>)]) {
-        for &(d2, child) in order {
-            if d2 > self.bound_2 {
-                // The rest are farther still.
-                break;
-            }
-            match child {
-                RTreeNode::Parent(parent) => self.walk(parent),
-                RTreeNode::Leaf(segment) => {
-                    let foot = foot_on_arc(segment.geom(), &self.p.xyz);
-                    let distance_m = geodesy::lambert_distance_xyz_m(self.p, &foot);
-                    self.offer(distance_m, foot, segment.data);
-                }
-            }
-        }
-    }
-}
-
-/// The point of a segment's arc nearest to `p`: the foot of the perpendicular on the chord,
-/// clamped to the segment and pushed out onto the sphere, as a unit vector.
-fn foot_on_arc(line: &Line<[f64; 3]>, p: &[f64; 3]) -> [f64; 3] {
-    let (a, b) = (line.from, line.to);
-    let ab = [b[0] - a[0], b[1] - a[1], b[2] - a[2]];
-    let ap = [p[0] - a[0], p[1] - a[1], p[2] - a[2]];
-    let len2 = ab[0] * ab[0] + ab[1] * ab[1] + ab[2] * ab[2];
-    let t = if len2 > 0.0 {
-        ((ap[0] * ab[0] + ap[1] * ab[1] + ap[2] * ab[2]) / len2).clamp(0.0, 1.0)
-    } else {
-        0.0
-    };
-    let c = [a[0] + t * ab[0], a[1] + t * ab[1], a[2] + t * ab[2]];
-    let norm = (c[0] * c[0] + c[1] * c[1] + c[2] * c[2]).sqrt();
-    [c[0] / norm, c[1] / norm, c[2] / norm]
+/// How far, in chord units, the middle of a chord whose square is `chord2` lies inside its
+/// arc: 1 − √(1 − c²/4).
+fn sagitta(chord2: f64) -> f64 {
+    1.0 - (1.0 - chord2 / 4.0).max(0.0).sqrt()
 }
 
 #[cfg(test)]
@@ -279,7 +171,11 @@ mod tests {
             let scan = set
                 .tree
                 .iter()
-                .map(|s| geodesy::lambert_distance_xyz_m(&p, &foot_on_arc(s.geom(), &p.xyz)))
+                .map(|s| {
+                    let (a, b) = (s.geom().from, s.geom().to);
+                    let ab = [b[0] - a[0], b[1] - a[1], b[2] - a[2]];
+                    geodesy::lambert_distance_xyz_m(&p, &walk::foot_on_arc(&a, &ab, &p.xyz))
+                })
                 .fold(f64::INFINITY, f64::min);
             let walked = set.nearest(lon, lat).unwrap();
             // The walk's winner is the scan's: measured by Karney, it agrees with the scan's
