@@ -138,6 +138,8 @@ impl Geography {
             borders.iter().filter_map(|b| b.country.clone()).collect();
         neighbours.sort();
         neighbours.dedup();
+        // Every set gets a first candidate for each point of the region (see `LineSet::seeded`).
+        let bbox = region.meta.bbox;
         let by_neighbour = neighbours
             .into_iter()
             .map(|code| {
@@ -147,12 +149,12 @@ impl Geography {
                         .filter(|b| b.country.as_deref() == Some(&code))
                         .map(|b| b.coordinates.as_slice()),
                 );
-                (code, set)
+                (code, set.seeded(bbox))
             })
             .collect();
         Ok(Self {
-            all_borders: LineSet::new(coords(&borders)),
-            coast_set: LineSet::new(coords(&coast)),
+            all_borders: LineSet::new(coords(&borders)).seeded(bbox),
+            coast_set: LineSet::new(coords(&coast)).seeded(bbox),
             by_neighbour,
             borders,
             coast,

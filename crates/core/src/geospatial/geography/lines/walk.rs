@@ -1,11 +1,11 @@
-//! The nearest-segment search: an rstar R-tree of the segments' chords, walked depth first,
-//! nearest node first, pruned by the plain chord bound ([`geodesy::chord_for_min_distance`]
-//! plus the largest sagitta): a node's or segment's 3-D distance from the query point bounds
-//! the geodesic distance from below once the segments' bulge is allowed for, so any subtree
-//! that cannot hold a nearer segment than the best so far is skipped.
+//! The first nearest-segment search, kept as the reference and to settle ties: an rstar
+//! R-tree of the segments' chords, walked depth first, nearest node first, pruned by the
+//! plain chord bound ([`geodesy::chord_for_min_distance`] plus the largest sagitta).
 //!
 //! When two segments lie at exactly the same distance (two lines that meet at a vertex, such
-//! as two neighbours' borders at a tripoint), the first one the walk reaches wins.
+//! as two neighbours' borders at a tripoint), the first one the walk reaches wins; the
+//! faster search ([`super::tree`]) flags such ties and asks this walk, so that every answer,
+//! the neighbour at a tripoint included, is the one this walk has always given.
 
 use crate::geospatial::geodesy::{self, AuxPoint};
 use rstar::primitives::{GeomWithData, Line};
@@ -120,7 +120,8 @@ impl Walk<'_> {
 
 /// The point of a segment's arc nearest to `p`: the foot of the perpendicular on the chord
 /// from `a` along `ab` (the second end less the first), clamped to the segment and pushed out
-/// onto the sphere, as a unit vector.
+/// onto the sphere, as a unit vector. Both searches measure every candidate with this, so
+/// that they agree to the last bit.
 pub(super) fn foot_on_arc(a: &[f64; 3], ab: &[f64; 3], p: &[f64; 3]) -> [f64; 3] {
     let ap = [p[0] - a[0], p[1] - a[1], p[2] - a[2]];
     let len2 = ab[0] * ab[0] + ab[1] * ab[1] + ab[2] * ab[2];
