@@ -5,8 +5,8 @@
 //! `cargo run --release -p sightmap-core --example relate_timing -- POINTS.csv [DUMP]`
 //!
 //! `POINTS.csv` is `id,lon,lat` lines without a header (`bench/gen.py`'s `points.csv`). With
-//! `DUMP`, each point's relation is written there, one line a point with the distances' bits,
-//! so that two builds' answers can be compared with `cmp`.
+//! `DUMP`, each point's relation, province and country are written there, one line a point
+//! with the distances' bits, so that two builds' answers can be compared with `cmp`.
 
 use sightmap_core::domain::model::Gazetteer;
 use sightmap_core::geospatial::atlas::Atlas;
@@ -71,9 +71,10 @@ fn main() {
         let mut out = std::io::BufWriter::new(std::fs::File::create(&dump).expect("create DUMP"));
         for &(lon, lat) in &points {
             let r = g.relation(lon, lat);
+            let (province, country) = atlas.locate(lon, lat);
             writeln!(
                 out,
-                "{lon} {lat} {:?} {:?} {:?} {:016x} {:016x}",
+                "{lon} {lat} {:?} {:?} {:?} {:016x} {:016x} {province:?} {country:?}",
                 r.border_country,
                 r.in_sea,
                 r.border_distance_m,
@@ -82,6 +83,6 @@ fn main() {
             )
             .expect("write DUMP");
         }
-        println!("relations written to {dump}");
+        println!("relations, provinces and countries written to {dump}");
     }
 }
