@@ -4,9 +4,9 @@
 //! square root, so that a node's eight children are tested at once.
 //!
 //! The bound is tight to metres, where the plain chord bound
-//! ([`crate::geospatial::geodesy::chord_for_min_distance`]) allows for the flattening in every direction and
-//! is loose by 0.3 % (a kilometre at 300 km): far from a line, every segment within that
-//! margin had to be measured, and dense borders have hundreds of them.
+//! ([`crate::geospatial::geodesy::chord_for_min_distance`]) allows for the flattening in
+//! every direction and is loose by 0.3 % (a kilometre at 300 km): far from a line, every
+//! segment within that margin had to be measured, and dense borders have hundreds of them.
 //!
 //! **Why it holds.** For unit vectors p and q on the auxiliary sphere a chord c apart, with
 //! σ = 2 asin(c/2), Lambert's formula (see [`crate::geospatial::geodesy`]) is
@@ -16,8 +16,9 @@
 //! σ ≥ g(c) = c + c³/24. Hence L ≥ a (g(c) (1 − f m) − f/2 X), and the right-hand side grows
 //! with c for any fixed bound on |Δz|. A candidate can beat the best distance U only if
 //! g(c) (1 − f m) ≤ K = U/a + f/2 X_max, where X_max bounds X over candidates
-//! (X ≤ σ³/6 · S² / (1 − c²/4), σ ≤ (π/3) c for c ≤ 1, |S| ≤ |z_p| + C1/2, with C1 the plain
-//! chord bound on any candidate). Either c ≤ C0 = g⁻¹(K), or
+//! (X ≤ σ³/6 · S² / (1 − c²/4), σ ≤ (π/3) c for c ≤ 1, |S| ≤ |z_p| + C1/2, where
+//! C1 = U / (b (1 − 10⁻⁴)) bounds every candidate's chord: the plain bound, without its sine,
+//! as a chord is shorter than its arc). Either c ≤ C0 = g⁻¹(K), or
 //! g(c) ≤ K + f Δz² (1 + c²/24)/c ≤ K + F Δz² with F = f (1 + C1²/24)/C0, and since g' ≥ 1,
 //! c ≤ C0 + F Δz². With m ≤ 1, also c ≤ g⁻¹(K/(1 − f)) ≤ C0 + K f/(1 − f) = C2. So every
 //! candidate lies within a chord of min(C0 + F Δz², C1, C2) of p, where Δz is the largest
@@ -28,9 +29,9 @@
 //! leaf of 400 m), and f² times the distance from the flattening's second order (a metre
 //! at 100 km) against the true Lambert distance.
 //!
-//! The thresholds carry a relative margin of 1e-12, far above the rounding of the steps, so
-//! a segment whose computed Lambert distance equals the best one is never skipped: ties are
-//! all seen (see [`super::tree`]).
+//! The thresholds carry a margin of 1e-12 relative and a nanometre, far above the rounding of
+//! the steps, so a segment whose computed Lambert distance equals the best one is never
+//! skipped: ties are all seen (see [`super::tree`]).
 
 use crate::geospatial::geodesy::{WGS84_A, WGS84_B, WGS84_F};
 
@@ -47,8 +48,9 @@ pub(super) struct Bound {
     zp: f64,
     /// Every candidate lies within this chord (C1 and C2 below).
     c1: f64,
-    /// Every candidate lies within C0 + F Δz².
+    /// Every candidate lies within C0 + F Δz²: C0 ...
     c0: f64,
+    /// ... and F.
     f: f64,
 }
 

@@ -100,6 +100,8 @@ impl SegmentTree {
             };
             levels.push(groups);
         }
+        // The search's stack holds at most eight nodes a level (8¹⁵ leaves would need more).
+        assert!(levels.len() < 16, "too many segments for the tree");
         Self {
             leaves,
             levels,
@@ -136,7 +138,7 @@ impl SegmentTree {
             self.measure(&mut search, slot);
         }
         // Depth first: (level, group or leaf), nearest child on top. Each group pushes at
-        // most eight, so the stack never holds more than eight a level.
+        // most eight, so the stack never holds more than eight a level (see `new`).
         let mut stack = [(0u32, 0u32); 8 * 16];
         stack[0] = (self.levels.len() as u32, 0);
         let mut len = 1;
