@@ -7,6 +7,7 @@
 
 mod area;
 pub mod bands;
+mod cells;
 mod files;
 mod place;
 
@@ -93,6 +94,8 @@ pub struct Region {
     pub files: RegionFiles,
     place_tree: RTree<GeomWithData<[f64; 3], u32>>,
     province_by_id: HashMap<String, usize>,
+    /// Province and country settled for most of the region (see [`cells`]).
+    cells: Option<cells::AreaCells>,
 }
 
 /// Why a data pack could not be loaded.
@@ -143,7 +146,7 @@ impl Region {
             .enumerate()
             .map(|(i, a)| (a.id.clone(), i))
             .collect();
-        Ok(Self {
+        let mut region = Self {
             meta,
             places,
             provinces,
@@ -151,7 +154,15 @@ impl Region {
             files,
             place_tree,
             province_by_id,
-        })
+            cells: None,
+        };
+        region.cells = cells::AreaCells::new(
+            region.meta.bbox,
+            &region.countries,
+            &region.provinces,
+            |lon, lat| region.containing(lon, lat),
+        );
+        Ok(region)
     }
 
     /// The province with this id (such as `IR.GI`).
@@ -169,16 +180,51 @@ impl Region {
 
     /// The province and the country at a point, finding the country once.
     pub fn province_and_country_at(&self, lon: f64, lat: f64) -> (Option<&Area>, Option<&Area>) {
-        let country = self.country_at(lon, lat);
-        let code = country.map(|c| c.id.as_str());
-        let inside = |a: &&Area| code.is_none_or(|c| a.country == c);
-        let provinces = self.provinces.iter().filter(inside);
-        (area_at(provinces, lon, lat, PROVINCE_TOLERANCE_M), country)
+        let (province, country) = self.cell_or_locate(lon, lat);
+        (
+            province.map(|i| &self.provinces[i]),
+            country.map(|i| &self.countries[i]),
+        )
     }
 
     /// The country that holds a point, or the nearest within [`PROVINCE_TOLERANCE_M`].
     pub fn country_at(&self, lon: f64, lat: f64) -> Option<&Area> {
-        area_at(self.countries.iter(), lon, lat, PROVINCE_TOLERANCE_M)
+        match self.cells.as_ref().and_then(|c| c.get(lon, lat)) {
+            Some((_, country)) => country.map(|i| &self.countries[i]),
+            None => area_at(&self.countries, |_| true, lon, lat).map(|i| &self.countries[i]),
+        }
+    }
+
+    /// Province and country indices: the point's cell's, if settled, else [`Region::locate`].
+    fn cell_or_locate(&self, lon: f64, lat: f64) -> cells::Indices {
+        self.cells
+            .as_ref()
+            .and_then(|c| c.get(lon, lat))
+            .unwrap_or_else(|| self.locate(lon, lat))
+    }
+
+    /// Province and country indices from the outlines: the first country that holds the
+    /// point or else the nearest within the tolerance, then the same among its provinces
+    /// (among all provinces where no country is found).
+    fn locate(&self, lon: f64, lat: f64) -> cells::Indices {
+        let country = area_at(&self.countries, |_| true, lon, lat);
+        let code = country.map(|i| self.countries[i].id.as_str());
+        let inside = |a: &Area| code.is_none_or(|c| a.country == c);
+        (area_at(&self.provinces, inside, lon, lat), country)
+    }
+
+    /// What [`Region::locate`] finds by containment alone: the first country that holds the
+    /// point, and the first of its provinces (of all, where no country does) that holds it.
+    fn containing(&self, lon: f64, lat: f64) -> cells::Indices {
+        let first = |areas: &[Area], chosen: &dyn Fn(&Area) -> bool| {
+            areas.iter().position(|a| chosen(a) && a.contains(lon, lat))
+        };
+        let country = first(&self.countries, &|_| true);
+        let code = country.map(|i| self.countries[i].id.as_str());
+        (
+            first(&self.provinces, &|a| code.is_none_or(|c| a.country == c)),
+            country,
+        )
     }
 
     /// The country with this ISO 3166-1 alpha-2 code.
@@ -203,18 +249,86 @@ impl Region {
     }
 }
 
-/// The area that holds a point, else the nearest within `tolerance_m`.
-fn area_at<'a>(
-    areas: impl Iterator<Item = &'a Area> + Clone,
-    lon: f64,
-    lat: f64,
-    tolerance_m: f64,
-) -> Option<&'a Area> {
-    if let Some(inside) = areas.clone().find(|a| a.contains(lon, lat)) {
-        return Some(inside);
+/// The index of the first of the chosen areas that holds a point, else of the nearest within
+/// [`PROVINCE_TOLERANCE_M`].
+fn area_at(areas: &[Area], chosen: impl Fn(&Area) -> bool, lon: f64, lat: f64) -> Option<usize> {
+    let candidates = || areas.iter().enumerate().filter(|(_, a)| chosen(a));
+    if let Some((i, _)) = candidates().find(|(_, a)| a.contains(lon, lat)) {
+        return Some(i);
     }
-    areas
-        .filter_map(|a| Some((a, a.boundary_distance_within(lon, lat, tolerance_m)?)))
+    candidates()
+        .filter_map(|(i, a)| {
+            Some((
+                i,
+                a.boundary_distance_within(lon, lat, PROVINCE_TOLERANCE_M)?,
+            ))
+        })
         .min_by(|a, b| a.1.total_cmp(&b.1))
-        .map(|(a, _)| a)
+        .map(|(i, _)| i)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// xorshift64: uniform in [0, 1).
+    fn uniform(seed: &mut u64) -> f64 {
+        *seed ^= *seed << 13;
+        *seed ^= *seed >> 7;
+        *seed ^= *seed << 17;
+        (*seed >> 11) as f64 / (1u64 << 53) as f64
+    }
+
+    #[test]
+    fn the_cells_answer_as_the_outlines_do() {
+        let region = Region::load(RegionFiles::embedded()).unwrap();
+        let cells = region.cells.as_ref().expect("cells over the region");
+        // Most of the region is settled (82 % of its cells).
+        assert!(cells.settled() > 0.75, "{}", cells.settled());
+        let b = region.meta.bbox;
+        let mut seed = 0x853c_49e6_748f_ea9bu64;
+        let n = if cfg!(debug_assertions) {
+            20_000
+        } else {
+            300_000
+        };
+        // The region and a degree around it, then every outline's vertices, and points a
+        // nanodegree, a few metres and a few kilometres from them (the tolerance is 5 km).
+        let mut points: Vec<(f64, f64)> = (0..n)
+            .map(|_| {
+                (
+                    b[0] - 1.0 + (b[2] - b[0] + 2.0) * uniform(&mut seed),
+                    b[1] - 1.0 + (b[3] - b[1] + 2.0) * uniform(&mut seed),
+                )
+            })
+            .collect();
+        let step = if cfg!(debug_assertions) { 211 } else { 7 };
+        let vertices = region
+            .countries
+            .iter()
+            .chain(&region.provinces)
+            .flat_map(|a| &a.shape.0)
+            .flat_map(|p| p.exterior().0.iter().step_by(step));
+        for v in vertices {
+            for (dx, dy) in [
+                (0.0, 0.0),
+                (1e-9, -1e-9),
+                (3e-5, 2e-5),
+                (-0.04, 0.03),
+                (0.05, 0.0),
+            ] {
+                points.push((v.x + dx, v.y + dy));
+            }
+        }
+        let mut settled = 0;
+        for (lon, lat) in points {
+            settled += cells.get(lon, lat).is_some() as usize;
+            assert_eq!(
+                region.cell_or_locate(lon, lat),
+                region.locate(lon, lat),
+                "({lon}, {lat})"
+            );
+        }
+        assert!(settled > n / 2);
+    }
 }
