@@ -31,8 +31,8 @@ pub mod table;
 pub use member::{EventSettings, Member, Placement, compatible, is_core, linked};
 
 use crate::domain::model::{EventId, EventReview, IndexRecord, ReportId};
-use extents::EventExtents;
 use crate::engine::parallel::Background;
+use extents::EventExtents;
 use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use grouping::Bounds;
 use links::{LinkTree, LinkTrees};
@@ -449,7 +449,11 @@ impl EventIndex {
     /// Whether few grouped core members come at or after `id` in the leader rule's order
     /// (as for a new report, or one written on another instance a moment before).
     fn suffix_is_short(&self, id: ReportId) -> bool {
-        self.core_order.get().range(id..).nth(self.short_suffix).is_none()
+        self.core_order
+            .get()
+            .range(id..)
+            .nth(self.short_suffix)
+            .is_none()
     }
 
     /// Sets how many grouped core members after a changed one are re-grouped one by one

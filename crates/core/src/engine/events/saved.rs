@@ -6,10 +6,10 @@
 //! an event without its founder) is refused, and the caller groups anew.
 
 use super::extents::{EMPTY_BOX, EventExtents, extent, widen};
-use crate::engine::parallel::Background;
 use super::table::MemberTable;
 use super::{Event, EventIndex, EventSettings, Member};
 use crate::domain::model::{EventId, EventReview, ReportId};
+use crate::engine::parallel::Background;
 
 /// The version of the grouping rules (the leader rule, links, vague and pinned placement):
 /// saved events grouped under another version are grouped anew. Raise it with any change
