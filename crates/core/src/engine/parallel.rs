@@ -1,7 +1,8 @@
-//! Two pieces of work at once, one on each of the machine's two cores, and work that waits
-//! for a core nothing else wants until someone waits for it.
+//! Two pieces of work at once, one on each of the machine's two cores, and work left until a
+//! start's own is done.
 
-use std::sync::{Arc, OnceLock};
+use parking_lot::Mutex;
+use std::sync::OnceLock;
 use std::thread::JoinHandle;
 
 /// Runs `first` on a second thread while `second` runs on this one, and returns both
@@ -20,49 +21,28 @@ pub fn side_by_side<A: Send, B>(
     })
 }
 
-/// A thread that does background work in idle time (Linux's `SCHED_IDLE`: it runs only on a
-/// core that no other thread wants), until a caller about to wait for that work raises it
-/// back to normal priority, so that the wait is as short as the work and never starved by a
-/// busy server. Elsewhere than on Linux, nothing is lowered.
-#[derive(Debug, Default)]
-pub struct IdleTime {
-    /// The thread lowered (its kernel id), and whether it has been raised since.
-    thread: parking_lot::Mutex<(Option<i32>, bool)>,
-}
-
-impl IdleTime {
-    /// Lowers the calling thread into idle time, unless a caller has raised it already.
-    pub fn enter(&self) {
-        let mut thread = self.thread.lock();
-        if thread.1 {
-            return;
-        }
-        #[cfg(target_os = "linux")]
-        if set_policy(0, libc::SCHED_IDLE) {
-            // SAFETY: gettid takes nothing and cannot fail.
-            thread.0 = Some(unsafe { libc::gettid() });
-        }
-    }
-
-    /// Raises the thread back to normal priority, for a caller about to wait for it.
-    pub fn raise(&self) {
-        let mut thread = self.thread.lock();
-        thread.1 = true;
-        #[cfg(target_os = "linux")]
-        if let Some(tid) = thread.0.take() {
-            set_policy(tid, libc::SCHED_OTHER);
-        }
-    }
-}
-
-/// A value made on a thread of its own in idle time ([`IdleTime`]), or made already: the
-/// first caller that needs it raises the thread and waits for it. For what a start can
-/// leave until it is first needed.
+/// A value made on a thread of its own once the caller lets it begin
+/// ([`Background::begin`]: after a start's own work, so that it takes no core from it), or
+/// made already. The first caller that needs it begins it if nobody has and waits for it.
+/// For what a start can leave until it is first needed.
 #[derive(Debug)]
 pub struct Background<T> {
     made: OnceLock<T>,
-    making: parking_lot::Mutex<Option<JoinHandle<T>>>,
-    idle: Arc<IdleTime>,
+    making: Mutex<Option<Making<T>>>,
+}
+
+/// A value's thread, and its input until it may begin.
+struct Making<T> {
+    thread: JoinHandle<T>,
+    go: Option<Box<dyn FnOnce() + Send>>,
+}
+
+impl<T> std::fmt::Debug for Making<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Making")
+            .field("begun", &self.go.is_none())
+            .finish()
+    }
 }
 
 impl<T: Send + 'static> Background<T> {
@@ -70,35 +50,28 @@ impl<T: Send + 'static> Background<T> {
     pub fn ready(value: T) -> Self {
         Self {
             made: OnceLock::from(value),
-            making: parking_lot::Mutex::new(None),
-            idle: Default::default(),
+            making: Mutex::new(None),
         }
     }
 
-    /// Makes `input` into the value with `make` on a thread named `name`, in idle time;
-    /// here and now if no thread can be started.
+    /// Makes `input` into the value with `make` on a thread named `name`, once
+    /// [`Background::begin`] is called or the value is asked for; here and now if no thread
+    /// can be started.
     pub fn spawn<I: Send + 'static>(name: &str, input: I, make: fn(I) -> T) -> Self {
-        let idle = Arc::new(IdleTime::default());
-        let lowered = idle.clone();
         let (sender, input_back) = std::sync::mpsc::sync_channel(1);
         let started = std::thread::Builder::new()
             .name(name.into())
-            .spawn(move || {
-                lowered.enter();
-                let input = input_back.recv().expect("sent once the thread runs");
-                make(input)
-            });
+            .spawn(move || make(input_back.recv().expect("sent before the thread is joined")));
         match started {
-            Ok(handle) => {
-                // Sent once the thread runs, so that the input is still here to make the
-                // value now if it cannot start.
-                let _ = sender.send(input);
-                Self {
-                    made: OnceLock::new(),
-                    making: parking_lot::Mutex::new(Some(handle)),
-                    idle,
-                }
-            }
+            Ok(thread) => Self {
+                made: OnceLock::new(),
+                making: Mutex::new(Some(Making {
+                    thread,
+                    go: Some(Box::new(move || {
+                        let _ = sender.send(input);
+                    })),
+                })),
+            },
             Err(e) => {
                 tracing::warn!("cannot start a thread for {name}: {e}");
                 Self::ready(make(input))
@@ -106,16 +79,26 @@ impl<T: Send + 'static> Background<T> {
         }
     }
 
-    /// The value, waiting for it (at normal priority) if it is being made.
+    /// Lets the value be made now, if it is not being made already.
+    pub fn begin(&self) {
+        if let Some(making) = self.making.lock().as_mut()
+            && let Some(go) = making.go.take()
+        {
+            go();
+        }
+    }
+
+    /// The value, waiting for it if it is being made (and beginning it if nobody has).
     pub fn get(&self) -> &T {
         self.made.get_or_init(|| {
-            self.idle.raise();
-            let handle = self
+            self.begin();
+            let making = self
                 .making
                 .lock()
                 .take()
                 .expect("a background value is made or being made");
-            handle
+            making
+                .thread
                 .join()
                 .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
         })
@@ -128,55 +111,30 @@ impl<T: Send + 'static> Background<T> {
     }
 }
 
-/// Sets a thread's scheduling policy (0: the calling thread); whether that was done.
-#[cfg(target_os = "linux")]
-fn set_policy(tid: i32, policy: libc::c_int) -> bool {
-    let param = libc::sched_param { sched_priority: 0 };
-    // SAFETY: reads `param` only while the call runs.
-    let done = unsafe { libc::sched_setscheduler(tid, policy, &param) } == 0;
-    if !done {
-        tracing::debug!(
-            "cannot set a background thread's priority: {}",
-            std::io::Error::last_os_error()
-        );
-    }
-    done
-}
-
-#[cfg(all(test, target_os = "linux"))]
+#[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::Arc;
-    use std::sync::mpsc::channel;
+    use std::sync::atomic::{AtomicUsize, Ordering};
 
-    fn policy() -> libc::c_int {
-        // SAFETY: takes no pointers.
-        unsafe { libc::sched_getscheduler(0) }
-    }
+    static MADE: AtomicUsize = AtomicUsize::new(0);
 
-    /// A thread in idle time is raised back by a waiter; one entering after that stays
-    /// at normal priority.
+    /// A background value is made only once begun or asked for, and asking begins it.
     #[test]
-    fn a_waiter_raises_the_thread_in_idle_time() {
-        let idle = Arc::new(IdleTime::default());
-        let (told, policies) = channel();
-        let (go, wait) = channel::<()>();
-        let lowered = idle.clone();
-        let thread = std::thread::spawn(move || {
-            lowered.enter();
-            told.send(policy()).unwrap();
-            wait.recv().unwrap();
-            told.send(policy()).unwrap();
+    fn a_background_value_waits_to_be_begun_or_asked_for() {
+        let begun = Background::spawn("test", 2, |x: usize| {
+            MADE.fetch_add(1, Ordering::SeqCst);
+            x * 21
         });
-        assert_eq!(policies.recv().unwrap(), libc::SCHED_IDLE);
-        idle.raise();
-        go.send(()).unwrap();
-        assert_eq!(policies.recv().unwrap(), libc::SCHED_OTHER);
-        thread.join().unwrap();
-        let late = std::thread::spawn(move || {
-            idle.enter();
-            policy()
-        });
-        assert_eq!(late.join().unwrap(), libc::SCHED_OTHER);
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        assert_eq!(MADE.load(Ordering::SeqCst), 0, "made before it was begun");
+        begun.begin();
+        begun.begin();
+        assert_eq!(*begun.get(), 42);
+        assert_eq!(MADE.load(Ordering::SeqCst), 1);
+        let asked = Background::spawn("test", 1, |x: usize| x + 1);
+        assert_eq!(*asked.get(), 2, "asking begins it");
+        let mut ready = Background::ready(7);
+        *ready.get_mut() += 1;
+        assert_eq!(*ready.get(), 8);
     }
 }

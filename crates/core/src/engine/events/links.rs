@@ -45,8 +45,8 @@ pub struct Linkable {
 }
 
 /// The trees of the grouped core members and of the grouped vague ones. Grouping loads them
-/// at once; putting saved events back loads them in the background, so that a restart
-/// answers before they are loaded (only writes read them): the first write waits for them.
+/// at once; putting saved events back loads them in the background once the restart's own
+/// work is done (only writes read them): a write that comes first waits for them.
 #[derive(Debug)]
 pub struct LinkTrees(Background<(LinkTree, LinkTree)>);
 
@@ -81,14 +81,19 @@ impl LinkTrees {
         Self(Background::ready(load_both(unloaded(members))))
     }
 
-    /// The trees of the grouped members among `members`, loaded in the background until a
-    /// write needs them.
+    /// The trees of the grouped members among `members`, loaded in the background once
+    /// begun ([`LinkTrees::begin`]) or needed.
     pub fn in_background<'a>(members: impl Iterator<Item = &'a Member>) -> Self {
         Self(Background::spawn(
             "link-trees",
             unloaded(members),
             load_both_here,
         ))
+    }
+
+    /// Lets the trees load now, if they wait to (see [`Background::begin`]).
+    pub fn begin(&self) {
+        self.0.begin();
     }
 
     /// Both trees, waiting for them if they are being loaded.

@@ -172,13 +172,13 @@ pub struct EventIndex {
     trees: LinkTrees,
     /// The grouped core members in id order, the order the leader rule takes them in: a
     /// change to one re-groups it and those after it ([`EventIndex::regroup_after`]).
-    /// (Put in order in the background after a restart, until a write needs it.)
+    /// (Put in order in the background after a restart; a write that comes first waits.)
     core_order: Background<BTreeSet<ReportId>>,
     events: BTreeMap<EventId, Event>,
     /// Reports pinned by a reviewer, by the event they are pinned to.
     pinned_to: HashMap<EventId, BTreeSet<ReportId>>,
-    /// Where each event lies (boxed in the background after a restart, until a query of a
-    /// box or a write needs them).
+    /// Where each event lies (boxed in the background after a restart; a query of a box or a
+    /// write that comes first waits).
     extents: Background<EventExtents>,
     /// Most grouped core members at or after a changed one for which a change re-groups
     /// them rather than the component ([`SHORT_SUFFIX`] unless a test says otherwise).
@@ -334,8 +334,15 @@ impl EventIndex {
         self.members.event_shown(report, public)
     }
 
-    /// Waits for what a restart makes in the background (the link trees, the core order
-    /// and the events' boxes), raising it to normal priority: for measurements.
+    /// Lets what a restart leaves to the background (the link trees, the core order and the
+    /// events' boxes) be made now: once the restart's own work is done.
+    pub fn begin_background(&self) {
+        self.trees.begin();
+        self.core_order.begin();
+        self.extents.begin();
+    }
+
+    /// Waits for what a restart makes in the background: for measurements.
     pub fn wait_for_background(&self) {
         self.trees.wait();
         self.core_order.get();

@@ -57,8 +57,8 @@ impl EventIndex {
     /// The index of these members in these events.
     fn with_events(settings: EventSettings, members: MemberTable, events: Vec<Event>) -> Self {
         let mut index = Self::empty(settings);
-        // Only writes read the link trees and the core order: a restart answers while they
-        // are made in the background.
+        // Only writes read the link trees and the core order: they are made in the
+        // background once the restart's own work is done (begin_background).
         index.trees = super::LinkTrees::in_background(members.values());
         let mut core: Vec<ReportId> = Vec::with_capacity(members.len());
         core.extend(
@@ -82,7 +82,7 @@ impl EventIndex {
             }
         }
         // Boxed by the saved events already; only queries of a box and writes read the
-        // tree of the boxes, which loads in the background.
+        // tree of the boxes, which loads in the background too.
         let boxes = events.iter().map(|e| extent(e, &members)).collect();
         index.extents = Background::spawn("event-boxes", boxes, EventExtents::from_boxes);
         index.members = members;

@@ -146,6 +146,8 @@ pub(super) async fn load_snapshot(
         }
     };
     let mut index = ViewIndex::from_parts(public, exact, events);
+    // What only later requests read is made now, beside the last steps of the start.
+    index.events().begin_background();
     let changes = store.changes_since(stamp.version, MAX_REPLAY).await?;
     if changes.len() == MAX_REPLAY {
         tracing::info!("the store changed much since the index snapshot; rebuilding the index");
