@@ -33,7 +33,7 @@ pub struct Background<T> {
 
 /// A value's thread, and its input until it may begin.
 struct Making<T> {
-    thread: JoinHandle<T>,
+    thread: JoinHandle<Option<T>>,
     go: Option<Box<dyn FnOnce() + Send>>,
 }
 
@@ -61,7 +61,8 @@ impl<T: Send + 'static> Background<T> {
         let (sender, input_back) = std::sync::mpsc::sync_channel(1);
         let started = std::thread::Builder::new()
             .name(name.into())
-            .spawn(move || make(input_back.recv().expect("sent before the thread is joined")));
+            // No input comes if the value is dropped before it was begun: nothing to make.
+            .spawn(move || input_back.recv().ok().map(make));
         match started {
             Ok(thread) => Self {
                 made: OnceLock::new(),
@@ -101,6 +102,7 @@ impl<T: Send + 'static> Background<T> {
                 .thread
                 .join()
                 .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+                .expect("begun before it was joined")
         })
     }
 
@@ -133,6 +135,13 @@ mod tests {
         assert_eq!(MADE.load(Ordering::SeqCst), 1);
         let asked = Background::spawn("test", 1, |x: usize| x + 1);
         assert_eq!(*asked.get(), 2, "asking begins it");
+        // Dropped before it was begun: its thread ends without making anything.
+        drop(Background::spawn("test", 3, |x: usize| {
+            MADE.fetch_add(1, Ordering::SeqCst);
+            x
+        }));
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        assert_eq!(MADE.load(Ordering::SeqCst), 1, "made though never begun");
         let mut ready = Background::ready(7);
         *ready.get_mut() += 1;
         assert_eq!(*ready.get(), 8);
