@@ -337,6 +337,33 @@ pub trait HistoryStore: Send + Sync + 'static {
     /// revision at or before `at`, after the last such revision, unless that deleted it; in
     /// no particular order.
     async fn reports_as_of(&self, at: Timestamp) -> Result<Vec<PastReport>, StoreError>;
+
+    /// Every report created, revised or deleted after `at` (a revision of it is later), and
+    /// perhaps a few more (an import may date a report's times apart): every report whose
+    /// live state may not be the one it had then, found through an index so that the cost
+    /// follows the changes, not the store. In no particular order.
+    async fn changed_since(&self, at: Timestamp) -> Result<Vec<ReportId>, StoreError>;
+}
+
+/// A report as it stood at `at`, from its revisions (oldest first): after its last revision
+/// at or before `at`, unless that deleted it or it had none; with the public view of its
+/// newest later revision that has one, as [`HistoryStore::reports_as_of`] reads it.
+pub fn past_of(revisions: Vec<Revision>, at: Timestamp) -> Option<PastReport> {
+    let mut kept: Option<PastReport> = None;
+    for revision in revisions {
+        if revision.at <= at {
+            kept = revision.report.map(|report| PastReport {
+                version: revision.version,
+                report,
+                later_public: None,
+            });
+        } else if let (Some(kept), Some(later)) = (&mut kept, revision.report)
+            && later.public.is_some()
+        {
+            kept.later_public = later.public;
+        }
+    }
+    kept
 }
 
 /// Access tokens (see [`crate::domain::access`]).

@@ -32,6 +32,20 @@ impl HistoryStore for PostgresStore {
             })?
     }
 
+    async fn changed_since(&self, at: Timestamp) -> Result<Vec<ReportId>, StoreError> {
+        let client = self.client().await?;
+        client
+            .query(
+                "SELECT id FROM reports \
+                 WHERE greatest(reported_at, updated_at, coalesce(deleted_at, 0)) > $1",
+                &[&at.0],
+            )
+            .await?
+            .iter()
+            .map(|row| Ok(ReportId(row.try_get(0)?)))
+            .collect()
+    }
+
     async fn history(&self, id: ReportId) -> Result<Vec<Revision>, StoreError> {
         let client = self.client().await?;
         client

@@ -68,6 +68,8 @@ CREATE TABLE IF NOT EXISTS sightmap_tokens (
 );
 CREATE UNIQUE INDEX IF NOT EXISTS reports_version ON reports (version);
 CREATE INDEX IF NOT EXISTS reports_geog ON reports USING gist (geog);
+CREATE INDEX IF NOT EXISTS reports_touched
+    ON reports ((greatest(reported_at, updated_at, coalesce(deleted_at, 0))));
 ";
 
 /// The full-text index, made once the search words are in: the 'simple' configuration only

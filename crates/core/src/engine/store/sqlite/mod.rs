@@ -88,6 +88,10 @@ CREATE TABLE IF NOT EXISTS reports (
     search_words  TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS reports_version ON reports (version);
+-- No earlier than each report's newest revision: the reports changed since a past moment
+-- (`as_of`). A creation's revision is stamped with its report time, which an import gives.
+CREATE INDEX IF NOT EXISTS reports_touched
+    ON reports (max(reported_at, updated_at, coalesce(deleted_at, 0)));
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS revisions (
     report_id BLOB NOT NULL,
@@ -626,6 +630,25 @@ impl HistoryStore for SqliteStore {
                 });
             }
             Ok(revisions)
+        })
+        .await
+    }
+
+    async fn changed_since(&self, at: Timestamp) -> Result<Vec<ReportId>, StoreError> {
+        self.read(move |conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT id FROM reports \
+                 WHERE max(reported_at, updated_at, coalesce(deleted_at, 0)) > ?1",
+            )?;
+            let mut rows = stmt.query([at.0])?;
+            let mut ids = Vec::new();
+            while let Some(row) = rows.next()? {
+                let id = row.get_ref(0)?.as_blob().map_err(|e| corrupt("id", e))?;
+                ids.push(ReportId(
+                    uuid::Uuid::from_slice(id).map_err(|e| corrupt("id", e))?,
+                ));
+            }
+            Ok(ids)
         })
         .await
     }
