@@ -179,6 +179,7 @@ pub fn report_query(pairs: &[(String, String)]) -> Result<ReportQuery, Vec<Field
         countries: parse_codes(get("country"), "country", &mut errors),
         in_sea: parse_bool(get("in_sea"), "in_sea", &mut errors),
         without_private: false,
+        without: None,
     };
     let page = Page {
         limit: parse_count(get("limit"), "limit", 1, MAX_LIMIT, &mut errors)

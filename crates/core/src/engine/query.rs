@@ -153,6 +153,10 @@ pub struct Filter {
     /// reviewer from the exact placements beside the index (see [`crate::engine::index::ViewIndex`]),
     /// never by a client.
     pub without_private: bool,
+    /// Leave out these reports' live entries: set by the service when it answers for a past
+    /// moment through the live index (see [`crate::engine::index::PastIndex`]), never by a
+    /// client.
+    pub without: Option<std::sync::Arc<crate::engine::index::ChangedReports>>,
 }
 
 /// Which slice of the ordered answer.

@@ -23,6 +23,7 @@ pub mod footprint;
 pub mod grouping;
 pub mod links;
 pub mod member;
+pub mod past;
 mod placing;
 pub mod saved;
 pub mod summary;

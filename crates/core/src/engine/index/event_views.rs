@@ -19,6 +19,18 @@ pub struct EventFilter {
     pub min_origins: Option<usize>,
 }
 
+impl EventFilter {
+    /// Whether an event of this summary passes.
+    pub fn keeps(&self, summary: &EventSummary) -> bool {
+        self.grades
+            .as_ref()
+            .is_none_or(|g| g.contains(&summary.grade))
+            && self
+                .min_origins
+                .is_none_or(|n| summary.origins.asserting >= n)
+    }
+}
+
 /// One event as a viewer sees it.
 #[derive(Debug, Clone)]
 pub struct EventView {
@@ -69,7 +81,7 @@ impl ViewIndex {
     /// The events with a member in the query's box (as `viewer` sees the members' points),
     /// found from the events' own boxes, when the query holds nothing but a box and a time
     /// range; `None` for any other query.
-    fn events_in_box(
+    pub(super) fn events_in_box(
         &self,
         query: &ReportQuery,
         text_matches: Option<&HashSet<ReportId>>,
@@ -146,18 +158,9 @@ impl ViewIndex {
         }
         ids.into_iter()
             .filter(|id| {
-                let Some(event) = events.event(id) else {
-                    return false;
-                };
-                let summary = events.summary(event);
-                let grade_ok = filter
-                    .grades
-                    .as_ref()
-                    .is_none_or(|g| g.contains(&summary.grade));
-                let origins_ok = filter
-                    .min_origins
-                    .is_none_or(|n| summary.origins.asserting >= n);
-                grade_ok && origins_ok
+                events
+                    .event(id)
+                    .is_some_and(|event| filter.keeps(events.summary(event)))
             })
             .collect()
     }

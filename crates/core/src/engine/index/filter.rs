@@ -2,6 +2,7 @@
 
 use super::Entry;
 use super::names::{Names, TagInterner};
+use super::past::ChangedReports;
 use crate::domain::model::{ReportId, WordSet};
 use crate::engine::query::Filter;
 use std::collections::HashSet;
@@ -25,11 +26,14 @@ pub(super) struct CompiledFilter<'a> {
     pub(super) border_countries: Option<Vec<u32>>,
     /// Leave out entries that place private reports where the public sees them.
     pub(super) without_private: bool,
+    /// Leave out the entries of reports changed since a past moment (see
+    /// [`super::past`]).
+    pub(super) without: Option<&'a ChangedReports>,
 }
 
 impl<'a> CompiledFilter<'a> {
     pub(super) fn new(
-        filter: &Filter,
+        filter: &'a Filter,
         tags: &TagInterner,
         names: &Names,
         text: Option<&'a HashSet<ReportId>>,
@@ -68,6 +72,7 @@ impl<'a> CompiledFilter<'a> {
                 .map(|wanted| tags.lists_with_any(wanted)),
             text,
             without_private: filter.without_private,
+            without: filter.without.as_deref(),
         }
     }
 
@@ -80,12 +85,24 @@ impl<'a> CompiledFilter<'a> {
         self.without_private && self.keeps_every_report()
     }
 
+    /// The changed reports, when leaving them out is all the filter does.
+    pub(super) fn only_leaves_out_changed(&self) -> Option<&'a ChangedReports> {
+        let without = self.without?;
+        (!self.without_private && self.sets_no_condition()).then_some(without)
+    }
+
     pub(super) fn is_empty(&self) -> bool {
         !self.without_private && self.keeps_every_report()
     }
 
     /// Whether no condition but the private flag is set.
     pub(super) fn keeps_every_report(&self) -> bool {
+        self.sets_no_condition() && self.without.is_none()
+    }
+
+    /// Whether no condition on a report's fields is set (the private flag and the changed
+    /// reports aside).
+    fn sets_no_condition(&self) -> bool {
         !self.has_time()
             && self.kinds.is_none()
             && self.statuses.is_none()
@@ -130,5 +147,6 @@ impl<'a> CompiledFilter<'a> {
                 .border_countries
                 .as_ref()
                 .is_none_or(|c| c.contains(&e.border_country))
+            && self.without.is_none_or(|w| !w.holds(&e.id, e.version))
     }
 }

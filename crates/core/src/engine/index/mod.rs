@@ -12,6 +12,8 @@
 mod event_views;
 mod filter;
 mod names;
+mod past;
+mod reading;
 mod snapshot;
 mod timeline;
 mod views;
@@ -23,6 +25,8 @@ use names::{Interned, Names, TagInterner};
 /// What the index keeps of a report (defined with the model, which the stores share).
 pub use crate::domain::model::IndexRecord;
 pub use event_views::{EventFilter, EventPage, EventView};
+pub use past::{ChangedReports, PastIndex, PastView};
+pub use reading::IndexRead;
 pub use snapshot::{ReportFacts, SavedEvents, Snapshot, SnapshotError, SnapshotStamp};
 pub use views::{ReportViews, SeenReport, ViewIndex};
 

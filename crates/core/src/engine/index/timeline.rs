@@ -17,7 +17,7 @@ impl ReportIndex {
     /// A box is walked in the tree; a query without a place (or a box that holds most of the
     /// reports) is a pass over the records in memory order, which at a million reports beats
     /// reading each tree point's record out of order.
-    fn observed(
+    pub(super) fn observed(
         &self,
         query: &ReportQuery,
         text_matches: Option<&HashSet<ReportId>>,
@@ -61,6 +61,16 @@ impl ReportIndex {
                 }
             }
         }
+    }
+
+    /// The observation time and status of one report.
+    pub(super) fn observed_one(&self, id: &ReportId) -> Option<Observed> {
+        let e = self.entry(*self.by_id.get(id)?);
+        Some(Observed {
+            from: e.from,
+            to: e.to,
+            category: e.status as u8,
+        })
     }
 
     /// Whether a box holds at least a quarter of the area of the live reports' extent, so

@@ -14,6 +14,12 @@ use crate::engine::query::{Filter, Page, ReportQuery, Spatial};
 use crate::geospatial::geodesy;
 use std::collections::HashSet;
 
+/// A revision no index has had.
+fn next_revision() -> u64 {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+}
+
 /// Every live report, indexed for the public and, for private reports, at the exact point.
 #[derive(Debug)]
 pub struct ViewIndex {
@@ -22,7 +28,10 @@ pub struct ViewIndex {
     /// Private reports at their exact points.
     pub(super) exact: ReportIndex,
     /// Every report's event, following every change to the two above.
-    events: EventIndex,
+    pub(super) events: EventIndex,
+    /// Changes with every write: a past moment read through this index stands only while
+    /// it is the one it was made at (see [`super::PastIndex`]). Unique across indexes.
+    pub(super) revision: u64,
     /// Whether event pages of a box find the events by their own boxes (always, but for
     /// tests that compare both ways).
     pub(super) events_by_box: bool,
@@ -35,6 +44,7 @@ impl Default for ViewIndex {
             exact: ReportIndex::default(),
             events: EventIndex::default(),
             events_by_box: true,
+            revision: next_revision(),
         }
     }
 }
@@ -62,6 +72,7 @@ impl ViewIndex {
             exact,
             events,
             events_by_box: true,
+            revision: next_revision(),
         }
     }
 
@@ -73,6 +84,7 @@ impl ViewIndex {
             exact: ReportIndex::build(exact),
             events,
             events_by_box: true,
+            revision: next_revision(),
         }
     }
 
@@ -81,6 +93,11 @@ impl ViewIndex {
     #[doc(hidden)]
     pub fn set_events_by_box(&mut self, on: bool) {
         self.events_by_box = on;
+    }
+
+    /// Changes with every write (see [`super::PastIndex`]).
+    pub fn revision(&self) -> u64 {
+        self.revision
     }
 
     /// Every report's event.
@@ -104,6 +121,7 @@ impl ViewIndex {
         if !self.public.accepts(&record) {
             return EventChanges::default();
         }
+        self.revision = next_revision();
         let changes = self.events.upsert(&record);
         self.upsert_placement(record);
         changes
@@ -128,6 +146,7 @@ impl ViewIndex {
 
     /// Removes a report, as of a store version; returns what that did to the events.
     pub fn remove(&mut self, id: &ReportId, version: i64) -> EventChanges {
+        self.revision = next_revision();
         let live = self.public.version_of(id).is_some_and(|v| v <= version);
         self.public.remove(id, version);
         if self.exact.contains(id) {
@@ -414,14 +433,15 @@ pub(super) fn split(query: &ReportQuery) -> (ReportQuery, ReportQuery) {
 
 /// Two answers merged in the query's order (by distance for radius and nearest queries,
 /// else newest id first), with the query's page cut.
-fn merge(a: IdPage, b: IdPage, query: &ReportQuery) -> IdPage {
+pub(super) fn merge(a: IdPage, b: IdPage, query: &ReportQuery) -> IdPage {
     let mut hits: Vec<RankedId> = a.hits;
     hits.extend(b.hits);
     let mut matched = a.matched + b.matched;
     match query.spatial {
-        Spatial::Radius { .. } | Spatial::Nearest { .. } => hits.sort_by(|x, y| {
-            let d = |h: &RankedId| h.distance_m.unwrap_or(f64::INFINITY);
-            d(x).total_cmp(&d(y)).then(x.id.cmp(&y.id))
+        // As the walks order them: by distance to 10 µm, then id.
+        Spatial::Radius { .. } | Spatial::Nearest { .. } => hits.sort_by_key(|h| {
+            let d = h.distance_m.map_or(u64::MAX, super::walks::distance_key);
+            (d, h.id)
         }),
         // Newest first, as the index pages them.
         _ => hits.sort_by_key(|h| std::cmp::Reverse(h.id)),

@@ -225,6 +225,32 @@ impl ReportIndex {
                     .collect(),
             };
         }
+        if let Some(changed) = filter.only_leaves_out_changed() {
+            // A past moment's page of everything: the changed reports skipped, and counted
+            // off rather than every entry tested.
+            let held =
+                |(id, slot): &(&ReportId, &Slot)| changed.holds(id, self.entry(**slot).version);
+            let gone = changed
+                .ids()
+                .filter(|id| {
+                    self.by_id
+                        .get(id)
+                        .is_some_and(|&slot| changed.holds(id, self.entry(slot).version))
+                })
+                .count();
+            return IdPage {
+                matched: self.by_id.len() - gone,
+                hits: self
+                    .by_id
+                    .iter()
+                    .rev()
+                    .filter(|e| !held(e))
+                    .skip(page.offset)
+                    .take(page.limit)
+                    .map(hit)
+                    .collect(),
+            };
+        }
         let mut matched = 0;
         let mut hits = Vec::new();
         for (id, &slot) in self.by_id.iter().rev() {
@@ -275,7 +301,7 @@ const POSITION_BITS: u32 = 20;
 
 /// A distance in steps of 10 µm, the resolution at which results are ordered (ties then go
 /// by id). Radii are at most [`geodesy::MAX_RADIUS_M`], so this fits in 41 bits.
-fn distance_key(distance_m: f64) -> u64 {
+pub(super) fn distance_key(distance_m: f64) -> u64 {
     (distance_m * 1e5) as u64
 }
 

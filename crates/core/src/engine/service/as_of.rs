@@ -1,7 +1,10 @@
-//! The reports as the server knew them at a past moment (`as_of`), rebuilt from the revision
-//! history into a service of their own, so that every read (pages, single reports, events,
-//! layers, timelines, exports, OGC items) answers from the past exactly as it answers from the
-//! present.
+//! The reports as the server knew them at a past moment (`as_of`), as a service of their
+//! own, so that every read (pages, single reports, events, layers, timelines, exports, OGC
+//! items) answers from the past exactly as it answers from the present. When few reports
+//! changed since the moment, the past is read through the live index and store with the
+//! changed reports put back as they were (see [`super::through`]): its cost and memory
+//! follow the changes. Otherwise (many changes, or changes that re-group events widely) it
+//! is rebuilt whole from the revision history.
 //!
 //! What the public could not see then, it cannot see now, and what is hidden now stays
 //! hidden in the past: a report private at that moment, or made private by any later
@@ -19,6 +22,7 @@
 use super::backing::Backing;
 use super::lifecycle::NO_SNAPSHOT;
 use super::past_rebuilds::{Admitted, PastRebuilds, Rebuilds};
+use super::through::{Through, ThroughStore};
 use super::*;
 use crate::domain::model::privacy;
 use crate::engine::clock::ManualClock;
@@ -39,6 +43,9 @@ const INDEXED_BYTES_PER_REPORT: usize = 700;
 /// may differ ([`PastStates::follow`]).
 pub(super) struct PastStates {
     budget_bytes: usize,
+    /// Whether a moment with few changes since is read through the live index (always,
+    /// but for tests that compare both ways).
+    through: std::sync::atomic::AtomicBool,
     kept: parking_lot::Mutex<Kept>,
     /// The rebuilds under way and waiting, and the reads that share them.
     rebuilds: Rebuilds,
@@ -66,6 +73,7 @@ impl PastStates {
     pub(super) fn new(budget_bytes: usize, rebuilds: Rebuilds) -> Self {
         Self {
             budget_bytes,
+            through: std::sync::atomic::AtomicBool::new(true),
             kept: Default::default(),
             rebuilds,
         }
@@ -148,7 +156,7 @@ fn settled(at: Timestamp, now: Timestamp) -> bool {
 
 /// A past report as it may be shown: coarsened for the public if it was private then or
 /// was made private later.
-fn kept_private(past: PastReport, gazetteer: Option<&dyn Gazetteer>) -> Report {
+pub(super) fn kept_private(past: PastReport, gazetteer: Option<&dyn Gazetteer>) -> Report {
     let mut report = past.report;
     if report.public.is_none()
         && let Some(later) = past.later_public
@@ -185,6 +193,24 @@ impl ReportService {
             Rebuilds::new(at_once, waiting),
         ));
         self
+    }
+
+    /// Whether a moment with few reports changed since is read through the live index
+    /// (true, the default) or rebuilt whole from the revision history: for tests that
+    /// compare both ways.
+    #[doc(hidden)]
+    pub fn read_past_through(&self, on: bool) {
+        self.past
+            .through
+            .store(on, std::sync::atomic::Ordering::Relaxed);
+        self.past.clear();
+    }
+
+    /// Whether this is a past moment read through the live index (see
+    /// [`Self::read_past_through`]).
+    #[doc(hidden)]
+    pub fn reads_through_the_present(&self) -> bool {
+        self.through.is_some()
     }
 
     /// Whether a read of `at` would be answered without a rebuild of its own: its state is
@@ -237,8 +263,14 @@ impl ReportService {
         if let Some(state) = self.past.get(at) {
             return Ok(state);
         }
+        let through = self
+            .past
+            .through
+            .load(std::sync::atomic::Ordering::Relaxed)
+            .then(|| self.index.clone());
         let job = Rebuild {
             at,
+            through,
             store: self.store.live()?.clone(),
             gazetteer: self.gazetteer.clone(),
             settings: *self.index.read().events().settings(),
@@ -257,10 +289,14 @@ impl ReportService {
             let took = started.elapsed();
             past.rebuilds.finished(took, state.len());
             tracing::info!(
-                "rebuilt the {} reports as of {at} in {:.3} s (about {} MiB)",
+                "made the state of the {} reports as of {at} in {:.3} s (about {} MiB, {})",
                 state.len(),
                 took.as_secs_f64(),
-                bytes >> 20
+                bytes >> 20,
+                match state.reads_through_the_present() {
+                    true => "read through the present",
+                    false => "rebuilt whole from the revision history",
+                }
             );
             past.keep(at, state.clone(), bytes, seen, settled);
             Ok(state)
@@ -278,6 +314,8 @@ impl ReportService {
 /// What rebuilding a past state needs, taken from the present.
 struct Rebuild {
     at: Timestamp,
+    /// The live index, to read the past through if few reports changed since.
+    through: Option<Arc<RwLock<ViewIndex>>>,
     store: Arc<dyn Store>,
     gazetteer: Option<Arc<dyn Gazetteer>>,
     settings: EventSettings,
@@ -290,11 +328,32 @@ impl Rebuild {
     async fn run(self) -> Result<(ReportService, usize), ServiceError> {
         let Rebuild {
             at,
+            through,
             store,
             gazetteer,
             settings,
             identity,
         } = self;
+        if let Some(live_index) = through
+            && let Some(through) =
+                Through::make(at, live_index, store.clone(), gazetteer.clone()).await?
+        {
+            let through = Arc::new(through);
+            let state = through.current();
+            let reader = ThroughStore::new(through.clone());
+            let mut service = ReportService::with_index(
+                Backing::Past(Arc::new(reader)),
+                gazetteer,
+                ViewIndex::default(),
+                NO_SNAPSHOT,
+                state.index.last_version(),
+            )
+            .with_feature_cache(0)
+            .with_past_states(0)
+            .with_clock(Arc::new(ManualClock::at(at)));
+            service.through = Some(through);
+            return Ok((service, state.bytes()));
+        }
         let past = store
             .reports_as_of(at)
             .await

@@ -16,10 +16,8 @@ impl ReportService {
         viewer: Viewer,
     ) -> Result<EventPage, ServiceError> {
         let text_matches = self.text_matches(query).await?;
-        Ok(self
-            .index
-            .read()
-            .event_page(query, text_matches.as_ref(), filter, viewer))
+        self.read_index(|index| index.event_page(query, text_matches.as_ref(), filter, viewer))
+            .await
     }
 
     /// Every event [`Self::events`] would page through, newest first, in chunks of `chunk`
@@ -40,18 +38,26 @@ impl ReportService {
             let ids = match service.text_matches(&query).await {
                 Ok(text_matches) => {
                     service
-                        .index
-                        .read()
-                        .event_order(&query, text_matches.as_ref(), &filter, viewer)
+                        .read_index(|index| {
+                            index.event_order(&query, text_matches.as_ref(), &filter, viewer)
+                        })
+                        .await
                 }
+                Err(e) => Err(e.into()),
+            };
+            let ids = match ids {
+                Ok(ids) => ids,
                 Err(e) => {
-                    let _ = tx.send(Err(e.into())).await;
+                    let _ = tx.send(Err(e)).await;
                     return;
                 }
             };
             for ids in ids.chunks(chunk.max(1)) {
-                let views = service.index.read().event_views(ids, viewer);
-                if tx.send(Ok(views)).await.is_err() {
+                let views = service
+                    .read_index(|index| index.event_views(ids, viewer))
+                    .await;
+                let failed = views.is_err();
+                if tx.send(views).await.is_err() || failed {
                     return; // The receiver went away.
                 }
             }
@@ -66,7 +72,7 @@ impl ReportService {
     /// their members' points by their circles. Read from what the index keeps, with no pass
     /// over the events.
     pub fn event_extent(&self, viewer: Viewer) -> Option<Extent> {
-        self.index.read().event_extent(viewer)
+        self.read_index_now(|index| index.event_extent(viewer))
     }
 
     /// One event as `viewer` sees it, with the members the viewer may see listed, core
@@ -76,13 +82,9 @@ impl ReportService {
         id: EventId,
         viewer: Viewer,
     ) -> Result<Option<(EventView, Vec<Report>)>, ServiceError> {
-        let found = {
-            let index = self.index.read();
-            let events = index.events();
-            events
-                .event(&id)
-                .map(|event| EventView::of(events, event, viewer))
-        };
+        let found = self
+            .read_index(|index| index.event_views(&[id], viewer).pop())
+            .await?;
         let Some(found) = found else {
             return Ok(None);
         };
@@ -94,31 +96,31 @@ impl ReportService {
     /// The event of each report as `viewer` may know it, with its suggested grade and
     /// independent asserting origins, in the reports' order: for exports.
     pub fn events_of(&self, reports: &[ReportId], viewer: Viewer) -> Vec<Option<ReportEvent>> {
-        let index = self.index.read();
-        let events = index.events();
-        reports
-            .iter()
-            .map(|report| {
-                let id = index.event_seen_by(report, viewer)?;
-                let summary = events.summary(events.event(&id)?);
-                Some(ReportEvent {
-                    id,
-                    grade: summary.grade,
-                    asserting_origins: summary.origins.asserting,
+        self.read_index_now(|index| {
+            reports
+                .iter()
+                .map(|report| {
+                    let id = index.event_seen_by(report, viewer)?;
+                    let summary = index.event_summary(&id)?;
+                    Some(ReportEvent {
+                        id,
+                        grade: summary.grade,
+                        asserting_origins: summary.origins.asserting,
+                    })
                 })
-            })
-            .collect()
+                .collect()
+        })
     }
 
     /// How many events there are.
     pub fn event_count(&self) -> usize {
-        self.index.read().events().len()
+        self.read_index_now(|index| index.event_count())
     }
 
     /// The event a report belongs to as `viewer` may know it (see
     /// [`ViewIndex::event_seen_by`]).
     pub fn event_of(&self, report: &ReportId, viewer: Viewer) -> Option<EventId> {
-        self.index.read().event_seen_by(report, viewer)
+        self.read_index_now(|index| index.event_seen_by(report, viewer))
     }
 }
 

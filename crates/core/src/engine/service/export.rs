@@ -35,11 +35,22 @@ impl ReportService {
         viewer: Viewer,
     ) -> Result<ExportCursor, ServiceError> {
         let text_matches = self.text_matches(query).await?;
-        let ids = self
-            .index
-            .read()
-            .matching_ids(query, text_matches.as_ref(), viewer);
-        let by_id = ids.as_ref().is_some_and(|ids| ids.len() < self.len() / 20);
+        let (ids, len) = self
+            .read_index(|index| {
+                let ids = index.matching_ids(query, text_matches.as_ref(), viewer);
+                (ids, index.len())
+            })
+            .await?;
+        // A past moment read through the present is read by id, in id order, as a past
+        // rebuilt whole is scanned.
+        let (ids, by_id) = match (ids, &self.through) {
+            (None, Some(_)) => (Some(self.read_index(|index| index.all_ids()).await?), true),
+            (ids, Some(_)) => (ids, true),
+            (ids, None) => {
+                let by_id = ids.as_ref().is_some_and(|ids| ids.len() < len / 20);
+                (ids, by_id)
+            }
+        };
         Ok(ExportCursor {
             ids,
             by_id,
@@ -103,12 +114,13 @@ impl ReportService {
             return Ok(None);
         }
         let text_matches = self.text_matches(&query).await?;
-        let ids = {
-            let index = self.index.read();
-            index
-                .matching_ids(&query, text_matches.as_ref(), viewer)
-                .unwrap_or_else(|| index.all_ids())
-        };
+        let ids = self
+            .read_index(|index| {
+                index
+                    .matching_ids(&query, text_matches.as_ref(), viewer)
+                    .unwrap_or_else(|| index.all_ids())
+            })
+            .await?;
         if (self.features.len() as f64) < WARM_EXPORT_SHARE * ids.len() as f64 {
             return Ok(None);
         }

@@ -58,6 +58,7 @@ mod lifecycle;
 mod past_rebuilds;
 mod queries;
 mod reports;
+mod through;
 mod timeline;
 
 pub use crate::engine::index::{EventFilter, EventPage, EventView};
@@ -79,7 +80,7 @@ use crate::domain::model::{
 use crate::engine::clock::{Clock, SystemClock};
 use crate::engine::events::EventSettings;
 use crate::engine::feature_cache::FeatureCache;
-use crate::engine::index::{IndexRecord, MapPoint, Snapshot, SnapshotStamp, ViewIndex};
+use crate::engine::index::{IndexRead, IndexRecord, MapPoint, Snapshot, SnapshotStamp, ViewIndex};
 use crate::engine::query::ReportQuery;
 use crate::engine::store::{Change, Inserted, Store, StoreError};
 use parking_lot::RwLock;
@@ -174,7 +175,10 @@ fn seen_by(reports: Vec<Report>, viewer: Viewer) -> Vec<Report> {
 pub struct ReportService {
     store: backing::Backing,
     gazetteer: Option<Arc<dyn Gazetteer>>,
-    index: RwLock<ViewIndex>,
+    index: Arc<RwLock<ViewIndex>>,
+    /// For a past moment read through the live index, what it reads through (its own
+    /// `index` then stays empty).
+    through: Option<Arc<through::Through>>,
     /// Serialised features of recently read reports (never of a private report, whose
     /// features differ by viewer); every write forgets its report's.
     features: FeatureCache,
@@ -292,7 +296,8 @@ impl ReportService {
         Self {
             store,
             gazetteer,
-            index: RwLock::new(index),
+            index: Arc::new(RwLock::new(index)),
+            through: None,
             features: FeatureCache::new(DEFAULT_FEATURE_CACHE_BYTES),
             writes: Default::default(),
             snapshot_version: AtomicI64::new(snapshot_version),
@@ -333,12 +338,36 @@ impl ReportService {
 
     /// How many live reports there are.
     pub fn len(&self) -> usize {
-        self.index.read().len()
+        self.read_index_now(|index| index.len())
     }
 
     /// The extent of every live report in space and time, if there are any.
     pub fn extent(&self) -> Option<crate::engine::index::Extent> {
-        self.index.read().extent()
+        self.read_index_now(|index| index.extent())
+    }
+
+    /// Waits for the work a restart leaves to the background (the trees only writes read):
+    /// for benchmarks that time what follows a start on its own.
+    pub fn wait_for_background(&self) {
+        self.index.read().events().wait_for_background();
+    }
+
+    /// Calls `f` with the index as reads see it: the live one, or a past moment read
+    /// through it (made again first if the live index moved on since).
+    async fn read_index<R>(&self, f: impl Fn(&dyn IndexRead) -> R) -> Result<R, ServiceError> {
+        match &self.through {
+            None => Ok(f(&*self.index.read())),
+            Some(through) => through.read(f).await,
+        }
+    }
+
+    /// As [`Self::read_index`], without making a past state again: exact for what a past
+    /// state keeps itself (counts, extents), as of the state made last otherwise.
+    fn read_index_now<R>(&self, f: impl FnOnce(&dyn IndexRead) -> R) -> R {
+        match &self.through {
+            None => f(&*self.index.read()),
+            Some(through) => through.read_now(f),
+        }
     }
 
     /// Whether there are none.

@@ -34,8 +34,13 @@ impl ReportService {
         f: impl FnOnce(&[MapPoint<'_>]) -> R,
     ) -> Result<R, ServiceError> {
         let text_matches = self.text_matches(query).await?;
-        let index = self.index.read();
-        Ok(f(&index.matches(query, text_matches.as_ref(), viewer)))
+        let f = parking_lot::Mutex::new(Some(f));
+        self.read_index(|index| {
+            let f = f.lock().take()?;
+            Some(f(&index.matches(query, text_matches.as_ref(), viewer)))
+        })
+        .await?
+        .ok_or_else(|| StoreError::internal("a map layer was drawn twice").into())
     }
 
     /// Answers a query with one page of serialised features: from the feature cache where it
@@ -47,16 +52,17 @@ impl ReportService {
         encode: FeatureEncoder,
     ) -> Result<JsonFeaturePage, ServiceError> {
         let text_matches = self.text_matches(query).await?;
-        let (answer, events) = {
-            let index = self.index.read();
-            let answer = index.query(query, text_matches.as_ref(), viewer);
-            let events: Vec<Option<EventId>> = answer
-                .hits
-                .iter()
-                .map(|hit| index.event_seen_by(&hit.id, viewer))
-                .collect();
-            (answer, events)
-        };
+        let (answer, events) = self
+            .read_index(|index| {
+                let answer = index.query(query, text_matches.as_ref(), viewer);
+                let events: Vec<Option<EventId>> = answer
+                    .hits
+                    .iter()
+                    .map(|hit| index.event_seen_by(&hit.id, viewer))
+                    .collect();
+                (answer, events)
+            })
+            .await?;
         let ids: Vec<ReportId> = answer.hits.iter().map(|hit| hit.id).collect();
         let features = self.cached_or_read(&ids, true, viewer, encode).await?;
         // Reports deleted since the index answered are missing: left out.
@@ -81,9 +87,8 @@ impl ReportService {
     ) -> Result<ReportPage, ServiceError> {
         let text_matches = self.text_matches(query).await?;
         let answer = self
-            .index
-            .read()
-            .query(query, text_matches.as_ref(), viewer);
+            .read_index(|index| index.query(query, text_matches.as_ref(), viewer))
+            .await?;
         let ids = answer.hits.iter().map(|h| h.id).collect();
         let reports = self.get_many(ids, viewer).await?;
         // Reports deleted since the index answered are missing from `reports`: walk both in step.
@@ -145,6 +150,6 @@ impl ReportService {
     /// how many with an uncertainty circle, a box holding them): read without a pass over
     /// them, for the layer catalogue.
     pub fn figures(&self) -> crate::engine::index::IndexFigures {
-        self.index.read().figures()
+        self.read_index_now(|index| index.figures())
     }
 }

@@ -25,12 +25,12 @@ impl ReportService {
         viewer: Viewer,
     ) -> Result<Vec<Observed>, ServiceError> {
         let text_matches = self.text_matches(query).await?;
-        let index = self.index.read();
-        Ok(match of {
+        self.read_index(|index| match of {
             TimelineOf::Reports => index.observed_reports(query, text_matches.as_ref(), viewer),
             TimelineOf::Events(filter) => {
                 index.observed_events(query, text_matches.as_ref(), filter, viewer)
             }
         })
+        .await
     }
 }
