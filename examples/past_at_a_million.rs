@@ -6,15 +6,16 @@
 //!
 //! Usage: `cargo run --release --example past_at_a_million -- DATA_DIR [CHANGES] [--whole]
 //! [--moves]` (`--whole`: rebuild the past from the revision history instead, as before;
-//! `--moves`: a tenth of the edits move older reports, which re-groups their events).
+//! `--moves`: a tenth of the edits move older reports, which re-groups their events;
+//! `--at TIME`: no changes, the first read of that moment).
 
 #[path = "shared/counting.rs"]
 mod counting;
 use counting::held;
 
 use serde_json::json;
-use sightmap_core::domain::model::Gazetteer;
 use sightmap_core::domain::model::privacy::Viewer;
+use sightmap_core::domain::model::{DayEnd, Gazetteer, Timestamp};
 use sightmap_core::engine::events::EventSettings;
 use sightmap_core::engine::query::{Page, ReportQuery};
 use sightmap_core::engine::service::ReportService;
@@ -37,6 +38,12 @@ async fn main() {
     let changes: usize = args.get(1).and_then(|n| n.parse().ok()).unwrap_or(1_000);
     let whole = args.iter().any(|a| a == "--whole");
     let moves = args.iter().any(|a| a == "--moves");
+    // `--at TIME`: read that moment instead, with no changes made.
+    let given_at = args
+        .iter()
+        .position(|a| a == "--at")
+        .and_then(|i| args.get(i + 1))
+        .map(|t| Timestamp::parse(t, DayEnd::Start).expect("--at takes an RFC 3339 time"));
     let store = Arc::new(SqliteStore::open(&dir).expect("the store opens"));
     let places: Arc<dyn Gazetteer> =
         Arc::new(Atlas::load(RegionFiles::embedded()).expect("the region loads"));
@@ -69,7 +76,10 @@ async fn main() {
         let page = live.query(&query, Viewer::Exact).await.expect("a page");
         ids.extend(page.reports.iter().map(|r| r.report.id));
     }
-    let at = live.now();
+    let at = given_at.unwrap_or_else(|| live.now());
+    if given_at.is_some() {
+        ids.clear();
+    }
     // Revisions are stamped to the second: the changes come after the moment.
     tokio::time::sleep(std::time::Duration::from_millis(1_100)).await;
     let started = Instant::now();

@@ -324,11 +324,13 @@ const BULK_CHECKPOINT_PAGES: i64 = 64 * 1024;
 /// synced directly. Either way every commit is on the disk when this returns.
 pub(super) fn set_bulk_load(conn: &Connection, on: bool) -> Result<(), StoreError> {
     if on {
+        conn.execute_batch("DROP INDEX IF EXISTS reports_touched")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "wal_autocheckpoint", BULK_CHECKPOINT_PAGES)?;
         conn.pragma_update(None, "cache_size", -BULK_CACHE_KIB)?;
         return Ok(());
     }
+    conn.execute_batch(super::TOUCHED_INDEX)?;
     conn.pragma_update(None, "synchronous", "FULL")?;
     conn.pragma_update(None, "wal_autocheckpoint", 1000)?;
     conn.pragma_update(None, "cache_size", -2000)?;
