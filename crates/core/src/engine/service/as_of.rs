@@ -81,6 +81,8 @@ impl PastStates {
 
     fn get(&self, at: Timestamp) -> Option<Arc<ReportService>> {
         let states = &mut self.kept.lock().states;
+        // A state read through the present that could not be made again is rebuilt whole.
+        states.retain(|(_, state, _)| !state.through.as_ref().is_some_and(|t| t.given_up()));
         let i = states.iter().position(|(t, _, _)| *t == at)?;
         let entry = states.remove(i);
         let state = entry.1.clone();

@@ -53,6 +53,12 @@ pub(super) struct Through {
     store: Arc<dyn Store>,
     gazetteer: Option<Arc<dyn Gazetteer>>,
     current: parking_lot::Mutex<Arc<PastState>>,
+    /// Held while the state is made again: reads that find it stale at once share one
+    /// remaking.
+    remaking: tokio::sync::Mutex<()>,
+    /// Set when the state could not be made again (the changes since now re-group events
+    /// widely): the kept state is dropped, and the moment rebuilt whole at its next read.
+    given_up: std::sync::atomic::AtomicBool,
 }
 
 impl Through {
@@ -73,6 +79,8 @@ impl Through {
             store,
             gazetteer,
             current: parking_lot::Mutex::new(Arc::new(state)),
+            remaking: tokio::sync::Mutex::new(()),
+            given_up: Default::default(),
         }))
     }
 
@@ -85,12 +93,13 @@ impl Through {
     /// the live index moved on.
     pub(super) async fn read<R>(&self, f: impl Fn(&dyn IndexRead) -> R) -> Result<R, ServiceError> {
         for _ in 0..ATTEMPTS {
-            {
-                let live = self.live_index.read();
-                let state = self.current();
-                if state.index.fits(&live) {
-                    return Ok(f(&state.index.over(&live)));
-                }
+            if let Some(answer) = self.answer(&f) {
+                return Ok(answer);
+            }
+            let _remaking = self.remaking.lock().await;
+            // Another read may have made it again meanwhile.
+            if let Some(answer) = self.answer(&f) {
+                return Ok(answer);
             }
             let made = make_state(
                 self.at,
@@ -104,13 +113,30 @@ impl Through {
                 None => break,
             }
         }
+        // Too many changes now, or writes kept coming while it was made: the next read of
+        // the moment rebuilds it whole.
+        self.given_up
+            .store(true, std::sync::atomic::Ordering::Relaxed);
         tracing::warn!(
-            "writes kept changing the reports while the state as of {} was made: answered busy",
+            "the state as of {} could not be read through the present again: answered busy, \
+             to be rebuilt whole",
             self.at
         );
         Err(ServiceError::PastBusy {
             retry_after: std::time::Duration::from_secs(1),
         })
+    }
+
+    /// Whether it could not be made again, and the moment must be rebuilt whole.
+    pub(super) fn given_up(&self) -> bool {
+        self.given_up.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// `f`'s answer if the state made last still fits the live index.
+    fn answer<R>(&self, f: &impl Fn(&dyn IndexRead) -> R) -> Option<R> {
+        let live = self.live_index.read();
+        let state = self.current();
+        state.index.fits(&live).then(|| f(&state.index.over(&live)))
     }
 
     /// Calls `f` with the past read through the live index as the state made last sees it,
