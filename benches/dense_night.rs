@@ -20,7 +20,7 @@ use sightmap_core::domain::model::{
     Timestamp, WordSet,
 };
 use sightmap_core::engine::events::{EventIndex, EventSettings};
-use sightmap_core::engine::index::{EventFilter, IndexRecord, ViewIndex};
+use sightmap_core::engine::index::{EventFilter, IndexRead, IndexRecord, ViewIndex};
 use sightmap_core::engine::query::{BBox, Page, ReportQuery, Spatial};
 use std::hint::black_box;
 use std::time::Instant;

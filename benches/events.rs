@@ -19,7 +19,7 @@ use sightmap_core::domain::model::{
     Testimony, Timestamp, WordSet,
 };
 use sightmap_core::engine::events::{EventIndex, EventSettings, Member};
-use sightmap_core::engine::index::{EventFilter, IndexRecord, ViewIndex};
+use sightmap_core::engine::index::{EventFilter, IndexRead, IndexRecord, ViewIndex};
 use sightmap_core::engine::query::{BBox, Page, ReportQuery, Spatial};
 use sightmap_core::engine::timeline;
 use std::collections::HashMap;

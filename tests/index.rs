@@ -9,7 +9,7 @@ use sightmap_core::domain::model::{
 };
 use sightmap_core::engine::events::EventIndex;
 use sightmap_core::engine::index::{
-    EventFilter, IdPage, IndexRecord, ReportIndex, SnapshotStamp, ViewIndex,
+    EventFilter, IdPage, IndexRead, IndexRecord, ReportIndex, SnapshotStamp, ViewIndex,
 };
 use sightmap_core::engine::query::{BBox, Filter, Page, ReportQuery, Spatial};
 use sightmap_core::engine::timeline::{BinWidth, Bins, Histogram, UtcOffset, span};

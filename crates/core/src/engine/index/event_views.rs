@@ -167,7 +167,7 @@ impl ViewIndex {
 
     /// The ids of the events with a member matching the query's place and report filters (as
     /// `viewer` sees the reports) that pass `filter`, newest first (the query's paging
-    /// ignored): the order [`Self::event_page`] pages through, and a list held for a download
+    /// ignored): the order [`super::IndexRead::event_page`] pages through, and a list held for a download
     /// of every event (16 bytes an event).
     pub fn event_order(
         &self,
@@ -184,27 +184,6 @@ impl ViewIndex {
             .collect();
         kept.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
         kept.into_iter().map(|(_, id)| id).collect()
-    }
-
-    /// The events with a member matching the query's place and report filters (as `viewer`
-    /// sees the reports) that pass `filter`, newest first, one page of the query's paging.
-    pub fn event_page(
-        &self,
-        query: &ReportQuery,
-        text_matches: Option<&HashSet<ReportId>>,
-        filter: &EventFilter,
-        viewer: Viewer,
-    ) -> EventPage {
-        let kept = self.event_order(query, text_matches, filter, viewer);
-        let matched = kept.len();
-        let events_page = self.event_views(
-            kept.iter().skip(query.page.offset).take(query.page.limit),
-            viewer,
-        );
-        EventPage {
-            matched,
-            events: events_page,
-        }
     }
 
     /// These events as `viewer` sees them, in this order; an id that names no event now (it

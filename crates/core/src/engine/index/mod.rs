@@ -595,6 +595,19 @@ impl ReportIndex {
 /// last moment of the observation intervals.
 pub type Extent = ([f64; 4], (Timestamp, Timestamp));
 
+/// The extent holding both.
+fn union((a, (a_from, a_to)): Extent, (b, (b_from, b_to)): Extent) -> Extent {
+    (
+        [
+            a[0].min(b[0]),
+            a[1].min(b[1]),
+            a[2].max(b[2]),
+            a[3].max(b[3]),
+        ],
+        (a_from.min(b_from), a_to.max(b_to)),
+    )
+}
+
 /// An extent grown to hold an entry's point and interval.
 fn with_entry(extent: Option<Extent>, e: &Entry) -> Extent {
     let span = match extent {

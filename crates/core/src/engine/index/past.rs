@@ -235,20 +235,7 @@ impl PastIndex {
         if !self.public_only(viewer) {
             parts.push(self.exact.grown_extent());
         }
-        parts
-            .into_iter()
-            .flatten()
-            .reduce(|(a, (af, at)), (b, (bf, bt))| {
-                (
-                    [
-                        a[0].min(b[0]),
-                        a[1].min(b[1]),
-                        a[2].max(b[2]),
-                        a[3].max(b[3]),
-                    ],
-                    (af.min(bf), at.max(bt)),
-                )
-            })
+        parts.into_iter().flatten().reduce(super::union)
     }
 
     /// How many events there were.

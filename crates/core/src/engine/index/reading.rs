@@ -205,16 +205,6 @@ impl IndexRead for ViewIndex {
         ViewIndex::event_views(self, ids, viewer)
     }
 
-    fn event_page(
-        &self,
-        query: &ReportQuery,
-        text_matches: Option<&HashSet<ReportId>>,
-        filter: &EventFilter,
-        viewer: Viewer,
-    ) -> EventPage {
-        ViewIndex::event_page(self, query, text_matches, filter, viewer)
-    }
-
     fn observed_reports(
         &self,
         query: &ReportQuery,
@@ -222,15 +212,5 @@ impl IndexRead for ViewIndex {
         viewer: Viewer,
     ) -> Vec<Observed> {
         ViewIndex::observed_reports(self, query, text_matches, viewer)
-    }
-
-    fn observed_events(
-        &self,
-        query: &ReportQuery,
-        text_matches: Option<&HashSet<ReportId>>,
-        filter: &EventFilter,
-        viewer: Viewer,
-    ) -> Vec<Observed> {
-        ViewIndex::observed_events(self, query, text_matches, filter, viewer)
     }
 }

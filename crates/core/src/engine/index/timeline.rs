@@ -5,7 +5,6 @@ use super::filter::CompiledFilter;
 use super::{ReportIndex, ViewIndex};
 use crate::domain::model::ReportId;
 use crate::domain::model::privacy::Viewer;
-use crate::engine::index::EventFilter;
 use crate::engine::query::{BBox, ReportQuery, Spatial};
 use crate::engine::timeline::Observed;
 use std::collections::HashSet;
@@ -115,28 +114,5 @@ impl ViewIndex {
             self.exact.observed(&private, text_matches, &mut out);
         }
         out
-    }
-
-    /// The time span and suggested grade of every event with a member matching the query's
-    /// place and report filters (as `viewer` sees the reports) that passes `filter`.
-    pub fn observed_events(
-        &self,
-        query: &ReportQuery,
-        text_matches: Option<&HashSet<ReportId>>,
-        filter: &EventFilter,
-        viewer: Viewer,
-    ) -> Vec<Observed> {
-        let events = self.events();
-        self.matching_events(query, text_matches, filter, viewer)
-            .into_iter()
-            .filter_map(|id| {
-                let summary = events.summary(events.event(&id)?);
-                Some(Observed {
-                    from: summary.from,
-                    to: summary.to,
-                    category: summary.grade as u8,
-                })
-            })
-            .collect()
     }
 }

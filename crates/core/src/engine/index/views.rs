@@ -203,17 +203,7 @@ impl ViewIndex {
                 let grown = geodesy::box_grown_by(b, index.figures().max_uncertainty_m);
                 Some((grown, span))
             })
-            .reduce(|(a, (af, at)), (b, (bf, bt))| {
-                (
-                    [
-                        a[0].min(b[0]),
-                        a[1].min(b[1]),
-                        a[2].max(b[2]),
-                        a[3].max(b[3]),
-                    ],
-                    (af.min(bf), at.max(bt)),
-                )
-            })
+            .reduce(super::union)
     }
 
     /// Whether `viewer` reads the main index alone.
