@@ -177,13 +177,10 @@ impl ViewIndex {
         viewer: Viewer,
     ) -> Vec<EventId> {
         let events = self.events();
-        let mut kept: Vec<(i64, EventId)> = self
-            .matching_events(query, text_matches, filter, viewer)
-            .into_iter()
-            .filter_map(|id| Some((events.summary(events.event(&id)?).to, id)))
-            .collect();
-        kept.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-        kept.into_iter().map(|(_, id)| id).collect()
+        newest_first(
+            self.matching_events(query, text_matches, filter, viewer),
+            |id| Some(events.summary(events.event(id)?).to),
+        )
     }
 
     /// These events as `viewer` sees them, in this order; an id that names no event now (it
@@ -198,4 +195,18 @@ impl ViewIndex {
             .filter_map(|id| Some(EventView::of(events, events.event(id)?, viewer)))
             .collect()
     }
+}
+
+/// Events newest first (by the end of their observations, then id), leaving out those
+/// `end` finds none for: the order event pages go through.
+pub(super) fn newest_first(
+    ids: Vec<EventId>,
+    end: impl Fn(&EventId) -> Option<i64>,
+) -> Vec<EventId> {
+    let mut kept: Vec<(i64, EventId)> = ids
+        .into_iter()
+        .filter_map(|id| Some((end(&id)?, id)))
+        .collect();
+    kept.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    kept.into_iter().map(|(_, id)| id).collect()
 }

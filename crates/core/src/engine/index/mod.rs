@@ -497,14 +497,7 @@ impl ReportIndex {
         query: &ReportQuery,
         text_matches: Option<&HashSet<ReportId>>,
     ) -> Vec<RankedId> {
-        let everything = ReportQuery {
-            page: Page {
-                limit: usize::MAX,
-                offset: 0,
-            },
-            ..query.clone()
-        };
-        self.query(&everything, text_matches).hits
+        self.query(&everything(query), text_matches).hits
     }
 
     /// Every live report's id, sorted.
@@ -594,6 +587,17 @@ impl ReportIndex {
 /// An extent in place, `[min_lon, min_lat, max_lon, max_lat]`, and in time, the first and
 /// last moment of the observation intervals.
 pub type Extent = ([f64; 4], (Timestamp, Timestamp));
+
+/// The same query with every hit on one page.
+fn everything(query: &ReportQuery) -> ReportQuery {
+    ReportQuery {
+        page: Page {
+            offset: 0,
+            limit: usize::MAX,
+        },
+        ..query.clone()
+    }
+}
 
 /// The extent holding both.
 fn union((a, (a_from, a_to)): Extent, (b, (b_from, b_to)): Extent) -> Extent {

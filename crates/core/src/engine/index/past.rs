@@ -9,6 +9,8 @@
 //! ([`PastIndex::fits`]); a write to the live index makes it stale, and the service makes
 //! it again.
 
+use super::event_views::newest_first;
+use super::everything;
 use super::reading::IndexRead;
 use super::views::{merge, split};
 use super::{
@@ -281,17 +283,6 @@ fn widened(query: &ReportQuery) -> ReportQuery {
     wide
 }
 
-/// The same query with every hit on one page.
-fn everything(query: &ReportQuery) -> ReportQuery {
-    ReportQuery {
-        page: Page {
-            offset: 0,
-            limit: usize::MAX,
-        },
-        ..query.clone()
-    }
-}
-
 /// Whether a query keeps every report.
 fn keeps_every_report(query: &ReportQuery) -> bool {
     matches!(query.spatial, Spatial::None) && query.filter == Filter::default()
@@ -557,13 +548,10 @@ impl IndexRead for PastView<'_> {
         filter: &EventFilter,
         viewer: Viewer,
     ) -> Vec<EventId> {
-        let mut kept: Vec<(i64, EventId)> = self
-            .matching_events(query, text_matches, filter, viewer)
-            .into_iter()
-            .filter_map(|id| Some((self.event_summary(&id)?.to, id)))
-            .collect();
-        kept.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-        kept.into_iter().map(|(_, id)| id).collect()
+        newest_first(
+            self.matching_events(query, text_matches, filter, viewer),
+            |id| Some(self.event_summary(id)?.to),
+        )
     }
 
     fn event_views(&self, ids: &[EventId], viewer: Viewer) -> Vec<EventView> {
